@@ -1,0 +1,75 @@
+"""The composition root of the HTTP service: `create_app(settings)`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import date
+
+import anyio.to_thread
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from api.audit import AuditController
+from api.context import request_id_middleware
+from api.dependencies import DEPENDENCIES
+from api.health import HealthController
+from api.org import OrgUnitController, PeopleController
+from api.problems import HANDLERS
+from api.responsibility import ResponsibilityController
+from api.systems import SystemController
+from domain.portfolio import utc_today
+from infra import logging as app_logging
+from infra.database import PostgresReader, SqliteReader
+from infra.runtime import Runtime, build
+from infra.settings import Settings
+from projections.read_side import ReadSide
+
+CONTROLLERS = [
+    HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, AuditController,
+]
+
+
+def create_app(
+    settings: Settings | None = None, *, today: Callable[[], date] = utc_today, configure_logging: bool = True
+) -> Litestar:
+    settings = settings or Settings.from_env()
+    if configure_logging:
+        app_logging.configure(settings.log_level, settings.log_format)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        runtime: Runtime = await anyio.to_thread.run_sync(build, settings, today)
+        if settings.run_projections:
+            runtime.start_worker()
+        if settings.database.kind == "postgres":
+            reader = await PostgresReader.connect(settings.database, settings.pool_size)
+        else:
+            reader = SqliteReader(runtime.db)
+        progress = runtime.catchup.progress if settings.run_projections else None
+        app.state.runtime = runtime
+        app.state.reads = ReadSide(reader, progress, settings.read_wait_seconds)
+        try:
+            yield
+        finally:
+            await reader.close()
+            await anyio.to_thread.run_sync(runtime.close)
+
+    return Litestar(
+        route_handlers=CONTROLLERS,
+        dependencies=DEPENDENCIES,
+        exception_handlers=HANDLERS,
+        middleware=[request_id_middleware],
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="ansvar",
+            version="0.1.0",
+            description="Who is responsible for each IT system, since when, as known when, and why.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        logging_config=None,
+        debug=False,
+    )

@@ -1,0 +1,33 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+import anyio.to_thread
+from litestar import Controller, get
+from litestar.response import Response
+
+from api import schemas as s
+from infra.runtime import Runtime
+from projections.read_side import ReadSide
+
+
+class HealthController(Controller):
+    path = "/"
+    tags = ["operations"]
+
+    @get("/health", operation_id="health")
+    async def health(self) -> s.Health:
+        """The process is alive."""
+        return s.Health(status="ok")
+
+    @get("/ready", operation_id="ready")
+    async def ready(self, reads: ReadSide, runtime: Runtime) -> Response[s.Ready]:
+        """The database answers; each projection's position and how far it lags the log."""
+        try:
+            positions = await reads.positions()
+            head = await anyio.to_thread.run_sync(runtime.catchup.head)
+        except Exception as exc:  # readiness reports failure instead of raising it
+            body = s.Ready(status="unavailable", database=f"unreachable: {type(exc).__name__}", head=0, projections=[])
+            return Response(body, status_code=503)
+        projections = [s.ProjectionStatus(name, pos, max(head - pos, 0)) for name, pos in positions.items()]
+        return Response(s.Ready(status="ready", database="ok", head=head, projections=projections))

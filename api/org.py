@@ -1,0 +1,117 @@
+"""Org units and people. Names and e-mail addresses are kept out of the event log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from litestar import Controller, get, post
+
+from api import schemas as s
+from api.dependencies import decode_cursor, encode_cursor
+from api.responsibility import At, KnownAt, as_known_at
+from api.systems import After, Limit, receipt
+from domain.errors import OrgUnitNotFound, PersonNotFound
+from domain.portfolio import Actor, Portfolio
+from infra.runtime import Runtime
+from projections.read_side import ReadSide
+
+#: Attestations falling due within this many days are listed as due.
+DUE_SOON = timedelta(days=30)
+
+
+def person(row: dict) -> s.Person:
+    return s.Person(
+        id=row["id"], org_unit_id=row["org_unit_id"], title=row["title"], departed_on=row["departed_on"],
+        registered_at=row["registered_at"], name=row["name"] if not row["erased_at"] else None,
+        email=row["email"] if not row["erased_at"] else None, erased=row["erased_at"] is not None,
+    )
+
+
+class OrgUnitController(Controller):
+    path = "/org-units"
+    tags = ["organisation"]
+
+    @post("/", operation_id="establishOrgUnit", status_code=201, sync_to_thread=True)
+    def establish(self, data: s.EstablishOrgUnit, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Record a kommune, forvaltning, afdeling or team under its parent."""
+        return receipt(portfolio.establish_org_unit(data.name, data.level, data.parent_id, actor=actor))
+
+    @post("/{org_unit_id:uuid}/dissolution", operation_id="dissolveOrgUnit", status_code=201, sync_to_thread=True)
+    def dissolve(self, org_unit_id: UUID, data: s.Dissolve, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Record that the org unit is dissolved from `effective`."""
+        return receipt(portfolio.dissolve_org_unit(org_unit_id, data.effective, actor=actor))
+
+    @get("/", operation_id="listOrgUnits")
+    async def list_units(self, reads: ReadSide, after: After = None) -> s.OrgUnitList:
+        """Every org unit, by name."""
+        await reads.caught_up(after)
+        return s.OrgUnitList(items=[s.OrgUnit(**r) for r in await reads.directory.org_units()])
+
+    @get("/{org_unit_id:uuid}", operation_id="getOrgUnit")
+    async def get_unit(self, org_unit_id: UUID, reads: ReadSide, after: After = None) -> s.OrgUnit:
+        """One org unit."""
+        await reads.caught_up(after)
+        row = await reads.directory.org_unit(org_unit_id)
+        if row is None:
+            raise OrgUnitNotFound(f"no org unit with id {org_unit_id}")
+        return s.OrgUnit(**row)
+
+
+class PeopleController(Controller):
+    path = "/people"
+    tags = ["organisation"]
+
+    @post("/", operation_id="registerPerson", status_code=201, sync_to_thread=True)
+    def register(self, data: s.RegisterPerson, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Register a person. The name and e-mail are stored apart from the events and can be erased."""
+        return receipt(portfolio.register_person(data.name, data.org_unit_id, data.title, data.email, actor=actor))
+
+    @post("/{person_id:uuid}/departure", operation_id="recordDeparture", status_code=201, sync_to_thread=True)
+    def depart(self, person_id: UUID, data: s.Depart, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Record that the person leaves the organisation on `effective`."""
+        return receipt(portfolio.record_departure(person_id, data.effective, actor=actor))
+
+    @get("/", operation_id="listPeople")
+    async def list_people(
+        self, reads: ReadSide, after: After = None, limit: Limit = 50, cursor: str | None = None,
+        org_unit_id: UUID | None = None,
+    ) -> s.PersonPage:
+        """People, paginated."""
+        await reads.caught_up(after)
+        rows = await reads.directory.people(limit + 1, decode_cursor(cursor, UUID), org_unit_id)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return s.PersonPage(items=[person(r) for r in rows], next_cursor=encode_cursor(str(rows[-1]["id"])) if more else None)
+
+    @get("/{person_id:uuid}", operation_id="getPerson")
+    async def get_person(self, person_id: UUID, reads: ReadSide, after: After = None) -> s.Person:
+        """One person; an erased person keeps their id and history, not their name."""
+        await reads.caught_up(after)
+        row = await reads.directory.person(person_id)
+        if row is None:
+            raise PersonNotFound(f"no person with id {person_id}")
+        return person(row)
+
+    @get("/{person_id:uuid}/responsibilities", operation_id="getResponsibilities", tags=["responsibility"])
+    async def responsibilities(
+        self, person_id: UUID, reads: ReadSide, runtime: Runtime, at: At = None, known_at: KnownAt = None,
+        after: After = None,
+    ) -> s.Responsibilities:
+        """What a person holds at `at` ("my systems"), their open claims, and attestations due."""
+        await reads.caught_up(after)
+        if await reads.directory.person(person_id) is None:
+            raise PersonNotFound(f"no person with id {person_id}")
+        day, when = at or runtime.portfolio.today(), as_known_at(known_at)
+        policy = runtime.settings.gap_policy
+        every = timedelta(days=policy.attestation_days)
+        holds = []
+        for r in await reads.accountability.held_by(person_id, day, when):
+            due = None
+            if r["role"] in policy.attested_roles:
+                marks = [r["effective_from"], r["recorded_at"].date(), r["last_attested_on"]]
+                due = max(m for m in marks if m is not None) + every
+            holds.append(s.HeldRole(**r, attestation_due=due))
+        claims = [s.OpenClaim(**c) for c in await reads.accountability.open_claims_of(person_id)]
+        due_soon = [h for h in holds if h.attestation_due is not None and h.attestation_due <= day + DUE_SOON]
+        return s.Responsibilities(person_id=person_id, at=day, holds=holds, open_claims=claims, attestations_due=due_soon)

@@ -1,0 +1,167 @@
+"""Every error becomes RFC 9457 problem+json here, and nowhere else.
+
+400: the body is not JSON or not an object. 404: unknown resource in the path. 409: the
+command conflicts with the current state. 422: a field is missing, of the wrong type, or has a
+value the domain refuses (the problem names it). 503: the database or the views are not
+available. Nothing a client sends produces a 500.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import (
+    ClientException, HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from domain import errors as domain
+from projections.progress import ViewsBehind
+
+log = structlog.get_logger(__name__)
+
+MEDIA_TYPE = "application/problem+json"
+_DOMAIN_STATUS: list[tuple[type[domain.DomainError], int]] = [
+    (domain.NotFound, 404),
+    (domain.Conflict, 409),
+    (domain.Forbidden, 403),
+    (domain.InvalidValue, 422),
+    (domain.DomainError, 422),
+]
+_FIELD_IN_MESSAGE = re.compile(r"(?:required field|unknown field) `([^`]+)`")
+_PATH_IN_MESSAGE = re.compile(r" - at `\$((?:\.[A-Za-z_][\w]*|\[\d+\])+)`")
+
+
+class ServiceUnavailable(Exception):
+    """The database or the views could not answer in time; the client may retry."""
+
+    def __init__(self, detail: str, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+def problem(
+    request: Request, status: int, slug: str, title: str, detail: str,
+    errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None, **extra: Any,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail}
+    body["instance"] = request.url.path
+    if errors:
+        body["errors"] = errors
+    body.update({k: v for k, v in extra.items() if v is not None})
+    request_id = request.scope.get("state", {}).get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _pointer(field: str) -> str:
+    return "#/" + field.strip(".").replace(".", "/").replace("[", "/").replace("]", "")
+
+
+def on_domain_error(request: Request, exc: domain.DomainError) -> Response[dict[str, Any]]:
+    status = next(code for cls, code in _DOMAIN_STATUS if isinstance(exc, cls))
+    errors = [{"pointer": _pointer(exc.field), "detail": exc.detail}] if exc.field else None
+    return problem(request, status, exc.slug, exc.title, exc.detail, errors, field=exc.field, **exc.extra)
+
+
+def on_validation(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:
+    errors: list[dict[str, str]] = []
+    malformed = False
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        message, key, source = str(item.get("message", "")), item.get("key") or "", item.get("source") or ""
+        path = _PATH_IN_MESSAGE.search(message)
+        named = _FIELD_IN_MESSAGE.search(message)
+        if path:
+            field, message = path.group(1).lstrip("."), message[: path.start()]
+        elif named:
+            field = named.group(1)
+        elif key == "data" and source == "body":
+            malformed = True
+            field = ""
+        else:
+            field = key
+        errors.append({"pointer": _pointer(field) if field else "#", "detail": message, "source": source or "body"})
+    if malformed and len(errors) == 1:
+        return problem(request, 400, "malformed-request", "The request body is malformed", errors[0]["detail"], errors)
+    first = next((e for e in errors if e["pointer"] != "#"), None)
+    field = first["pointer"][2:].replace("/", ".") if first else None
+    detail = f"{field}: {first['detail']}" if first else "the request is invalid"
+    return problem(request, 422, "invalid-field", "A field is missing or invalid", detail, errors, field=field)
+
+
+def on_http(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    if isinstance(exc, NotFoundException):
+        return problem(request, 404, "not-found", "No such resource", str(exc.detail))
+    if isinstance(exc, NotAuthorizedException):
+        return problem(
+            request, 401, "unauthenticated", "A valid bearer token is required", str(exc.detail),
+            headers={"WWW-Authenticate": 'Bearer realm="ansvar"'},
+        )
+    if isinstance(exc, PermissionDeniedException):
+        return problem(request, 403, "forbidden", "Not allowed for the acting person", str(exc.detail))
+    if status == 413:
+        return problem(request, 413, "body-too-large", "The request body is too large", str(exc.detail))
+    if isinstance(exc, ClientException) and status == 400:
+        return problem(request, 400, "malformed-request", "The request body is malformed", str(exc.detail))
+    slug = "client-error" if status < 500 else "server-error"
+    return problem(request, status, slug, exc.__class__.__name__, str(exc.detail), headers=exc.headers)
+
+
+def on_unavailable(request: Request, exc: ServiceUnavailable) -> Response[dict[str, Any]]:
+    return problem(
+        request, 503, "unavailable", "The service cannot answer right now; retry", exc.detail,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+def on_views_behind(request: Request, exc: ViewsBehind) -> Response[dict[str, Any]]:
+    return problem(
+        request, 503, "views-behind", "The views have not caught up with that position yet; retry", str(exc),
+        headers={"Retry-After": "1"}, position=exc.position, reached=exc.reached,
+    )
+
+
+def on_unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    if _is_database_outage(exc):
+        log.warning("database unavailable", error=str(exc))
+        return on_unavailable(request, ServiceUnavailable("the database is not reachable"))
+    log.exception("unhandled error", exc_info=exc)
+    return problem(
+        request, HTTP_500_INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
+        "the server failed; the request id identifies it in the logs",
+    )
+
+
+def _is_database_outage(exc: BaseException) -> bool:
+    from eventsourcing.persistence import InterfaceError, OperationalError
+
+    names = {c.__module__.split(".")[0] for c in type(exc).__mro__}
+    if isinstance(exc, (InterfaceError, OperationalError, ConnectionError, OSError, TimeoutError)):
+        return True
+    if "asyncpg" in names:
+        import asyncpg
+
+        return isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError))
+    if "psycopg" in names or "psycopg_pool" in names:
+        import psycopg
+        import psycopg_pool
+
+        return isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError, psycopg_pool.PoolTimeout))
+    return False
+
+
+HANDLERS = {
+    domain.DomainError: on_domain_error,
+    ValidationException: on_validation,
+    HTTPException: on_http,
+    ServiceUnavailable: on_unavailable,
+    ViewsBehind: on_views_behind,
+    Exception: on_unexpected,
+}

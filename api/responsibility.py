@@ -1,0 +1,126 @@
+"""Responsibility on one system: assignments, vacancies, claims, attestations, and the views
+owners and auditors read: accountability at (date, as known at) and the full timeline."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timezone
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, get, post
+from litestar.params import Parameter
+
+from api import schemas as s
+from api.systems import After, receipt
+from domain.errors import InvalidValue, SystemNotFound
+from domain.portfolio import Actor, Portfolio
+from domain.responsibility import Fact, resolve_periods
+from domain.vocabulary import Role
+from projections.read_side import ReadSide
+
+At = Annotated[date | None, Parameter(description="Valid-time date (YYYY-MM-DD); default today.")]
+KnownAt = Annotated[datetime | None, Parameter(description="Record time (ISO 8601 with offset); default now.")]
+
+
+def as_known_at(known_at: datetime | None) -> datetime:
+    if known_at is None:
+        return datetime.now(timezone.utc)
+    if known_at.tzinfo is None:
+        raise InvalidValue("known_at needs a UTC offset, e.g. 2025-01-31T12:00:00+01:00", field="known_at")
+    return known_at
+
+
+def holder(row: dict) -> s.Holder:
+    return s.Holder(
+        role=row["role"], person_id=row["person_id"], effective_from=row["effective_from"],
+        effective_to=row["effective_to"], recorded_at=row["recorded_at"],
+    )
+
+
+class ResponsibilityController(Controller):
+    path = "/systems/{system_id:uuid}"
+    tags = ["responsibility"]
+
+    @post("/assignments", operation_id="recordAssignment", status_code=201, sync_to_thread=True)
+    def assign(self, system_id: UUID, data: s.RecordAssignment, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Record that a person holds a role over `[effective_from, effective_to)`; a later fact overrides."""
+        return receipt(portfolio.assign_role(
+            system_id, data.role, data.person_id, data.effective_from, data.effective_to, data.basis,
+            data.decision_id, actor=actor,
+        ))
+
+    @post("/vacancies", operation_id="recordVacancy", status_code=201, sync_to_thread=True)
+    def vacate(self, system_id: UUID, data: s.RecordVacancy, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Record that nobody holds a role over a period, with the reason."""
+        return receipt(portfolio.record_vacancy(
+            system_id, data.role, data.effective_from, data.effective_to, data.reason, actor=actor
+        ))
+
+    @post("/claims", operation_id="makeClaim", status_code=201, sync_to_thread=True)
+    def claim(self, system_id: UUID, data: s.MakeClaim, portfolio: Portfolio, actor: Actor) -> s.ClaimReceipt:
+        """Claim a role for a person; it waits for confirmation or rejection."""
+        r = portfolio.make_claim(system_id, data.role, data.person_id, data.statement, actor=actor)
+        return s.ClaimReceipt(position=r.position, recorded_at=r.recorded_at, id=r.id, claim_id=r.id)
+
+    @post("/claims/{claim_id:uuid}/confirmation", operation_id="confirmClaim", status_code=201, sync_to_thread=True)
+    def confirm(self, system_id: UUID, claim_id: UUID, data: s.ConfirmClaim, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Confirm an open claim: it becomes an assignment from `effective_from` (default today)."""
+        return receipt(portfolio.confirm_claim(system_id, claim_id, data.effective_from, data.decision_id, actor=actor))
+
+    @post("/claims/{claim_id:uuid}/rejection", operation_id="rejectClaim", status_code=201, sync_to_thread=True)
+    def reject(self, system_id: UUID, claim_id: UUID, data: s.RejectClaim, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Reject an open claim with a reason."""
+        return receipt(portfolio.reject_claim(system_id, claim_id, data.reason, data.decision_id, actor=actor))
+
+    @post("/attestations", operation_id="attest", status_code=201, sync_to_thread=True)
+    def attest(self, system_id: UUID, data: s.Attest, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """The current holder re-confirms the role today."""
+        return receipt(portfolio.attest(system_id, data.role, data.person_id, actor=actor))
+
+    @get("/accountability", operation_id="getAccountability")
+    async def accountability(
+        self, system_id: UUID, reads: ReadSide, portfolio: Portfolio, at: At = None, known_at: KnownAt = None,
+        after: After = None,
+    ) -> s.Accountability:
+        """Who held each role at `at`, as the record stood at `known_at`. Roles nobody held are absent."""
+        await reads.caught_up(after)
+        when, day = as_known_at(known_at), at or portfolio.today()
+        if await reads.systems.get(system_id, day) is None:
+            raise SystemNotFound(f"no system with id {system_id}")
+        rows = await reads.accountability.holders(system_id, day, when)
+        return s.Accountability(system_id=system_id, at=day, known_at=when, holders=[holder(r) for r in rows])
+
+    @get("/timeline", operation_id="getTimeline")
+    async def timeline(
+        self, system_id: UUID, reads: ReadSide, portfolio: Portfolio, known_at: KnownAt = None, after: After = None
+    ) -> s.Timeline:
+        """Per role, the resolved periods as known at `known_at` (default now) and every fact behind them."""
+        await reads.caught_up(after)
+        when = as_known_at(known_at)
+        if await reads.systems.get(system_id, portfolio.today()) is None:
+            raise SystemNotFound(f"no system with id {system_id}")
+        facts = [f for f in await reads.accountability.facts(system_id) if f["recorded_at"] <= when]
+        by_role: dict[str, list[dict]] = defaultdict(list)
+        for f in facts:
+            by_role[f["role"]].append(f)
+        roles = []
+        for role in [r for r in Role if r in by_role]:
+            plain = [
+                Fact(f["position"], f["recorded_at"], role, f["person_id"], f["effective_from"], f["effective_to"])
+                for f in by_role[role]
+            ]
+            periods = [
+                s.ResolvedPeriod(p.holder, p.start, p.end, [f.position for f in p.facts])
+                for p in resolve_periods(plain, role)
+            ]
+            roles.append(s.RoleTimeline(role=role, periods=periods, facts=[s.FactEntry(**f) for f in by_role[role]]))
+        claims = [c for c in await reads.accountability.claims(system_id) if c["made_at"] <= when]
+        attestations = [a for a in await reads.accountability.attestations(system_id) if a["recorded_at"] <= when]
+        lifecycle = [e for e in await reads.systems.lifecycle_history(system_id) if e["recorded_at"] <= when]
+        return s.Timeline(
+            system_id=system_id, known_at=when, roles=roles,
+            lifecycle=[s.LifecycleEntry(**e) for e in lifecycle],
+            claims=[s.ClaimView(**{k: v for k, v in c.items() if k != "system_id"}) for c in claims],
+            attestations=[s.AttestationView(**a) for a in attestations],
+        )

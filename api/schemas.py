@@ -1,0 +1,316 @@
+"""Request and response bodies. New fields get defaults; a field's type never changes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from domain.vocabulary import Criticality, Lifecycle, OrgLevel, Role
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"\S")]
+ShortText = Annotated[str, msgspec.Meta(max_length=200)]
+Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+
+
+class Receipt(msgspec.Struct):
+    """What every command answers: where its last event sits in the log, and when it was recorded."""
+
+    position: int
+    recorded_at: datetime
+    id: UUID | None = None
+
+
+# Systems ---------------------------------------------------------------------------------------
+
+class RegisterSystem(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    org_unit_id: UUID
+    criticality: Criticality
+    personal_data: bool
+    lifecycle: Lifecycle
+    vendor: ShortText | None = None
+    lifecycle_from: date | None = None
+
+
+class System(msgspec.Struct):
+    id: UUID
+    name: str
+    vendor: str | None
+    org_unit_id: UUID
+    org_unit_name: str
+    criticality: Criticality
+    personal_data: bool
+    lifecycle: Lifecycle | None
+    registered_at: datetime
+
+
+class SystemPage(msgspec.Struct):
+    items: list[System]
+    next_cursor: str | None
+
+
+class LifecycleEntry(msgspec.Struct):
+    lifecycle: Lifecycle
+    effective_from: date
+    recorded_at: datetime
+    position: int
+
+
+class SystemDetail(System, kw_only=True):
+    lifecycle_history: list[LifecycleEntry]
+
+
+class ChangeLifecycle(msgspec.Struct, forbid_unknown_fields=True):
+    lifecycle: Lifecycle
+    effective_from: date
+
+
+# Responsibility commands --------------------------------------------------------------------------
+
+class RecordAssignment(msgspec.Struct, forbid_unknown_fields=True):
+    role: Role
+    person_id: UUID
+    effective_from: date
+    effective_to: date | None = None
+    basis: Text | None = None
+    decision_id: UUID | None = None
+
+
+class RecordVacancy(msgspec.Struct, forbid_unknown_fields=True):
+    role: Role
+    effective_from: date
+    reason: Text
+    effective_to: date | None = None
+
+
+class MakeClaim(msgspec.Struct, forbid_unknown_fields=True):
+    role: Role
+    person_id: UUID
+    statement: Text
+
+
+class ClaimReceipt(Receipt, kw_only=True):
+    claim_id: UUID
+
+
+class ConfirmClaim(msgspec.Struct, forbid_unknown_fields=True):
+    effective_from: date | None = None
+    decision_id: UUID | None = None
+
+
+class RejectClaim(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Text
+    decision_id: UUID | None = None
+
+
+class Attest(msgspec.Struct, forbid_unknown_fields=True):
+    role: Role
+    person_id: UUID
+
+
+# Org units and people -------------------------------------------------------------------------------
+
+class EstablishOrgUnit(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    level: OrgLevel
+    parent_id: UUID | None = None
+
+
+class Dissolve(msgspec.Struct, forbid_unknown_fields=True):
+    effective: date
+
+
+class OrgUnit(msgspec.Struct):
+    id: UUID
+    name: str
+    level: OrgLevel
+    parent_id: UUID | None
+    dissolved_on: date | None
+    established_at: datetime
+
+
+class OrgUnitList(msgspec.Struct):
+    items: list[OrgUnit]
+
+
+class RegisterPerson(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    org_unit_id: UUID
+    title: ShortText | None = None
+    email: Email | None = None
+
+
+class Depart(msgspec.Struct, forbid_unknown_fields=True):
+    effective: date
+
+
+class Person(msgspec.Struct):
+    id: UUID
+    org_unit_id: UUID
+    title: str | None
+    departed_on: date | None
+    registered_at: datetime
+    name: str | None
+    email: str | None
+    erased: bool
+
+
+class PersonPage(msgspec.Struct):
+    items: list[Person]
+    next_cursor: str | None
+
+
+# Views ----------------------------------------------------------------------------------------------
+
+class Holder(msgspec.Struct):
+    role: Role
+    person_id: UUID
+    effective_from: date
+    effective_to: date | None
+    recorded_at: datetime
+
+
+class Accountability(msgspec.Struct):
+    system_id: UUID
+    at: date
+    known_at: datetime
+    holders: list[Holder]
+
+
+class SweepItem(msgspec.Struct):
+    system_id: UUID
+    system_name: str
+    holders: list[Holder]
+
+
+class Sweep(msgspec.Struct):
+    at: date
+    known_at: datetime
+    role: Role | None
+    items: list[SweepItem]
+    next_cursor: str | None
+
+
+class FactEntry(msgspec.Struct):
+    position: int
+    kind: str
+    role: Role
+    person_id: UUID | None
+    effective_from: date
+    effective_to: date | None
+    recorded_at: datetime
+    basis: str | None
+    decision_id: UUID | None
+    claim_id: UUID | None
+    actor_id: str | None
+    actor_role: str | None
+    request_id: str | None
+
+
+class ResolvedPeriod(msgspec.Struct):
+    person_id: UUID | None
+    effective_from: date
+    effective_to: date | None
+    decided_by: list[int]
+
+
+class RoleTimeline(msgspec.Struct):
+    role: Role
+    periods: list[ResolvedPeriod]
+    facts: list[FactEntry]
+
+
+class ClaimView(msgspec.Struct):
+    claim_id: UUID
+    role: Role
+    person_id: UUID
+    statement: str
+    made_at: datetime
+    status: str
+    answered_at: datetime | None
+    answer: str | None
+    decision_id: UUID | None
+
+
+class AttestationView(msgspec.Struct):
+    role: Role
+    person_id: UUID
+    attested_on: date
+    recorded_at: datetime
+
+
+class Timeline(msgspec.Struct):
+    system_id: UUID
+    known_at: datetime
+    roles: list[RoleTimeline]
+    lifecycle: list[LifecycleEntry]
+    claims: list[ClaimView]
+    attestations: list[AttestationView]
+
+
+class HeldRole(msgspec.Struct):
+    system_id: UUID
+    system_name: str
+    role: Role
+    effective_from: date
+    effective_to: date | None
+    recorded_at: datetime
+    last_attested_on: date | None
+    attestation_due: date | None
+
+
+class OpenClaim(msgspec.Struct):
+    claim_id: UUID
+    system_id: UUID
+    system_name: str
+    role: Role
+    statement: str
+    made_at: datetime
+
+
+class Responsibilities(msgspec.Struct):
+    person_id: UUID
+    at: date
+    holds: list[HeldRole]
+    open_claims: list[OpenClaim]
+    attestations_due: list[HeldRole]
+
+
+class GapItem(msgspec.Struct):
+    system_id: UUID
+    system_name: str
+    rule: str
+    role: str | None
+    since: date
+    until: date | None
+    severity: int
+    detail: str
+
+
+class GapList(msgspec.Struct):
+    at: date
+    items: list[GapItem]
+    next_cursor: str | None
+
+
+# Operations -------------------------------------------------------------------------------------------
+
+class Health(msgspec.Struct):
+    status: str
+
+
+class ProjectionStatus(msgspec.Struct):
+    name: str
+    position: int
+    lag: int
+
+
+class Ready(msgspec.Struct):
+    status: str
+    database: str
+    head: int
+    projections: list[ProjectionStatus]

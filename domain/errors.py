@@ -1,0 +1,103 @@
+"""Domain errors. Each has a stable `slug`; the API maps the classes to HTTP once."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    slug = "domain-error"
+    title = "The request breaks a rule of the domain"
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: object) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    slug = "not-found"
+    title = "No such resource"
+
+
+class Conflict(DomainError):
+    """The command cannot apply to the current state (HTTP 409)."""
+
+    slug = "conflict"
+    title = "The command conflicts with the current state"
+
+
+class InvalidValue(DomainError):
+    """A field's value is well-formed but not acceptable (HTTP 422)."""
+
+    slug = "invalid-value"
+    title = "A field has a value that is not acceptable"
+
+
+class Forbidden(DomainError):
+    slug = "forbidden"
+    title = "Not allowed for the acting person"
+
+
+class SystemNotFound(NotFound):
+    slug = "system-not-found"
+    title = "No such system"
+
+
+class PersonNotFound(NotFound):
+    slug = "person-not-found"
+    title = "No such person"
+
+
+class OrgUnitNotFound(NotFound):
+    slug = "org-unit-not-found"
+    title = "No such org unit"
+
+
+class ClaimNotFound(NotFound):
+    slug = "claim-not-found"
+    title = "No such claim"
+
+
+class SystemNameTaken(Conflict):
+    slug = "system-name-taken"
+    title = "A system with this name already exists in this org unit"
+
+
+class ClaimAlreadyAnswered(Conflict):
+    slug = "claim-already-answered"
+    title = "The claim has already been answered"
+
+
+class ConcurrentChange(Conflict):
+    slug = "concurrent-change"
+    title = "Someone else changed this resource at the same moment; retry"
+
+
+class AlreadyDone(Conflict):
+    slug = "already-done"
+    title = "This has already been recorded"
+
+
+class InvalidPeriod(InvalidValue):
+    slug = "invalid-period"
+    title = "effective_to must be after effective_from"
+
+
+class PersonDeparted(InvalidValue):
+    slug = "person-departed"
+    title = "The person has left the organisation"
+
+
+class OrgUnitDissolved(InvalidValue):
+    slug = "org-unit-dissolved"
+    title = "The org unit has been dissolved"
+
+
+class UnknownReference(InvalidValue):
+    slug = "unknown-reference"
+    title = "A field refers to something that does not exist"
+
+
+class NotHolder(InvalidValue):
+    slug = "not-holder"
+    title = "The person does not hold this role"

@@ -1,0 +1,299 @@
+"""Where responsibility is unclear: the rules of DOMAIN.md as pure functions.
+
+Each rule turns one system's history (as known now) into periods of valid time during which
+the gap holds, so a question "which gaps at date d" is a lookup, and `since` is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from uuid import UUID
+
+from domain import periods as P
+from domain.periods import Period
+from domain.responsibility import Fact, held_periods, resolve_periods
+from domain.vocabulary import OPERATING, Criticality, Lifecycle, OrgLevel, Role
+
+#: Most severe first; the gap list is sorted by this, then by `since`.
+SEVERITY: dict[str, int] = {
+    "no_holder": 1,
+    "holder_departed": 2,
+    "no_operational_handover": 3,
+    "decommission_unowned": 4,
+    "competing_claims": 5,
+    "owner_too_low": 6,
+    "ping_pong": 7,
+    "claim_unanswered": 8,
+    "attestation_overdue": 9,
+}
+RULES = tuple(SEVERITY)
+
+
+@dataclass(frozen=True)
+class GapPolicy:
+    """The thresholds; configuration, not code."""
+
+    required_roles: tuple[str, ...] = (Role.SYSTEMEJER, Role.SYSTEMANSVARLIG, Role.TEKNISK_ANSVARLIG)
+    operational_role: str = Role.TEKNISK_ANSVARLIG
+    owner_role: str = Role.SYSTEMEJER
+    claim_answer_days: int = 14
+    competing_claims: int = 2
+    ping_pong_changes: int = 3
+    ping_pong_window_days: int = 90
+    attestation_days: int = 365
+    attested_roles: tuple[str, ...] = (Role.SYSTEMEJER,)
+    lowest_owner_level: str = OrgLevel.AFDELING  # an owner below this level is too low
+    critical: tuple[str, ...] = (Criticality.CRITICAL,)
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleChange:
+    position: int
+    lifecycle: str
+    effective_from: date
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    claim_id: UUID
+    role: str
+    person_id: UUID
+    made_on: date
+    answered_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attestation:
+    role: str
+    person_id: UUID
+    attested_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class PersonInfo:
+    person_id: UUID
+    org_unit_id: UUID
+    departed_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrgUnitInfo:
+    org_unit_id: UUID
+    level: str
+    dissolved_on: date | None = None
+
+
+@dataclass(frozen=True)
+class SystemHistory:
+    system_id: UUID
+    criticality: str
+    lifecycle: Sequence[LifecycleChange]
+    facts: Sequence[Fact]
+    claims: Sequence[Claim] = ()
+    attestations: Sequence[Attestation] = ()
+
+
+@dataclass(frozen=True)
+class Directory:
+    people: Mapping[UUID, PersonInfo] = field(default_factory=dict)
+    org_units: Mapping[UUID, OrgUnitInfo] = field(default_factory=dict)
+
+    def left_since(self, person_id: UUID) -> date | None:
+        """When the person stopped being reachable: departed, or their org unit dissolved."""
+        person = self.people.get(person_id)
+        if person is None:
+            return None
+        unit = self.org_units.get(person.org_unit_id)
+        dates = [d for d in (person.departed_on, unit and unit.dissolved_on) if d]
+        return min(dates) if dates else None
+
+    def level_of(self, person_id: UUID) -> str | None:
+        person = self.people.get(person_id)
+        unit = person and self.org_units.get(person.org_unit_id)
+        return unit.level if unit else None
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Gap:
+    severity: int
+    since: date
+    rule: str
+    role: str | None
+    until: date | None
+    detail: str
+
+    def holds_at(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day < self.until)
+
+
+def lifecycle_periods(changes: Sequence[LifecycleChange], states: Iterable[str]) -> list[Period]:
+    """When the system was in one of `states`: the latest change effective on a day decides it."""
+    wanted = set(states)
+    ordered = sorted(changes, key=lambda c: (c.effective_from, c.position))
+    found: list[Period] = []
+    for i, change in enumerate(ordered):
+        end = ordered[i + 1].effective_from if i + 1 < len(ordered) else None
+        if change.lifecycle in wanted and (p := P.make(change.effective_from, end)):
+            found.append(p)
+    return P.merge(found)
+
+
+def _vacant(facts: Sequence[Fact], role: str, within: list[Period]) -> list[Period]:
+    held = [p.period for p in held_periods(facts, role)]
+    vacant: list[Period] = []
+    for window in within:
+        cursor = window.start
+        for h in held:
+            if h.end is not None and h.end <= cursor:
+                continue
+            if window.end is not None and h.start >= window.end:
+                break
+            if h.start > cursor:
+                vacant.append(Period(cursor, h.start))
+            cursor = max(cursor, h.end) if h.end is not None else None
+            if cursor is None:
+                break
+        if cursor is not None and (window.end is None or cursor < window.end):
+            vacant.append(Period(cursor, window.end))
+    return P.merge(vacant)
+
+
+def _gaps(rule: str, role: str | None, found: Iterable[Period], detail: str) -> list[Gap]:
+    return [Gap(SEVERITY[rule], p.start, rule, role, p.end, detail) for p in P.merge(found)]
+
+
+def find_gaps(system: SystemHistory, directory: Directory, policy: GapPolicy = GapPolicy()) -> list[Gap]:
+    """Every unclear-responsibility period of one system, over all of valid time."""
+    operating = lifecycle_periods(system.lifecycle, OPERATING)
+    alive = lifecycle_periods(system.lifecycle, [s for s in Lifecycle if s != Lifecycle.DECOMMISSIONED])
+    phasing_out = lifecycle_periods(system.lifecycle, [Lifecycle.PHASING_OUT])
+    gaps: list[Gap] = []
+
+    for role in policy.required_roles:
+        if role == policy.operational_role:
+            continue
+        gaps += _gaps("no_holder", role, _vacant(system.facts, role, operating), f"no {role} while in operation")
+    gaps += _gaps(
+        "no_operational_handover",
+        policy.operational_role,
+        _vacant(system.facts, policy.operational_role, operating),
+        f"in operation with no {policy.operational_role}: the handover to operations was never agreed",
+    )
+    gaps += _gaps(
+        "decommission_unowned",
+        policy.owner_role,
+        _vacant(system.facts, policy.owner_role, phasing_out),
+        f"being phased out with no {policy.owner_role} to carry out the decommissioning",
+    )
+    gaps += _holder_departed(system, directory, alive)
+    gaps += _claims(system, policy)
+    if system.criticality in policy.critical:
+        gaps += _owner_too_low(system, directory, policy, alive)
+    gaps += _ping_pong(system, policy, alive)
+    gaps += _attestation_overdue(system, policy, alive)
+    return sorted(gaps)
+
+
+def _holder_departed(system: SystemHistory, directory: Directory, alive: list[Period]) -> list[Gap]:
+    gaps: list[Gap] = []
+    for role in sorted({f.role for f in system.facts}):
+        for held in held_periods(system.facts, role):
+            assert held.holder is not None
+            left = directory.left_since(held.holder)
+            if left is None:
+                continue
+            stale = held.period.intersect(Period(left))
+            if stale:
+                gaps += _gaps(
+                    "holder_departed", role, P.intersect_all([stale], alive),
+                    f"{role} holder {held.holder} left the organisation or their unit was dissolved on {left}",
+                )
+    return gaps
+
+
+def _claims(system: SystemHistory, policy: GapPolicy) -> list[Gap]:
+    gaps: list[Gap] = []
+    late = timedelta(days=policy.claim_answer_days)
+    for claim in system.claims:
+        overdue = P.make(claim.made_on + late, claim.answered_on)
+        if overdue:
+            gaps += _gaps(
+                "claim_unanswered", claim.role, [overdue],
+                f"claim {claim.claim_id} by {claim.person_id} unanswered for more than {policy.claim_answer_days} days",
+            )
+    for role in sorted({c.role for c in system.claims}):
+        open_ = [c for c in system.claims if c.role == role]
+        edges = sorted({c.made_on for c in open_} | {c.answered_on for c in open_ if c.answered_on})
+        crowded = []
+        for i, day in enumerate(edges):
+            count = sum(1 for c in open_ if c.made_on <= day and (c.answered_on is None or day < c.answered_on))
+            if count >= policy.competing_claims and (p := P.make(day, edges[i + 1] if i + 1 < len(edges) else None)):
+                crowded.append(p)
+        gaps += _gaps("competing_claims", role, crowded, f"{policy.competing_claims} or more open claims for {role}")
+    return gaps
+
+
+def _owner_too_low(system: SystemHistory, directory: Directory, policy: GapPolicy, alive: list[Period]) -> list[Gap]:
+    floor = OrgLevel(policy.lowest_owner_level).depth
+    low = []
+    for held in held_periods(system.facts, policy.owner_role):
+        level = directory.level_of(held.holder) if held.holder else None
+        if level is not None and OrgLevel(level).depth > floor:
+            low.append(held.period)
+    return _gaps(
+        "owner_too_low", policy.owner_role, P.intersect_all(low, alive),
+        f"critical system whose {policy.owner_role} sits below {policy.lowest_owner_level} level",
+    )
+
+
+def _ping_pong(system: SystemHistory, policy: GapPolicy, alive: list[Period]) -> list[Gap]:
+    gaps: list[Gap] = []
+    window = timedelta(days=policy.ping_pong_window_days)
+    n = policy.ping_pong_changes
+    for role in sorted({f.role for f in system.facts}):
+        changes: list[date] = []
+        previous: UUID | None = None
+        for held in held_periods(system.facts, role):
+            if previous is not None and held.holder != previous:
+                changes.append(held.start)
+            previous = held.holder
+        found = [
+            p for i in range(len(changes) - n + 1)
+            if changes[i + n - 1] - changes[i] < window and (p := P.make(changes[i + n - 1], changes[i] + window))
+        ]
+        gaps += _gaps(
+            "ping_pong", role, P.intersect_all(found, alive),
+            f"{role} changed hands {n} or more times within {policy.ping_pong_window_days} days",
+        )
+    return gaps
+
+
+def _attestation_overdue(system: SystemHistory, policy: GapPolicy, alive: list[Period]) -> list[Gap]:
+    gaps: list[Gap] = []
+    every = timedelta(days=policy.attestation_days)
+    for role in policy.attested_roles:
+        for held in held_periods(system.facts, role):
+            # Being assigned (on the period's start, or when the fact was recorded) confirms too.
+            confirmed = {held.start} | {f.recorded_at.date() for f in held.facts if held.period.covers(f.recorded_at.date())}
+            confirmed |= {
+                a.attested_on for a in system.attestations
+                if a.role == role and a.person_id == held.holder and held.period.covers(a.attested_on)
+            }
+            marks = sorted(confirmed)
+            overdue = [
+                p for i, mark in enumerate(marks)
+                if (p := P.make(mark + every, marks[i + 1] if i + 1 < len(marks) else held.end))
+            ]
+            gaps += _gaps(
+                "attestation_overdue", role, P.intersect_all(overdue, alive),
+                f"{role} {held.holder} has not re-confirmed for more than {policy.attestation_days} days",
+            )
+    return gaps
+
+
+def gaps_at(gaps: Iterable[Gap], day: date) -> list[Gap]:
+    return sorted(g for g in gaps if g.holds_at(day))
+
+

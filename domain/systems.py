@@ -1,0 +1,236 @@
+"""The system aggregate: registration, lifecycle, and every responsibility fact about it.
+
+One stream per system, so optimistic concurrency on the stream is what turns two conflicting
+commands on the same system into one success and one conflict.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import ClaimAlreadyAnswered, ClaimNotFound, InvalidPeriod, NotHolder
+from domain.responsibility import Fact, holder_at
+
+_NAMES = uuid5(NAMESPACE_URL, "urn:ansvar:system-name")
+_NOT_TRACKED = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def normalise_name(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+class SystemName(Aggregate):
+    """Reserves a system name within an org unit: its id is derived from both."""
+
+    TOPIC = "ansvar.system_name"
+
+    class Event(Aggregate.Event):
+        pass
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "ansvar.system_name.created"
+
+    class Reserved(Created):
+        TOPIC = "ansvar.system_name.reserved.v1"
+        org_unit_id: UUID
+        name: str
+        system_id: UUID
+
+    @staticmethod
+    def create_id(org_unit_id: UUID, name: str) -> UUID:
+        return uuid5(_NAMES, f"{org_unit_id}/{normalise_name(name)}")
+
+    @event(Reserved)
+    def __init__(self, org_unit_id: UUID, name: str, system_id: UUID) -> None:
+        self.system_id = system_id
+
+
+class ClaimState:
+    __slots__ = ("role", "person_id", "status")
+
+    def __init__(self, role: str, person_id: UUID) -> None:
+        self.role = role
+        self.person_id = person_id
+        self.status = "open"
+
+
+class System(Aggregate):
+    TOPIC = "ansvar.system"
+
+    class Event(Aggregate.Event):
+        pass
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "ansvar.system.created"
+
+    class Registered(Created):
+        TOPIC = "ansvar.system.registered.v1"
+        name: str
+        vendor: str | None
+        org_unit_id: UUID
+        criticality: str
+        personal_data: bool
+        lifecycle: str
+        lifecycle_from: date
+        meta: dict
+
+    @event(Registered)
+    def __init__(
+        self, name: str, vendor: str | None, org_unit_id: UUID, criticality: str,
+        personal_data: bool, lifecycle: str, lifecycle_from: date, meta: dict,
+    ) -> None:
+        self.name = name
+        self.vendor = vendor
+        self.org_unit_id = org_unit_id
+        self.criticality = criticality
+        self.personal_data = personal_data
+        self.lifecycle_changes: list[tuple[date, str]] = [(lifecycle_from, lifecycle)]
+        self.facts: list[Fact] = []
+        self.claims: dict[UUID, ClaimState] = {}
+
+    class LifecycleChanged(Event):
+        TOPIC = "ansvar.system.lifecycle_changed.v1"
+        lifecycle: str
+        effective_from: date
+        meta: dict
+
+    @event(LifecycleChanged)
+    def change_lifecycle(self, lifecycle: str, effective_from: date, meta: dict) -> None:
+        self.lifecycle_changes.append((effective_from, lifecycle))
+
+    def lifecycle_at(self, day: date) -> str | None:
+        current = [c for c in self.lifecycle_changes if c[0] <= day]
+        return max(current, key=lambda c: c[0])[1] if current else None
+
+    # Responsibility facts ---------------------------------------------------------------
+
+    class AssignmentRecorded(Event):
+        TOPIC = "ansvar.system.assignment_recorded.v1"
+        role: str
+        person_id: UUID
+        effective_from: date
+        effective_to: date | None
+        basis: str | None
+        decision_id: UUID | None
+        claim_id: UUID | None
+        meta: dict
+
+    def assign(
+        self, role: str, person_id: UUID, effective_from: date, effective_to: date | None,
+        basis: str | None, decision_id: UUID | None, meta: dict, claim_id: UUID | None = None,
+    ) -> None:
+        _check_period(effective_from, effective_to)
+        self._assign(role, person_id, effective_from, effective_to, basis, decision_id, claim_id, meta)
+
+    @event(AssignmentRecorded)
+    def _assign(
+        self, role: str, person_id: UUID, effective_from: date, effective_to: date | None,
+        basis: str | None, decision_id: UUID | None, claim_id: UUID | None, meta: dict,
+    ) -> None:
+        self._add_fact(role, person_id, effective_from, effective_to)
+
+    class VacancyRecorded(Event):
+        TOPIC = "ansvar.system.vacancy_recorded.v1"
+        role: str
+        effective_from: date
+        effective_to: date | None
+        reason: str
+        meta: dict
+
+    def vacate(self, role: str, effective_from: date, effective_to: date | None, reason: str, meta: dict) -> None:
+        _check_period(effective_from, effective_to)
+        self._vacate(role, effective_from, effective_to, reason, meta)
+
+    @event(VacancyRecorded)
+    def _vacate(self, role: str, effective_from: date, effective_to: date | None, reason: str, meta: dict) -> None:
+        self._add_fact(role, None, effective_from, effective_to)
+
+    def _add_fact(self, role: str, holder: UUID | None, start: date, end: date | None) -> None:
+        # Inside one stream the version orders facts as the global log does. The aggregate only
+        # answers "as known now", so it does not track record times (the read model does).
+        self.facts.append(Fact(self.version + 1, _NOT_TRACKED, role, holder, start, end))
+
+    def holder(self, role: str, day: date) -> UUID | None:
+        return holder_at(self.facts, role, day)
+
+    # Claims -------------------------------------------------------------------------------
+
+    class ClaimMade(Event):
+        TOPIC = "ansvar.system.claim_made.v1"
+        claim_id: UUID
+        role: str
+        person_id: UUID
+        statement: str
+        meta: dict
+
+    @event(ClaimMade)
+    def make_claim(self, claim_id: UUID, role: str, person_id: UUID, statement: str, meta: dict) -> None:
+        self.claims[claim_id] = ClaimState(role, person_id)
+
+    def open_claim(self, claim_id: UUID) -> ClaimState:
+        claim = self.claims.get(claim_id)
+        if claim is None:
+            raise ClaimNotFound(f"system {self.id} has no claim {claim_id}")
+        if claim.status != "open":
+            raise ClaimAlreadyAnswered(
+                f"claim {claim_id} was already {claim.status}", claim_id=str(claim_id), status=claim.status
+            )
+        return claim
+
+    class ClaimConfirmed(Event):
+        TOPIC = "ansvar.system.claim_confirmed.v1"
+        claim_id: UUID
+        decision_id: UUID | None
+        meta: dict
+
+    def confirm_claim(self, claim_id: UUID, effective_from: date, decision_id: UUID | None, meta: dict) -> None:
+        claim = self.open_claim(claim_id)
+        self._confirm(claim_id, decision_id, meta)
+        self.assign(claim.role, claim.person_id, effective_from, None, "claim confirmed", decision_id, meta, claim_id)
+
+    @event(ClaimConfirmed)
+    def _confirm(self, claim_id: UUID, decision_id: UUID | None, meta: dict) -> None:
+        self.claims[claim_id].status = "confirmed"
+
+    class ClaimRejected(Event):
+        TOPIC = "ansvar.system.claim_rejected.v1"
+        claim_id: UUID
+        reason: str
+        decision_id: UUID | None
+        meta: dict
+
+    def reject_claim(self, claim_id: UUID, reason: str, decision_id: UUID | None, meta: dict) -> None:
+        self.open_claim(claim_id)
+        self._reject(claim_id, reason, decision_id, meta)
+
+    @event(ClaimRejected)
+    def _reject(self, claim_id: UUID, reason: str, decision_id: UUID | None, meta: dict) -> None:
+        self.claims[claim_id].status = "rejected"
+
+    # Attestation --------------------------------------------------------------------------
+
+    class Attested(Event):
+        TOPIC = "ansvar.system.attested.v1"
+        role: str
+        person_id: UUID
+        attested_on: date
+        meta: dict
+
+    def attest(self, role: str, person_id: UUID, on: date, meta: dict) -> None:
+        if self.holder(role, on) != person_id:
+            raise NotHolder(f"person {person_id} does not hold {role} on system {self.id} on {on}", field="person_id")
+        self._attest(role, person_id, on, meta)
+
+    @event(Attested)
+    def _attest(self, role: str, person_id: UUID, attested_on: date, meta: dict) -> None:
+        pass
+
+
+def _check_period(effective_from: date, effective_to: date | None) -> None:
+    if effective_to is not None and effective_to <= effective_from:
+        raise InvalidPeriod(
+            f"effective_to ({effective_to}) must be after effective_from ({effective_from})", field="effective_to"
+        )

@@ -1,0 +1,51 @@
+"""The words of the domain: roles, lifecycle states, criticality, org levels."""
+
+from enum import StrEnum
+
+
+class Criticality(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Lifecycle(StrEnum):
+    """KITOS lifecycle labels, then retirement."""
+
+    NOT_IN_OPERATION = "not_in_operation"  # Ikke i drift
+    PILOT = "pilot"  # Under afprøvning
+    PHASING_IN = "phasing_in"  # Under indfasning
+    IN_OPERATION = "in_operation"  # I drift
+    PHASING_OUT = "phasing_out"  # Under udfasning
+    DECOMMISSIONED = "decommissioned"  # Afviklet
+
+
+class Role(StrEnum):
+    """Responsibility roles as municipalities already name them (KITOS)."""
+
+    SYSTEMEJER = "systemejer"
+    SYSTEMANSVARLIG = "systemansvarlig"
+    FORRETNINGSEJER = "forretningsejer"
+    DATAEJER = "dataejer"
+    SIKKERHEDSANSVARLIG = "sikkerhedsansvarlig"
+    SUPERBRUGERANSVARLIG = "superbrugeransvarlig"
+    TEKNISK_ANSVARLIG = "teknisk_ansvarlig"
+    KONTRAKTEJER = "kontraktejer"
+
+
+class OrgLevel(StrEnum):
+    """kommune > forvaltning > afdeling > team, from the top down."""
+
+    KOMMUNE = "kommune"
+    FORVALTNING = "forvaltning"
+    AFDELING = "afdeling"
+    TEAM = "team"
+
+    @property
+    def depth(self) -> int:
+        return list(OrgLevel).index(self)
+
+
+#: Lifecycle states in which a system is "in operation" for the gap rules.
+OPERATING = frozenset({Lifecycle.IN_OPERATION})

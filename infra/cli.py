@@ -1,0 +1,134 @@
+"""The `ansvar` command: serve, demo, projections status|rebuild, worker."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from infra import logging as app_logging
+from infra.settings import Settings, SettingsError
+
+console = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+        transient=False,
+    )
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    if args.demo:
+        cmd_demo(settings, args)
+    settings = Settings(**{**settings.__dict__, "host": args.host or settings.host, "port": args.port or settings.port})
+    console.print(f"ansvar on http://{settings.host}:{settings.port}  (API docs: /schema, database: {settings.database.kind})")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from infra import demo
+    from infra.runtime import build
+
+    runtime = build(settings)
+    try:
+        with _progress() as bar:
+            task = bar.add_task("demo municipality", total=None)
+            loaded = demo.load(runtime.portfolio, seed=args.seed, progress=lambda done, total: bar.update(task, completed=done, total=total))
+        console.print("demo loaded" if loaded else "the store already holds data: demo not loaded again")
+        _catch_up(runtime)
+    finally:
+        runtime.close()
+    return 0
+
+
+def _catch_up(runtime: object) -> None:
+    catchup = runtime.catchup  # type: ignore[attr-defined]
+    head = catchup.head()
+    behind = head - min(catchup.positions().values(), default=0)
+    if behind <= 0:
+        return
+    with _progress() as bar:
+        task = bar.add_task("projections", total=behind)
+        catchup.run_until_caught_up(lambda n: bar.advance(task, n))
+
+
+def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
+    from infra.runtime import build
+
+    runtime = build(settings)
+    try:
+        if args.action == "rebuild":
+            names = runtime.catchup.reset(args.names or None)
+            console.print(f"rebuilding {', '.join(names)}")
+            _catch_up(runtime)
+        head = runtime.catchup.head()
+        table = Table("projection", "position", "head", "lag")
+        for name, position in runtime.catchup.positions().items():
+            table.add_row(name, str(position), str(head), str(max(head - position, 0)))
+        Console().print(table)
+    finally:
+        runtime.close()
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from infra.runtime import build
+
+    runtime = build(settings)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    runtime.start_worker()
+    console.print("projection worker running; Ctrl-C stops it")
+    done.wait()
+    runtime.close()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ansvar", description="IT portfolio governance: who is responsible, and why.")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP API (and the projection worker)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--demo", action="store_true", help="load the demo municipality first (once)")
+    serve.add_argument("--seed", type=int, default=7)
+    serve.set_defaults(run=cmd_serve)
+    demo = sub.add_parser("demo", help="load the demo municipality into an empty store")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(run=cmd_demo)
+    proj = sub.add_parser("projections", help="projection status, or rebuild from the event log")
+    proj.add_argument("action", choices=["status", "rebuild"])
+    proj.add_argument("names", nargs="*", help="projections to rebuild (default: all)")
+    proj.set_defaults(run=cmd_projections)
+    worker = sub.add_parser("worker", help="keep the projections current without serving HTTP")
+    worker.set_defaults(run=cmd_worker)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        console.print(f"[red]configuration error:[/red] {exc}")
+        return 2
+    app_logging.configure(settings.log_level, settings.log_format)
+    return args.run(settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+"""The read side's connections: a sync one for projections and the person directory, an async
+one for the API (asyncpg on PostgreSQL, the standard library's sqlite3 on SQLite).
+
+SQL is written once with `?` placeholders and portable types (uuid, date, timestamptz,
+boolean, bigint, text); each backend adapts it.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+from uuid import UUID
+
+import anyio.to_thread
+
+from infra.settings import Database
+
+Row = dict[str, Any]
+
+
+def _iso_utc(value: datetime) -> str:
+    # One fixed width and zone, so that text comparison in SQLite is time comparison.
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+sqlite3.register_adapter(UUID, str)
+sqlite3.register_adapter(date, date.isoformat)
+sqlite3.register_adapter(datetime, _iso_utc)
+sqlite3.register_converter("uuid", lambda b: UUID(b.decode()))
+sqlite3.register_converter("date", lambda b: date.fromisoformat(b.decode()))
+sqlite3.register_converter("timestamptz", lambda b: datetime.fromisoformat(b.decode()))
+sqlite3.register_converter("boolean", lambda b: b not in (b"0", b""))
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    def fetchall(self) -> list[Row]: ...
+    def fetchone(self) -> Row | None: ...
+
+
+class SyncDatabase(Protocol):
+    dialect: str
+
+    def transaction(self) -> Any: ...
+    def close(self) -> None: ...
+
+
+class _SqliteCursor:
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._c = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._c.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._c.executemany(sql, rows)
+
+    def fetchall(self) -> list[Row]:
+        return [dict(r) for r in self._c.fetchall()]
+
+    def fetchone(self) -> Row | None:
+        r = self._c.fetchone()
+        return dict(r) if r is not None else None
+
+
+class SqliteDatabase:
+    """Thread-local connections to one SQLite file (WAL), or one shared in-memory database."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._shared_lock = threading.RLock() if path is None else None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+    def _connect(self) -> sqlite3.Connection:
+        target = ":memory:" if self.path is None else str(self.path)
+        conn = sqlite3.connect(
+            target, detect_types=sqlite3.PARSE_DECLTYPES, isolation_level=None,
+            check_same_thread=False, timeout=30,
+        )
+        conn.row_factory = sqlite3.Row
+        if self.path is not None:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        self._all.append(conn)
+        return conn
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._shared_lock is not None:  # in memory: one connection that everyone shares
+            if not self._all:
+                self._connect()
+            return self._all[0]
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Cursor]:
+        lock = self._shared_lock or _NO_LOCK
+        with lock:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield _SqliteCursor(conn.cursor())
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT" if write else "ROLLBACK")
+
+    def close(self) -> None:
+        for conn in self._all:
+            conn.close()
+        self._all.clear()
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
+
+
+def _pg(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+class _PsycopgCursor:
+    def __init__(self, cursor: Any) -> None:
+        self._c = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._c.execute(_pg(sql), params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._c.executemany(_pg(sql), rows)
+
+    def fetchall(self) -> list[Row]:
+        return list(self._c.fetchall())
+
+    def fetchone(self) -> Row | None:
+        return self._c.fetchone()
+
+
+class PostgresDatabase:
+    """A small psycopg pool, every connection on the configured schema."""
+
+    dialect = "postgres"
+
+    def __init__(self, db: Database, size: int = 4) -> None:
+        import psycopg
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        self.db = db
+        schema = db.schema
+
+        def configure(conn: psycopg.Connection) -> None:
+            conn.execute(f'SET search_path TO "{schema}"')
+            conn.commit()
+
+        self._pool = ConnectionPool(
+            db.dsn, min_size=1, max_size=size, open=True, configure=configure,
+            kwargs={"row_factory": dict_row, "connect_timeout": 5}, timeout=10,
+        )
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Cursor]:
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield _PsycopgCursor(cur)
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def open_sync(db: Database, size: int = 4) -> SqliteDatabase | PostgresDatabase:
+    if db.kind == "postgres":
+        return PostgresDatabase(db, size)
+    return SqliteDatabase(db.path if db.kind == "sqlite" else None)
+
+
+def ensure_schema(db: Database) -> None:
+    """Create the PostgreSQL schema before anything (the event store included) uses it."""
+    if db.kind != "postgres" or db.schema == "public":
+        return
+    import psycopg
+
+    with psycopg.connect(db.dsn, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"')
+
+
+# Async reading -------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+class Reader(Protocol):
+    dialect: str
+
+    async def fetch(self, sql: str, *params: Any) -> list[Row]: ...
+    async def fetchrow(self, sql: str, *params: Any) -> Row | None: ...
+    async def close(self) -> None: ...
+
+
+class SqliteReader:
+    dialect = "sqlite"
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self.db = db
+
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        with self.db.transaction(write=False) as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
+        return await anyio.to_thread.run_sync(self._fetch, sql, params)
+
+    async def fetchrow(self, sql: str, *params: Any) -> Row | None:
+        rows = await self.fetch(sql, *params)
+        return rows[0] if rows else None
+
+    async def close(self) -> None:
+        return None
+
+
+class PostgresReader:
+    dialect = "postgres"
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+
+    @classmethod
+    async def connect(cls, db: Database, size: int) -> PostgresReader:
+        import asyncpg
+
+        pool = await asyncpg.create_pool(
+            host=db.host, port=db.port, user=db.user, password=db.password or None, database=db.name,
+            min_size=1, max_size=size, timeout=5, command_timeout=30,
+            server_settings={"search_path": db.schema, "application_name": "ansvar-api"},
+        )
+        return cls(pool)
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        counter = iter(range(1, 10_000))
+        return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
+        rows = await self.pool.fetch(self._sql(sql), *params)
+        return [dict(r) for r in rows]
+
+    async def fetchrow(self, sql: str, *params: Any) -> Row | None:
+        row = await self.pool.fetchrow(self._sql(sql), *params)
+        return dict(row) if row is not None else None
+
+    async def close(self) -> None:
+        await self.pool.close()

@@ -1,0 +1,48 @@
+"""Personal details (name, e-mail) in a mutable, erasable table beside the event log.
+
+Events refer to people by id only; erasing a person here leaves every event and every
+projection intact, and the API then shows "person erased"."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+DDL = (
+    "CREATE TABLE IF NOT EXISTS person_details (person_id uuid PRIMARY KEY, name text, email text,"
+    " erased_at timestamptz)"
+)
+
+
+class PersonDirectory:
+    def __init__(self, db: Any) -> None:
+        self.db = db
+
+    def setup(self) -> None:
+        with self.db.transaction() as cur:
+            cur.execute(DDL)
+
+    def put(self, person_id: UUID, name: str, email: str | None) -> None:
+        with self.db.transaction() as cur:
+            cur.execute(
+                "INSERT INTO person_details (person_id, name, email) VALUES (?, ?, ?)"
+                " ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, email = excluded.email, erased_at = NULL",
+                (person_id, name, email),
+            )
+
+    def get(self, person_id: UUID) -> dict[str, Any] | None:
+        with self.db.transaction(write=False) as cur:
+            cur.execute("SELECT person_id, name, email, erased_at FROM person_details WHERE person_id = ?", (person_id,))
+            return cur.fetchone()
+
+    def forget(self, person_id: UUID) -> bool:
+        """Erase a person's name and e-mail; True if there was anything to erase."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                "UPDATE person_details SET name = NULL, email = NULL, erased_at = ? WHERE person_id = ? AND erased_at IS NULL",
+                (datetime.now(timezone.utc), person_id),
+            )
+            cur.execute("SELECT erased_at FROM person_details WHERE person_id = ?", (person_id,))
+            row = cur.fetchone()
+        return row is not None

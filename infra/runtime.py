@@ -1,0 +1,98 @@
+"""Builds the running parts from settings: the portfolio application, the read-side database,
+the views and the worker that keeps them current. The API and the CLI both start here."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+import structlog
+
+from domain.portfolio import Portfolio, utc_today
+from infra.database import ensure_schema, open_sync
+from infra.people_directory import PersonDirectory
+from infra.settings import Settings
+from projections.accountability_view import AccountabilityView
+from projections.catchup import CatchUp, Worker
+from projections.gaps_view import GapsView
+from projections.progress import Progress
+from projections.systems_view import SystemsView
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    portfolio: Portfolio
+    db: Any
+    directory: PersonDirectory
+    catchup: CatchUp
+    worker: Worker | None = None
+    listener: PostgresListener | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def start_worker(self) -> None:
+        self.worker = Worker(self.catchup, idle_seconds=0.5)
+        self.worker.start()
+        self.portfolio.on_saved = self.worker.nudge
+        if self.settings.database.kind == "postgres":
+            self.listener = PostgresListener(self.settings, self.portfolio.recorder.channel_name, self.worker.nudge)
+            self.listener.start()
+
+    def close(self) -> None:
+        if self.listener is not None:
+            self.listener.stop()
+        if self.worker is not None:
+            self.worker.stop()
+        self.db.close()
+        self.portfolio.close()
+
+
+def build(settings: Settings, today: Callable[[], date] = utc_today) -> Runtime:
+    ensure_schema(settings.database)
+    db = open_sync(settings.database, size=max(2, settings.pool_size // 2))
+    directory = PersonDirectory(db)
+    directory.setup()
+    portfolio = Portfolio(settings.eventsourcing_env(), directory=directory, today=today)
+    views = [SystemsView(), AccountabilityView(), GapsView(settings.gap_policy)]
+    catchup = CatchUp(portfolio, db, views, Progress())
+    catchup.setup()
+    return Runtime(settings, portfolio, db, directory, catchup)
+
+
+class PostgresListener:
+    """LISTENs on the event table's channel (the library NOTIFYs it on every insert) and wakes
+    the worker, so new events reach the views without a polling delay."""
+
+    def __init__(self, settings: Settings, channel: str, wake: Callable[[], None]) -> None:
+        self.settings = settings
+        self.channel = channel
+        self.wake = wake
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ansvar-listen", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        import psycopg
+        from psycopg import sql
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.settings.database.dsn, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+                    self.wake()  # anything written while we were not listening
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                            self.wake()
+            except psycopg.Error as exc:
+                log.warning("listen connection lost; reconnecting", error=str(exc))
+                self._stop.wait(1.0)

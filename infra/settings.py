@@ -1,0 +1,143 @@
+"""Settings, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from domain.gaps import GapPolicy
+
+DEFAULT_DATABASE_URL = "sqlite:///data/ansvar.db"
+
+#: Every environment variable the settings read; docker-compose.yml may set only these.
+VARIABLES = (
+    "ANSVAR_DATABASE_URL", "ANSVAR_HOST", "ANSVAR_PORT", "ANSVAR_LOG_LEVEL", "ANSVAR_LOG_FORMAT",
+    "ANSVAR_RUN_PROJECTIONS", "ANSVAR_READ_WAIT_SECONDS", "ANSVAR_MAX_BODY_BYTES", "ANSVAR_DB_POOL_SIZE",
+    "ANSVAR_REQUIRED_ROLES", "ANSVAR_CLAIM_ANSWER_DAYS", "ANSVAR_PING_PONG_CHANGES",
+    "ANSVAR_PING_PONG_WINDOW_DAYS", "ANSVAR_ATTESTATION_DAYS", "ANSVAR_LOWEST_OWNER_LEVEL",
+)
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where events and read models live: `memory`, a SQLite file, or PostgreSQL."""
+
+    kind: str  # "memory" | "sqlite" | "postgres"
+    path: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 5432
+    name: str = ""
+    user: str = "postgres"
+    password: str = ""
+    schema: str = "public"
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        parts = urlsplit(url)
+        if parts.scheme in ("memory", "mem"):
+            return cls("memory")
+        if parts.scheme == "sqlite":
+            raw = unquote(parts.netloc + parts.path)
+            path = raw[1:]  # sqlite:///relative.db, sqlite:////absolute.db
+            if not path:
+                raise SettingsError(f"ANSVAR_DATABASE_URL names no SQLite file: {url!r}")
+            return cls("sqlite", path=Path(path))
+        if parts.scheme in ("postgres", "postgresql"):
+            query = parse_qs(parts.query)
+            return cls(
+                "postgres",
+                host=parts.hostname or "127.0.0.1",
+                port=parts.port or 5432,
+                name=parts.path.lstrip("/") or "postgres",
+                user=unquote(parts.username or "postgres"),
+                password=unquote(parts.password or ""),
+                schema=query.get("schema", ["public"])[0],
+            )
+        raise SettingsError(f"ANSVAR_DATABASE_URL must start with sqlite://, postgresql:// or memory://, not {url!r}")
+
+    @property
+    def dsn(self) -> str:
+        auth = self.user + (f":{self.password}" if self.password else "")
+        return f"postgresql://{auth}@{self.host}:{self.port}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: Database = field(default_factory=lambda: Database.from_url(DEFAULT_DATABASE_URL))
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+    log_format: str = "console"
+    run_projections: bool = True
+    read_wait_seconds: float = 5.0
+    max_body_bytes: int = 1_048_576
+    pool_size: int = 10
+    gap_policy: GapPolicy = field(default_factory=GapPolicy)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        get = env.get
+        policy = GapPolicy()
+        try:
+            if roles := get("ANSVAR_REQUIRED_ROLES"):
+                policy = _replace(policy, required_roles=tuple(r.strip() for r in roles.split(",") if r.strip()))
+            for var, attr in (
+                ("ANSVAR_CLAIM_ANSWER_DAYS", "claim_answer_days"),
+                ("ANSVAR_PING_PONG_CHANGES", "ping_pong_changes"),
+                ("ANSVAR_PING_PONG_WINDOW_DAYS", "ping_pong_window_days"),
+                ("ANSVAR_ATTESTATION_DAYS", "attestation_days"),
+            ):
+                if get(var):
+                    policy = _replace(policy, **{attr: int(get(var))})
+            if get("ANSVAR_LOWEST_OWNER_LEVEL"):
+                policy = _replace(policy, lowest_owner_level=get("ANSVAR_LOWEST_OWNER_LEVEL"))
+            return cls(
+                database=Database.from_url(get("ANSVAR_DATABASE_URL") or DEFAULT_DATABASE_URL),
+                host=get("ANSVAR_HOST") or "127.0.0.1",
+                port=int(get("ANSVAR_PORT") or 8000),
+                log_level=(get("ANSVAR_LOG_LEVEL") or "info").lower(),
+                log_format=(get("ANSVAR_LOG_FORMAT") or "console").lower(),
+                run_projections=(get("ANSVAR_RUN_PROJECTIONS") or "true").lower() in ("1", "true", "yes", "y"),
+                read_wait_seconds=float(get("ANSVAR_READ_WAIT_SECONDS") or 5.0),
+                max_body_bytes=int(get("ANSVAR_MAX_BODY_BYTES") or 1_048_576),
+                pool_size=int(get("ANSVAR_DB_POOL_SIZE") or 10),
+                gap_policy=policy,
+            )
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from exc
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's own settings for this database (never its DB functions)."""
+        db = self.database
+        if db.kind == "memory":
+            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        if db.kind == "sqlite":
+            assert db.path is not None
+            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db.path), "SQLITE_LOCK_TIMEOUT": "10"}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": db.name,
+            "POSTGRES_HOST": db.host,
+            "POSTGRES_PORT": str(db.port),
+            "POSTGRES_USER": db.user,
+            "POSTGRES_PASSWORD": db.password,
+            "POSTGRES_SCHEMA": db.schema,
+            "POSTGRES_POOL_SIZE": str(self.pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.pool_size),
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        }
+
+
+def _replace(policy: GapPolicy, **changes: object) -> GapPolicy:
+    from dataclasses import replace
+
+    return replace(policy, **changes)

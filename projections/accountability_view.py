@@ -1,0 +1,188 @@
+"""Responsibility facts, claims and attestations, and the bitemporal questions over them.
+
+The holder of role R on system S at date d as known at time k is the fact with the highest
+position among those recorded at or before k whose valid period covers d (see
+domain/responsibility.py for the rule; these queries are that rule in SQL).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from domain.systems import System
+from infra.database import Reader
+from projections.dispatch import Handlers, meta
+
+
+class AccountabilityView(Handlers):
+    name = "accountability"
+    tables = ("responsibility_facts", "claims", "attestations")
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS responsibility_facts (position bigint PRIMARY KEY, system_id uuid NOT NULL,"
+        " role text NOT NULL, person_id uuid, effective_from date NOT NULL, effective_to date,"
+        " recorded_at timestamptz NOT NULL, kind text NOT NULL, basis text, decision_id uuid, claim_id uuid,"
+        " actor_id text, actor_role text, request_id text)",
+        "CREATE INDEX IF NOT EXISTS facts_system_role ON responsibility_facts (system_id, role, position)",
+        "CREATE INDEX IF NOT EXISTS facts_role_system ON responsibility_facts (role, system_id, position)",
+        "CREATE INDEX IF NOT EXISTS facts_person ON responsibility_facts (person_id)",
+        "CREATE TABLE IF NOT EXISTS claims (claim_id uuid PRIMARY KEY, system_id uuid NOT NULL, role text NOT NULL,"
+        " person_id uuid NOT NULL, statement text NOT NULL, made_at timestamptz NOT NULL, status text NOT NULL,"
+        " answered_at timestamptz, answer text, decision_id uuid, actor_id text, position bigint NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS claims_system ON claims (system_id)",
+        "CREATE INDEX IF NOT EXISTS claims_person ON claims (person_id)",
+        "CREATE TABLE IF NOT EXISTS attestations (position bigint PRIMARY KEY, system_id uuid NOT NULL,"
+        " role text NOT NULL, person_id uuid NOT NULL, attested_on date NOT NULL, recorded_at timestamptz NOT NULL,"
+        " actor_id text)",
+        "CREATE INDEX IF NOT EXISTS attestations_system ON attestations (system_id, role, person_id)",
+    )
+    routes = {
+        System.AssignmentRecorded: "_assignment",
+        System.VacancyRecorded: "_vacancy",
+        System.ClaimMade: "_claim",
+        System.ClaimConfirmed: "_confirmed",
+        System.ClaimRejected: "_rejected",
+        System.Attested: "_attested",
+    }
+
+    _INSERT_FACT = (
+        "INSERT INTO responsibility_facts (position, system_id, role, person_id, effective_from, effective_to,"
+        " recorded_at, kind, basis, decision_id, claim_id, actor_id, actor_role, request_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+
+    def _assignment(self, cur: Any, e: System.AssignmentRecorded, position: int) -> None:
+        m = meta(e)
+        cur.execute(self._INSERT_FACT, (
+            position, e.originator_id, e.role, e.person_id, e.effective_from, e.effective_to, e.timestamp,
+            "assignment", e.basis, e.decision_id, e.claim_id, m.get("actor_id"), m.get("actor_role"), m.get("request_id"),
+        ))
+
+    def _vacancy(self, cur: Any, e: System.VacancyRecorded, position: int) -> None:
+        m = meta(e)
+        cur.execute(self._INSERT_FACT, (
+            position, e.originator_id, e.role, None, e.effective_from, e.effective_to, e.timestamp,
+            "vacancy", e.reason, None, None, m.get("actor_id"), m.get("actor_role"), m.get("request_id"),
+        ))
+
+    def _claim(self, cur: Any, e: System.ClaimMade, position: int) -> None:
+        cur.execute(
+            "INSERT INTO claims (claim_id, system_id, role, person_id, statement, made_at, status, actor_id, position)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+            (e.claim_id, e.originator_id, e.role, e.person_id, e.statement, e.timestamp, meta(e).get("actor_id"), position),
+        )
+
+    def _confirmed(self, cur: Any, e: System.ClaimConfirmed, position: int) -> None:
+        cur.execute(
+            "UPDATE claims SET status = 'confirmed', answered_at = ?, decision_id = ? WHERE claim_id = ?",
+            (e.timestamp, e.decision_id, e.claim_id),
+        )
+
+    def _rejected(self, cur: Any, e: System.ClaimRejected, position: int) -> None:
+        cur.execute(
+            "UPDATE claims SET status = 'rejected', answered_at = ?, answer = ?, decision_id = ? WHERE claim_id = ?",
+            (e.timestamp, e.reason, e.decision_id, e.claim_id),
+        )
+
+    def _attested(self, cur: Any, e: System.Attested, position: int) -> None:
+        cur.execute(
+            "INSERT INTO attestations (position, system_id, role, person_id, attested_on, recorded_at, actor_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (position, e.originator_id, e.role, e.person_id, e.attested_on, e.timestamp, meta(e).get("actor_id")),
+        )
+
+
+_DECIDING = (
+    "SELECT * FROM (SELECT f.system_id, f.role, f.person_id, f.effective_from, f.effective_to, f.recorded_at,"
+    " f.position, ROW_NUMBER() OVER (PARTITION BY f.system_id, f.role ORDER BY f.position DESC) AS rank"
+    " FROM responsibility_facts f WHERE {where} AND f.recorded_at <= ? AND f.effective_from <= ?"
+    " AND (f.effective_to IS NULL OR f.effective_to > ?)) decided WHERE rank = 1 AND person_id IS NOT NULL"
+)
+# On PostgreSQL DISTINCT ON reads the (system, role, position) index in order: much faster than a window.
+_DECIDING_PG = (
+    "SELECT * FROM (SELECT DISTINCT ON (f.system_id, f.role) f.system_id, f.role, f.person_id, f.effective_from,"
+    " f.effective_to, f.recorded_at, f.position FROM responsibility_facts f WHERE {where} AND f.recorded_at <= ?"
+    " AND f.effective_from <= ? AND (f.effective_to IS NULL OR f.effective_to > ?)"
+    " ORDER BY f.system_id, f.role, f.position DESC) decided WHERE person_id IS NOT NULL"
+)
+
+
+class AccountabilityQueries:
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+
+    def _deciding(self, where: str) -> str:
+        template = _DECIDING_PG if self.reader.dialect == "postgres" else _DECIDING
+        return template.format(where=where)
+
+    async def holders(self, system_id: UUID, at: date, known_at: datetime) -> list[dict[str, Any]]:
+        """Who held each role on one system at `at`, as the record stood at `known_at`."""
+        sql = self._deciding("f.system_id = ?") + " ORDER BY role"
+        return await self.reader.fetch(sql, system_id, known_at, at, at)
+
+    async def sweep(
+        self, at: date, known_at: datetime, role: str | None, limit: int, after: UUID | None
+    ) -> list[dict[str, Any]]:
+        """Every system's holders at `at` as known at `known_at`: the auditor's sweep, keyed by system."""
+        conditions, params = ["TRUE"], []
+        if role is not None:
+            conditions.append("f.role = ?")
+            params.append(role)
+        page_filter, page_params = "", []
+        if after is not None:
+            page_filter = " AND s.id > ?"
+            page_params = [after]
+        sql = (
+            "WITH page AS (SELECT s.id, s.name FROM systems s WHERE TRUE" + page_filter + " ORDER BY s.id LIMIT ?),"
+            " decided AS (" + self._deciding(" AND ".join(conditions) + " AND f.system_id IN (SELECT id FROM page)") + ")"
+            " SELECT page.id AS system_id, page.name AS system_name, decided.role, decided.person_id,"
+            " decided.effective_from, decided.effective_to, decided.recorded_at, decided.position"
+            " FROM page LEFT JOIN decided ON decided.system_id = page.id ORDER BY page.id, decided.role"
+        )
+        return await self.reader.fetch(sql, *page_params, limit, *params, known_at, at, at)
+
+    async def facts(self, system_id: UUID) -> list[dict[str, Any]]:
+        return await self.reader.fetch(
+            "SELECT position, role, person_id, effective_from, effective_to, recorded_at, kind, basis, decision_id,"
+            " claim_id, actor_id, actor_role, request_id FROM responsibility_facts WHERE system_id = ? ORDER BY position",
+            system_id,
+        )
+
+    async def claims(self, system_id: UUID) -> list[dict[str, Any]]:
+        return await self.reader.fetch(
+            "SELECT claim_id, system_id, role, person_id, statement, made_at, status, answered_at, answer, decision_id"
+            " FROM claims WHERE system_id = ? ORDER BY position",
+            system_id,
+        )
+
+    async def claim(self, claim_id: UUID) -> dict[str, Any] | None:
+        return await self.reader.fetchrow(
+            "SELECT claim_id, system_id, role, person_id, statement, made_at, status, answered_at, answer, decision_id"
+            " FROM claims WHERE claim_id = ?",
+            claim_id,
+        )
+
+    async def attestations(self, system_id: UUID) -> list[dict[str, Any]]:
+        return await self.reader.fetch(
+            "SELECT role, person_id, attested_on, recorded_at FROM attestations WHERE system_id = ? ORDER BY position",
+            system_id,
+        )
+
+    async def held_by(self, person_id: UUID, at: date, known_at: datetime) -> list[dict[str, Any]]:
+        """The roles a person holds at `at`, with each system's name and when they last attested."""
+        sql = (
+            "SELECT d.system_id, s.name AS system_name, d.role, d.effective_from, d.effective_to, d.recorded_at,"
+            " (SELECT MAX(a.attested_on) FROM attestations a WHERE a.system_id = d.system_id AND a.role = d.role"
+            "  AND a.person_id = d.person_id) AS last_attested_on"
+            " FROM (" + self._deciding("f.system_id IN (SELECT system_id FROM responsibility_facts WHERE person_id = ?)")
+            + ") d JOIN systems s ON s.id = d.system_id WHERE d.person_id = ? ORDER BY s.name, d.role"
+        )
+        return await self.reader.fetch(sql, person_id, known_at, at, at, person_id)
+
+    async def open_claims_of(self, person_id: UUID) -> list[dict[str, Any]]:
+        return await self.reader.fetch(
+            "SELECT c.claim_id, c.system_id, s.name AS system_name, c.role, c.statement, c.made_at FROM claims c"
+            " JOIN systems s ON s.id = c.system_id WHERE c.person_id = ? AND c.status = 'open' ORDER BY c.made_at",
+            person_id,
+        )

@@ -1,0 +1,156 @@
+"""The batched, tracked projection loop.
+
+Each batch reads notifications from the event log and applies them to every view whose
+tracking position is behind, then writes the views' rows and their new positions in ONE
+transaction: a crash loses the whole batch or nothing, a restart resumes at the stored
+position, and redelivery can never apply an event twice. The tracking rows are locked for
+the batch, so two workers on one database take turns instead of racing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import structlog
+
+from projections.progress import Progress
+
+log = structlog.get_logger(__name__)
+
+TRACKING_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_tracking ("
+    " name text PRIMARY KEY, position bigint NOT NULL, updated_at timestamptz)"
+)
+
+
+class View(Protocol):
+    name: str
+    ddl: Sequence[str]
+    tables: Sequence[str]
+
+    def apply(self, cur: Any, event: Any, position: int) -> None: ...
+    def flush(self, cur: Any) -> None: ...
+
+
+class CatchUp:
+    def __init__(self, app: Any, db: Any, views: Sequence[View], progress: Progress | None = None, batch_size: int = 500):
+        self.app = app
+        self.db = db
+        self.views = list(views)
+        self.progress = progress or Progress()
+        self.batch_size = batch_size
+
+    def setup(self) -> None:
+        with self.db.transaction() as cur:
+            cur.execute(TRACKING_DDL)
+            for view in self.views:
+                for statement in view.ddl:
+                    cur.execute(statement)
+                cur.execute(
+                    "INSERT INTO projection_tracking (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
+                    (view.name,),
+                )
+        self.progress.advance(min(self.positions().values(), default=0))
+
+    def positions(self) -> dict[str, int]:
+        with self.db.transaction(write=False) as cur:
+            cur.execute("SELECT name, position FROM projection_tracking")
+            found = {r["name"]: r["position"] for r in cur.fetchall()}
+        return {v.name: found.get(v.name, 0) for v in self.views}
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def run_batch(self, limit: int | None = None) -> int:
+        """Apply the next batch; returns how many notifications it read (0: caught up)."""
+        with self.db.transaction() as cur:
+            lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
+            cur.execute("SELECT name, position FROM projection_tracking" + lock)
+            positions = {r["name"]: r["position"] for r in cur.fetchall()}
+            behind = [v for v in self.views if v.name in positions]
+            start = min(positions[v.name] for v in behind) + 1
+            notifications = self.app.recorder.select_notifications(start, limit or self.batch_size)
+            if not notifications:
+                return 0
+            for notification in notifications:
+                event = self.app.mapper.to_domain_event(notification)
+                for view in behind:
+                    if positions[view.name] < notification.id:
+                        view.apply(cur, event, notification.id)
+            last = notifications[-1].id
+            for view in behind:
+                view.flush(cur)
+                cur.execute(
+                    "UPDATE projection_tracking SET position = ?, updated_at = CURRENT_TIMESTAMP WHERE name = ?",
+                    (last, view.name),
+                )
+        self.progress.advance(last)
+        return len(notifications)
+
+    def run_until_caught_up(self, on_batch: Callable[[int], None] | None = None) -> int:
+        total = 0
+        while count := self.run_batch():
+            total += count
+            if on_batch:
+                on_batch(count)
+        return total
+
+    def reset(self, names: Sequence[str] | None = None) -> list[str]:
+        """Empty the named views (all by default) and rewind them to the start of the log."""
+        chosen = [v for v in self.views if names is None or v.name in names]
+        unknown = set(names or ()) - {v.name for v in chosen}
+        if unknown:
+            raise KeyError(f"no such projection: {', '.join(sorted(unknown))}")
+        with self.db.transaction() as cur:
+            for view in chosen:
+                for table in view.tables:
+                    cur.execute(f"DELETE FROM {table}")
+                cur.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (view.name,))
+        self.progress.reset()
+        return [v.name for v in chosen]
+
+
+class Worker:
+    """Runs the catch-up loop in a thread; wakes on a nudge, a database notification, or a timer."""
+
+    def __init__(self, catchup: CatchUp, idle_seconds: float = 1.0) -> None:
+        self.catchup = catchup
+        self.idle_seconds = idle_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ansvar-projections", daemon=True)
+        self.failures = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def nudge(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        backoff = 0.1
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                count = self.catchup.run_batch()
+                backoff = 0.1
+            except Exception:
+                # Unlike the library's runner we do not stop: a database blip must not freeze the views.
+                self.failures += 1
+                log.exception("projection batch failed; retrying", retry_in=backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            if count == 0:
+                self._wake.wait(self.idle_seconds)

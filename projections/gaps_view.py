@@ -1,0 +1,142 @@
+"""Where responsibility is unclear. The rules live in domain/gaps.py; this view only feeds them
+each affected system's history (from the other views' tables, in the same transaction) and
+stores the periods they return."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from domain import gaps as rules
+from domain.org import OrgUnit, Person
+from domain.responsibility import Fact
+from domain.systems import System
+from infra.database import Reader
+from projections.dispatch import Handlers
+
+
+def _in(values: list[Any]) -> str:
+    return "(" + ", ".join("?" for _ in values) + ")"
+
+
+class GapsView(Handlers):
+    name = "gaps"
+    tables = ("responsibility_gaps",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS responsibility_gaps (system_id uuid NOT NULL, rule text NOT NULL, role text,"
+        " since date NOT NULL, until date, severity integer NOT NULL, detail text NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS gaps_system ON responsibility_gaps (system_id)",
+        "CREATE INDEX IF NOT EXISTS gaps_since ON responsibility_gaps (since, until)",
+    )
+
+    def __init__(self, policy: rules.GapPolicy = rules.GapPolicy()) -> None:
+        self.policy = policy
+        self.dirty: set[UUID] = set()
+
+    def apply(self, cur: Any, event: Any, position: int) -> None:
+        if isinstance(event, System.Event):
+            self.dirty.add(event.originator_id)
+        elif isinstance(event, Person.Departed):
+            cur.execute("SELECT DISTINCT system_id FROM responsibility_facts WHERE person_id = ?", (event.originator_id,))
+            self.dirty.update(r["system_id"] for r in cur.fetchall())
+        elif isinstance(event, OrgUnit.Dissolved):
+            cur.execute(
+                "SELECT DISTINCT f.system_id FROM responsibility_facts f JOIN people p ON p.id = f.person_id"
+                " WHERE p.org_unit_id = ?",
+                (event.originator_id,),
+            )
+            self.dirty.update(r["system_id"] for r in cur.fetchall())
+
+    def flush(self, cur: Any) -> None:
+        dirty, self.dirty = sorted(self.dirty), set()
+        for start in range(0, len(dirty), 500):
+            self._recompute(cur, dirty[start : start + 500])
+
+    def _recompute(self, cur: Any, ids: list[UUID]) -> None:
+        histories, directory = load_histories(cur, ids)
+        cur.execute(f"DELETE FROM responsibility_gaps WHERE system_id IN {_in(ids)}", ids)
+        rows = [
+            (h.system_id, g.rule, g.role, g.since, g.until, g.severity, g.detail)
+            for h in histories
+            for g in rules.find_gaps(h, directory, self.policy)
+        ]
+        if rows:
+            cur.executemany(
+                "INSERT INTO responsibility_gaps (system_id, rule, role, since, until, severity, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+
+def load_histories(cur: Any, ids: list[UUID]) -> tuple[list[rules.SystemHistory], rules.Directory]:
+    """Everything the gap rules need for these systems, in five set-based queries."""
+    cur.execute(f"SELECT id, criticality FROM systems WHERE id IN {_in(ids)}", ids)
+    criticality = {r["id"]: r["criticality"] for r in cur.fetchall()}
+    lifecycle: dict[UUID, list[rules.LifecycleChange]] = defaultdict(list)
+    cur.execute(
+        f"SELECT system_id, position, lifecycle, effective_from FROM lifecycle_changes WHERE system_id IN {_in(ids)}", ids
+    )
+    for r in cur.fetchall():
+        lifecycle[r["system_id"]].append(rules.LifecycleChange(r["position"], r["lifecycle"], r["effective_from"]))
+    facts: dict[UUID, list[Fact]] = defaultdict(list)
+    cur.execute(
+        "SELECT system_id, position, recorded_at, role, person_id, effective_from, effective_to"
+        f" FROM responsibility_facts WHERE system_id IN {_in(ids)} ORDER BY position",
+        ids,
+    )
+    for r in cur.fetchall():
+        facts[r["system_id"]].append(
+            Fact(r["position"], r["recorded_at"], r["role"], r["person_id"], r["effective_from"], r["effective_to"])
+        )
+    claims: dict[UUID, list[rules.Claim]] = defaultdict(list)
+    cur.execute(f"SELECT claim_id, system_id, role, person_id, made_at, answered_at FROM claims WHERE system_id IN {_in(ids)}", ids)
+    for r in cur.fetchall():
+        answered = r["answered_at"].date() if r["answered_at"] else None
+        claims[r["system_id"]].append(rules.Claim(r["claim_id"], r["role"], r["person_id"], r["made_at"].date(), answered))
+    attestations: dict[UUID, list[rules.Attestation]] = defaultdict(list)
+    cur.execute(f"SELECT system_id, role, person_id, attested_on FROM attestations WHERE system_id IN {_in(ids)}", ids)
+    for r in cur.fetchall():
+        attestations[r["system_id"]].append(rules.Attestation(r["role"], r["person_id"], r["attested_on"]))
+    cur.execute(
+        "SELECT p.id, p.org_unit_id, p.departed_on, o.level, o.dissolved_on FROM people p"
+        " JOIN org_units o ON o.id = p.org_unit_id WHERE p.id IN"
+        f" (SELECT person_id FROM responsibility_facts WHERE system_id IN {_in(ids)} AND person_id IS NOT NULL)",
+        ids,
+    )
+    people, units = {}, {}
+    for r in cur.fetchall():
+        people[r["id"]] = rules.PersonInfo(r["id"], r["org_unit_id"], r["departed_on"])
+        units[r["org_unit_id"]] = rules.OrgUnitInfo(r["org_unit_id"], r["level"], r["dissolved_on"])
+    histories = [
+        rules.SystemHistory(
+            system_id=i, criticality=criticality[i], lifecycle=lifecycle[i], facts=facts[i],
+            claims=claims[i], attestations=attestations[i],
+        )
+        for i in ids
+        if i in criticality
+    ]
+    return histories, rules.Directory(people, units)
+
+
+class GapQueries:
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+
+    async def at(
+        self, day: date, *, rule: str | None = None, system_id: UUID | None = None, limit: int = 1000, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        where, params = ["g.since <= ?", "(g.until IS NULL OR g.until > ?)"], [day, day]
+        if rule is not None:
+            where.append("g.rule = ?")
+            params.append(rule)
+        if system_id is not None:
+            where.append("g.system_id = ?")
+            params.append(system_id)
+        sql = (
+            "SELECT g.system_id, s.name AS system_name, g.rule, g.role, g.since, g.until, g.severity, g.detail"
+            " FROM responsibility_gaps g JOIN systems s ON s.id = g.system_id WHERE " + " AND ".join(where)
+            + " ORDER BY g.severity, g.since, s.name, g.system_id, g.role LIMIT ? OFFSET ?"
+        )
+        return await self.reader.fetch(sql, *params, limit, offset)

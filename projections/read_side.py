@@ -1,0 +1,46 @@
+"""What the API reads: every view's queries, and read-your-writes waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from infra.database import Reader
+from projections.accountability_view import AccountabilityQueries
+from projections.gaps_view import GapQueries
+from projections.progress import Progress, ViewsBehind
+from projections.systems_view import DirectoryQueries, SystemQueries
+
+
+class ReadSide:
+    def __init__(self, reader: Reader, progress: Progress | None, wait_seconds: float) -> None:
+        self.reader = reader
+        self.progress = progress  # None when the views are kept current by another process
+        self.wait_seconds = wait_seconds
+        self.systems = SystemQueries(reader)
+        self.directory = DirectoryQueries(reader)
+        self.accountability = AccountabilityQueries(reader)
+        self.gaps = GapQueries(reader)
+
+    async def positions(self) -> dict[str, int]:
+        rows = await self.reader.fetch("SELECT name, position FROM projection_tracking ORDER BY name")
+        return {r["name"]: r["position"] for r in rows}
+
+    async def caught_up(self, position: int | None) -> None:
+        """Return once every view has applied `position`; raise ViewsBehind after the bound."""
+        if not position:
+            return
+        started = time.monotonic()
+        if self.progress is not None:
+            if await self.progress.wait_for(position, self.wait_seconds):
+                return
+            raise ViewsBehind(position, self.progress.position, self.wait_seconds)
+        delay = 0.002
+        while True:
+            reached = min((await self.positions()).values(), default=0)
+            if reached >= position:
+                return
+            if time.monotonic() - started > self.wait_seconds:
+                raise ViewsBehind(position, reached, self.wait_seconds)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)

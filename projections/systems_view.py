@@ -1,0 +1,173 @@
+"""The register: org units, people and systems with their lifecycle history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from domain.org import OrgUnit, Person
+from domain.systems import System
+from infra.database import Reader
+from projections.dispatch import Handlers
+
+
+class SystemsView(Handlers):
+    name = "systems"
+    tables = ("org_units", "people", "systems", "lifecycle_changes")
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS org_units (id uuid PRIMARY KEY, name text NOT NULL, level text NOT NULL,"
+        " parent_id uuid, dissolved_on date, established_at timestamptz NOT NULL, position bigint NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS people (id uuid PRIMARY KEY, org_unit_id uuid NOT NULL, title text,"
+        " departed_on date, registered_at timestamptz NOT NULL, position bigint NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS people_org_unit ON people (org_unit_id)",
+        "CREATE TABLE IF NOT EXISTS systems (id uuid PRIMARY KEY, name text NOT NULL, vendor text,"
+        " org_unit_id uuid NOT NULL, criticality text NOT NULL, personal_data boolean NOT NULL,"
+        " registered_at timestamptz NOT NULL, position bigint NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS systems_name ON systems (name, id)",
+        "CREATE TABLE IF NOT EXISTS lifecycle_changes (position bigint PRIMARY KEY, system_id uuid NOT NULL,"
+        " lifecycle text NOT NULL, effective_from date NOT NULL, recorded_at timestamptz NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS lifecycle_changes_system ON lifecycle_changes (system_id, effective_from, position)",
+    )
+    routes = {
+        OrgUnit.Established: "_org_unit",
+        OrgUnit.Dissolved: "_dissolved",
+        Person.Registered: "_person",
+        Person.Departed: "_departed",
+        System.Registered: "_system",
+        System.LifecycleChanged: "_lifecycle",
+    }
+
+    def _org_unit(self, cur: Any, e: OrgUnit.Established, position: int) -> None:
+        cur.execute(
+            "INSERT INTO org_units (id, name, level, parent_id, established_at, position) VALUES (?, ?, ?, ?, ?, ?)",
+            (e.originator_id, e.name, e.level, e.parent_id, e.timestamp, position),
+        )
+
+    def _dissolved(self, cur: Any, e: OrgUnit.Dissolved, position: int) -> None:
+        cur.execute("UPDATE org_units SET dissolved_on = ? WHERE id = ?", (e.effective, e.originator_id))
+
+    def _person(self, cur: Any, e: Person.Registered, position: int) -> None:
+        cur.execute(
+            "INSERT INTO people (id, org_unit_id, title, registered_at, position) VALUES (?, ?, ?, ?, ?)",
+            (e.originator_id, e.org_unit_id, e.title, e.timestamp, position),
+        )
+
+    def _departed(self, cur: Any, e: Person.Departed, position: int) -> None:
+        cur.execute("UPDATE people SET departed_on = ? WHERE id = ?", (e.effective, e.originator_id))
+
+    def _system(self, cur: Any, e: System.Registered, position: int) -> None:
+        cur.execute(
+            "INSERT INTO systems (id, name, vendor, org_unit_id, criticality, personal_data, registered_at, position)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (e.originator_id, e.name, e.vendor, e.org_unit_id, e.criticality, e.personal_data, e.timestamp, position),
+        )
+        self._change(cur, e.originator_id, e.lifecycle, e.lifecycle_from, e.timestamp, position)
+
+    def _lifecycle(self, cur: Any, e: System.LifecycleChanged, position: int) -> None:
+        self._change(cur, e.originator_id, e.lifecycle, e.effective_from, e.timestamp, position)
+
+    @staticmethod
+    def _change(cur: Any, system_id: UUID, lifecycle: str, since: date, recorded_at: Any, position: int) -> None:
+        cur.execute(
+            "INSERT INTO lifecycle_changes (position, system_id, lifecycle, effective_from, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (position, system_id, lifecycle, since, recorded_at),
+        )
+
+
+_CURRENT_LIFECYCLE = (
+    "(SELECT lc.lifecycle FROM lifecycle_changes lc WHERE lc.system_id = s.id AND lc.effective_from <= ?"
+    " ORDER BY lc.effective_from DESC, lc.position DESC LIMIT 1)"
+)
+_SYSTEM_COLUMNS = (
+    "s.id, s.name, s.vendor, s.org_unit_id, o.name AS org_unit_name, s.criticality, s.personal_data,"
+    f" s.registered_at, {_CURRENT_LIFECYCLE} AS lifecycle"
+)
+
+
+class SystemQueries:
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+
+    async def get(self, system_id: UUID, today: date) -> dict[str, Any] | None:
+        return await self.reader.fetchrow(
+            f"SELECT {_SYSTEM_COLUMNS} FROM systems s JOIN org_units o ON o.id = s.org_unit_id WHERE s.id = ?",
+            today, system_id,
+        )
+
+    async def lifecycle_history(self, system_id: UUID) -> list[dict[str, Any]]:
+        return await self.reader.fetch(
+            "SELECT lifecycle, effective_from, recorded_at, position FROM lifecycle_changes"
+            " WHERE system_id = ? ORDER BY effective_from, position",
+            system_id,
+        )
+
+    async def page(
+        self, today: date, limit: int, after: tuple[str, UUID] | None = None, *, org_unit_id: UUID | None = None,
+        criticality: str | None = None, lifecycle: str | None = None, personal_data: bool | None = None,
+        name_contains: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """A page of systems ordered by (name, id): a keyset cursor stays stable under inserts."""
+        where, params = [], [today]
+        if after is not None:
+            where.append("(s.name > ? OR (s.name = ? AND s.id > ?))")
+            params += [after[0], after[0], after[1]]
+        for column, value in (("s.org_unit_id", org_unit_id), ("s.criticality", criticality), ("s.personal_data", personal_data)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if name_contains:
+            where.append("LOWER(s.name) LIKE ?")
+            params.append("%" + name_contains.lower().replace("%", "").replace("_", "") + "%")
+        if lifecycle is not None:
+            where.append(f"{_CURRENT_LIFECYCLE.replace('?', '?')} = ?")
+            params += [today, lifecycle]
+        sql = f"SELECT {_SYSTEM_COLUMNS} FROM systems s JOIN org_units o ON o.id = s.org_unit_id"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY s.name, s.id LIMIT ?"
+        params.append(limit)
+        return await self.reader.fetch(sql, *params)
+
+
+class DirectoryQueries:
+    """Org units and people, with the erasable personal details joined in."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+
+    async def org_unit(self, org_unit_id: UUID) -> dict[str, Any] | None:
+        return await self.reader.fetchrow(
+            "SELECT id, name, level, parent_id, dissolved_on, established_at FROM org_units WHERE id = ?", org_unit_id
+        )
+
+    async def org_units(self) -> list[dict[str, Any]]:
+        return await self.reader.fetch(
+            "SELECT id, name, level, parent_id, dissolved_on, established_at FROM org_units ORDER BY name, id"
+        )
+
+    async def person(self, person_id: UUID) -> dict[str, Any] | None:
+        return await self.reader.fetchrow(
+            "SELECT p.id, p.org_unit_id, p.title, p.departed_on, p.registered_at, d.name, d.email, d.erased_at"
+            " FROM people p LEFT JOIN person_details d ON d.person_id = p.id WHERE p.id = ?",
+            person_id,
+        )
+
+    async def people(self, limit: int, after: UUID | None, org_unit_id: UUID | None = None) -> list[dict[str, Any]]:
+        where, params = [], []
+        if after is not None:
+            where.append("p.id > ?")
+            params.append(after)
+        if org_unit_id is not None:
+            where.append("p.org_unit_id = ?")
+            params.append(org_unit_id)
+        sql = (
+            "SELECT p.id, p.org_unit_id, p.title, p.departed_on, p.registered_at, d.name, d.email, d.erased_at"
+            " FROM people p LEFT JOIN person_details d ON d.person_id = p.id"
+        )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY p.id LIMIT ?"
+        params.append(limit)
+        return await self.reader.fetch(sql, *params)

@@ -1,0 +1,50 @@
+"""A thin test client that speaks the API's language: commands return receipts, reads wait
+for the last receipt's position (read-your-writes), and failures show the problem body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import TestClient
+
+
+class Api:
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.position = 0
+
+    def post(self, path: str, body: Any = None, expect: int = 201, **kwargs: Any) -> dict[str, Any]:
+        response = self.client.post(path, json=body, **kwargs)
+        assert response.status_code == expect, f"POST {path} -> {response.status_code}: {response.text}"
+        data = response.json()
+        if response.status_code < 300:
+            self.position = max(self.position, data.get("position", 0))
+        return data
+
+    def get(self, path: str, expect: int = 200, **params: Any) -> Any:
+        params.setdefault("after", self.position or None)
+        response = self.client.get(path, params={k: v for k, v in params.items() if v is not None})
+        assert response.status_code == expect, f"GET {path} -> {response.status_code}: {response.text}"
+        return response.json()
+
+    # Scenario helpers -------------------------------------------------------------------------
+
+    def org_unit(self, name: str, level: str, parent_id: str | None = None) -> str:
+        return self.post("/org-units", {"name": name, "level": level, "parent_id": parent_id})["id"]
+
+    def person(self, name: str, org_unit_id: str, title: str | None = None) -> str:
+        return self.post("/people", {"name": name, "org_unit_id": org_unit_id, "title": title})["id"]
+
+    def system(self, name: str, org_unit_id: str, criticality: str = "high", lifecycle: str = "in_operation",
+               lifecycle_from: str | None = "2020-01-01", **extra: Any) -> str:
+        body = {"name": name, "org_unit_id": org_unit_id, "criticality": criticality, "personal_data": True,
+                "lifecycle": lifecycle, "lifecycle_from": lifecycle_from, **extra}
+        return self.post("/systems", body)["id"]
+
+    def assign(self, system_id: str, role: str, person_id: str, start: str, end: str | None = None, **extra: Any) -> dict:
+        return self.post(f"/systems/{system_id}/assignments",
+                         {"role": role, "person_id": person_id, "effective_from": start, "effective_to": end, **extra})
+
+    def holders(self, system_id: str, at: str, known_at: str | None = None) -> dict[str, str]:
+        body = self.get(f"/systems/{system_id}/accountability", at=at, known_at=known_at)
+        return {h["role"]: h["person_id"] for h in body["holders"]}
