@@ -275,9 +275,9 @@ def _attestation_overdue(system: SystemHistory, policy: GapPolicy, alive: list[P
     every = timedelta(days=policy.attestation_days)
     for role in policy.attested_roles:
         for held in held_periods(system.facts, role):
-            # Being assigned (on the period's start, or when the fact was recorded) confirms too.
-            confirmed = {held.start} | {f.recorded_at.date() for f in held.facts if held.period.covers(f.recorded_at.date())}
-            confirmed |= {
+            # Taking the role confirms it from the period's start. Recording an old assignment today
+            # does not: an imported ten-year-old ownership still needs its owner to attest.
+            confirmed = {held.start} | {
                 a.attested_on for a in system.attestations
                 if a.role == role and a.person_id == held.holder and held.period.covers(a.attested_on)
             }
