@@ -38,6 +38,13 @@ def holder(row: dict) -> s.Holder:
     )
 
 
+def _claim_as_known(claim: dict, when: datetime) -> dict:
+    """A claim answered after `when` was still open as the record stood then."""
+    if claim["answered_at"] is not None and claim["answered_at"] > when:
+        return {**claim, "status": "open", "answered_at": None, "answer": None, "decision_id": None}
+    return claim
+
+
 class ResponsibilityController(Controller):
     path = "/systems/{system_id:uuid}"
     tags = ["responsibility"]
@@ -115,7 +122,7 @@ class ResponsibilityController(Controller):
                 for p in resolve_periods(plain, role)
             ]
             roles.append(s.RoleTimeline(role=role, periods=periods, facts=[s.FactEntry(**f) for f in by_role[role]]))
-        claims = [c for c in await reads.accountability.claims(system_id) if c["made_at"] <= when]
+        claims = [_claim_as_known(c, when) for c in await reads.accountability.claims(system_id) if c["made_at"] <= when]
         attestations = [a for a in await reads.accountability.attestations(system_id) if a["recorded_at"] <= when]
         lifecycle = [e for e in await reads.systems.lifecycle_history(system_id) if e["recorded_at"] <= when]
         return s.Timeline(

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from domain import periods as P
 from domain.periods import Period
-from domain.responsibility import Fact, held_periods, resolve_periods
+from domain.responsibility import Fact, deciding_fact, held_periods
 from domain.vocabulary import OPERATING, Criticality, Lifecycle, OrgLevel, Role
 
 #: Most severe first; the gap list is sorted by this, then by `since`.
@@ -164,6 +164,17 @@ def _gaps(rule: str, role: str | None, found: Iterable[Period], detail: str) -> 
     return [Gap(SEVERITY[rule], p.start, rule, role, p.end, detail) for p in P.merge(found)]
 
 
+def _vacancy_gaps(rule: str, role: str, facts: Sequence[Fact], within: list[Period], detail: str) -> list[Gap]:
+    """Like _gaps, but where a recorded vacancy explains the gap its reason is part of the detail."""
+    gaps = []
+    for gap in _gaps(rule, role, _vacant(facts, role, within), detail):
+        fact = deciding_fact(facts, role, gap.since)
+        if fact is not None and fact.holder is None and fact.note:
+            gap = Gap(gap.severity, gap.since, gap.rule, gap.role, gap.until, f"{detail} (recorded as vacant: {fact.note})")
+        gaps.append(gap)
+    return gaps
+
+
 def find_gaps(system: SystemHistory, directory: Directory, policy: GapPolicy = GapPolicy()) -> list[Gap]:
     """Every unclear-responsibility period of one system, over all of valid time."""
     operating = lifecycle_periods(system.lifecycle, OPERATING)
@@ -174,17 +185,13 @@ def find_gaps(system: SystemHistory, directory: Directory, policy: GapPolicy = G
     for role in policy.required_roles:
         if role == policy.operational_role:
             continue
-        gaps += _gaps("no_holder", role, _vacant(system.facts, role, operating), f"no {role} while in operation")
-    gaps += _gaps(
-        "no_operational_handover",
-        policy.operational_role,
-        _vacant(system.facts, policy.operational_role, operating),
+        gaps += _vacancy_gaps("no_holder", role, system.facts, operating, f"no {role} while in operation")
+    gaps += _vacancy_gaps(
+        "no_operational_handover", policy.operational_role, system.facts, operating,
         f"in operation with no {policy.operational_role}: the handover to operations was never agreed",
     )
-    gaps += _gaps(
-        "decommission_unowned",
-        policy.owner_role,
-        _vacant(system.facts, policy.owner_role, phasing_out),
+    gaps += _vacancy_gaps(
+        "decommission_unowned", policy.owner_role, system.facts, phasing_out,
         f"being phased out with no {policy.owner_role} to carry out the decommissioning",
     )
     gaps += _holder_departed(system, directory, alive)

@@ -130,3 +130,16 @@ def test_validation_of_responsibility_commands(api):
     api.post(f"/systems/{system}/claims/{claim['claim_id']}/rejection", {"reason": "no"})
     api.post(f"/people/{person}/departure", {"effective": "2024-01-01"})
     assert api.post(f"/people/{person}/departure", {"effective": "2024-02-01"}, expect=409)["type"] == "/problems/already-done"
+
+
+def test_the_timeline_as_known_at_a_time_shows_claims_as_they_stood_then(api):
+    kommune = api.org_unit("K", "kommune")
+    unit = api.org_unit("A", "afdeling", kommune)
+    person = api.person("P", unit)
+    system = api.system("S", unit)
+    claim = api.post(f"/systems/{system}/claims", {"role": "dataejer", "person_id": person, "statement": "mine"})
+    api.post(f"/systems/{system}/claims/{claim['claim_id']}/rejection", {"reason": "not yours"})
+    then = api.get(f"/systems/{system}/timeline", known_at=claim["recorded_at"])["claims"]
+    now = api.get(f"/systems/{system}/timeline")["claims"]
+    assert [(c["status"], c["answer"]) for c in then] == [("open", None)]
+    assert [(c["status"], c["answer"]) for c in now] == [("rejected", "not yours")]
