@@ -9,6 +9,7 @@ available. Nothing a client sends produces a 500.
 from __future__ import annotations
 
 import re
+from http import HTTPStatus
 from typing import Any
 
 import structlog
@@ -113,7 +114,7 @@ def on_http(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     if isinstance(exc, ClientException) and status == 400:
         return problem(request, 400, "malformed-request", "The request body is malformed", str(exc.detail))
     slug = "client-error" if status < 500 else "server-error"
-    return problem(request, status, slug, exc.__class__.__name__, str(exc.detail), headers=exc.headers)
+    return problem(request, status, slug, HTTPStatus(status).phrase, str(exc.detail), headers=exc.headers)
 
 
 def on_unavailable(request: Request, exc: ServiceUnavailable) -> Response[dict[str, Any]]:

@@ -121,7 +121,7 @@ class SystemQueries:
             where.append("LOWER(s.name) LIKE ?")
             params.append("%" + name_contains.lower().replace("%", "").replace("_", "") + "%")
         if lifecycle is not None:
-            where.append(f"{_CURRENT_LIFECYCLE.replace('?', '?')} = ?")
+            where.append(f"{_CURRENT_LIFECYCLE} = ?")
             params += [today, lifecycle]
         sql = f"SELECT {_SYSTEM_COLUMNS} FROM systems s JOIN org_units o ON o.id = s.org_unit_id"
         if where:
