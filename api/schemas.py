@@ -314,3 +314,29 @@ class Ready(msgspec.Struct):
     database: str
     head: int
     projections: list[ProjectionStatus]
+
+
+# Access control and the trail ---------------------------------------------------------------------------
+
+class HandOver(msgspec.Struct, forbid_unknown_fields=True):
+    role: Role
+    to_person_id: UUID
+    effective_from: date
+    note: Text | None = None
+
+
+class LoggedEvent(msgspec.Struct):
+    position: int
+    topic: str
+    recorded_at: datetime
+    originator_id: UUID
+    originator_version: int
+    actor_id: str | None
+    actor_role: str | None
+    request_id: str | None
+    source: dict | None = None
+
+
+class EventPage(msgspec.Struct):
+    items: list[LoggedEvent]
+    next_after: int | None
