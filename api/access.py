@@ -12,6 +12,7 @@ To add a route: one line in ACCESS, e.g. `"listProposals": ANY_PERSON,`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -27,6 +28,7 @@ from domain.vocabulary import AccessRole
 from infra.tokens import Principal
 
 ADMIN, COUNCIL, OWNER, AUDITOR = (AccessRole.ADMIN, AccessRole.COUNCIL, AccessRole.OWNER, AccessRole.AUDITOR)
+_READS = frozenset({"GET", "HEAD"})
 Check = Callable[[ASGIConnection, Principal], Awaitable[bool]]
 
 
@@ -64,7 +66,10 @@ class Rule:
             return
         principal = connection.scope.get("user")
         if not isinstance(principal, Principal):
-            raise NotAuthorizedException("no bearer token: send Authorization: Bearer <token>")
+            refusal = connection.scope.get("auth")  # why authentication failed (api/auth.py)
+            raise refusal if isinstance(refusal, Exception) else NotAuthorizedException("no bearer token")
+        if AUDITOR in principal.roles and connection.scope.get("method") not in _READS:
+            raise PermissionDeniedException("an auditor's token writes nothing; act in another capacity with another token")
         role = next((r for r in self.roles if r in principal.roles), None)
         if role is None and self.check is not None and await self.check(connection, principal):
             role = OWNER
@@ -185,6 +190,15 @@ def markdown_table(app: Litestar) -> str:
 
 
 def _plain(path: str) -> str:
-    import re
-
     return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
+START, END = "<!-- access-table:start -->", "<!-- access-table:end -->"
+
+
+def replace_in_readme(readme: str, table: str) -> str:
+    before, _, rest = readme.partition(START)
+    _, found, after = rest.partition(END)
+    if not found:
+        raise ValueError(f"the README has no {START} ... {END} markers")
+    return f"{before}{START}\n{table}\n{END}{after}"

@@ -42,6 +42,14 @@ class BearerMiddleware(AbstractAuthenticationMiddleware):
         await super().__call__(scope, receive, send)
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        # A refusal is handed to the guard (api/access.py) rather than raised here: raised inside
+        # the route it becomes a 401 like any other problem, with a request id, logged.
+        try:
+            return AuthenticationResult(user=await self._principal(connection), auth=None)  # the raw token is not kept
+        except (NotAuthorizedException, ServiceUnavailable) as refusal:
+            return AuthenticationResult(user=None, auth=refusal)
+
+    async def _principal(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
         header = connection.headers.get("authorization")
         if not header:
             raise NotAuthorizedException("no bearer token: send Authorization: Bearer <token>")
@@ -60,7 +68,7 @@ class BearerMiddleware(AbstractAuthenticationMiddleware):
         except KeysUnavailable as exc:
             raise ServiceUnavailable(str(exc), retry_after=5) from None
         structlog.contextvars.bind_contextvars(person_id=str(principal.person_id))
-        return AuthenticationResult(user=principal, auth=None)  # the raw token is not kept
+        return principal
 
 
 @dataclass
