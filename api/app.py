@@ -58,7 +58,9 @@ def create_app(
             reader = SqliteReader(runtime.db)
         progress = runtime.catchup.progress if settings.run_projections else None
         app.state.runtime = runtime
-        app.state.reads = ReadSide(reader, progress, settings.read_wait_seconds)
+        app.state.reads = ReadSide(
+            reader, progress, settings.read_wait_seconds, head=lambda: anyio.to_thread.run_sync(runtime.catchup.head)
+        )
         try:
             yield
         finally:

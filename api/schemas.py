@@ -10,10 +10,12 @@ import msgspec
 
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel, Role
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"\S")]
-ShortText = Annotated[str, msgspec.Meta(max_length=200)]
-Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+# No NUL characters anywhere: PostgreSQL text cannot hold them, and a view that cannot store an
+# event's text would stop at that event.
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^(?=[\s\S]*\S)[^\x00]*$")]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"^(?=[\s\S]*\S)[^\x00]*$")]
+ShortText = Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[^\x00]*$")]
+Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")]
 
 
 class Receipt(msgspec.Struct):
