@@ -3,6 +3,7 @@ search, simply no match), never a 500, and no stack trace, SQL or file path in t
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from urllib.parse import quote
@@ -15,9 +16,13 @@ PAYLOADS = [
     "' OR '1'='1", "1; DROP TABLE systems; --", "\" OR \"\"=\"", "../../../../etc/passwd", "<script>alert(1)</script>",
     "${jndi:ldap://evil.example/a}", "{{7*7}}", "\x00", "%00", "-1", "99999999999999999999999999", "1e309", "NaN",
     "é" * 300, "a" * 5000,
+    # cursors forged to decode: a negative offset, a wrong shape, a huge number
+    base64.urlsafe_b64encode(b"-5").decode().rstrip("="), base64.urlsafe_b64encode(b'[["x"]]').decode().rstrip("="),
+    base64.urlsafe_b64encode(b"1e400").decode().rstrip("="),
 ]
 LEAKS = re.compile(r"Traceback|File \"|\.py\b|sqlite3|psycopg|asyncpg|SELECT |INSERT |syntax error|/work/|site-packages", re.I)
 FREE_TEXT = {("listSystems", "q")}  # searched as text: a hostile value just matches nothing
+EPOCH = {"known_at"}  # Litestar also reads a datetime as seconds since 1970: "-1" is a real (empty) past
 
 
 @pytest.fixture
@@ -62,5 +67,7 @@ def test_hostile_query_parameters_are_4xx_and_leak_nothing(api, reader):
                 assert_no_leak(response, what)
                 if (handler.operation_id, parameter["name"]) in FREE_TEXT and response.status_code == 200:
                     assert response.json()["items"] == [], what
+                elif parameter["name"] in EPOCH and re.fullmatch(r"-?\d+", payload) and response.status_code == 200:
+                    continue
                 elif response.status_code != 404:  # an unknown id in the path may answer first
                     assert 400 <= response.status_code < 500, f"{what}: {response.status_code}"
