@@ -83,6 +83,7 @@ ANY_PERSON = Rule("any person", "any authenticated person", check=_always)
 ADMIN_ONLY = Rule("admin", "admin", (ADMIN,))
 COUNCIL_ONLY = Rule("council", "council", (COUNCIL,))
 ADMIN_OR_COUNCIL = Rule("admin, council", "admin or council", (ADMIN, COUNCIL))
+CONFIRMER = Rule("council, not own claim", "council (a member other than the claimant)", (COUNCIL,))
 OVERSIGHT = Rule("council, auditor", "council or auditor", (COUNCIL, AUDITOR))
 AUDITOR_ONLY = Rule("auditor", "auditor", (AUDITOR,))
 HOLDER = Rule(
@@ -120,7 +121,7 @@ ACCESS: dict[str, Rule] = {
     "recordAssignment": COUNCIL_ONLY,
     "recordVacancy": COUNCIL_ONLY,
     "makeClaim": FOR_THEMSELF,
-    "confirmClaim": COUNCIL_ONLY,
+    "confirmClaim": CONFIRMER,
     "rejectClaim": COUNCIL_ONLY,
     "attest": ROLE_HOLDER,
     "handOver": ROLE_HOLDER,
