@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
+import structlog
 from litestar import Litestar, Router
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -76,6 +77,7 @@ class Rule:
         if role is None:
             raise PermissionDeniedException(f"{handler.operation_id} is for {self.who}")
         connection.scope["user"] = principal.acting_as(role)
+        structlog.contextvars.bind_contextvars(acting_role=str(role))
 
 
 PUBLIC = Rule("public", "anyone, without a token", public=True)

@@ -40,6 +40,7 @@ def create_app(
     settings: Settings | None = None, *, today: Callable[[], date] = utc_today, configure_logging: bool = True
 ) -> Litestar:
     settings = settings or Settings.from_env()
+    settings.auth.check()
     if not settings.auth.configured:
         raise SettingsError(
             "no way to verify tokens: set ANSVAR_AUTH_SECRET, or ANSVAR_AUTH_JWKS_URL with its issuer and audience"

@@ -16,7 +16,7 @@ from litestar.testing import TestClient
 from api.access import END, START, markdown_table
 from api.app import create_app
 from domain.portfolio import Portfolio
-from infra import cli, demo
+from infra import access_commands, cli, demo
 from infra.runtime import build
 from infra.settings import Auth, Database, Settings
 from infra.tokens import InvalidToken, TokenVerifier
@@ -86,8 +86,8 @@ def test_forgetting_a_person_erases_name_and_email_and_keeps_their_history(setti
         person = registered.id
     finally:
         runtime.close()
-    assert cli.cmd_people(settings, argparse.Namespace(person=str(person))) == 0
-    assert cli.cmd_people(settings, argparse.Namespace(person=str(uuid.uuid4()))) == 1
+    assert access_commands.cmd_people(settings, argparse.Namespace(person=str(person))) == 0
+    assert access_commands.cmd_people(settings, argparse.Namespace(person=str(uuid.uuid4()))) == 1
     app = create_app(replace(settings, auth=Auth(secret=TEST_SECRET)), today=lambda: today, configure_logging=False)
     with TestClient(app) as client:
         client.headers["Authorization"] = bearer()

@@ -15,8 +15,8 @@ TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 DEFAULT_PERSON = UUID("00000000-0000-4000-8000-00000000a11c")
 
 
-def bearer(person_id: UUID | str = DEFAULT_PERSON, *roles: str) -> str:
-    return f"Bearer {issue(TEST_SECRET, UUID(str(person_id)), roles or ('admin', 'council'))}"
+def bearer(person_id: UUID | str = DEFAULT_PERSON, roles: tuple[str, ...] = ("admin", "council")) -> str:
+    return f"Bearer {issue(TEST_SECRET, UUID(str(person_id)), roles)}"
 
 
 class Api:
@@ -35,7 +35,7 @@ class Api:
 
     def as_person(self, person_id: UUID | str, *roles: str) -> Api:
         """The same API, acting as `person_id` with these roles (none: an ordinary person, an owner)."""
-        return Api(self.client, {"Authorization": bearer(person_id, *roles) if roles else _owner(person_id)}, self._log)
+        return Api(self.client, {"Authorization": bearer(person_id, roles)}, self._log)
 
     def post(self, path: str, body: Any = None, expect: int = 201, **kwargs: Any) -> dict[str, Any]:
         kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
@@ -73,7 +73,3 @@ class Api:
     def holders(self, system_id: str, at: str, known_at: str | None = None) -> dict[str, str]:
         body = self.get(f"/systems/{system_id}/accountability", at=at, known_at=known_at)
         return {h["role"]: h["person_id"] for h in body["holders"]}
-
-
-def _owner(person_id: UUID | str) -> str:
-    return f"Bearer {issue(TEST_SECRET, UUID(str(person_id)), ())}"
