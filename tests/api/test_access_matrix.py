@@ -137,3 +137,9 @@ def test_the_openapi_document_declares_the_bearer_scheme_and_the_public_operatio
     assert schema["security"] == [{"bearer": []}]
     assert schema["paths"]["/health"]["get"]["security"] == [{}]
     assert "security" not in schema["paths"]["/systems"]["get"]
+
+
+def test_every_entry_in_the_table_names_a_route_the_app_serves(api):
+    served = {h.operation_id for _, _, h in access.routes(api.client.app)}
+    assert set(access.ACCESS) - served == set(), "entries for routes that do not exist: remove them or add the route"
+    assert set(EXPECTED) - served == set()
