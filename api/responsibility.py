@@ -85,6 +85,13 @@ class ResponsibilityController(Controller):
         """The current holder re-confirms the role today."""
         return receipt(portfolio.attest(system_id, data.role, data.person_id, actor=actor))
 
+    @post("/handovers", operation_id="handOver", status_code=201, sync_to_thread=True)
+    def hand_over(self, system_id: UUID, data: s.HandOver, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """The holder of a role hands it to another person from `effective_from` (today or later)."""
+        return receipt(portfolio.hand_over(
+            system_id, data.role, data.to_person_id, data.effective_from, data.note, actor=actor
+        ))
+
     @get("/accountability", operation_id="getAccountability")
     async def accountability(
         self, system_id: UUID, reads: ReadSide, portfolio: Portfolio, at: At = None, known_at: KnownAt = None,

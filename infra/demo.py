@@ -9,8 +9,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
+from uuid import UUID
 
+from domain.org import OrgUnit, Person
 from domain.portfolio import Actor, Portfolio
+from domain.systems import System
 
 DEMO = Actor(role="demo", request_id="demo-loader")
 
@@ -87,3 +90,41 @@ def load(app: Portfolio, seed: int = 7, progress: Callable[[int, int], None] | N
 
 def _name(rng: random.Random) -> str:
     return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+
+
+def demo_users(app: Portfolio) -> dict[str, UUID]:
+    """Four demo people to act as - an admin in IT, a council member (the first fagchef), an
+    auditor in payroll and HR, and a person who owns a system today - found in the log, so a
+    second `serve --demo` names the same people. Empty if the store does not hold the demo."""
+    first = app.recorder.select_notifications(1, 1)
+    if not first or (getattr(app.mapper.to_domain_event(first[0]), "meta", None) or {}).get("request_id") != DEMO.request_id:
+        return {}
+    topics = [OrgUnit.Established.TOPIC, Person.Registered.TOPIC, System.Registered.TOPIC]
+    units: dict[UUID, str] = {}
+    people: list[Person.Registered] = []
+    systems: list[UUID] = []
+    for n in app.recorder.select_notifications(1, 10_000, topics=topics):
+        e = app.mapper.to_domain_event(n)
+        if isinstance(e, OrgUnit.Established):
+            units[e.originator_id] = e.name
+        elif isinstance(e, Person.Registered):
+            people.append(e)
+        elif isinstance(e, System.Registered):
+            systems.append(e.originator_id)
+    chosen: dict[str, UUID] = {}
+
+    def pick(role: str, ok: Callable[[Person.Registered], bool]) -> None:
+        found = next((p.originator_id for p in people if ok(p) and p.originator_id not in chosen.values()), None)
+        if found is not None:
+            chosen[role] = found
+
+    pick("admin", lambda p: units.get(p.org_unit_id, "").startswith("IT og Digitalisering"))
+    pick("council", lambda p: p.title == "fagchef")
+    pick("auditor", lambda p: units.get(p.org_unit_id, "").startswith("Løn og Personale"))
+    today = app.today()
+    for system_id in systems:
+        owner = app.system(system_id).holder("systemejer", today)
+        if owner is not None and owner not in chosen.values() and not app.person(owner).departed_by(today):
+            chosen["owner"] = owner
+            break
+    return chosen
