@@ -27,8 +27,7 @@ def test_the_audit_story(api, today):
     first = api.assign(system, "systemejer", birgit, "2022-01-01")
     api.assign(system, "systemansvarlig", carsten, "2022-01-01")
     api.assign(system, "teknisk_ansvarlig", erik, "2022-01-01")
-    for role in ("systemejer",):
-        api.post(f"/systems/{system}/attestations", {"role": role, "person_id": birgit})
+    api.as_person(birgit).post(f"/systems/{system}/attestations", {"role": "systemejer", "person_id": birgit})
     assert api.holders(system, "2023-11-01") == {
         "systemejer": birgit, "systemansvarlig": carsten, "teknisk_ansvarlig": erik,
     }
@@ -61,8 +60,8 @@ def test_the_audit_story(api, today):
     assert [(p["person_id"], p["effective_from"]) for p in periods] == [(birgit, "2022-01-01"), (dorthe, "2024-01-01")]
 
     # When Frida and Carsten both claim the data owner role, the claims compete.
-    c1 = api.post(f"/systems/{system}/claims", {"role": "dataejer", "person_id": frida, "statement": "I run the data"})
-    c2 = api.post(f"/systems/{system}/claims", {"role": "dataejer", "person_id": carsten, "statement": "No, I do"})
+    c1 = api.as_person(frida).post(f"/systems/{system}/claims", {"role": "dataejer", "person_id": frida, "statement": "I run the data"})
+    c2 = api.as_person(carsten).post(f"/systems/{system}/claims", {"role": "dataejer", "person_id": carsten, "statement": "No, I do"})
     assert ("competing_claims", "dataejer", str(today)) in gaps(api, today)
     assert {c["claim_id"] for c in api.get(f"/people/{frida}/responsibilities")["open_claims"]} == {c1["claim_id"]}
 
@@ -105,9 +104,11 @@ def test_attesting_a_role_one_does_not_hold_is_refused(api, today):
     system = api.system("S", unit)
     api.assign(system, "systemejer", owner, str(today - timedelta(days=400)))
     assert ("attestation_overdue", "systemejer") in {(g["rule"], g["role"]) for g in api.get("/responsibility-gaps")["items"]}
-    problem = api.post(f"/systems/{system}/attestations", {"role": "systemejer", "person_id": other}, expect=422)
-    assert problem["type"] == "/problems/not-holder"
-    api.post(f"/systems/{system}/attestations", {"role": "systemejer", "person_id": owner})
+    problem = api.as_person(other).post(f"/systems/{system}/attestations", {"role": "systemejer", "person_id": other}, expect=403)
+    assert problem["type"] == "/problems/not-role-holder"
+    problem = api.as_person(other).post(f"/systems/{system}/attestations", {"role": "systemejer", "person_id": owner}, expect=403)
+    assert problem["type"] == "/problems/acting-for-another"
+    api.as_person(owner).post(f"/systems/{system}/attestations", {"role": "systemejer", "person_id": owner})
     assert "attestation_overdue" not in {g["rule"] for g in api.get("/responsibility-gaps")["items"]}
 
 
@@ -124,7 +125,7 @@ def test_validation_of_responsibility_commands(api):
     ):
         assert api.post(f"/systems/{system}/assignments", body, expect=422)["field"] == field
     assert api.post("/org-units", {"name": "T", "level": "kommune", "parent_id": unit}, expect=422)["field"] == "parent_id"
-    claim = api.post(f"/systems/{system}/claims", {"role": "dataejer", "person_id": person, "statement": "mine"})
+    claim = api.as_person(person).post(f"/systems/{system}/claims", {"role": "dataejer", "person_id": person, "statement": "mine"})
     missing = "00000000-0000-0000-0000-0000000000ff"
     assert api.post(f"/systems/{system}/claims/{missing}/confirmation", {}, expect=404)["type"] == "/problems/claim-not-found"
     api.post(f"/systems/{system}/claims/{claim['claim_id']}/rejection", {"reason": "no"})
@@ -137,7 +138,7 @@ def test_the_timeline_as_known_at_a_time_shows_claims_as_they_stood_then(api):
     unit = api.org_unit("A", "afdeling", kommune)
     person = api.person("P", unit)
     system = api.system("S", unit)
-    claim = api.post(f"/systems/{system}/claims", {"role": "dataejer", "person_id": person, "statement": "mine"})
+    claim = api.as_person(person).post(f"/systems/{system}/claims", {"role": "dataejer", "person_id": person, "statement": "mine"})
     api.post(f"/systems/{system}/claims/{claim['claim_id']}/rejection", {"reason": "not yours"})
     then = api.get(f"/systems/{system}/timeline", known_at=claim["recorded_at"])["claims"]
     now = api.get(f"/systems/{system}/timeline")["claims"]
