@@ -7,7 +7,7 @@ the gap holds, so a question "which gaps at date d" is a lookup, and `since` is 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -164,6 +164,20 @@ def _gaps(rule: str, role: str | None, found: Iterable[Period], detail: str) -> 
     return [Gap(SEVERITY[rule], p.start, rule, role, p.end, detail) for p in P.merge(found)]
 
 
+def _explained(gaps: list[Gap], facts: Sequence[Fact]) -> list[Gap]:
+    """Add the reason of the latest recorded vacancy within each gap (e.g. the text an import could
+    not read as one person), so the gap report says why, not only that."""
+    out = []
+    for g in gaps:
+        window = Period(g.since, g.until)
+        reasons = [
+            p.facts[-1].reason for p in resolve_periods(facts, g.role or "")
+            if p.holder is None and p.facts[-1].reason and window.intersect(p.period)
+        ]
+        out.append(replace(g, detail=f"{g.detail}; recorded reason: {reasons[-1]}") if reasons else g)
+    return out
+
+
 def find_gaps(system: SystemHistory, directory: Directory, policy: GapPolicy = GapPolicy()) -> list[Gap]:
     """Every unclear-responsibility period of one system, over all of valid time."""
     operating = lifecycle_periods(system.lifecycle, OPERATING)
@@ -174,13 +188,15 @@ def find_gaps(system: SystemHistory, directory: Directory, policy: GapPolicy = G
     for role in policy.required_roles:
         if role == policy.operational_role:
             continue
-        gaps += _gaps("no_holder", role, _vacant(system.facts, role, operating), f"no {role} while in operation")
-    gaps += _gaps(
+        gaps += _explained(
+            _gaps("no_holder", role, _vacant(system.facts, role, operating), f"no {role} while in operation"), system.facts
+        )
+    gaps += _explained(_gaps(
         "no_operational_handover",
         policy.operational_role,
         _vacant(system.facts, policy.operational_role, operating),
         f"in operation with no {policy.operational_role}: the handover to operations was never agreed",
-    )
+    ), system.facts)
     gaps += _gaps(
         "decommission_unowned",
         policy.owner_role,

@@ -234,6 +234,15 @@ class Portfolio(Application[UUID]):
             System, system_id, SystemNotFound, lambda s: s.attest(role, person_id, self.today(), actor.meta())
         )
 
+    # Inventory import -----------------------------------------------------------------------
+
+    def import_inventory(self, plan: Any, source: dict[str, Any], actor: Actor = SYSTEM) -> Receipt | None:
+        """Write an import plan (domain/import_plan.py) all or nothing; None if it changes nothing."""
+        from domain.import_apply import apply_plan
+
+        recordings = apply_plan(self, plan, actor, source)
+        return self._receipt(recordings) if recordings else None
+
     # Plumbing --------------------------------------------------------------------------------
 
     def _assignable(self, person_id: UUID, on: date, field: str = "person_id") -> Person:

@@ -1,0 +1,305 @@
+"""Plan an inventory import: compare the spreadsheet's rows with what the store already holds.
+
+Pure: the rows, a snapshot of the store and today's date go in; a plan (what to create, which
+facts to record, every problem with its row, column and value) comes out. Nothing is written
+here, so a dry run and `--apply` see exactly the same plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from domain import inventory as inv
+from domain.vocabulary import Criticality, Lifecycle, OrgLevel
+
+Ref = UUID | str  # an existing aggregate's id, or the plan key of one the import creates
+
+
+@dataclass(frozen=True)
+class KnownUnit:
+    id: UUID
+    name: str
+    level: str
+    parent_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class KnownPerson:
+    id: UUID
+    name: str | None
+    email: str | None
+    departed: bool = False
+
+
+@dataclass(frozen=True)
+class KnownSystem:
+    id: UUID
+    name: str
+    org_unit_id: UUID
+    lifecycle: str | None
+    criticality: str
+    personal_data: bool
+    vendor: str | None
+    holders: Mapping[str, tuple[UUID | None, str | None]] = field(default_factory=dict)  # role -> (person, vacancy reason)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    units: Sequence[KnownUnit] = ()
+    people: Sequence[KnownPerson] = ()
+    systems: Sequence[KnownSystem] = ()
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    value: str
+    kind: str  # flagged_holder | duplicate | unreadable | missing | not_recorded | kept
+    detail: str
+
+
+@dataclass(frozen=True)
+class NewUnit:
+    key: str
+    row: int
+    name: str
+    level: str
+    parent: Ref | None
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    key: str
+    row: int
+    name: str | None
+    email: str | None
+    title: str | None
+    unit: Ref
+
+
+@dataclass(frozen=True)
+class NewSystem:
+    key: str
+    row: int
+    name: str
+    vendor: str | None
+    unit: Ref
+    criticality: str
+    personal_data: bool
+    lifecycle: str
+    lifecycle_from: date
+
+
+@dataclass(frozen=True)
+class Change:
+    """One fact to record on a system: `assign` (person), `vacate` (reason) or `lifecycle`."""
+
+    kind: str
+    row: int
+    system: Ref
+    role: str | None = None
+    person: Ref | None = None
+    reason: str | None = None
+    lifecycle: str | None = None
+    effective_from: date | None = None
+
+
+@dataclass
+class Plan:
+    rows_read: int = 0
+    units: list[NewUnit] = field(default_factory=list)
+    people: list[NewPerson] = field(default_factory=list)
+    systems: list[NewSystem] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    matched_systems: set[UUID] = field(default_factory=set)
+    matched_people: set[UUID] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def writes_nothing(self) -> bool:
+        return not (self.units or self.people or self.systems or self.changes)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for p in self.problems if p.kind == kind)
+
+
+Row = tuple[int, Mapping[str, Any]]  # (row number in the sheet, field -> raw cell)
+
+
+def plan_import(
+    rows: Sequence[Row], headers: Mapping[str, str], snapshot: Snapshot, today: date,
+    progress: Callable[[int, int], None] | None = None,
+) -> Plan:
+    """What importing these rows would change. `headers` maps each field to its column's header."""
+    return _Planner(headers, snapshot, today, progress).run(rows)
+
+
+class _Planner:
+    def __init__(self, headers: Mapping[str, str], snapshot: Snapshot, today: date, progress: Any = None) -> None:
+        self.headers, self.snapshot, self.today, self.progress = headers, snapshot, today, progress
+        self.plan = Plan()
+        self.units: dict[tuple[str, Ref | None, str], Ref] = {}
+        for u in snapshot.units:
+            parent = u.parent_id if u.level != OrgLevel.FORVALTNING else None  # a forvaltning is found by name
+            self.units.setdefault((u.level, parent, inv.normalise_name(u.name)), u.id)
+        self.systems = {(s.org_unit_id, inv.normalise_name(s.name)): s for s in snapshot.systems}
+        self.people: dict[str, Ref] = {}
+        self.by_name: dict[str, list[KnownPerson]] = {}
+        for p in snapshot.people:
+            self.people[f"id:{p.id}"] = p.id
+            if p.email:
+                self.people.setdefault(f"email:{p.email.casefold()}", p.id)
+            if p.name:
+                self.by_name.setdefault(inv.normalise_name(p.name), []).append(p)
+        self.departed = {p.id for p in snapshot.people if p.departed}
+
+    def run(self, rows: Sequence[Row]) -> Plan:
+        names = {inv.normalise_name(u.name) for u in self.snapshot.units}
+        for _, cells in rows:
+            names |= {inv.normalise_name(str(cells[f])) for f in ("forvaltning", "afdeling", "team") if not inv.blank(cells.get(f))}
+        self.unit_names = frozenset(names)
+        first_row: dict[str, int] = {}
+        for done, (number, cells) in enumerate(rows, 1):
+            if self.progress:
+                self.progress(done, len(rows))
+            if all(inv.blank(v) for v in cells.values()):
+                continue
+            self.plan.rows_read += 1
+            if inv.blank(cells.get("name")):
+                self._problem(number, "name", "", "missing", "no system name: row skipped")
+                continue
+            key = inv.normalise_name(str(cells["name"]))
+            if key in first_row:
+                self._problem(number, "name", cells["name"], "duplicate", f"the same system as row {first_row[key]}: not imported twice")
+                continue
+            first_row[key] = number
+            self._row(number, cells)
+        return self.plan
+
+    # One row ------------------------------------------------------------------------------------
+
+    def _row(self, number: int, cells: Mapping[str, Any]) -> None:
+        unit = self._unit(number, cells)
+        if unit is None:
+            return
+        name = " ".join(str(cells["name"]).split())
+        values = self._values(number, cells)
+        existing = self.systems.get((unit, inv.normalise_name(name))) if isinstance(unit, UUID) else None
+        if existing is None:
+            system: Ref = f"system:{number}"
+            self.plan.systems.append(NewSystem(
+                system, number, name, _text(cells.get("vendor")), unit,
+                values.get("criticality") or Criticality.MEDIUM, values.get("personal_data") is not False,
+                values.get("lifecycle") or Lifecycle.IN_OPERATION, values.get("in_use_from") or self.today,
+            ))
+        else:
+            system = existing.id
+            self.plan.matched_systems.add(existing.id)
+            self._compare(number, cells, existing, values)
+        for role in inv.ROLE_FIELDS:
+            if role in cells:
+                self._holder(number, cells, role, system, existing, unit)
+
+    def _unit(self, number: int, cells: Mapping[str, Any]) -> Ref | None:
+        parent: Ref | None = None
+        for level in ("forvaltning", "afdeling", "team"):
+            if inv.blank(cells.get(level)):
+                continue
+            name = " ".join(str(cells[level]).split())
+            found = self.units.get((level, parent, inv.normalise_name(name)))
+            if found is None:
+                found = f"unit:{level}:{parent}:{inv.normalise_name(name)}"
+                self.plan.units.append(NewUnit(found, number, name, level, parent))
+                self.units[(level, parent, inv.normalise_name(name))] = found
+            parent = found
+        if parent is None:
+            self._problem(number, "forvaltning", "", "missing", "no forvaltning or afdeling: the system has no org unit; row skipped")
+        return parent
+
+    def _values(self, number: int, cells: Mapping[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, read in (("criticality", inv.criticality), ("lifecycle", inv.lifecycle), ("personal_data", inv.yes_no),
+                           ("in_use_from", inv.day), ("archive_duty", inv.archive_duty)):
+            if name not in cells:
+                continue
+            try:
+                values[name] = read(cells[name])
+            except inv.NotUnderstood as exc:
+                self._problem(number, name, cells[name], "unreadable", str(exc))
+                continue
+            if values[name] is None and name in ("criticality", "lifecycle", "personal_data"):
+                fallback = {"criticality": "medium", "lifecycle": "in_operation", "personal_data": "yes (assumed)"}[name]
+                self._problem(number, name, cells[name], "missing", f"not given or unknown: recorded as {fallback}")
+        return values
+
+    def _compare(self, number: int, cells: Mapping[str, Any], known: KnownSystem, values: dict[str, Any]) -> None:
+        if values.get("lifecycle") and values["lifecycle"] != known.lifecycle:
+            self.plan.changes.append(Change("lifecycle", number, known.id, lifecycle=values["lifecycle"], effective_from=self.today))
+        for name, now in (("criticality", known.criticality), ("personal_data", known.personal_data), ("vendor", known.vendor)):
+            new = _text(cells.get("vendor")) if name == "vendor" else values.get(name)
+            if name in cells and new is not None and new != now:
+                self._problem(number, name, cells[name], "not_recorded", f"differs from the register ({now}); changing it is not an import's job")
+
+    def _holder(self, number: int, cells: Mapping[str, Any], role: str, system: Ref, known: KnownSystem | None, unit: Ref) -> None:
+        raw = cells[role]
+        since = None
+        if not inv.blank(cells.get(f"{role}_since")):
+            try:
+                since = inv.day(cells[f"{role}_since"])
+            except inv.NotUnderstood as exc:
+                self._problem(number, f"{role}_since", cells[f"{role}_since"], "unreadable", str(exc))
+        read = inv.holder(raw, self.unit_names)
+        current = known.holders.get(role) if known else None
+        if read is None:
+            if current and current[0] is not None:
+                self._problem(number, role, "", "kept", "blank here, but the register names a holder: kept")
+            return
+        person = self._person(number, role, read, unit) if isinstance(read, inv.PersonRef) else read
+        if isinstance(person, inv.Unresolved):
+            self._problem(number, role, raw, "flagged_holder", f"{person.why}: the role stays unassigned")
+            self._vacate(number, system, role, raw, current, since)
+            return
+        if current is not None and current[0] == person:
+            return
+        if person in self.departed:
+            self._problem(number, role, raw, "flagged_holder", "has left the organisation: the role stays unassigned")
+            self._vacate(number, system, role, raw, current, since)
+            return
+        self.plan.changes.append(Change("assign", number, system, role, person=person, effective_from=since or self.today))
+
+    def _vacate(self, number: int, system: Ref, role: str, raw: Any, current: Any, since: date | None) -> None:
+        # The cell's own text is the recorded reason, so the gap report shows what the file said.
+        reason = " ".join(str(raw).split())
+        if current != (None, reason):
+            self.plan.changes.append(Change("vacate", number, system, role, reason=reason, effective_from=since or self.today))
+
+    def _person(self, number: int, role: str, ref: inv.PersonRef, unit: Ref) -> Ref | inv.Unresolved:
+        text = ref.email or ref.name or str(ref.person_id)
+        found = self.people.get(ref.key)
+        if found is None and ref.person_id:
+            return inv.Unresolved(text, "is not a known person id")
+        if found is None and ref.email is None:
+            same = self.by_name.get(inv.normalise_name(ref.name or ""), [])
+            if len(same) > 1:
+                return inv.Unresolved(ref.name or text, f"{len(same)} people have this name")
+            found = same[0].id if same else None
+        if found is None:
+            found = ref.key
+            self.plan.people.append(NewPerson(ref.key, number, ref.name, ref.email, ref.title, unit))
+            self.people[ref.key] = found
+        elif isinstance(found, UUID):
+            self.plan.matched_people.add(found)
+        return found
+
+    def _problem(self, row: int, field_: str, value: Any, kind: str, detail: str) -> None:
+        column = self.headers.get(field_, field_)
+        self.plan.problems.append(Problem(row, column, "" if value is None else str(value), kind, detail))
+
+
+def _text(value: Any) -> str | None:
+    return None if inv.blank(value) else " ".join(str(value).split())
