@@ -15,6 +15,7 @@ from api.audit import AuditController
 from api.context import request_id_middleware
 from api.dependencies import DEPENDENCIES
 from api.health import HealthController
+from api.imports import ExportController, ImportController
 from api.org import OrgUnitController, PeopleController
 from api.problems import HANDLERS
 from api.responsibility import ResponsibilityController
@@ -28,6 +29,7 @@ from projections.read_side import ReadSide
 
 CONTROLLERS = [
     HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, AuditController,
+    ImportController, ExportController,
 ]
 
 

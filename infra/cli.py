@@ -1,4 +1,4 @@
-"""The `ansvar` command: serve, demo, projections status|rebuild, worker."""
+"""The `ansvar` command: serve, demo, projections status|rebuild, worker, import, export."""
 
 from __future__ import annotations
 
@@ -116,6 +116,9 @@ def parser() -> argparse.ArgumentParser:
     proj.set_defaults(run=cmd_projections)
     worker = sub.add_parser("worker", help="keep the projections current without serving HTTP")
     worker.set_defaults(run=cmd_worker)
+    from infra.cli_inventory import add_commands
+
+    add_commands(sub)
     return p
 
 

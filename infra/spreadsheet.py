@@ -185,4 +185,4 @@ def write(kind: str, title: str, headers: list[str], rows: list[list[Any]]) -> b
     raise InvalidValue("format must be csv or xlsx", field="format")
 
 
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
