@@ -25,6 +25,7 @@ class KnownUnit:
     name: str
     level: str
     parent_id: UUID | None = None
+    dissolved: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ class _Planner:
             if p.name:
                 self.by_name.setdefault(inv.normalise_name(p.name), []).append(p)
         self.departed = {p.id for p in snapshot.people if p.departed}
+        self.dissolved = {u.id for u in snapshot.units if u.dissolved}
 
     def run(self, rows: Sequence[Row]) -> Plan:
         names = {inv.normalise_name(u.name) for u in self.snapshot.units}
@@ -190,6 +192,9 @@ class _Planner:
         name = " ".join(str(cells["name"]).split())
         values = self._values(number, cells)
         existing = self.systems.get((unit, inv.normalise_name(name))) if isinstance(unit, UUID) else None
+        if existing is None and unit in self.dissolved:
+            self._problem(number, "name", cells["name"], "missing", "a new system in an org unit that has been dissolved: row skipped")
+            return
         if existing is None:
             system: Ref = f"system:{number}"
             self.plan.systems.append(NewSystem(
@@ -212,6 +217,9 @@ class _Planner:
                 continue
             name = " ".join(str(cells[level]).split())
             found = self.units.get((level, parent, inv.normalise_name(name)))
+            if found is None and parent in self.dissolved:
+                self._problem(number, level, name, "missing", "would sit under an org unit that has been dissolved: row skipped")
+                return None
             if found is None:
                 found = f"unit:{level}:{parent}:{inv.normalise_name(name)}"
                 self.plan.units.append(NewUnit(found, number, name, level, parent))

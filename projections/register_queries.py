@@ -75,8 +75,8 @@ def _units(cur: Any) -> dict[UUID, dict[str, Any]]:
 def snapshot(cur: Any, today: date) -> Snapshot:
     """What the store holds today, as known now: the import plan compares the file against it."""
     units = [
-        KnownUnit(u["id"], u["name"], u["level"], u["parent_id"]) for u in _units(cur).values()
-        if u["dissolved_on"] is None or u["dissolved_on"] > today
+        KnownUnit(u["id"], u["name"], u["level"], u["parent_id"], u["dissolved_on"] is not None and u["dissolved_on"] <= today)
+        for u in _units(cur).values()
     ]
     people = [
         KnownPerson(p["id"], p["name"], p["email"], p["departed_on"] is not None and p["departed_on"] <= today)
