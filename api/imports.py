@@ -75,7 +75,8 @@ class ImportController(Controller):
     path = "/imports"
     tags = ["import and export"]
 
-    @post("/", operation_id="importInventory", status_code=200)
+    # Inventories are larger than command bodies: this route allows the importer's own limit (+ form overhead).
+    @post("/", operation_id="importInventory", status_code=200, request_max_body_size=spreadsheet.MAX_FILE_BYTES + 65_536)
     async def import_inventory(
         self, data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)], runtime: Runtime,
         reads: ReadSide, actor: Actor,
