@@ -47,6 +47,7 @@ class FactCounts(msgspec.Struct):
     assignments: int
     vacancies: int
     lifecycle_changes: int
+    details_changes: int = 0  # vendor, criticality or personal data corrected
 
 
 class ImportReport(msgspec.Struct):

@@ -69,6 +69,9 @@ def apply_plan(app: Portfolio, plan: Plan, actor: Actor, source: dict[str, Any])
         elif c.kind == "vacate":
             assert c.role and c.effective_from and c.reason
             system.vacate(c.role, c.effective_from, None, c.reason, meta(c.row))
+        elif c.kind == "details":
+            assert c.details is not None
+            system.change_details(*c.details, meta(c.row))
         else:
             assert c.lifecycle and c.effective_from
             system.change_lifecycle(c.lifecycle, c.effective_from, meta(c.row))

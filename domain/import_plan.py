@@ -8,125 +8,15 @@ here, so a dry run and `--apply` see exactly the same plan.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from domain import inventory as inv
+from domain.import_model import (  # noqa: F401  (re-exported: the plan's vocabulary)
+    Change, KnownPerson, KnownSystem, KnownUnit, NewPerson, NewSystem, NewUnit, Plan, Problem, Ref, Snapshot,
+)
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel
-
-Ref = UUID | str  # an existing aggregate's id, or the plan key of one the import creates
-
-
-@dataclass(frozen=True)
-class KnownUnit:
-    id: UUID
-    name: str
-    level: str
-    parent_id: UUID | None = None
-    dissolved: bool = False
-
-
-@dataclass(frozen=True)
-class KnownPerson:
-    id: UUID
-    name: str | None
-    email: str | None
-    departed: bool = False
-
-
-@dataclass(frozen=True)
-class KnownSystem:
-    id: UUID
-    name: str
-    org_unit_id: UUID
-    lifecycle: str | None
-    criticality: str
-    personal_data: bool
-    vendor: str | None
-    holders: Mapping[str, tuple[UUID | None, str | None]] = field(default_factory=dict)  # role -> (person, vacancy reason)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    units: Sequence[KnownUnit] = ()
-    people: Sequence[KnownPerson] = ()
-    systems: Sequence[KnownSystem] = ()
-
-
-@dataclass(frozen=True)
-class Problem:
-    row: int
-    column: str
-    value: str
-    kind: str  # flagged_holder | duplicate | unreadable | missing | not_recorded | kept
-    detail: str
-
-
-@dataclass(frozen=True)
-class NewUnit:
-    key: str
-    row: int
-    name: str
-    level: str
-    parent: Ref | None
-
-
-@dataclass(frozen=True)
-class NewPerson:
-    key: str
-    row: int
-    name: str | None
-    email: str | None
-    title: str | None
-    unit: Ref
-
-
-@dataclass(frozen=True)
-class NewSystem:
-    key: str
-    row: int
-    name: str
-    vendor: str | None
-    unit: Ref
-    criticality: str
-    personal_data: bool
-    lifecycle: str
-    lifecycle_from: date
-
-
-@dataclass(frozen=True)
-class Change:
-    """One fact to record on a system: `assign` (person), `vacate` (reason) or `lifecycle`."""
-
-    kind: str
-    row: int
-    system: Ref
-    role: str | None = None
-    person: Ref | None = None
-    reason: str | None = None
-    lifecycle: str | None = None
-    effective_from: date | None = None
-
-
-@dataclass
-class Plan:
-    rows_read: int = 0
-    units: list[NewUnit] = field(default_factory=list)
-    people: list[NewPerson] = field(default_factory=list)
-    systems: list[NewSystem] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    matched_systems: set[UUID] = field(default_factory=set)
-    matched_people: set[UUID] = field(default_factory=set)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def writes_nothing(self) -> bool:
-        return not (self.units or self.people or self.systems or self.changes)
-
-    def count(self, kind: str) -> int:
-        return sum(1 for p in self.problems if p.kind == kind)
 
 
 Row = tuple[int, Mapping[str, Any]]  # (row number in the sheet, field -> raw cell)
@@ -248,10 +138,12 @@ class _Planner:
     def _compare(self, number: int, cells: Mapping[str, Any], known: KnownSystem, values: dict[str, Any]) -> None:
         if values.get("lifecycle") and values["lifecycle"] != known.lifecycle:
             self.plan.changes.append(Change("lifecycle", number, known.id, lifecycle=values["lifecycle"], effective_from=self.today))
-        for name, now in (("criticality", known.criticality), ("personal_data", known.personal_data), ("vendor", known.vendor)):
-            new = _text(cells.get("vendor")) if name == "vendor" else values.get(name)
-            if name in cells and new is not None and new != now:
-                self._problem(number, name, cells[name], "not_recorded", f"differs from the register ({now}); changing it is not an import's job")
+        now = (known.vendor, known.criticality, known.personal_data)
+        given = (_text(cells.get("vendor")), values.get("criticality"), values.get("personal_data"))
+        # A blank or unknown cell keeps what the register says; only values the file states are differences.
+        wanted = tuple(g if g is not None else n for g, n in zip(given, now))
+        if wanted != now:
+            self.plan.changes.append(Change("details", number, known.id, details=wanted))  # type: ignore[arg-type]
 
     def _holder(self, number: int, cells: Mapping[str, Any], role: str, system: Ref, known: KnownSystem | None, unit: Ref) -> None:
         raw = cells[role]

@@ -101,6 +101,19 @@ class System(Aggregate):
     def change_lifecycle(self, lifecycle: str, effective_from: date, meta: dict) -> None:
         self.lifecycle_changes.append((effective_from, lifecycle))
 
+    class DetailsChanged(Event):
+        """Vendor, criticality or personal data corrected (so far only by an inventory import)."""
+
+        TOPIC = "ansvar.system.details_changed.v1"
+        vendor: str | None
+        criticality: str
+        personal_data: bool
+        meta: dict
+
+    @event(DetailsChanged)
+    def change_details(self, vendor: str | None, criticality: str, personal_data: bool, meta: dict) -> None:
+        self.vendor, self.criticality, self.personal_data = vendor, criticality, personal_data
+
     def lifecycle_at(self, day: date) -> str | None:
         current = [c for c in self.lifecycle_changes if c[0] <= day]
         return max(current, key=lambda c: c[0])[1] if current else None

@@ -57,7 +57,7 @@ def print_report(report: dict[str, Any]) -> None:
     f = report["facts"]
     out.print(
         f"rows read: {report['rows_read']}  ·  facts: {f['assignments']} assignments, {f['vacancies']} vacancies,"
-        f" {f['lifecycle_changes']} lifecycle changes  ·  flagged holders: {report['flagged_holders']}"
+        f" {f['lifecycle_changes']} lifecycle changes, {f['details_changes']} detail changes  ·  flagged holders: {report['flagged_holders']}"
         f"  ·  duplicates: {report['duplicates']}"
     )
     if report["problems"]:

@@ -40,7 +40,7 @@ def run_import(
 
 
 def report(plan: Plan, sheet: spreadsheet.Sheet, *, applied: bool, position: int | None) -> dict[str, Any]:
-    facts = {k: sum(1 for c in plan.changes if c.kind == k) for k in ("assign", "vacate", "lifecycle")}
+    facts = {k: sum(1 for c in plan.changes if c.kind == k) for k in ("assign", "vacate", "lifecycle", "details")}
     return {
         "file": sheet.file,
         "sha256": sheet.sha256,
@@ -53,7 +53,8 @@ def report(plan: Plan, sheet: spreadsheet.Sheet, *, applied: bool, position: int
         "systems": {"to_create": len(plan.systems), "matched": len(plan.matched_systems)},
         "people": {"to_create": len(plan.people), "matched": len(plan.matched_people)},
         "org_units": {"to_create": len(plan.units)},
-        "facts": {"assignments": facts["assign"], "vacancies": facts["vacate"], "lifecycle_changes": facts["lifecycle"]},
+        "facts": {"assignments": facts["assign"], "vacancies": facts["vacate"], "lifecycle_changes": facts["lifecycle"],
+                  "details_changes": facts["details"]},
         "flagged_holders": plan.count("flagged_holder"),
         "duplicates": plan.count("duplicate"),
         "systems_to_create": [{"row": s.row, "name": s.name} for s in plan.systems],

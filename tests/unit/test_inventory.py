@@ -159,3 +159,13 @@ def test_a_departed_holder_is_flagged_not_assigned():
     store = _store_with(None)
     plan = plan_import([row(2, "A", "Bo Larsen")], HEADERS, Snapshot(store.units, [gone], store.systems), TODAY)
     assert [c.kind for c in plan.changes] == ["vacate"] and "left" in plan.problems[0].detail
+
+
+def test_a_changed_criticality_or_vendor_is_a_difference_but_a_blank_cell_is_not():
+    bo = KnownPerson(uuid4(), "Bo Larsen", None)
+    store = _store_with(bo)
+    headers = {**HEADERS, "criticality": "Kritikalitet", "vendor": "Leverandør"}
+    same = row(2, "A", "Bo Larsen")[1]
+    assert plan_import([(2, {**same, "criticality": "", "vendor": None})], headers, store, TODAY).writes_nothing
+    plan = plan_import([(2, {**same, "criticality": "Kritisk", "vendor": "KMD"})], headers, store, TODAY)
+    assert [(c.kind, c.details) for c in plan.changes] == [("details", ("KMD", "critical", True))]
