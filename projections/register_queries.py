@@ -111,6 +111,7 @@ def register_rows(cur: Any, today: date) -> list[list[Any]]:
     units, facts = _units(cur), _facts(cur)
     people = {p["id"]: p for p in _people(cur)}
     name_count = Counter(inv.normalise_name(p["name"]) for p in people.values() if p["name"])
+    unit_names = frozenset(inv.normalise_name(u["name"]) for u in units.values())
 
     def cell(person_id: UUID) -> str:
         p = people.get(person_id)
@@ -118,7 +119,9 @@ def register_rows(cur: Any, today: date) -> list[list[Any]]:
             return str(person_id)  # erased or unknown: the id still re-imports to the same person
         if p["email"]:
             return f"{p['name']} <{p['email']}>" if p["name"] != p["email"] else p["email"]
-        return p["name"] if name_count[inv.normalise_name(p["name"])] == 1 else str(person_id)
+        # Only a name that reads back as this one person; otherwise the id, which always does.
+        readable = inv.holder(p["name"], unit_names) == inv.PersonRef(name=" ".join(p["name"].split()))
+        return p["name"] if readable and name_count[inv.normalise_name(p["name"])] == 1 else str(person_id)
 
     rows = []
     for s in _systems(cur, today):
@@ -152,7 +155,7 @@ def gap_rows(cur: Any, today: date) -> list[list[Any]]:
     rows = []
     for g in cur.fetchall():
         path = _path(units, g["org_unit_id"])
-        role = ROLE_LABEL.get(Role(g["role"])) if g["role"] in Role._value2member_map_ else g["role"]
+        role = ROLE_LABEL.get(g["role"], g["role"])  # type: ignore[call-overload]
         rows.append([
             g["name"], path.get("forvaltning"), path.get("afdeling"), RULE_LABEL.get(g["rule"], g["rule"]), role,
             g["since"], g["until"], g["severity"], g["detail"],
