@@ -55,7 +55,7 @@ def apply_plan(app: Portfolio, plan: Plan, actor: Actor, source: dict[str, Any])
         )
         ids[s.key] = system.id
         systems[system.id] = system
-        pending.append(SystemName(org_unit_id=unit_id, name=s.name, system_id=system.id))
+        pending.append(SystemName(org_unit_id=unit_id, name=s.name, system_id=system.id, meta=meta(s.row)))
     for c in plan.changes:
         system_id = resolve(c.system)
         assert system_id is not None

@@ -16,6 +16,7 @@ from domain.errors import (
     ConcurrentChange, OrgUnitDissolved, OrgUnitNotFound, PersonDeparted, PersonNotFound,
     SystemNameTaken, SystemNotFound, UnknownReference, InvalidValue, NotFound,
 )
+from domain.import_model import Plan
 from domain.org import OrgUnit, Person
 from domain.systems import System, SystemName
 from domain.vocabulary import OrgLevel
@@ -157,7 +158,7 @@ class Portfolio(Application[UUID]):
             personal_data=personal_data, lifecycle=lifecycle, lifecycle_from=lifecycle_from or self.today(),
             meta=actor.meta(),
         )
-        reservation = SystemName(org_unit_id=org_unit_id, name=name, system_id=system.id)
+        reservation = SystemName(org_unit_id=org_unit_id, name=name, system_id=system.id, meta=actor.meta())
         try:
             return self._receipt(self.save(system, reservation), system.id)
         except IntegrityError:
@@ -236,7 +237,7 @@ class Portfolio(Application[UUID]):
 
     # Inventory import -----------------------------------------------------------------------
 
-    def import_inventory(self, plan: Any, source: dict[str, Any], actor: Actor = SYSTEM) -> Receipt | None:
+    def import_inventory(self, plan: Plan, source: dict[str, Any], actor: Actor = SYSTEM) -> Receipt | None:
         """Write an import plan (domain/import_plan.py) all or nothing; None if it changes nothing."""
         from domain.import_apply import apply_plan
 

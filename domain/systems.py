@@ -38,13 +38,14 @@ class SystemName(Aggregate):
         org_unit_id: UUID
         name: str
         system_id: UUID
+        meta: dict | None = None  # added later: reservations recorded before it have none
 
     @staticmethod
-    def create_id(org_unit_id: UUID, name: str) -> UUID:
+    def create_id(org_unit_id: UUID, name: str, meta: dict | None = None) -> UUID:
         return uuid5(_NAMES, f"{org_unit_id}/{normalise_name(name)}")
 
     @event(Reserved)
-    def __init__(self, org_unit_id: UUID, name: str, system_id: UUID) -> None:
+    def __init__(self, org_unit_id: UUID, name: str, system_id: UUID, meta: dict | None = None) -> None:
         self.system_id = system_id
 
 

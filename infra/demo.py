@@ -171,7 +171,7 @@ class _Town:
         self._attest(s, i, since)
         if i % 37 == 11:
             self._decommission(s, i)
-        return s, SystemName(org_unit_id=unit, name=name, system_id=s.id)
+        return s, SystemName(org_unit_id=unit, name=name, system_id=s.id, meta=self.meta)
 
     def _timeline(self, s: System, role: str, pool: list[UUID], since: date, handovers: int) -> None:
         """Placements and handovers over valid time; a holder who leaves is followed up, or not."""

@@ -115,14 +115,12 @@ def test_every_imported_event_carries_its_provenance(api):
     portfolio = api.client.app.state.runtime.portfolio
     events = [portfolio.mapper.to_domain_event(n) for n in portfolio.recorder.select_notifications(1, 100_000)]
     rows = {r for r in range(2, report["rows_read"] + 2)}
-    # Every event but the system-name reservation (a bare uniqueness marker without a meta field, written
-    # in the same transaction as the System.Registered that carries the source) names its row.
     assert events and all(
         e.meta["source"]["file"] == "it-systemer.csv" and e.meta["source"]["sha256"] == report["sha256"]
         and e.meta["source"]["row"] in rows
-        for e in events if hasattr(e, "meta")
+        for e in events
     )
-    assert len({e.meta["source"]["row"] for e in events if hasattr(e, "meta")}) > 200
+    assert len({e.meta["source"]["row"] for e in events}) > 200
 
 
 def test_a_flagged_owner_shows_on_the_gap_report_with_the_original_text(api):
@@ -195,8 +193,7 @@ def test_an_updated_file_records_only_the_differences(api):
     system = api.get("/systems", q=target["Systemnavn"].strip())["items"][0]
     assert system["lifecycle"] == "phasing_out"
     assert system["criticality"] == ("critical" if target["Kritikalitet"] == "Kritisk" else "low")
-    # (the name reservation event has no meta field; its System.Registered twin carries the source)
-    assert {e.meta["source"]["file"] for e in written if hasattr(e, "meta")} == {"it-systemer-v2.csv"}
+    assert {e.meta["source"]["file"] for e in written} == {"it-systemer-v2.csv"}
 
 
 def _title_rows_tab_cp1252() -> bytes:
