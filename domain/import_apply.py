@@ -2,21 +2,25 @@
 
 The library records all pending events of one `save(*aggregates)` in a single database
 transaction, so an import is written all or nothing. New aggregates and the changed existing
-ones are built in memory first (their own rules run then, before anything is written); if any
-stream moved since it was read, or a system name was taken meanwhile, the save fails as a
-whole and the caller gets a 409 asking to re-run the import.
+ones are built in memory first (their own rules run then, before anything is written). The plan was computed from the views, so
+every touched system is checked against what the plan saw (holder, lifecycle, details) when it
+is loaded here; and if any stream moves between loading and saving, or a system name is taken
+meanwhile, the library's optimistic concurrency fails the save as a whole. Either way the caller
+gets a 409 asking to re-run the import, and nothing was written. (Two imports creating the same
+new person at the same moment can still both create one: people have no natural unique key.)
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import ConcurrentChange
-from domain.import_plan import Plan, Ref
+from domain.import_model import Change, Plan, Ref
 from domain.org import OrgUnit, Person
 from domain.systems import System, SystemName
 
@@ -62,6 +66,8 @@ def apply_plan(app: Portfolio, plan: Plan, actor: Actor, source: dict[str, Any])
         if system_id not in systems:
             systems[system_id] = app.system(system_id)
         system = systems[system_id]
+        if isinstance(c.system, UUID):
+            _still_as_planned(system, c, app.today())
         if c.kind == "assign":
             person_id = resolve(c.person)
             assert person_id is not None and c.role and c.effective_from
@@ -87,3 +93,18 @@ def apply_plan(app: Portfolio, plan: Plan, actor: Actor, source: dict[str, Any])
             "the register changed while the import was being prepared (or a system name was taken meanwhile);"
             " nothing was written: run the import again"
         ) from None
+
+
+def _still_as_planned(system: System, c: Change, today: date) -> None:
+    """The plan was computed from the views; refuse to write over anything that moved since."""
+    if c.kind in ("assign", "vacate"):
+        now: Any = system.holder(c.role or "", today)
+    elif c.kind == "lifecycle":
+        now = system.lifecycle_at(today)
+    else:
+        now = (system.vendor, system.criticality, system.personal_data)
+    if now != c.expected:
+        raise ConcurrentChange(
+            f"system {system.id} changed after the import was planned (row {c.row}); nothing was written:"
+            " run the import again", field="file", row=c.row,
+        )

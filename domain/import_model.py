@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 Ref = UUID | str  # an existing aggregate's id, or the plan key of one the import creates
@@ -101,6 +102,7 @@ class Change:
     lifecycle: str | None = None
     effective_from: date | None = None
     details: tuple[str | None, str, bool] | None = None  # `details`: (vendor, criticality, personal data)
+    expected: Any = None  # what the plan saw on an existing system (holder, lifecycle or details): checked on apply
 
 
 @dataclass

@@ -19,7 +19,9 @@ from domain.import_model import (  # noqa: F401  (re-exported: the plan's vocabu
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel
 
 
-Row = tuple[int, Mapping[str, Any]]  # (row number in the sheet, field -> raw cell)
+Row = tuple[int, Mapping[str, Any]]
+#: What a new system gets when the file leaves a required value blank, unknown or unreadable (reported).
+_FALLBACK = {"criticality": "medium", "lifecycle": "in_operation", "personal_data": "yes (personal data assumed)"}  # (row number in the sheet, field -> raw cell)
 
 
 def plan_import(
@@ -125,25 +127,28 @@ class _Planner:
                            ("in_use_from", inv.day), ("archive_duty", inv.archive_duty)):
             if name not in cells:
                 continue
+            fallback = _FALLBACK.get(name)
+            outcome = f"a new system gets {fallback}, a registered one keeps its value" if fallback else "ignored"
             try:
                 values[name] = read(cells[name])
             except inv.NotUnderstood as exc:
-                self._problem(number, name, cells[name], "unreadable", str(exc))
+                self._problem(number, name, cells[name], "unreadable", f"{exc}: {outcome}")
                 continue
-            if values[name] is None and name in ("criticality", "lifecycle", "personal_data"):
-                fallback = {"criticality": "medium", "lifecycle": "in_operation", "personal_data": "yes (assumed)"}[name]
-                self._problem(number, name, cells[name], "missing", f"not given or unknown: recorded as {fallback}")
+            if values[name] is None and fallback:
+                self._problem(number, name, cells[name], "missing", f"not given or unknown: {outcome}")
         return values
 
     def _compare(self, number: int, cells: Mapping[str, Any], known: KnownSystem, values: dict[str, Any]) -> None:
         if values.get("lifecycle") and values["lifecycle"] != known.lifecycle:
-            self.plan.changes.append(Change("lifecycle", number, known.id, lifecycle=values["lifecycle"], effective_from=self.today))
+            self.plan.changes.append(Change(
+                "lifecycle", number, known.id, lifecycle=values["lifecycle"], effective_from=self.today, expected=known.lifecycle
+            ))
         now = (known.vendor, known.criticality, known.personal_data)
         given = (_text(cells.get("vendor")), values.get("criticality"), values.get("personal_data"))
         # A blank or unknown cell keeps what the register says; only values the file states are differences.
         wanted = tuple(g if g is not None else n for g, n in zip(given, now))
         if wanted != now:
-            self.plan.changes.append(Change("details", number, known.id, details=wanted))  # type: ignore[arg-type]
+            self.plan.changes.append(Change("details", number, known.id, details=wanted, expected=now))  # type: ignore[arg-type]
 
     def _holder(self, number: int, cells: Mapping[str, Any], role: str, system: Ref, known: KnownSystem | None, unit: Ref) -> None:
         raw = cells[role]
@@ -170,13 +175,19 @@ class _Planner:
             self._problem(number, role, raw, "flagged_holder", "has left the organisation: the role stays unassigned")
             self._vacate(number, system, role, raw, current, since)
             return
-        self.plan.changes.append(Change("assign", number, system, role, person=person, effective_from=since or self.today))
+        self.plan.changes.append(Change(
+            "assign", number, system, role, person=person, effective_from=since or self.today,
+            expected=current[0] if current else None,
+        ))
 
     def _vacate(self, number: int, system: Ref, role: str, raw: Any, current: Any, since: date | None) -> None:
         # The cell's own text is the recorded reason, so the gap report shows what the file said.
         reason = " ".join(str(raw).split())
         if current != (None, reason):
-            self.plan.changes.append(Change("vacate", number, system, role, reason=reason, effective_from=since or self.today))
+            self.plan.changes.append(Change(
+                "vacate", number, system, role, reason=reason, effective_from=since or self.today,
+                expected=current[0] if current else None,
+            ))
 
     def _person(self, number: int, role: str, ref: inv.PersonRef, unit: Ref) -> Ref | inv.Unresolved:
         text = ref.email or ref.name or str(ref.person_id)

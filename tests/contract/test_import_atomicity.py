@@ -39,3 +39,21 @@ def test_given_a_name_taken_meanwhile_when_applied_then_nothing_of_the_import_is
     runtime.catchup.run_until_caught_up()
     report = run_import(runtime, SECOND, "second.csv")
     assert report["systems"] == {"to_create": 1, "matched": 2}  # re-running the import picks up from here
+
+
+def test_given_a_holder_changed_after_planning_when_applied_then_nothing_is_written(runtime, today):
+    run_import(runtime, FIRST, "first.csv", apply=True)
+    runtime.catchup.run_until_caught_up()
+    update = FIRST.replace("Bo Larsen".encode(), "Ib Møller".encode())
+    sheet = spreadsheet.read(update, "update.csv")
+    with runtime.db.transaction(write=False) as cur:
+        known = snapshot(cur, today)
+    plan = plan_import(sheet.rows, sheet.headers, known, today)
+    assert [(c.kind, c.role) for c in plan.changes] == [("assign", "systemejer")]
+    system = known.systems[0]
+    other = runtime.portfolio.register_person("Kim Holm", system.org_unit_id, None, None).id
+    runtime.portfolio.assign_role(system.id, "systemejer", other, today)  # someone else, meanwhile
+    head = runtime.portfolio.recorder.max_notification_id()
+    with pytest.raises(ConcurrentChange):
+        runtime.portfolio.import_inventory(plan, {"file": "update.csv", "sha256": sheet.sha256})
+    assert runtime.portfolio.recorder.max_notification_id() == head
