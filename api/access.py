@@ -133,6 +133,8 @@ ACCESS: dict[str, Rule] = {
     "sweepAccountability": OVERSIGHT,
     "listResponsibilityGaps": OVERSIGHT,
     "listEvents": AUDITOR_ONLY,
+    "importInventory": ADMIN_ONLY,
+    "exportRegister": OVERSIGHT,
 }
 
 #: Refuses everything: what a route without an entry would get, had startup let it through.

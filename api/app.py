@@ -18,6 +18,7 @@ from api.context import request_id_middleware
 from api.dependencies import DEPENDENCIES
 from api.events import EventsController
 from api.health import HealthController
+from api.imports import ExportController, ImportController
 from api.org import OrgUnitController, PeopleController
 from api.problems import HANDLERS
 from api.responsibility import ResponsibilityController
@@ -33,6 +34,7 @@ from projections.read_side import ReadSide
 CONTROLLERS = [
     HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, AuditController,
     EventsController,
+    ImportController, ExportController,
 ]
 
 

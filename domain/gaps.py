@@ -7,13 +7,13 @@ the gap holds, so a question "which gaps at date d" is a lookup, and `since` is 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from uuid import UUID
 
 from domain import periods as P
 from domain.periods import Period
-from domain.responsibility import Fact, deciding_fact, held_periods
+from domain.responsibility import Fact, held_periods
 from domain.vocabulary import OPERATING, Criticality, Lifecycle, OrgLevel, Role
 
 #: Most severe first; the gap list is sorted by this, then by `since`.
@@ -165,12 +165,16 @@ def _gaps(rule: str, role: str | None, found: Iterable[Period], detail: str) -> 
 
 
 def _vacancy_gaps(rule: str, role: str, facts: Sequence[Fact], within: list[Period], detail: str) -> list[Gap]:
-    """Like _gaps, but where a recorded vacancy explains the gap its reason is part of the detail."""
+    """Like _gaps, but the reason of the latest recorded vacancy within a gap (e.g. the text an
+    import could not read as one person) becomes part of its detail: the report says why."""
+    vacancies = [f for f in facts if f.role == role and f.holder is None and f.reason]
     gaps = []
     for gap in _gaps(rule, role, _vacant(facts, role, within), detail):
-        fact = deciding_fact(facts, role, gap.since)
-        if fact is not None and fact.holder is None and fact.note:
-            gap = Gap(gap.severity, gap.since, gap.rule, gap.role, gap.until, f"{detail} (recorded as vacant: {fact.note})")
+        window = Period(gap.since, gap.until)
+        inside = [f for f in vacancies if window.intersect(Period(f.effective_from, f.effective_to))]
+        if inside:
+            reason = max(inside, key=lambda f: f.position).reason
+            gap = replace(gap, detail=f"{detail}; recorded reason: {reason}")
         gaps.append(gap)
     return gaps
 

@@ -17,6 +17,7 @@ from domain.errors import (
     PersonDeparted, PersonNotFound, NotRoleHolder, SystemNameTaken, SystemNotFound, UnknownReference, InvalidValue,
     NotFound,
 )
+from domain.import_model import Plan
 from domain.org import OrgUnit, Person
 from domain.systems import System, SystemName
 from domain.vocabulary import AccessRole, OrgLevel
@@ -163,7 +164,7 @@ class Portfolio(Application[UUID]):
             personal_data=personal_data, lifecycle=lifecycle, lifecycle_from=lifecycle_from or self.today(),
             meta=actor.meta(),
         )
-        reservation = SystemName(org_unit_id=org_unit_id, name=name, system_id=system.id)
+        reservation = SystemName(org_unit_id=org_unit_id, name=name, system_id=system.id, meta=actor.meta())
         try:
             return self._receipt(self.save(system, reservation), system.id)
         except IntegrityError:
@@ -286,6 +287,15 @@ class Portfolio(Application[UUID]):
             system.assign(role, to_person_id, effective_from, None, basis, None, actor.meta())
 
         return self._update(System, system_id, SystemNotFound, change)
+
+    # Inventory import -----------------------------------------------------------------------
+
+    def import_inventory(self, plan: Plan, source: dict[str, Any], actor: Actor = SYSTEM) -> Receipt | None:
+        """Write an import plan (domain/import_plan.py) all or nothing; None if it changes nothing."""
+        from domain.import_apply import apply_plan
+
+        recordings = apply_plan(self, plan, actor, source)
+        return self._receipt(recordings) if recordings else None
 
     # Plumbing --------------------------------------------------------------------------------
 

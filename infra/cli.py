@@ -1,4 +1,4 @@
-"""The `ansvar` command: serve, demo, projections status|rebuild, worker (and the access
+"""The `ansvar` command: serve, demo, projections status|rebuild, worker, import, export (and the access
 commands of infra/access_commands.py: token issue, people forget, access-table)."""
 
 from __future__ import annotations
@@ -121,6 +121,9 @@ def parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="keep the projections current without serving HTTP")
     worker.set_defaults(run=cmd_worker)
     access_commands.register(sub)
+    from infra.cli_inventory import add_commands
+
+    add_commands(sub)
     return p
 
 

@@ -36,7 +36,14 @@ class SystemsView(Handlers):
         Person.Departed: "_departed",
         System.Registered: "_system",
         System.LifecycleChanged: "_lifecycle",
+        System.DetailsChanged: "_details",
     }
+
+    def _details(self, cur: Any, e: System.DetailsChanged, position: int) -> None:
+        cur.execute(
+            "UPDATE systems SET vendor = ?, criticality = ?, personal_data = ? WHERE id = ?",
+            (e.vendor, e.criticality, e.personal_data, e.originator_id),
+        )
 
     def _org_unit(self, cur: Any, e: OrgUnit.Established, position: int) -> None:
         cur.execute(

@@ -37,6 +37,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "getAccountability": OVERSIGHT | {"holder"}, "getTimeline": OVERSIGHT | {"holder"},
     "sweepAccountability": OVERSIGHT, "listResponsibilityGaps": OVERSIGHT,
     "listEvents": {"auditor"},
+    "importInventory": {"admin"}, "exportRegister": OVERSIGHT,
 }
 NOT_A_BODY = {"field_no_command_has": True}
 

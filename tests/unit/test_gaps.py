@@ -146,7 +146,7 @@ def test_nothing_is_flagged_after_decommissioning():
 
 
 def test_a_recorded_vacancy_gives_its_reason_in_the_gap_detail():
-    vacancy = Fact(4, T0, "systemejer", None, D("2022-01-01"), None, "spreadsheet said: 'Hjemmeplejen'")
+    vacancy = Fact(4, T0, "systemejer", None, D("2022-01-01"), None, reason="spreadsheet said: 'Hjemmeplejen'")
     h = history(staffed([vacancy]))
     gap = next(g for g in find_gaps(h, DIRECTORY, QUIET) if g.rule == "no_holder")
     assert gap.since == D("2022-01-01") and "spreadsheet said: 'Hjemmeplejen'" in gap.detail
