@@ -1,0 +1,232 @@
+"""The council's commands on the portfolio: proposals, meetings, decisions, decommissioning.
+
+A mixin of `Portfolio` (domain/portfolio.py). A decision and every consequence it has (proposals
+moved, claims confirmed and rejected, a lifecycle change, a system registered, a role assigned)
+are saved in ONE `save()`: they are recorded together, citing the decision, or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.council import (
+    PROPOSAL_STATUS, AlreadySuperseded, Decision, DecisionKind, DecisionNotFound, Meeting, NoQuorum, SubjectKind,
+    Supersession, check_decision,
+)
+from domain.proposal_commands import ProposalCommands
+from domain.decommissioning import Decommissioning, DecommissioningStep
+from domain.errors import (
+    ClaimNotFound, ConcurrentChange, InvalidValue, SystemNotFound, UnknownReference,
+)
+from domain.proposals import Proposal
+from domain.systems import System
+from domain.vocabulary import Lifecycle
+
+if TYPE_CHECKING:
+    from domain.portfolio import Actor, Receipt
+
+_ATTEMPTS = 5
+
+
+class CouncilCommands(ProposalCommands):
+    """Mixed into Portfolio; uses its repository, save, _existing, _assignable and _receipt."""
+
+    def _atomically(self, build: Callable[[], tuple[list[Aggregate], UUID | None]]) -> Receipt:
+        # `build` loads fresh state and re-checks every rule, so a lost race either applies
+        # cleanly on retry or fails on the rule that now forbids it.
+        for _ in range(_ATTEMPTS):
+            aggregates, new_id = build()
+            try:
+                return self._receipt(self.save(*aggregates), new_id)
+            except IntegrityError:
+                continue
+        raise ConcurrentChange("the records this command touches kept changing; retry")
+
+    # Meetings and decisions ---------------------------------------------------------------------
+
+    def hold_meeting(self, held_on: date, attendee_ids: list[UUID], quorum: bool, actor: Actor) -> Receipt:
+        """Record a council meeting: its date, who attended (person ids) and whether it had a quorum."""
+        for person_id in attendee_ids:
+            self._existing_person(person_id, "attendee_ids")
+        return self._save_new(Meeting(held_on=held_on, attendee_ids=list(attendee_ids), quorum=quorum, meta=actor.meta()))
+
+    def record_decision(
+        self, kind: str, rationale: str, actor: Actor, *, subjects: list[dict] | None = None,
+        meeting_id: UUID | None = None, decided_by: list[UUID] | None = None, decided_on: date | None = None,
+        effective_from: date | None = None, supersedes: UUID | None = None, priorities: list[dict] | None = None,
+        period_from: date | None = None, period_to: date | None = None, responsible_id: UUID | None = None,
+        confirmed_claim_id: UUID | None = None,
+    ) -> Receipt:
+        """Record an immutable council decision and, in the same save, every consequence it has."""
+        subjects = [{"kind": str(s["kind"]), "id": str(s["id"])} for s in subjects or []]
+        priorities = [
+            {"proposal_id": str(p["proposal_id"]), "rank": int(p["rank"]), "note": p.get("note")}
+            for p in priorities or []
+        ]
+        if kind == DecisionKind.PRIORITISATION:
+            ranked = [{"kind": "proposal", "id": p["proposal_id"]} for p in priorities]
+            if any(s not in ranked for s in subjects):
+                raise InvalidValue("a prioritisation's subjects are the proposals it ranks", field="subjects")
+            subjects = ranked
+        details = {"responsible_id": str(responsible_id) if responsible_id else None,
+                   "confirmed_claim_id": str(confirmed_claim_id) if confirmed_claim_id else None}
+        decided_by = list(decided_by or [])
+        check_decision(kind, subjects, rationale, meeting_id, decided_by, priorities, period_from, period_to, details)
+        decided_on = decided_on or self.today()
+        effective_from = effective_from or decided_on
+        if meeting_id is not None:
+            meeting = self._existing(Meeting, meeting_id, UnknownReference, "meeting_id")
+            if not meeting.quorum:
+                raise NoQuorum(f"meeting {meeting_id} on {meeting.held_on} had no quorum", field="meeting_id")
+        for person_id in decided_by:
+            self._existing_person(person_id, "decided_by")
+
+        def build() -> tuple[list[Aggregate], UUID | None]:
+            decision = Decision(
+                kind=kind, subjects=subjects, rationale=rationale.strip(), meeting_id=meeting_id,
+                decided_by=decided_by, decided_on=decided_on, effective_from=effective_from, supersedes=supersedes,
+                priorities=priorities, period_from=period_from, period_to=period_to, details=details,
+                meta=actor.meta(),
+            )
+            changed: list[Aggregate] = [decision]
+            if supersedes is not None:
+                changed.append(self._supersede(supersedes, decision.id))
+            changed += self._consequences(decision, rationale, responsible_id, confirmed_claim_id, actor)
+            return changed, decision.id
+
+        return self._atomically(build)
+
+    def _supersede(self, earlier_id: UUID, by_id: UUID) -> Supersession:
+        self._existing(Decision, earlier_id, DecisionNotFound, "supersedes")
+        record = Supersession(superseded_id=earlier_id, by_id=by_id)
+        existing = self._maybe(record.id)
+        if existing is not None:
+            raise AlreadySuperseded(
+                f"decision {earlier_id} was already superseded by {existing.by_id}; supersede that one instead",
+                field="supersedes", superseded_by=str(existing.by_id),
+            )
+        return record
+
+    def _consequences(
+        self, decision: Decision, rationale: str, responsible_id: UUID | None, confirmed_claim_id: UUID | None,
+        actor: Actor,
+    ) -> list[Aggregate]:
+        meta = actor.meta()
+        changed: list[Aggregate] = []
+        if decision.kind in PROPOSAL_STATUS:
+            status = PROPOSAL_STATUS[decision.kind]
+            for proposal_id in decision.subject_ids(SubjectKind.PROPOSAL):
+                proposal = self._existing(Proposal, proposal_id, UnknownReference, "subjects")
+                if status is None:
+                    proposal.review_benefits(decision.id, meta)
+                else:
+                    proposal.move(status, meta, decision_id=decision.id)
+                changed.append(proposal)
+        elif decision.kind == DecisionKind.DECOMMISSION:
+            (system_id,) = decision.subject_ids(SubjectKind.SYSTEM)
+            system = self._existing(System, system_id, UnknownReference, "subjects")
+            assert responsible_id is not None
+            self._assignable(responsible_id, decision.effective_from, field="responsible_id")
+            process = self._maybe(Decommissioning.id_for(system_id))
+            if not isinstance(process, Decommissioning):
+                raise DecommissioningStep(
+                    f"system {system_id} has no proposed decommissioning to decide on",
+                    field="subjects", current=None, allowed=["proposed"], attempted="a decommission decision",
+                )
+            process.decide(decision.id, responsible_id, decision.effective_from, meta)
+            system.change_lifecycle(Lifecycle.PHASING_OUT.value, decision.effective_from, meta)
+            changed += [process, system]
+        elif decision.kind == DecisionKind.OWNERSHIP_RULING:
+            (system_id,) = decision.subject_ids(SubjectKind.SYSTEM)
+            system = self._existing(System, system_id, UnknownReference, "subjects")
+            assert confirmed_claim_id is not None
+            if confirmed_claim_id not in system.claims:
+                raise ClaimNotFound(f"system {system_id} has no claim {confirmed_claim_id}", field="confirmed_claim_id")
+            chosen = system.open_claim(confirmed_claim_id)
+            self._assignable(chosen.person_id, decision.effective_from, field="confirmed_claim_id")
+            others = [c for c, st in system.claims.items()
+                      if c != confirmed_claim_id and st.status == "open" and st.role == chosen.role]
+            system.confirm_claim(confirmed_claim_id, decision.effective_from, decision.id, meta)
+            for claim_id in others:
+                system.reject_claim(claim_id, f"ruled by the council: {rationale.strip()}", decision.id, meta)
+            listed = set(decision.subject_ids(SubjectKind.CLAIM))
+            if not listed <= {confirmed_claim_id, *others}:
+                raise InvalidValue("a listed claim is not one this ruling answers", field="subjects")
+            changed.append(system)
+        return changed
+
+    # Decommissioning ------------------------------------------------------------------------------
+
+    def propose_decommissioning(self, system_id: UUID, reason: str, proposed_by: UUID | None, actor: Actor) -> Receipt:
+        """Anyone may propose to retire a system, with the reason; the council decides."""
+        system = self._existing(System, system_id, SystemNotFound)
+        if proposed_by is not None:
+            self._existing_person(proposed_by, "proposed_by")
+        existing = self._maybe(Decommissioning.id_for(system_id))
+        if existing is not None:
+            raise DecommissioningStep(
+                f"the decommissioning of system {system_id} was already proposed; it is {existing.stage}",
+                current=existing.stage, allowed=[], attempted="propose",
+            )
+        if system.lifecycle_at(self.today()) == Lifecycle.DECOMMISSIONED:
+            raise DecommissioningStep(f"system {system_id} is already decommissioned", current="completed",
+                                      allowed=[], attempted="propose")
+        process = Decommissioning(system_id=system_id, proposed_by=proposed_by, reason=reason.strip(), meta=actor.meta())
+        try:
+            return self._receipt(self.save(process), process.id)
+        except IntegrityError:
+            raise DecommissioningStep(f"the decommissioning of system {system_id} was already proposed",
+                                      current="proposed", allowed=[], attempted="propose") from None
+
+    def settle_archive_duty(
+        self, system_id: UUID, duty: str, archive_receipt: str | None, deletion_record: str | None, actor: Actor
+    ) -> Receipt:
+        """Record how the archive duty (B, K or B+K) was met: the archive's receipt and/or the deletion."""
+        return self._update(
+            Decommissioning, self._process_id(system_id), SystemNotFound,
+            lambda d: d.settle_archive_duty(duty, archive_receipt, deletion_record, actor.meta()),
+        )
+
+    def end_contracts(self, system_id: UUID, ended_on: date, note: str | None, actor: Actor) -> Receipt:
+        """Record that the system's contracts are ended."""
+        return self._update(
+            Decommissioning, self._process_id(system_id), SystemNotFound,
+            lambda d: d.end_contracts(ended_on, note, actor.meta()),
+        )
+
+    def complete_decommissioning(self, system_id: UUID, signed_off_by: UUID, actor: Actor) -> Receipt:
+        """The responsible person signs off; the system becomes decommissioned today, in the same save."""
+        process_id = self._process_id(system_id)
+        today = self.today()
+
+        def build() -> tuple[list[Aggregate], UUID | None]:
+            process = self._existing(Decommissioning, process_id, SystemNotFound)
+            system = self._existing(System, system_id, SystemNotFound)
+            process.sign_off(signed_off_by, today, actor.meta())
+            system.change_lifecycle(Lifecycle.DECOMMISSIONED.value, today, actor.meta())
+            return [process, system], None
+
+        return self._atomically(build)
+
+    def _process_id(self, system_id: UUID) -> UUID:
+        self._existing(System, system_id, SystemNotFound)
+        process_id = Decommissioning.id_for(system_id)
+        if self._maybe(process_id) is None:
+            raise DecommissioningStep(
+                f"no decommissioning of system {system_id} has been proposed",
+                current=None, allowed=["proposed", "decided"], attempted="a decommissioning step",
+            )
+        return process_id
+
+    def _maybe(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
