@@ -13,10 +13,12 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from api.audit import AuditController
 from api.context import request_id_middleware
+from api.council import CouncilController, DecommissioningController
 from api.dependencies import DEPENDENCIES
 from api.health import HealthController
 from api.org import OrgUnitController, PeopleController
 from api.problems import HANDLERS
+from api.proposals import ProposalController
 from api.responsibility import ResponsibilityController
 from api.systems import SystemController
 from domain.portfolio import utc_today
@@ -28,6 +30,7 @@ from projections.read_side import ReadSide
 
 CONTROLLERS = [
     HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, AuditController,
+    ProposalController, CouncilController, DecommissioningController,  # issue 4
 ]
 
 

@@ -28,6 +28,16 @@ NEEDS = {ArchiveDuty.B: ("archive_receipt",), ArchiveDuty.K: ("deletion_record",
          ArchiveDuty.B_AND_K: ("archive_receipt", "deletion_record")}
 
 
+def still_lacking(stage: str, archive_settled: bool, contracts_ended: bool) -> list[str]:
+    """What still stands between a decommissioning and its completion, in the order it is done."""
+    if stage == "completed":
+        return []
+    missing = ["decision"] if stage == "proposed" else []
+    missing += [] if archive_settled else ["archive_duty"]
+    missing += [] if contracts_ended else ["contracts_ended"]
+    return missing + ["sign_off"]
+
+
 class DecommissioningStep(Conflict):
     slug = "decommissioning-step"
     title = "The decommissioning is not at a stage where this can be done"
@@ -131,13 +141,7 @@ class Decommissioning(Aggregate):
         self.contracts_ended_on = ended_on
 
     def lacking(self) -> list[str]:
-        """What still stands between this decommissioning and its completion."""
-        if self.stage == "proposed":
-            return ["decision", "archive_duty", "contracts_ended", "sign_off"]
-        if self.stage == "completed":
-            return []
-        missing = [] if self.duty else ["archive_duty"]
-        return missing + ([] if self.contracts_ended_on else ["contracts_ended"]) + ["sign_off"]
+        return still_lacking(self.stage, self.duty is not None, self.contracts_ended_on is not None)
 
     class Completed(Event):
         TOPIC = "ansvar.decommissioning.completed.v1"
