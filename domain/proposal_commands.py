@@ -105,7 +105,7 @@ class ProposalCommands:
         return self._existing(Proposal, proposal_id, ProposalNotFound)
 
     def start_assessment(self, proposal_id: UUID, actor: Actor) -> Receipt:
-        """The council takes a submitted (or deferred) proposal up for assessment."""
+        """The council takes a submitted proposal up for assessment."""
         return self._move(proposal_id, Status.UNDER_ASSESSMENT, actor)
 
     def withdraw_proposal(self, proposal_id: UUID, withdrawn_by: UUID, reason: str | None, actor: Actor) -> Receipt:

@@ -63,12 +63,13 @@ class Status(StrEnum):
 
 S = Status
 #: Which status may follow which. A prioritised or deferred proposal may be taken up again by a
-#: later decision; the four end states admit nothing.
+#: later decision (it does not go back to assessment: withdrawal and revision end with the first
+#: decision); the four end states admit nothing.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.SUBMITTED: frozenset({S.UNDER_ASSESSMENT, S.WITHDRAWN}),
     S.UNDER_ASSESSMENT: frozenset({S.PRIORITISED, S.APPROVED, S.REJECTED, S.DEFERRED, S.WITHDRAWN}),
     S.PRIORITISED: frozenset({S.PRIORITISED, S.APPROVED, S.REJECTED, S.DEFERRED}),
-    S.DEFERRED: frozenset({S.UNDER_ASSESSMENT, S.PRIORITISED, S.APPROVED, S.REJECTED, S.DEFERRED}),
+    S.DEFERRED: frozenset({S.PRIORITISED, S.APPROVED, S.REJECTED, S.DEFERRED}),
     S.APPROVED: frozenset({S.IN_IMPLEMENTATION, S.ABANDONED}),
     S.IN_IMPLEMENTATION: frozenset({S.IMPLEMENTED, S.ABANDONED}),
     S.REJECTED: frozenset(),
