@@ -7,24 +7,20 @@ are saved in ONE `save()`: they are recorded together, citing the decision, or n
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
 from domain.council import (
     PROPOSAL_STATUS, AlreadySuperseded, Decision, DecisionKind, DecisionNotFound, Meeting, NoQuorum, SubjectKind,
     Supersession, check_decision,
 )
-from domain.proposal_commands import ProposalCommands
 from domain.decommissioning import Decommissioning, DecommissioningStep
-from domain.errors import (
-    ClaimNotFound, ConcurrentChange, InvalidValue, SystemNotFound, UnknownReference,
-)
+from domain.decommissioning_commands import DecommissioningCommands
+from domain.errors import ClaimNotFound, InvalidValue, UnknownReference
+from domain.proposal_commands import ProposalCommands
 from domain.proposals import Proposal
 from domain.systems import System
 from domain.vocabulary import Lifecycle
@@ -32,22 +28,9 @@ from domain.vocabulary import Lifecycle
 if TYPE_CHECKING:
     from domain.portfolio import Actor, Receipt
 
-_ATTEMPTS = 5
 
-
-class CouncilCommands(ProposalCommands):
+class CouncilCommands(ProposalCommands, DecommissioningCommands):
     """Mixed into Portfolio; uses its repository, save, _existing, _assignable and _receipt."""
-
-    def _atomically(self, build: Callable[[], tuple[list[Aggregate], UUID | None]]) -> Receipt:
-        # `build` loads fresh state and re-checks every rule, so a lost race either applies
-        # cleanly on retry or fails on the rule that now forbids it.
-        for _ in range(_ATTEMPTS):
-            aggregates, new_id = build()
-            try:
-                return self._receipt(self.save(*aggregates), new_id)
-            except IntegrityError:
-                continue
-        raise ConcurrentChange("the records this command touches kept changing; retry")
 
     # Meetings and decisions ---------------------------------------------------------------------
 
@@ -161,72 +144,3 @@ class CouncilCommands(ProposalCommands):
                 raise InvalidValue("a listed claim is not one this ruling answers", field="subjects")
             changed.append(system)
         return changed
-
-    # Decommissioning ------------------------------------------------------------------------------
-
-    def propose_decommissioning(self, system_id: UUID, reason: str, proposed_by: UUID | None, actor: Actor) -> Receipt:
-        """Anyone may propose to retire a system, with the reason; the council decides."""
-        system = self._existing(System, system_id, SystemNotFound)
-        if proposed_by is not None:
-            self._existing_person(proposed_by, "proposed_by")
-        existing = self._maybe(Decommissioning.id_for(system_id))
-        if existing is not None:
-            raise DecommissioningStep(
-                f"the decommissioning of system {system_id} was already proposed; it is {existing.stage}",
-                current=existing.stage, allowed=[], attempted="propose",
-            )
-        if system.lifecycle_at(self.today()) == Lifecycle.DECOMMISSIONED:
-            raise DecommissioningStep(f"system {system_id} is already decommissioned", current="completed",
-                                      allowed=[], attempted="propose")
-        process = Decommissioning(system_id=system_id, proposed_by=proposed_by, reason=reason.strip(), meta=actor.meta())
-        try:
-            return self._receipt(self.save(process), process.id)
-        except IntegrityError:
-            raise DecommissioningStep(f"the decommissioning of system {system_id} was already proposed",
-                                      current="proposed", allowed=[], attempted="propose") from None
-
-    def settle_archive_duty(
-        self, system_id: UUID, duty: str, archive_receipt: str | None, deletion_record: str | None, actor: Actor
-    ) -> Receipt:
-        """Record how the archive duty (B, K or B+K) was met: the archive's receipt and/or the deletion."""
-        return self._update(
-            Decommissioning, self._process_id(system_id), SystemNotFound,
-            lambda d: d.settle_archive_duty(duty, archive_receipt, deletion_record, actor.meta()),
-        )
-
-    def end_contracts(self, system_id: UUID, ended_on: date, note: str | None, actor: Actor) -> Receipt:
-        """Record that the system's contracts are ended."""
-        return self._update(
-            Decommissioning, self._process_id(system_id), SystemNotFound,
-            lambda d: d.end_contracts(ended_on, note, actor.meta()),
-        )
-
-    def complete_decommissioning(self, system_id: UUID, signed_off_by: UUID, actor: Actor) -> Receipt:
-        """The responsible person signs off; the system becomes decommissioned today, in the same save."""
-        process_id = self._process_id(system_id)
-        today = self.today()
-
-        def build() -> tuple[list[Aggregate], UUID | None]:
-            process = self._existing(Decommissioning, process_id, SystemNotFound)
-            system = self._existing(System, system_id, SystemNotFound)
-            process.sign_off(signed_off_by, today, actor.meta())
-            system.change_lifecycle(Lifecycle.DECOMMISSIONED.value, today, actor.meta())
-            return [process, system], None
-
-        return self._atomically(build)
-
-    def _process_id(self, system_id: UUID) -> UUID:
-        self._existing(System, system_id, SystemNotFound)
-        process_id = Decommissioning.id_for(system_id)
-        if self._maybe(process_id) is None:
-            raise DecommissioningStep(
-                f"no decommissioning of system {system_id} has been proposed",
-                current=None, allowed=["proposed", "decided"], attempted="a decommissioning step",
-            )
-        return process_id
-
-    def _maybe(self, aggregate_id: UUID) -> Any:
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None

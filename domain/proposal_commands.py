@@ -10,6 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from domain.atomic_save import AtomicSave
 from domain.errors import InvalidValue, NotFound, SystemNameTaken, UnknownReference
 from domain.org import OrgUnit, Person
 from domain.proposals import ChangeKind, Driver, Marker, ProblemCategory, Proposal, Purpose, Status
@@ -66,11 +67,8 @@ def normalise_content(content: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class ProposalCommands:
+class ProposalCommands(AtomicSave):
     """Uses Portfolio's repository, save, _existing, _update, _assignable and _receipt."""
-
-    def _existing_person(self, person_id: UUID, field: str) -> Person:
-        return self._existing(Person, person_id, UnknownReference, field)
 
     def _forvaltning_of(self, org_unit_id: UUID, field: str) -> UUID | None:
         """The forvaltning an org unit sits in (itself if it is one); None above that level."""

@@ -12,9 +12,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, settings as hsettings, strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
 
 from domain.council import Decision
 from domain.decommissioning import Decommissioning
