@@ -23,7 +23,7 @@ from domain.errors import ClaimNotFound, InvalidValue, UnknownReference
 from domain.proposal_commands import ProposalCommands
 from domain.proposals import Proposal
 from domain.systems import System
-from domain.vocabulary import Lifecycle
+from domain.vocabulary import Lifecycle, Role
 
 if TYPE_CHECKING:
     from domain.portfolio import Actor, Receipt
@@ -125,6 +125,11 @@ class CouncilCommands(ProposalCommands, DecommissioningCommands):
                 )
             process.decide(decision.id, responsible_id, decision.effective_from, meta)
             system.change_lifecycle(Lifecycle.PHASING_OUT.value, decision.effective_from, meta)
+            if system.holder(Role.SYSTEMEJER, decision.effective_from) is None:
+                # Nobody owns it: the person who carries the decommissioning out holds the system
+                # meanwhile, so "decided, but nobody responsible" (gap rule 8) cannot arise.
+                system.assign(Role.SYSTEMEJER.value, responsible_id, decision.effective_from, None,
+                              "carries out the decommissioning", decision.id, meta)
             changed += [process, system]
         elif decision.kind == DecisionKind.OWNERSHIP_RULING:
             (system_id,) = decision.subject_ids(SubjectKind.SYSTEM)

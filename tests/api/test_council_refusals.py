@@ -125,7 +125,11 @@ def test_decommissioning_steps_in_order_and_only_the_named_person_signs_off(api,
     early = api.post(f"/systems/{sid}/decommissioning/contracts-ended", {"ended_on": "2026-01-01"}, expect=409)
     assert early["current"] == "proposed" and early["allowed"] == ["decided"]
     assert api.get("/decommissionings")["items"][0]["lacking"] == ["decision", "archive_duty", "contracts_ended", "sign_off"]
-    decide(api, "decommission", "Old", decided_by=[t.chair], subjects=[{"kind": "system", "id": sid}], responsible_id=t.tech)
+    decide(api, "decommission", "Old", decided_by=[t.chair], subjects=[{"kind": "system", "id": sid}], responsible_id=t.tech,
+           decided_on="2026-11-01")
+    # Nobody owned it, so the person named to carry it out holds it meanwhile: no "decommission_unowned" gap
+    assert api.holders(sid, "2026-11-01")["systemejer"] == t.tech
+    assert api.get("/responsibility-gaps", rule="decommission_unowned")["items"] == []
     missing = api.post(f"/systems/{sid}/decommissioning/archive-duty", {"duty": "B+K", "archive_receipt": "R"}, expect=422)
     assert missing["field"] == "deletion_record"
     api.post(f"/systems/{sid}/decommissioning/archive-duty", {"duty": "K", "deletion_record": "Deleted 2026-10-01"})
