@@ -39,7 +39,7 @@ async def decision(reads: ReadSide, row: dict[str, Any]) -> c.Decision:
         period_from=row["period_from"], period_to=row["period_to"],
         responsible_id=details.get("responsible_id"), confirmed_claim_id=details.get("confirmed_claim_id"),
         recorded_at=row["recorded_at"], position=row["position"], actor_id=row["actor_id"], subjects=subjects,
-        priorities=ranked,
+        priorities=ranked, deciders=[c.Decider(**r) for r in await reads.decisions.deciders(row["id"])],
     )
 
 

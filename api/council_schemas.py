@@ -174,6 +174,11 @@ class RankedProposal(msgspec.Struct):
     status: str | None
 
 
+class Decider(msgspec.Struct):
+    person_id: UUID
+    capacity: str  # "named" in the decision, or "attendee" of its meeting
+
+
 class Decision(msgspec.Struct, kw_only=True):
     id: UUID
     kind: DecisionKind
@@ -193,6 +198,7 @@ class Decision(msgspec.Struct, kw_only=True):
     actor_id: str | None
     subjects: list[Subject]
     priorities: list[RankedProposal]
+    deciders: list[Decider] = []
 
 
 class Consequence(msgspec.Struct):

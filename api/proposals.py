@@ -127,7 +127,7 @@ class ProposalController(Controller):
 
     @get("/benefit-follow-ups", operation_id="listBenefitFollowUpsDue")
     async def follow_ups(self, reads: ReadSide, portfolio: Portfolio, at: At = None, after: After = None) -> c.FollowUps:
-        """Implemented proposals on or past their follow-up date with no benefit review decision."""
+        """Implemented proposals past their follow-up date (before `at`) with no benefit review decision."""
         await reads.caught_up(after)
         day = at or portfolio.today()
         return c.FollowUps(at=day, items=[proposal(r) for r in await reads.proposals.follow_ups_due(day)])

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.atomic_save import AtomicSave
-from domain.errors import InvalidValue, NotFound, SystemNameTaken, UnknownReference
+from domain.errors import Forbidden, InvalidValue, NotFound, SystemNameTaken, UnknownReference
 from domain.org import OrgUnit, Person
 from domain.proposals import ChangeKind, Driver, Marker, ProblemCategory, Proposal, Purpose, Status
 from domain.systems import System, SystemName
@@ -110,6 +110,8 @@ class ProposalCommands(AtomicSave):
         """The proposer withdraws the proposal, before any decision on it."""
         if self.proposal(proposal_id).proposer_id != withdrawn_by:
             raise InvalidValue("only the proposer may withdraw a proposal", field="withdrawn_by")
+        if actor.person_id is not None and actor.person_id != withdrawn_by:
+            raise Forbidden("a proposal is withdrawn by its proposer, not on their behalf", field="withdrawn_by")
         return self._move(proposal_id, Status.WITHDRAWN, actor, reason=reason)
 
     def start_implementation(self, proposal_id: UUID, actor: Actor) -> Receipt:

@@ -145,6 +145,12 @@ class DecisionQueries:
             " ORDER BY subject_kind, subject_id", decision_id,
         )
 
+    async def deciders(self, decision_id: UUID) -> list[dict[str, Any]]:
+        return await self.reader.fetch(
+            "SELECT person_id, capacity FROM decision_deciders WHERE decision_id = ? ORDER BY capacity DESC, person_id",
+            decision_id,
+        )
+
     async def priorities(self, decision_id: UUID) -> list[dict[str, Any]]:
         return await self.reader.fetch(
             "SELECT r.rank, r.proposal_id, r.note, p.title, p.status FROM priorities r"

@@ -156,9 +156,9 @@ class ProposalQueries:
         )
 
     async def follow_ups_due(self, day: date) -> list[dict[str, Any]]:
-        """Implemented proposals on or past their follow-up date with no benefit review yet."""
+        """Implemented proposals past their follow-up date with no benefit review yet."""
         return await self.reader.fetch(
             f"SELECT {_COLUMNS} FROM proposals p WHERE p.status = 'implemented' AND p.follow_up_on IS NOT NULL"
-            " AND p.follow_up_on <= ? AND p.benefit_reviews = 0 ORDER BY p.follow_up_on, p.position",
+            " AND p.follow_up_on < ? AND p.benefit_reviews = 0 ORDER BY p.follow_up_on, p.position",
             day,
         )

@@ -88,6 +88,7 @@ def test_the_council_story_is_told_by_the_decision_log(api):
     assert [d["kind"] for d in log] == [
         "prioritisation", "prioritisation", "approval", "rejection", "ownership_ruling", "decommission"]
     assert log[0]["meeting_id"] == meeting and log[3]["decided_by"] == [t.chair, t.member]
+    assert {(d["person_id"], d["capacity"]) for d in log[0]["deciders"]} == {(t.chair, "attendee"), (t.member, "attendee")}
     assert log[3]["rationale"] == "Duplicates the regional solution"
     assert log[0]["superseded_by"] == second
     detail = api.get(f"/decisions/{second}")
@@ -121,3 +122,18 @@ def test_the_council_story_is_told_by_the_decision_log(api):
     assert [p["id"] for p in api.get("/proposals/benefit-follow-ups")["items"]] == [ids[0]]
     decide(api, "benefit_review", "Hours saved as promised", [ids[0]], decided_by=[t.chair])
     assert api.get("/proposals/benefit-follow-ups")["items"] == []
+
+
+def test_a_benefit_follow_up_falls_due_once_its_date_has_passed(api, today):
+    t = town(api)
+    due = {}
+    for name, follow_up in (("Yesterday", "2026-11-21"), ("Today", str(today)), ("Never", None)):
+        pid = submit(api, t, name, follow_up_on=follow_up)
+        decide(api, "approval", "Go", [pid], decided_by=[t.chair])
+        api.post(f"/proposals/{pid}/implementation")
+        api.post(f"/proposals/{pid}/completion", {"operations_owner_id": t.tech, "system": {
+            "name": f"System {name}", "org_unit_id": t.it, "criticality": "low", "personal_data": False}})
+        due[name] = pid
+    assert [p["id"] for p in api.get("/proposals/benefit-follow-ups")["items"]] == [due["Yesterday"]]
+    tomorrow = api.get("/proposals/benefit-follow-ups", at="2026-11-23")["items"]
+    assert [p["id"] for p in tomorrow] == [due["Yesterday"], due["Today"]]

@@ -129,3 +129,20 @@ def test_a_prioritisation_ranks_each_proposal_once_from_one_upwards():
         with pytest.raises(InvalidValue) as refused:
             check_decision("prioritisation", subjects, "why", None, [uuid4()], bad, date(2026, 1, 1), None, {})
         assert refused.value.field == "priorities"
+
+
+def test_once_people_are_authenticated_only_the_proposer_themself_withdraws():
+    from domain.errors import Forbidden
+    from domain.portfolio import Actor, Portfolio
+    from tests.api.council_helpers import MARKERS
+
+    app = Portfolio()
+    unit = app.establish_org_unit("K", "kommune", None).id
+    proposer, colleague = (app.register_person(n, unit, None, None).id for n in ("P", "C"))
+    content = {"title": "T", "problem": "P", "purposes": ["efficiency"], "category": "data",
+               "change_kind": "transition", "driver": "it", "benefits": {"text": "b"}, "markers": MARKERS}
+    pid = app.submit_proposal(content, proposer, Actor()).id
+    with pytest.raises(Forbidden):
+        app.withdraw_proposal(pid, proposer, None, Actor(person_id=colleague, role="employee"))
+    app.withdraw_proposal(pid, proposer, "changed my mind", Actor(person_id=proposer, role="employee"))
+    assert app.proposal(pid).status == "withdrawn"
