@@ -19,7 +19,7 @@ from domain.council import (
 )
 from domain.decommissioning import Decommissioning, DecommissioningStep
 from domain.decommissioning_commands import DecommissioningCommands
-from domain.errors import ClaimNotFound, InvalidValue, UnknownReference
+from domain.errors import InvalidValue, UnknownReference
 from domain.proposal_commands import ProposalCommands
 from domain.proposals import Proposal
 from domain.systems import System
@@ -62,18 +62,23 @@ class CouncilCommands(ProposalCommands, DecommissioningCommands):
                    "confirmed_claim_id": str(confirmed_claim_id) if confirmed_claim_id else None}
         decided_by = list(decided_by or [])
         check_decision(kind, subjects, rationale, meeting_id, decided_by, priorities, period_from, period_to, details)
-        decided_on = decided_on or self.today()
-        effective_from = effective_from or decided_on
         if meeting_id is not None:
             meeting = self._existing(Meeting, meeting_id, UnknownReference, "meeting_id")
             if not meeting.quorum:
                 raise NoQuorum(f"meeting {meeting_id} on {meeting.held_on} had no quorum", field="meeting_id")
+            decided_on = decided_on or meeting.held_on
+        decided_on = decided_on or self.today()
+        effective_from = effective_from or decided_on
         for person_id in decided_by:
             self._existing_person(person_id, "decided_by")
 
         def build() -> tuple[list[Aggregate], UUID | None]:
+            answered = subjects
+            if kind == DecisionKind.OWNERSHIP_RULING:
+                assert confirmed_claim_id is not None
+                answered = self._ruling_subjects(subjects, confirmed_claim_id)
             decision = Decision(
-                kind=kind, subjects=subjects, rationale=rationale.strip(), meeting_id=meeting_id,
+                kind=kind, subjects=answered, rationale=rationale.strip(), meeting_id=meeting_id,
                 decided_by=decided_by, decided_on=decided_on, effective_from=effective_from, supersedes=supersedes,
                 priorities=priorities, period_from=period_from, period_to=period_to, details=details,
                 meta=actor.meta(),
@@ -96,6 +101,24 @@ class CouncilCommands(ProposalCommands, DecommissioningCommands):
                 field="supersedes", superseded_by=str(existing.by_id),
             )
         return record
+
+    def _ruling_subjects(self, subjects: list[dict], confirmed_claim_id: UUID) -> list[dict]:
+        """The system, and every claim the ruling answers: the one it confirms and the other open
+        claims for the same role, which it rejects. Listing them makes the log findable by claim."""
+        (system_id,) = [UUID(s["id"]) for s in subjects if s["kind"] == SubjectKind.SYSTEM]
+        system = self._existing(System, system_id, UnknownReference, "subjects")
+        if confirmed_claim_id not in system.claims:
+            raise UnknownReference(f"system {system_id} has no claim {confirmed_claim_id}", field="confirmed_claim_id")
+        chosen = system.open_claim(confirmed_claim_id)
+        answered = [confirmed_claim_id] + [
+            c for c, st in system.claims.items() if c != confirmed_claim_id and st.status == "open" and st.role == chosen.role
+        ]
+        listed = {UUID(s["id"]) for s in subjects if s["kind"] == SubjectKind.CLAIM}
+        if not listed <= set(answered):
+            raise InvalidValue("a listed claim is not one this ruling answers", field="subjects")
+        return [{"kind": SubjectKind.SYSTEM.value, "id": str(system_id)}] + [
+            {"kind": SubjectKind.CLAIM.value, "id": str(c)} for c in answered
+        ]
 
     def _consequences(
         self, decision: Decision, rationale: str, responsible_id: UUID | None, confirmed_claim_id: UUID | None,
@@ -135,17 +158,11 @@ class CouncilCommands(ProposalCommands, DecommissioningCommands):
             (system_id,) = decision.subject_ids(SubjectKind.SYSTEM)
             system = self._existing(System, system_id, UnknownReference, "subjects")
             assert confirmed_claim_id is not None
-            if confirmed_claim_id not in system.claims:
-                raise ClaimNotFound(f"system {system_id} has no claim {confirmed_claim_id}", field="confirmed_claim_id")
-            chosen = system.open_claim(confirmed_claim_id)
-            self._assignable(chosen.person_id, decision.effective_from, field="confirmed_claim_id")
-            others = [c for c, st in system.claims.items()
-                      if c != confirmed_claim_id and st.status == "open" and st.role == chosen.role]
+            self._assignable(system.open_claim(confirmed_claim_id).person_id, decision.effective_from,
+                             field="confirmed_claim_id")
             system.confirm_claim(confirmed_claim_id, decision.effective_from, decision.id, meta)
-            for claim_id in others:
-                system.reject_claim(claim_id, f"ruled by the council: {rationale.strip()}", decision.id, meta)
-            listed = set(decision.subject_ids(SubjectKind.CLAIM))
-            if not listed <= {confirmed_claim_id, *others}:
-                raise InvalidValue("a listed claim is not one this ruling answers", field="subjects")
+            for claim_id in decision.subject_ids(SubjectKind.CLAIM):
+                if claim_id != confirmed_claim_id:
+                    system.reject_claim(claim_id, f"ruled by the council: {rationale.strip()}", decision.id, meta)
             changed.append(system)
         return changed

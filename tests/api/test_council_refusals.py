@@ -159,3 +159,17 @@ def test_the_pipeline_filters_and_pages(api, t):
     assert [p["id"] for p in page["items"]] == [a, b]
     assert ids(cursor=page["next_cursor"]) == [c]
     assert api.client.get("/proposals", params={"status": "dreaming"}).status_code == 422
+
+
+def test_an_ownership_ruling_answers_only_open_claims_on_its_system(api, t):
+    sid = api.system("Omstridt", t.elder)
+    claim = api.post(f"/systems/{sid}/claims", {"role": "dataejer", "person_id": t.other, "statement": "Mine"})["claim_id"]
+    ruling = {"decided_by": [t.chair], "subjects": [{"kind": "system", "id": sid}]}
+    unknown = decide(api, "ownership_ruling", "No", confirmed_claim_id=sid, expect=422, **ruling)
+    assert unknown["field"] == "confirmed_claim_id"
+    api.post(f"/systems/{sid}/claims/{claim}/rejection", {"reason": "Not yours"})
+    answered = decide(api, "ownership_ruling", "Late", confirmed_claim_id=claim, expect=409, **ruling)
+    assert answered["type"] == "/problems/claim-already-answered" and answered["current"] == "rejected"
+    # The same refusal on the plain confirmation route (it used to crash the problem handler: a 500)
+    again = api.post(f"/systems/{sid}/claims/{claim}/confirmation", {}, expect=409)
+    assert again["status"] == 409 and again["current"] == "rejected"

@@ -103,6 +103,7 @@ def test_the_council_story_is_told_by_the_decision_log(api):
     # Filters: by subject, kind, date range and decider
     assert [d["id"] for d in api.get("/decisions", subject_id=ids[0])["items"]] == [first, second, approval]
     assert [d["id"] for d in api.get("/decisions", kind="rejection")["items"]] == [rejection]
+    assert [d["id"] for d in api.get("/decisions", subject_id=theirs)["items"]] == [ruling]  # the claim it rejected
     assert [d["id"] for d in api.get("/decisions", decided_from="2026-06-01", decided_to="2026-07-01")["items"]] == [
         second, approval, rejection]
     assert [d["id"] for d in api.get("/decisions", decider_id=t.member)["items"]] == [first, approval, rejection]
