@@ -138,3 +138,18 @@ def test_a_benefit_follow_up_falls_due_once_its_date_has_passed(api, today):
     assert [p["id"] for p in api.get("/proposals/benefit-follow-ups")["items"]] == [due["Yesterday"]]
     tomorrow = api.get("/proposals/benefit-follow-ups", at="2026-11-23")["items"]
     assert [p["id"] for p in tomorrow] == [due["Yesterday"], due["Today"]]
+
+
+def test_a_priority_list_is_out_of_force_once_superseded_even_by_another_kind_of_decision(api):
+    t = town(api)
+    a, b = submit(api, t, "A"), submit(api, t, "B")
+    spring = decide(api, "prioritisation", "Spring", decided_by=[t.chair], decided_on="2026-02-01",
+                    period_from="2026-02-01", priorities=[{"proposal_id": a, "rank": 1}])["id"]
+    summer = decide(api, "prioritisation", "Summer", decided_by=[t.chair], decided_on="2026-05-01",
+                    period_from="2026-05-01", priorities=[{"proposal_id": b, "rank": 1}])["id"]
+    assert api.get("/priorities")["decision"]["id"] == summer
+    # The summer list is withdrawn by deferring its only proposal in a decision that supersedes it:
+    decide(api, "deferral", "Summer list withdrawn", [b], decided_by=[t.chair], decided_on="2026-08-01",
+           supersedes=summer)
+    assert api.get("/priorities", at="2026-07-31")["decision"]["id"] == summer
+    assert api.get("/priorities")["decision"]["id"] == spring  # the earlier list, never superseded, is back in force

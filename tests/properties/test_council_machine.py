@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, settings as hsettings, strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from domain.council import Decision
 from domain.decommissioning import Decommissioning
@@ -36,10 +36,31 @@ STEPS = {"assessment": "under_assessment", "withdrawal": "withdrawn", "implement
          "abandonment": "abandoned", "completion": "implemented"}
 VERDICTS = {"approval": "approved", "rejection": "rejected", "deferral": "deferred", "prioritisation": "prioritised"}
 TODAY = date(2026, 11, 22)
+# Mostly steer towards a step that is allowed, so runs get deep into the lifecycle; the rest of
+# the time any step at all, so that refusals are exercised everywhere.
+LEGAL = st.integers(0, 9).map(lambda n: n < 7)
+PICK = st.integers(0, 1000)
+
+
+def choose(every: list[str], fitting: list[str], pick: int) -> str:
+    options = fitting or every
+    return options[pick % len(options)]
+
+
+def next_retirement_steps(state: dict[str, Any] | None) -> list[tuple[str, bool]]:
+    if state is None:
+        return [("propose", True)]
+    if state["stage"] == "proposed":
+        return [("decide", True)]
+    if state["stage"] == "decided":
+        todo = [(s, True) for s, done in (("archive", state["archived"]), ("contracts", state["contracts"])) if not done]
+        return todo or [("sign_off", True)]
+    return []
 
 
 class CouncilMachine(RuleBasedStateMachine):
     proposals = Bundle("proposals")
+    systems = Bundle("systems")
 
     def __init__(self, api: Any, town: Any, counter: list[int]) -> None:
         super().__init__()
@@ -47,15 +68,22 @@ class CouncilMachine(RuleBasedStateMachine):
         self.status: dict[str, str] = {}
         self.decisions: list[str] = []
         self.superseded: dict[str, str] = {}
+        self.retiring: dict[str, dict[str, Any]] = {}  # system -> {"stage", "archived", "contracts"}
+        self.registered = 0
 
+    # A few proposals and systems per run, so that the steps, not the intake, get the attention.
+    @precondition(lambda self: len(self.status) < 3)
     @rule(target=proposals)
     def submit(self) -> str:
         pid = self.api.post("/proposals", proposal_body(self.t, "Forslag"))["id"]
         self.status[pid] = "submitted"
         return pid
 
-    @rule(proposal=proposals, step=st.sampled_from(sorted(STEPS)))
-    def take_step(self, proposal: str, step: str) -> None:
+    @rule(proposal=proposals, legal=LEGAL, pick=PICK)
+    def take_step(self, proposal: str, legal: bool, pick: int) -> None:
+        # Steered steps go forward; withdrawal and abandonment come from the unsteered draws.
+        fitting = [s for s in ("assessment", "implementation", "completion") if STEPS[s] in SPEC[self.status[proposal]]]
+        step = choose(sorted(STEPS), fitting if legal else [], pick)
         target, body = STEPS[step], None
         if step == "withdrawal":
             body = {"withdrawn_by": self.t.proposer}
@@ -68,10 +96,13 @@ class CouncilMachine(RuleBasedStateMachine):
                 "personal_data": False}}
         self._expect(f"/proposals/{proposal}/{step}", body, [proposal], target)
 
-    @rule(proposals=st.lists(proposals, min_size=1, max_size=3, unique=True),
-          kind=st.sampled_from([*VERDICTS, "benefit_review"]), day=st.integers(0, 320),
-          period=st.one_of(st.none(), st.integers(1, 200)), supersede=st.integers(0, 50))
-    def decide(self, proposals: list[str], kind: str, day: int, period: int | None, supersede: int) -> None:
+    @rule(proposals=st.lists(proposals, min_size=1, max_size=2, unique=True),
+          legal=LEGAL, pick=PICK, day=st.integers(0, 320), period=st.one_of(st.none(), st.integers(1, 200)),
+          supersede=st.integers(0, 19))
+    def decide(self, proposals: list[str], legal: bool, pick: int, day: int, period: int | None, supersede: int) -> None:
+        kinds = [*VERDICTS, "benefit_review"]
+        fitting = [k for k in kinds if all(self._allowed(p, VERDICTS.get(k)) for p in proposals)]
+        kind = choose(kinds, fitting + ["approval"] * 2 * ("approval" in fitting) if legal else [], pick)
         decided_on = date(2026, 1, 1) + timedelta(days=day)
         body: dict[str, Any] = {"kind": kind, "rationale": f"Because {kind}", "decided_by": [self.t.chair],
                                 "decided_on": decided_on.isoformat()}
@@ -95,6 +126,50 @@ class CouncilMachine(RuleBasedStateMachine):
             if earlier is not None:
                 self.superseded[earlier] = created["id"]
 
+    # Decommissioning ------------------------------------------------------------------------------
+
+    @precondition(lambda self: self.registered < 2)
+    @rule(target=systems)
+    def register(self) -> str:
+        self.counter[0] += 1
+        self.registered += 1
+        return self.api.system(f"Driftssystem {self.counter[0]}", self.t.elder)
+
+    @rule(system=systems, legal=LEGAL, pick=PICK)
+    def retire(self, system: str, legal: bool, pick: int) -> None:
+        state = self.retiring.get(system)
+        stage = state["stage"] if state else None
+        steps = ["propose", "decide", "archive", "contracts", "sign_off"]
+        step = choose(steps, [s for s, ok in next_retirement_steps(state)] if legal else [], pick)
+        base = f"/systems/{system}/decommissioning"
+        call = {
+            "propose": (base, {"reason": "Outdated"}, stage is None),
+            "decide": ("/decisions", {"kind": "decommission", "rationale": "Retire it", "decided_by": [self.t.chair],
+                                      "subjects": [{"kind": "system", "id": system}], "responsible_id": self.t.tech},
+                       stage == "proposed"),
+            "archive": (base + "/archive-duty", {"duty": "B", "archive_receipt": "Arkiv 1"}, stage == "decided"),
+            "contracts": (base + "/contracts-ended", {"ended_on": "2026-10-01"}, stage == "decided"),
+            "sign_off": (base + "/sign-off", {"signed_off_by": self.t.tech},
+                         stage == "decided" and state["archived"] and state["contracts"]),
+        }
+        path, body, allowed = call[step]
+        if not allowed:
+            problem = self.api.post(path, body, expect=409)
+            if step == "sign_off" and stage == "decided":
+                missing = [m for m, done in (("archive_duty", state["archived"]), ("contracts_ended", state["contracts"]))
+                           if not done]
+                assert problem["type"] == "/problems/decommissioning-incomplete" and problem["missing"] == missing
+            else:
+                assert problem["type"] == "/problems/decommissioning-step" and problem.get("current") == stage
+            return
+        self.api.post(path, body)
+        if step == "propose":
+            self.retiring[system] = {"stage": "proposed", "archived": False, "contracts": False}
+        elif step in ("decide", "sign_off"):
+            state["stage"] = "decided" if step == "decide" else "completed"
+        else:
+            state["archived" if step == "archive" else "contracts"] = True
+
     def _expect(self, path: str, body: Any, proposals: list[str], target: str | None) -> dict | None:
         """Post; it must succeed exactly when every proposal may make the step, else 409 saying why."""
         blocked = [p for p in proposals if not self._allowed(p, target)]
@@ -117,8 +192,13 @@ class CouncilMachine(RuleBasedStateMachine):
         return current == "implemented" if target is None else target in SPEC[current]
 
     def teardown(self) -> None:
-        if self.status:
+        if self.status or self.retiring:
             check_views_equal_fold(self.api, list(self.status), self.status)
+        for system, state in self.retiring.items():
+            view = self.api.get(f"/systems/{system}/decommissioning")
+            assert view["stage"] == state["stage"]
+            lifecycle = {"proposed": "in_operation", "decided": "phasing_out", "completed": "decommissioned"}
+            assert self.api.get(f"/systems/{system}")["lifecycle"] == lifecycle[state["stage"]]
 
 
 def fold(events: list[tuple[int, Any]]) -> dict[str, Any]:
@@ -127,7 +207,20 @@ def fold(events: list[tuple[int, Any]]) -> dict[str, Any]:
     history: dict[str, int] = defaultdict(int)
     decisions: dict[str, dict[str, Any]] = {}
     consequences: dict[str, int] = defaultdict(int)
+    retiring: dict[str, dict[str, Any]] = {}
+    by_process: dict[str, str] = {}
     for position, e in events:
+        if isinstance(e, Decommissioning.Proposed):
+            by_process[str(e.originator_id)] = str(e.system_id)
+            retiring[str(e.system_id)] = {"stage": "proposed", "archived": False, "contracts": False}
+        elif isinstance(e, Decommissioning.Event):
+            state = retiring[by_process[str(e.originator_id)]]
+            if isinstance(e, Decommissioning.Decided):
+                state["stage"] = "decided"
+            elif isinstance(e, Decommissioning.Completed):
+                state["stage"] = "completed"
+            else:
+                state["archived" if isinstance(e, Decommissioning.ArchiveDutySettled) else "contracts"] = True
         key = str(e.originator_id)
         if isinstance(e, Proposal.Submitted):
             status[key] = "submitted"
@@ -149,6 +242,7 @@ def fold(events: list[tuple[int, Any]]) -> dict[str, Any]:
         and (d["superseded_on"] is None or d["superseded_on"] > TODAY)
     ]
     return {"status": status, "history": history, "decisions": decisions, "consequences": consequences,
+            "retiring": retiring,
             "priority_list": max(in_force)[2] if in_force else None}
 
 
@@ -174,13 +268,20 @@ def check_views_equal_fold(api: Any, mine: list[str], model: dict[str, str]) -> 
     assert [(d["id"], d["kind"]) for d in log] == [(k, d["kind"]) for k, d in expected]
     for d in log[-5:]:
         assert len(api.get(f"/decisions/{d['id']}")["consequences"]) == folded["consequences"][d["id"]]
+    in_progress = {d["system_id"]: d for d in api.get("/decommissionings")["items"]}
+    expected_open = {s: st for s, st in folded["retiring"].items() if st["stage"] != "completed"}
+    assert set(in_progress) == set(expected_open)
+    for system, state in expected_open.items():
+        lacks = (["decision"] if state["stage"] == "proposed" else []) + [
+            m for m, done in (("archive_duty", state["archived"]), ("contracts_ended", state["contracts"])) if not done]
+        assert in_progress[system]["lacking"] == lacks + ["sign_off"]
     current = api.get("/priorities")["decision"]
     assert (current and current["id"]) == folded["priority_list"]
 
 
 def test_random_proposals_and_decisions_never_break_the_lifecycle(api, settings):
     t = town(api)
-    examples, steps = (10, 15) if settings.database.kind == "postgres" else (25, 20)
+    examples, steps = (12, 30) if settings.database.kind == "postgres" else (20, 40)
     counter = [0]
     run_state_machine_as_test(
         lambda: CouncilMachine(api, t, counter),
