@@ -16,16 +16,11 @@ from api import schemas as s
 from api.dependencies import decode_cursor, encode_cursor
 from api.responsibility import At
 from api.systems import After, Limit, receipt
-from domain.council import DecisionKind
-from domain.errors import InvalidValue, NotFound, SystemNotFound
+from domain.council import DecisionKind, DecisionNotFound
+from domain.errors import InvalidValue, SystemNotFound
 from domain.portfolio import Actor, Portfolio
 from projections.decommissioning_view import lacking
 from projections.read_side import ReadSide
-
-
-class DecisionNotFound(NotFound):
-    slug = "decision-not-found"
-    title = "No such decision"
 
 
 async def decision(reads: ReadSide, row: dict[str, Any]) -> c.Decision:

@@ -13,7 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import Conflict, InvalidValue
+from domain.errors import Conflict, InvalidValue, NotFound
 
 _SUPERSESSIONS = uuid5(NAMESPACE_URL, "urn:ansvar:supersession")
 
@@ -54,7 +54,7 @@ class AlreadySuperseded(Conflict):
     title = "That decision has already been superseded"
 
 
-class DecisionNotFound(InvalidValue):
+class DecisionNotFound(NotFound):
     slug = "decision-not-found"
     title = "No such decision"
 

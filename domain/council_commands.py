@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.council import (
-    PROPOSAL_STATUS, AlreadySuperseded, Decision, DecisionKind, DecisionNotFound, Meeting, NoQuorum, SubjectKind,
+    PROPOSAL_STATUS, AlreadySuperseded, Decision, DecisionKind, Meeting, NoQuorum, SubjectKind,
     Supersession, check_decision,
 )
 from domain.decommissioning import Decommissioning, DecommissioningStep
@@ -92,7 +92,7 @@ class CouncilCommands(ProposalCommands, DecommissioningCommands):
         return self._atomically(build)
 
     def _supersede(self, earlier_id: UUID, by_id: UUID) -> Supersession:
-        self._existing(Decision, earlier_id, DecisionNotFound, "supersedes")
+        self._existing(Decision, earlier_id, UnknownReference, "supersedes")
         record = Supersession(superseded_id=earlier_id, by_id=by_id)
         existing = self._maybe(record.id)
         if existing is not None:
