@@ -152,6 +152,10 @@ def check_decision(
     priorities: list[dict], period_from: date | None, period_to: date | None, details: dict,
 ) -> None:
     """The shape rules of a decision, before anything is looked up (422, naming the field)."""
+    if kind not in {k.value for k in DecisionKind}:
+        raise InvalidValue(f"kind must be one of {', '.join(k.value for k in DecisionKind)}", field="kind")
+    if any(s["kind"] not in {k.value for k in SubjectKind} for s in subjects):
+        raise InvalidValue(f"a subject's kind is one of {', '.join(k.value for k in SubjectKind)}", field="subjects")
     if not rationale or not rationale.strip():
         raise InvalidValue("a decision needs its rationale", field="rationale")
     if meeting_id is None and not decided_by:

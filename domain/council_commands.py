@@ -48,6 +48,7 @@ class CouncilCommands(ProposalCommands, DecommissioningCommands):
         confirmed_claim_id: UUID | None = None,
     ) -> Receipt:
         """Record an immutable council decision and, in the same save, every consequence it has."""
+        kind = str(kind)
         subjects = [{"kind": str(s["kind"]), "id": str(s["id"])} for s in subjects or []]
         priorities = [
             {"proposal_id": str(p["proposal_id"]), "rank": int(p["rank"]), "note": p.get("note")}

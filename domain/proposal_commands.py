@@ -145,7 +145,7 @@ class ProposalCommands(AtomicSave):
                 self._existing(OrgUnit, new_system["org_unit_id"], UnknownReference, "system.org_unit_id")
                 system = System(
                     name=name, vendor=new_system.get("vendor"), org_unit_id=new_system["org_unit_id"],
-                    criticality=new_system["criticality"], personal_data=new_system["personal_data"],
+                    criticality=str(new_system["criticality"]), personal_data=bool(new_system["personal_data"]),
                     lifecycle=Lifecycle.PHASING_IN.value, lifecycle_from=start, meta=actor.meta(),
                 )
                 reservation = SystemName(org_unit_id=new_system["org_unit_id"], name=name, system_id=system.id)
@@ -155,6 +155,9 @@ class ProposalCommands(AtomicSave):
                 changed.append(reservation)
             else:
                 system = self._existing(System, system_id, UnknownReference, "system_id")
+                if system.lifecycle_at(start) in (Lifecycle.PHASING_OUT, Lifecycle.DECOMMISSIONED):
+                    raise InvalidValue(f"system {system_id} is being retired; it cannot be what a proposal delivers",
+                                       field="system_id", lifecycle=system.lifecycle_at(start))
                 if system.lifecycle_at(start) not in (Lifecycle.PHASING_IN, Lifecycle.IN_OPERATION):
                     system.change_lifecycle(Lifecycle.PHASING_IN.value, start, actor.meta())
             proposal.move(Status.IMPLEMENTED, actor.meta(), decision_id=proposal.approved_by, system_id=system.id)

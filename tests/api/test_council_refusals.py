@@ -173,3 +173,23 @@ def test_an_ownership_ruling_answers_only_open_claims_on_its_system(api, t):
     # The same refusal on the plain confirmation route (it used to crash the problem handler: a 500)
     again = api.post(f"/systems/{sid}/claims/{claim}/confirmation", {}, expect=409)
     assert again["status"] == 409 and again["current"] == "rejected"
+
+
+def test_an_implementation_links_an_existing_system_unless_it_is_being_retired(api, t):
+    pilot = api.system("Pilot", t.it, lifecycle="pilot")
+    retiring = api.system("Udfases", t.it)
+    api.post(f"/systems/{retiring}/lifecycle", {"lifecycle": "phasing_out", "effective_from": "2026-01-01"})
+    first, second = submit(api, t, "Første"), submit(api, t, "Anden")
+    decide(api, "approval", "Go", [first, second], decided_by=[t.chair])
+    for pid in (first, second):
+        api.post(f"/proposals/{pid}/implementation")
+    refused = api.post(f"/proposals/{second}/completion", {"operations_owner_id": t.tech, "system_id": retiring}, expect=422)
+    assert refused["field"] == "system_id" and refused["lifecycle"] == "phasing_out"
+    both = api.post(f"/proposals/{first}/completion", {"operations_owner_id": t.tech, "system_id": pilot,
+                                                         "system": {"name": "X", "org_unit_id": t.it,
+                                                                    "criticality": "low", "personal_data": False}},
+                    expect=422)
+    assert both["field"] == "system_id"
+    linked = api.post(f"/proposals/{first}/completion", {"operations_owner_id": t.tech, "system_id": pilot})
+    assert linked["id"] == pilot and api.get(f"/systems/{pilot}")["lifecycle"] == "phasing_in"
+    assert api.holders(pilot, "2026-11-22") == {"teknisk_ansvarlig": t.tech}
