@@ -87,12 +87,13 @@ class ProposalController(Controller):
         self, reads: ReadSide, after: After = None, limit: Limit = 50, cursor: str | None = None,
         status: Status | None = None, category: ProblemCategory | None = None, purpose: Purpose | None = None,
         change_kind: ChangeKind | None = None, driver: Driver | None = None, forvaltning_id: UUID | None = None,
+        driver_org_unit_id: UUID | None = None,
     ) -> c.ProposalPage:
         """The proposal pipeline in submission order, filterable. Keyset-paginated."""
         await reads.caught_up(after)
         rows = await reads.proposals.page(
             limit + 1, decode_cursor(cursor, int), status=status, category=category, purpose=purpose,
-            change_kind=change_kind, driver=driver, forvaltning_id=forvaltning_id,
+            change_kind=change_kind, driver=driver, forvaltning_id=forvaltning_id, driver_org_unit_id=driver_org_unit_id,
         )
         more = len(rows) > limit
         rows = rows[:limit]

@@ -117,12 +117,13 @@ class ProposalQueries:
     async def page(
         self, limit: int, after: int | None = None, *, status: str | None = None, category: str | None = None,
         purpose: str | None = None, change_kind: str | None = None, driver: str | None = None,
-        forvaltning_id: UUID | None = None,
+        forvaltning_id: UUID | None = None, driver_org_unit_id: UUID | None = None,
     ) -> list[dict[str, Any]]:
         """The pipeline in submission order (a keyset on the log position), filtered."""
         where, params = [], []
         for column, value in (("p.status", status), ("p.category", category), ("p.change_kind", change_kind),
-                              ("p.driver", driver), ("p.forvaltning_id", forvaltning_id)):
+                              ("p.driver", driver), ("p.forvaltning_id", forvaltning_id),
+                              ("p.driver_org_unit_id", driver_org_unit_id)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)

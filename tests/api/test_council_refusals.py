@@ -154,6 +154,7 @@ def test_the_pipeline_filters_and_pages(api, t):
     assert ids(purpose="citizen_quality") == [a] and ids(category="data") == [a]
     assert ids(change_kind="transformation") == [b] and ids(driver="it") == [b]
     assert ids(forvaltning_id=t.technical) == [b] and ids(forvaltning_id=t.social) == [a, c]
+    assert ids(driver_org_unit_id=t.it) == [b] and ids(driver_org_unit_id=t.elder) == [a, c]
     assert ids(status="submitted") == [c]
     page = api.get("/proposals", limit=2)
     assert [p["id"] for p in page["items"]] == [a, b]
