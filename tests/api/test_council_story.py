@@ -100,6 +100,10 @@ def test_the_council_story_is_told_by_the_decision_log(api):
     assert {c["subject_id"] for c in api.get(f"/decisions/{ruling}")["consequences"]} == {old}
     assert "phasing_out" in api.get(f"/decisions/{retire}")["consequences"][0]["consequence"]
 
+    page = api.get("/decisions", limit=4)
+    assert [d["id"] for d in page["items"]] == [first, second, approval, rejection]
+    assert [d["id"] for d in api.get("/decisions", limit=4, cursor=page["next_cursor"])["items"]] == [ruling, retire]
+
     # Filters: by subject, kind, date range and decider
     assert [d["id"] for d in api.get("/decisions", subject_id=ids[0])["items"]] == [first, second, approval]
     assert [d["id"] for d in api.get("/decisions", kind="rejection")["items"]] == [rejection]
