@@ -194,3 +194,16 @@ def test_an_implementation_links_an_existing_system_unless_it_is_being_retired(a
     linked = api.post(f"/proposals/{first}/completion", {"operations_owner_id": t.tech, "system_id": pilot})
     assert linked["id"] == pilot and api.get(f"/systems/{pilot}")["lifecycle"] == "phasing_in"
     assert api.holders(pilot, "2026-11-22") == {"teknisk_ansvarlig": t.tech}
+
+
+def test_bad_council_query_parameters_are_422_naming_the_parameter(api):
+    for path, query, field in (
+        ("/decisions", "decided_from=2026-07-02&decided_to=2026-07-01", "decided_to"),
+        ("/decisions", "kind=verdict", "kind"),
+        ("/decisions", "cursor=%%%", "cursor"),
+        ("/priorities", "at=someday", "at"),
+        ("/proposals", "purpose=fun", "purpose"),
+    ):
+        response = api.client.get(f"{path}?{query}")
+        assert response.status_code == 422, (path, query, response.text)
+        assert response.json()["field"] == field
