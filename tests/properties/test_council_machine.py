@@ -61,6 +61,7 @@ def next_retirement_steps(state: dict[str, Any] | None) -> list[tuple[str, bool]
 class CouncilMachine(RuleBasedStateMachine):
     proposals = Bundle("proposals")
     systems = Bundle("systems")
+    claims = Bundle("claims")
 
     def __init__(self, api: Any, town: Any, counter: list[int]) -> None:
         super().__init__()
@@ -70,6 +71,7 @@ class CouncilMachine(RuleBasedStateMachine):
         self.superseded: dict[str, str] = {}
         self.retiring: dict[str, dict[str, Any]] = {}  # system -> {"stage", "archived", "contracts"}
         self.registered = 0
+        self.claims_made: dict[str, dict[str, str]] = {}  # claim -> {"system", "role", "status"}
 
     # A few proposals and systems per run, so that the steps, not the intake, get the attention.
     @precondition(lambda self: len(self.status) < 3)
@@ -135,6 +137,31 @@ class CouncilMachine(RuleBasedStateMachine):
         self.registered += 1
         return self.api.system(f"Driftssystem {self.counter[0]}", self.t.elder)
 
+    # Disputed ownership -------------------------------------------------------------------------
+
+    @precondition(lambda self: len(self.claims_made) < 4)
+    @rule(target=claims, system=systems, role=st.sampled_from(["systemejer", "dataejer"]), mine=st.booleans())
+    def claim(self, system: str, role: str, mine: bool) -> str:
+        body = {"role": role, "person_id": self.t.other if mine else self.t.member, "statement": "Ours"}
+        claim_id = self.api.post(f"/systems/{system}/claims", body)["claim_id"]
+        self.claims_made[claim_id] = {"system": system, "role": role, "status": "open"}
+        return claim_id
+
+    @rule(claim=claims)
+    def rule_on(self, claim: str) -> None:
+        disputed = self.claims_made[claim]
+        body = {"kind": "ownership_ruling", "rationale": "The council rules", "decided_by": [self.t.chair],
+                "subjects": [{"kind": "system", "id": disputed["system"]}], "confirmed_claim_id": claim}
+        if disputed["status"] != "open":
+            problem = self.api.post("/decisions", body, expect=409)
+            assert problem["type"] == "/problems/claim-already-answered" and problem["current"] == disputed["status"]
+            return
+        self.decisions.append(self.api.post("/decisions", body)["id"])
+        for other in self.claims_made.values():
+            if (other["system"], other["role"], other["status"]) == (disputed["system"], disputed["role"], "open"):
+                other["status"] = "rejected"
+        disputed["status"] = "confirmed"
+
     @rule(system=systems, legal=LEGAL, pick=PICK)
     def retire(self, system: str, legal: bool, pick: int) -> None:
         state = self.retiring.get(system)
@@ -192,8 +219,13 @@ class CouncilMachine(RuleBasedStateMachine):
         return current == "implemented" if target is None else target in SPEC[current]
 
     def teardown(self) -> None:
-        if self.status or self.retiring:
-            check_views_equal_fold(self.api, list(self.status), self.status)
+        if self.status or self.retiring or self.claims_made:
+            folded = check_views_equal_fold(self.api, list(self.status), self.status)
+            for claim, disputed in self.claims_made.items():
+                assert folded["claims"][claim] == disputed["status"]
+            for system in {d["system"] for d in self.claims_made.values()}:
+                for seen in self.api.get(f"/systems/{system}/timeline")["claims"]:
+                    assert seen["status"] == folded["claims"][seen["claim_id"]]
         for system, state in self.retiring.items():
             view = self.api.get(f"/systems/{system}/decommissioning")
             assert view["stage"] == state["stage"]
@@ -208,8 +240,13 @@ def fold(events: list[tuple[int, Any]]) -> dict[str, Any]:
     decisions: dict[str, dict[str, Any]] = {}
     consequences: dict[str, int] = defaultdict(int)
     retiring: dict[str, dict[str, Any]] = {}
+    claims: dict[str, str] = {}
     by_process: dict[str, str] = {}
     for position, e in events:
+        if isinstance(e, System.ClaimMade):
+            claims[str(e.claim_id)] = "open"
+        elif isinstance(e, (System.ClaimConfirmed, System.ClaimRejected)):
+            claims[str(e.claim_id)] = "confirmed" if isinstance(e, System.ClaimConfirmed) else "rejected"
         if isinstance(e, Decommissioning.Proposed):
             by_process[str(e.originator_id)] = str(e.system_id)
             retiring[str(e.system_id)] = {"stage": "proposed", "archived": False, "contracts": False}
@@ -242,7 +279,7 @@ def fold(events: list[tuple[int, Any]]) -> dict[str, Any]:
         and (d["superseded_on"] is None or d["superseded_on"] > TODAY)
     ]
     return {"status": status, "history": history, "decisions": decisions, "consequences": consequences,
-            "retiring": retiring,
+            "retiring": retiring, "claims": claims,
             "priority_list": max(in_force)[2] if in_force else None}
 
 
@@ -255,7 +292,7 @@ def pages(api: Any, path: str) -> list[dict]:
             return items
 
 
-def check_views_equal_fold(api: Any, mine: list[str], model: dict[str, str]) -> None:
+def check_views_equal_fold(api: Any, mine: list[str], model: dict[str, str]) -> dict[str, Any]:
     app = api.client.app.state.runtime.portfolio
     notifications = app.recorder.select_notifications(1, 1_000_000)
     folded = fold([(n.id, app.mapper.to_domain_event(n)) for n in notifications])
@@ -277,6 +314,7 @@ def check_views_equal_fold(api: Any, mine: list[str], model: dict[str, str]) -> 
         assert in_progress[system]["lacking"] == lacks + ["sign_off"]
     current = api.get("/priorities")["decision"]
     assert (current and current["id"]) == folded["priority_list"]
+    return folded
 
 
 def test_random_proposals_and_decisions_never_break_the_lifecycle(api, settings):
