@@ -33,6 +33,7 @@ async def decision(reads: ReadSide, row: dict[str, Any]) -> c.Decision:
         effective_from=row["effective_from"], supersedes=row["supersedes"], superseded_by=row["superseded_by"],
         period_from=row["period_from"], period_to=row["period_to"],
         responsible_id=details.get("responsible_id"), confirmed_claim_id=details.get("confirmed_claim_id"),
+        operations_owner_id=details.get("operations_owner_id"),
         recorded_at=row["recorded_at"], position=row["position"], actor_id=row["actor_id"], subjects=subjects,
         priorities=ranked, deciders=[c.Decider(**r) for r in await reads.decisions.deciders(row["id"])],
     )
@@ -57,6 +58,7 @@ class CouncilController(Controller):
             effective_from=data.effective_from, supersedes=data.supersedes,
             priorities=[msgspec.structs.asdict(p) for p in data.priorities], period_from=data.period_from,
             period_to=data.period_to, responsible_id=data.responsible_id, confirmed_claim_id=data.confirmed_claim_id,
+            operations_owner_id=data.operations_owner_id,
         ))
 
     @get("/decisions", operation_id="listDecisions")

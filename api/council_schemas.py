@@ -75,7 +75,7 @@ class NewSystem(msgspec.Struct, forbid_unknown_fields=True):
 class CompleteImplementation(msgspec.Struct, forbid_unknown_fields=True):
     """Either `system_id` (link an existing system) or `system` (register the delivered one)."""
 
-    operations_owner_id: UUID
+    operations_owner_id: UUID | None = None  # required unless the approval named them
     system_id: UUID | None = None
     system: NewSystem | None = None
     effective_from: date | None = None
@@ -164,6 +164,7 @@ class RecordDecision(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     period_to: date | None = None
     responsible_id: UUID | None = None
     confirmed_claim_id: UUID | None = None
+    operations_owner_id: UUID | None = None  # approval: who takes the delivered system into operation
 
 
 class RankedProposal(msgspec.Struct):
@@ -193,6 +194,7 @@ class Decision(msgspec.Struct, kw_only=True):
     period_to: date | None
     responsible_id: UUID | None
     confirmed_claim_id: UUID | None
+    operations_owner_id: UUID | None = None
     recorded_at: datetime
     position: int
     actor_id: str | None

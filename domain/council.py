@@ -104,7 +104,8 @@ class Decision(Aggregate):
         priorities: list[dict]  # prioritisation: [{"proposal_id": str, "rank": int, "note": str|None}]
         period_from: date | None
         period_to: date | None
-        details: dict  # kind-specific: responsible_id (decommission), confirmed_claim_id (ruling)
+        details: dict  # kind-specific: responsible_id (decommission), confirmed_claim_id (ruling),
+        # operations_owner_id (approval: who takes the delivered system into operation)
         meta: dict
 
     @event(Recorded)
@@ -117,6 +118,7 @@ class Decision(Aggregate):
         self.subjects = subjects
         self.supersedes = supersedes
         self.effective_from = effective_from
+        self.details = details
 
     def subject_ids(self, kind: str) -> list[UUID]:
         return [UUID(s["id"]) for s in self.subjects if s["kind"] == kind]
@@ -182,6 +184,8 @@ def check_decision(
     if kind in (DecisionKind.APPROVAL, DecisionKind.REJECTION, DecisionKind.DEFERRAL, DecisionKind.BENEFIT_REVIEW):
         if not counts[SubjectKind.PROPOSAL] or counts[SubjectKind.SYSTEM] or counts[SubjectKind.CLAIM]:
             raise InvalidValue(f"a {kind} is about one or more proposals (and nothing else)", field="subjects")
+    if details.get("operations_owner_id") and kind != DecisionKind.APPROVAL:
+        raise InvalidValue("only an approval names who takes a system into operation", field="operations_owner_id")
     if kind == DecisionKind.DECOMMISSION:
         if counts[SubjectKind.SYSTEM] != 1 or len(subjects) != 1:
             raise InvalidValue("a decommission decision is about exactly one system", field="subjects")

@@ -45,7 +45,7 @@ class CouncilCommands(ProposalCommands, DecommissioningCommands):
         meeting_id: UUID | None = None, decided_by: list[UUID] | None = None, decided_on: date | None = None,
         effective_from: date | None = None, supersedes: UUID | None = None, priorities: list[dict] | None = None,
         period_from: date | None = None, period_to: date | None = None, responsible_id: UUID | None = None,
-        confirmed_claim_id: UUID | None = None,
+        confirmed_claim_id: UUID | None = None, operations_owner_id: UUID | None = None,
     ) -> Receipt:
         """Record an immutable council decision and, in the same save, every consequence it has."""
         kind = str(kind)
@@ -60,7 +60,8 @@ class CouncilCommands(ProposalCommands, DecommissioningCommands):
                 raise InvalidValue("a prioritisation's subjects are the proposals it ranks", field="subjects")
             subjects = ranked
         details = {"responsible_id": str(responsible_id) if responsible_id else None,
-                   "confirmed_claim_id": str(confirmed_claim_id) if confirmed_claim_id else None}
+                   "confirmed_claim_id": str(confirmed_claim_id) if confirmed_claim_id else None,
+                   "operations_owner_id": str(operations_owner_id) if operations_owner_id else None}
         decided_by = list(decided_by or [])
         check_decision(kind, subjects, rationale, meeting_id, decided_by, priorities, period_from, period_to, details)
         if meeting_id is not None:
@@ -72,6 +73,8 @@ class CouncilCommands(ProposalCommands, DecommissioningCommands):
         effective_from = effective_from or decided_on
         for person_id in decided_by:
             self._existing_person(person_id, "decided_by")
+        if operations_owner_id is not None:
+            self._assignable(operations_owner_id, effective_from, field="operations_owner_id")
 
         def build() -> tuple[list[Aggregate], UUID | None]:
             answered = subjects

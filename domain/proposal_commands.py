@@ -122,19 +122,33 @@ class ProposalCommands(AtomicSave):
         """An approved or in-progress proposal is given up, with the reason."""
         return self._move(proposal_id, Status.ABANDONED, actor, reason=reason)
 
+    def _operations_owner(self, proposal: Proposal, named_now: UUID | None) -> UUID:
+        """The handover to IT is decided, not left to chance: by the approval, or at the latest here."""
+        approval = self._maybe(proposal.approved_by) if proposal.approved_by else None
+        decided = approval.details.get("operations_owner_id") if approval is not None else None
+        if decided and named_now and UUID(decided) != named_now:
+            raise InvalidValue(f"the approval named {decided} to take the system into operation",
+                               field="operations_owner_id", decided=decided)
+        if not (decided or named_now):
+            raise InvalidValue("nobody is named to take the system into operation, neither by the approval nor here",
+                               field="operations_owner_id")
+        return named_now or UUID(decided)
+
     def _move(self, proposal_id: UUID, status: str, actor: Actor, reason: str | None = None) -> Receipt:
         return self._update(Proposal, proposal_id, ProposalNotFound, lambda p: p.move(status, actor.meta(), reason=reason))
 
     def complete_implementation(
-        self, proposal_id: UUID, operations_owner_id: UUID, actor: Actor, *, system_id: UUID | None = None,
+        self, proposal_id: UUID, operations_owner_id: UUID | None, actor: Actor, *, system_id: UUID | None = None,
         new_system: dict[str, Any] | None = None, effective_from: date | None = None,
     ) -> Receipt:
         """Mark the proposal implemented, and in the same save register (or link) the system it
-        delivers in `phasing_in` with its teknisk ansvarlig: the handover to IT is decided, citing
-        the approval decision. Returns the delivered system's id."""
+        delivers in `phasing_in` with its teknisk ansvarlig: the person the approval named to take it
+        into operation (or named here, if the approval did not), citing the approval decision.
+        Returns the delivered system's id."""
         if (system_id is None) == (new_system is None):
             raise InvalidValue("give either system_id (an existing system) or system (a new one)", field="system_id")
         start = effective_from or self.today()
+        operations_owner_id = self._operations_owner(self.proposal(proposal_id), operations_owner_id)
         self._assignable(operations_owner_id, start, field="operations_owner_id")
 
         def build() -> tuple[list, UUID | None]:

@@ -207,3 +207,21 @@ def test_bad_council_query_parameters_are_422_naming_the_parameter(api):
         response = api.client.get(f"{path}?{query}")
         assert response.status_code == 422, (path, query, response.text)
         assert response.json()["field"] == field
+
+
+def test_the_handover_to_it_is_decided_by_the_approval_or_at_the_latest_at_completion(api, t):
+    undecided, decided = submit(api, t, "Uden driftsansvar"), submit(api, t, "Med driftsansvar")
+    decide(api, "approval", "Go", [undecided], decided_by=[t.chair])
+    decide(api, "approval", "Go, IT runs it", [decided], decided_by=[t.chair], operations_owner_id=t.tech)
+    new = {"name": "Leveret", "org_unit_id": t.it, "criticality": "low", "personal_data": False}
+    for pid in (undecided, decided):
+        api.post(f"/proposals/{pid}/implementation")
+    nobody = api.post(f"/proposals/{undecided}/completion", {"system": new}, expect=422)
+    assert nobody["field"] == "operations_owner_id"
+    other = api.post(f"/proposals/{decided}/completion", {"system": new, "operations_owner_id": t.other}, expect=422)
+    assert other["field"] == "operations_owner_id" and other["decided"] == t.tech
+    wrong_kind = decide(api, "deferral", "Later", [submit(api, t, "X")], decided_by=[t.chair],
+                        operations_owner_id=t.tech, expect=422)
+    assert wrong_kind["field"] == "operations_owner_id"
+    system = api.post(f"/proposals/{decided}/completion", {"system": new})["id"]
+    assert api.holders(system, "2026-11-22") == {"teknisk_ansvarlig": t.tech}

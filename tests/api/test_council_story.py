@@ -29,7 +29,7 @@ def test_the_council_story_is_told_by_the_decision_log(api):
                     decided_on="2026-06-01", period_from="2026-06-01", period_to="2027-01-01", supersedes=first,
                     priorities=[{"proposal_id": p, "rank": r + 1} for r, p in enumerate([ids[2], ids[0], ids[5]])])["id"]
     approval = decide(api, "approval", "Fits the budget", [ids[0], ids[2], ids[7]], meeting_id=meeting,
-                      decided_on="2026-07-01")["id"]
+                      decided_on="2026-07-01", operations_owner_id=t.tech)["id"]
     rejection = decide(api, "rejection", "Duplicates the regional solution", [ids[1]], decided_by=[t.chair, t.member],
                        decided_on="2026-07-01")["id"]
 
@@ -41,10 +41,11 @@ def test_the_council_story_is_told_by_the_decision_log(api):
     assert april["items"][0]["note"] == "note 0"
     assert api.get("/priorities", at="2025-06-01")["decision"] is None
 
-    # An implementation registers the delivered system with the person who takes it into operation
+    # An implementation registers the delivered system with the person the approval named to take it
+    # into operation: the handover to IT was decided with the approval
     api.post(f"/proposals/{ids[0]}/implementation")
     done = api.post(f"/proposals/{ids[0]}/completion", {
-        "operations_owner_id": t.tech, "effective_from": "2026-09-01",
+        "effective_from": "2026-09-01",
         "system": {"name": "Digital kørselsplan", "org_unit_id": t.elder, "criticality": "high", "personal_data": True},
     })
     delivered = api.get(f"/systems/{done['id']}")
