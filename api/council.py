@@ -16,7 +16,7 @@ from api import schemas as s
 from api.dependencies import decode_cursor, encode_cursor
 from api.responsibility import At
 from api.systems import After, Limit, receipt
-from domain.council import DecisionKind, DecisionNotFound
+from domain.council import DecisionKind, DecisionNotFound, MeetingNotFound
 from domain.errors import InvalidValue, SystemNotFound
 from domain.portfolio import Actor, Portfolio
 from projections.decommissioning_view import lacking
@@ -39,6 +39,13 @@ async def decision(reads: ReadSide, row: dict[str, Any]) -> c.Decision:
     )
 
 
+def meeting(row: dict[str, Any]) -> c.Meeting:
+    return c.Meeting(
+        id=row["id"], held_on=row["held_on"], attendee_ids=[UUID(a) for a in msgspec.json.decode(row["attendee_ids"])],
+        quorum=row["quorum"], recorded_at=row["recorded_at"],
+    )
+
+
 class CouncilController(Controller):
     path = "/"
     tags = ["council"]
@@ -47,6 +54,21 @@ class CouncilController(Controller):
     def hold_meeting(self, data: c.HoldMeeting, portfolio: Portfolio, actor: Actor) -> s.Receipt:
         """Record a council meeting: date, attendees (person ids), quorum met or not."""
         return receipt(portfolio.hold_meeting(data.held_on, data.attendee_ids, data.quorum, actor))
+
+    @get("/meetings", operation_id="listMeetings")
+    async def list_meetings(self, reads: ReadSide, after: After = None) -> c.MeetingList:
+        """Every council meeting, by date, with its attendees and whether it had a quorum."""
+        await reads.caught_up(after)
+        return c.MeetingList(items=[meeting(r) for r in await reads.decisions.meetings()])
+
+    @get("/meetings/{meeting_id:uuid}", operation_id="getMeeting")
+    async def get_meeting(self, meeting_id: UUID, reads: ReadSide, after: After = None) -> c.Meeting:
+        """One council meeting."""
+        await reads.caught_up(after)
+        rows = await reads.decisions.meetings(meeting_id)
+        if not rows:
+            raise MeetingNotFound(f"no meeting with id {meeting_id}")
+        return meeting(rows[0])
 
     @post("/decisions", operation_id="recordDecision", status_code=201, sync_to_thread=True)
     def record_decision(self, data: c.RecordDecision, portfolio: Portfolio, actor: Actor) -> s.Receipt:

@@ -139,6 +139,18 @@ class HoldMeeting(msgspec.Struct, forbid_unknown_fields=True):
     quorum: bool
 
 
+class Meeting(msgspec.Struct):
+    id: UUID
+    held_on: date
+    attendee_ids: list[UUID]
+    quorum: bool
+    recorded_at: datetime
+
+
+class MeetingList(msgspec.Struct):
+    items: list[Meeting]
+
+
 class Subject(msgspec.Struct, forbid_unknown_fields=True):
     kind: SubjectKind
     id: UUID

@@ -54,6 +54,11 @@ class AlreadySuperseded(Conflict):
     title = "That decision has already been superseded"
 
 
+class MeetingNotFound(NotFound):
+    slug = "meeting-not-found"
+    title = "No such meeting"
+
+
 class DecisionNotFound(NotFound):
     slug = "decision-not-found"
     title = "No such decision"

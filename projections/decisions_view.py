@@ -136,6 +136,12 @@ class DecisionQueries:
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
 
+    async def meetings(self, meeting_id: UUID | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT id, held_on, attendee_ids, quorum, recorded_at FROM meetings"
+        if meeting_id is not None:
+            return await self.reader.fetch(sql + " WHERE id = ?", meeting_id)
+        return await self.reader.fetch(sql + " ORDER BY held_on, position")
+
     async def get(self, decision_id: UUID) -> dict[str, Any] | None:
         return await self.reader.fetchrow(f"SELECT {_DECISION} FROM decisions d WHERE d.id = ?", decision_id)
 

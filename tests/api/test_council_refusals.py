@@ -141,7 +141,8 @@ def test_decommissioning_steps_in_order_and_only_the_named_person_signs_off(api,
 
 def test_unknown_proposal_decision_and_decommissioning_are_404(api):
     missing = "00000000-0000-0000-0000-0000000000aa"
-    for path in (f"/proposals/{missing}", f"/decisions/{missing}", f"/systems/{missing}/decommissioning"):
+    for path in (f"/proposals/{missing}", f"/decisions/{missing}", f"/systems/{missing}/decommissioning",
+                 f"/meetings/{missing}"):
         assert api.client.get(path).status_code == 404, path
     assert api.client.post(f"/proposals/{missing}/assessment").json()["type"] == "/problems/proposal-not-found"
 

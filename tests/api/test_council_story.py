@@ -19,6 +19,8 @@ def test_the_council_story_is_told_by_the_decision_log(api):
         for i in range(10)
     ]
     meeting = api.post("/meetings", {"held_on": "2026-03-01", "attendee_ids": [t.chair, t.member], "quorum": True})["id"]
+    assert api.get(f"/meetings/{meeting}")["attendee_ids"] == [t.chair, t.member]
+    assert [m["id"] for m in api.get("/meetings")["items"]] == [meeting]
 
     # When the council prioritises five of them for the year...
     first = decide(api, "prioritisation", "Citizen-facing work first", meeting_id=meeting, decided_on="2026-03-01",
