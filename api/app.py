@@ -15,6 +15,7 @@ from api.audit import AuditController
 from api.context import request_id_middleware
 from api.dependencies import DEPENDENCIES
 from api.health import HealthController
+from api.openapi_problems import document_problems
 from api.org import OrgUnitController, PeopleController
 from api.problems import HANDLERS
 from api.responsibility import ResponsibilityController
@@ -56,7 +57,7 @@ def create_app(
             await reader.close()
             await anyio.to_thread.run_sync(runtime.close)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=CONTROLLERS,
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,
@@ -73,3 +74,5 @@ def create_app(
         logging_config=None,
         debug=False,
     )
+    document_problems(app)
+    return app
