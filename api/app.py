@@ -50,7 +50,11 @@ def create_app(
             reader = SqliteReader(runtime.db)
         progress = runtime.catchup.progress if settings.run_projections else None
         app.state.runtime = runtime
-        app.state.reads = ReadSide(reader, progress, settings.read_wait_seconds)
+
+        async def head() -> int:
+            return await anyio.to_thread.run_sync(runtime.catchup.head)
+
+        app.state.reads = ReadSide(reader, progress, settings.read_wait_seconds, head)
         try:
             yield
         finally:
