@@ -15,6 +15,7 @@ from api.audit import AuditController
 from api.context import request_id_middleware
 from api.dependencies import DEPENDENCIES
 from api.health import HealthController
+from api.idempotency import idempotency_middleware
 from api.openapi_problems import document_problems
 from api.org import OrgUnitController, PeopleController
 from api.problems import HANDLERS
@@ -65,7 +66,7 @@ def create_app(
         route_handlers=CONTROLLERS,
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,
-        middleware=[request_id_middleware],
+        middleware=[request_id_middleware, idempotency_middleware],
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
