@@ -32,6 +32,8 @@ _DOMAIN_STATUS: list[tuple[type[domain.DomainError], int]] = [
     (domain.InvalidValue, 422),
     (domain.DomainError, 422),
 ]
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "errors", "field", "request_id", "request",
+                       "slug", "headers"})
 _FIELD_IN_MESSAGE = re.compile(r"(?:required field|unknown field) `([^`]+)`")
 _PATH_IN_MESSAGE = re.compile(r" - at `\$((?:\.[A-Za-z_][\w]*|\[\d+\])+)`")
 
@@ -67,7 +69,10 @@ def _pointer(field: str) -> str:
 def on_domain_error(request: Request, exc: domain.DomainError) -> Response[dict[str, Any]]:
     status = next(code for cls, code in _DOMAIN_STATUS if isinstance(exc, cls))
     errors = [{"pointer": _pointer(exc.field), "detail": exc.detail}] if exc.field else None
-    return problem(request, status, exc.slug, exc.title, exc.detail, errors, field=exc.field, **exc.extra)
+    # Extension members never replace the standard ones or this function's parameters (a
+    # domain error's extra named `status` once turned a 409 into a 500 here).
+    extra = {k: v for k, v in exc.extra.items() if k not in _RESERVED}
+    return problem(request, status, exc.slug, exc.title, exc.detail, errors, field=exc.field, **extra)
 
 
 def on_validation(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:

@@ -176,7 +176,7 @@ class System(Aggregate):
             raise ClaimNotFound(f"system {self.id} has no claim {claim_id}")
         if claim.status != "open":
             raise ClaimAlreadyAnswered(
-                f"claim {claim_id} was already {claim.status}", claim_id=str(claim_id), status=claim.status
+                f"claim {claim_id} was already {claim.status}", claim_id=str(claim_id), claim_status=claim.status
             )
         return claim
 
