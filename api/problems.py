@@ -153,7 +153,15 @@ def _is_database_outage(exc: BaseException) -> bool:
     if "asyncpg" in names:
         import asyncpg
 
-        return isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError))
+        from asyncpg.exceptions import InternalClientError, OperatorInterventionError, QueryCanceledError
+
+        if isinstance(exc, QueryCanceledError):
+            return False  # a statement timeout says something about the query, not the database
+        # A backend terminated under the pool (pg_terminate_backend, a restart) surfaces as
+        # AdminShutdownError (57P01) on the query it killed, and as InternalClientError ("cannot
+        # switch to state") on a pooled connection it left half-open: both were 500s.
+        return isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
+                                OperatorInterventionError, InternalClientError))
     if "psycopg" in names or "psycopg_pool" in names:
         import psycopg
         import psycopg_pool
