@@ -174,9 +174,13 @@ class PostgresDatabase:
             conn.execute(f'SET search_path TO "{schema}"')
             conn.commit()
 
+        # `check`: a pooled connection whose backend was terminated while idle (a server restart,
+        # pg_terminate_backend) is replaced on checkout instead of failing the projection batch
+        # that gets it; without it the worker kept drawing dead connections after an outage.
         self._pool = ConnectionPool(
             db.dsn, min_size=1, max_size=size, open=True, configure=configure,
             kwargs={"row_factory": dict_row, "connect_timeout": 5}, timeout=10,
+            check=ConnectionPool.check_connection,
         )
 
     @contextmanager
@@ -252,7 +256,8 @@ class PostgresReader:
         pool = await asyncpg.create_pool(
             host=db.host, port=db.port, user=db.user, password=db.password or None, database=db.name,
             min_size=1, max_size=size, timeout=5, command_timeout=30,
-            server_settings={"search_path": db.schema, "application_name": "ansvar-api"},
+            # The schema in the name tells an operator (and the outage test) whose connections these are.
+            server_settings={"search_path": db.schema, "application_name": f"ansvar-api {db.schema}"[:63]},
         )
         return cls(pool)
 

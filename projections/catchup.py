@@ -157,7 +157,8 @@ class Worker:
                 self.failures += 1
                 log.exception("projection batch failed; retrying", retry_in=backoff)
                 self._stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+                # Capped low: once the database is back the views must follow within seconds.
+                backoff = min(backoff * 2, 2.0)
                 continue
             if count == 0:
                 self._wake.wait(self.idle_seconds)
