@@ -71,15 +71,26 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             headers = dict(start.get("headers", []))
             content = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
             content_type = headers.get(b"content-type", b"").decode("latin-1") or None
-            try:
-                # Stored before the client sees it: a retry can never miss an answer that was sent.
-                await anyio.to_thread.run_sync(recorder.store_answer, claim, status, content_type, content)
-            except Exception as exc:  # the command is done; losing its stored answer must not turn it into an error
-                log.warning("idempotent answer not stored; a retry will get a 409 naming the position", error=str(exc))
+            await _store(recorder, claim, status, content_type, content)
         for message in held:
             await send(message)
 
     return middleware
+
+
+async def _store(recorder: Any, claim: Any, status: int, content_type: str | None, content: bytes) -> None:
+    # Stored before the client sees it, so a retry can never miss an answer that was sent. One
+    # second try rides out a dropped connection; after that the command stands, unanswered for
+    # retries (they get a 409 naming its position): failing it now would invite a rewrite.
+    for attempt in (1, 2):
+        try:
+            await anyio.to_thread.run_sync(recorder.store_answer, claim, status, content_type, content)
+            return
+        except Exception as exc:  # noqa: BLE001 - the command is done; see above
+            if attempt == 2:
+                log.warning("idempotent answer not stored; a retry will get a 409 naming the position", error=str(exc))
+            else:
+                await anyio.sleep(0.2)
 
 
 def _key(scope: Scope) -> str | None:

@@ -43,7 +43,7 @@ class KeyAlreadyUsed(Conflict):
 class KeyClaim:
     key: str
     fingerprint: str
-    recorded: bool = False  # set once the key is written with events: later saves pass it no more
+    recorded: bool = False  # set once the key is written with events (then its answer is an UPDATE)
     position: int | None = None
 
 
@@ -71,19 +71,33 @@ def claiming(key: str, fingerprint: str) -> Iterator[KeyClaim]:
 
 
 def save_kwargs() -> dict[str, Any]:
-    """What `Portfolio.save` passes to the recorder: the claim, until it has been recorded once."""
+    """What `Portfolio.save` passes to the recorder: the claim, on EVERY save of the command.
+
+    Every command saves once. Skipping the key after it was recorded let a duplicate through:
+    the commit succeeded, its acknowledgement was lost with the connection, the library retried
+    the insert, hit the version conflict, and `_update` re-ran the change on the fresh state.
+    With the key on that save too, the duplicate fails on the key instead (409, position named).
+    """
     claim = _claim.get()
-    return {} if claim is None or claim.recorded else {"idempotency": claim}
+    return {} if claim is None else {"idempotency": claim}
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _committed(claim: KeyClaim | None, ids: Sequence[int] | None) -> None:
+    # Only after the commit: ids handed out inside a transaction that then rolls back (its
+    # connection cut) would name a position where nothing of this command is.
+    if claim is not None and ids:
+        claim.position, claim.recorded = ids[-1], True
+
+
 def _reclassify(exc: IntegrityError, claim: KeyClaim | None) -> None:
     if claim is not None and (_CONSTRAINT in str(exc) or f"{TABLE}.key" in str(exc)):
         raise KeyAlreadyUsed(
-            f"a request with Idempotency-Key {claim.key!r} recorded its events first", field="Idempotency-Key"
+            f"the command with Idempotency-Key {claim.key!r} is already recorded", field="Idempotency-Key",
+            position=claim.position,  # set only if an earlier save of this same request committed
         ) from None
 
 
@@ -96,10 +110,12 @@ class SQLiteIdempotentRecorder(SQLiteApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         try:
-            return super().insert_events(stored_events, **kwargs)
+            ids = super().insert_events(stored_events, **kwargs)
         except IntegrityError as exc:
             _reclassify(exc, kwargs.get("idempotency"))
             raise
+        _committed(kwargs.get("idempotency"), ids)
+        return ids
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
@@ -109,7 +125,6 @@ class SQLiteIdempotentRecorder(SQLiteApplicationRecorder):
                 f"INSERT INTO {TABLE} (key, fingerprint, position, created_at) VALUES (?, ?, ?, ?)",
                 (claim.key, claim.fingerprint, ids[-1], _now().isoformat()),
             )
-            claim.position, claim.recorded = ids[-1], True
         return ids
 
     def find_answer(self, key: str) -> StoredAnswer | None:
@@ -150,10 +165,12 @@ class PostgresIdempotentRecorder(PostgresApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         try:
-            return super().insert_events(stored_events, **kwargs)
+            ids = super().insert_events(stored_events, **kwargs)
         except IntegrityError as exc:
             _reclassify(exc, kwargs.get("idempotency"))
             raise
+        _committed(kwargs.get("idempotency"), ids)
+        return ids
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
@@ -164,7 +181,6 @@ class PostgresIdempotentRecorder(PostgresApplicationRecorder):
                 SQL("INSERT INTO {} (key, fingerprint, position, created_at) VALUES (%s, %s, %s, now())").format(self.keys_table),
                 (claim.key, claim.fingerprint, ids[-1]),
             )
-            claim.position, claim.recorded = ids[-1], True
         return ids
 
     def find_answer(self, key: str) -> StoredAnswer | None:
