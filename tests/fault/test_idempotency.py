@@ -99,3 +99,33 @@ def test_commands_without_a_key_are_untouched(api, unit):
     api.system("A", unit)
     assert api.client.post("/systems", json={"name": "A", "org_unit_id": unit, "criticality": "low",
                                              "personal_data": False, "lifecycle": "pilot"}).status_code == 409
+
+
+def test_given_a_commit_whose_acknowledgement_was_lost_when_the_insert_is_retried_then_nothing_is_written_twice(
+    api, unit, monkeypatch
+):
+    # What the PostgreSQL recorder does on a dropped connection: it retries the insert that in
+    # fact committed. The retry meets the version conflict and Portfolio._update re-runs the
+    # change on the fresh state; the key must stop that second write.
+    system = api.system("ESDH", unit)
+    person = api.person("Ejer", unit)
+    recorder = api.client.app.state.runtime.portfolio.recorder
+    original = recorder.insert_events
+    calls = []
+
+    def commit_then_retry(stored_events, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            original(stored_events, **kwargs)  # committed, but the caller never hears of it
+        return original(stored_events, **kwargs)
+
+    monkeypatch.setattr(recorder, "insert_events", commit_then_retry)
+    written = head(api)
+    body = {"role": "systemejer", "person_id": person, "effective_from": "2026-01-01"}
+    first = api.client.post(f"/systems/{system}/assignments", json=body, headers={"Idempotency-Key": "k-7"})
+    assert first.status_code == 409 and first.json()["type"] == "/problems/idempotency-key-in-flight"
+    monkeypatch.undo()
+    assert head(api) == written + 1
+    again = api.client.post(f"/systems/{system}/assignments", json=body, headers={"Idempotency-Key": "k-7"})
+    assert again.status_code == 409 and again.json()["position"] == written + 1
+    assert head(api) == written + 1
