@@ -46,6 +46,8 @@ def decode_cursor(cursor: str | None, type_: Any) -> Any:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        if b"\\u0000" in raw:  # a NUL cannot be compared with PostgreSQL text (it was a 500)
+            raise ValueError("NUL in cursor")
         return msgspec.json.decode(raw, type=type_)
     except (ValueError, msgspec.DecodeError):
         raise InvalidValue("cursor is not one this API handed out", field="cursor") from None

@@ -140,15 +140,23 @@ def _pg(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
+def _no_nul(params: Sequence[Any]) -> Sequence[Any]:
+    # PostgreSQL text cannot hold NUL. The API refuses it, but an event that carries one (stored
+    # before that, or imported) must not stop every view for good: it gets U+FFFD instead.
+    if any(isinstance(p, str) and "\x00" in p for p in params):
+        return [p.replace("\x00", "\ufffd") if isinstance(p, str) else p for p in params]
+    return params
+
+
 class _PsycopgCursor:
     def __init__(self, cursor: Any) -> None:
         self._c = cursor
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._c.execute(_pg(sql), params)
+        self._c.execute(_pg(sql), _no_nul(params))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._c.executemany(_pg(sql), rows)
+        self._c.executemany(_pg(sql), [_no_nul(r) for r in rows])
 
     def fetchall(self) -> list[Row]:
         return list(self._c.fetchall())
