@@ -33,3 +33,9 @@ def test_given_an_event_that_carries_a_nul_then_the_views_still_catch_up(api):
     receipt = portfolio.register_system("Old\u0000name", None, __import__("uuid").UUID(unit), "low", False, "pilot")
     api.position = receipt.position
     assert len(api.get("/systems")["items"]) == 1
+
+
+def test_a_known_at_before_year_1_in_utc_is_a_422_naming_it(api):
+    # Was a 500 on SQLite: converting 0001-01-01T00:01+01:00 to UTC overflowed.
+    response = api.client.get("/accountability", params={"known_at": "0001-01-01T00:01:00+01:00"})
+    assert response.status_code == 422 and response.json()["field"] == "known_at"
