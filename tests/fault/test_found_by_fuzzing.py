@@ -39,3 +39,12 @@ def test_a_known_at_before_year_1_in_utc_is_a_422_naming_it(api):
     # Was a 500 on SQLite: converting 0001-01-01T00:01+01:00 to UTC overflowed.
     response = api.client.get("/accountability", params={"known_at": "0001-01-01T00:01:00+01:00"})
     assert response.status_code == 422 and response.json()["field"] == "known_at"
+
+
+def test_responsibilities_at_the_last_representable_date_are_answered(api):
+    # Was a 500: 9999-12-31 plus the attestation period overflowed.
+    unit = api.org_unit("Kommune", "kommune")
+    person = api.person("Ejer", unit)
+    api.assign(api.system("ESDH", unit), "systemejer", person, "2021-01-01")
+    [held] = api.get(f"/people/{person}/responsibilities", at="9999-12-31")["holds"]
+    assert held["role"] == "systemejer"
