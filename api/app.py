@@ -20,6 +20,8 @@ from api.dependencies import DEPENDENCIES
 from api.events import EventsController
 from api.health import HealthController
 from api.imports import ExportController, ImportController
+from api.idempotency import idempotency_middleware
+from api.openapi_problems import document_problems
 from api.org import OrgUnitController, PeopleController
 from api.problems import HANDLERS
 from api.proposals import ProposalController
@@ -64,9 +66,11 @@ def create_app(
             reader = SqliteReader(runtime.db)
         progress = runtime.catchup.progress if settings.run_projections else None
         app.state.runtime = runtime
-        app.state.reads = ReadSide(
-            reader, progress, settings.read_wait_seconds, head=lambda: anyio.to_thread.run_sync(runtime.catchup.head)
-        )
+
+        async def head() -> int:
+            return await anyio.to_thread.run_sync(runtime.catchup.head)
+
+        app.state.reads = ReadSide(reader, progress, settings.read_wait_seconds, head)
         try:
             yield
         finally:
@@ -78,7 +82,7 @@ def create_app(
         on_app_init=[BearerAuth(TokenVerifier(settings.auth)).on_app_init],
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,
-        middleware=[request_id_middleware],
+        middleware=[request_id_middleware, idempotency_middleware],
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
@@ -93,4 +97,5 @@ def create_app(
     )
     if missing := unmapped(app):
         raise RuntimeError(f"routes without an entry in api/access.py (deny by default): {', '.join(missing)}")
+    document_problems(app)
     return app

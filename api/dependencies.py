@@ -51,6 +51,8 @@ def decode_cursor(cursor: str | None, type_: Any) -> Any:
     try:
         # validate=True: the lenient default skips stray characters and decodes garbage to a value.
         raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
+        if b"\\u0000" in raw:  # a NUL cannot be compared with PostgreSQL text (it was a 500)
+            raise ValueError("NUL in cursor")
         return msgspec.json.decode(raw, type=type_)
     except (ValueError, msgspec.DecodeError, msgspec.ValidationError):
         raise InvalidValue("cursor is not one this API handed out", field="cursor") from None

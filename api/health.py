@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import anyio.to_thread
 from litestar import Controller, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response
 
 from api import schemas as s
@@ -21,7 +22,7 @@ class HealthController(Controller):
         """The process is alive."""
         return s.Health(status="ok")
 
-    @get("/ready", operation_id="ready")
+    @get("/ready", operation_id="ready", responses={503: ResponseSpec(s.Ready, description="Not ready")})
     async def ready(self, reads: ReadSide, runtime: Runtime) -> Response[s.Ready]:
         """The database answers; each projection's position and how far it lags the log."""
         try:

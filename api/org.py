@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from uuid import UUID
 
 from litestar import Controller, get, post
@@ -18,6 +18,14 @@ from projections.read_side import ReadSide
 
 #: Attestations falling due within this many days are listed as due.
 DUE_SOON = timedelta(days=30)
+
+
+def _later(day: date, delta: timedelta) -> date:
+    # ?at=9999-12-31 is a valid date; adding the attestation period to it was a 500 (overflow).
+    try:
+        return day + delta
+    except OverflowError:
+        return date.max
 
 
 def person(row: dict) -> s.Person:
@@ -110,8 +118,8 @@ class PeopleController(Controller):
             due = None
             if r["role"] in policy.attested_roles:
                 marks = [r["effective_from"], r["last_attested_on"]]
-                due = max(m for m in marks if m is not None) + every
+                due = _later(max(m for m in marks if m is not None), every)
             holds.append(s.HeldRole(**r, attestation_due=due))
         claims = [s.OpenClaim(**c) for c in await reads.accountability.open_claims_of(person_id)]
-        due_soon = [h for h in holds if h.attestation_due is not None and h.attestation_due <= day + DUE_SOON]
+        due_soon = [h for h in holds if h.attestation_due is not None and h.attestation_due <= _later(day, DUE_SOON)]
         return s.Responsibilities(person_id=person_id, at=day, holds=holds, open_claims=claims, attestations_due=due_soon)

@@ -131,6 +131,11 @@ def on_views_behind(request: Request, exc: ViewsBehind) -> Response[dict[str, An
     )
 
 
+def on_undecodable(request: Request, exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
+    # Litestar decodes form fields as UTF-8 and lets the error through (found by Schemathesis).
+    return problem(request, 400, "malformed-request", "The request body is malformed", "a field is not valid UTF-8 text")
+
+
 def on_unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     if _is_database_outage(exc):
         log.warning("database unavailable", error=str(exc))
@@ -151,7 +156,15 @@ def _is_database_outage(exc: BaseException) -> bool:
     if "asyncpg" in names:
         import asyncpg
 
-        return isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError))
+        from asyncpg.exceptions import InternalClientError, OperatorInterventionError, QueryCanceledError
+
+        if isinstance(exc, QueryCanceledError):
+            return False  # a statement timeout says something about the query, not the database
+        # A backend terminated under the pool (pg_terminate_backend, a restart) surfaces as
+        # AdminShutdownError (57P01) on the query it killed, and as InternalClientError ("cannot
+        # switch to state") on a pooled connection it left half-open: both were 500s.
+        return isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
+                                OperatorInterventionError, InternalClientError))
     if "psycopg" in names or "psycopg_pool" in names:
         import psycopg
         import psycopg_pool
@@ -166,5 +179,6 @@ HANDLERS = {
     HTTPException: on_http,
     ServiceUnavailable: on_unavailable,
     ViewsBehind: on_views_behind,
+    UnicodeDecodeError: on_undecodable,
     Exception: on_unexpected,
 }

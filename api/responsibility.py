@@ -28,6 +28,10 @@ def as_known_at(known_at: datetime | None) -> datetime:
         return datetime.now(timezone.utc)
     if known_at.tzinfo is None:
         raise InvalidValue("known_at needs a UTC offset, e.g. 2025-01-31T12:00:00+01:00", field="known_at")
+    try:
+        known_at.astimezone(timezone.utc)  # the views compare in UTC
+    except OverflowError:  # 0001-01-01T00:01+01:00 is before year 1 in UTC: it was a 500 on SQLite
+        raise InvalidValue("known_at is out of range once converted to UTC", field="known_at") from None
     return known_at
 
 

@@ -100,8 +100,12 @@ class Portfolio(CouncilCommands, Application[UUID]):  # council commands: domain
         self.directory = directory
         self.today = today
         self.on_saved: Callable[[], None] | None = None
+        # Extra keyword arguments for the recorder on every save (infra sets it: idempotency keys).
+        self.save_options: Callable[[], dict[str, Any]] | None = None
 
     def save(self, *objs: Any, **kwargs: Any) -> list:
+        if self.save_options is not None:
+            kwargs = {**self.save_options(), **kwargs}
         recordings = super().save(*objs, **kwargs)
         if self.on_saved is not None:
             self.on_saved()  # wake the in-process projection worker

@@ -140,15 +140,23 @@ def _pg(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
+def _no_nul(params: Sequence[Any]) -> Sequence[Any]:
+    # PostgreSQL text cannot hold NUL. The API refuses it, but an event that carries one (stored
+    # before that, or imported) must not stop every view for good: it gets U+FFFD instead.
+    if any(isinstance(p, str) and "\x00" in p for p in params):
+        return [p.replace("\x00", "\ufffd") if isinstance(p, str) else p for p in params]
+    return params
+
+
 class _PsycopgCursor:
     def __init__(self, cursor: Any) -> None:
         self._c = cursor
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._c.execute(_pg(sql), params)
+        self._c.execute(_pg(sql), _no_nul(params))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._c.executemany(_pg(sql), rows)
+        self._c.executemany(_pg(sql), [_no_nul(r) for r in rows])
 
     def fetchall(self) -> list[Row]:
         return list(self._c.fetchall())
@@ -174,9 +182,13 @@ class PostgresDatabase:
             conn.execute(f'SET search_path TO "{schema}"')
             conn.commit()
 
+        # `check`: a pooled connection whose backend was terminated while idle (a server restart,
+        # pg_terminate_backend) is replaced on checkout instead of failing the projection batch
+        # that gets it; without it the worker kept drawing dead connections after an outage.
         self._pool = ConnectionPool(
             db.dsn, min_size=1, max_size=size, open=True, configure=configure,
             kwargs={"row_factory": dict_row, "connect_timeout": 5}, timeout=10,
+            check=ConnectionPool.check_connection,
         )
 
     @contextmanager
@@ -252,7 +264,8 @@ class PostgresReader:
         pool = await asyncpg.create_pool(
             host=db.host, port=db.port, user=db.user, password=db.password or None, database=db.name,
             min_size=1, max_size=size, timeout=5, command_timeout=30,
-            server_settings={"search_path": db.schema, "application_name": "ansvar-api"},
+            # The schema in the name tells an operator (and the outage test) whose connections these are.
+            server_settings={"search_path": db.schema, "application_name": f"ansvar-api {db.schema}"[:63]},
         )
         return cls(pool)
 

@@ -11,6 +11,7 @@ from typing import Any, Callable
 import structlog
 
 from domain.portfolio import Portfolio, utc_today
+from infra import idempotency
 from infra.database import ensure_schema, open_sync
 from infra.people_directory import PersonDirectory
 from infra.settings import Settings
@@ -59,7 +60,9 @@ def build(settings: Settings, today: Callable[[], date] = utc_today) -> Runtime:
     db = open_sync(settings.database, size=max(2, settings.pool_size // 2))
     directory = PersonDirectory(db)
     directory.setup()
-    portfolio = Portfolio(settings.eventsourcing_env(), directory=directory, today=today)
+    env = idempotency.with_idempotent_recorder(settings.eventsourcing_env())
+    portfolio = Portfolio(env, directory=directory, today=today)
+    portfolio.save_options = idempotency.save_kwargs  # an Idempotency-Key is written with the events
     views = [SystemsView(), AccountabilityView(), GapsView(settings.gap_policy)]
     views += [ProposalsView(), DecisionsView(), DecommissioningView()]  # the council's views (issue 4)
     catchup = CatchUp(portfolio, db, views, Progress())

@@ -178,7 +178,13 @@ class AccountabilityQueries:
             " FROM (" + self._deciding("f.system_id IN (SELECT system_id FROM responsibility_facts WHERE person_id = ?)")
             + ") d JOIN systems s ON s.id = d.system_id WHERE d.person_id = ? ORDER BY s.name, d.role"
         )
-        return await self.reader.fetch(sql, person_id, known_at, at, at, person_id)
+        rows = await self.reader.fetch(sql, person_id, known_at, at, at, person_id)
+        for row in rows:
+            # SQLite types only plain columns: MAX() over a date column comes back as text (a 500
+            # on GET /people/{id}/responsibilities once the person had attested).
+            if isinstance(row["last_attested_on"], str):
+                row["last_attested_on"] = date.fromisoformat(row["last_attested_on"])
+        return rows
 
     async def open_claims_of(self, person_id: UUID) -> list[dict[str, Any]]:
         return await self.reader.fetch(

@@ -67,15 +67,22 @@ class CatchUp:
 
     def run_batch(self, limit: int | None = None) -> int:
         """Apply the next batch; returns how many notifications it read (0: caught up)."""
+        # Read the log BEFORE taking the write lock on the views. On SQLite, reading it inside
+        # (BEGIN IMMEDIATE held) deadlocked: an event writer waiting for that file lock holds the
+        # event store's only writer slot, and the pool makes readers queue behind it.
+        start = min(self.positions().values(), default=0) + 1
+        notifications = self.app.recorder.select_notifications(start, limit or self.batch_size)
+        if not notifications:
+            return 0
         with self.db.transaction() as cur:
             lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
             cur.execute("SELECT name, position FROM projection_tracking" + lock)
             positions = {r["name"]: r["position"] for r in cur.fetchall()}
             behind = [v for v in self.views if v.name in positions]
-            start = min(positions[v.name] for v in behind) + 1
-            notifications = self.app.recorder.select_notifications(start, limit or self.batch_size)
-            if not notifications:
-                return 0
+            if min(positions[v.name] for v in behind) + 1 != start:
+                # Another worker moved the views on (or a rebuild rewound them) since we read the
+                # log: read again from where they are now, so nothing is skipped or applied twice.
+                return len(notifications)
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
                 for view in behind:
@@ -173,7 +180,8 @@ class Worker:
                 self.failures += 1
                 log.exception("projection batch failed; retrying", retry_in=backoff)
                 self._stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+                # Capped low: once the database is back the views must follow within seconds.
+                backoff = min(backoff * 2, 2.0)
                 continue
             if count == 0:
                 self._wake.wait(self.idle_seconds)

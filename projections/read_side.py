@@ -23,7 +23,7 @@ class ReadSide:
         head: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self.reader = reader
-        self.head = head  # the log's last position: a position beyond it will never be reached
+        self.head = head  # the log's last position: a position past it will never be reached
         self.progress = progress  # None when the views are kept current by another process
         self.wait_seconds = wait_seconds
         self.systems = SystemQueries(reader)
@@ -44,8 +44,9 @@ class ReadSide:
             return
         if self.progress is not None and self.progress.position >= position:
             return
-        if self.head is not None and position > await self.head():
-            raise InvalidValue(f"after={position} is beyond the end of the log", field="after")
+        if self.head is not None and position > (head := await self.head()):
+            # Waiting could only end in a 503 that invites a retry that can never succeed.
+            raise InvalidValue(f"after={position} is past the end of the event log ({head})", field="after", head=head)
         started = time.monotonic()
         if self.progress is not None:
             if await self.progress.wait_for(position, self.wait_seconds):
