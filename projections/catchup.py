@@ -10,7 +10,7 @@ the batch, so two workers on one database take turns instead of racing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 import structlog
@@ -32,6 +32,16 @@ class View(Protocol):
 
     def apply(self, cur: Any, event: Any, position: int) -> None: ...
     def flush(self, cur: Any) -> None: ...
+
+
+class CatchesUpAlone(View, Protocol):
+    """A view whose per-batch work grows with what each batch touches (the gaps recompute every
+    system a batch touches). Far behind, it waits until the other views are current and then
+    catches up over the whole range in one transaction, doing that work once per system."""
+
+    alone_after: int  # lag (events) beyond which the view catches up alone
+
+    def catch_up_alone(self, cur: Any, notifications: Iterable[Any]) -> None: ...
 
 
 class CatchUp:
@@ -70,6 +80,11 @@ class CatchUp:
             cur.execute("SELECT name, position FROM projection_tracking" + lock)
             positions = {r["name"]: r["position"] for r in cur.fetchall()}
             behind = [v for v in self.views if v.name in positions]
+            alone = self._far_behind(behind, positions)
+            if alone:
+                behind = [v for v in behind if v not in alone]
+                if not behind or min(positions[v.name] for v in behind) >= self.head():
+                    return self._catch_up_alone(cur, alone, positions, behind)
             start = min(positions[v.name] for v in behind) + 1
             notifications = self.app.recorder.select_notifications(start, limit or self.batch_size)
             if not notifications:
@@ -82,12 +97,46 @@ class CatchUp:
             last = notifications[-1].id
             for view in behind:
                 view.flush(cur)
-                cur.execute(
-                    "UPDATE projection_tracking SET position = ?, updated_at = CURRENT_TIMESTAMP WHERE name = ?",
-                    (last, view.name),
-                )
-        self.progress.advance(last)
+                self._track(cur, view, last)
+            positions.update({v.name: last for v in behind})
+        self.progress.advance(min(positions[v.name] for v in self.views if v.name in positions))
         return len(notifications)
+
+    def _far_behind(self, views: list[View], positions: dict[str, int]) -> list[View]:
+        lagging = [v for v in views if getattr(v, "alone_after", None) is not None]
+        if not lagging:
+            return []
+        head = self.head()
+        return [v for v in lagging if head - positions[v.name] > v.alone_after]  # type: ignore[attr-defined]
+
+    def _catch_up_alone(self, cur: Any, views: list[View], positions: dict[str, int], others: list[View]) -> int:
+        # Up to where the other views are, so the tables it reads match the position it records.
+        upto = min((positions[v.name] for v in others), default=self.head()) if others else self.head()
+        read = 0
+        for view in views:
+            start = positions[view.name]
+            view.catch_up_alone(cur, self._notifications(start + 1, upto))  # type: ignore[attr-defined]
+            self._track(cur, view, upto)
+            read = max(read, upto - start)
+            positions[view.name] = upto
+        log.info("caught up alone", views=[v.name for v in views], position=upto)
+        self.progress.advance(min(positions[v.name] for v in self.views if v.name in positions))
+        return read
+
+    def _notifications(self, start: int, stop: int) -> Iterator[Any]:
+        while start <= stop:
+            page = self.app.recorder.select_notifications(start, 5_000, stop=stop)
+            if not page:
+                return
+            yield from page
+            start = page[-1].id + 1
+
+    @staticmethod
+    def _track(cur: Any, view: View, position: int) -> None:
+        cur.execute(
+            "UPDATE projection_tracking SET position = ?, updated_at = CURRENT_TIMESTAMP WHERE name = ?",
+            (position, view.name),
+        )
 
     def run_until_caught_up(self, on_batch: Callable[[int], None] | None = None) -> int:
         total = 0
