@@ -75,6 +75,15 @@ class CatchUp:
 
     def run_batch(self, limit: int | None = None) -> int:
         """Apply the next batch; returns how many notifications it read (0: caught up)."""
+        try:
+            return self._run_batch(limit)
+        except BaseException:
+            for view in self.views:  # rows buffered for a rolled-back transaction must not leak into the retry
+                if discard := getattr(view, "discard", None):
+                    discard()
+            raise
+
+    def _run_batch(self, limit: int | None) -> int:
         with self.db.transaction() as cur:
             lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
             cur.execute("SELECT name, position FROM projection_tracking" + lock)

@@ -60,6 +60,9 @@ class GapsView(Handlers):
             )
             self.dirty.update(r["system_id"] for r in cur.fetchall())
 
+    def discard(self) -> None:
+        self.dirty = set()
+
     def catch_up_alone(self, cur: Any, notifications: Iterable[Any]) -> None:
         """Mark every system the notifications touch (by topic, no decoding), then recompute each once.
 
