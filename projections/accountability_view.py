@@ -54,39 +54,39 @@ class AccountabilityView(Handlers):
 
     def _assignment(self, cur: Any, e: System.AssignmentRecorded, position: int) -> None:
         m = meta(e)
-        self.write(self._INSERT_FACT, (
+        cur.execute(self._INSERT_FACT, (
             position, e.originator_id, e.role, e.person_id, e.effective_from, e.effective_to, e.timestamp,
             "assignment", e.basis, e.decision_id, e.claim_id, m.get("actor_id"), m.get("actor_role"), m.get("request_id"),
         ))
 
     def _vacancy(self, cur: Any, e: System.VacancyRecorded, position: int) -> None:
         m = meta(e)
-        self.write(self._INSERT_FACT, (
+        cur.execute(self._INSERT_FACT, (
             position, e.originator_id, e.role, None, e.effective_from, e.effective_to, e.timestamp,
             "vacancy", e.reason, None, None, m.get("actor_id"), m.get("actor_role"), m.get("request_id"),
         ))
 
     def _claim(self, cur: Any, e: System.ClaimMade, position: int) -> None:
-        self.write(
+        cur.execute(
             "INSERT INTO claims (claim_id, system_id, role, person_id, statement, made_at, status, actor_id, position)"
             " VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)",
             (e.claim_id, e.originator_id, e.role, e.person_id, e.statement, e.timestamp, meta(e).get("actor_id"), position),
         )
 
     def _confirmed(self, cur: Any, e: System.ClaimConfirmed, position: int) -> None:
-        self.write(
+        cur.execute(
             "UPDATE claims SET status = 'confirmed', answered_at = ?, decision_id = ? WHERE claim_id = ?",
             (e.timestamp, e.decision_id, e.claim_id),
         )
 
     def _rejected(self, cur: Any, e: System.ClaimRejected, position: int) -> None:
-        self.write(
+        cur.execute(
             "UPDATE claims SET status = 'rejected', answered_at = ?, answer = ?, decision_id = ? WHERE claim_id = ?",
             (e.timestamp, e.reason, e.decision_id, e.claim_id),
         )
 
     def _attested(self, cur: Any, e: System.Attested, position: int) -> None:
-        self.write(
+        cur.execute(
             "INSERT INTO attestations (position, system_id, role, person_id, attested_on, recorded_at, actor_id)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (position, e.originator_id, e.role, e.person_id, e.attested_on, e.timestamp, meta(e).get("actor_id")),

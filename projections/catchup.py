@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import structlog
 
 from projections.progress import Progress
+from projections.write_buffer import WriteBuffer
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +52,7 @@ class CatchUp:
         self.views = list(views)
         self.progress = progress or Progress()
         self.batch_size = batch_size
+        self.positions_seen: dict[str, int] = {}
 
     def setup(self) -> None:
         with self.db.transaction() as cur:
@@ -84,31 +86,37 @@ class CatchUp:
             raise
 
     def _run_batch(self, limit: int | None) -> int:
-        with self.db.transaction() as cur:
-            lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
-            cur.execute("SELECT name, position FROM projection_tracking" + lock)
-            positions = {r["name"]: r["position"] for r in cur.fetchall()}
-            behind = [v for v in self.views if v.name in positions]
-            alone = self._far_behind(behind, positions)
-            if alone:
-                behind = [v for v in behind if v not in alone]
-                if not behind or min(positions[v.name] for v in behind) >= self.head():
-                    return self._catch_up_alone(cur, alone, positions, behind)
-            start = min(positions[v.name] for v in behind) + 1
-            notifications = self.app.recorder.select_notifications(start, limit or self.batch_size)
-            if not notifications:
-                return 0
-            for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
-                for view in behind:
-                    if positions[view.name] < notification.id:
-                        view.apply(cur, event, notification.id)
-            last = notifications[-1].id
+        with self.db.transaction() as db_cursor:
+            cur = WriteBuffer(db_cursor)
+            count = self._apply_batch(cur, limit)
+            cur.flush()
+        self.progress.advance(min(self.positions_seen[v.name] for v in self.views if v.name in self.positions_seen))
+        return count
+
+    def _apply_batch(self, cur: WriteBuffer, limit: int | None) -> int:
+        lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
+        cur.execute("SELECT name, position FROM projection_tracking" + lock)
+        positions = self.positions_seen = {r["name"]: r["position"] for r in cur.fetchall()}
+        behind = [v for v in self.views if v.name in positions]
+        alone = self._far_behind(behind, positions)
+        if alone:
+            behind = [v for v in behind if v not in alone]
+            if not behind or min(positions[v.name] for v in behind) >= self.head():
+                return self._catch_up_alone(cur, alone, positions, behind)
+        start = min(positions[v.name] for v in behind) + 1
+        notifications = self.app.recorder.select_notifications(start, limit or self.batch_size)
+        if not notifications:
+            return 0
+        for notification in notifications:
+            event = self.app.mapper.to_domain_event(notification)
             for view in behind:
-                view.flush(cur)
-                self._track(cur, view, last)
-            positions.update({v.name: last for v in behind})
-        self.progress.advance(min(positions[v.name] for v in self.views if v.name in positions))
+                if positions[view.name] < notification.id:
+                    view.apply(cur, event, notification.id)
+        last = notifications[-1].id
+        for view in behind:
+            view.flush(cur)
+            self._track(cur, view, last)
+        positions.update({v.name: last for v in behind})
         return len(notifications)
 
     def _far_behind(self, views: list[View], positions: dict[str, int]) -> list[View]:
@@ -129,7 +137,6 @@ class CatchUp:
             read = max(read, upto - start)
             positions[view.name] = upto
         log.info("caught up alone", views=[v.name for v in views], position=upto)
-        self.progress.advance(min(positions[v.name] for v in self.views if v.name in positions))
         return read
 
     def _notifications(self, start: int, stop: int) -> Iterator[Any]:

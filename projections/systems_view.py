@@ -39,36 +39,37 @@ class SystemsView(Handlers):
     }
 
     def _org_unit(self, cur: Any, e: OrgUnit.Established, position: int) -> None:
-        self.write(
+        cur.execute(
             "INSERT INTO org_units (id, name, level, parent_id, established_at, position) VALUES (?, ?, ?, ?, ?, ?)",
             (e.originator_id, e.name, e.level, e.parent_id, e.timestamp, position),
         )
 
     def _dissolved(self, cur: Any, e: OrgUnit.Dissolved, position: int) -> None:
-        self.write("UPDATE org_units SET dissolved_on = ? WHERE id = ?", (e.effective, e.originator_id))
+        cur.execute("UPDATE org_units SET dissolved_on = ? WHERE id = ?", (e.effective, e.originator_id))
 
     def _person(self, cur: Any, e: Person.Registered, position: int) -> None:
-        self.write(
+        cur.execute(
             "INSERT INTO people (id, org_unit_id, title, registered_at, position) VALUES (?, ?, ?, ?, ?)",
             (e.originator_id, e.org_unit_id, e.title, e.timestamp, position),
         )
 
     def _departed(self, cur: Any, e: Person.Departed, position: int) -> None:
-        self.write("UPDATE people SET departed_on = ? WHERE id = ?", (e.effective, e.originator_id))
+        cur.execute("UPDATE people SET departed_on = ? WHERE id = ?", (e.effective, e.originator_id))
 
     def _system(self, cur: Any, e: System.Registered, position: int) -> None:
-        self.write(
+        cur.execute(
             "INSERT INTO systems (id, name, vendor, org_unit_id, criticality, personal_data, registered_at, position)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (e.originator_id, e.name, e.vendor, e.org_unit_id, e.criticality, e.personal_data, e.timestamp, position),
         )
-        self._change(e.originator_id, e.lifecycle, e.lifecycle_from, e.timestamp, position)
+        self._change(cur, e.originator_id, e.lifecycle, e.lifecycle_from, e.timestamp, position)
 
     def _lifecycle(self, cur: Any, e: System.LifecycleChanged, position: int) -> None:
-        self._change(e.originator_id, e.lifecycle, e.effective_from, e.timestamp, position)
+        self._change(cur, e.originator_id, e.lifecycle, e.effective_from, e.timestamp, position)
 
-    def _change(self, system_id: UUID, lifecycle: str, since: date, recorded_at: Any, position: int) -> None:
-        self.write(
+    @staticmethod
+    def _change(cur: Any, system_id: UUID, lifecycle: str, since: date, recorded_at: Any, position: int) -> None:
+        cur.execute(
             "INSERT INTO lifecycle_changes (position, system_id, lifecycle, effective_from, recorded_at)"
             " VALUES (?, ?, ?, ?, ?)",
             (position, system_id, lifecycle, since, recorded_at),
