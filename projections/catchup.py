@@ -171,7 +171,9 @@ class CatchUp:
         with self.db.transaction() as cur:
             for view in chosen:
                 for table in view.tables:
-                    cur.execute(f"DELETE FROM {table}")
+                    # DELETE would leave every old row behind as a dead tuple until vacuum, and a
+                    # rebuilt view would be read through twice its size of dead rows.
+                    cur.execute(f"TRUNCATE {table}" if self.db.dialect == "postgres" else f"DELETE FROM {table}")
                 cur.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (view.name,))
         self.progress.reset()
         return [v.name for v in chosen]
