@@ -150,6 +150,12 @@ class _PsycopgCursor:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._c.executemany(_pg(sql), rows)
 
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert many rows with COPY: the bulk path, far cheaper per row than INSERT."""
+        with self._c.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def fetchall(self) -> list[Row]:
         return list(self._c.fetchall())
 

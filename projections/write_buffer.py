@@ -2,7 +2,8 @@
 
 Handlers write with `cur.execute` one row per event; sent one by one, each costs a network
 round trip. This cursor queues INSERT/UPDATE/DELETE statements per table, joins consecutive
-runs of the same statement into one `executemany`, and sends everything before any read (so
+runs of the same statement into one `executemany` (a COPY for long runs of plain inserts,
+where the cursor offers one), and sends everything before any read (so
 a handler or a later view reading in the same transaction sees every earlier write) and at the
 end of the batch. Statements on one table keep their order; different tables are independent.
 """
@@ -14,6 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 _WRITE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+([\w.\"]+)", re.IGNORECASE)
+# INSERT INTO t (a, b) VALUES (?, ?) and nothing else: rows a COPY can carry unchanged.
+_PLAIN_INSERT = re.compile(r"\s*INSERT\s+INTO\s+([\w.\"]+)\s*\(([^)]*)\)\s*VALUES\s*\((\s*\?\s*(?:,\s*\?\s*)*)\)\s*$", re.IGNORECASE)
+COPY_FROM = 20  # rows; below this an executemany is as cheap
 
 
 class WriteBuffer:
@@ -61,5 +65,7 @@ class WriteBuffer:
             for sql, rows in table_runs:
                 if len(rows) == 1:
                     self._c.execute(sql, rows[0])
+                elif len(rows) >= COPY_FROM and hasattr(self._c, "copy_rows") and (plain := _PLAIN_INSERT.match(sql)):
+                    self._c.copy_rows(plain.group(1), [c.strip() for c in plain.group(2).split(",")], rows)
                 else:
                     self._c.executemany(sql, rows)
