@@ -75,7 +75,17 @@ def main() -> None:
         runtime.catchup.run_until_caught_up()
         took = time.perf_counter() - started
         print(f"projections caught up in {took:.1f} s ({head / took:,.0f} ev/s)  [{load()}]")
+        _analyze(config.database)
     runtime.close()
+
+
+def _analyze(db) -> None:
+    """Statistics and visibility maps for the new tables, as autovacuum would set them soon after."""
+    import psycopg
+
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{db.schema}"')
+        conn.execute("VACUUM ANALYZE")
 
 
 def _save(app, sim: Simulation, written: int, batches: int, seconds: float) -> tuple[int, int, float]:
