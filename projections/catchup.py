@@ -9,6 +9,7 @@ the batch, so two workers on one database take turns instead of racing.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
@@ -59,6 +60,8 @@ class CatchUp:
             cur.execute(TRACKING_DDL)
             for view in self.views:
                 for statement in view.ddl:
+                    if self.db.dialect != "postgres":  # covering-index columns are PostgreSQL's
+                        statement = re.sub(r"\s+INCLUDE\s*\([^)]*\)", "", statement)
                     cur.execute(statement)
                 cur.execute(
                     "INSERT INTO projection_tracking (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
