@@ -31,7 +31,9 @@ class GapsView(Handlers):
         "CREATE TABLE IF NOT EXISTS responsibility_gaps (system_id uuid NOT NULL, rule text NOT NULL, role text,"
         " since date NOT NULL, until date, severity integer NOT NULL, detail text NOT NULL)",
         "CREATE INDEX IF NOT EXISTS gaps_system ON responsibility_gaps (system_id)",
-        "CREATE INDEX IF NOT EXISTS gaps_since ON responsibility_gaps (since, until)",
+        # The report's order: the first page is read from the index, not sorted from every row.
+        "DROP INDEX IF EXISTS gaps_since",
+        "CREATE INDEX IF NOT EXISTS gaps_severity_since ON responsibility_gaps (severity, since)",
     )
 
     #: Further behind than this, the view waits for the others and then recomputes each touched
