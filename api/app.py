@@ -11,10 +11,14 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
+from api.access import unmapped
 from api.audit import AuditController
+from api.auth import BearerAuth
 from api.context import request_id_middleware
 from api.dependencies import DEPENDENCIES
+from api.events import EventsController
 from api.health import HealthController
+from api.imports import ExportController, ImportController
 from api.org import OrgUnitController, PeopleController
 from api.problems import HANDLERS
 from api.responsibility import ResponsibilityController
@@ -23,11 +27,14 @@ from domain.portfolio import utc_today
 from infra import logging as app_logging
 from infra.database import PostgresReader, SqliteReader
 from infra.runtime import Runtime, build
-from infra.settings import Settings
+from infra.settings import Settings, SettingsError
+from infra.tokens import TokenVerifier
 from projections.read_side import ReadSide
 
 CONTROLLERS = [
     HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, AuditController,
+    EventsController,
+    ImportController, ExportController,
 ]
 
 
@@ -35,6 +42,11 @@ def create_app(
     settings: Settings | None = None, *, today: Callable[[], date] = utc_today, configure_logging: bool = True
 ) -> Litestar:
     settings = settings or Settings.from_env()
+    settings.auth.check()
+    if not settings.auth.configured:
+        raise SettingsError(
+            "no way to verify tokens: set ANSVAR_AUTH_SECRET, or ANSVAR_AUTH_JWKS_URL with its issuer and audience"
+        )
     if configure_logging:
         app_logging.configure(settings.log_level, settings.log_format)
 
@@ -49,15 +61,18 @@ def create_app(
             reader = SqliteReader(runtime.db)
         progress = runtime.catchup.progress if settings.run_projections else None
         app.state.runtime = runtime
-        app.state.reads = ReadSide(reader, progress, settings.read_wait_seconds)
+        app.state.reads = ReadSide(
+            reader, progress, settings.read_wait_seconds, head=lambda: anyio.to_thread.run_sync(runtime.catchup.head)
+        )
         try:
             yield
         finally:
             await reader.close()
             await anyio.to_thread.run_sync(runtime.close)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=CONTROLLERS,
+        on_app_init=[BearerAuth(TokenVerifier(settings.auth)).on_app_init],
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,
         middleware=[request_id_middleware],
@@ -73,3 +88,6 @@ def create_app(
         logging_config=None,
         debug=False,
     )
+    if missing := unmapped(app):
+        raise RuntimeError(f"routes without an entry in api/access.py (deny by default): {', '.join(missing)}")
+    return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, get
 from litestar.params import Parameter
 
@@ -55,7 +56,7 @@ class AuditController(Controller):
         if rule is not None and rule not in RULES:
             raise InvalidValue(f"rule must be one of {', '.join(RULES)}", field="rule")
         day = at or portfolio.today()
-        offset = decode_cursor(cursor, int) or 0
+        offset = decode_cursor(cursor, Annotated[int, msgspec.Meta(ge=0)]) or 0
         rows = await reads.gaps.at(day, rule=rule, system_id=system_id, limit=limit + 1, offset=offset)
         more = len(rows) > limit
         return s.GapList(

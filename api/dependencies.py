@@ -45,9 +45,10 @@ def decode_cursor(cursor: str | None, type_: Any) -> Any:
     if cursor is None:
         return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        # validate=True: the lenient default skips stray characters and decodes garbage to a value.
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
         return msgspec.json.decode(raw, type=type_)
-    except (ValueError, msgspec.DecodeError):
+    except (ValueError, msgspec.DecodeError, msgspec.ValidationError):
         raise InvalidValue("cursor is not one this API handed out", field="cursor") from None
 
 

@@ -14,6 +14,7 @@ from projections.read_side import ReadSide
 class HealthController(Controller):
     path = "/"
     tags = ["operations"]
+    security = [{}]  # public (api/access.py): documented as needing no token
 
     @get("/health", operation_id="health")
     async def health(self) -> s.Health:

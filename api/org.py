@@ -109,7 +109,7 @@ class PeopleController(Controller):
         for r in await reads.accountability.held_by(person_id, day, when):
             due = None
             if r["role"] in policy.attested_roles:
-                marks = [r["effective_from"], r["recorded_at"].date(), r["last_attested_on"]]
+                marks = [r["effective_from"], r["last_attested_on"]]
                 due = max(m for m in marks if m is not None) + every
             holds.append(s.HeldRole(**r, attestation_due=due))
         claims = [s.OpenClaim(**c) for c in await reads.accountability.open_claims_of(person_id)]

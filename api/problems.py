@@ -9,6 +9,7 @@ available. Nothing a client sends produces a 500.
 from __future__ import annotations
 
 import re
+from http import HTTPStatus
 from typing import Any
 
 import structlog
@@ -47,13 +48,15 @@ class ServiceUnavailable(Exception):
 
 def problem(
     request: Request, status: int, slug: str, title: str, detail: str,
-    errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None, **extra: Any,
+    errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail}
     body["instance"] = request.url.path
     if errors:
         body["errors"] = errors
-    body.update({k: v for k, v in extra.items() if v is not None})
+    # Extension members never replace the standard ones.
+    body.update({k: v for k, v in (extra or {}).items() if v is not None and k not in body})
     request_id = request.scope.get("state", {}).get("request_id")
     if request_id:
         body["request_id"] = request_id
@@ -67,7 +70,7 @@ def _pointer(field: str) -> str:
 def on_domain_error(request: Request, exc: domain.DomainError) -> Response[dict[str, Any]]:
     status = next(code for cls, code in _DOMAIN_STATUS if isinstance(exc, cls))
     errors = [{"pointer": _pointer(exc.field), "detail": exc.detail}] if exc.field else None
-    return problem(request, status, exc.slug, exc.title, exc.detail, errors, field=exc.field, **exc.extra)
+    return problem(request, status, exc.slug, exc.title, exc.detail, errors, extra={"field": exc.field, **exc.extra})
 
 
 def on_validation(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:
@@ -92,7 +95,7 @@ def on_validation(request: Request, exc: ValidationException) -> Response[dict[s
     first = next((e for e in errors if e["pointer"] != "#"), None)
     field = first["pointer"][2:].replace("/", ".") if first else None
     detail = f"{field}: {first['detail']}" if first else "the request is invalid"
-    return problem(request, 422, "invalid-field", "A field is missing or invalid", detail, errors, field=field)
+    return problem(request, 422, "invalid-field", "A field is missing or invalid", detail, errors, extra={"field": field})
 
 
 def on_http(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
@@ -111,7 +114,7 @@ def on_http(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     if isinstance(exc, ClientException) and status == 400:
         return problem(request, 400, "malformed-request", "The request body is malformed", str(exc.detail))
     slug = "client-error" if status < 500 else "server-error"
-    return problem(request, status, slug, exc.__class__.__name__, str(exc.detail), headers=exc.headers)
+    return problem(request, status, slug, HTTPStatus(status).phrase, str(exc.detail), headers=exc.headers)
 
 
 def on_unavailable(request: Request, exc: ServiceUnavailable) -> Response[dict[str, Any]]:
@@ -124,7 +127,7 @@ def on_unavailable(request: Request, exc: ServiceUnavailable) -> Response[dict[s
 def on_views_behind(request: Request, exc: ViewsBehind) -> Response[dict[str, Any]]:
     return problem(
         request, 503, "views-behind", "The views have not caught up with that position yet; retry", str(exc),
-        headers={"Retry-After": "1"}, position=exc.position, reached=exc.reached,
+        headers={"Retry-After": "1"}, extra={"position": exc.position, "reached": exc.reached},
     )
 
 

@@ -38,6 +38,13 @@ def holder(row: dict) -> s.Holder:
     )
 
 
+def _claim_as_known(claim: dict, when: datetime) -> dict:
+    """A claim answered after `when` was still open as the record stood then."""
+    if claim["answered_at"] is not None and claim["answered_at"] > when:
+        return {**claim, "status": "open", "answered_at": None, "answer": None, "decision_id": None}
+    return claim
+
+
 class ResponsibilityController(Controller):
     path = "/systems/{system_id:uuid}"
     tags = ["responsibility"]
@@ -78,6 +85,13 @@ class ResponsibilityController(Controller):
         """The current holder re-confirms the role today."""
         return receipt(portfolio.attest(system_id, data.role, data.person_id, actor=actor))
 
+    @post("/handovers", operation_id="handOver", status_code=201, sync_to_thread=True)
+    def hand_over(self, system_id: UUID, data: s.HandOver, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """The holder of a role hands it to another person from `effective_from` (today or later)."""
+        return receipt(portfolio.hand_over(
+            system_id, data.role, data.to_person_id, data.effective_from, data.note, actor=actor
+        ))
+
     @get("/accountability", operation_id="getAccountability")
     async def accountability(
         self, system_id: UUID, reads: ReadSide, portfolio: Portfolio, at: At = None, known_at: KnownAt = None,
@@ -116,7 +130,7 @@ class ResponsibilityController(Controller):
                 for p in resolve_periods(plain, role)
             ]
             roles.append(s.RoleTimeline(role=role, periods=periods, facts=[s.FactEntry(**f) for f in by_role[role]]))
-        claims = [c for c in await reads.accountability.claims(system_id) if c["made_at"] <= when]
+        claims = [_claim_as_known(c, when) for c in await reads.accountability.claims(system_id) if c["made_at"] <= when]
         attestations = [a for a in await reads.accountability.attestations(system_id) if a["recorded_at"] <= when]
         lifecycle = [e for e in await reads.systems.lifecycle_history(system_id) if e["recorded_at"] <= when]
         return s.Timeline(

@@ -10,10 +10,12 @@ import msgspec
 
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel, Role
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"\S")]
-ShortText = Annotated[str, msgspec.Meta(max_length=200)]
-Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+# No NUL characters anywhere: PostgreSQL text cannot hold them, and a view that cannot store an
+# event's text would stop at that event.
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^(?=[\s\S]*\S)[^\x00]*$")]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"^(?=[\s\S]*\S)[^\x00]*$")]
+ShortText = Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[^\x00]*$")]
+Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")]
 
 
 class Receipt(msgspec.Struct):
@@ -314,3 +316,29 @@ class Ready(msgspec.Struct):
     database: str
     head: int
     projections: list[ProjectionStatus]
+
+
+# Access control and the trail ---------------------------------------------------------------------------
+
+class HandOver(msgspec.Struct, forbid_unknown_fields=True):
+    role: Role
+    to_person_id: UUID
+    effective_from: date
+    note: Text | None = None
+
+
+class LoggedEvent(msgspec.Struct):
+    position: int
+    topic: str
+    recorded_at: datetime
+    originator_id: UUID
+    originator_version: int
+    actor_id: str | None
+    actor_role: str | None
+    request_id: str | None
+    source: dict | None = None
+
+
+class EventPage(msgspec.Struct):
+    items: list[LoggedEvent]
+    next_after: int | None

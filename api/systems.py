@@ -40,7 +40,7 @@ class SystemController(Controller):
         self, reads: ReadSide, portfolio: Portfolio, after: After = None, limit: Limit = 50,
         cursor: str | None = None, org_unit_id: UUID | None = None, criticality: Criticality | None = None,
         lifecycle: Lifecycle | None = None, personal_data: bool | None = None,
-        q: Annotated[str | None, Parameter(max_length=200, description="Part of the name.")] = None,
+        q: Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$", description="Part of the name.")] = None,
     ) -> s.SystemPage:
         """Systems by name, filterable; `lifecycle` is the state in effect today. Keyset-paginated."""
         await reads.caught_up(after)

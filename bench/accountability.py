@@ -17,7 +17,7 @@ import httpx
 
 from bench.common import line, load, pct, settings, summary, timed
 from bench.replay import holders_by_replay, sweep_by_log_scan
-from bench.server import api
+from bench.server import api, headers
 from infra.runtime import build
 
 
@@ -61,7 +61,7 @@ def main() -> None:
         d = (span["first"] + (span["last"] - span["first"] + timedelta(days=700)) * rng.random()).date()
         return d.isoformat(), k.astimezone(timezone.utc).isoformat()
 
-    with api(run_projections=False) as base, httpx.Client(base_url=base, timeout=60) as http:
+    with api(run_projections=False) as base, httpx.Client(base_url=base, timeout=60, headers=headers()) as http:
         # One system, 200+ facts: HTTP against replaying its events in process.
         asks = [(rng.choice(heavy), *point()) for _ in range(args.requests)]
         for system_id, d, k in asks[:50]:

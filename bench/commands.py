@@ -20,7 +20,7 @@ from datetime import date
 import httpx
 
 from bench.common import line, load, pct, settings, summary
-from bench.server import api
+from bench.server import api, headers
 from infra.runtime import build
 
 
@@ -41,10 +41,11 @@ async def over_http(base: str, jobs: list[tuple[str, str]], clients: int) -> tup
         queue.put_nowait(job)
     latencies: list[float] = []
     failures = 0
+    token = headers()
 
     async def client() -> None:
         nonlocal failures
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        async with httpx.AsyncClient(base_url=base, timeout=60, headers=token) as http:
             while not queue.empty():
                 system_id, person_id = queue.get_nowait()
                 started = time.perf_counter()

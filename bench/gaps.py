@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import httpx
 
 from bench.common import line, load, pct, settings, summary, timed
-from bench.server import api
+from bench.server import api, headers
 from domain import gaps as rules
 from infra.runtime import build
 from projections.gaps_view import load_histories
@@ -37,7 +37,7 @@ def main() -> None:
     print(f"gaps: {len(systems):,} systems, {stored:,} stored gap periods  [{load()}]")
     today = date.today()
     days = [(today - timedelta(days=rng.randint(0, 3000))).isoformat() for _ in range(args.requests + 3)]
-    with api(run_projections=False) as base, httpx.Client(base_url=base, timeout=120) as http:
+    with api(run_projections=False) as base, httpx.Client(base_url=base, timeout=120, headers=headers()) as http:
         first, sizes = [], []
         for i, d in enumerate(days):
             ms, r = timed(lambda: http.get("/responsibility-gaps", params={"at": d}))

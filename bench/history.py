@@ -192,7 +192,7 @@ class Simulation:
             org_unit_id=unit, criticality=self.rng.choices(["low", "medium", "high", "critical"], [30, 35, 25, 10])[0],
             personal_data=self.rng.random() < 0.6, lifecycle=state, lifecycle_from=since, meta=META,
         )
-        reservation = SystemName(org_unit_id=unit, name=system.name, system_id=system.id)
+        reservation = SystemName(org_unit_id=unit, name=system.name, system_id=system.id, meta=META)
         self.systems[s] = system
         self.system_muni[s] = m
         self._touch(system)

@@ -22,7 +22,7 @@ import httpx
 
 from bench.common import line, load, pct, settings, summary
 from bench.commands import work
-from bench.server import api
+from bench.server import api, headers
 from infra.runtime import build
 from domain.vocabulary import Role
 
@@ -35,7 +35,7 @@ async def measure(base: str, jobs: list[tuple[str, str]], db) -> tuple[list[floa
     today = date.today().isoformat()
     rng = random.Random(5)
     visible, with_after, plain, wrong = [], [], [], 0
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers=headers()) as http:
         for i, (system_id, person_id) in enumerate(jobs):
             role = rng.choice(list(Role))
             r = await http.post(f"/systems/{system_id}/assignments",

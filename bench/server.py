@@ -14,6 +14,18 @@ import httpx
 
 from bench.common import settings
 
+SECRET = "bench-only-signing-secret-0123456789abcdef"  # the child API's ANSVAR_AUTH_SECRET
+
+
+def headers(roles: tuple[str, ...] = ("council",)) -> dict[str, str]:
+    """A bearer token for a council member: allowed every route the benchmarks call."""
+    from datetime import timedelta
+    from uuid import uuid4
+
+    from infra.tokens import issue
+
+    return {"Authorization": f"Bearer {issue(SECRET, uuid4(), roles, ttl=timedelta(hours=8))}"}
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -27,7 +39,7 @@ def api(run_projections: bool = True, **env: str) -> Iterator[str]:
     port = _free_port()
     child_env = {
         **os.environ, "ANSVAR_DATABASE_URL": os.environ.get("ANSVAR_DATABASE_URL", "") or _url(),
-        "ANSVAR_RUN_PROJECTIONS": "true" if run_projections else "false", "ANSVAR_LOG_LEVEL": "warning", **env,
+        "ANSVAR_RUN_PROJECTIONS": "true" if run_projections else "false", "ANSVAR_LOG_LEVEL": "warning", "ANSVAR_AUTH_SECRET": SECRET, **env,
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",

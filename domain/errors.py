@@ -101,3 +101,23 @@ class UnknownReference(InvalidValue):
 class NotHolder(InvalidValue):
     slug = "not-holder"
     title = "The person does not hold this role"
+
+
+class ActingForAnother(Forbidden):
+    slug = "acting-for-another"
+    title = "A person may do this only for themself"
+
+
+class NotRoleHolder(Forbidden):
+    slug = "not-role-holder"
+    title = "Only the person holding the role may do this"
+
+
+class OwnClaim(Forbidden):
+    slug = "own-claim"
+    title = "A claimant cannot confirm their own claim"
+
+
+class BackdatedHandover(Forbidden):
+    slug = "backdated-handover"
+    title = "A hand-over cannot take effect before today"

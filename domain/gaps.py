@@ -7,13 +7,13 @@ the gap holds, so a question "which gaps at date d" is a lookup, and `since` is 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from uuid import UUID
 
 from domain import periods as P
 from domain.periods import Period
-from domain.responsibility import Fact, held_periods, resolve_periods
+from domain.responsibility import Fact, held_periods
 from domain.vocabulary import OPERATING, Criticality, Lifecycle, OrgLevel, Role
 
 #: Most severe first; the gap list is sorted by this, then by `since`.
@@ -164,6 +164,21 @@ def _gaps(rule: str, role: str | None, found: Iterable[Period], detail: str) -> 
     return [Gap(SEVERITY[rule], p.start, rule, role, p.end, detail) for p in P.merge(found)]
 
 
+def _vacancy_gaps(rule: str, role: str, facts: Sequence[Fact], within: list[Period], detail: str) -> list[Gap]:
+    """Like _gaps, but the reason of the latest recorded vacancy within a gap (e.g. the text an
+    import could not read as one person) becomes part of its detail: the report says why."""
+    vacancies = [f for f in facts if f.role == role and f.holder is None and f.reason]
+    gaps = []
+    for gap in _gaps(rule, role, _vacant(facts, role, within), detail):
+        window = Period(gap.since, gap.until)
+        inside = [f for f in vacancies if window.intersect(Period(f.effective_from, f.effective_to))]
+        if inside:
+            reason = max(inside, key=lambda f: f.position).reason
+            gap = replace(gap, detail=f"{detail}; recorded reason: {reason}")
+        gaps.append(gap)
+    return gaps
+
+
 def find_gaps(system: SystemHistory, directory: Directory, policy: GapPolicy = GapPolicy()) -> list[Gap]:
     """Every unclear-responsibility period of one system, over all of valid time."""
     operating = lifecycle_periods(system.lifecycle, OPERATING)
@@ -174,17 +189,13 @@ def find_gaps(system: SystemHistory, directory: Directory, policy: GapPolicy = G
     for role in policy.required_roles:
         if role == policy.operational_role:
             continue
-        gaps += _gaps("no_holder", role, _vacant(system.facts, role, operating), f"no {role} while in operation")
-    gaps += _gaps(
-        "no_operational_handover",
-        policy.operational_role,
-        _vacant(system.facts, policy.operational_role, operating),
+        gaps += _vacancy_gaps("no_holder", role, system.facts, operating, f"no {role} while in operation")
+    gaps += _vacancy_gaps(
+        "no_operational_handover", policy.operational_role, system.facts, operating,
         f"in operation with no {policy.operational_role}: the handover to operations was never agreed",
     )
-    gaps += _gaps(
-        "decommission_unowned",
-        policy.owner_role,
-        _vacant(system.facts, policy.owner_role, phasing_out),
+    gaps += _vacancy_gaps(
+        "decommission_unowned", policy.owner_role, system.facts, phasing_out,
         f"being phased out with no {policy.owner_role} to carry out the decommissioning",
     )
     gaps += _holder_departed(system, directory, alive)
@@ -275,9 +286,9 @@ def _attestation_overdue(system: SystemHistory, policy: GapPolicy, alive: list[P
     every = timedelta(days=policy.attestation_days)
     for role in policy.attested_roles:
         for held in held_periods(system.facts, role):
-            # Being assigned (on the period's start, or when the fact was recorded) confirms too.
-            confirmed = {held.start} | {f.recorded_at.date() for f in held.facts if held.period.covers(f.recorded_at.date())}
-            confirmed |= {
+            # Taking the role confirms it from the period's start. Recording an old assignment today
+            # does not: an imported ten-year-old ownership still needs its owner to attest.
+            confirmed = {held.start} | {
                 a.attested_on for a in system.attestations
                 if a.role == role and a.person_id == held.holder and held.period.covers(a.attested_on)
             }

@@ -13,12 +13,14 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain.errors import (
-    ConcurrentChange, OrgUnitDissolved, OrgUnitNotFound, PersonDeparted, PersonNotFound,
-    SystemNameTaken, SystemNotFound, UnknownReference, InvalidValue, NotFound,
+    ActingForAnother, BackdatedHandover, ConcurrentChange, OrgUnitDissolved, OrgUnitNotFound, OwnClaim,
+    PersonDeparted, PersonNotFound, NotRoleHolder, SystemNameTaken, SystemNotFound, UnknownReference, InvalidValue,
+    NotFound,
 )
+from domain.import_model import Plan
 from domain.org import OrgUnit, Person
 from domain.systems import System, SystemName
-from domain.vocabulary import OrgLevel
+from domain.vocabulary import AccessRole, OrgLevel
 
 A = TypeVar("A", bound=Aggregate)
 _ATTEMPTS = 5
@@ -43,6 +45,11 @@ class Actor:
     role: str = "system"
     request_id: str | None = None
     source: dict[str, Any] | None = None  # provenance of imported facts: file, sha256, row
+
+    @property
+    def as_owner(self) -> bool:
+        """Acting as an ordinary person (not for the council, an admin or an import): only for themself."""
+        return self.role == AccessRole.OWNER
 
     def meta(self) -> dict[str, Any]:
         meta: dict[str, Any] = {
@@ -157,7 +164,7 @@ class Portfolio(Application[UUID]):
             personal_data=personal_data, lifecycle=lifecycle, lifecycle_from=lifecycle_from or self.today(),
             meta=actor.meta(),
         )
-        reservation = SystemName(org_unit_id=org_unit_id, name=name, system_id=system.id)
+        reservation = SystemName(org_unit_id=org_unit_id, name=name, system_id=system.id, meta=actor.meta())
         try:
             return self._receipt(self.save(system, reservation), system.id)
         except IntegrityError:
@@ -198,7 +205,13 @@ class Portfolio(Application[UUID]):
         )
 
     def make_claim(self, system_id: UUID, role: str, person_id: UUID, statement: str, actor: Actor = SYSTEM) -> Receipt:
-        """Record that a person claims a role; the claim waits to be confirmed or rejected."""
+        """Record that a person claims a role; the claim waits to be confirmed or rejected.
+
+        A person acting as owner claims only for themself."""
+        if actor.as_owner and person_id != actor.person_id:
+            raise ActingForAnother(
+                f"you ({actor.person_id}) may claim a role only for yourself, not for {person_id}", field="person_id"
+            )
         self._assignable(person_id, self.today())
         claim_id = uuid4()
         receipt = self._update(
@@ -214,6 +227,9 @@ class Portfolio(Application[UUID]):
         """Confirm an open claim: it becomes an assignment from `effective_from` (default today)."""
         start = effective_from or self.today()
         claim = self.system(system_id).open_claim(claim_id)
+        if actor.person_id is not None and actor.person_id == claim.person_id:
+            # Separation of duties: another council member must answer a member's own claim.
+            raise OwnClaim(f"claim {claim_id} is your own; another council member must confirm it", field="claim_id")
         self._assignable(claim.person_id, start, field="claim_id")
         return self._update(
             System, system_id, SystemNotFound, lambda s: s.confirm_claim(claim_id, start, decision_id, actor.meta())
@@ -228,13 +244,68 @@ class Portfolio(Application[UUID]):
         )
 
     def attest(self, system_id: UUID, role: str, person_id: UUID, actor: Actor = SYSTEM) -> Receipt:
-        """The current holder re-confirms a role (periodic attestation)."""
+        """The current holder re-confirms a role (periodic attestation); a person attests only their own."""
+        if actor.as_owner and person_id != actor.person_id:
+            raise ActingForAnother(
+                f"you ({actor.person_id}) may attest only roles you hold yourself, not for {person_id}",
+                field="person_id",
+            )
         self.person(person_id)
-        return self._update(
-            System, system_id, SystemNotFound, lambda s: s.attest(role, person_id, self.today(), actor.meta())
-        )
+        today = self.today()
+
+        def change(system: System) -> None:
+            if actor.as_owner:
+                self._require_holder(system, role, actor, today)
+            system.attest(role, person_id, today, actor.meta())
+
+        return self._update(System, system_id, SystemNotFound, change)
+
+    def hand_over(
+        self, system_id: UUID, role: str, to_person_id: UUID, effective_from: date, note: str | None = None,
+        actor: Actor = SYSTEM,
+    ) -> Receipt:
+        """The holder of a role hands it to another person from `effective_from` (today or later).
+
+        Recorded as an assignment with basis "handover"; the acting person must hold the role both
+        today and on `effective_from`. Backdating is the council's business (an assignment)."""
+        if actor.person_id is None:
+            raise NotRoleHolder("a hand-over is made by the person holding the role", field="role")
+        if to_person_id == actor.person_id:
+            raise InvalidValue("you cannot hand a role over to yourself", field="to_person_id")
+        today = self.today()
+        if effective_from < today:
+            raise BackdatedHandover(
+                f"a hand-over takes effect today ({today}) or later, not {effective_from};"
+                " ask the council to record a past change", field="effective_from",
+            )
+        self._assignable(to_person_id, effective_from, field="to_person_id")
+        basis = f"handover: {note}" if note else "handover"
+
+        def change(system: System) -> None:
+            for day in sorted({today, effective_from}):
+                self._require_holder(system, role, actor, day)
+            system.assign(role, to_person_id, effective_from, None, basis, None, actor.meta())
+
+        return self._update(System, system_id, SystemNotFound, change)
+
+    # Inventory import -----------------------------------------------------------------------
+
+    def import_inventory(self, plan: Plan, source: dict[str, Any], actor: Actor = SYSTEM) -> Receipt | None:
+        """Write an import plan (domain/import_plan.py) all or nothing; None if it changes nothing."""
+        from domain.import_apply import apply_plan
+
+        recordings = apply_plan(self, plan, actor, source)
+        return self._receipt(recordings) if recordings else None
 
     # Plumbing --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _require_holder(system: System, role: str, actor: Actor, day: date) -> None:
+        holder = system.holder(role, day)
+        if holder != actor.person_id:
+            raise NotRoleHolder(
+                f"you ({actor.person_id}) do not hold {role} on system {system.id} on {day}", field="role"
+            )
 
     def _assignable(self, person_id: UUID, on: date, field: str = "person_id") -> Person:
         person = self._existing(Person, person_id, UnknownReference, field)

@@ -24,6 +24,7 @@ class Fact:
     holder: UUID | None  # None records a vacancy
     effective_from: date
     effective_to: date | None = None
+    reason: str | None = None  # why a vacancy was recorded (e.g. the unreadable text an import found)
 
     def covers(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)

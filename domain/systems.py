@@ -38,13 +38,14 @@ class SystemName(Aggregate):
         org_unit_id: UUID
         name: str
         system_id: UUID
+        meta: dict | None = None  # added later: reservations recorded before it have none
 
     @staticmethod
-    def create_id(org_unit_id: UUID, name: str) -> UUID:
+    def create_id(org_unit_id: UUID, name: str, meta: dict | None = None) -> UUID:
         return uuid5(_NAMES, f"{org_unit_id}/{normalise_name(name)}")
 
     @event(Reserved)
-    def __init__(self, org_unit_id: UUID, name: str, system_id: UUID) -> None:
+    def __init__(self, org_unit_id: UUID, name: str, system_id: UUID, meta: dict | None = None) -> None:
         self.system_id = system_id
 
 
@@ -100,6 +101,19 @@ class System(Aggregate):
     @event(LifecycleChanged)
     def change_lifecycle(self, lifecycle: str, effective_from: date, meta: dict) -> None:
         self.lifecycle_changes.append((effective_from, lifecycle))
+
+    class DetailsChanged(Event):
+        """Vendor, criticality or personal data corrected (so far only by an inventory import)."""
+
+        TOPIC = "ansvar.system.details_changed.v1"
+        vendor: str | None
+        criticality: str
+        personal_data: bool
+        meta: dict
+
+    @event(DetailsChanged)
+    def change_details(self, vendor: str | None, criticality: str, personal_data: bool, meta: dict) -> None:
+        self.vendor, self.criticality, self.personal_data = vendor, criticality, personal_data
 
     def lifecycle_at(self, day: date) -> str | None:
         current = [c for c in self.lifecycle_changes if c[0] <= day]
@@ -176,7 +190,7 @@ class System(Aggregate):
             raise ClaimNotFound(f"system {self.id} has no claim {claim_id}")
         if claim.status != "open":
             raise ClaimAlreadyAnswered(
-                f"claim {claim_id} was already {claim.status}", claim_id=str(claim_id), status=claim.status
+                f"claim {claim_id} was already {claim.status}", claim_id=str(claim_id), claim_status=claim.status
             )
         return claim
 

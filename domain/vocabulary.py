@@ -49,3 +49,12 @@ class OrgLevel(StrEnum):
 
 #: Lifecycle states in which a system is "in operation" for the gap rules.
 OPERATING = frozenset({Lifecycle.IN_OPERATION})
+
+
+class AccessRole(StrEnum):
+    """The capacities a person acts in (the `roles` claim of their token); `owner` is everyone's."""
+
+    ADMIN = "admin"
+    COUNCIL = "council"
+    OWNER = "owner"
+    AUDITOR = "auditor"

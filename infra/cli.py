@@ -1,4 +1,5 @@
-"""The `ansvar` command: serve, demo, projections status|rebuild, worker."""
+"""The `ansvar` command: serve, demo, projections status|rebuild, worker, import, export (and the access
+commands of infra/access_commands.py: token issue, people forget, access-table)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from infra import access_commands
 from infra import logging as app_logging
+from infra.local_secret import with_local_secret
 from infra.settings import Settings, SettingsError
 
 console = Console(stderr=True)
@@ -49,6 +52,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
             loaded = demo.load(runtime.portfolio, seed=args.seed, progress=lambda done, total: bar.update(task, completed=done, total=total))
         console.print("demo loaded" if loaded else "the store already holds data: demo not loaded again")
         _catch_up(runtime)
+        access_commands.print_demo_tokens(settings, runtime)
     finally:
         runtime.close()
     return 0
@@ -116,13 +120,17 @@ def parser() -> argparse.ArgumentParser:
     proj.set_defaults(run=cmd_projections)
     worker = sub.add_parser("worker", help="keep the projections current without serving HTTP")
     worker.set_defaults(run=cmd_worker)
+    access_commands.register(sub)
+    from infra.cli_inventory import add_commands
+
+    add_commands(sub)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
+        settings = with_local_secret(Settings.from_env())
     except SettingsError as exc:
         console.print(f"[red]configuration error:[/red] {exc}")
         return 2

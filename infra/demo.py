@@ -1,7 +1,15 @@
-"""A small, believable demo municipality, written through the real application.
+"""A believable demo municipality, written as events through the domain's own aggregates.
 
-Deterministic per seed, and loaded only into an empty store, so `serve --demo` can be run
-again and again without doubling anything.
+About 300 systems across seven forvaltninger, with three years of valid-time history:
+placements, handovers, departures (some never followed up), a dissolved team, late corrections
+(a later fact that corrects an earlier period), explicit vacancies, claims (confirmed, rejected,
+open, competing), attestations (kept up, and lapsed), ping-pong, critical systems owned too low,
+systems without an operational handover, and decommissioning (some of it unowned).
+
+Deterministic per seed (names, ids, dates, facts). Record time is real: every event is recorded
+now; only the business dates (valid time) reach back. Aggregates are built in memory, where their
+own rules run, and saved a batch at a time, so `serve --demo` stays quick. Loads only into an
+empty store.
 """
 
 from __future__ import annotations
@@ -9,37 +17,16 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
+from uuid import UUID
 
+from domain.org import OrgUnit, Person
 from domain.portfolio import Actor, Portfolio
+from domain.systems import System, SystemName
+from domain.vocabulary import Role
+from infra import demo_catalog as C
 
 DEMO = Actor(role="demo", request_id="demo-loader")
-
-FORVALTNINGER = {
-    "Borger- og Arbejdsmarkedsforvaltningen": ["Jobcenter", "Ydelsescenter"],
-    "Sundheds- og Omsorgsforvaltningen": ["Hjemmeplejen", "Sygeplejen"],
-    "Børne- og Ungeforvaltningen": ["Skoler", "Dagtilbud"],
-    "Teknik- og Miljøforvaltningen": ["Byggeri", "Natur og Miljø"],
-    "Økonomi- og Personaleforvaltningen": ["IT og Digitalisering", "Løn og Personale"],
-}
-SYSTEMS = [
-    ("Sagsbehandlingssystem (ESDH)", "Netcompany", "critical", True),
-    ("Lønsystem", "KMD", "critical", True),
-    ("Omsorgssystem og kørelister", "Systematic", "critical", True),
-    ("Jobcentersystem", "Netcompany", "high", True),
-    ("Sygedagpengesystem", "KMD", "high", True),
-    ("Skoleintra og forældreintra", "IST", "high", True),
-    ("Dagtilbudsportal", "IST", "medium", True),
-    ("Byggesagssystem (BOM)", "Septima", "medium", False),
-    ("GIS-platform", "Geodatastyrelsen", "medium", False),
-    ("GPS-sporing af borgere med demens", "Sikom", "high", True),
-    ("Telemedicinsk KOL-kuffert", "Medisat", "high", True),
-    ("VR i undervisningen", "Lix Technologies", "low", False),
-    ("Droner til opmåling", "DJI / Sweco", "low", False),
-    ("Økonomisystem", "Fujitsu", "critical", False),
-]
-TITLES = ["direktør", "fagchef", "afdelingsleder", "teamleder", "medarbejder"]
-FIRST = ["Anne", "Mette", "Lars", "Jens", "Sofie", "Peter", "Hanne", "Søren", "Camilla", "Mads", "Line", "Henrik"]
-LAST = ["Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen", "Rasmussen"]
+_BATCH = 30
 
 
 def is_empty(app: Portfolio) -> bool:
@@ -50,40 +37,241 @@ def load(app: Portfolio, seed: int = 7, progress: Callable[[int, int], None] | N
     """Load the demo into an empty store; returns False (and writes nothing) if it is not empty."""
     if not is_empty(app):
         return False
-    rng = random.Random(seed)
-    today = app.today()
-    start = today - timedelta(days=3 * 365)
-    kommune = app.establish_org_unit("Demo Kommune", "kommune", None, DEMO).id
-    teams = []
-    people = []
-    for forvaltning, afdelinger in FORVALTNINGER.items():
-        f_id = app.establish_org_unit(forvaltning, "forvaltning", kommune, DEMO).id
-        people.append(app.register_person(_name(rng), f_id, "fagchef", None, DEMO).id)
-        for afdeling in afdelinger:
-            a_id = app.establish_org_unit(afdeling, "afdeling", f_id, DEMO).id
-            people.append(app.register_person(_name(rng), a_id, "afdelingsleder", None, DEMO).id)
-            t_id = app.establish_org_unit(f"{afdeling} team 1", "team", a_id, DEMO).id
-            teams.append(t_id)
-            people += [app.register_person(_name(rng), t_id, rng.choice(TITLES[3:]), None, DEMO).id for _ in range(2)]
-    for i, (name, vendor, criticality, personal) in enumerate(SYSTEMS):
-        unit = teams[i % len(teams)]
-        since = start + timedelta(days=rng.randrange(0, 400))
-        system = app.register_system(name, vendor, unit, criticality, personal, "in_operation", since, DEMO).id
-        owner, manager, tech = rng.sample(people, 3)
-        app.assign_role(system, "systemejer", owner, since, basis="demo: initial placement", actor=DEMO)
-        app.assign_role(system, "systemansvarlig", manager, since, basis="demo: initial placement", actor=DEMO)
-        if i % 4:
-            app.assign_role(system, "teknisk_ansvarlig", tech, since, basis="demo: IT took over operation", actor=DEMO)
-        if i % 3 == 0:  # a handover, recorded late
-            successor = rng.choice(people)
-            app.assign_role(system, "systemejer", successor, since + timedelta(days=500), basis="demo: handover", actor=DEMO)
-        if i % 5 == 0:
-            app.make_claim(system, "dataejer", rng.choice(people), "demo: I believe this data is ours", DEMO)
+    town = _Town(app, random.Random(seed))
+    town.organisation()
+    systems = town.systems()
+    for start in range(0, len(systems), _BATCH):
+        batch = systems[start : start + _BATCH]
+        app.save(*[s for pair in batch for s in pair])
         if progress:
-            progress(i + 1, len(SYSTEMS))
-    app.record_departure(people[3], today - timedelta(days=40), DEMO)
+            progress(start + len(batch), len(systems))
+    # PROPOSALS AND COUNCIL DECISIONS (issue 4, another branch): once domain/council.py exists, add
+    # proposals, a ranked prioritisation and decisions here, and pass their ids as `decision_id` to the
+    # decommissioning and disputed-ownership facts below (see `_decommission` and `_claims`).
     return True
 
 
-def _name(rng: random.Random) -> str:
-    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+class _Town:
+    def __init__(self, app: Portfolio, rng: random.Random) -> None:
+        self.app, self.rng = app, rng
+        self.today = app.today()
+        self.t0 = self.today - timedelta(days=3 * 365)
+        self.meta = DEMO.meta()
+        self.names = iter(rng.sample([f"{f} {l}" for f in C.FIRST for l in C.LAST], len(C.FIRST) * len(C.LAST)))
+        self.people: dict[UUID, Person] = {}
+        self.leaders: dict[str, list[UUID]] = {}  # afdeling -> leaders (afdelingsleder, specialkonsulent, direktør)
+        self.staff: dict[str, list[UUID]] = {}  # afdeling -> teamledere and medarbejdere
+        self.team_of: dict[str, UUID] = {}
+        self.afdeling_id: dict[str, UUID] = {}
+        self.it: list[UUID] = []
+
+    def _id(self) -> UUID:
+        return UUID(int=self.rng.getrandbits(128), version=4)
+
+    def _day(self, lo: date, hi: date) -> date:
+        return lo + timedelta(days=self.rng.randrange(max(1, (hi - lo).days)))
+
+    # Organisation ------------------------------------------------------------------------------
+
+    def organisation(self) -> None:
+        units: list[OrgUnit] = []
+
+        def unit(name: str, level: str, parent: UUID | None) -> UUID:
+            u = OrgUnit._create(OrgUnit.Established, id=self._id(), name=name, level=level, parent_id=parent, meta=self.meta)
+            units.append(u)
+            return u.id
+
+        kommune = unit("Demo Kommune", "kommune", None)
+        for forvaltning, afdelinger in C.ORGANISATION.items():
+            f = unit(forvaltning, "forvaltning", kommune)
+            director = self._person(f, "direktør")
+            for afdeling, teams in afdelinger.items():
+                a = unit(afdeling, "afdeling", f)
+                self.afdeling_id[afdeling] = a
+                self.leaders[afdeling] = [self._person(a, "afdelingsleder"), self._person(a, "specialkonsulent"), director]
+                self.staff[afdeling] = []
+                for team in teams:
+                    t = unit(team, "team", a)
+                    self.team_of[afdeling] = self.team_of.get(afdeling, t)
+                    crew = [self._person(t, "teamleder")] + [self._person(t, "medarbejder") for _ in range(3)]
+                    self.staff[afdeling] += crew
+                    if team == C.IT_TEAM:
+                        self.it = crew + [self._person(t, "driftskonsulent") for _ in range(4)]
+        # A reorganisation dissolved one team (its people's roles are left hanging), and people left.
+        dissolved = next(u for u in units if u.name == "Sygedagpenge")
+        dissolved.dissolve(self.today - timedelta(days=200), self.meta)
+        movable = [p for a in self.staff.values() for p in a] + [p for a in self.leaders.values() for p in a[:2]]
+        for pid in self.rng.sample(sorted(set(movable) - set(self.it)), 14):
+            self.people[pid].depart(self._day(self.t0 + timedelta(days=200), self.today - timedelta(days=20)), self.meta)
+        self.gone = {pid: p.departed_on for pid, p in self.people.items() if p.departed_on}
+        for pid, p in self.people.items():
+            if p.org_unit_id == dissolved.id:
+                self.gone[pid] = dissolved.dissolved_on
+        self.app.save(*units, *self.people.values())
+
+    def _person(self, unit: UUID, title: str) -> UUID:
+        name = next(self.names)
+        person = Person._create(Person.Registered, id=self._id(), org_unit_id=unit, title=title, meta=self.meta)
+        self.people[person.id] = person
+        if self.app.directory is not None:
+            self.app.directory.put(person.id, name, name.lower().replace(" ", ".").replace("ø", "oe").replace("å", "aa").replace("æ", "ae") + "@demo.kommune.dk")
+        return person.id
+
+    def _available(self, pool: list[UUID], on: date) -> list[UUID]:
+        return [p for p in pool if p not in self.gone or self.gone[p] > on]
+
+    # Systems -----------------------------------------------------------------------------------
+
+    def systems(self) -> list[tuple[System, SystemName]]:
+        made = []
+        for i, (afdeling, name, vendor, criticality, personal) in enumerate(self._catalogue()):
+            made.append(self._system(i, afdeling, name, vendor, criticality, personal))
+        return made
+
+    def _catalogue(self) -> list[tuple[str, str, str, str, bool]]:
+        rows = []
+        for afdelinger in C.ORGANISATION.values():
+            for afdeling in afdelinger:
+                core = C.CORE_SYSTEMS.get(afdeling, [])
+                local = self.rng.sample(C.LOCAL_SYSTEMS, C.SYSTEMS_PER_AFDELING - len(core))
+                rows += [(afdeling, *s) for s in core] + [(afdeling, f"{k} {afdeling}", v, c, p) for k, v, c, p in local]
+        return rows
+
+    def _system(self, i: int, afdeling: str, name: str, vendor: str, criticality: str, personal: bool) -> tuple[System, SystemName]:
+        rng, unit = self.rng, self.team_of[afdeling] if self.rng.random() < 0.3 else self.afdeling_id[afdeling]
+        roll = rng.random()
+        if roll < 0.08:  # came in during the three years: pilot, phasing in, then operation
+            since = self._day(self.t0, self.today - timedelta(days=400))
+            lifecycle = "pilot"
+        else:
+            since = self._day(self.t0 - timedelta(days=3000), self.t0 + timedelta(days=300))
+            lifecycle = "in_operation"
+        s = System._create(
+            System.Registered, id=self._id(), name=name, vendor=vendor, org_unit_id=unit, criticality=criticality,
+            personal_data=personal, lifecycle=lifecycle, lifecycle_from=since, meta=self.meta,
+        )
+        if lifecycle == "pilot":
+            s.change_lifecycle("phasing_in", since + timedelta(days=120), self.meta)
+            s.change_lifecycle("in_operation", since + timedelta(days=300), self.meta)
+        leaders, staff = self.leaders[afdeling], self.staff[afdeling]
+        owners = [staff[0]] if criticality == "critical" and i % 9 == 0 else leaders  # a few owned too low
+        self._timeline(s, Role.SYSTEMEJER, owners, since, handovers=rng.choice([0, 0, 0, 1, 1, 2]))
+        self._timeline(s, Role.SYSTEMANSVARLIG, staff, since, handovers=rng.choice([0, 0, 1]))
+        if rng.random() < 0.85:  # the rest never had their operation handed to IT
+            self._timeline(s, Role.TEKNISK_ANSVARLIG, self.it, since, handovers=rng.choice([0, 0, 1]))
+        if i % 10 == 3:
+            self._correction(s, Role.SYSTEMEJER, leaders)
+        if i % 25 == 7:
+            self._ping_pong(s, leaders + staff[:2])
+        if i % 23 == 5:
+            s.vacate(Role.SYSTEMANSVARLIG, self.today - timedelta(days=rng.randrange(30, 300)), None,
+                     "stillingen er ikke genbesat efter omstruktureringen", self.meta)
+        if i % 7 == 2:
+            self._claims(s, i, leaders + staff)
+        self._attest(s, i, since)
+        if i % 37 == 11:
+            self._decommission(s, i)
+        return s, SystemName(org_unit_id=unit, name=name, system_id=s.id, meta=self.meta)
+
+    def _timeline(self, s: System, role: str, pool: list[UUID], since: date, handovers: int) -> None:
+        """Placements and handovers over valid time; a holder who leaves is followed up, or not."""
+        holder = self.rng.choice(self._available(pool, since) or pool)
+        s.assign(role, holder, since, None, "demo: første placering", None, self.meta)
+        changes = sorted(self._day(max(since, self.t0), self.today - timedelta(days=20)) for _ in range(handovers))
+        for change in [*changes, self.today]:
+            left = self.gone.get(holder)
+            if left is not None and left < change:
+                if self.rng.random() < 0.6 and left + timedelta(days=45) < self.today:
+                    successor = self.rng.choice(self._available(pool, left + timedelta(days=45)) or self.it)
+                    s.assign(role, successor, left + timedelta(days=self.rng.randrange(7, 45)), None, "demo: efterfølger", None, self.meta)
+                    holder = successor
+                else:
+                    return  # nobody took over: the role stays with someone who has left
+            if change == self.today:
+                return
+            candidates = [p for p in self._available(pool, change) if p != holder]
+            if candidates:
+                holder = self.rng.choice(candidates)
+                s.assign(role, holder, change, None, "demo: overdragelse", None, self.meta)
+
+    def _correction(self, s: System, role: str, pool: list[UUID]) -> None:
+        """Recorded late: someone else actually held the role for a past stretch."""
+        start = self._day(self.t0, self.today - timedelta(days=200))
+        who = self._available(pool, start + timedelta(days=120))
+        if who:
+            s.assign(role, self.rng.choice(who), start, start + timedelta(days=120), "rettelse: registreret forkert", None, self.meta)
+
+    def _ping_pong(self, s: System, pool: list[UUID]) -> None:
+        who = self._available(pool, self.today)
+        for n, days in enumerate((80, 55, 30, 12)):
+            s.assign(Role.SYSTEMEJER, who[n % min(2, len(who))] if n % 2 else who[-1], self.today - timedelta(days=days), None,
+                     "demo: sorteper", None, self.meta)
+
+    def _claims(self, s: System, i: int, pool: list[UUID]) -> None:
+        who = self._available(pool, self.today)
+        first = self.rng.choice(who)
+        claim = self._id()
+        s.make_claim(claim, Role.FORRETNINGSEJER, first, "Vi bruger systemet hver dag og ejer processen", self.meta)
+        if i % 3 == 0:
+            s.confirm_claim(claim, self.today - timedelta(days=self.rng.randrange(0, 90)), None, self.meta)
+        elif i % 3 == 1:
+            s.reject_claim(claim, "Forretningsejerskabet ligger i fagafdelingen", None, self.meta)
+        else:  # still open, and someone else claims the same role: competing claims
+            s.make_claim(self._id(), Role.FORRETNINGSEJER, self.rng.choice([p for p in who if p != first] or who),
+                         "Det er os, der betaler licensen", self.meta)
+
+    def _attest(self, s: System, i: int, since: date) -> None:
+        """Owners re-confirm about yearly; some stopped two years ago (overdue at past dates)."""
+        stop = self.today - timedelta(days=730) if i % 6 == 0 else self.today
+        on = since + timedelta(days=330)
+        while on < stop:
+            holder = s.holder(Role.SYSTEMEJER, on)
+            if holder is not None and (holder not in self.gone or self.gone[holder] > on) and on >= self.t0:
+                s.attest(Role.SYSTEMEJER, holder, on, self.meta)
+            on += timedelta(days=self.rng.randrange(300, 360))
+
+    def _decommission(self, s: System, i: int) -> None:
+        out = self.today - timedelta(days=self.rng.randrange(60, 300))
+        s.change_lifecycle("phasing_out", out, self.meta)
+        if i % 2:  # the owner went with the old organisation: nobody carries the decommissioning
+            s.vacate(Role.SYSTEMEJER, out, None, "afvikling besluttet, men ingen ansvarlig udpeget", self.meta)
+        else:
+            s.change_lifecycle("decommissioned", out + timedelta(days=45), self.meta)
+
+
+def demo_users(app: Portfolio) -> dict[str, UUID]:
+    """Four demo people to act as - an admin in IT, a council member (the first direktør), an
+    auditor in payroll and HR, and a person who owns a system today - found in the log, so a
+    second `serve --demo` names the same people. Empty if the store does not hold the demo."""
+    first = app.recorder.select_notifications(1, 1)
+    if not first or (getattr(app.mapper.to_domain_event(first[0]), "meta", None) or {}).get("request_id") != DEMO.request_id:
+        return {}
+    topics = [OrgUnit.Established.TOPIC, Person.Registered.TOPIC, System.Registered.TOPIC]
+    units: dict[UUID, str] = {}
+    people: list[Person.Registered] = []
+    systems: list[UUID] = []
+    for n in app.recorder.select_notifications(1, 10_000, topics=topics):
+        e = app.mapper.to_domain_event(n)
+        if isinstance(e, OrgUnit.Established):
+            units[e.originator_id] = e.name
+        elif isinstance(e, Person.Registered):
+            people.append(e)
+        elif isinstance(e, System.Registered):
+            systems.append(e.originator_id)
+    chosen: dict[str, UUID] = {}
+
+    def pick(role: str, ok: Callable[[Person.Registered], bool]) -> None:
+        found = next((p.originator_id for p in people if ok(p) and p.originator_id not in chosen.values()), None)
+        if found is not None:
+            chosen[role] = found
+
+    pick("admin", lambda p: units.get(p.org_unit_id, "").startswith("IT og Digitalisering"))
+    pick("council", lambda p: p.title == "direktør")
+    pick("auditor", lambda p: units.get(p.org_unit_id, "").startswith("Løn og Personale"))
+    today = app.today()
+    for system_id in systems:
+        owner = app.system(system_id).holder("systemejer", today)
+        if owner is not None and owner not in chosen.values() and not app.person(owner).departed_by(today):
+            chosen["owner"] = owner
+            break
+    return chosen

@@ -17,6 +17,8 @@ VARIABLES = (
     "ANSVAR_RUN_PROJECTIONS", "ANSVAR_READ_WAIT_SECONDS", "ANSVAR_MAX_BODY_BYTES", "ANSVAR_DB_POOL_SIZE",
     "ANSVAR_REQUIRED_ROLES", "ANSVAR_CLAIM_ANSWER_DAYS", "ANSVAR_PING_PONG_CHANGES",
     "ANSVAR_PING_PONG_WINDOW_DAYS", "ANSVAR_ATTESTATION_DAYS", "ANSVAR_LOWEST_OWNER_LEVEL",
+    "ANSVAR_AUTH_SECRET", "ANSVAR_AUTH_ISSUER", "ANSVAR_AUTH_AUDIENCE", "ANSVAR_AUTH_JWKS_URL",
+    "ANSVAR_AUTH_ALGORITHMS", "ANSVAR_AUTH_JWKS_CACHE_SECONDS",
 )
 
 
@@ -67,6 +69,45 @@ class Database:
         return f"postgresql://{auth}@{self.host}:{self.port}/{self.name}"
 
 
+#: Signature algorithms an identity provider may use; symmetric ones never come from a JWKS.
+ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"})
+MIN_SECRET_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Auth:
+    """How bearer tokens are verified: a shared HS256 secret (local use), an identity provider's
+    published keys (issuer, audience, JWKS URL), or both."""
+
+    secret: str | None = None
+    issuer: str | None = None
+    audience: str | None = None
+    jwks_url: str | None = None
+    algorithms: tuple[str, ...] = ("RS256",)
+    jwks_cache_seconds: int = 300
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.secret or self.jwks_url)
+
+    def check(self) -> Auth:
+        if self.secret is not None and len(self.secret) < MIN_SECRET_LENGTH:
+            raise SettingsError(f"ANSVAR_AUTH_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+        if self.jwks_url:
+            if not (self.issuer and self.audience):
+                raise SettingsError("ANSVAR_AUTH_JWKS_URL needs ANSVAR_AUTH_ISSUER and ANSVAR_AUTH_AUDIENCE too")
+            url = urlsplit(self.jwks_url)
+            loopback = url.hostname in ("127.0.0.1", "::1", "localhost")
+            if url.scheme != "https" and not (url.scheme == "http" and loopback):
+                raise SettingsError("ANSVAR_AUTH_JWKS_URL must be https:// (plain http only on the loopback address)")
+            wrong = set(self.algorithms) - ASYMMETRIC
+            if wrong or not self.algorithms:
+                raise SettingsError(f"ANSVAR_AUTH_ALGORITHMS must be asymmetric ({', '.join(sorted(ASYMMETRIC))})")
+        if self.jwks_cache_seconds < 1:
+            raise SettingsError("ANSVAR_AUTH_JWKS_CACHE_SECONDS must be positive")
+        return self
+
+
 @dataclass(frozen=True)
 class Settings:
     database: Database = field(default_factory=lambda: Database.from_url(DEFAULT_DATABASE_URL))
@@ -79,6 +120,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     pool_size: int = 10
     gap_policy: GapPolicy = field(default_factory=GapPolicy)
+    auth: Auth = field(default_factory=Auth)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -109,6 +151,14 @@ class Settings:
                 max_body_bytes=int(get("ANSVAR_MAX_BODY_BYTES") or 1_048_576),
                 pool_size=int(get("ANSVAR_DB_POOL_SIZE") or 10),
                 gap_policy=policy,
+                auth=Auth(
+                    secret=get("ANSVAR_AUTH_SECRET") or None,
+                    issuer=get("ANSVAR_AUTH_ISSUER") or None,
+                    audience=get("ANSVAR_AUTH_AUDIENCE") or None,
+                    jwks_url=get("ANSVAR_AUTH_JWKS_URL") or None,
+                    algorithms=tuple(a.strip() for a in (get("ANSVAR_AUTH_ALGORITHMS") or "RS256").split(",") if a.strip()),
+                    jwks_cache_seconds=int(get("ANSVAR_AUTH_JWKS_CACHE_SECONDS") or 300),
+                ).check(),
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc

@@ -9,9 +9,11 @@ the batch, so two workers on one database take turns instead of racing.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import structlog
@@ -165,6 +167,21 @@ class CatchUp:
                 on_batch(count)
         return total
 
+    def checksums(self) -> dict[str, str]:
+        """A digest of each view's rows in a canonical order: equal digests, equal views."""
+        digests = {}
+        with self.db.transaction(write=False) as cur:
+            for view in self.views:
+                digest = hashlib.sha256()
+                for table in view.tables:
+                    cur.execute(f"SELECT * FROM {table}")
+                    rows = sorted(repr(sorted((k, _canonical(v)) for k, v in row.items())) for row in cur.fetchall())
+                    digest.update(f"{table}:{len(rows)}:".encode())
+                    for row in rows:
+                        digest.update(row.encode())
+                digests[view.name] = digest.hexdigest()
+        return digests
+
     def reset(self, names: Sequence[str] | None = None) -> list[str]:
         """Empty the named views (all by default) and rewind them to the start of the log."""
         chosen = [v for v in self.views if names is None or v.name in names]
@@ -180,6 +197,12 @@ class CatchUp:
                 cur.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (view.name,))
         self.progress.reset()
         return [v.name for v in chosen]
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    return str(value) if value is not None else None
 
 
 class Worker:

@@ -110,13 +110,14 @@ def load_histories(cur: Any, ids: list[UUID]) -> tuple[list[rules.SystemHistory]
         lifecycle[r["system_id"]].append(rules.LifecycleChange(r["position"], r["lifecycle"], r["effective_from"]))
     facts: dict[UUID, list[Fact]] = defaultdict(list)
     cur.execute(
-        "SELECT system_id, position, recorded_at, role, person_id, effective_from, effective_to"
+        "SELECT system_id, position, recorded_at, role, person_id, effective_from, effective_to, kind, basis"
         f" FROM responsibility_facts WHERE system_id IN {_in(ids)} ORDER BY position",
         ids,
     )
     for r in cur.fetchall():
+        reason = r["basis"] if r["kind"] == "vacancy" else None
         facts[r["system_id"]].append(
-            Fact(r["position"], r["recorded_at"], r["role"], r["person_id"], r["effective_from"], r["effective_to"])
+            Fact(r["position"], r["recorded_at"], r["role"], r["person_id"], r["effective_from"], r["effective_to"], reason)
         )
     claims: dict[UUID, list[rules.Claim]] = defaultdict(list)
     cur.execute(f"SELECT claim_id, system_id, role, person_id, made_at, answered_at FROM claims WHERE system_id IN {_in(ids)}", ids)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
+from domain.errors import InvalidValue
 from infra.database import Reader
 from projections.accountability_view import AccountabilityQueries
 from projections.gaps_view import GapQueries
@@ -13,8 +15,12 @@ from projections.systems_view import DirectoryQueries, SystemQueries
 
 
 class ReadSide:
-    def __init__(self, reader: Reader, progress: Progress | None, wait_seconds: float) -> None:
+    def __init__(
+        self, reader: Reader, progress: Progress | None, wait_seconds: float,
+        head: Callable[[], Awaitable[int]] | None = None,
+    ) -> None:
         self.reader = reader
+        self.head = head  # the log's last position: a position beyond it will never be reached
         self.progress = progress  # None when the views are kept current by another process
         self.wait_seconds = wait_seconds
         self.systems = SystemQueries(reader)
@@ -30,6 +36,10 @@ class ReadSide:
         """Return once every view has applied `position`; raise ViewsBehind after the bound."""
         if not position:
             return
+        if self.progress is not None and self.progress.position >= position:
+            return
+        if self.head is not None and position > await self.head():
+            raise InvalidValue(f"after={position} is beyond the end of the log", field="after")
         started = time.monotonic()
         if self.progress is not None:
             if await self.progress.wait_for(position, self.wait_seconds):

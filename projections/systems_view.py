@@ -36,7 +36,14 @@ class SystemsView(Handlers):
         Person.Departed: "_departed",
         System.Registered: "_system",
         System.LifecycleChanged: "_lifecycle",
+        System.DetailsChanged: "_details",
     }
+
+    def _details(self, cur: Any, e: System.DetailsChanged, position: int) -> None:
+        cur.execute(
+            "UPDATE systems SET vendor = ?, criticality = ?, personal_data = ? WHERE id = ?",
+            (e.vendor, e.criticality, e.personal_data, e.originator_id),
+        )
 
     def _org_unit(self, cur: Any, e: OrgUnit.Established, position: int) -> None:
         cur.execute(
@@ -121,7 +128,7 @@ class SystemQueries:
             where.append("LOWER(s.name) LIKE ?")
             params.append("%" + name_contains.lower().replace("%", "").replace("_", "") + "%")
         if lifecycle is not None:
-            where.append(f"{_CURRENT_LIFECYCLE.replace('?', '?')} = ?")
+            where.append(f"{_CURRENT_LIFECYCLE} = ?")
             params += [today, lifecycle]
         sql = f"SELECT {_SYSTEM_COLUMNS} FROM systems s JOIN org_units o ON o.id = s.org_unit_id"
         if where:

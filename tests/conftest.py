@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -80,4 +80,5 @@ def settings(database: Database) -> Settings:
 
 @pytest.fixture
 def today() -> date:
-    return date(2026, 11, 22)
+    """The real UTC date: record times are real, so valid-time "today" must match them."""
+    return datetime.now(timezone.utc).date()

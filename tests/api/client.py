@@ -4,16 +4,41 @@ for the last receipt's position (read-your-writes), and failures show the proble
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from litestar.testing import TestClient
 
+from infra.tokens import issue
+
+TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+#: Who the default client acts as: not a registered person, holding the admin and council roles.
+DEFAULT_PERSON = UUID("00000000-0000-4000-8000-00000000a11c")
+
+
+def bearer(person_id: UUID | str = DEFAULT_PERSON, roles: tuple[str, ...] = ("admin", "council")) -> str:
+    return f"Bearer {issue(TEST_SECRET, UUID(str(person_id)), roles)}"
+
 
 class Api:
-    def __init__(self, client: TestClient) -> None:
+    def __init__(self, client: TestClient, headers: dict[str, str] | None = None, log: dict[str, int] | None = None) -> None:
         self.client = client
-        self.position = 0
+        self.headers = headers or {}
+        self._log = log if log is not None else {"position": 0}  # shared by every persona: read-your-writes
+
+    @property
+    def position(self) -> int:
+        return self._log["position"]
+
+    @position.setter
+    def position(self, value: int) -> None:
+        self._log["position"] = value
+
+    def as_person(self, person_id: UUID | str, *roles: str) -> Api:
+        """The same API, acting as `person_id` with these roles (none: an ordinary person, an owner)."""
+        return Api(self.client, {"Authorization": bearer(person_id, roles)}, self._log)
 
     def post(self, path: str, body: Any = None, expect: int = 201, **kwargs: Any) -> dict[str, Any]:
+        kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
         response = self.client.post(path, json=body, **kwargs)
         assert response.status_code == expect, f"POST {path} -> {response.status_code}: {response.text}"
         data = response.json()
@@ -23,7 +48,7 @@ class Api:
 
     def get(self, path: str, expect: int = 200, **params: Any) -> Any:
         params.setdefault("after", self.position or None)
-        response = self.client.get(path, params={k: v for k, v in params.items() if v is not None})
+        response = self.client.get(path, params={k: v for k, v in params.items() if v is not None}, headers=self.headers)
         assert response.status_code == expect, f"GET {path} -> {response.status_code}: {response.text}"
         return response.json()
 

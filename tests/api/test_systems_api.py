@@ -111,11 +111,10 @@ def test_bad_query_parameters_are_422_naming_the_parameter(api):
         assert response.json()["field"] == field
 
 
-def test_a_read_after_a_position_the_views_never_reach_is_a_503(api, settings):
+def test_a_read_after_a_position_beyond_the_log_is_a_422_not_a_wait(api, settings):
     response = api.client.get("/systems", params={"after": 10_000_000})
-    assert response.status_code == 503
-    assert response.json()["type"] == "/problems/views-behind"
-    assert "retry-after" in response.headers
+    assert response.status_code == 422
+    assert response.json()["field"] == "after"
 
 
 def test_every_response_carries_a_request_id_and_a_problem_echoes_it(api):

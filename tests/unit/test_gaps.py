@@ -143,3 +143,10 @@ def test_decommission_unowned_while_phasing_out_without_an_owner():
 def test_nothing_is_flagged_after_decommissioning():
     h = history([], lifecycle=[("in_operation", "2020-01-01"), ("decommissioned", "2021-01-01")])
     assert rules_at(h, "2021-06-01") == set()
+
+
+def test_a_recorded_vacancy_gives_its_reason_in_the_gap_detail():
+    vacancy = Fact(4, T0, "systemejer", None, D("2022-01-01"), None, reason="spreadsheet said: 'Hjemmeplejen'")
+    h = history(staffed([vacancy]))
+    gap = next(g for g in find_gaps(h, DIRECTORY, QUIET) if g.rule == "no_holder")
+    assert gap.since == D("2022-01-01") and "spreadsheet said: 'Hjemmeplejen'" in gap.detail

@@ -1,0 +1,209 @@
+"""Who may call what: ONE table from operation id to rule, deny by default.
+
+Every route's `operation_id` must have an entry in ACCESS; `create_app` refuses to start
+otherwise, and the README's permission table is rendered from this module
+(`ansvar access-table --write README.md`). Each rule is one guard. A guard lets the request
+through in the first capacity the person holds that the rule accepts, and that capacity is
+recorded on every event the request writes. Rules that depend on the data ("for themself",
+"a role they hold") on commands are checked by the portfolio, which answers 403 with the reason.
+
+To add a route: one line in ACCESS, e.g. `"listProposals": ANY_PERSON,`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+import structlog
+from litestar import Litestar, Router
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+
+from domain.vocabulary import AccessRole
+from infra.tokens import Principal
+
+ADMIN, COUNCIL, OWNER, AUDITOR = (AccessRole.ADMIN, AccessRole.COUNCIL, AccessRole.OWNER, AccessRole.AUDITOR)
+_READS = frozenset({"GET", "HEAD"})
+Check = Callable[[ASGIConnection, Principal], Awaitable[bool]]
+
+
+async def _always(connection: ASGIConnection, principal: Principal) -> bool:
+    return True
+
+
+async def _holds_a_role_on_the_system(connection: ASGIConnection, principal: Principal) -> bool:
+    system_id = connection.path_params.get("system_id")
+    if not isinstance(system_id, UUID):
+        return False
+    reads, today = connection.app.state.reads, connection.app.state.runtime.portfolio.today()
+    await reads.caught_up(_after(connection))  # a person just given a role may read at once
+    holders = await reads.accountability.holders(system_id, today, datetime.now(timezone.utc))
+    return any(h["person_id"] == principal.person_id for h in holders)
+
+
+async def _is_themself(connection: ASGIConnection, principal: Principal) -> bool:
+    return connection.path_params.get("person_id") == principal.person_id
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may: any of `roles`; or, as owner, a person for whom `check` holds."""
+
+    name: str
+    who: str  # the README's words
+    roles: tuple[AccessRole, ...] = ()
+    check: Check | None = None  # when it passes, the person acts as owner
+    public: bool = False
+
+    async def __call__(self, connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        """The guard: sets the acting capacity, or refuses with the reason."""
+        if self.public:
+            return
+        principal = connection.scope.get("user")
+        if not isinstance(principal, Principal):
+            refusal = connection.scope.get("auth")  # why authentication failed (api/auth.py)
+            raise refusal if isinstance(refusal, Exception) else NotAuthorizedException("no bearer token")
+        if AUDITOR in principal.roles and connection.scope.get("method") not in _READS:
+            raise PermissionDeniedException("an auditor's token writes nothing; act in another capacity with another token")
+        role = next((r for r in self.roles if r in principal.roles), None)
+        if role is None and self.check is not None and await self.check(connection, principal):
+            role = OWNER
+        if role is None:
+            raise PermissionDeniedException(f"{handler.operation_id} is for {self.who}")
+        connection.scope["user"] = principal.acting_as(role)
+        structlog.contextvars.bind_contextvars(acting_role=str(role))
+
+
+PUBLIC = Rule("public", "anyone, without a token", public=True)
+ANY_PERSON = Rule("any person", "any authenticated person", check=_always)
+ADMIN_ONLY = Rule("admin", "admin", (ADMIN,))
+COUNCIL_ONLY = Rule("council", "council", (COUNCIL,))
+ADMIN_OR_COUNCIL = Rule("admin, council", "admin or council", (ADMIN, COUNCIL))
+CONFIRMER = Rule("council, not own claim", "council (a member other than the claimant)", (COUNCIL,))
+OVERSIGHT = Rule("council, auditor", "council or auditor", (COUNCIL, AUDITOR))
+AUDITOR_ONLY = Rule("auditor", "auditor", (AUDITOR,))
+HOLDER = Rule(
+    "holder, council, auditor", "a person holding a role on the system today, council or auditor",
+    (COUNCIL, AUDITOR), _holds_a_role_on_the_system,
+)
+THEMSELF = Rule("themself, council, auditor", "the person themself, council or auditor", (COUNCIL, AUDITOR), _is_themself)
+FOR_THEMSELF = Rule(
+    "owner, for themself", "any person, for themself only (403 otherwise)", check=_always,
+)
+ROLE_HOLDER = Rule(
+    "owner, holding the role", "any person, for a role they hold (403 otherwise)", check=_always,
+)
+
+ACCESS: dict[str, Rule] = {
+    # operations
+    "health": PUBLIC,
+    "ready": PUBLIC,
+    # organisation
+    "establishOrgUnit": ADMIN_ONLY,
+    "dissolveOrgUnit": ADMIN_ONLY,
+    "listOrgUnits": ANY_PERSON,
+    "getOrgUnit": ANY_PERSON,
+    "registerPerson": ADMIN_ONLY,
+    "recordDeparture": ADMIN_ONLY,
+    "listPeople": ANY_PERSON,
+    "getPerson": ANY_PERSON,
+    "getResponsibilities": THEMSELF,
+    # the register
+    "registerSystem": ADMIN_ONLY,
+    "listSystems": ANY_PERSON,
+    "getSystem": ANY_PERSON,
+    "changeLifecycle": ADMIN_OR_COUNCIL,
+    # responsibility
+    "recordAssignment": COUNCIL_ONLY,
+    "recordVacancy": COUNCIL_ONLY,
+    "makeClaim": FOR_THEMSELF,
+    "confirmClaim": CONFIRMER,
+    "rejectClaim": COUNCIL_ONLY,
+    "attest": ROLE_HOLDER,
+    "handOver": ROLE_HOLDER,
+    "getAccountability": HOLDER,
+    "getTimeline": HOLDER,
+    # audit
+    "sweepAccountability": OVERSIGHT,
+    "listResponsibilityGaps": OVERSIGHT,
+    "listEvents": AUDITOR_ONLY,
+    "importInventory": ADMIN_ONLY,
+    "exportRegister": OVERSIGHT,
+}
+
+#: Refuses everything: what a route without an entry would get, had startup let it through.
+DENY = Rule("deny", "nobody (the route has no entry in api/access.py)")
+
+
+def _after(connection: ASGIConnection) -> int | None:
+    raw = connection.query_params.get("after")
+    return int(raw) if raw is not None and raw.isdigit() and 0 < len(raw) < 19 else None
+
+
+def _is_documentation(handler: BaseRouteHandler, docs_path: str) -> bool:
+    # The OpenAPI plugin's own routes carry no operation id; they are public by the issue's rule.
+    return handler.operation_id is None and any(
+        isinstance(layer, Router) and not isinstance(layer, Litestar) and layer.path == docs_path
+        for layer in handler.ownership_layers
+    )
+
+
+def _is_preflight(handler: Any) -> bool:
+    return getattr(handler, "http_methods", None) == {"OPTIONS"} and not handler.include_in_schema
+
+
+def rule_for(handler: BaseRouteHandler, docs_path: str = "/schema") -> Rule:
+    if _is_documentation(handler, docs_path) or _is_preflight(handler):
+        return PUBLIC
+    operation_id = handler.operation_id if isinstance(handler.operation_id, str) else None
+    return ACCESS.get(operation_id or "", DENY)
+
+
+async def authorise(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """The app-wide guard: applies the route's rule."""
+    await rule_for(handler, connection.app.openapi_config.path if connection.app.openapi_config else "/schema")(
+        connection, handler
+    )
+
+
+def routes(app: Litestar) -> Iterator[tuple[str, str, BaseRouteHandler]]:
+    """(method, path, handler) for every route the app serves, documentation and preflight excluded."""
+    docs = app.openapi_config.path if app.openapi_config else "/schema"
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if _is_documentation(handler, docs) or _is_preflight(handler):
+                continue
+            for method in sorted(handler.http_methods):
+                yield method, route.path, handler
+
+
+def unmapped(app: Litestar) -> list[str]:
+    return sorted(f"{m} {p} ({h.operation_id or 'no operation_id'})" for m, p, h in routes(app) if rule_for(h) is DENY)
+
+
+def markdown_table(app: Litestar) -> str:
+    rows = sorted(routes(app), key=lambda r: (r[1], r[0]))
+    lines = ["| route | operation | who may |", "|---|---|---|"]
+    lines += [f"| `{m} {_plain(p)}` | `{h.operation_id}` | {rule_for(h).who} |" for m, p, h in rows]
+    return "\n".join(lines)
+
+
+def _plain(path: str) -> str:
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
+START, END = "<!-- access-table:start -->", "<!-- access-table:end -->"
+
+
+def replace_in_readme(readme: str, table: str) -> str:
+    before, _, rest = readme.partition(START)
+    _, found, after = rest.partition(END)
+    if not found:
+        raise ValueError(f"the README has no {START} ... {END} markers")
+    return f"{before}{START}\n{table}\n{END}{after}"

@@ -1,0 +1,108 @@
+"""Authentication through Litestar's security layer: a bearer JWT on every request except the
+public routes of api/access.py, verified by infra/tokens.py. Failures are 401 problem+json
+(api/problems.py adds `WWW-Authenticate: Bearer`); an unreachable identity provider is a 503."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+import structlog
+from litestar.config.app import AppConfig
+from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
+from litestar.security.base import AbstractSecurityConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from api.access import authorise, rule_for
+from api.problems import ServiceUnavailable
+from infra.jwks import KeysUnavailable
+from infra.tokens import InvalidToken, Principal, TokenVerifier
+
+log = structlog.get_logger("ansvar.auth")
+SCHEME = "bearer"
+
+
+class BearerMiddleware(AbstractAuthenticationMiddleware):
+    def __init__(self, app: ASGIApp, verifier: TokenVerifier, docs_path: str) -> None:
+        super().__init__(app, exclude_http_methods=["OPTIONS"], scopes={ScopeType.HTTP})
+        self.verifier = verifier
+        self.docs_path = docs_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = scope.get("route_handler")
+        if handler is not None and rule_for(handler, self.docs_path).public:
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        # A refusal is handed to the guard (api/access.py) rather than raised here: raised inside
+        # the route it becomes a 401 like any other problem, with a request id, logged.
+        try:
+            return AuthenticationResult(user=await self._principal(connection), auth=None)  # the raw token is not kept
+        except (NotAuthorizedException, ServiceUnavailable) as refusal:
+            return AuthenticationResult(user=None, auth=refusal)
+
+    async def _principal(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+        header = connection.headers.get("authorization")
+        if not header:
+            raise NotAuthorizedException("no bearer token: send Authorization: Bearer <token>")
+        scheme, _, token = header.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != SCHEME or not token:
+            raise NotAuthorizedException("the Authorization header must be 'Bearer <token>'")
+        try:
+            if self.verifier.needs_fetch(token):
+                principal = await anyio.to_thread.run_sync(self.verifier.verify, token)
+            else:
+                principal = self.verifier.verify(token)
+        except InvalidToken as exc:
+            log.info("token refused", reason=str(exc))
+            raise NotAuthorizedException(str(exc)) from None
+        except KeysUnavailable as exc:
+            raise ServiceUnavailable(str(exc), retry_after=5) from None
+        structlog.contextvars.bind_contextvars(person_id=str(principal.person_id))
+        return principal
+
+
+@dataclass
+class BearerAuth(AbstractSecurityConfig[Principal, None]):
+    verifier: TokenVerifier
+    docs_path: str = "/schema"
+
+    def __post_init__(self) -> None:
+        self.guards = [authorise]  # deny by default: every route passes its rule in api/access.py
+        self.exclude_http_methods = ["OPTIONS"]
+
+    async def retrieve_user_handler(self, token: Any, connection: ASGIConnection) -> Any:  # type: ignore[override]
+        return None  # unused: the middleware builds the principal from the verified claims
+
+    @property
+    def middleware(self) -> DefineMiddleware:
+        return DefineMiddleware(BearerMiddleware, verifier=self.verifier, docs_path=self.docs_path)
+
+    @property
+    def openapi_components(self) -> Components:
+        return Components(security_schemes={SCHEME: SecurityScheme(
+            type="http", scheme="bearer", bearer_format="JWT",
+            description="A JWT whose `sub` is your person id and whose `roles` claim lists admin, council and/or"
+            " auditor (every person is an owner). Local tokens: `ansvar token issue`. Not needed for /health,"
+            " /ready and the API documents.",
+        )})
+
+    @property
+    def security_requirement(self) -> SecurityRequirement:
+        return {SCHEME: []}
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config = super().on_app_init(app_config)
+        # Litestar puts authentication first; move it inside the request-id middleware so that
+        # every refusal carries a request id and is logged like any other request.
+        app_config.middleware.append(app_config.middleware.pop(0))
+        return app_config

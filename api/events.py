@@ -1,0 +1,31 @@
+"""The raw event log, for auditors."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio.to_thread
+from litestar import Controller, get
+from litestar.params import Parameter
+
+from api import schemas as s
+from infra.runtime import Runtime
+from projections.event_log import EventLog
+
+
+class EventsController(Controller):
+    path = "/events"
+    tags = ["audit"]
+
+    @get("/", operation_id="listEvents")
+    async def list_events(
+        self, runtime: Runtime,
+        after: Annotated[int, Parameter(ge=0, le=2**62, description="Log position to start after (0: the beginning).")] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=1000, description="At most this many events.")] = 100,
+    ) -> s.EventPage:
+        """The event log in order: position, topic, record time, aggregate id and version, and who
+        recorded each event in which capacity. `next_after` continues; null when this page is the last."""
+        rows = await anyio.to_thread.run_sync(EventLog(runtime.portfolio).page, after, limit)
+        return s.EventPage(
+            items=[s.LoggedEvent(**r) for r in rows], next_after=rows[-1]["position"] if len(rows) == limit else None
+        )

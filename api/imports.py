@@ -1,0 +1,129 @@
+"""Bringing a spreadsheet in (`POST /imports`) and taking the registers out (`GET /exports/...`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import anyio.to_thread
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+
+from api.systems import After
+from domain.errors import InvalidValue
+from domain.portfolio import Actor, Portfolio
+from infra import spreadsheet
+from infra.export import export
+from infra.inventory_import import run_import
+from infra.runtime import Runtime
+from projections.read_side import ReadSide
+from projections.register_queries import EXPORTS
+
+
+@dataclass
+class ImportForm:
+    file: UploadFile
+    apply: bool = False
+    mapping: UploadFile | None = None
+
+
+class ImportProblem(msgspec.Struct):
+    row: int
+    column: str
+    value: str
+    kind: str
+    detail: str
+
+
+class Counts(msgspec.Struct):
+    to_create: int
+    matched: int = 0
+
+
+class FactCounts(msgspec.Struct):
+    assignments: int
+    vacancies: int
+    lifecycle_changes: int
+    details_changes: int = 0  # vendor, criticality or personal data corrected
+
+
+class ImportReport(msgspec.Struct):
+    """What an import found and (with apply) wrote; the CLI prints the same report."""
+
+    file: str
+    sha256: str
+    sheet: str | None
+    dry_run: bool
+    applied: bool
+    position: int | None
+    columns: dict[str, str]
+    rows_read: int
+    systems: Counts
+    people: Counts
+    org_units: Counts
+    facts: FactCounts
+    flagged_holders: int
+    duplicates: int
+    systems_to_create: list[dict[str, Any]]
+    people_to_create: list[dict[str, Any]]
+    problems: list[ImportProblem]
+
+
+class ImportController(Controller):
+    path = "/imports"
+    tags = ["import and export"]
+
+    # Inventories are larger than command bodies: this route allows the importer's own limit (+ form overhead).
+    @post("/", operation_id="importInventory", status_code=200, request_max_body_size=spreadsheet.MAX_FILE_BYTES + 65_536)
+    async def import_inventory(
+        self, data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)], runtime: Runtime,
+        reads: ReadSide, actor: Actor,
+    ) -> Response[ImportReport]:
+        """Import an IT-system inventory (CSV or XLSX, field `file`). A dry run that only reports, unless
+        `apply=true`: then the whole file is written in one transaction (201), or nothing is."""
+        content = await data.file.read()
+        mapping = await data.mapping.read() if data.mapping is not None else None
+        head = await anyio.to_thread.run_sync(runtime.portfolio.recorder.max_notification_id)
+        await reads.caught_up(head)  # compare against the latest state
+        report = await anyio.to_thread.run_sync(
+            lambda: run_import(runtime, content, data.file.filename or "upload", apply=data.apply, mapping=mapping, actor=actor)
+        )
+        return Response(msgspec.convert(report, ImportReport), status_code=201 if report["applied"] else 200)
+
+
+Format = Annotated[str | None, Parameter(description="csv or xlsx; else the Accept header decides (default xlsx).")]
+
+
+def _format(requested: str | None, request: Request) -> str:
+    if requested is not None:
+        if requested not in spreadsheet.MEDIA_TYPES:
+            raise InvalidValue("format must be csv or xlsx", field="format")
+        return requested
+    accept = request.headers.get("accept", "")
+    return "csv" if "text/csv" in accept and "spreadsheetml" not in accept else "xlsx"
+
+
+class ExportController(Controller):
+    path = "/exports"
+    tags = ["import and export"]
+
+    @get("/{what:str}", operation_id="exportRegister")
+    async def export(
+        self, what: str, request: Request, runtime: Runtime, reads: ReadSide, portfolio: Portfolio,
+        format: Format = None, after: After = None,
+    ) -> Response[bytes]:
+        """`register` (every system, every role, holder, since when) or `gaps` (the gap report today),
+        with Danish headers, as CSV or XLSX. The register re-imports to the same state."""
+        if what not in EXPORTS:
+            raise InvalidValue(f"export must be one of {', '.join(EXPORTS)}", field="what")
+        kind = _format(format, request)
+        await reads.caught_up(after)
+        content = await anyio.to_thread.run_sync(export, runtime, what, kind)
+        filename = f"{EXPORTS[what][2].lower()}-{portfolio.today().isoformat()}.{kind}"
+        return Response(
+            content, media_type=spreadsheet.MEDIA_TYPES[kind],
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )

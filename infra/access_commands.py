@@ -1,0 +1,108 @@
+"""Access-control commands: `ansvar token issue`, `ansvar people forget`, `ansvar access-table`,
+and the demo's tokens."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+
+from infra.settings import Settings
+
+console = Console(stderr=True)
+
+
+def print_demo_tokens(settings: Settings, runtime: object) -> None:
+    from infra import demo
+    from infra.tokens import issue
+
+    users = demo.demo_users(runtime.portfolio)  # type: ignore[attr-defined]
+    if not users:
+        return
+    if not settings.auth.secret:
+        console.print("sign in through your identity provider; demo tokens need ANSVAR_AUTH_SECRET")
+        return
+    console.print("\n[bold]Demo tokens[/bold] (8 hours; send as 'Authorization: Bearer <token>'):")
+    for role, person_id in users.items():
+        details = runtime.directory.get(person_id) or {}  # type: ignore[attr-defined]
+        roles = () if role == "owner" else (role,)
+        console.print(f"\n{role:8} {details.get('name') or '(erased)'}  person {person_id}")
+        console.print(issue(settings.auth.secret, person_id, roles), soft_wrap=True, highlight=False)
+    console.print("\ne.g. curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8000/systems\n")
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    from uuid import UUID
+
+    from infra.tokens import issue, parse_ttl
+
+    if not settings.auth.secret:
+        console.print("[red]no secret to sign with:[/red] set ANSVAR_AUTH_SECRET (tokens from an identity provider"
+                      " are issued there)")
+        return 2
+    try:
+        person, ttl = UUID(args.person), parse_ttl(args.ttl)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    roles = sorted(set(args.role or ()) - {"owner"})
+    print(issue(settings.auth.secret, person, roles, ttl))
+    return 0
+
+
+def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
+    from uuid import UUID
+
+    from domain.errors import PersonNotFound
+    from infra.runtime import build
+
+    try:
+        person_id = UUID(args.person)
+    except ValueError:
+        console.print(f"[red]not a person id:[/red] {args.person}")
+        return 2
+    runtime = build(settings)
+    try:
+        runtime.portfolio.person(person_id)
+        erased = runtime.directory.forget(person_id)
+    except PersonNotFound:
+        console.print(f"[red]no person with id {person_id}[/red]")
+        return 1
+    finally:
+        runtime.close()
+    console.print(f"person {person_id}: name and e-mail erased; the history keeps the id" if erased
+                  else f"person {person_id}: no personal details were stored")
+    return 0
+
+
+def cmd_access_table(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from api.access import markdown_table, replace_in_readme
+    from api.app import create_app
+
+    table = markdown_table(create_app(settings, configure_logging=False))
+    if args.write:
+        path = Path(args.write)
+        path.write_text(replace_in_readme(path.read_text(), table))
+        console.print(f"permission table written to {path}")
+    else:
+        print(table)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    token = sub.add_parser("token", help="issue a local bearer token (HS256, the configured secret)")
+    token.add_argument("action", choices=["issue"])
+    token.add_argument("--person", required=True, help="the person id the token speaks for (sub)")
+    token.add_argument("--role", action="append", choices=["admin", "council", "auditor", "owner"],
+                       help="a capacity the person may act in; repeat for several (everyone is an owner)")
+    token.add_argument("--ttl", default="8h", help="lifetime: 90s, 30m, 8h, 2d (at most 30d); default 8h")
+    token.set_defaults(run=cmd_token)
+    people = sub.add_parser("people", help="personal data: forget a person's name and e-mail")
+    people.add_argument("action", choices=["forget"])
+    people.add_argument("person", help="the person id")
+    people.set_defaults(run=cmd_people)
+    access = sub.add_parser("access-table", help="print the permission table (or --write it into README.md)")
+    access.add_argument("--write", metavar="README", help="replace the table between its markers in this file")
+    access.set_defaults(run=cmd_access_table)

@@ -1,0 +1,106 @@
+"""`ansvar import FILE [--apply] [--mapping F]` and `ansvar export register|gaps --format csv|xlsx -o FILE`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from domain.errors import DomainError
+from infra.settings import Settings
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from infra.cli import _catch_up, _progress, console
+    from infra.inventory_import import run_import
+    from infra.runtime import build
+
+    path = Path(args.file)
+    if not path.is_file():
+        console.print(f"[red]no such file:[/red] {path}")
+        return 2
+    mapping = Path(args.mapping).read_bytes() if args.mapping else None
+    runtime = build(settings)
+    try:
+        _catch_up(runtime)  # compare against the latest state
+        with _progress() as bar:
+            task = bar.add_task(f"{'importing' if args.apply else 'checking'} {path.name}", total=None)
+            report = run_import(
+                runtime, path.read_bytes(), path.name, apply=args.apply, mapping=mapping,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        if args.apply:
+            _catch_up(runtime)
+    except DomainError as exc:
+        console.print(f"[red]{exc.title}:[/red] {exc.detail}\nnothing was written")
+        return 2
+    finally:
+        runtime.close()
+    if args.json:
+        Console().print_json(json.dumps(report, default=str, ensure_ascii=False))
+    else:
+        print_report(report)
+    return 0
+
+
+def print_report(report: dict[str, Any]) -> None:
+    out = Console()
+    summary = Table("", "to create", "matched", title=f"{report['file']} (sha256 {report['sha256'][:12]}…)")
+    summary.add_row("systems", str(report["systems"]["to_create"]), str(report["systems"]["matched"]))
+    summary.add_row("people", str(report["people"]["to_create"]), str(report["people"]["matched"]))
+    summary.add_row("org units", str(report["org_units"]["to_create"]), "")
+    out.print(summary)
+    f = report["facts"]
+    out.print(
+        f"rows read: {report['rows_read']}  ·  facts: {f['assignments']} assignments, {f['vacancies']} vacancies,"
+        f" {f['lifecycle_changes']} lifecycle changes, {f['details_changes']} detail changes  ·  flagged holders: {report['flagged_holders']}"
+        f"  ·  duplicates: {report['duplicates']}"
+    )
+    if report["problems"]:
+        problems = Table("row", "column", "value", "problem", title=f"{len(report['problems'])} problems")
+        for p in report["problems"]:
+            problems.add_row(str(p["row"]), p["column"], p["value"], f"{p['kind']}: {p['detail']}")
+        out.print(problems)
+    if report["applied"]:
+        out.print(f"[green]written[/green] in one transaction, up to log position {report['position']}")
+    elif report["dry_run"]:
+        out.print("dry run: nothing written (add --apply to write it all)")
+    else:
+        out.print("nothing to write: the register already says all of this")
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from infra.cli import _catch_up, console
+    from infra.export import export
+    from infra.runtime import build
+
+    runtime = build(settings)
+    try:
+        _catch_up(runtime)
+        content = export(runtime, args.what, args.format)
+    except DomainError as exc:
+        console.print(f"[red]{exc.title}:[/red] {exc.detail}")
+        return 2
+    finally:
+        runtime.close()
+    Path(args.output).write_bytes(content)
+    console.print(f"{args.what} written to {args.output} ({len(content)} bytes)")
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    imp = sub.add_parser("import", help="import an IT-system inventory (CSV or XLSX); a dry run unless --apply")
+    imp.add_argument("file")
+    imp.add_argument("--apply", action="store_true", help="write the import (all or nothing)")
+    imp.add_argument("--mapping", help="JSON {header: field} or CSV header;field naming columns the importer does not know")
+    imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.set_defaults(run=cmd_import)
+    exp = sub.add_parser("export", help="export the ownership register or the gap report as CSV or XLSX")
+    exp.add_argument("what", choices=["register", "gaps"])
+    exp.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
+    exp.add_argument("-o", "--output", required=True)
+    exp.set_defaults(run=cmd_export)

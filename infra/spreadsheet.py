@@ -1,0 +1,188 @@
+"""Reading and writing spreadsheets: CSV (`;`, `,` or tab; UTF-8 with or without BOM, or cp1252;
+any line ends) and XLSX (the header may sit below title rows, on any sheet).
+
+Reading yields the header's field -> column header names and the data rows as (row number in
+the sheet, field -> cell); what the cells mean is domain/inventory.py's business.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from domain import inventory as inv
+from domain.errors import InvalidValue
+
+MAX_FILE_BYTES = 5_000_000
+MAX_ROWS = 20_000
+
+
+class UnreadableFile(InvalidValue):
+    slug = "unreadable-spreadsheet"
+    title = "The file is not a spreadsheet this service can read"
+
+
+class NoHeader(InvalidValue):
+    slug = "no-recognisable-header"
+    title = "No row of the file looks like an IT-system inventory header"
+
+
+class FileTooLarge(InvalidValue):
+    slug = "file-too-large"
+    title = "The file is too large to import"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    file: str
+    sha256: str
+    sheet: str | None
+    headers: dict[str, str]  # field -> the header text in the file
+    rows: list[tuple[int, dict[str, Any]]]
+
+
+def read_mapping(content: bytes) -> dict[str, str]:
+    """A mapping file: JSON {"header in file": "field"} or CSV lines `header;field`."""
+    text = _decode(content)
+    try:
+        mapping = json.loads(text)
+    except ValueError:
+        mapping = {r[0].strip(): r[1].strip() for r in csv.reader(io.StringIO(text), _dialect(text)) if len(r) >= 2}
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+        raise InvalidValue("the mapping file must map column headers to field names", field="mapping")
+    unknown = sorted(set(mapping.values()) - set(inv.HEADERS))
+    if unknown:
+        raise InvalidValue(
+            f"the mapping names unknown fields {unknown}; known: {', '.join(inv.HEADERS)}", field="mapping"
+        )
+    return mapping
+
+
+def read(content: bytes, file: str, mapping: dict[str, str] | None = None) -> Sheet:
+    """Read an inventory file; raises UnreadableFile, NoHeader or FileTooLarge (nothing is guessed)."""
+    if len(content) > MAX_FILE_BYTES:
+        raise FileTooLarge(f"{file} has {len(content)} bytes; the limit is {MAX_FILE_BYTES}", field="file")
+    if not content.strip():
+        raise UnreadableFile(f"{file} is empty", field="file")
+    sha = hashlib.sha256(content).hexdigest()
+    if content[:4] == b"PK\x03\x04":
+        tables = _xlsx(content, file)
+    elif b"\x00" in content[:4096]:
+        raise UnreadableFile(f"{file} is neither CSV text nor an XLSX workbook", field="file")
+    else:
+        tables = [(None, _csv(content))]
+    for sheet, rows in tables:
+        found = inv.find_header(rows, mapping)
+        if found is None:
+            continue
+        index, columns = found
+        data = rows[index + 1 :]
+        if len(data) > MAX_ROWS:
+            raise FileTooLarge(f"{file} has {len(data)} rows; the limit is {MAX_ROWS}", field="file")
+        headers = {f: str(rows[index][c]).strip() for f, c in columns.items()}
+        parsed = [
+            (index + 2 + i, {f: (r[c] if c < len(r) else None) for f, c in columns.items()}) for i, r in enumerate(data)
+        ]
+        return Sheet(file, sha, sheet, headers, parsed)
+    raise NoHeader(
+        f"no row of {file} names a system column (Systemnavn/System/Name) and two more known columns"
+        " (Leverandør, Forvaltning, Afdeling, Systemejer, ...); a mapping file can name them", field="file",
+    )
+
+
+def _decode(content: bytes) -> str:
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8", errors="replace")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace")  # Danish Excel's "CSV (semikolonsepareret)"
+
+
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    sample = "\n".join(text.splitlines()[:30])
+    counts = {d: sample.count(d) for d in (";", "\t", ",")}
+    delimiter = max(counts, key=lambda d: counts[d])
+
+    class Dialect(csv.excel):
+        pass
+
+    Dialect.delimiter = delimiter
+    return Dialect
+
+
+def _csv(content: bytes) -> list[list[Any]]:
+    text = _decode(content)
+    try:
+        return [row for row in csv.reader(io.StringIO(text, newline=""), _dialect(text))]
+    except csv.Error as exc:
+        raise UnreadableFile(f"the CSV cannot be read: {exc}", field="file") from None
+
+
+def _xlsx(content: bytes, file: str) -> list[tuple[str, list[list[Any]]]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise UnreadableFile(f"{file} is not a readable XLSX workbook: {exc}", field="file") from None
+    try:
+        return [(ws.title, [list(r) for r in ws.iter_rows(max_row=MAX_ROWS + 50, values_only=True)]) for ws in book.worksheets]
+    finally:
+        book.close()
+
+
+# Writing ----------------------------------------------------------------------------------------
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def write_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
+    """Semicolon-separated UTF-8 with a BOM and CRLF: what Danish Excel opens without asking."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows([[_cell(v) for v in r] for r in rows])
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+def write_xlsx(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        sheet.append([_cell(v) for v in r])
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def write(kind: str, title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
+    if kind == "csv":
+        return write_csv(headers, rows)
+    if kind == "xlsx":
+        return write_xlsx(title, headers, rows)
+    raise InvalidValue("format must be csv or xlsx", field="format")
+
+
+MEDIA_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

@@ -1,0 +1,154 @@
+"""Bearer tokens: issuing local HS256 tokens, and verifying tokens from either source.
+
+A token names a person (`sub` = person id, a UUID) and the capacities they may act in (`roles`).
+Local tokens are signed with the configured secret and carry issuer and audience "ansvar";
+an identity provider's tokens are checked against its issuer, audience and published keys.
+Anything else - no algorithm, an algorithm we did not configure, a symmetric algorithm with a
+provider's key - is refused before any key is looked at.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID
+
+import jwt
+
+from domain.vocabulary import AccessRole
+from infra.jwks import JwksKeys
+from infra.settings import Auth
+
+LOCAL_ISSUER = "ansvar"
+LOCAL_AUDIENCE = "ansvar"
+LOCAL_ALGORITHM = "HS256"
+LEEWAY = timedelta(seconds=30)  # clock skew between us and the identity provider
+MAX_TOKEN_BYTES = 8192
+MAX_TTL = timedelta(days=30)
+_TTL = re.compile(r"^(\d+)([smhd]?)$")
+_KNOWN_ROLES = frozenset(r.value for r in AccessRole)
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class InvalidToken(Exception):
+    """The token cannot be trusted; `str(exc)` says why in terms safe to show the client."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated person, what their token lets them act as, and (after the guard) the
+    capacity they act in for this request."""
+
+    person_id: UUID
+    roles: frozenset[str]
+    acting_role: str | None = None
+
+    def acting_as(self, role: str) -> Principal:
+        return replace(self, acting_role=role)
+
+
+def parse_ttl(text: str) -> timedelta:
+    match = _TTL.match(text.strip().lower())
+    if not match:
+        raise ValueError(f"ttl must look like 90s, 30m, 8h or 2d, not {text!r}")
+    ttl = timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    if not timedelta(0) < ttl <= MAX_TTL:
+        raise ValueError(f"ttl must be positive and at most {MAX_TTL.days} days")
+    return ttl
+
+
+def issue(secret: str, person_id: UUID, roles: Iterable[str], ttl: timedelta = timedelta(hours=8)) -> str:
+    """A local token for `person_id`, signed with the shared secret."""
+    now = datetime.now(timezone.utc)
+    claims = {
+        "sub": str(person_id), "roles": sorted(set(roles)), "iss": LOCAL_ISSUER, "aud": LOCAL_AUDIENCE,
+        "iat": now, "nbf": now, "exp": now + ttl, "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, secret, algorithm=LOCAL_ALGORITHM)
+
+
+class TokenVerifier:
+    def __init__(self, auth: Auth, keys: JwksKeys | None = None) -> None:
+        self.auth = auth
+        if keys is None and auth.jwks_url:
+            keys = JwksKeys(auth.jwks_url, ttl=auth.jwks_cache_seconds)
+        self.keys = keys
+
+    def needs_fetch(self, token: str) -> bool:
+        """Whether verifying this token would first fetch the provider's keys (blocking I/O)."""
+        if self.keys is None:
+            return False
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.InvalidTokenError:
+            return False
+        return isinstance(kid, str) and self.keys.needs_fetch(kid)
+
+    def verify(self, token: str) -> Principal:
+        if len(token) > MAX_TOKEN_BYTES:
+            raise InvalidToken("the token is too large")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            raise InvalidToken("the token is not a well-formed JWT") from None
+        alg = header.get("alg")
+        key, algorithms, issuer, audience = self._key_for(alg, header)
+        try:
+            claims = jwt.decode(
+                token, key, algorithms=algorithms, issuer=issuer, audience=audience, leeway=LEEWAY,
+                options={"require": ["exp", "sub", "iss", "aud"], "enforce_minimum_key_length": True},
+            )
+        except jwt.ExpiredSignatureError:
+            raise InvalidToken("the token has expired") from None
+        except jwt.ImmatureSignatureError:
+            raise InvalidToken("the token is not valid yet") from None
+        except jwt.InvalidSignatureError:
+            raise InvalidToken("the token's signature is not valid") from None
+        except jwt.InvalidAudienceError:
+            raise InvalidToken("the token is meant for another audience") from None
+        except jwt.InvalidIssuerError:
+            raise InvalidToken("the token comes from an issuer we do not accept") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise InvalidToken(f"the token has no {exc.claim!r} claim") from None
+        except (jwt.InvalidTokenError, jwt.PyJWKError):
+            raise InvalidToken("the token is not valid") from None
+        return Principal(person_id=_person_id(claims.get("sub")), roles=_roles(claims.get("roles", [])))
+
+    def _key_for(self, alg: Any, header: dict[str, Any]) -> tuple[Any, list[str], str, str]:
+        auth = self.auth
+        if alg == LOCAL_ALGORITHM and auth.secret:
+            return auth.secret, [LOCAL_ALGORITHM], LOCAL_ISSUER, LOCAL_AUDIENCE
+        if isinstance(alg, str) and self.keys is not None and alg in auth.algorithms:
+            kid = header.get("kid")
+            if not isinstance(kid, str):
+                raise InvalidToken("the token names no signing key (kid)")
+            jwk = self.keys.key(kid)
+            if jwk is None:
+                raise InvalidToken("the token's signing key is not one the identity provider publishes")
+            try:
+                key = jwt.PyJWK(jwk, algorithm=jwk.get("alg") or alg)
+            except jwt.PyJWKError:
+                raise InvalidToken("the token's signing key cannot verify this algorithm") from None
+            return key, [alg], auth.issuer or "", auth.audience or ""
+        shown = alg if isinstance(alg, str) and len(alg) <= 16 else "?"
+        raise InvalidToken(f"the signing algorithm {shown!r} is not accepted")
+
+
+def _person_id(sub: Any) -> UUID:
+    if isinstance(sub, str) and len(sub) <= 64:
+        try:
+            return UUID(sub)
+        except ValueError:
+            pass
+    raise InvalidToken("the token's subject (sub) must be a person id (a UUID)")
+
+
+def _roles(value: Any) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(r, str) for r in value):
+        raise InvalidToken("the token's roles claim must be a list of strings")
+    # Roles we do not know (an identity provider may carry other applications' roles) grant nothing.
+    return frozenset(r for r in value if r in _KNOWN_ROLES) | {AccessRole.OWNER.value}
