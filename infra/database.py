@@ -210,6 +210,18 @@ def ensure_schema(db: Database) -> None:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"')
 
 
+def vacuum_analyze(db: Database, tables: Sequence[str]) -> None:
+    """After a rebuild on PostgreSQL: statistics and a visibility map for the new rows now, not
+    when autovacuum comes by; until then index-only scans fall back to bitmap scans and sorts."""
+    if db.kind != "postgres" or not tables:
+        return
+    import psycopg
+
+    with psycopg.connect(db.dsn, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'SET search_path TO "{db.schema}"')
+        conn.execute("VACUUM ANALYZE " + ", ".join(tables))
+
+
 # Async reading -------------------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"\?")
