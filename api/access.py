@@ -100,6 +100,11 @@ ROLE_HOLDER = Rule(
     "owner, holding the role", "any person, for a role they hold (403 otherwise)", check=_always,
 )
 
+PROPOSER = Rule(
+    "owner for themself; admin, council", "any person in their own name (403 otherwise); admin or council for anyone",
+    (ADMIN, COUNCIL), _always,
+)
+
 ACCESS: dict[str, Rule] = {
     # operations
     "health": PUBLIC,
@@ -135,6 +140,33 @@ ACCESS: dict[str, Rule] = {
     "listEvents": AUDITOR_ONLY,
     "importInventory": ADMIN_ONLY,
     "exportRegister": OVERSIGHT,
+    # proposals: anyone proposes; the council's handling of them is open to every person
+    "submitProposal": PROPOSER,
+    "reviseProposal": PROPOSER,
+    "withdrawProposal": FOR_THEMSELF,
+    "startAssessment": COUNCIL_ONLY,
+    "startImplementation": COUNCIL_ONLY,
+    "completeImplementation": COUNCIL_ONLY,
+    "abandonProposal": COUNCIL_ONLY,
+    "listProposals": ANY_PERSON,
+    "getProposal": ANY_PERSON,
+    "getPortfolioBalance": ANY_PERSON,
+    "listBenefitFollowUpsDue": ANY_PERSON,
+    # the council: its choices are transparent so that staff keep proposing
+    "holdMeeting": COUNCIL_ONLY,
+    "listMeetings": ANY_PERSON,
+    "getMeeting": ANY_PERSON,
+    "recordDecision": COUNCIL_ONLY,
+    "listDecisions": ANY_PERSON,
+    "getDecision": ANY_PERSON,
+    "getPriorityList": ANY_PERSON,
+    # decommissioning: anyone proposes; the council decides; the named person signs off
+    "proposeDecommissioning": ANY_PERSON,
+    "settleArchiveDuty": ADMIN_OR_COUNCIL,
+    "endContracts": ADMIN_OR_COUNCIL,
+    "signOffDecommissioning": ANY_PERSON,
+    "getDecommissioning": ANY_PERSON,
+    "listDecommissioningsInProgress": ANY_PERSON,
 }
 
 #: Refuses everything: what a route without an entry would get, had startup let it through.

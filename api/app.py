@@ -15,12 +15,14 @@ from api.access import unmapped
 from api.audit import AuditController
 from api.auth import BearerAuth
 from api.context import request_id_middleware
+from api.council import CouncilController, DecommissioningController
 from api.dependencies import DEPENDENCIES
 from api.events import EventsController
 from api.health import HealthController
 from api.imports import ExportController, ImportController
 from api.org import OrgUnitController, PeopleController
 from api.problems import HANDLERS
+from api.proposals import ProposalController
 from api.responsibility import ResponsibilityController
 from api.systems import SystemController
 from domain.portfolio import utc_today
@@ -35,6 +37,7 @@ CONTROLLERS = [
     HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, AuditController,
     EventsController,
     ImportController, ExportController,
+    ProposalController, CouncilController, DecommissioningController,  # issue 4
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request
@@ -35,6 +35,10 @@ DEPENDENCIES = {
     "reads": Provide(_reads, sync_to_thread=False),
     "actor": Provide(provide_actor, sync_to_thread=False),
 }
+
+
+#: A log position inside a cursor: a forged negative one is refused, not passed on to SQL.
+Position = Annotated[int, msgspec.Meta(ge=0)]
 
 
 def encode_cursor(value: Any) -> str:

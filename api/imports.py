@@ -115,8 +115,8 @@ class ExportController(Controller):
         self, what: str, request: Request, runtime: Runtime, reads: ReadSide, portfolio: Portfolio,
         format: Format = None, after: After = None,
     ) -> Response[bytes]:
-        """`register` (every system, every role, holder, since when) or `gaps` (the gap report today),
-        with Danish headers, as CSV or XLSX. The register re-imports to the same state."""
+        """`register` (every system, every role, holder, since when), `gaps` (the gap report today) or
+        `decisions` (the council's decision log), with Danish headers, as CSV or XLSX. The register re-imports to the same state."""
         if what not in EXPORTS:
             raise InvalidValue(f"export must be one of {', '.join(EXPORTS)}", field="what")
         kind = _format(format, request)

@@ -18,6 +18,7 @@ from domain.errors import (
     NotFound,
 )
 from domain.import_model import Plan
+from domain.council_commands import CouncilCommands
 from domain.org import OrgUnit, Person
 from domain.systems import System, SystemName
 from domain.vocabulary import AccessRole, OrgLevel
@@ -85,7 +86,7 @@ def utc_today() -> date:
     return datetime.now(timezone.utc).date()
 
 
-class Portfolio(Application[UUID]):
+class Portfolio(CouncilCommands, Application[UUID]):  # council commands: domain/council_commands.py
     name = "ansvar"  # names the tables: never change it
 
     def __init__(

@@ -190,7 +190,7 @@ class System(Aggregate):
             raise ClaimNotFound(f"system {self.id} has no claim {claim_id}")
         if claim.status != "open":
             raise ClaimAlreadyAnswered(
-                f"claim {claim_id} was already {claim.status}", claim_id=str(claim_id), claim_status=claim.status
+                f"claim {claim_id} was already {claim.status}", claim_id=str(claim_id), current=claim.status
             )
         return claim
 

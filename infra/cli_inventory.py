@@ -1,4 +1,4 @@
-"""`ansvar import FILE [--apply] [--mapping F]` and `ansvar export register|gaps --format csv|xlsx -o FILE`."""
+"""`ansvar import FILE [--apply] [--mapping F]` and `ansvar export register|gaps|decisions --format csv|xlsx -o FILE`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rich.table import Table
 
 from domain.errors import DomainError
 from infra.settings import Settings
+from projections.register_queries import EXPORTS
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
@@ -100,7 +101,7 @@ def add_commands(sub: Any) -> None:
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
     imp.set_defaults(run=cmd_import)
     exp = sub.add_parser("export", help="export the ownership register or the gap report as CSV or XLSX")
-    exp.add_argument("what", choices=["register", "gaps"])
+    exp.add_argument("what", choices=sorted(EXPORTS))
     exp.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
     exp.add_argument("-o", "--output", required=True)
     exp.set_defaults(run=cmd_export)

@@ -23,7 +23,7 @@ from domain.org import OrgUnit, Person
 from domain.portfolio import Actor, Portfolio
 from domain.systems import System, SystemName
 from domain.vocabulary import Role
-from infra import demo_catalog as C
+from infra import demo_catalog as C, demo_council
 
 DEMO = Actor(role="demo", request_id="demo-loader")
 _BATCH = 30
@@ -45,9 +45,7 @@ def load(app: Portfolio, seed: int = 7, progress: Callable[[int, int], None] | N
         app.save(*[s for pair in batch for s in pair])
         if progress:
             progress(start + len(batch), len(systems))
-    # PROPOSALS AND COUNCIL DECISIONS (issue 4, another branch): once domain/council.py exists, add
-    # proposals, a ranked prioritisation and decisions here, and pass their ids as `decision_id` to the
-    # decommissioning and disputed-ownership facts below (see `_decommission` and `_claims`).
+    demo_council.council(app, town, [s for s, _ in systems], DEMO)
     return True
 
 

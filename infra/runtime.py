@@ -16,8 +16,11 @@ from infra.people_directory import PersonDirectory
 from infra.settings import Settings
 from projections.accountability_view import AccountabilityView
 from projections.catchup import CatchUp, Worker
+from projections.decisions_view import DecisionsView
+from projections.decommissioning_view import DecommissioningView
 from projections.gaps_view import GapsView
 from projections.progress import Progress
+from projections.proposals_view import ProposalsView
 from projections.systems_view import SystemsView
 
 log = structlog.get_logger(__name__)
@@ -58,6 +61,7 @@ def build(settings: Settings, today: Callable[[], date] = utc_today) -> Runtime:
     directory.setup()
     portfolio = Portfolio(settings.eventsourcing_env(), directory=directory, today=today)
     views = [SystemsView(), AccountabilityView(), GapsView(settings.gap_policy)]
+    views += [ProposalsView(), DecisionsView(), DecommissioningView()]  # the council's views (issue 4)
     catchup = CatchUp(portfolio, db, views, Progress())
     catchup.setup()
     return Runtime(settings, portfolio, db, directory, catchup)

@@ -9,8 +9,11 @@ from collections.abc import Awaitable, Callable
 from domain.errors import InvalidValue
 from infra.database import Reader
 from projections.accountability_view import AccountabilityQueries
+from projections.decisions_view import DecisionQueries
+from projections.decommissioning_view import DecommissioningQueries
 from projections.gaps_view import GapQueries
 from projections.progress import Progress, ViewsBehind
+from projections.proposals_view import ProposalQueries
 from projections.systems_view import DirectoryQueries, SystemQueries
 
 
@@ -27,6 +30,9 @@ class ReadSide:
         self.directory = DirectoryQueries(reader)
         self.accountability = AccountabilityQueries(reader)
         self.gaps = GapQueries(reader)
+        self.proposals = ProposalQueries(reader)
+        self.decisions = DecisionQueries(reader)
+        self.decommissionings = DecommissioningQueries(reader)
 
     async def positions(self) -> dict[str, int]:
         rows = await self.reader.fetch("SELECT name, position FROM projection_tracking ORDER BY name")

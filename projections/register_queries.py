@@ -163,6 +163,43 @@ def gap_rows(cur: Any, today: date) -> list[list[Any]]:
     return rows
 
 
-#: Where the decision log export plugs in once the council's decisions view exists (issue 4):
-#: a `decision_rows(cur, today)` returning rows under DECISION_HEADERS, listed in EXPORTS.
-EXPORTS = {"register": (REGISTER_HEADERS, register_rows, "Ejerskabsregister"), "gaps": (GAP_HEADERS, gap_rows, "Ansvarshuller")}
+KIND_LABEL = {
+    "prioritisation": "Prioritering", "approval": "Godkendelse", "rejection": "Afvisning", "deferral": "Udsættelse",
+    "decommission": "Afvikling", "ownership_ruling": "Afgørelse om ejerskab", "benefit_review": "Gevinstopfølgning",
+}
+DECISION_HEADERS = [
+    "Besluttet den", "Beslutning", "Begrundelse", "Emner", "Møde", "Besluttet af", "Gælder fra", "Erstatter",
+    "Erstattet af", "Registreret", "Beslutnings-id",
+]
+
+
+def decision_rows(cur: Any, today: date) -> list[list[Any]]:
+    """The council's decision log in the order decided, with what each was about and who decided."""
+    cur.execute("SELECT decision_id, subject_kind, subject_id FROM decision_subjects ORDER BY subject_kind, subject_id")
+    subjects: dict[UUID, list[str]] = defaultdict(list)
+    for r in cur.fetchall():
+        subjects[r["decision_id"]].append(f"{r['subject_kind']}:{r['subject_id']}")
+    cur.execute("SELECT decision_id, person_id FROM decision_deciders ORDER BY person_id")
+    deciders: dict[UUID, list[str]] = defaultdict(list)
+    for r in cur.fetchall():
+        deciders[r["decision_id"]].append(str(r["person_id"]))
+    cur.execute(
+        "SELECT d.id, d.kind, d.rationale, d.meeting_id, m.held_on, d.decided_on, d.effective_from, d.supersedes,"
+        " d.superseded_by, d.recorded_at FROM decisions d LEFT JOIN meetings m ON m.id = d.meeting_id"
+        " ORDER BY d.decided_on, d.position"
+    )
+    return [
+        [
+            d["decided_on"], KIND_LABEL.get(d["kind"], d["kind"]), d["rationale"], ", ".join(subjects[d["id"]]),
+            d["held_on"], ", ".join(sorted(set(deciders[d["id"]]))), d["effective_from"], d["supersedes"],
+            d["superseded_by"], d["recorded_at"], d["id"],
+        ]
+        for d in cur.fetchall()
+    ]
+
+
+EXPORTS = {
+    "register": (REGISTER_HEADERS, register_rows, "Ejerskabsregister"),
+    "gaps": (GAP_HEADERS, gap_rows, "Ansvarshuller"),
+    "decisions": (DECISION_HEADERS, decision_rows, "Beslutningslog"),
+}

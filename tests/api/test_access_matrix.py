@@ -38,6 +38,16 @@ EXPECTED: dict[str, frozenset[str]] = {
     "sweepAccountability": OVERSIGHT, "listResponsibilityGaps": OVERSIGHT,
     "listEvents": {"auditor"},
     "importInventory": {"admin"}, "exportRegister": OVERSIGHT,
+    "submitProposal": PERSONS - {"auditor"}, "reviseProposal": PERSONS - {"auditor"},
+    "withdrawProposal": PERSONS - {"auditor"},
+    "startAssessment": {"council"}, "startImplementation": {"council"}, "completeImplementation": {"council"},
+    "abandonProposal": {"council"},
+    "listProposals": PERSONS, "getProposal": PERSONS, "getPortfolioBalance": PERSONS, "listBenefitFollowUpsDue": PERSONS,
+    "holdMeeting": {"council"}, "listMeetings": PERSONS, "getMeeting": PERSONS,
+    "recordDecision": {"council"}, "listDecisions": PERSONS, "getDecision": PERSONS, "getPriorityList": PERSONS,
+    "proposeDecommissioning": PERSONS - {"auditor"}, "settleArchiveDuty": {"admin", "council"},
+    "endContracts": {"admin", "council"}, "signOffDecommissioning": PERSONS - {"auditor"},
+    "getDecommissioning": PERSONS, "listDecommissioningsInProgress": PERSONS,
 }
 NOT_A_BODY = {"field_no_command_has": True}
 

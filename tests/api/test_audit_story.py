@@ -69,7 +69,7 @@ def test_the_audit_story(api, today):
     api.post(f"/systems/{system}/claims/{c1['claim_id']}/confirmation", {"effective_from": "2026-01-01"})
     api.post(f"/systems/{system}/claims/{c2['claim_id']}/rejection", {"reason": "ruled for Frida"})
     problem = api.post(f"/systems/{system}/claims/{c2['claim_id']}/confirmation", {}, expect=409)
-    assert problem["type"] == "/problems/claim-already-answered" and problem["claim_status"] == "rejected"
+    assert problem["type"] == "/problems/claim-already-answered" and problem["current"] == "rejected"
     assert api.holders(system, "2026-02-01")["dataejer"] == frida
     assert not {g for g in gaps(api, today) if g[0] == "competing_claims"}
 

@@ -96,3 +96,18 @@ def test_the_demo_register_reimports_with_no_new_events(town):
         assert not report["applied"] and report["duplicates"] == 0
         assert report["systems"]["to_create"] == 0 and report["people"]["to_create"] == 0
     assert town.portfolio.recorder.max_notification_id() == head
+
+
+def test_the_council_has_a_year_to_show(town):
+    kinds = {r["kind"] for r in _rows(town, "SELECT DISTINCT kind FROM decisions")}
+    assert kinds == {"prioritisation", "approval", "rejection", "deferral", "benefit_review", "ownership_ruling", "decommission"}
+    statuses = {r["status"] for r in _rows(town, "SELECT DISTINCT status FROM proposals")}
+    assert {"submitted", "under_assessment", "approved", "rejected", "deferred", "withdrawn", "implemented"} <= statuses
+    assert _count(town, "SELECT COUNT(*) AS n FROM decisions WHERE superseded_by IS NOT NULL") == 1
+    assert _count(town, "SELECT COUNT(*) AS n FROM decommissionings") >= 1
+
+
+def _rows(runtime, sql: str) -> list[dict]:
+    with runtime.db.transaction(write=False) as cur:
+        cur.execute(sql)
+        return cur.fetchall()

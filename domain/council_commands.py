@@ -1,0 +1,172 @@
+"""The council's commands on the portfolio: proposals, meetings, decisions, decommissioning.
+
+A mixin of `Portfolio` (domain/portfolio.py). A decision and every consequence it has (proposals
+moved, claims confirmed and rejected, a lifecycle change, a system registered, a role assigned)
+are saved in ONE `save()`: they are recorded together, citing the decision, or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.council import (
+    PROPOSAL_STATUS, AlreadySuperseded, Decision, DecisionKind, Meeting, NoQuorum, SubjectKind,
+    Supersession, check_decision,
+)
+from domain.decommissioning import Decommissioning, DecommissioningStep
+from domain.decommissioning_commands import DecommissioningCommands
+from domain.errors import InvalidValue, UnknownReference
+from domain.proposal_commands import ProposalCommands
+from domain.proposals import Proposal
+from domain.systems import System
+from domain.vocabulary import Lifecycle, Role
+
+if TYPE_CHECKING:
+    from domain.portfolio import Actor, Receipt
+
+
+class CouncilCommands(ProposalCommands, DecommissioningCommands):
+    """Mixed into Portfolio; uses its repository, save, _existing, _assignable and _receipt."""
+
+    # Meetings and decisions ---------------------------------------------------------------------
+
+    def hold_meeting(self, held_on: date, attendee_ids: list[UUID], quorum: bool, actor: Actor) -> Receipt:
+        """Record a council meeting: its date, who attended (person ids) and whether it had a quorum."""
+        for person_id in attendee_ids:
+            self._existing_person(person_id, "attendee_ids")
+        return self._save_new(Meeting(held_on=held_on, attendee_ids=list(attendee_ids), quorum=quorum, meta=actor.meta()))
+
+    def record_decision(
+        self, kind: str, rationale: str, actor: Actor, *, subjects: list[dict] | None = None,
+        meeting_id: UUID | None = None, decided_by: list[UUID] | None = None, decided_on: date | None = None,
+        effective_from: date | None = None, supersedes: UUID | None = None, priorities: list[dict] | None = None,
+        period_from: date | None = None, period_to: date | None = None, responsible_id: UUID | None = None,
+        confirmed_claim_id: UUID | None = None, operations_owner_id: UUID | None = None,
+    ) -> Receipt:
+        """Record an immutable council decision and, in the same save, every consequence it has."""
+        kind = str(kind)
+        subjects = [{"kind": str(s["kind"]), "id": str(s["id"])} for s in subjects or []]
+        priorities = [
+            {"proposal_id": str(p["proposal_id"]), "rank": int(p["rank"]), "note": p.get("note")}
+            for p in priorities or []
+        ]
+        if kind == DecisionKind.PRIORITISATION:
+            ranked = [{"kind": "proposal", "id": p["proposal_id"]} for p in priorities]
+            if any(s not in ranked for s in subjects):
+                raise InvalidValue("a prioritisation's subjects are the proposals it ranks", field="subjects")
+            subjects = ranked
+        details = {"responsible_id": str(responsible_id) if responsible_id else None,
+                   "confirmed_claim_id": str(confirmed_claim_id) if confirmed_claim_id else None,
+                   "operations_owner_id": str(operations_owner_id) if operations_owner_id else None}
+        decided_by = list(decided_by or [])
+        check_decision(kind, subjects, rationale, meeting_id, decided_by, priorities, period_from, period_to, details)
+        if meeting_id is not None:
+            meeting = self._existing(Meeting, meeting_id, UnknownReference, "meeting_id")
+            if not meeting.quorum:
+                raise NoQuorum(f"meeting {meeting_id} on {meeting.held_on} had no quorum", field="meeting_id")
+            decided_on = decided_on or meeting.held_on
+        decided_on = decided_on or self.today()
+        effective_from = effective_from or decided_on
+        for person_id in decided_by:
+            self._existing_person(person_id, "decided_by")
+        if operations_owner_id is not None:
+            self._assignable(operations_owner_id, effective_from, field="operations_owner_id")
+
+        def build() -> tuple[list[Aggregate], UUID | None]:
+            answered = subjects
+            if kind == DecisionKind.OWNERSHIP_RULING:
+                assert confirmed_claim_id is not None
+                answered = self._ruling_subjects(subjects, confirmed_claim_id)
+            decision = Decision(
+                kind=kind, subjects=answered, rationale=rationale.strip(), meeting_id=meeting_id,
+                decided_by=decided_by, decided_on=decided_on, effective_from=effective_from, supersedes=supersedes,
+                priorities=priorities, period_from=period_from, period_to=period_to, details=details,
+                meta=actor.meta(),
+            )
+            changed: list[Aggregate] = [decision]
+            if supersedes is not None:
+                changed.append(self._supersede(supersedes, decision.id))
+            changed += self._consequences(decision, rationale, responsible_id, confirmed_claim_id, actor)
+            return changed, decision.id
+
+        return self._atomically(build)
+
+    def _supersede(self, earlier_id: UUID, by_id: UUID) -> Supersession:
+        self._existing(Decision, earlier_id, UnknownReference, "supersedes")
+        record = Supersession(superseded_id=earlier_id, by_id=by_id)
+        existing = self._maybe(record.id)
+        if existing is not None:
+            raise AlreadySuperseded(
+                f"decision {earlier_id} was already superseded by {existing.by_id}; supersede that one instead",
+                field="supersedes", superseded_by=str(existing.by_id),
+            )
+        return record
+
+    def _ruling_subjects(self, subjects: list[dict], confirmed_claim_id: UUID) -> list[dict]:
+        """The system, and every claim the ruling answers: the one it confirms and the other open
+        claims for the same role, which it rejects. Listing them makes the log findable by claim."""
+        (system_id,) = [UUID(s["id"]) for s in subjects if s["kind"] == SubjectKind.SYSTEM]
+        system = self._existing(System, system_id, UnknownReference, "subjects")
+        if confirmed_claim_id not in system.claims:
+            raise UnknownReference(f"system {system_id} has no claim {confirmed_claim_id}", field="confirmed_claim_id")
+        chosen = system.open_claim(confirmed_claim_id)
+        answered = [confirmed_claim_id] + [
+            c for c, st in system.claims.items() if c != confirmed_claim_id and st.status == "open" and st.role == chosen.role
+        ]
+        listed = {UUID(s["id"]) for s in subjects if s["kind"] == SubjectKind.CLAIM}
+        if not listed <= set(answered):
+            raise InvalidValue("a listed claim is not one this ruling answers", field="subjects")
+        return [{"kind": SubjectKind.SYSTEM.value, "id": str(system_id)}] + [
+            {"kind": SubjectKind.CLAIM.value, "id": str(c)} for c in answered
+        ]
+
+    def _consequences(
+        self, decision: Decision, rationale: str, responsible_id: UUID | None, confirmed_claim_id: UUID | None,
+        actor: Actor,
+    ) -> list[Aggregate]:
+        meta = actor.meta()
+        changed: list[Aggregate] = []
+        if decision.kind in PROPOSAL_STATUS:
+            status = PROPOSAL_STATUS[decision.kind]
+            for proposal_id in decision.subject_ids(SubjectKind.PROPOSAL):
+                proposal = self._existing(Proposal, proposal_id, UnknownReference, "subjects")
+                if status is None:
+                    proposal.review_benefits(decision.id, meta)
+                else:
+                    proposal.move(status, meta, decision_id=decision.id)
+                changed.append(proposal)
+        elif decision.kind == DecisionKind.DECOMMISSION:
+            (system_id,) = decision.subject_ids(SubjectKind.SYSTEM)
+            system = self._existing(System, system_id, UnknownReference, "subjects")
+            assert responsible_id is not None
+            self._assignable(responsible_id, decision.effective_from, field="responsible_id")
+            process = self._maybe(Decommissioning.id_for(system_id))
+            if not isinstance(process, Decommissioning):
+                raise DecommissioningStep(
+                    f"system {system_id} has no proposed decommissioning to decide on",
+                    field="subjects", current=None, allowed=["proposed"], attempted="a decommission decision",
+                )
+            process.decide(decision.id, responsible_id, decision.effective_from, meta)
+            system.change_lifecycle(Lifecycle.PHASING_OUT.value, decision.effective_from, meta)
+            if system.holder(Role.SYSTEMEJER, decision.effective_from) is None:
+                # Nobody owns it: the person who carries the decommissioning out holds the system
+                # meanwhile, so "decided, but nobody responsible" (gap rule 8) cannot arise.
+                system.assign(Role.SYSTEMEJER.value, responsible_id, decision.effective_from, None,
+                              "carries out the decommissioning", decision.id, meta)
+            changed += [process, system]
+        elif decision.kind == DecisionKind.OWNERSHIP_RULING:
+            (system_id,) = decision.subject_ids(SubjectKind.SYSTEM)
+            system = self._existing(System, system_id, UnknownReference, "subjects")
+            assert confirmed_claim_id is not None
+            self._assignable(system.open_claim(confirmed_claim_id).person_id, decision.effective_from,
+                             field="confirmed_claim_id")
+            system.confirm_claim(confirmed_claim_id, decision.effective_from, decision.id, meta)
+            for claim_id in decision.subject_ids(SubjectKind.CLAIM):
+                if claim_id != confirmed_claim_id:
+                    system.reject_claim(claim_id, f"ruled by the council: {rationale.strip()}", decision.id, meta)
+            changed.append(system)
+        return changed

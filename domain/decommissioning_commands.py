@@ -1,0 +1,86 @@
+"""Decommissioning commands, mixed into Portfolio through CouncilCommands. The council's
+`decommission` decision itself is recorded by CouncilCommands.record_decision."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.atomic_save import AtomicSave
+from domain.decommissioning import Decommissioning, DecommissioningStep
+from domain.errors import SystemNotFound
+from domain.systems import System
+from domain.vocabulary import Lifecycle
+
+if TYPE_CHECKING:
+    from domain.portfolio import Actor, Receipt
+
+
+class DecommissioningCommands(AtomicSave):
+    """Uses Portfolio's repository, save, _existing, _update and _receipt."""
+
+    def propose_decommissioning(self, system_id: UUID, reason: str, proposed_by: UUID | None, actor: Actor) -> Receipt:
+        """Anyone may propose to retire a system, with the reason; the council decides."""
+        system = self._existing(System, system_id, SystemNotFound)
+        if proposed_by is not None:
+            self._existing_person(proposed_by, "proposed_by")
+        existing = self._maybe(Decommissioning.id_for(system_id))
+        if existing is not None:
+            raise DecommissioningStep(
+                f"the decommissioning of system {system_id} was already proposed; it is {existing.stage}",
+                current=existing.stage, allowed=[], attempted="propose",
+            )
+        if system.lifecycle_at(self.today()) == Lifecycle.DECOMMISSIONED:
+            raise DecommissioningStep(f"system {system_id} is already decommissioned", current="completed",
+                                      allowed=[], attempted="propose")
+        process = Decommissioning(system_id=system_id, proposed_by=proposed_by, reason=reason.strip(), meta=actor.meta())
+        try:
+            return self._receipt(self.save(process), process.id)
+        except IntegrityError:
+            raise DecommissioningStep(f"the decommissioning of system {system_id} was already proposed",
+                                      current="proposed", allowed=[], attempted="propose") from None
+
+    def settle_archive_duty(
+        self, system_id: UUID, duty: str, archive_receipt: str | None, deletion_record: str | None, actor: Actor
+    ) -> Receipt:
+        """Record how the archive duty (B, K or B+K) was met: the archive's receipt and/or the deletion."""
+        return self._update(
+            Decommissioning, self._process_id(system_id), SystemNotFound,
+            lambda d: d.settle_archive_duty(duty, archive_receipt, deletion_record, actor.meta()),
+        )
+
+    def end_contracts(self, system_id: UUID, ended_on: date, note: str | None, actor: Actor) -> Receipt:
+        """Record that the system's contracts are ended."""
+        return self._update(
+            Decommissioning, self._process_id(system_id), SystemNotFound,
+            lambda d: d.end_contracts(ended_on, note, actor.meta()),
+        )
+
+    def complete_decommissioning(self, system_id: UUID, signed_off_by: UUID, actor: Actor) -> Receipt:
+        """The responsible person signs off; the system becomes decommissioned today, in the same save."""
+        process_id = self._process_id(system_id)
+        today = self.today()
+
+        def build() -> tuple[list[Aggregate], UUID | None]:
+            process = self._existing(Decommissioning, process_id, SystemNotFound)
+            system = self._existing(System, system_id, SystemNotFound)
+            process.sign_off(signed_off_by, today, actor.meta())
+            system.change_lifecycle(Lifecycle.DECOMMISSIONED.value, today, actor.meta())
+            return [process, system], None
+
+        return self._atomically(build)
+
+    def _process_id(self, system_id: UUID) -> UUID:
+        self._existing(System, system_id, SystemNotFound)
+        process_id = Decommissioning.id_for(system_id)
+        if self._maybe(process_id) is None:
+            raise DecommissioningStep(
+                f"no decommissioning of system {system_id} has been proposed",
+                current=None, allowed=["proposed", "decided"], attempted="a decommissioning step",
+            )
+        return process_id
+
