@@ -141,7 +141,7 @@ def lifecycle_periods(changes: Sequence[LifecycleChange], states: Iterable[str])
 
 
 def _vacant(facts: Sequence[Fact], role: str, within: list[Period]) -> list[Period]:
-    held = [p.period for p in held_periods(facts, role)]
+    held = [p.period for p in _held(facts, role)]
     vacant: list[Period] = []
     for window in within:
         cursor = window.start
@@ -158,6 +158,23 @@ def _vacant(facts: Sequence[Fact], role: str, within: list[Period]) -> list[Peri
         if cursor is not None and (window.end is None or cursor < window.end):
             vacant.append(Period(cursor, window.end))
     return P.merge(vacant)
+
+
+class _Facts(list):
+    """One system's facts, remembering each role's held periods while the rules run: the rules
+    ask for the same role's periods several times, and resolving them is the costly part."""
+
+    def __init__(self, facts: Iterable[Fact]) -> None:
+        super().__init__(facts)
+        self.held: dict[str, list] = {}
+
+
+def _held(facts: Sequence[Fact], role: str) -> list:
+    if not isinstance(facts, _Facts):
+        return held_periods(facts, role)
+    if role not in facts.held:
+        facts.held[role] = held_periods(facts, role)
+    return facts.held[role]
 
 
 def _gaps(rule: str, role: str | None, found: Iterable[Period], detail: str) -> list[Gap]:
@@ -181,6 +198,7 @@ def _vacancy_gaps(rule: str, role: str, facts: Sequence[Fact], within: list[Peri
 
 def find_gaps(system: SystemHistory, directory: Directory, policy: GapPolicy = GapPolicy()) -> list[Gap]:
     """Every unclear-responsibility period of one system, over all of valid time."""
+    system = replace(system, facts=_Facts(system.facts))
     operating = lifecycle_periods(system.lifecycle, OPERATING)
     alive = lifecycle_periods(system.lifecycle, [s for s in Lifecycle if s != Lifecycle.DECOMMISSIONED])
     phasing_out = lifecycle_periods(system.lifecycle, [Lifecycle.PHASING_OUT])
@@ -210,7 +228,7 @@ def find_gaps(system: SystemHistory, directory: Directory, policy: GapPolicy = G
 def _holder_departed(system: SystemHistory, directory: Directory, alive: list[Period]) -> list[Gap]:
     gaps: list[Gap] = []
     for role in sorted({f.role for f in system.facts}):
-        for held in held_periods(system.facts, role):
+        for held in _held(system.facts, role):
             assert held.holder is not None
             left = directory.left_since(held.holder)
             if left is None:
@@ -249,7 +267,7 @@ def _claims(system: SystemHistory, policy: GapPolicy) -> list[Gap]:
 def _owner_too_low(system: SystemHistory, directory: Directory, policy: GapPolicy, alive: list[Period]) -> list[Gap]:
     floor = OrgLevel(policy.lowest_owner_level).depth
     low = []
-    for held in held_periods(system.facts, policy.owner_role):
+    for held in _held(system.facts, policy.owner_role):
         level = directory.level_of(held.holder) if held.holder else None
         if level is not None and OrgLevel(level).depth > floor:
             low.append(held.period)
@@ -266,7 +284,7 @@ def _ping_pong(system: SystemHistory, policy: GapPolicy, alive: list[Period]) ->
     for role in sorted({f.role for f in system.facts}):
         changes: list[date] = []
         previous: UUID | None = None
-        for held in held_periods(system.facts, role):
+        for held in _held(system.facts, role):
             if previous is not None and held.holder != previous:
                 changes.append(held.start)
             previous = held.holder
@@ -285,7 +303,7 @@ def _attestation_overdue(system: SystemHistory, policy: GapPolicy, alive: list[P
     gaps: list[Gap] = []
     every = timedelta(days=policy.attestation_days)
     for role in policy.attested_roles:
-        for held in held_periods(system.facts, role):
+        for held in _held(system.facts, role):
             # Taking the role confirms it from the period's start. Recording an old assignment today
             # does not: an imported ten-year-old ownership still needs its owner to attest.
             confirmed = {held.start} | {

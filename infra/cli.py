@@ -70,6 +70,7 @@ def _catch_up(runtime: object) -> None:
 
 
 def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
+    from infra.database import vacuum_analyze
     from infra.runtime import build
 
     runtime = build(settings)
@@ -78,6 +79,7 @@ def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
             names = runtime.catchup.reset(args.names or None)
             console.print(f"rebuilding {', '.join(names)}")
             _catch_up(runtime)
+            vacuum_analyze(settings.database, [t for v in runtime.catchup.views if v.name in names for t in v.tables])
         head = runtime.catchup.head()
         table = Table("projection", "position", "head", "lag")
         for name, position in runtime.catchup.positions().items():

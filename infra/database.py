@@ -158,6 +158,12 @@ class _PsycopgCursor:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._c.executemany(_pg(sql), [_no_nul(r) for r in rows])
 
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert many rows with COPY: the bulk path, far cheaper per row than INSERT."""
+        with self._c.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def fetchall(self) -> list[Row]:
         return list(self._c.fetchall())
 
@@ -214,6 +220,18 @@ def ensure_schema(db: Database) -> None:
 
     with psycopg.connect(db.dsn, autocommit=True, connect_timeout=5) as conn:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"')
+
+
+def vacuum_analyze(db: Database, tables: Sequence[str]) -> None:
+    """After a rebuild on PostgreSQL: statistics and a visibility map for the new rows now, not
+    when autovacuum comes by; until then index-only scans fall back to bitmap scans and sorts."""
+    if db.kind != "postgres" or not tables:
+        return
+    import psycopg
+
+    with psycopg.connect(db.dsn, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'SET search_path TO "{db.schema}"')
+        conn.execute("VACUUM ANALYZE " + ", ".join(tables))
 
 
 # Async reading -------------------------------------------------------------------------------

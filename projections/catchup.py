@@ -10,14 +10,16 @@ the batch, so two workers on one database take turns instead of racing.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
-from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import structlog
 
 from projections.progress import Progress
+from projections.write_buffer import WriteBuffer
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +38,16 @@ class View(Protocol):
     def flush(self, cur: Any) -> None: ...
 
 
+class CatchesUpAlone(View, Protocol):
+    """A view whose per-batch work grows with what each batch touches (the gaps recompute every
+    system a batch touches). Far behind, it waits until the other views are current and then
+    catches up over the whole range in one transaction, doing that work once per system."""
+
+    alone_after: int  # lag (events) beyond which the view catches up alone
+
+    def catch_up_alone(self, cur: Any, notifications: Iterable[Any]) -> None: ...
+
+
 class CatchUp:
     def __init__(self, app: Any, db: Any, views: Sequence[View], progress: Progress | None = None, batch_size: int = 500):
         self.app = app
@@ -43,12 +55,15 @@ class CatchUp:
         self.views = list(views)
         self.progress = progress or Progress()
         self.batch_size = batch_size
+        self.positions_seen: dict[str, int] = {}
 
     def setup(self) -> None:
         with self.db.transaction() as cur:
             cur.execute(TRACKING_DDL)
             for view in self.views:
                 for statement in view.ddl:
+                    if self.db.dialect != "postgres":  # covering-index columns are PostgreSQL's
+                        statement = re.sub(r"\s+INCLUDE\s*\([^)]*\)", "", statement)
                     cur.execute(statement)
                 cur.execute(
                     "INSERT INTO projection_tracking (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
@@ -67,36 +82,95 @@ class CatchUp:
 
     def run_batch(self, limit: int | None = None) -> int:
         """Apply the next batch; returns how many notifications it read (0: caught up)."""
+        try:
+            return self._run_batch(limit)
+        except BaseException:
+            for view in self.views:  # rows buffered for a rolled-back transaction must not leak into the retry
+                if discard := getattr(view, "discard", None):
+                    discard()
+            raise
+
+    def _run_batch(self, limit: int | None) -> int:
         # Read the log BEFORE taking the write lock on the views. On SQLite, reading it inside
         # (BEGIN IMMEDIATE held) deadlocked: an event writer waiting for that file lock holds the
         # event store's only writer slot, and the pool makes readers queue behind it.
-        start = min(self.positions().values(), default=0) + 1
-        notifications = self.app.recorder.select_notifications(start, limit or self.batch_size)
+        seen, head = self.positions(), self.head()
+        tracked = [v for v in self.views if v.name in seen]
+        rest = [v for v in tracked if v not in self._far_behind(tracked, seen, head)] or tracked
+        start = min((seen[v.name] for v in rest), default=0) + 1
+        prefetched = self.app.recorder.select_notifications(start, limit or self.batch_size)
+        with self.db.transaction() as db_cursor:
+            cur = WriteBuffer(db_cursor)
+            count = self._apply_batch(cur, start, prefetched, head)
+            cur.flush()
+        self.progress.advance(min(self.positions_seen[v.name] for v in self.views if v.name in self.positions_seen))
+        return count
+
+    def _apply_batch(self, cur: WriteBuffer, start_read: int, prefetched: list[Any], head: int) -> int:
+        lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
+        cur.execute("SELECT name, position FROM projection_tracking" + lock)
+        positions = self.positions_seen = {r["name"]: r["position"] for r in cur.fetchall()}
+        behind = [v for v in self.views if v.name in positions]
+        alone = self._far_behind(behind, positions, head)
+        if alone:
+            behind = [v for v in behind if v not in alone]
+            if not behind or min(positions[v.name] for v in behind) >= head:
+                return self._catch_up_alone(cur, alone, positions, behind, head)
+        if min(positions[v.name] for v in behind) + 1 != start_read:
+            # Another worker moved the views on (or a rebuild rewound them) since we read the log:
+            # go round again from where they are now, so nothing is skipped or applied twice.
+            return max(len(prefetched), 1)
+        notifications = prefetched
         if not notifications:
             return 0
-        with self.db.transaction() as cur:
-            lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
-            cur.execute("SELECT name, position FROM projection_tracking" + lock)
-            positions = {r["name"]: r["position"] for r in cur.fetchall()}
-            behind = [v for v in self.views if v.name in positions]
-            if min(positions[v.name] for v in behind) + 1 != start:
-                # Another worker moved the views on (or a rebuild rewound them) since we read the
-                # log: read again from where they are now, so nothing is skipped or applied twice.
-                return len(notifications)
-            for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
-                for view in behind:
-                    if positions[view.name] < notification.id:
-                        view.apply(cur, event, notification.id)
-            last = notifications[-1].id
+        for notification in notifications:
+            event = self.app.mapper.to_domain_event(notification)
             for view in behind:
-                view.flush(cur)
-                cur.execute(
-                    "UPDATE projection_tracking SET position = ?, updated_at = CURRENT_TIMESTAMP WHERE name = ?",
-                    (last, view.name),
-                )
-        self.progress.advance(last)
+                if positions[view.name] < notification.id:
+                    view.apply(cur, event, notification.id)
+        last = notifications[-1].id
+        for view in behind:
+            view.flush(cur)
+            self._track(cur, view, last)
+        positions.update({v.name: last for v in behind})
         return len(notifications)
+
+    @staticmethod
+    def _far_behind(views: list[View], positions: dict[str, int], head: int) -> list[View]:
+        lagging = [v for v in views if getattr(v, "alone_after", None) is not None]
+        if not lagging:
+            return []
+        return [v for v in lagging if head - positions[v.name] > v.alone_after]  # type: ignore[attr-defined]
+
+    def _catch_up_alone(self, cur: Any, views: list[View], positions: dict[str, int], others: list[View], head: int) -> int:
+        # Up to where the other views are, so the tables it reads match the position it records.
+        # (It reads the log under the views' lock: on SQLite a catch-up this far behind should run
+        # with the API stopped, as `ansvar projections rebuild` does.)
+        upto = min((positions[v.name] for v in others), default=head) if others else head
+        read = 0
+        for view in views:
+            start = positions[view.name]
+            view.catch_up_alone(cur, self._notifications(start + 1, upto))  # type: ignore[attr-defined]
+            self._track(cur, view, upto)
+            read = max(read, upto - start)
+            positions[view.name] = upto
+        log.info("caught up alone", views=[v.name for v in views], position=upto)
+        return read
+
+    def _notifications(self, start: int, stop: int) -> Iterator[Any]:
+        while start <= stop:
+            page = self.app.recorder.select_notifications(start, 5_000, stop=stop)
+            if not page:
+                return
+            yield from page
+            start = page[-1].id + 1
+
+    @staticmethod
+    def _track(cur: Any, view: View, position: int) -> None:
+        cur.execute(
+            "UPDATE projection_tracking SET position = ?, updated_at = CURRENT_TIMESTAMP WHERE name = ?",
+            (position, view.name),
+        )
 
     def run_until_caught_up(self, on_batch: Callable[[int], None] | None = None) -> int:
         total = 0
@@ -130,7 +204,9 @@ class CatchUp:
         with self.db.transaction() as cur:
             for view in chosen:
                 for table in view.tables:
-                    cur.execute(f"DELETE FROM {table}")
+                    # DELETE would leave every old row behind as a dead tuple until vacuum, and a
+                    # rebuilt view would be read through twice its size of dead rows.
+                    cur.execute(f"TRUNCATE {table}" if self.db.dialect == "postgres" else f"DELETE FROM {table}")
                 cur.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (view.name,))
         self.progress.reset()
         return [v.name for v in chosen]

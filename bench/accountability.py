@@ -1,0 +1,123 @@
+"""Benchmark 1: accountability at (d, k), one system over HTTP and the sweep over every system,
+each beside replaying the events.
+
+    .venv/bin/python -m bench.accountability [--requests 500] [--sweeps 15]
+
+Needs a generated data set (bench/generate.py). Starts the API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+from datetime import datetime, timedelta, timezone
+
+import httpx
+
+from bench.common import line, load, pct, settings, summary, timed
+from bench.replay import holders_by_replay, sweep_by_log_scan
+from bench.server import api, headers
+from infra.runtime import build
+
+
+async def view_query(config, asks) -> list[float]:
+    from infra.database import PostgresReader
+    from projections.accountability_view import AccountabilityQueries
+
+    reader = await PostgresReader.connect(config.database, 2)
+    queries = AccountabilityQueries(reader)
+    found = []
+    for system_id, d, k in asks:
+        started = time.perf_counter()
+        await queries.holders(system_id, datetime.fromisoformat(d).date(), datetime.fromisoformat(k))
+        found.append((time.perf_counter() - started) * 1000)
+    await reader.close()
+    return found
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--requests", type=int, default=500)
+    p.add_argument("--sweeps", type=int, default=15)
+    p.add_argument("--sample", type=int, default=300, help="systems replayed one by one for the sweep baseline")
+    p.add_argument("--seed", type=int, default=3)
+    args = p.parse_args()
+    rng = random.Random(args.seed)
+    config = settings()
+    runtime = build(config)
+    app = runtime.portfolio
+    with runtime.db.transaction(write=False) as cur:
+        cur.execute("SELECT system_id, COUNT(*) AS n FROM responsibility_facts GROUP BY system_id HAVING COUNT(*) >= 200")
+        heavy = [r["system_id"] for r in cur.fetchall()]
+        cur.execute("SELECT id FROM systems")
+        everyone = [r["id"] for r in cur.fetchall()]
+        cur.execute("SELECT MIN(recorded_at) AS first, MAX(recorded_at) AS last, COUNT(*) AS n FROM responsibility_facts")
+        span = cur.fetchone()
+    print(f"accountability: {len(everyone):,} systems, {span['n']:,} facts, {len(heavy)} systems with 200+ facts  [{load()}]")
+
+    def point() -> tuple[str, str]:
+        k = span["first"] + (span["last"] - span["first"]) * rng.random() + timedelta(days=30)
+        d = (span["first"] + (span["last"] - span["first"] + timedelta(days=700)) * rng.random()).date()
+        return d.isoformat(), k.astimezone(timezone.utc).isoformat()
+
+    with api(run_projections=False) as base, httpx.Client(base_url=base, timeout=60, headers=headers()) as http:
+        # One system, 200+ facts: HTTP against replaying its events in process.
+        asks = [(rng.choice(heavy), *point()) for _ in range(args.requests)]
+        for system_id, d, k in asks[:50]:
+            http.get(f"/systems/{system_id}/accountability", params={"at": d, "known_at": k})
+        via_http, answers = [], []
+        for system_id, d, k in asks:
+            ms, r = timed(lambda: http.get(f"/systems/{system_id}/accountability", params={"at": d, "known_at": k}))
+            via_http.append(ms)
+            answers.append({h["role"]: h["person_id"] for h in r.json()["holders"]})
+        via_replay, wrong = [], 0
+        for (system_id, d, k), answer in zip(asks, answers):
+            ms, found = timed(lambda: holders_by_replay(
+                app, system_id, datetime.fromisoformat(d).date(), datetime.fromisoformat(k)))
+            via_replay.append(ms)
+            wrong += {r: str(p) for r, p in found.items()} != answer
+        get_only = [timed(lambda: app.repository.get(s))[0] for s, _, _ in asks[:100]]
+        query_only = asyncio.run(view_query(config, asks))
+        ratio = pct(via_replay, 50) / pct(via_http, 50)
+        line("1a one system (200+ facts), HTTP", summary(via_http), "replay " + summary(via_replay),
+             f"{ratio:.1f}x faster at p50; p99 target 5 ms {'met' if pct(via_http, 99) <= 5 else 'MISSED'}; "
+             f"{wrong} answers differ")
+        print(f"   (the view's query alone, asyncpg in process: {summary(query_only)}, "
+              f"{pct(via_replay, 50) / pct(query_only, 50):.0f}x faster than replay at p50)")
+        print(f"   (repository.get alone, no record-time fold: {summary(get_only)})")
+        anyone = [(rng.choice(everyone), *point()) for _ in range(args.requests)]
+        any_http = [timed(lambda: http.get(f"/systems/{s}/accountability", params={"at": d, "known_at": k}))[0]
+                    for s, d, k in anyone]
+        line("1b one system (any), HTTP", summary(any_http))
+
+        # The sweep: every system's systemejer at (d, k).
+        sweeps, sizes = [], []
+        points = [point() for _ in range(args.sweeps + 2)]
+        for i, (d, k) in enumerate(points):
+            ms, r = timed(lambda: http.get("/accountability", params={"role": "systemejer", "at": d, "known_at": k, "limit": 50_000}))
+            if i >= 2:
+                sweeps.append(ms)
+                sizes.append(len(r.content))
+        d, k = points[-1]
+        last = {item["system_id"]: {h["role"]: h["person_id"] for h in item["holders"]} for item in r.json()["items"]}
+    sample = rng.sample(everyone, min(args.sample, len(everyone)))
+    at, known = datetime.fromisoformat(d).date(), datetime.fromisoformat(k)
+    started = time.perf_counter()
+    for s in sample:
+        holders_by_replay(app, s, at, known)
+    one_by_one = (time.perf_counter() - started) / len(sample) * len(everyone) * 1000
+    ms_scan, scanned = timed(lambda: sweep_by_log_scan(app, at, known, "systemejer"))
+    wrong = sum({r: str(p) for r, p in scanned.get(s, {}).items()} != last.get(str(s), {}) for s in scanned)
+    best = min(one_by_one, ms_scan)
+    line(f"1c sweep, one role, {len(everyone):,} systems, HTTP", summary(sweeps),
+         f"replay: one log scan {ms_scan:,.0f} ms; per system {one_by_one:,.0f} ms (from {len(sample)})",
+         f"{best / pct(sweeps, 50):.0f}x faster than the best replay; targets <=200 ms "
+         f"{'met' if pct(sweeps, 50) <= 200 else 'MISSED'}, >=100x {'met' if best / pct(sweeps, 50) >= 100 else 'MISSED'}; "
+         f"{wrong} systems differ; {sum(sizes) / len(sizes) / 1e6:.1f} MB per response")
+    print(f"[{load()}]")
+    runtime.close()
+
+
+if __name__ == "__main__":
+    main()
