@@ -101,21 +101,25 @@ def _reclassify(exc: IntegrityError, claim: KeyClaim | None) -> None:
         ) from None
 
 
-class SQLiteIdempotentRecorder(SQLiteApplicationRecorder):
-    def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), (
-            f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, position INTEGER,"
-            " status INTEGER, content_type TEXT, body BLOB, created_at TEXT NOT NULL)"
-        )]
+class _KeyedInsert:
+    """A duplicate key becomes the idempotency conflict it is; a commit marks the key as recorded."""
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         try:
-            ids = super().insert_events(stored_events, **kwargs)
+            ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
         except IntegrityError as exc:
             _reclassify(exc, kwargs.get("idempotency"))
             raise
         _committed(kwargs.get("idempotency"), ids)
         return ids
+
+
+class SQLiteIdempotentRecorder(_KeyedInsert, SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), (
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, position INTEGER,"
+            " status INTEGER, content_type TEXT, body BLOB, created_at TEXT NOT NULL)"
+        )]
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
@@ -154,7 +158,7 @@ def _store(claim: KeyClaim, status: int, content_type: str | None, body: bytes, 
     )
 
 
-class PostgresIdempotentRecorder(PostgresApplicationRecorder):
+class PostgresIdempotentRecorder(_KeyedInsert, PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.keys_table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(TABLE))
@@ -162,15 +166,6 @@ class PostgresIdempotentRecorder(PostgresApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS {} (key text CONSTRAINT {} PRIMARY KEY, fingerprint text NOT NULL,"
             " position bigint, status integer, content_type text, body bytea, created_at timestamptz NOT NULL)"
         ).format(self.keys_table, Identifier(_CONSTRAINT)))
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        try:
-            ids = super().insert_events(stored_events, **kwargs)
-        except IntegrityError as exc:
-            _reclassify(exc, kwargs.get("idempotency"))
-            raise
-        _committed(kwargs.get("idempotency"), ids)
-        return ids
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
