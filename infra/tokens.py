@@ -10,8 +10,11 @@ provider's key - is refused before any key is looked at.
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -32,6 +35,12 @@ MAX_TTL = timedelta(days=30)
 _TTL = re.compile(r"^(\d+)([smhd]?)$")
 _KNOWN_ROLES = frozenset(r.value for r in AccessRole)
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+# A token verified once is trusted again, by its exact text, for at most this long and never past
+# its `exp`: verifying costs ~150 us per request (PyJWT's strict base64 checks and two JSON
+# parses), more than the query behind most reads. The bound also caps how long a key the
+# identity provider has withdrawn keeps working for a token already seen.
+VERIFIED_SECONDS = 60.0
+VERIFIED_MAX = 4096
 
 
 class InvalidToken(Exception):
@@ -72,15 +81,18 @@ def issue(secret: str, person_id: UUID, roles: Iterable[str], ttl: timedelta = t
 
 
 class TokenVerifier:
-    def __init__(self, auth: Auth, keys: JwksKeys | None = None) -> None:
+    def __init__(self, auth: Auth, keys: JwksKeys | None = None, clock: Callable[[], float] = time.time) -> None:
         self.auth = auth
         if keys is None and auth.jwks_url:
             keys = JwksKeys(auth.jwks_url, ttl=auth.jwks_cache_seconds)
         self.keys = keys
+        self._clock = clock
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()  # token -> (principal, trusted until)
+        self._lock = threading.Lock()  # verify() also runs in worker threads (a JWKS fetch)
 
     def needs_fetch(self, token: str) -> bool:
         """Whether verifying this token would first fetch the provider's keys (blocking I/O)."""
-        if self.keys is None:
+        if self.keys is None or self._trusted(token) is not None:
             return False
         try:
             kid = jwt.get_unverified_header(token).get("kid")
@@ -89,6 +101,32 @@ class TokenVerifier:
         return isinstance(kid, str) and self.keys.needs_fetch(kid)
 
     def verify(self, token: str) -> Principal:
+        now = self._clock()
+        trusted = self._trusted(token, now)
+        if trusted is not None:
+            return trusted
+        principal, expires = self._verify(token)
+        with self._lock:
+            self._verified[token] = (principal, min(expires, now + VERIFIED_SECONDS))
+            while len(self._verified) > VERIFIED_MAX:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _trusted(self, token: str, now: float | None = None) -> Principal | None:
+        """The principal of a token verified less than VERIFIED_SECONDS ago and not yet expired."""
+        now = self._clock() if now is None else now
+        with self._lock:
+            seen = self._verified.get(token)
+            if seen is None:
+                return None
+            if now >= seen[1]:
+                del self._verified[token]
+                return None
+            self._verified.move_to_end(token)
+            return seen[0]
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
+        """The principal and the token's expiry (epoch seconds); raises InvalidToken."""
         if len(token) > MAX_TOKEN_BYTES:
             raise InvalidToken("the token is too large")
         try:
@@ -116,7 +154,8 @@ class TokenVerifier:
             raise InvalidToken(f"the token has no {exc.claim!r} claim") from None
         except (jwt.InvalidTokenError, jwt.PyJWKError):
             raise InvalidToken("the token is not valid") from None
-        return Principal(person_id=_person_id(claims.get("sub")), roles=_roles(claims.get("roles", [])))
+        principal = Principal(person_id=_person_id(claims.get("sub")), roles=_roles(claims.get("roles", [])))
+        return principal, float(claims["exp"])  # required above, and numeric: PyJWT checked it
 
     def _key_for(self, alg: Any, header: dict[str, Any]) -> tuple[Any, list[str], str, str]:
         auth = self.auth
