@@ -7,6 +7,7 @@ domain/responsibility.py for the rule; these queries are that rule in SQL).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -132,8 +133,12 @@ class AccountabilityQueries:
 
     async def sweep(
         self, at: date, known_at: datetime, role: str | None, limit: int, after: UUID | None
-    ) -> list[dict[str, Any]]:
-        """Every system's holders at `at` as known at `known_at`: the auditor's sweep, keyed by system."""
+    ) -> Sequence[Sequence[Any]]:
+        """Every system's holders at `at` as known at `known_at`: the auditor's sweep, by system id.
+
+        Rows of (system_id, system_name, role, person_id, effective_from, effective_to,
+        recorded_at, position), one per holder, and one with role NULL for a system with none.
+        Values, not dicts: at 30,000 systems the dicts cost more than the query."""
         conditions, params = ["TRUE"], []
         if role is not None:
             conditions.append("f.role = ?")
@@ -154,7 +159,7 @@ class AccountabilityQueries:
             " decided.effective_from, decided.effective_to, decided.recorded_at, decided.position"
             " FROM page LEFT JOIN decided ON decided.system_id = page.id ORDER BY page.id, decided.role"
         )
-        return await self.reader.fetch(sql, *page_params, limit, *params, known_at, at, at)
+        return await self.reader.fetch_values(sql, *page_params, limit, *params, known_at, at, at)
 
     async def facts(self, system_id: UUID) -> list[dict[str, Any]]:
         return await self.reader.fetch(

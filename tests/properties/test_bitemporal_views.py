@@ -5,7 +5,7 @@ recorded facts answers, on every backend."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from itertools import count
 
 import pytest
@@ -93,6 +93,6 @@ def test_accountability_view_equals_the_reference_fold(world, specs, probes):
     # The sweep answers the same for this system.
     at, known_at = BASE + timedelta(days=probes[0][1]), moments[-1]
     rows = loop.run_until_complete(queries.sweep(at, known_at, None, 100_000, None))
-    swept = {r["role"]: r["person_id"] for r in rows if r["system_id"] == system and r["role"]}
+    swept = {role: person for system_id, _, role, person, *_ in rows if system_id == system and role}
     expected = {role: reference(facts, role, at, known_at) for role in ROLES}
     assert swept == {k: v for k, v in expected.items() if v is not None}
