@@ -41,7 +41,8 @@ async def _holds_a_role_on_the_system(connection: ASGIConnection, principal: Pri
     system_id = connection.path_params.get("system_id")
     if not isinstance(system_id, UUID):
         return False
-    reads, today = connection.app.state.reads, connection.app.state.runtime.portfolio.today()
+    reads = connection.app.state.reads
+    today = reads.today()
     await reads.caught_up(_after(connection))  # a person just given a role may read at once
     holders = await reads.accountability.holders(system_id, today, datetime.now(timezone.utc))
     return any(h["person_id"] == principal.person_id for h in holders)

@@ -70,7 +70,7 @@ def create_app(
         async def head() -> int:
             return await anyio.to_thread.run_sync(runtime.catchup.head)
 
-        app.state.reads = ReadSide(reader, progress, settings.read_wait_seconds, head)
+        app.state.reads = ReadSide(reader, progress, settings.read_wait_seconds, head, runtime.portfolio.today)
         try:
             yield
         finally:

@@ -120,11 +120,11 @@ class CouncilController(Controller):
         )
 
     @get("/priorities", operation_id="getPriorityList")
-    async def priorities(self, reads: ReadSide, portfolio: Portfolio, at: At = None, after: After = None) -> c.PriorityList:
+    async def priorities(self, reads: ReadSide, at: At = None, after: After = None) -> c.PriorityList:
         """The priority list in force on `at` (default today): the latest prioritisation effective then,
         whose period covers the date and which had not been superseded by then."""
         await reads.caught_up(after)
-        day = at or portfolio.today()
+        day = at or reads.today()
         row = await reads.decisions.priority_list_at(day)
         if row is None:
             return c.PriorityList(at=day, decision=None, items=[])

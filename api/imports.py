@@ -14,7 +14,7 @@ from litestar.params import Body, Parameter
 
 from api.systems import After
 from domain.errors import InvalidValue
-from domain.portfolio import Actor, Portfolio
+from domain.portfolio import Actor
 from infra import spreadsheet
 from infra.export import export
 from infra.inventory_import import run_import
@@ -112,7 +112,7 @@ class ExportController(Controller):
 
     @get("/{what:str}", operation_id="exportRegister")
     async def export(
-        self, what: str, request: Request, runtime: Runtime, reads: ReadSide, portfolio: Portfolio,
+        self, what: str, request: Request, runtime: Runtime, reads: ReadSide,
         format: Format = None, after: After = None,
     ) -> Response[bytes]:
         """`register` (every system, every role, holder, since when), `gaps` (the gap report today) or
@@ -122,7 +122,7 @@ class ExportController(Controller):
         kind = _format(format, request)
         await reads.caught_up(after)
         content = await anyio.to_thread.run_sync(export, runtime, what, kind)
-        filename = f"{EXPORTS[what][2].lower()}-{portfolio.today().isoformat()}.{kind}"
+        filename = f"{EXPORTS[what][2].lower()}-{reads.today().isoformat()}.{kind}"
         return Response(
             content, media_type=spreadsheet.MEDIA_TYPES[kind],
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},

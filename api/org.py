@@ -110,7 +110,7 @@ class PeopleController(Controller):
         await reads.caught_up(after)
         if await reads.directory.person(person_id) is None:
             raise PersonNotFound(f"no person with id {person_id}")
-        day, when = at or runtime.portfolio.today(), as_known_at(known_at)
+        day, when = at or reads.today(), as_known_at(known_at)
         policy = runtime.settings.gap_policy
         every = timedelta(days=policy.attestation_days)
         holds = []

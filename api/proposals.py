@@ -127,8 +127,8 @@ class ProposalController(Controller):
         return c.Balance(statuses=list(BALANCE_STATUSES), items=list(rows.values()))
 
     @get("/benefit-follow-ups", operation_id="listBenefitFollowUpsDue")
-    async def follow_ups(self, reads: ReadSide, portfolio: Portfolio, at: At = None, after: After = None) -> c.FollowUps:
+    async def follow_ups(self, reads: ReadSide, at: At = None, after: After = None) -> c.FollowUps:
         """Implemented proposals past their follow-up date (before `at`) with no benefit review decision."""
         await reads.caught_up(after)
-        day = at or portfolio.today()
+        day = at or reads.today()
         return c.FollowUps(at=day, items=[proposal(r) for r in await reads.proposals.follow_ups_due(day)])

@@ -98,12 +98,11 @@ class ResponsibilityController(Controller):
 
     @get("/accountability", operation_id="getAccountability")
     async def accountability(
-        self, system_id: UUID, reads: ReadSide, portfolio: Portfolio, at: At = None, known_at: KnownAt = None,
-        after: After = None,
+        self, system_id: UUID, reads: ReadSide, at: At = None, known_at: KnownAt = None, after: After = None,
     ) -> s.Accountability:
         """Who held each role at `at`, as the record stood at `known_at`. Roles nobody held are absent."""
         await reads.caught_up(after)
-        when, day = as_known_at(known_at), at or portfolio.today()
+        when, day = as_known_at(known_at), at or reads.today()
         rows = await reads.accountability.holders(system_id, day, when)
         # Holders exist only for a registered system: ask whether it exists only when there are none.
         if not rows and await reads.systems.get(system_id, day) is None:
@@ -112,12 +111,12 @@ class ResponsibilityController(Controller):
 
     @get("/timeline", operation_id="getTimeline")
     async def timeline(
-        self, system_id: UUID, reads: ReadSide, portfolio: Portfolio, known_at: KnownAt = None, after: After = None
+        self, system_id: UUID, reads: ReadSide, known_at: KnownAt = None, after: After = None
     ) -> s.Timeline:
         """Per role, the resolved periods as known at `known_at` (default now) and every fact behind them."""
         await reads.caught_up(after)
         when = as_known_at(known_at)
-        if await reads.systems.get(system_id, portfolio.today()) is None:
+        if await reads.systems.get(system_id, reads.today()) is None:
             raise SystemNotFound(f"no system with id {system_id}")
         facts = [f for f in await reads.accountability.facts(system_id) if f["recorded_at"] <= when]
         by_role: dict[str, list[dict]] = defaultdict(list)

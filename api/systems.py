@@ -37,7 +37,7 @@ class SystemController(Controller):
 
     @get("/", operation_id="listSystems")
     async def list_systems(
-        self, reads: ReadSide, portfolio: Portfolio, after: After = None, limit: Limit = 50,
+        self, reads: ReadSide, after: After = None, limit: Limit = 50,
         cursor: str | None = None, org_unit_id: UUID | None = None, criticality: Criticality | None = None,
         lifecycle: Lifecycle | None = None, personal_data: bool | None = None,
         q: Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$", description="Part of the name.")] = None,
@@ -46,7 +46,7 @@ class SystemController(Controller):
         await reads.caught_up(after)
         start = decode_cursor(cursor, tuple[str, UUID])
         rows = await reads.systems.page(
-            portfolio.today(), limit + 1, start, org_unit_id=org_unit_id, criticality=criticality,
+            reads.today(), limit + 1, start, org_unit_id=org_unit_id, criticality=criticality,
             lifecycle=lifecycle, personal_data=personal_data, name_contains=q,
         )
         more = len(rows) > limit
@@ -55,10 +55,10 @@ class SystemController(Controller):
         return s.SystemPage(items=[s.System(**r) for r in rows], next_cursor=next_cursor)
 
     @get("/{system_id:uuid}", operation_id="getSystem")
-    async def get_system(self, system_id: UUID, reads: ReadSide, portfolio: Portfolio, after: After = None) -> s.SystemDetail:
+    async def get_system(self, system_id: UUID, reads: ReadSide, after: After = None) -> s.SystemDetail:
         """One system with its lifecycle history."""
         await reads.caught_up(after)
-        row = await reads.systems.get(system_id, portfolio.today())
+        row = await reads.systems.get(system_id, reads.today())
         if row is None:
             raise SystemNotFound(f"no system with id {system_id}")
         history = await reads.systems.lifecycle_history(system_id)

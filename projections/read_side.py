@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 from domain.errors import InvalidValue
+from domain.portfolio import utc_today
 from infra.database import Reader
 from projections.accountability_view import AccountabilityQueries
 from projections.decisions_view import DecisionQueries
@@ -20,9 +22,10 @@ from projections.systems_view import DirectoryQueries, SystemQueries
 class ReadSide:
     def __init__(
         self, reader: Reader, progress: Progress | None, wait_seconds: float,
-        head: Callable[[], Awaitable[int]] | None = None,
+        head: Callable[[], Awaitable[int]] | None = None, today: Callable[[], date] = utc_today,
     ) -> None:
         self.reader = reader
+        self.today = today  # the default valid-time date of every question: the application's clock
         self.head = head  # the log's last position: a position past it will never be reached
         self.progress = progress  # None when the views are kept current by another process
         self.wait_seconds = wait_seconds
