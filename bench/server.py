@@ -1,7 +1,9 @@
-"""Run the real API (uvicorn, 127.0.0.1 only) in a child process for the HTTP benchmarks."""
+"""Run the real API (`ansvar serve`, 127.0.0.1 only) in a child process for the HTTP benchmarks."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import socket
 import subprocess
@@ -9,6 +11,8 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -42,8 +46,9 @@ def api(run_projections: bool = True, **env: str) -> Iterator[str]:
         "ANSVAR_RUN_PROJECTIONS": "true" if run_projections else "false", "ANSVAR_LOG_LEVEL": "warning", "ANSVAR_AUTH_SECRET": SECRET, **env,
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        # The production entry point (`ansvar serve`), so that the benchmark measures what ships.
+        [sys.executable, "-m", "infra.cli", "serve",
+         "--host", "127.0.0.1", "--port", str(port)],
         env=child_env,
     )
     base = f"http://127.0.0.1:{port}"
@@ -70,3 +75,30 @@ def api(run_projections: bool = True, **env: str) -> Iterator[str]:
 def _url() -> str:
     db = settings().database
     return f"postgresql://{db.user}@{db.host}:{db.port}/{db.name}?schema={db.schema}"
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection through the standard library's `http.client`: the
+    timing client of the latency benchmarks. It does little besides the request, so a figure is
+    the server's and the network's; httpx, which the other benchmarks use, adds ~0.5 ms of its
+    own per request on this machine (bench/accountability.py prints both)."""
+
+    def __init__(self, base: str, headers: dict[str, str]) -> None:
+        parts = urlsplit(base)
+        self.connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=120)
+        self.headers = headers
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> bytes:
+        """The body of a 200 answer; anything else raises."""
+        self.connection.request("GET", f"{path}?{urlencode(params)}" if params else path, headers=self.headers)
+        response = self.connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {path}: {response.status} {body[:300]!r}")
+        return body
+
+    def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return json.loads(self.get(path, params))
+
+    def close(self) -> None:
+        self.connection.close()

@@ -32,12 +32,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from infra.runtime import tune_gc_for_service
 
     if args.demo:
         cmd_demo(settings, args)
     settings = Settings(**{**settings.__dict__, "host": args.host or settings.host, "port": args.port or settings.port})
     console.print(f"ansvar on http://{settings.host}:{settings.port}  (API docs: /schema, database: {settings.database.kind})")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    app = create_app(settings)
+    tune_gc_for_service()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
     return 0
 
 
@@ -91,9 +94,10 @@ def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from infra.runtime import build
+    from infra.runtime import build, tune_gc_for_service
 
     runtime = build(settings)
+    tune_gc_for_service()
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
