@@ -19,7 +19,7 @@ from datetime import date
 
 import httpx
 
-from bench.common import line, load, pct, settings, summary
+from bench.common import line, load, settings, summary
 from bench.server import api, headers
 from infra.runtime import build
 

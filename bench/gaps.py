@@ -1,6 +1,6 @@
 """Benchmark 2: the gap report over every system, against computing it from the facts.
 
-    .venv/bin/python -m bench.gaps [--requests 30]
+    .venv/bin/python -m bench.gaps [--requests 100]
 
 Figure: GET /responsibility-gaps?at=D (the first page, 1,000 items, most severe first) and the
 whole report paged through. Baseline, same run: what the report costs without the projection,
@@ -9,13 +9,12 @@ i.e. loading every system's history and running the gap rules (domain/gaps.py) o
 from __future__ import annotations
 
 import argparse
+import json
 import random
 from datetime import date, timedelta
 
-import httpx
-
 from bench.common import line, load, pct, settings, summary, timed
-from bench.server import api, headers
+from bench.server import Client, api, headers
 from domain import gaps as rules
 from infra.runtime import build
 from projections.gaps_view import load_histories
@@ -23,7 +22,7 @@ from projections.gaps_view import load_histories
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--requests", type=int, default=30)
+    p.add_argument("--requests", type=int, default=100)
     p.add_argument("--seed", type=int, default=5)
     args = p.parse_args()
     rng = random.Random(args.seed)
@@ -37,25 +36,27 @@ def main() -> None:
     print(f"gaps: {len(systems):,} systems, {stored:,} stored gap periods  [{load()}]")
     today = date.today()
     days = [(today - timedelta(days=rng.randint(0, 3000))).isoformat() for _ in range(args.requests + 3)]
-    with api(run_projections=False) as base, httpx.Client(base_url=base, timeout=120, headers=headers()) as http:
+    with api(run_projections=False) as base:
+        http = Client(base, headers())
         first, sizes = [], []
         for i, d in enumerate(days):
-            ms, r = timed(lambda: http.get("/responsibility-gaps", params={"at": d}))
+            ms, body = timed(lambda: http.get("/responsibility-gaps", {"at": d}))
             if i >= 3:
                 first.append(ms)
-                sizes.append(len(r.json()["items"]))
+                sizes.append(len(json.loads(body)["items"]))
         whole, items = [], 0
         for d in days[:5]:
             def everything() -> int:
                 count, cursor = 0, None
                 while True:
-                    body = http.get("/responsibility-gaps", params={"at": d, "limit": 10_000, **({"cursor": cursor} if cursor else {})}).json()
+                    body = http.get_json("/responsibility-gaps", {"at": d, "limit": 10_000, **({"cursor": cursor} if cursor else {})})
                     count += len(body["items"])
                     cursor = body["next_cursor"]
                     if not cursor:
                         return count
             ms, items = timed(everything)
             whole.append(ms)
+        http.close()
 
     def from_facts() -> int:
         found = 0
