@@ -90,8 +90,15 @@ class Client:
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> bytes:
         """The body of a 200 answer; anything else raises."""
-        self.connection.request("GET", f"{path}?{urlencode(params)}" if params else path, headers=self.headers)
-        response = self.connection.getresponse()
+        target = f"{path}?{urlencode(params)}" if params else path
+        try:
+            self.connection.request("GET", target, headers=self.headers)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closes a connection idle past its keep-alive (5 s): open a new one, once.
+            self.connection.close()
+            self.connection.request("GET", target, headers=self.headers)
+            response = self.connection.getresponse()
         body = response.read()
         if response.status != 200:
             raise RuntimeError(f"GET {path}: {response.status} {body[:300]!r}")
