@@ -37,7 +37,7 @@ class AuditController(Controller):
         # up to 50,000 items per request).
         systems: list[s.SweepItem] = []
         last, holders = None, []
-        for system_id, system_name, held, person_id, effective_from, effective_to, recorded_at, _ in rows:
+        for system_id, system_name, held, person_id, effective_from, effective_to, recorded_at in rows:
             if system_id != last:
                 holders = []
                 systems.append(s.SweepItem(system_id, system_name, holders))

@@ -137,7 +137,7 @@ class AccountabilityQueries:
         """Every system's holders at `at` as known at `known_at`: the auditor's sweep, by system id.
 
         Rows of (system_id, system_name, role, person_id, effective_from, effective_to,
-        recorded_at, position), one per holder, and one with role NULL for a system with none.
+        recorded_at), one per holder, and one with role NULL for a system with none.
         Values, not dicts: at 30,000 systems the dicts cost more than the query."""
         conditions, params = ["TRUE"], []
         if role is not None:
@@ -156,7 +156,7 @@ class AccountabilityQueries:
             "WITH page AS (SELECT s.id, s.name FROM systems s WHERE TRUE" + page_filter + " ORDER BY s.id LIMIT ?),"
             " decided AS (" + self._deciding(" AND ".join(conditions)) + ")"
             " SELECT page.id AS system_id, page.name AS system_name, decided.role, decided.person_id,"
-            " decided.effective_from, decided.effective_to, decided.recorded_at, decided.position"
+            " decided.effective_from, decided.effective_to, decided.recorded_at"
             " FROM page LEFT JOIN decided ON decided.system_id = page.id ORDER BY page.id, decided.role"
         )
         return await self.reader.fetch_values(sql, *page_params, limit, *params, known_at, at, at)
