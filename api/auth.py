@@ -20,6 +20,7 @@ from litestar.security.base import AbstractSecurityConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from api.access import authorise, rule_for
+from api.idempotency import idempotency_middleware
 from api.problems import ServiceUnavailable
 from infra.jwks import KeysUnavailable
 from infra.tokens import InvalidToken, Principal, TokenVerifier
@@ -102,7 +103,11 @@ class BearerAuth(AbstractSecurityConfig[Principal, None]):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config = super().on_app_init(app_config)
-        # Litestar puts authentication first; move it inside the request-id middleware so that
-        # every refusal carries a request id and is logged like any other request.
-        app_config.middleware.append(app_config.middleware.pop(0))
+        # Litestar puts authentication first. Move it inside the request-id middleware, so that
+        # every refusal carries a request id and is logged like any other request, and outside
+        # the Idempotency-Key middleware, which needs the person (keys are per person) and must
+        # never hand a stored answer to a request that has not authenticated.
+        auth = app_config.middleware.pop(0)
+        stack = app_config.middleware
+        stack.insert(next((i for i, m in enumerate(stack) if m is idempotency_middleware), len(stack)), auth)
         return app_config

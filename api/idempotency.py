@@ -9,6 +9,8 @@
   died between the commit and the answer) is a 409 naming the position; retry later.
 - Answers that invite a retry (409, 429, 401, 403, every 5xx) are not stored, so a retry
   runs the command again, which is safe: the failed attempt wrote nothing.
+- Keys belong to the authenticated person: the same key sent by someone else is another key,
+  and a request that has not authenticated never reaches a stored answer (it gets its 401).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import MEDIA_TYPE
-from infra.idempotency import StoredAnswer, claiming
+from infra.idempotency import StoredAnswer, claiming, stored_key
 
 HEADER = b"idempotency-key"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -35,16 +37,19 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         key = _key(scope)
         recorder = _recorder(scope) if key is not None else None
-        if key is None or recorder is None:
+        user = scope.get("user")  # authentication runs before this middleware (api/auth.py)
+        if key is None or recorder is None or user is None:
+            # No key, or no authenticated person: the route's guard refuses the latter (401).
             await app(scope, receive, send)
             return
+        owner = str(user.person_id)
         if not (0 < len(key) <= _MAX_KEY and key.isascii() and key.isprintable() and " " not in key):
             await _problem(scope, send, 422, "invalid-field", "A field is missing or invalid",
                            "Idempotency-Key must be 1-255 visible ASCII characters", field="Idempotency-Key")
             return
         body, more = await _read_body(receive, getattr(scope["app"], "request_max_body_size", None))
         fingerprint = _fingerprint(scope, body)
-        found: StoredAnswer | None = await anyio.to_thread.run_sync(recorder.find_answer, key)
+        found: StoredAnswer | None = await anyio.to_thread.run_sync(recorder.find_answer, stored_key(owner, key))
         if found is not None:
             await _answer_again(scope, send, key, fingerprint, found)
             return
@@ -63,7 +68,7 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
         async def hold(message: Message) -> None:
             held.append(message)
 
-        with claiming(key, fingerprint) as claim:
+        with claiming(key, fingerprint, owner) as claim:
             await app(scope, replay_receive, hold)
         start = next(m for m in held if m["type"] == "http.response.start")
         status = start["status"]

@@ -39,12 +39,23 @@ class KeyAlreadyUsed(Conflict):
     title = "A request with this Idempotency-Key is in flight or already applied; retry to get its answer"
 
 
+def stored_key(owner: str, key: str) -> str:
+    """Keys are per person: the same key from two people is two keys, and nobody can be handed
+    the answer another person's command got. A space never occurs in a client's key."""
+    return f"{owner} {key}" if owner else key
+
+
 @dataclass
 class KeyClaim:
-    key: str
+    key: str  # as the client sent it
     fingerprint: str
+    owner: str = ""  # the authenticated person whose key it is
     recorded: bool = False  # set once the key is written with events (then its answer is an UPDATE)
     position: int | None = None
+
+    @property
+    def stored_key(self) -> str:
+        return stored_key(self.owner, self.key)
 
 
 @dataclass(frozen=True)
@@ -60,9 +71,9 @@ _claim: contextvars.ContextVar[KeyClaim | None] = contextvars.ContextVar("idempo
 
 
 @contextmanager
-def claiming(key: str, fingerprint: str) -> Iterator[KeyClaim]:
+def claiming(key: str, fingerprint: str, owner: str = "") -> Iterator[KeyClaim]:
     """Run the code inside (a command) under an idempotency key."""
-    claim = KeyClaim(key, fingerprint)
+    claim = KeyClaim(key, fingerprint, owner)
     token = _claim.set(claim)
     try:
         yield claim
@@ -127,7 +138,7 @@ class SQLiteIdempotentRecorder(_KeyedInsert, SQLiteApplicationRecorder):
         if claim is not None and ids:
             c.execute(
                 f"INSERT INTO {TABLE} (key, fingerprint, position, created_at) VALUES (?, ?, ?, ?)",
-                (claim.key, claim.fingerprint, ids[-1], _now().isoformat()),
+                (claim.stored_key, claim.fingerprint, ids[-1], _now().isoformat()),
             )
         return ids
 
@@ -149,12 +160,12 @@ def _store(claim: KeyClaim, status: int, content_type: str | None, body: bytes, 
     if claim.recorded:
         return (
             "UPDATE {table} SET status = %s, content_type = %s, body = %s WHERE key = %s AND status IS NULL",
-            (status, content_type, body, claim.key),
+            (status, content_type, body, claim.stored_key),
         )
     return (
         "INSERT INTO {table} (key, fingerprint, position, status, content_type, body, created_at)"
         " VALUES (%s, %s, NULL, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING",
-        (claim.key, claim.fingerprint, status, content_type, body, now),
+        (claim.stored_key, claim.fingerprint, status, content_type, body, now),
     )
 
 
@@ -174,7 +185,7 @@ class PostgresIdempotentRecorder(_KeyedInsert, PostgresApplicationRecorder):
             # Still inside the insert transaction (and its table lock): a duplicate key aborts it all.
             curs.execute(
                 SQL("INSERT INTO {} (key, fingerprint, position, created_at) VALUES (%s, %s, %s, now())").format(self.keys_table),
-                (claim.key, claim.fingerprint, ids[-1]),
+                (claim.stored_key, claim.fingerprint, ids[-1]),
             )
         return ids
 
@@ -204,11 +215,11 @@ class POPOIdempotentRecorder(POPOApplicationRecorder):
     def _insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         claim: KeyClaim | None = kwargs.get("idempotency")
         with self._database_lock:
-            if claim is not None and claim.key in self._keys:
+            if claim is not None and claim.stored_key in self._keys:
                 _reclassify(IntegrityError(f"{TABLE}.key"), claim)
             ids = super()._insert_events(stored_events, **kwargs)
             if claim is not None and ids:
-                self._keys[claim.key] = StoredAnswer(claim.fingerprint, ids[-1], None, None, None)
+                self._keys[claim.stored_key] = StoredAnswer(claim.fingerprint, ids[-1], None, None, None)
                 claim.position, claim.recorded = ids[-1], True
             return ids
 
@@ -218,9 +229,9 @@ class POPOIdempotentRecorder(POPOApplicationRecorder):
 
     def store_answer(self, claim: KeyClaim, status: int, content_type: str | None, body: bytes) -> None:
         with self._database_lock:
-            found = self._keys.get(claim.key)
+            found = self._keys.get(claim.stored_key)
             if (found is None and not claim.recorded) or (found is not None and claim.recorded and found.status is None):
-                self._keys[claim.key] = StoredAnswer(claim.fingerprint, claim.position, status, content_type, body)
+                self._keys[claim.stored_key] = StoredAnswer(claim.fingerprint, claim.position, status, content_type, body)
 
 
 class POPOIdempotentFactory(POPOFactory):

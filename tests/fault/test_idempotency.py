@@ -129,3 +129,24 @@ def test_given_a_commit_whose_acknowledgement_was_lost_when_the_insert_is_retrie
     again = api.client.post(f"/systems/{system}/assignments", json=body, headers={"Idempotency-Key": "k-7"})
     assert again.status_code == 409 and again.json()["position"] == written + 1
     assert head(api) == written + 1
+
+
+def test_keys_belong_to_the_person_the_same_key_from_two_people_is_two_commands(api, unit):
+    from tests.api.client import bearer
+
+    mine = register(api, unit, "shared-key", name="Journalsystem")
+    other = bearer(uuid.uuid4(), ("admin",))
+    body = {"name": "Bookingsystem", "org_unit_id": unit, "criticality": "high", "personal_data": True, "lifecycle": "pilot"}
+    theirs = api.client.post("/systems", json=body, headers={"Idempotency-Key": "shared-key", "Authorization": other})
+    assert mine.status_code == 201 and theirs.status_code == 201, theirs.text
+    assert "idempotent-replayed" not in theirs.headers and theirs.json()["id"] != mine.json()["id"]
+
+
+def test_a_request_that_has_not_authenticated_never_gets_a_stored_answer(api, unit):
+    first = register(api, unit, "k-auth")
+    assert first.status_code == 201
+    for authorization in ({"Authorization": ""}, {"Authorization": "Bearer not-a-token"}):
+        body = {"name": "ESDH", "org_unit_id": unit, "criticality": "high", "personal_data": True, "lifecycle": "pilot"}
+        refused = api.client.post("/systems", json=body, headers={"Idempotency-Key": "k-auth", **authorization})
+        assert refused.status_code == 401 and "idempotent-replayed" not in refused.headers
+        assert first.json()["id"] not in refused.text
