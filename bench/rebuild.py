@@ -18,7 +18,7 @@ import msgspec
 
 from bench.common import line, load, settings
 from bench import stock_runner
-from infra.runtime import build
+from infra.runtime import build, tune_gc_for_service
 
 
 async def raw_pipeline(db, page: int = 5_000) -> tuple[int, float]:
@@ -55,6 +55,7 @@ def main() -> None:
     args = p.parse_args()
     config = settings()
     runtime = build(config)
+    tune_gc_for_service()  # as `ansvar projections rebuild` does
     head = runtime.catchup.head()
     print(f"rebuild: {head:,} events in the log  [{load()}]")
     count, raw_s = asyncio.run(raw_pipeline(config.database))
