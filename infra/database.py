@@ -7,6 +7,7 @@ boolean, bigint, text); each backend adapts it.
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import threading
@@ -312,6 +313,7 @@ class PostgresReader:
         return cls(pool)
 
     @staticmethod
+    @functools.lru_cache(maxsize=512)  # the API sends a few dozen distinct statements, thousands of times
     def _sql(sql: str) -> str:
         counter = iter(range(1, 10_000))
         return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
