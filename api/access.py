@@ -70,6 +70,11 @@ class Rule:
         if not isinstance(principal, Principal):
             refusal = connection.scope.get("auth")  # why authentication failed (api/auth.py)
             raise refusal if isinstance(refusal, Exception) else NotAuthorizedException("no bearer token")
+        reads = connection.app.state.reads
+        await reads.caught_up(_after(connection))  # a departure just recorded counts at once
+        departed = await reads.departed_on(principal.person_id)
+        if departed is not None:
+            raise PermissionDeniedException(f"person {principal.person_id} left on {departed}: their access has ended")
         if AUDITOR in principal.roles and connection.scope.get("method") not in _READS:
             raise PermissionDeniedException("an auditor's token writes nothing; act in another capacity with another token")
         role = next((r for r in self.roles if r in principal.roles), None)

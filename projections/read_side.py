@@ -6,6 +6,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
+from uuid import UUID
 
 from domain.errors import InvalidValue
 from domain.portfolio import utc_today
@@ -19,6 +21,9 @@ from projections.proposals_view import ProposalQueries
 from projections.systems_view import DirectoryQueries, SystemQueries
 
 
+DEPARTURE_SECONDS = 2.0
+
+
 class ReadSide:
     def __init__(
         self, reader: Reader, progress: Progress | None, wait_seconds: float,
@@ -26,6 +31,7 @@ class ReadSide:
     ) -> None:
         self.reader = reader
         self.today = today  # the default valid-time date of every question: the application's clock
+        self._departures: dict[UUID, tuple[date | None, Any, float]] = {}  # person -> (departed_on, mark, when)
         self.head = head  # the log's last position: a position past it will never be reached
         self.progress = progress  # None when the views are kept current by another process
         self.wait_seconds = wait_seconds
@@ -36,6 +42,24 @@ class ReadSide:
         self.proposals = ProposalQueries(reader)
         self.decisions = DecisionQueries(reader)
         self.decommissionings = DecommissioningQueries(reader)
+
+    async def departed_on(self, person_id: UUID) -> date | None:
+        """The date a person left, once it has come (a departure may be announced ahead): from then
+        on nothing they send is accepted, whatever token they hold. Asked on every request, so the
+        answer is kept until the views move on (or for DEPARTURE_SECONDS when another process keeps
+        them), and a departure counts from the moment its event is in the views."""
+        mark = self.progress.position if self.progress is not None else None
+        now = time.monotonic()
+        cached = self._departures.get(person_id)
+        if cached is not None and (cached[1] == mark if mark is not None else now - cached[2] < DEPARTURE_SECONDS):
+            departed = cached[0]
+        else:
+            row = await self.reader.fetchrow("SELECT departed_on FROM people WHERE id = ?", person_id)
+            departed = row["departed_on"] if row is not None else None
+            if len(self._departures) >= 10_000:
+                self._departures.clear()
+            self._departures[person_id] = (departed, mark, now)
+        return departed if departed is not None and departed <= self.today() else None
 
     async def positions(self) -> dict[str, int]:
         rows = await self.reader.fetch("SELECT name, position FROM projection_tracking ORDER BY name")
