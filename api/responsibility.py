@@ -103,9 +103,8 @@ class ResponsibilityController(Controller):
         """Who held each role at `at`, as the record stood at `known_at`. Roles nobody held are absent."""
         await reads.caught_up(after)
         when, day = as_known_at(known_at), at or reads.today()
-        rows = await reads.accountability.holders(system_id, day, when)
-        # Holders exist only for a registered system: ask whether it exists only when there are none.
-        if not rows and await reads.systems.get(system_id, day) is None:
+        rows = await reads.accountability.holders_of(system_id, day, when)
+        if rows is None:
             raise SystemNotFound(f"no system with id {system_id}")
         return s.Accountability(system_id=system_id, at=day, known_at=when, holders=[holder(r) for r in rows])
 

@@ -131,6 +131,18 @@ class AccountabilityQueries:
         sql = self._deciding("f.system_id = ?") + " ORDER BY role"
         return await self.reader.fetch(sql, system_id, known_at, at, at)
 
+    async def holders_of(self, system_id: UUID, at: date, known_at: datetime) -> list[dict[str, Any]] | None:
+        """`holders`, or None when there is no such system: one round trip either way (asking
+        about existence separately cost a second one for every answer with no holders)."""
+        sql = (
+            "SELECT d.role, d.person_id, d.effective_from, d.effective_to, d.recorded_at FROM systems s"
+            " LEFT JOIN (" + self._deciding("f.system_id = ?") + ") d ON TRUE WHERE s.id = ? ORDER BY d.role"
+        )
+        rows = await self.reader.fetch(sql, system_id, known_at, at, at, system_id)
+        if not rows:
+            return None
+        return [r for r in rows if r["role"] is not None]
+
     async def sweep(
         self, at: date, known_at: datetime, role: str | None, limit: int, after: UUID | None
     ) -> Sequence[Sequence[Any]]:

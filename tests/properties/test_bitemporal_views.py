@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime, timedelta
 from itertools import count
+from uuid import uuid4
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
@@ -90,6 +91,11 @@ def test_accountability_view_equals_the_reference_fold(world, specs, probes):
         rows = loop.run_until_complete(queries.holders(system, at, known_at))
         got = {r["role"]: r["person_id"] for r in rows}.get(role)
         assert got == reference(facts, role, at, known_at), (role, at, known_at)
+        # The API's one-round-trip form answers the same.
+        answered = loop.run_until_complete(queries.holders_of(system, at, known_at))
+        assert [(r["role"], r["person_id"], r["recorded_at"]) for r in answered] == [
+            (r["role"], r["person_id"], r["recorded_at"]) for r in rows]
+    assert loop.run_until_complete(queries.holders_of(uuid4(), BASE, moments[-1])) is None
     # The sweep answers the same for this system.
     at, known_at = BASE + timedelta(days=probes[0][1]), moments[-1]
     rows = loop.run_until_complete(queries.sweep(at, known_at, None, 100_000, None))
