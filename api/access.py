@@ -41,10 +41,9 @@ async def _holds_a_role_on_the_system(connection: ASGIConnection, principal: Pri
     system_id = connection.path_params.get("system_id")
     if not isinstance(system_id, UUID):
         return False
+    # The rule has already waited for `after` (Rule.__call__): a person just given a role may read at once.
     reads = connection.app.state.reads
-    today = reads.today()
-    await reads.caught_up(_after(connection))  # a person just given a role may read at once
-    holders = await reads.accountability.holders(system_id, today, datetime.now(timezone.utc))
+    holders = await reads.accountability.holders(system_id, reads.today(), datetime.now(timezone.utc))
     return any(h["person_id"] == principal.person_id for h in holders)
 
 
@@ -71,7 +70,8 @@ class Rule:
             refusal = connection.scope.get("auth")  # why authentication failed (api/auth.py)
             raise refusal if isinstance(refusal, Exception) else NotAuthorizedException("no bearer token")
         reads = connection.app.state.reads
-        await reads.caught_up(_after(connection))  # a departure just recorded counts at once
+        # Once for the rule and its checks: a departure, or a role, just recorded counts at once.
+        await reads.caught_up(_after(connection))
         departed = await reads.departed_on(principal.person_id)
         if departed is not None:
             raise PermissionDeniedException(f"person {principal.person_id} left on {departed}: their access has ended")

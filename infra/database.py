@@ -263,16 +263,11 @@ class SqliteReader:
             cur.execute(sql, params)
             return cur.fetchall()
 
-    def _fetch_values(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        with self.db.transaction(write=False) as cur:
-            cur.execute(sql, params)
-            return [tuple(r.values()) for r in cur.fetchall()]
-
     async def fetch(self, sql: str, *params: Any) -> list[Row]:
         return await anyio.to_thread.run_sync(self._fetch, sql, params)
 
     async def fetch_values(self, sql: str, *params: Any) -> Sequence[Sequence[Any]]:
-        return await anyio.to_thread.run_sync(self._fetch_values, sql, params)
+        return [tuple(r.values()) for r in await self.fetch(sql, *params)]  # a municipality's rows: no need to skip the dicts
 
     async def fetchrow(self, sql: str, *params: Any) -> Row | None:
         rows = await self.fetch(sql, *params)

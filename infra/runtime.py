@@ -28,7 +28,6 @@ from projections.systems_view import SystemsView
 log = structlog.get_logger(__name__)
 
 
-
 # The long-running processes (API, worker) allocate in bursts: one sweep builds ~500,000 objects,
 # one catch-up batch tens of thousands. At CPython's default (700 allocations per young
 # collection) each burst sets off hundreds of collections, several of them full ones that walk
@@ -44,6 +43,7 @@ def tune_gc_for_service() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*SERVICE_GC_THRESHOLD)
+
 
 @dataclass
 class Runtime:

@@ -128,8 +128,7 @@ class AccountabilityQueries:
 
     async def holders(self, system_id: UUID, at: date, known_at: datetime) -> list[dict[str, Any]]:
         """Who held each role on one system at `at`, as the record stood at `known_at`."""
-        sql = self._deciding("f.system_id = ?") + " ORDER BY role"
-        return await self.reader.fetch(sql, system_id, known_at, at, at)
+        return await self.holders_of(system_id, at, known_at) or []
 
     async def holders_of(self, system_id: UUID, at: date, known_at: datetime) -> list[dict[str, Any]] | None:
         """`holders`, or None when there is no such system: one round trip either way (asking
