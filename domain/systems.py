@@ -6,7 +6,7 @@ commands on the same system into one success and one conflict.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -15,7 +15,6 @@ from domain.errors import ClaimAlreadyAnswered, ClaimNotFound, InvalidPeriod, No
 from domain.responsibility import Fact, holder_at
 
 _NAMES = uuid5(NAMESPACE_URL, "urn:ansvar:system-name")
-_NOT_TRACKED = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def normalise_name(name: str) -> str:
@@ -132,19 +131,20 @@ class System(Aggregate):
         claim_id: UUID | None
         meta: dict
 
+        def apply(self, aggregate: System) -> None:
+            aggregate.facts.append(Fact(
+                self.originator_version, self.timestamp, self.role, self.person_id, self.effective_from, self.effective_to,
+            ))
+
     def assign(
         self, role: str, person_id: UUID, effective_from: date, effective_to: date | None,
         basis: str | None, decision_id: UUID | None, meta: dict, claim_id: UUID | None = None,
     ) -> None:
         _check_period(effective_from, effective_to)
-        self._assign(role, person_id, effective_from, effective_to, basis, decision_id, claim_id, meta)
-
-    @event(AssignmentRecorded)
-    def _assign(
-        self, role: str, person_id: UUID, effective_from: date, effective_to: date | None,
-        basis: str | None, decision_id: UUID | None, claim_id: UUID | None, meta: dict,
-    ) -> None:
-        self._add_fact(role, person_id, effective_from, effective_to)
+        self.trigger_event(
+            self.AssignmentRecorded, role=role, person_id=person_id, effective_from=effective_from,
+            effective_to=effective_to, basis=basis, decision_id=decision_id, claim_id=claim_id, meta=meta,
+        )
 
     class VacancyRecorded(Event):
         TOPIC = "ansvar.system.vacancy_recorded.v1"
@@ -154,21 +154,23 @@ class System(Aggregate):
         reason: str
         meta: dict
 
+        def apply(self, aggregate: System) -> None:
+            aggregate.facts.append(Fact(
+                self.originator_version, self.timestamp, self.role, None, self.effective_from, self.effective_to,
+            ))
+
     def vacate(self, role: str, effective_from: date, effective_to: date | None, reason: str, meta: dict) -> None:
         _check_period(effective_from, effective_to)
-        self._vacate(role, effective_from, effective_to, reason, meta)
+        self.trigger_event(
+            self.VacancyRecorded, role=role, effective_from=effective_from, effective_to=effective_to,
+            reason=reason, meta=meta,
+        )
 
-    @event(VacancyRecorded)
-    def _vacate(self, role: str, effective_from: date, effective_to: date | None, reason: str, meta: dict) -> None:
-        self._add_fact(role, None, effective_from, effective_to)
-
-    def _add_fact(self, role: str, holder: UUID | None, start: date, end: date | None) -> None:
-        # Inside one stream the version orders facts as the global log does. The aggregate only
-        # answers "as known now", so it does not track record times (the read model does).
-        self.facts.append(Fact(self.version + 1, _NOT_TRACKED, role, holder, start, end))
-
-    def holder(self, role: str, day: date) -> UUID | None:
-        return holder_at(self.facts, role, day)
+    def holder(self, role: str, day: date, known_at: datetime | None = None) -> UUID | None:
+        """Who holds `role` on `day`, as the record stood at `known_at` (None: as known now).
+        Each fact keeps its record time (the event's timestamp) and its version, which orders
+        the facts of one stream as the global log does."""
+        return holder_at(self.facts, role, day, known_at)
 
     # Claims -------------------------------------------------------------------------------
 
