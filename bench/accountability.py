@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 
 from bench.common import line, load, pct, settings, summary, timed
-from bench.replay import holders_by_replay, sweep_by_log_scan
+from bench.replay import holders_by_replay, holders_by_repository, sweep_by_log_scan
 from bench.server import Client, api, headers
 from infra.runtime import build
 
@@ -76,23 +76,28 @@ def main() -> None:
         answers = [{h["role"]: h["person_id"] for h in json.loads(b)["holders"]} for b in bodies]
         via_httpx = [timed(lambda: slow.get(f"/systems/{s}/accountability", params={"at": d, "known_at": k}))[0]
                      for s, d, k in asks]
-        via_replay, wrong = [], 0
+        via_repository, via_replay, wrong = [], [], 0
         for (system_id, d, k), answer in zip(asks, answers):
-            ms, found = timed(lambda: holders_by_replay(
-                app, system_id, datetime.fromisoformat(d).date(), datetime.fromisoformat(k)))
+            at, known = datetime.fromisoformat(d).date(), datetime.fromisoformat(k)
+            ms, found = timed(lambda: holders_by_repository(app, system_id, at, known))
+            via_repository.append(ms)
+            wrong += {r: str(p) for r, p in found.items()} != answer
+            ms, found = timed(lambda: holders_by_replay(app, system_id, at, known))
             via_replay.append(ms)
             wrong += {r: str(p) for r, p in found.items()} != answer
-        get_only = [timed(lambda: app.repository.get(s))[0] for s, _, _ in asks[:100]]
         query_only = asyncio.run(view_query(config, asks))
-        ratio = pct(via_replay, 50) / pct(via_http, 50)
-        line("1a one system (200+ facts), HTTP", summary(via_http), "replay " + summary(via_replay),
+        ratio = pct(via_repository, 50) / pct(via_http, 50)
+        strict = pct(via_replay, 50) / pct(via_http, 50)
+        line("1a one system (200+ facts), HTTP", summary(via_http), "replay (repository.get + fold) " + summary(via_repository),
              f"{ratio:.1f}x faster at p50 (target 10x {'met' if ratio >= 10 else 'MISSED'}); "
              f"p99 target 5 ms {'met' if pct(via_http, 99) <= 5 else 'MISSED'}; {wrong} answers differ")
+        print(f"   (a cheaper replay that skips the aggregate, decoding the events and folding only the facts:"
+              f" {summary(via_replay)}; HTTP is {strict:.1f}x faster at p50)")
         print(f"   (the same requests through httpx, whose own cost is in it: {summary(via_httpx)}, "
-              f"{pct(via_replay, 50) / pct(via_httpx, 50):.1f}x)")
+              f"{pct(via_repository, 50) / pct(via_httpx, 50):.1f}x)")
         print(f"   (the view's query alone, asyncpg in process: {summary(query_only)}, "
-              f"{pct(via_replay, 50) / pct(query_only, 50):.0f}x faster than replay at p50)")
-        print(f"   (repository.get alone, no record-time fold: {summary(get_only)})")
+              f"{pct(via_repository, 50) / pct(query_only, 50):.0f}x faster than repository.get + fold,"
+              f" {pct(via_replay, 50) / pct(query_only, 50):.0f}x than the cheaper replay at p50)")
         anyone = [(rng.choice(everyone), *point()) for _ in range(args.requests)]
         any_http = [timed(lambda: http.get(f"/systems/{s}/accountability", {"at": d, "known_at": k}))[0]
                     for s, d, k in anyone]

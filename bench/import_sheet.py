@@ -68,11 +68,14 @@ def main() -> None:
         done = subprocess.run([*cli, "import", str(path), "--apply", "--json"], cwd=source, env=env, capture_output=True)
         apply_s = time.perf_counter() - started
     drop_schema(db)
-    if done.returncode != 0:
-        print(done.stdout.decode()[-2000:], done.stderr.decode()[-2000:])
-        raise SystemExit("the import failed")
     import json
 
+    for run, what in ((dry, "dry run"), (done, "import")):
+        if run.returncode != 0:
+            print(run.stdout.decode()[-2000:], run.stderr.decode()[-2000:])
+            raise SystemExit(f"the {what} failed")
+    if json.loads(dry.stdout.decode())["rows_read"] != args.rows:
+        raise SystemExit("the dry run did not read every row")
     report = json.loads(done.stdout.decode())
     print(f"   rows read {report['rows_read']}, systems created {report['systems']['to_create']}, "
           f"people {report['people']['to_create']}, org units {report['org_units']['to_create']}, "

@@ -1,9 +1,11 @@
-"""The baseline the views are measured against: answering from the event log itself.
+"""The baselines the views are measured against: answering from the event log itself.
 
-`holders_by_replay` is what a system without read models does: load one system's events
-(what `repository.get` reads and folds) and apply the bitemporal rule of
-domain/responsibility.py to the facts recorded by `known_at`. `sweep_by_log_scan` replays every
-system at once in one pass over the whole log, the fastest way to replay them all."""
+`holders_by_repository` is what a system without read models does, and what issue #7 names as
+the baseline: `repository.get` (read the system's events, decode them, and fold them into the
+aggregate, whose facts keep their record times) and then the bitemporal rule of
+domain/responsibility.py. `holders_by_replay` is a cheaper replay that skips the aggregate:
+decode the events and fold only the facts. `sweep_by_log_scan` replays every system at once in
+one pass over the whole log, the fastest way to replay them all."""
 
 from __future__ import annotations
 
@@ -31,6 +33,11 @@ def resolve(facts: list[Fact], at: date, known_at: datetime, roles: list[str]) -
         if decided is not None and decided.holder is not None:
             found[role] = decided.holder
     return found
+
+
+def holders_by_repository(app: Any, system_id: UUID, at: date, known_at: datetime) -> dict[str, UUID]:
+    system = app.repository.get(system_id)
+    return {role: holder for role in Role if (holder := system.holder(role, at, known_at)) is not None}
 
 
 def holders_by_replay(app: Any, system_id: UUID, at: date, known_at: datetime) -> dict[str, UUID]:
