@@ -19,6 +19,7 @@ from bench.common import check_own_schema, drop_schema, load, settings
 from bench.history import Simulation, simulated_clock
 from infra.people_directory import DDL as PEOPLE_DDL
 from infra.runtime import build
+from projections.catchup import REBUILD_BATCH
 
 
 def main() -> None:
@@ -72,7 +73,7 @@ def main() -> None:
     print(f"  people {len(sim.people):,}, org units {len(sim.units):,}, systems {len(sim.systems):,}")
     if not args.no_catch_up:
         started = time.perf_counter()
-        runtime.catchup.run_until_caught_up()
+        runtime.catchup.run_until_caught_up(batch=REBUILD_BATCH)  # as `ansvar projections rebuild` does
         took = time.perf_counter() - started
         print(f"projections caught up in {took:.1f} s ({head / took:,.0f} ev/s)  [{load()}]")
         _analyze(config.database)

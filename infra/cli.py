@@ -62,6 +62,8 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _catch_up(runtime: object) -> None:
+    from projections.catchup import REBUILD_BATCH
+
     catchup = runtime.catchup  # type: ignore[attr-defined]
     head = catchup.head()
     behind = head - min(catchup.positions().values(), default=0)
@@ -69,7 +71,7 @@ def _catch_up(runtime: object) -> None:
         return
     with _progress() as bar:
         task = bar.add_task("projections", total=behind)
-        catchup.run_until_caught_up(lambda n: bar.advance(task, n))
+        catchup.run_until_caught_up(lambda n: bar.advance(task, n), batch=REBUILD_BATCH)
 
 
 def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
