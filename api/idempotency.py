@@ -11,11 +11,13 @@
   runs the command again, which is safe: the failed attempt wrote nothing.
 - Keys belong to the authenticated person: the same key sent by someone else is another key,
   and a request that has not authenticated never reaches a stored answer (it gets its 401).
+- Keys expire after ANSVAR_IDEMPOTENCY_KEY_HOURS: sent again later, the key runs as a new command.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import anyio.to_thread
@@ -49,7 +51,9 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             return
         body, more = await _read_body(receive, getattr(scope["app"], "request_max_body_size", None))
         fingerprint = _fingerprint(scope, body)
-        found: StoredAnswer | None = await anyio.to_thread.run_sync(recorder.find_answer, stored_key(owner, key))
+        found: StoredAnswer | None = await anyio.to_thread.run_sync(
+            recorder.find_answer, stored_key(owner, key), _remembered_since(scope),
+        )
         if found is not None:
             await _answer_again(scope, send, key, fingerprint, found)
             return
@@ -105,6 +109,11 @@ def _key(scope: Scope) -> str | None:
         if name == HEADER:
             return value.decode("latin-1")
     return None
+
+
+def _remembered_since(scope: Scope) -> datetime:
+    """Keys recorded before this are expired (ANSVAR_IDEMPOTENCY_KEY_HOURS)."""
+    return datetime.now(timezone.utc) - timedelta(hours=scope["app"].state.runtime.settings.idempotency_key_hours)
 
 
 def _recorder(scope: Scope) -> Any:

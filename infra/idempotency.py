@@ -9,6 +9,10 @@ command's events a second time: the key is there exactly when the events are.
 
 The answer the client got is stored on the row afterwards (it exists only once the handler
 has built it); a retry that finds the key without an answer gets a 409 naming the position.
+
+Keys expire (`ANSVAR_IDEMPOTENCY_KEY_HOURS`, default 24): a key older than that is forgotten
+when it is next sent, so it runs as a new command, and the worker deletes expired keys hourly
+(`forget_keys_before`), so the table holds about a day of commands, not every command ever.
 """
 
 from __future__ import annotations
@@ -97,6 +101,11 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _text(moment: datetime) -> str:
+    """SQLite keeps times as text: one fixed width in UTC, so text order is time order."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
 def _committed(claim: KeyClaim | None, ids: Sequence[int] | None) -> None:
     # Only after the commit: ids handed out inside a transaction that then rolls back (its
     # connection cut) would name a position where nothing of this command is.
@@ -138,18 +147,26 @@ class SQLiteIdempotentRecorder(_KeyedInsert, SQLiteApplicationRecorder):
         if claim is not None and ids:
             c.execute(
                 f"INSERT INTO {TABLE} (key, fingerprint, position, created_at) VALUES (?, ?, ?, ?)",
-                (claim.stored_key, claim.fingerprint, ids[-1], _now().isoformat()),
+                (claim.stored_key, claim.fingerprint, ids[-1], _text(_now())),
             )
         return ids
 
-    def find_answer(self, key: str) -> StoredAnswer | None:
-        with self.datastore.transaction(commit=False) as c:
+    def find_answer(self, key: str, not_before: datetime | None = None) -> StoredAnswer | None:
+        with self.datastore.transaction(commit=not_before is not None) as c:
+            if not_before is not None:  # expired: forget it, so its insert with new events cannot collide
+                c.execute(f"DELETE FROM {TABLE} WHERE key = ? AND created_at < ?", (key, _text(not_before)))
             c.execute(f"SELECT fingerprint, position, status, content_type, body FROM {TABLE} WHERE key = ?", (key,))
             row = c.fetchone()
         return None if row is None else StoredAnswer(*(row[i] for i in range(5)))
 
+    def forget_keys_before(self, cutoff: datetime) -> int:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"DELETE FROM {TABLE} WHERE created_at < ?", (_text(cutoff),))
+            c.execute("SELECT changes()")  # the library's cursor does not pass rowcount on
+            return c.fetchone()[0]
+
     def store_answer(self, claim: KeyClaim, status: int, content_type: str | None, body: bytes) -> None:
-        sql, params = _store(claim, status, content_type, body, _now().isoformat())
+        sql, params = _store(claim, status, content_type, body, _text(_now()))
         with self.datastore.transaction(commit=True) as c:
             c.execute(sql.format(table=TABLE).replace("%s", "?"), params)
 
@@ -189,8 +206,10 @@ class PostgresIdempotentRecorder(_KeyedInsert, PostgresApplicationRecorder):
             )
         return ids
 
-    def find_answer(self, key: str) -> StoredAnswer | None:
-        with self.datastore.transaction(commit=False) as curs:
+    def find_answer(self, key: str, not_before: datetime | None = None) -> StoredAnswer | None:
+        with self.datastore.transaction(commit=not_before is not None) as curs:
+            if not_before is not None:  # expired: forget it, so its insert with new events cannot collide
+                curs.execute(SQL("DELETE FROM {} WHERE key = %s AND created_at < %s").format(self.keys_table), (key, not_before))
             curs.execute(
                 SQL("SELECT fingerprint, position, status, content_type, body FROM {} WHERE key = %s").format(self.keys_table),
                 (key,),
@@ -206,11 +225,17 @@ class PostgresIdempotentRecorder(_KeyedInsert, PostgresApplicationRecorder):
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL(sql).format(table=self.keys_table), params)
 
+    def forget_keys_before(self, cutoff: datetime) -> int:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("DELETE FROM {} WHERE created_at < %s").format(self.keys_table), (cutoff,))
+            return curs.rowcount
+
 
 class POPOIdempotentRecorder(POPOApplicationRecorder):
     def __init__(self) -> None:
         super().__init__()
         self._keys: dict[str, StoredAnswer] = {}
+        self._created: dict[str, datetime] = {}
 
     def _insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         claim: KeyClaim | None = kwargs.get("idempotency")
@@ -220,18 +245,29 @@ class POPOIdempotentRecorder(POPOApplicationRecorder):
             ids = super()._insert_events(stored_events, **kwargs)
             if claim is not None and ids:
                 self._keys[claim.stored_key] = StoredAnswer(claim.fingerprint, ids[-1], None, None, None)
+                self._created[claim.stored_key] = _now()
                 claim.position, claim.recorded = ids[-1], True
             return ids
 
-    def find_answer(self, key: str) -> StoredAnswer | None:
+    def find_answer(self, key: str, not_before: datetime | None = None) -> StoredAnswer | None:
         with self._database_lock:
+            if not_before is not None and key in self._keys and self._created[key] < not_before:
+                del self._keys[key], self._created[key]
             return self._keys.get(key)
+
+    def forget_keys_before(self, cutoff: datetime) -> int:
+        with self._database_lock:
+            expired = [key for key, created in self._created.items() if created < cutoff]
+            for key in expired:
+                del self._keys[key], self._created[key]
+            return len(expired)
 
     def store_answer(self, claim: KeyClaim, status: int, content_type: str | None, body: bytes) -> None:
         with self._database_lock:
             found = self._keys.get(claim.stored_key)
             if (found is None and not claim.recorded) or (found is not None and claim.recorded and found.status is None):
                 self._keys[claim.stored_key] = StoredAnswer(claim.fingerprint, claim.position, status, content_type, body)
+                self._created.setdefault(claim.stored_key, _now())
 
 
 class POPOIdempotentFactory(POPOFactory):

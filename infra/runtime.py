@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import threading
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
 import structlog
@@ -57,12 +57,20 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def start_worker(self) -> None:
-        self.worker = Worker(self.catchup, idle_seconds=0.5)
+        self.worker = Worker(self.catchup, idle_seconds=0.5, housekeeping=self.forget_expired_keys)
         self.worker.start()
         self.portfolio.on_saved = self.worker.nudge
         if self.settings.database.kind == "postgres":
             self.listener = PostgresListener(self.settings, self.portfolio.recorder.channel_name, self.worker.nudge)
             self.listener.start()
+
+    def forget_expired_keys(self) -> int:
+        """Delete the idempotency keys older than ANSVAR_IDEMPOTENCY_KEY_HOURS; how many went."""
+        cutoff = datetime.now(timezone.utc) - timedelta(hours=self.settings.idempotency_key_hours)
+        forgotten = self.portfolio.recorder.forget_keys_before(cutoff)
+        if forgotten:
+            log.info("expired idempotency keys deleted", count=forgotten, older_than=cutoff.isoformat())
+        return forgotten
 
     def close(self) -> None:
         if self.listener is not None:

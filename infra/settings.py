@@ -18,7 +18,7 @@ VARIABLES = (
     "ANSVAR_REQUIRED_ROLES", "ANSVAR_CLAIM_ANSWER_DAYS", "ANSVAR_PING_PONG_CHANGES",
     "ANSVAR_PING_PONG_WINDOW_DAYS", "ANSVAR_ATTESTATION_DAYS", "ANSVAR_LOWEST_OWNER_LEVEL",
     "ANSVAR_AUTH_SECRET", "ANSVAR_AUTH_ISSUER", "ANSVAR_AUTH_AUDIENCE", "ANSVAR_AUTH_JWKS_URL",
-    "ANSVAR_AUTH_ALGORITHMS", "ANSVAR_AUTH_JWKS_CACHE_SECONDS",
+    "ANSVAR_AUTH_ALGORITHMS", "ANSVAR_AUTH_JWKS_CACHE_SECONDS", "ANSVAR_IDEMPOTENCY_KEY_HOURS",
 )
 
 
@@ -119,6 +119,7 @@ class Settings:
     read_wait_seconds: float = 5.0
     max_body_bytes: int = 1_048_576
     pool_size: int = 10
+    idempotency_key_hours: int = 24  # an Idempotency-Key is remembered this long (infra/idempotency.py)
     gap_policy: GapPolicy = field(default_factory=GapPolicy)
     auth: Auth = field(default_factory=Auth)
 
@@ -150,6 +151,7 @@ class Settings:
                 read_wait_seconds=float(get("ANSVAR_READ_WAIT_SECONDS") or 5.0),
                 max_body_bytes=int(get("ANSVAR_MAX_BODY_BYTES") or 1_048_576),
                 pool_size=int(get("ANSVAR_DB_POOL_SIZE") or 10),
+                idempotency_key_hours=_positive("ANSVAR_IDEMPOTENCY_KEY_HOURS", get("ANSVAR_IDEMPOTENCY_KEY_HOURS") or "24"),
                 gap_policy=policy,
                 auth=Auth(
                     secret=get("ANSVAR_AUTH_SECRET") or None,
@@ -191,3 +193,10 @@ def _replace(policy: GapPolicy, **changes: object) -> GapPolicy:
     from dataclasses import replace
 
     return replace(policy, **changes)
+
+
+def _positive(variable: str, value: str) -> int:
+    number = int(value) if value.strip().isdigit() else 0
+    if number <= 0:
+        raise SettingsError(f"{variable} must be a positive whole number, not {value!r}")
+    return number

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -228,9 +229,17 @@ def _canonical(value: Any) -> Any:
 class Worker:
     """Runs the catch-up loop in a thread; wakes on a nudge, a database notification, or a timer."""
 
-    def __init__(self, catchup: CatchUp, idle_seconds: float = 1.0) -> None:
+    def __init__(
+        self, catchup: CatchUp, idle_seconds: float = 1.0,
+        housekeeping: Callable[[], None] | None = None, housekeeping_seconds: float = 3600.0,
+    ) -> None:
         self.catchup = catchup
         self.idle_seconds = idle_seconds
+        # Run when the views are caught up, at most once per housekeeping_seconds (expired
+        # idempotency keys, infra/runtime.py); its failure is logged and tried again next time.
+        self.housekeeping = housekeeping
+        self.housekeeping_seconds = housekeeping_seconds
+        self._housekept_at: float | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ansvar-projections", daemon=True)
@@ -267,4 +276,15 @@ class Worker:
                 backoff = min(backoff * 2, 2.0)
                 continue
             if count == 0:
+                self._housekeep()
                 self._wake.wait(self.idle_seconds)
+
+    def _housekeep(self) -> None:
+        now = time.monotonic()
+        if self.housekeeping is None or (self._housekept_at is not None and now - self._housekept_at < self.housekeeping_seconds):
+            return
+        self._housekept_at = now
+        try:
+            self.housekeeping()
+        except Exception:
+            log.exception("housekeeping failed; trying again later")

@@ -150,3 +150,44 @@ def test_a_request_that_has_not_authenticated_never_gets_a_stored_answer(api, un
         refused = api.client.post("/systems", json=body, headers={"Idempotency-Key": "k-auth", **authorization})
         assert refused.status_code == 401 and "idempotent-replayed" not in refused.headers
         assert first.json()["id"] not in refused.text
+
+
+def org_unit(api, key, name="Skoleforvaltningen"):
+    return api.client.post("/org-units", json={"name": name, "level": "kommune"}, headers={"Idempotency-Key": key})
+
+
+def test_an_expired_key_runs_as_a_new_command_and_is_then_remembered_afresh(api, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    import api.idempotency as middleware
+
+    first = org_unit(api, "k-expiring")
+    assert first.status_code == 201
+    # Every key is past ANSVAR_IDEMPOTENCY_KEY_HOURS: the stored one is forgotten, not replayed.
+    monkeypatch.setattr(middleware, "_remembered_since", lambda scope: datetime.now(timezone.utc) + timedelta(seconds=1))
+    written = head(api)
+    again = org_unit(api, "k-expiring")
+    assert again.status_code == 201 and "idempotent-replayed" not in again.headers
+    assert again.json()["id"] != first.json()["id"] and head(api) == written + 1
+    monkeypatch.undo()
+    third = org_unit(api, "k-expiring")
+    assert third.headers["idempotent-replayed"] == "true" and third.content == again.content
+    assert head(api) == written + 1
+
+
+def test_expired_keys_are_deleted_and_recent_ones_kept(api):
+    from datetime import datetime, timedelta, timezone
+
+    from infra.idempotency import stored_key
+    from infra.tokens import TokenVerifier
+
+    runtime = api.client.app.state.runtime
+    recorder = runtime.portfolio.recorder
+    assert org_unit(api, "k-recent").status_code == 201
+    assert runtime.forget_expired_keys() == 0  # younger than ANSVAR_IDEMPOTENCY_KEY_HOURS
+    assert recorder.forget_keys_before(datetime.now(timezone.utc) - timedelta(hours=1)) == 0
+    assert org_unit(api, "k-recent").headers["idempotent-replayed"] == "true"
+    assert recorder.forget_keys_before(datetime.now(timezone.utc) + timedelta(seconds=1)) >= 1
+    person = TokenVerifier(runtime.settings.auth).verify(api.client.headers["Authorization"].partition(" ")[2]).person_id
+    assert recorder.find_answer(stored_key(str(person), "k-recent")) is None
+    assert "idempotent-replayed" not in org_unit(api, "k-recent").headers
