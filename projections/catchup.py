@@ -46,7 +46,7 @@ class CatchesUpAlone(View, Protocol):
 
     alone_after: int  # lag (events) beyond which the view catches up alone
 
-    def catch_up_alone(self, cur: Any, notifications: Iterable[Any]) -> None: ...
+    def catch_up_alone(self, cur: Any, notifications: Iterable[Any], from_scratch: bool = False) -> None: ...
 
 
 # Events per transaction when nobody waits on the views (`ansvar projections rebuild`, the demo's
@@ -156,7 +156,7 @@ class CatchUp:
         read = 0
         for view in views:
             start = positions[view.name]
-            view.catch_up_alone(cur, self._notifications(start + 1, upto))  # type: ignore[attr-defined]
+            view.catch_up_alone(cur, self._notifications(start + 1, upto), from_scratch=start == 0)  # type: ignore[attr-defined]
             self._track(cur, view, upto)
             read = max(read, upto - start)
             positions[view.name] = upto

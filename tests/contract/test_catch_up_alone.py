@@ -62,3 +62,26 @@ def test_given_the_gaps_far_behind_when_one_batch_runs_then_progress_waits_for_t
     positions = runtime.catchup.positions()
     assert positions["gaps"] == 0 < positions["systems"]
     assert runtime.catchup.progress.position == 0
+
+
+def test_given_the_gaps_far_behind_part_way_then_only_the_systems_the_log_names_are_recomputed(runtime, monkeypatch):
+    gaps_view(runtime).alone_after = 10**9
+    runtime.catchup.run_until_caught_up()
+    batch_by_batch = rows(runtime, GAP_ROWS)
+
+    runtime.catchup.reset()
+    head = runtime.catchup.head()
+    runtime.catchup.run_batch(limit=head - 6)  # every view, up to just before the last six events
+    view = gaps_view(runtime)
+    view.alone_after = 0  # the rest: the other views first, then the gaps alone, reading the log
+    recomputed: list = []
+    recompute = view._recompute
+    monkeypatch.setattr(view, "_recompute", lambda cur, ids: (recomputed.extend(ids), recompute(cur, ids)))
+    runtime.catchup.run_until_caught_up()
+
+    assert rows(runtime, GAP_ROWS) == batch_by_batch
+    with runtime.db.transaction(write=False) as cur:
+        cur.execute("SELECT COUNT(*) AS n FROM systems")
+        systems = cur.fetchone()["n"]
+    # The last six events: the small team's unit, person, system, assignment and dissolution.
+    assert 0 < len(set(recomputed)) < systems
