@@ -109,6 +109,8 @@ class DecisionsView(Handlers):
         self._consequence(cur, e, position, e.decision_id, "proposal", "benefits reviewed")
 
     def _assigned(self, cur: Any, e: System.AssignmentRecorded, position: int) -> None:
+        if e.decision_id is None:  # most assignments: no decision, no consequence (and no text to format)
+            return
         text = f"{e.role} assigned to {e.person_id} from {e.effective_from}"
         self._consequence(cur, e, position, e.decision_id, "system", text)
 
