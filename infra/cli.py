@@ -61,7 +61,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _catch_up(runtime: object) -> None:
+def _catch_up(runtime: object, batch: int | None = None) -> None:
     from projections.catchup import REBUILD_BATCH
 
     catchup = runtime.catchup  # type: ignore[attr-defined]
@@ -71,7 +71,7 @@ def _catch_up(runtime: object) -> None:
         return
     with _progress() as bar:
         task = bar.add_task("projections", total=behind)
-        catchup.run_until_caught_up(lambda n: bar.advance(task, n), batch=REBUILD_BATCH)
+        catchup.run_until_caught_up(lambda n: bar.advance(task, n), batch=batch or REBUILD_BATCH)
 
 
 def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
@@ -84,7 +84,7 @@ def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
             tune_gc_for_service()  # a rebuild of 1M events: 7,701 -> 9,071 events/s (bench/rebuild.py)
             names = runtime.catchup.reset(args.names or None)
             console.print(f"rebuilding {', '.join(names)}")
-            _catch_up(runtime)
+            _catch_up(runtime, args.batch)
             vacuum_analyze(settings.database, [t for v in runtime.catchup.views if v.name in names for t in v.tables])
         head = runtime.catchup.head()
         table = Table("projection", "position", "head", "lag")
@@ -111,6 +111,12 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"a positive whole number, not {text!r}")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ansvar", description="IT portfolio governance: who is responsible, and why.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -126,6 +132,8 @@ def parser() -> argparse.ArgumentParser:
     proj = sub.add_parser("projections", help="projection status, or rebuild from the event log")
     proj.add_argument("action", choices=["status", "rebuild"])
     proj.add_argument("names", nargs="*", help="projections to rebuild (default: all)")
+    proj.add_argument("--batch", type=_positive_int, metavar="N",
+                      help="events per transaction while rebuilding (default 5000; smaller holds the views' lock for less)")
     proj.set_defaults(run=cmd_projections)
     worker = sub.add_parser("worker", help="keep the projections current without serving HTTP")
     worker.set_defaults(run=cmd_worker)

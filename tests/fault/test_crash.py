@@ -94,7 +94,8 @@ def test_given_a_rebuild_killed_mid_way_when_run_again_then_the_views_equal_an_u
     catchup.reset()  # so that "it has started" can be seen: positions leave 0
 
     env = {**os.environ, "ANSVAR_DATABASE_URL": url(db), "ANSVAR_LOG_LEVEL": "warning"}
-    rebuild = subprocess.Popen([sys.executable, "-m", "infra.cli", "projections", "rebuild"], cwd=ROOT, env=env,
+    # Small batches, so there is a "mid-way" (the default, 5,000 events, would take this history in one).
+    rebuild = subprocess.Popen([sys.executable, "-m", "infra.cli", "projections", "rebuild", "--batch", "300"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(lambda: 0 < min(catchup.positions().values()) or rebuild.poll() is not None, 60, "the rebuild to start")
     rebuild.send_signal(signal.SIGKILL)
