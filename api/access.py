@@ -122,6 +122,7 @@ ACCESS: dict[str, Rule] = {
     "getOrgUnit": ANY_PERSON,
     "registerPerson": ADMIN_ONLY,
     "recordDeparture": ADMIN_ONLY,
+    "erasePersonDetails": ADMIN_ONLY,
     "listPeople": ANY_PERSON,
     "getPerson": ANY_PERSON,
     "getResponsibilities": THEMSELF,

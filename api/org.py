@@ -80,6 +80,13 @@ class PeopleController(Controller):
         """Record that the person leaves the organisation on `effective`."""
         return receipt(portfolio.record_departure(person_id, data.effective, actor=actor))
 
+    @post("/{person_id:uuid}/erasure", operation_id="erasePersonDetails", status_code=201, sync_to_thread=True)
+    def erase(self, person_id: UUID, data: s.Erase, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Erase the person's name and e-mail (GDPR art. 17). Their id, roles and history stay;
+        the log records that the details were erased, when, by whom and on what `basis`. Asked
+        again once done: 409."""
+        return receipt(portfolio.erase_person_details(person_id, data.basis, actor=actor))
+
     @get("/", operation_id="listPeople")
     async def list_people(
         self, reads: ReadSide, after: After = None, limit: Limit = 50, cursor: str | None = None,

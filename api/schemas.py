@@ -150,6 +150,10 @@ class Depart(msgspec.Struct, forbid_unknown_fields=True):
     effective: date
 
 
+class Erase(msgspec.Struct, forbid_unknown_fields=True):
+    basis: Text  # why, e.g. the data subject's request and its case number; kept in the log, so no personal data
+
+
 class Person(msgspec.Struct):
     id: UUID
     org_unit_id: UUID

@@ -72,6 +72,7 @@ class Person(Aggregate):
         self.org_unit_id = org_unit_id
         self.title = title
         self.departed_on: date | None = None
+        self.details_erased = False
 
     class Departed(Event):
         TOPIC = "ansvar.person.departed.v1"
@@ -86,6 +87,25 @@ class Person(Aggregate):
     @event(Departed)
     def _depart(self, effective: date, meta: dict) -> None:
         self.departed_on = effective
+
+    class DetailsErased(Event):
+        """The person's name and e-mail were erased from the directory. The event carries no
+        personal data: only that it happened, when, on what basis, and who did it (meta)."""
+
+        TOPIC = "ansvar.person.details_erased.v1"
+        basis: str
+        meta: dict
+
+    def record_erasure(self, basis: str, meta: dict, erased_now: bool) -> None:
+        """`erased_now`: the directory held details and erased them just now (they may have been
+        stored again since an earlier erasure). Otherwise a second record is refused."""
+        if self.details_erased and not erased_now:
+            raise AlreadyDone(f"person {self.id}'s name and e-mail are already erased", field="person_id")
+        self._erased(basis, meta)
+
+    @event(DetailsErased)
+    def _erased(self, basis: str, meta: dict) -> None:
+        self.details_erased = True
 
     def departed_by(self, day: date) -> bool:
         return self.departed_on is not None and self.departed_on <= day

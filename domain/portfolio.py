@@ -151,6 +151,16 @@ class Portfolio(CouncilCommands, Application[UUID]):  # council commands: domain
         """Record that a person leaves the organisation on `effective`."""
         return self._update(Person, person_id, PersonNotFound, lambda p: p.depart(effective, actor.meta()))
 
+    def erase_person_details(self, person_id: UUID, basis: str, actor: Actor = SYSTEM) -> Receipt:
+        """Erase a person's name and e-mail, and record that it was done (not what was erased).
+
+        The directory is erased first: privacy does not wait on the event log. If the event is
+        then lost (a crash in between), asking again records it. Asking again after both is a
+        409 (AlreadyDone)."""
+        self._existing(Person, person_id, PersonNotFound)
+        erased_now = bool(self.directory.forget(person_id)) if self.directory is not None else False
+        return self._update(Person, person_id, PersonNotFound, lambda p: p.record_erasure(basis, actor.meta(), erased_now))
+
     def person(self, person_id: UUID) -> Person:
         return self._existing(Person, person_id, PersonNotFound)
 

@@ -53,7 +53,8 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
     from uuid import UUID
 
-    from domain.errors import PersonNotFound
+    from domain.errors import AlreadyDone, PersonNotFound
+    from domain.portfolio import Actor
     from infra.runtime import build
 
     try:
@@ -63,15 +64,18 @@ def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     runtime = build(settings)
     try:
-        runtime.portfolio.person(person_id)
-        erased = runtime.directory.forget(person_id)
+        # Recorded as done at the command line by whoever operates the installation (no person id).
+        receipt = runtime.portfolio.erase_person_details(person_id, args.basis, actor=Actor(role="operator"))
     except PersonNotFound:
         console.print(f"[red]no person with id {person_id}[/red]")
         return 1
+    except AlreadyDone:
+        console.print(f"person {person_id}: name and e-mail were already erased")
+        return 0
     finally:
         runtime.close()
-    console.print(f"person {person_id}: name and e-mail erased; the history keeps the id" if erased
-                  else f"person {person_id}: no personal details were stored")
+    console.print(f"person {person_id}: name and e-mail erased; the history keeps the id"
+                  f" (recorded at log position {receipt.position})")
     return 0
 
 
@@ -102,6 +106,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     people = sub.add_parser("people", help="personal data: forget a person's name and e-mail")
     people.add_argument("action", choices=["forget"])
     people.add_argument("person", help="the person id")
+    people.add_argument("--basis", default="erasure at the command line",
+                        help="why (e.g. the request's case number); recorded in the log, so no personal data")
     people.set_defaults(run=cmd_people)
     access = sub.add_parser("access-table", help="print the permission table (or --write it into README.md)")
     access.add_argument("--write", metavar="README", help="replace the table between its markers in this file")

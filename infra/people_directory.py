@@ -36,13 +36,16 @@ class PersonDirectory:
             cur.execute("SELECT person_id, name, email, erased_at FROM person_details WHERE person_id = ?", (person_id,))
             return cur.fetchone()
 
-    def forget(self, person_id: UUID) -> bool:
-        """Erase a person's name and e-mail; True if there was anything to erase."""
+    def forget(self, person_id: UUID) -> bool | None:
+        """Erase a person's name and e-mail: True if erased now, False if they already were,
+        None if nothing was ever stored for this id. Of two erasures at once, one is 'now'."""
         with self.db.transaction() as cur:
             cur.execute(
-                "UPDATE person_details SET name = NULL, email = NULL, erased_at = ? WHERE person_id = ? AND erased_at IS NULL",
+                "UPDATE person_details SET name = NULL, email = NULL, erased_at = ?"
+                " WHERE person_id = ? AND erased_at IS NULL RETURNING person_id",
                 (datetime.now(timezone.utc), person_id),
             )
+            if cur.fetchone() is not None:
+                return True
             cur.execute("SELECT erased_at FROM person_details WHERE person_id = ?", (person_id,))
-            row = cur.fetchone()
-        return row is not None
+            return None if cur.fetchone() is None else False

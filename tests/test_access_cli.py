@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 
 from api.access import END, START, markdown_table
 from api.app import create_app
+from domain.org import Person
 from domain.portfolio import Portfolio
 from infra import access_commands, cli, demo
 from infra.runtime import build
@@ -86,14 +87,22 @@ def test_forgetting_a_person_erases_name_and_email_and_keeps_their_history(setti
         person = registered.id
     finally:
         runtime.close()
-    assert access_commands.cmd_people(settings, argparse.Namespace(person=str(person))) == 0
-    assert access_commands.cmd_people(settings, argparse.Namespace(person=str(uuid.uuid4()))) == 1
+    forget = argparse.Namespace(person=str(person), basis="request 2026-118")
+    assert access_commands.cmd_people(settings, forget) == 0
+    assert access_commands.cmd_people(settings, forget) == 0  # already erased: said so, nothing recorded twice
+    assert access_commands.cmd_people(settings, argparse.Namespace(person=str(uuid.uuid4()), basis="x")) == 1
     app = create_app(replace(settings, auth=Auth(secret=TEST_SECRET)), today=lambda: today, configure_logging=False)
     with TestClient(app) as client:
         client.headers["Authorization"] = bearer()
         shown = Api(client).get(f"/people/{person}", after=registered.position)
     assert shown["erased"] is True and shown["name"] is None and shown["email"] is None
     assert shown["title"] == "fagchef" and shown["org_unit_id"] == str(unit)
+    runtime = build(settings, lambda: today)
+    try:
+        erasures = [e for e in runtime.portfolio.events.get(person) if isinstance(e, Person.DetailsErased)]
+    finally:
+        runtime.close()
+    assert [(e.basis, e.meta["actor_role"]) for e in erasures] == [("request 2026-118", "operator")]
 
 
 def test_the_demo_names_four_different_people_and_the_owner_owns_a_system_today():

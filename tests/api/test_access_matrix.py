@@ -26,7 +26,7 @@ OVERSIGHT = frozenset({"council", "auditor"})
 EXPECTED: dict[str, frozenset[str]] = {
     "health": EVERYONE, "ready": EVERYONE,
     "establishOrgUnit": {"admin"}, "dissolveOrgUnit": {"admin"},
-    "registerPerson": {"admin"}, "recordDeparture": {"admin"},
+    "registerPerson": {"admin"}, "recordDeparture": {"admin"}, "erasePersonDetails": {"admin"},
     "listOrgUnits": PERSONS, "getOrgUnit": PERSONS, "listPeople": PERSONS, "getPerson": PERSONS,
     "getResponsibilities": OVERSIGHT | {"holder"},
     "registerSystem": {"admin"}, "changeLifecycle": {"admin", "council"},
