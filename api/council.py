@@ -139,7 +139,8 @@ class DecommissioningController(Controller):
     @post("/systems/{system_id:uuid}/decommissioning", operation_id="proposeDecommissioning", status_code=201,
           sync_to_thread=True)
     def propose(self, system_id: UUID, data: c.ProposeDecommissioning, portfolio: Portfolio, actor: Actor) -> s.Receipt:
-        """Propose retiring the system, with the reason; the council decides (kind `decommission`)."""
+        """Propose retiring the system, with the reason; the council decides: kind `decommission`, or
+        `rejection` with the system as its only subject. After a rejection it may be proposed again."""
         return receipt(portfolio.propose_decommissioning(system_id, data.reason, data.proposed_by, actor))
 
     @post("/systems/{system_id:uuid}/decommissioning/archive-duty", operation_id="settleArchiveDuty", status_code=201,
@@ -173,7 +174,8 @@ class DecommissioningController(Controller):
 
     @get("/decommissionings", operation_id="listDecommissioningsInProgress")
     async def in_progress(self, reads: ReadSide, after: After = None) -> c.DecommissioningList:
-        """Every decommissioning not yet completed, with what each still lacks."""
+        """Every decommissioning proposed or decided and not yet completed (rejected ones are not in
+        progress), with what each still lacks."""
         await reads.caught_up(after)
         rows = await reads.decommissionings.in_progress()
         return c.DecommissioningList(items=[c.Decommissioning(**r, lacking=lacking(r)) for r in rows])

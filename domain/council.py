@@ -186,9 +186,14 @@ def check_decision(
             raise InvalidValue("a prioritisation is about proposals only", field="subjects")
     elif priorities:
         raise InvalidValue("only a prioritisation has priorities", field="priorities")
+    rejects_a_decommissioning = kind == DecisionKind.REJECTION and counts[SubjectKind.SYSTEM] == 1 and len(subjects) == 1
     if kind in (DecisionKind.APPROVAL, DecisionKind.REJECTION, DecisionKind.DEFERRAL, DecisionKind.BENEFIT_REVIEW):
-        if not counts[SubjectKind.PROPOSAL] or counts[SubjectKind.SYSTEM] or counts[SubjectKind.CLAIM]:
-            raise InvalidValue(f"a {kind} is about one or more proposals (and nothing else)", field="subjects")
+        if not rejects_a_decommissioning and (
+            not counts[SubjectKind.PROPOSAL] or counts[SubjectKind.SYSTEM] or counts[SubjectKind.CLAIM]
+        ):
+            also = " (a rejection may instead be about one system: its proposed decommissioning)"
+            raise InvalidValue(f"a {kind} is about one or more proposals (and nothing else)"
+                               + (also if kind == DecisionKind.REJECTION else ""), field="subjects")
     if details.get("operations_owner_id") and kind != DecisionKind.APPROVAL:
         raise InvalidValue("only an approval names who takes a system into operation", field="operations_owner_id")
     if kind == DecisionKind.DECOMMISSION:

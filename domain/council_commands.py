@@ -139,6 +139,8 @@ class CouncilCommands(ProposalCommands, DecommissioningCommands):
                 else:
                     proposal.move(status, meta, decision_id=decision.id)
                 changed.append(proposal)
+            for system_id in decision.subject_ids(SubjectKind.SYSTEM):  # a rejected decommissioning
+                changed.append(self._reject_decommissioning(system_id, decision.id, meta))
         elif decision.kind == DecisionKind.DECOMMISSION:
             (system_id,) = decision.subject_ids(SubjectKind.SYSTEM)
             system = self._existing(System, system_id, UnknownReference, "subjects")
@@ -170,3 +172,14 @@ class CouncilCommands(ProposalCommands, DecommissioningCommands):
                     system.reject_claim(claim_id, f"ruled by the council: {rationale.strip()}", decision.id, meta)
             changed.append(system)
         return changed
+
+    def _reject_decommissioning(self, system_id: UUID, decision_id: UUID, meta: dict) -> Decommissioning:
+        self._existing(System, system_id, UnknownReference, "subjects")
+        process = self._maybe(Decommissioning.id_for(system_id))
+        if not isinstance(process, Decommissioning):
+            raise DecommissioningStep(
+                f"system {system_id} has no proposed decommissioning to reject",
+                field="subjects", current=None, allowed=["proposed"], attempted="a rejection",
+            )
+        process.reject(decision_id, meta)
+        return process

@@ -1,6 +1,10 @@
 """Decommissioning (afvikling) of one system: proposed by anyone, decided by the council,
 completed only when the archive duty is settled, the contracts are ended and the responsible
-person signs off. The system keeps its whole history; only its lifecycle moves on."""
+person signs off. The system keeps its whole history; only its lifecycle moves on.
+
+The council may instead reject the proposal (a `rejection` decision about the system); the
+system then stays as it is, and it may be proposed again later, in the same stream: one
+decommissioning process per system, its whole story in order."""
 
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ NEEDS = {ArchiveDuty.B: ("archive_receipt",), ArchiveDuty.K: ("deletion_record",
 
 def still_lacking(stage: str, archive_settled: bool, contracts_ended: bool) -> list[str]:
     """What still stands between a decommissioning and its completion, in the order it is done."""
-    if stage == "completed":
+    if stage in ("completed", "rejected"):  # nothing in progress
         return []
     missing = ["decision"] if stage == "proposed" else []
     missing += [] if archive_settled else ["archive_duty"]
@@ -106,6 +110,36 @@ class Decommissioning(Aggregate):
         self.stage = "decided"
         self.decision_id = decision_id
         self.responsible_id = responsible_id
+
+    class Rejected(Event):
+        TOPIC = "ansvar.decommissioning.rejected.v1"
+        decision_id: UUID
+        meta: dict
+
+    def reject(self, decision_id: UUID, meta: dict) -> None:
+        self._expect("proposed", "a rejection")
+        self._reject(decision_id, meta)
+
+    @event(Rejected)
+    def _reject(self, decision_id: UUID, meta: dict) -> None:
+        self.stage = "rejected"
+        self.decision_id = decision_id
+
+    class ProposedAgain(Event):
+        TOPIC = "ansvar.decommissioning.proposed_again.v1"
+        proposed_by: UUID | None
+        reason: str
+        meta: dict
+
+    def propose_again(self, proposed_by: UUID | None, reason: str, meta: dict) -> None:
+        """After a rejection: a new proposal, with its own reason, for the council to decide afresh."""
+        self._expect("rejected", "a new proposal")
+        self._propose_again(proposed_by, reason, meta)
+
+    @event(ProposedAgain)
+    def _propose_again(self, proposed_by: UUID | None, reason: str, meta: dict) -> None:
+        self.stage = "proposed"
+        self.decision_id = None
 
     class ArchiveDutySettled(Event):
         TOPIC = "ansvar.decommissioning.archive_duty_settled.v1"

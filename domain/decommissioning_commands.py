@@ -24,19 +24,25 @@ class DecommissioningCommands(AtomicSave):
     """Uses Portfolio's repository, save, _existing, _update and _receipt."""
 
     def propose_decommissioning(self, system_id: UUID, reason: str, proposed_by: UUID | None, actor: Actor) -> Receipt:
-        """Anyone may propose to retire a system, with the reason; the council decides."""
+        """Anyone may propose to retire a system, with the reason; the council decides. After the
+        council rejected an earlier proposal, the system may be proposed again."""
         system = self._existing(System, system_id, SystemNotFound)
         if proposed_by is not None:
             self._existing_person(proposed_by, "proposed_by")
+        if system.lifecycle_at(self.today()) == Lifecycle.DECOMMISSIONED:
+            raise DecommissioningStep(f"system {system_id} is already decommissioned", current="completed",
+                                      allowed=[], attempted="propose")
         existing = self._maybe(Decommissioning.id_for(system_id))
         if existing is not None:
+            if existing.stage == "rejected":  # the council said no before; this is a new proposal
+                return self._update(
+                    Decommissioning, existing.id, SystemNotFound,
+                    lambda d: d.propose_again(proposed_by, reason.strip(), actor.meta()),
+                )
             raise DecommissioningStep(
                 f"the decommissioning of system {system_id} was already proposed; it is {existing.stage}",
                 current=existing.stage, allowed=[], attempted="propose",
             )
-        if system.lifecycle_at(self.today()) == Lifecycle.DECOMMISSIONED:
-            raise DecommissioningStep(f"system {system_id} is already decommissioned", current="completed",
-                                      allowed=[], attempted="propose")
         process = Decommissioning(system_id=system_id, proposed_by=proposed_by, reason=reason.strip(), meta=actor.meta())
         try:
             return self._receipt(self.save(process), process.id)

@@ -56,6 +56,7 @@ class DecisionsView(Handlers):
         System.ClaimConfirmed: "_claim_confirmed",
         System.ClaimRejected: "_claim_rejected",
         Decommissioning.Decided: "_decommission_decided",
+        Decommissioning.Rejected: "_decommission_rejected",
     }
 
     def _meeting(self, cur: Any, e: Meeting.Held, position: int) -> None:
@@ -127,6 +128,15 @@ class DecisionsView(Handlers):
             " recorded_at) VALUES (?, ?, 'system', (SELECT subject_id FROM decision_subjects WHERE decision_id = ?"
             " AND subject_kind = 'system'), ?, ?)",
             (position, e.decision_id, e.decision_id, text, e.timestamp),
+        )
+
+
+    def _decommission_rejected(self, cur: Any, e: Decommissioning.Rejected, position: int) -> None:
+        cur.execute(
+            "INSERT INTO decision_consequences (position, decision_id, subject_kind, subject_id, consequence,"
+            " recorded_at) VALUES (?, ?, 'system', (SELECT subject_id FROM decision_subjects WHERE decision_id = ?"
+            " AND subject_kind = 'system'), ?, ?)",
+            (position, e.decision_id, e.decision_id, "proposed decommissioning rejected; the system stays", e.timestamp),
         )
 
 

@@ -29,6 +29,8 @@ class DecommissioningView(Handlers):
     routes = {
         Decommissioning.Proposed: "_proposed",
         Decommissioning.Decided: "_decided",
+        Decommissioning.Rejected: "_rejected",
+        Decommissioning.ProposedAgain: "_proposed_again",
         Decommissioning.ArchiveDutySettled: "_archived",
         Decommissioning.ContractsEnded: "_contracts",
         Decommissioning.Completed: "_completed",
@@ -48,6 +50,13 @@ class DecommissioningView(Handlers):
     def _decided(self, cur: Any, e: Decommissioning.Decided, position: int) -> None:
         self._set(cur, e, "stage = 'decided', decision_id = ?, responsible_id = ?, effective_from = ?",
                   (e.decision_id, e.responsible_id, e.effective_from))
+
+    def _rejected(self, cur: Any, e: Decommissioning.Rejected, position: int) -> None:
+        self._set(cur, e, "stage = 'rejected', decision_id = ?", (e.decision_id,))
+
+    def _proposed_again(self, cur: Any, e: Decommissioning.ProposedAgain, position: int) -> None:
+        self._set(cur, e, "stage = 'proposed', reason = ?, proposed_by = ?, proposed_at = ?, decision_id = NULL, position = ?",
+                  (e.reason, e.proposed_by, e.timestamp, position))
 
     def _archived(self, cur: Any, e: Decommissioning.ArchiveDutySettled, position: int) -> None:
         self._set(cur, e, "duty = ?, archive_receipt = ?, deletion_record = ?",
@@ -72,7 +81,7 @@ class DecommissioningQueries:
     async def in_progress(self) -> list[dict[str, Any]]:
         return await self.reader.fetch(
             f"SELECT {_COLUMNS} FROM decommissionings d JOIN systems s ON s.id = d.system_id"
-            " WHERE d.stage <> 'completed' ORDER BY d.position"
+            " WHERE d.stage NOT IN ('completed', 'rejected') ORDER BY d.position"
         )
 
     async def of_system(self, system_id: UUID) -> dict[str, Any] | None:
