@@ -150,8 +150,9 @@ class CatchUp:
 
     def _catch_up_alone(self, cur: Any, views: list[View], positions: dict[str, int], others: list[View], head: int) -> int:
         # Up to where the other views are, so the tables it reads match the position it records.
-        # (It reads the log under the views' lock: on SQLite a catch-up this far behind should run
-        # with the API stopped, as `ansvar projections rebuild` does.)
+        # From position 0 (a rebuild) the gaps view reads no log. Part-way it reads the log under
+        # the views' lock: on SQLite such a catch-up should run with the API stopped. Views move
+        # together batch by batch, so only a rebuild leaves one far behind in practice.
         upto = min((positions[v.name] for v in others), default=head) if others else head
         read = 0
         for view in views:
