@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
@@ -43,7 +42,7 @@ async def _holds_a_role_on_the_system(connection: ASGIConnection, principal: Pri
         return False
     # The rule has already waited for `after` (Rule.__call__): a person just given a role may read at once.
     reads = connection.app.state.reads
-    holders = await reads.accountability.holders(system_id, reads.today(), datetime.now(timezone.utc))
+    holders = await reads.accountability.holders(system_id, reads.today(), reads.now())
     return any(h["person_id"] == principal.person_id for h in holders)
 
 

@@ -1,12 +1,12 @@
-"""The composition root of the HTTP service: `create_app(settings)`."""
+"""The HTTP service's shape: `http_app(settings, lifespan)` is the Litestar application with every
+controller, the one permission guard, the problem+json mapping and the API documents. The
+entry point (ansvar/web.py) gives it the lifespan that builds the running parts."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from datetime import date
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
-import anyio.to_thread
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -27,13 +27,9 @@ from api.problems import HANDLERS
 from api.proposals import ProposalController
 from api.responsibility import ResponsibilityController
 from api.systems import SystemController
-from domain.portfolio import utc_today
-from infra import logging as app_logging
-from infra.database import PostgresReader, SqliteReader
-from infra.runtime import Runtime, build
+from domain.clock import Clock
 from infra.settings import Settings, SettingsError
 from infra.tokens import TokenVerifier
-from projections.read_side import ReadSide
 
 CONTROLLERS = [
     HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, AuditController,
@@ -43,43 +39,17 @@ CONTROLLERS = [
 ]
 
 
-def create_app(
-    settings: Settings | None = None, *, today: Callable[[], date] = utc_today, configure_logging: bool = True
-) -> Litestar:
-    settings = settings or Settings.from_env()
+def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], AbstractAsyncContextManager[None]]) -> Litestar:
+    """The application; `lifespan` puts on `app.state` what handlers ask for (api/dependencies.py):
+    portfolio, reads, events, settings and clock."""
     settings.auth.check()
     if not settings.auth.configured:
         raise SettingsError(
             "no way to verify tokens: set ANSVAR_AUTH_SECRET, or ANSVAR_AUTH_JWKS_URL with its issuer and audience"
         )
-    if configure_logging:
-        app_logging.configure(settings.log_level, settings.log_format)
-
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        runtime: Runtime = await anyio.to_thread.run_sync(build, settings, today)
-        if settings.run_projections:
-            runtime.start_worker()
-        if settings.database.kind == "postgres":
-            reader = await PostgresReader.connect(settings.database, settings.pool_size)
-        else:
-            reader = SqliteReader(runtime.db)
-        progress = runtime.catchup.progress if settings.run_projections else None
-        app.state.runtime = runtime
-
-        async def head() -> int:
-            return await anyio.to_thread.run_sync(runtime.catchup.head)
-
-        app.state.reads = ReadSide(reader, progress, settings.read_wait_seconds, head, runtime.portfolio.today)
-        try:
-            yield
-        finally:
-            await reader.close()
-            await anyio.to_thread.run_sync(runtime.close)
-
     app = Litestar(
         route_handlers=CONTROLLERS,
-        on_app_init=[BearerAuth(TokenVerifier(settings.auth)).on_app_init],
+        on_app_init=[BearerAuth(TokenVerifier(settings.auth, clock)).on_app_init],
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,
         middleware=[request_id_middleware, idempotency_middleware],

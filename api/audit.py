@@ -30,7 +30,7 @@ class AuditController(Controller):
     ) -> s.Sweep:
         """Every system's holders at `at` as known at `known_at`, optionally for one role (by system id)."""
         await reads.caught_up(after)
-        day, when = at or reads.today(), as_known_at(known_at)
+        day, when = at or reads.today(), as_known_at(known_at, reads)
         start = decode_cursor(cursor, UUID)
         rows = await reads.accountability.sweep(day, when, role, limit + 1, start)
         # The rows come ordered by system: one item per run of rows (a tight loop; this builds

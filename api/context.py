@@ -9,7 +9,7 @@ import structlog
 from litestar import Request
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from domain.portfolio import Actor
+from domain.commands import Actor
 
 log = structlog.get_logger("ansvar.http")
 _VALID_ID = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")

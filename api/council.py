@@ -18,7 +18,8 @@ from api.responsibility import At
 from api.systems import After, Limit, receipt
 from domain.council import DecisionKind, DecisionNotFound, MeetingNotFound
 from domain.errors import InvalidValue, SystemNotFound
-from domain.portfolio import Actor, Portfolio
+from domain.commands import Actor
+from domain.portfolio import Portfolio
 from projections.decommissioning_view import lacking
 from projections.read_side import ReadSide
 

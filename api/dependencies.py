@@ -1,4 +1,5 @@
-"""What handlers may ask for: the application, the read side, the runtime, the acting person."""
+"""What handlers may ask for: the application, the read store, the event log, the settings and
+the acting person (the lifespan puts the first four on `app.state`)."""
 
 from __future__ import annotations
 
@@ -13,26 +14,32 @@ from litestar.di import Provide
 from api.context import provide_actor
 from domain.errors import InvalidValue
 from domain.portfolio import Portfolio
-from infra.runtime import Runtime
+from infra.settings import Settings
+from projections.event_log import EventLog
 from projections.read_side import ReadSide
 
 
 def _portfolio(state: State) -> Portfolio:
-    return state.runtime.portfolio
-
-
-def _runtime(state: State) -> Runtime:
-    return state.runtime
+    return state.portfolio
 
 
 def _reads(state: State) -> ReadSide:
     return state.reads
 
 
+def _events(state: State) -> EventLog:
+    return state.events
+
+
+def _settings(state: State) -> Settings:
+    return state.settings
+
+
 DEPENDENCIES = {
     "portfolio": Provide(_portfolio, sync_to_thread=False),
-    "runtime": Provide(_runtime, sync_to_thread=False),
     "reads": Provide(_reads, sync_to_thread=False),
+    "events": Provide(_events, sync_to_thread=False),
+    "settings": Provide(_settings, sync_to_thread=False),
     "actor": Provide(provide_actor, sync_to_thread=False),
 }
 

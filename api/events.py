@@ -9,7 +9,6 @@ from litestar import Controller, get
 from litestar.params import Parameter
 
 from api import schemas as s
-from infra.runtime import Runtime
 from projections.event_log import EventLog
 
 
@@ -19,13 +18,13 @@ class EventsController(Controller):
 
     @get("/", operation_id="listEvents")
     async def list_events(
-        self, runtime: Runtime,
+        self, events: EventLog,
         after: Annotated[int, Parameter(ge=0, le=2**62, description="Log position to start after (0: the beginning).")] = 0,
         limit: Annotated[int, Parameter(ge=1, le=1000, description="At most this many events.")] = 100,
     ) -> s.EventPage:
         """The event log in order: position, topic, record time, aggregate id and version, and who
         recorded each event in which capacity. `next_after` continues; null when this page is the last."""
-        rows = await anyio.to_thread.run_sync(EventLog(runtime.portfolio).page, after, limit)
+        rows = await anyio.to_thread.run_sync(events.page, after, limit)
         return s.EventPage(
             items=[s.LoggedEvent(**r) for r in rows], next_after=rows[-1]["position"] if len(rows) == limit else None
         )

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import anyio.to_thread
 from litestar import Controller, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response
 
 from api import schemas as s
-from infra.runtime import Runtime
 from projections.read_side import ReadSide
 
 
@@ -23,11 +21,11 @@ class HealthController(Controller):
         return s.Health(status="ok")
 
     @get("/ready", operation_id="ready", responses={503: ResponseSpec(s.Ready, description="Not ready")})
-    async def ready(self, reads: ReadSide, runtime: Runtime) -> Response[s.Ready]:
+    async def ready(self, reads: ReadSide) -> Response[s.Ready]:
         """The database answers; each projection's position and how far it lags the log."""
         try:
             positions = await reads.positions()
-            head = await anyio.to_thread.run_sync(runtime.catchup.head)
+            head = await reads.log_head()
         except Exception as exc:  # readiness reports failure instead of raising it
             body = s.Ready(status="unavailable", database=f"unreachable: {type(exc).__name__}", head=0, projections=[])
             return Response(body, status_code=503)

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio.to_thread
@@ -51,8 +51,9 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             return
         body, more = await _read_body(receive, getattr(scope["app"], "request_max_body_size", None))
         fingerprint = _fingerprint(scope, body)
+        now = scope["app"].state.clock.now()
         found: StoredAnswer | None = await anyio.to_thread.run_sync(
-            recorder.find_answer, stored_key(owner, key), _remembered_since(scope),
+            recorder.find_answer, stored_key(owner, key), _remembered_since(scope, now),
         )
         if found is not None:
             await _answer_again(scope, send, key, fingerprint, found)
@@ -72,7 +73,7 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
         async def hold(message: Message) -> None:
             held.append(message)
 
-        with claiming(key, fingerprint, owner) as claim:
+        with claiming(key, fingerprint, now, owner) as claim:
             await app(scope, replay_receive, hold)
         start = next(m for m in held if m["type"] == "http.response.start")
         status = start["status"]
@@ -111,14 +112,13 @@ def _key(scope: Scope) -> str | None:
     return None
 
 
-def _remembered_since(scope: Scope) -> datetime:
+def _remembered_since(scope: Scope, now: datetime) -> datetime:
     """Keys recorded before this are expired (ANSVAR_IDEMPOTENCY_KEY_HOURS)."""
-    return datetime.now(timezone.utc) - timedelta(hours=scope["app"].state.runtime.settings.idempotency_key_hours)
+    return now - timedelta(hours=scope["app"].state.settings.idempotency_key_hours)
 
 
 def _recorder(scope: Scope) -> Any:
-    runtime = getattr(scope["app"].state, "runtime", None)
-    recorder = getattr(getattr(runtime, "portfolio", None), "recorder", None)
+    recorder = getattr(getattr(scope["app"].state, "portfolio", None), "recorder", None)
     return recorder if hasattr(recorder, "find_answer") else None
 
 

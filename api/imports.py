@@ -5,20 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 
+from api.registers import export, run_import
 from api.systems import After
 from domain.errors import InvalidValue
-from domain.portfolio import Actor
+from domain.commands import Actor
+from domain.portfolio import Portfolio
 from infra import spreadsheet
-from infra.export import export
-from infra.inventory_import import run_import
-from infra.runtime import Runtime
 from projections.read_side import ReadSide
 from projections.register_queries import EXPORTS
 
@@ -79,17 +77,15 @@ class ImportController(Controller):
     # Inventories are larger than command bodies: this route allows the importer's own limit (+ form overhead).
     @post("/", operation_id="importInventory", status_code=200, request_max_body_size=spreadsheet.MAX_FILE_BYTES + 65_536)
     async def import_inventory(
-        self, data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)], runtime: Runtime,
+        self, data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)], portfolio: Portfolio,
         reads: ReadSide, actor: Actor,
     ) -> Response[ImportReport]:
         """Import an IT-system inventory (CSV or XLSX, field `file`). A dry run that only reports, unless
         `apply=true`: then the whole file is written in one transaction (201), or nothing is."""
         content = await data.file.read()
         mapping = await data.mapping.read() if data.mapping is not None else None
-        head = await anyio.to_thread.run_sync(runtime.portfolio.recorder.max_notification_id)
-        await reads.caught_up(head)  # compare against the latest state
-        report = await anyio.to_thread.run_sync(
-            lambda: run_import(runtime, content, data.file.filename or "upload", apply=data.apply, mapping=mapping, actor=actor)
+        report = await run_import(
+            portfolio, reads, content, data.file.filename or "upload", apply=data.apply, mapping=mapping, actor=actor
         )
         return Response(msgspec.convert(report, ImportReport), status_code=201 if report["applied"] else 200)
 
@@ -112,7 +108,7 @@ class ExportController(Controller):
 
     @get("/{what:str}", operation_id="exportRegister")
     async def export(
-        self, what: str, request: Request, runtime: Runtime, reads: ReadSide,
+        self, what: str, request: Request, reads: ReadSide,
         format: Format = None, after: After = None,
     ) -> Response[bytes]:
         """`register` (every system, every role, holder, since when), `gaps` (the gap report today) or
@@ -121,7 +117,7 @@ class ExportController(Controller):
             raise InvalidValue(f"export must be one of {', '.join(EXPORTS)}", field="what")
         kind = _format(format, request)
         await reads.caught_up(after)
-        content = await anyio.to_thread.run_sync(export, runtime, what, kind)
+        content = await export(reads, what, kind)
         filename = f"{EXPORTS[what][2].lower()}-{reads.today().isoformat()}.{kind}"
         return Response(
             content, media_type=spreadsheet.MEDIA_TYPES[kind],

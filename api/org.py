@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -12,8 +13,11 @@ from api.dependencies import decode_cursor, encode_cursor
 from api.responsibility import At, KnownAt, as_known_at
 from api.systems import After, Limit, receipt
 from domain.errors import OrgUnitNotFound, PersonNotFound
-from domain.portfolio import Actor, Portfolio
-from infra.runtime import Runtime
+from domain.gaps import Attestation, attestation_due
+from domain.responsibility import period_at
+from domain.commands import Actor
+from domain.portfolio import Portfolio
+from infra.settings import Settings
 from projections.read_side import ReadSide
 
 #: Attestations falling due within this many days are listed as due.
@@ -110,22 +114,28 @@ class PeopleController(Controller):
 
     @get("/{person_id:uuid}/responsibilities", operation_id="getResponsibilities", tags=["responsibility"])
     async def responsibilities(
-        self, person_id: UUID, reads: ReadSide, runtime: Runtime, at: At = None, known_at: KnownAt = None,
+        self, person_id: UUID, reads: ReadSide, settings: Settings, at: At = None, known_at: KnownAt = None,
         after: After = None,
     ) -> s.Responsibilities:
         """What a person holds at `at` ("my systems"), their open claims, and attestations due."""
         await reads.caught_up(after)
         if await reads.directory.person(person_id) is None:
             raise PersonNotFound(f"no person with id {person_id}")
-        day, when = at or reads.today(), as_known_at(known_at)
-        policy = runtime.settings.gap_policy
-        every = timedelta(days=policy.attestation_days)
+        day, when = at or reads.today(), as_known_at(known_at, reads)
+        policy = settings.gap_policy
+        rows = await reads.accountability.held_by(person_id, day, when)
+        attested = [r["system_id"] for r in rows if r["role"] in policy.attested_roles]
+        facts = await reads.accountability.facts_of(attested)
+        attestations: dict[UUID, list[Attestation]] = defaultdict(list)
+        for a in await reads.accountability.attestations_of(attested):
+            if a["recorded_at"] <= when:
+                attestations[a["system_id"]].append(Attestation(a["role"], a["person_id"], a["attested_on"]))
         holds = []
-        for r in await reads.accountability.held_by(person_id, day, when):
+        for r in rows:
+            held = period_at(facts.get(r["system_id"], []), r["role"], day, when)
             due = None
-            if r["role"] in policy.attested_roles:
-                marks = [r["effective_from"], r["last_attested_on"]]
-                due = _later(max(m for m in marks if m is not None), every)
+            if r["role"] in policy.attested_roles and held is not None:
+                due = attestation_due(held, attestations[r["system_id"]], policy.attestation_days, day)
             holds.append(s.HeldRole(**r, attestation_due=due))
         claims = [s.OpenClaim(**c) for c in await reads.accountability.open_claims_of(person_id)]
         due_soon = [h for h in holds if h.attestation_due is not None and h.attestation_due <= _later(day, DUE_SOON)]

@@ -15,7 +15,8 @@ from api import schemas as s
 from api.dependencies import Position, decode_cursor, encode_cursor
 from api.responsibility import At
 from api.systems import After, Limit, receipt
-from domain.portfolio import Actor, Portfolio
+from domain.commands import Actor
+from domain.portfolio import Portfolio
 from domain.proposal_commands import ProposalNotFound
 from domain.proposals import ChangeKind, Driver, ProblemCategory, Purpose, Status
 from projections.read_side import ReadSide

@@ -14,18 +14,21 @@ from litestar.params import Parameter
 from api import schemas as s
 from api.systems import After, receipt
 from domain.errors import InvalidValue, SystemNotFound
-from domain.portfolio import Actor, Portfolio
-from domain.responsibility import Fact, resolve_periods
+from domain.commands import Actor
+from domain.portfolio import Portfolio
+from domain.responsibility import resolve_periods
 from domain.vocabulary import Role
+from projections.accountability_view import fact_from_row
 from projections.read_side import ReadSide
 
 At = Annotated[date | None, Parameter(description="Valid-time date (YYYY-MM-DD); default today.")]
 KnownAt = Annotated[datetime | None, Parameter(description="Record time (ISO 8601 with offset); default now.")]
 
 
-def as_known_at(known_at: datetime | None) -> datetime:
+def as_known_at(known_at: datetime | None, reads: ReadSide) -> datetime:
+    """The record time a question is asked at: as given, or now by the clock."""
     if known_at is None:
-        return datetime.now(timezone.utc)
+        return reads.now()
     if known_at.tzinfo is None:
         raise InvalidValue("known_at needs a UTC offset, e.g. 2025-01-31T12:00:00+01:00", field="known_at")
     try:
@@ -45,7 +48,7 @@ def holder(row: dict) -> s.Holder:
 def _claim_as_known(claim: dict, when: datetime) -> dict:
     """A claim answered after `when` was still open as the record stood then."""
     if claim["answered_at"] is not None and claim["answered_at"] > when:
-        return {**claim, "status": "open", "answered_at": None, "answer": None, "decision_id": None}
+        return {**claim, "status": "open", "answered_at": None, "answered_on": None, "answer": None, "decision_id": None}
     return claim
 
 
@@ -102,7 +105,7 @@ class ResponsibilityController(Controller):
     ) -> s.Accountability:
         """Who held each role at `at`, as the record stood at `known_at`. Roles nobody held are absent."""
         await reads.caught_up(after)
-        when, day = as_known_at(known_at), at or reads.today()
+        when, day = as_known_at(known_at, reads), at or reads.today()
         rows = await reads.accountability.holders_of(system_id, day, when)
         if rows is None:
             raise SystemNotFound(f"no system with id {system_id}")
@@ -114,7 +117,7 @@ class ResponsibilityController(Controller):
     ) -> s.Timeline:
         """Per role, the resolved periods as known at `known_at` (default now) and every fact behind them."""
         await reads.caught_up(after)
-        when = as_known_at(known_at)
+        when = as_known_at(known_at, reads)
         if await reads.systems.get(system_id, reads.today()) is None:
             raise SystemNotFound(f"no system with id {system_id}")
         facts = [f for f in await reads.accountability.facts(system_id) if f["recorded_at"] <= when]
@@ -123,10 +126,7 @@ class ResponsibilityController(Controller):
             by_role[f["role"]].append(f)
         roles = []
         for role in [r for r in Role if r in by_role]:
-            plain = [
-                Fact(f["position"], f["recorded_at"], role, f["person_id"], f["effective_from"], f["effective_to"])
-                for f in by_role[role]
-            ]
+            plain = [fact_from_row(f) for f in by_role[role]]
             periods = [
                 s.ResolvedPeriod(p.holder, p.start, p.end, [f.position for f in p.facts])
                 for p in resolve_periods(plain, role)

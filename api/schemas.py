@@ -235,9 +235,11 @@ class ClaimView(msgspec.Struct):
     role: Role
     person_id: UUID
     statement: str
-    made_at: datetime
+    made_at: datetime  # record time
+    made_on: date  # the business date the claim was made
     status: str
     answered_at: datetime | None
+    answered_on: date | None
     answer: str | None
     decision_id: UUID | None
 

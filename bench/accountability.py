@@ -19,14 +19,14 @@ import httpx
 from bench.common import line, load, pct, settings, summary, timed
 from bench.replay import holders_by_replay, holders_by_repository, sweep_by_log_scan
 from bench.server import Client, api, headers
-from infra.runtime import build
+from ansvar.bootstrap import bootstrap
 
 
 async def view_query(config, asks) -> list[float]:
     from infra.database import PostgresReader
     from projections.accountability_view import AccountabilityQueries
 
-    reader = await PostgresReader.connect(config.database, 2)
+    reader = PostgresReader(config.database, 2)
     queries = AccountabilityQueries(reader)
     found = []
     for system_id, d, k in asks:
@@ -46,7 +46,7 @@ def main() -> None:
     args = p.parse_args()
     rng = random.Random(args.seed)
     config = settings()
-    runtime = build(config)
+    runtime = bootstrap(config)
     app = runtime.portfolio
     with runtime.db.transaction(write=False) as cur:
         cur.execute("SELECT system_id, COUNT(*) AS n FROM responsibility_facts GROUP BY system_id HAVING COUNT(*) >= 200")

@@ -15,13 +15,13 @@ import asyncio
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 
 import httpx
 
 from bench.common import line, load, settings, summary
 from bench.server import api, headers
-from infra.runtime import build
+from ansvar.bootstrap import bootstrap
+from domain.clock import SystemClock
 
 
 def work(n: int, seed: int, runtime) -> list[tuple[str, str]]:
@@ -35,7 +35,7 @@ def work(n: int, seed: int, runtime) -> list[tuple[str, str]]:
 
 
 async def over_http(base: str, jobs: list[tuple[str, str]], clients: int) -> tuple[float, list[float], int]:
-    today = date.today().isoformat()
+    today = SystemClock().today().isoformat()
     queue: asyncio.Queue = asyncio.Queue()
     for job in jobs:
         queue.put_nowait(job)
@@ -62,7 +62,7 @@ async def over_http(base: str, jobs: list[tuple[str, str]], clients: int) -> tup
 def in_process(app, jobs: list[tuple[str, str]], threads: int) -> tuple[float, list[float]]:
     from uuid import UUID
 
-    today = date.today()
+    today = SystemClock().today()
     latencies: list[float] = []
 
     def one(job: tuple[str, str]) -> None:
@@ -81,7 +81,7 @@ def main() -> None:
     p.add_argument("--commands", type=int, default=1500)
     p.add_argument("--clients", type=int, default=16)
     args = p.parse_args()
-    runtime = build(settings())
+    runtime = bootstrap(settings())
     jobs = work(2 * args.commands + 100, 11, runtime)
     print(f"commands: {args.commands} assignments per side, {args.clients} clients/threads  [{load()}]")
     with api(run_projections=False) as base:

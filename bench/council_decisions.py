@@ -15,11 +15,10 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 
-from domain.portfolio import Actor
-from infra.runtime import build
+from ansvar.bootstrap import bootstrap
+from domain.commands import Actor
 from infra.settings import Database, Settings
 
 ACTOR = Actor(role="bench")
@@ -38,7 +37,7 @@ def database(kind: str, tmp: Path) -> Database:
 def main(kind: str = "sqlite", n: int = 500) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = database(kind, Path(tmp))
-        runtime = build(Settings(database=db, log_level="warning"), lambda: date(2026, 11, 22))
+        runtime = bootstrap(Settings(database=db, log_level="warning"))
         try:
             run(runtime, kind, n)
         finally:

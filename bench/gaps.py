@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from bench.common import line, load, pct, settings, summary, timed
 from bench.server import Client, api, headers
 from domain import gaps as rules
-from infra.runtime import build
+from ansvar.bootstrap import bootstrap
 from projections.gaps_view import load_histories
 
 
@@ -27,14 +27,14 @@ def main() -> None:
     args = p.parse_args()
     rng = random.Random(args.seed)
     config = settings()
-    runtime = build(config)
+    runtime = bootstrap(config)
     with runtime.db.transaction(write=False) as cur:
         cur.execute("SELECT id FROM systems")
         systems = [r["id"] for r in cur.fetchall()]
         cur.execute("SELECT COUNT(*) AS n FROM responsibility_gaps")
         stored = cur.fetchone()["n"]
     print(f"gaps: {len(systems):,} systems, {stored:,} stored gap periods  [{load()}]")
-    today = date.today()
+    today = runtime.clock.today()
     days = [(today - timedelta(days=rng.randint(0, 3000))).isoformat() for _ in range(args.requests + 3)]
     with api(run_projections=False) as base:
         http = Client(base, headers())

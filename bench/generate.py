@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import date, datetime, timezone
+from datetime import date
 
+from ansvar.bootstrap import bootstrap
 from bench.common import check_own_schema, drop_schema, load, settings
-from bench.history import Simulation, simulated_clock
+from bench.history import Simulation
+from domain.clock import SystemClock
+from domain.record_time import recording_with
 from infra.people_directory import DDL as PEOPLE_DDL
-from infra.runtime import build
 from projections.catchup import REBUILD_BATCH
 
 
@@ -29,7 +31,7 @@ def main() -> None:
     p.add_argument("--municipalities", type=int, default=100)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--batch", type=int, default=5_000, help="events per save() transaction")
-    p.add_argument("--today", type=date.fromisoformat, default=datetime.now(timezone.utc).date())
+    p.add_argument("--today", type=date.fromisoformat, default=SystemClock().today())
     p.add_argument("--keep", action="store_true", help="do not drop the schema first")
     p.add_argument("--no-catch-up", action="store_true", help="leave the projections behind")
     args = p.parse_args()
@@ -38,7 +40,7 @@ def main() -> None:
     check_own_schema(config.database)
     if not args.keep:
         drop_schema(config.database)
-    runtime = build(config)
+    runtime = bootstrap(config)
     app = runtime.portfolio
     print(f"generating {args.systems} systems / {args.events} events / {args.municipalities} municipalities, "
           f"seed {args.seed}, into {config.database.schema} ({load()})", flush=True)
@@ -49,7 +51,7 @@ def main() -> None:
     planned = time.perf_counter() - started
     pending = written = batches = 0
     save_seconds = 0.0
-    with simulated_clock(sim.clock):
+    with recording_with(sim.clock):
         for when, _, kind, subject in plan:
             sim.at(when)
             sim.run(kind, subject)
@@ -59,7 +61,7 @@ def main() -> None:
                 pending = 0
                 if batches % 40 == 0:
                     rate = written / (time.perf_counter() - started)
-                    print(f"  {written:>9} events  {sim.clock[0]:%Y-%m-%d}  {rate:,.0f} ev/s", flush=True)
+                    print(f"  {written:>9} events  {sim.today():%Y-%m-%d}  {rate:,.0f} ev/s", flush=True)
         written, batches, save_seconds = _save(app, sim, written, batches, save_seconds)
     with runtime.db.transaction() as cur:  # names live outside the log (erasable), as register_person does
         cur.execute(PEOPLE_DDL)

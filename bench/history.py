@@ -6,23 +6,20 @@ Every fact is made by the aggregates' own command methods (`System.assign`, `Per
 that `Portfolio` checks across aggregates (a departed person cannot be given a role, a dissolved
 unit takes no new people) are kept by the simulation itself, which knows every person's state.
 
-Record time: the library stamps each event with `create_timestamp()`. The simulation swaps
-that function for its own clock while it runs (`simulated_clock`), so the events carry ten
-years of record times in log order, as if the application had run for ten years.
+Record time comes from a clock, as in the application: the simulation's own `ManualClock`,
+set to each step's moment of the schedule (run it inside `recording_with(sim.clock)`), so the
+events carry ten years of record times in log order, as if the application had run for ten years.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from uuid import UUID, uuid4
 
-from eventsourcing import domain as es_domain
-
+from domain.clock import ManualClock
+from domain.commands import Actor
 from domain.org import OrgUnit, Person
-from domain.portfolio import Actor
 from domain.systems import System, SystemName
 from domain.vocabulary import Lifecycle, Role
 
@@ -36,17 +33,6 @@ NEXT_STATE = {
     Lifecycle.PHASING_OUT: Lifecycle.DECOMMISSIONED,
 }
 DAY = 86_400.0
-
-
-@contextmanager
-def simulated_clock(clock: list[datetime]) -> Iterator[None]:
-    """Events created inside take their timestamp (record time) from `clock[0]`."""
-    original = es_domain.CanCreateTimestamp.__dict__["create_timestamp"]
-    es_domain.CanCreateTimestamp.create_timestamp = staticmethod(lambda: clock[0])  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        es_domain.CanCreateTimestamp.create_timestamp = original  # type: ignore[method-assign]
 
 
 class Municipality:
@@ -64,7 +50,8 @@ class Simulation:
         self.n_muni, self.n_systems, self.target = municipalities, systems, events
         self.end = datetime(today.year, today.month, today.day, 12, tzinfo=timezone.utc)
         self.start = self.end - timedelta(days=365 * years)
-        self.clock = [self.start]
+        # Record time: the events made while a step of the schedule runs are recorded at its moment.
+        self.clock = ManualClock(self.start, tick=timedelta(0))
         self.munis = [Municipality() for _ in range(municipalities)]
         self.units: dict[UUID, OrgUnit] = {}
         self.people: list[Person] = []
@@ -119,10 +106,10 @@ class Simulation:
     # Making it happen ---------------------------------------------------------------------
 
     def at(self, when: float) -> None:
-        self.clock[0] = datetime.fromtimestamp(when, timezone.utc)
+        self.clock.set_to(datetime.fromtimestamp(when, timezone.utc))
 
     def today(self) -> date:
-        return self.clock[0].date()
+        return self.clock.today()
 
     def _touch(self, aggregate: object) -> None:
         self.touched[aggregate.id] = aggregate  # type: ignore[attr-defined]
@@ -250,10 +237,10 @@ class Simulation:
             claim_id = claims.pop(self.rng.randrange(len(claims)))
             person = self.people_index[system.claims[claim_id].person_id]
             if self.rng.random() < 0.6 and not person.departed_by(self.today()):
-                system.confirm_claim(claim_id, self.today(), None, META)
+                system.confirm_claim(claim_id, self.today(), None, self.today(), META)
                 self.stats["confirmed"] += 1
             else:
-                system.reject_claim(claim_id, "another holder was agreed", None, META)
+                system.reject_claim(claim_id, "another holder was agreed", None, self.today(), META)
                 self.stats["rejected"] += 1
         else:
             person = self._pick_person(s, self.today())
@@ -261,7 +248,7 @@ class Simulation:
                 return self._assign(s)
             claim_id = uuid4()
             role = self.rng.choices(ROLES, ROLE_WEIGHTS)[0]
-            system.make_claim(claim_id, role, person.id, "I have run this system for years", META)
+            system.make_claim(claim_id, role, person.id, "I have run this system for years", self.today(), META)
             claims.append(claim_id)
             self.stats["claims"] += 1
         self._touch(system)
@@ -279,7 +266,7 @@ class Simulation:
 
     def _lifecycle(self, s: int) -> None:
         system, today = self.systems[s], self.today()
-        current = system.lifecycle_at(today) or system.lifecycle_changes[-1][1]
+        current = system.lifecycle_at(today) or system.lifecycle_changes[-1].lifecycle
         following = NEXT_STATE.get(Lifecycle(current))
         if following is None or (following == Lifecycle.PHASING_OUT and self.rng.random() < 0.7):
             return self._assign(s)

@@ -51,7 +51,7 @@ def main() -> None:
     db = Database("postgres", host=base.host, port=base.port, name=base.name, user=base.user, schema="bench_import")
     env = {**os.environ, "PYTHONPATH": str(source), "ANSVAR_LOG_LEVEL": "warning",
            "ANSVAR_DATABASE_URL": f"postgresql://{db.user}@{db.host}:{db.port}/{db.name}?schema={db.schema}"}
-    cli = [sys.executable, "-c", "import sys; from infra.cli import main; sys.exit(main())"]
+    cli = [sys.executable, "-c", "import sys; from ansvar.cli import main; sys.exit(main())"]
     probe = subprocess.run([*cli, "import", "--help"], cwd=source, env=env, capture_output=True)
     if probe.returncode != 0:
         line(f"6  import of a {args.rows}-row spreadsheet", "PENDING: no `ansvar import` in this checkout",

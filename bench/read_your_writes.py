@@ -16,14 +16,14 @@ import argparse
 import asyncio
 import random
 import time
-from datetime import date
 
 import httpx
 
 from bench.common import line, load, pct, settings, summary
 from bench.commands import work
 from bench.server import api, headers
-from infra.runtime import build
+from ansvar.bootstrap import bootstrap
+from domain.clock import SystemClock
 from domain.vocabulary import Role
 
 
@@ -32,7 +32,7 @@ async def measure(base: str, jobs: list[tuple[str, str]], db) -> tuple[list[floa
 
     conn = await asyncpg.connect(host=db.host, port=db.port, user=db.user, database=db.name,
                                  server_settings={"search_path": db.schema})
-    today = date.today().isoformat()
+    today = SystemClock().today().isoformat()
     rng = random.Random(5)
     visible, with_after, plain, wrong = [], [], [], 0
     async with httpx.AsyncClient(base_url=base, timeout=30, headers=headers()) as http:
@@ -66,7 +66,7 @@ def main() -> None:
     p.add_argument("--commands", type=int, default=300)
     args = p.parse_args()
     config = settings()
-    runtime = build(config)
+    runtime = bootstrap(config)
     jobs = work(args.commands, 17, runtime)
     runtime.close()
     print(f"read-your-writes: {args.commands} commands, one client  [{load()}]")

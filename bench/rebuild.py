@@ -18,7 +18,8 @@ import msgspec
 
 from bench.common import line, load, settings
 from bench import stock_runner
-from infra.runtime import build, tune_gc_for_service
+from ansvar.bootstrap import bootstrap
+from ansvar.gc_tuning import tune_gc_for_service
 from projections.catchup import REBUILD_BATCH
 
 
@@ -62,7 +63,7 @@ def main() -> None:
     p.add_argument("--stock-events", type=int, default=20_000)
     args = p.parse_args()
     config = settings()
-    runtime = build(config)
+    runtime = bootstrap(config)
     tune_gc_for_service()  # as `ansvar projections rebuild` does
     head = runtime.catchup.head()
     print(f"rebuild: {head:,} events in the log  [{load()}]")

@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from bench.common import settings
+from domain.clock import SystemClock
 
 SECRET = "bench-only-signing-secret-0123456789abcdef"  # the child API's ANSVAR_AUTH_SECRET
 
@@ -28,7 +29,7 @@ def headers(roles: tuple[str, ...] = ("council",)) -> dict[str, str]:
 
     from infra.tokens import issue
 
-    return {"Authorization": f"Bearer {issue(SECRET, uuid4(), roles, ttl=timedelta(hours=8))}"}
+    return {"Authorization": f"Bearer {issue(SECRET, uuid4(), roles, ttl=timedelta(hours=8), now=SystemClock().now())}"}
 
 
 def _free_port() -> int:
@@ -47,7 +48,7 @@ def api(run_projections: bool = True, **env: str) -> Iterator[str]:
     }
     proc = subprocess.Popen(
         # The production entry point (`ansvar serve`), so that the benchmark measures what ships.
-        [sys.executable, "-m", "infra.cli", "serve",
+        [sys.executable, "-m", "ansvar.cli", "serve",
          "--host", "127.0.0.1", "--port", str(port)],
         env=child_env,
     )

@@ -14,6 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict, InvalidValue, NotFound
+from domain.record_time import RecordedEvent
 
 _SUPERSESSIONS = uuid5(NAMESPACE_URL, "urn:ansvar:supersession")
 
@@ -67,7 +68,7 @@ class DecisionNotFound(NotFound):
 class Meeting(Aggregate):
     TOPIC = "ansvar.meeting"
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         pass
 
     class Created(Event, Aggregate.Created):
@@ -90,7 +91,7 @@ class Meeting(Aggregate):
 class Decision(Aggregate):
     TOPIC = "ansvar.decision"
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         pass
 
     class Created(Event, Aggregate.Created):
@@ -134,7 +135,7 @@ class Supersession(Aggregate):
 
     TOPIC = "ansvar.supersession"
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         pass
 
     class Created(Event, Aggregate.Created):

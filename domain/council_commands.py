@@ -1,6 +1,6 @@
-"""The council's commands on the portfolio: proposals, meetings, decisions, decommissioning.
+"""The council's commands: meetings, and decisions with their consequences.
 
-A mixin of `Portfolio` (domain/portfolio.py). A decision and every consequence it has (proposals
+A decision and every consequence it has (proposals
 moved, claims confirmed and rejected, a lifecycle change, a system registered, a role assigned)
 are saved in ONE `save()`: they are recorded together, citing the decision, or not at all.
 """
@@ -8,7 +8,6 @@ are saved in ONE `save()`: they are recorded together, citing the decision, or n
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -17,29 +16,23 @@ from domain.council import (
     PROPOSAL_STATUS, AlreadySuperseded, Decision, DecisionKind, Meeting, NoQuorum, SubjectKind,
     Supersession, check_decision,
 )
+from domain.commands import Actor, Commands, Receipt, command
 from domain.decommissioning import Decommissioning, DecommissioningStep
-from domain.decommissioning_commands import DecommissioningCommands
 from domain.errors import InvalidValue, UnknownReference
-from domain.proposal_commands import ProposalCommands
 from domain.proposals import Proposal
 from domain.systems import System
 from domain.vocabulary import Lifecycle, Role
 
-if TYPE_CHECKING:
-    from domain.portfolio import Actor, Receipt
 
-
-class CouncilCommands(ProposalCommands, DecommissioningCommands):
-    """Mixed into Portfolio; uses its repository, save, _existing, _assignable and _receipt."""
-
-    # Meetings and decisions ---------------------------------------------------------------------
-
+class CouncilCommands(Commands):
+    @command
     def hold_meeting(self, held_on: date, attendee_ids: list[UUID], quorum: bool, actor: Actor) -> Receipt:
         """Record a council meeting: its date, who attended (person ids) and whether it had a quorum."""
         for person_id in attendee_ids:
             self._existing_person(person_id, "attendee_ids")
         return self._save_new(Meeting(held_on=held_on, attendee_ids=list(attendee_ids), quorum=quorum, meta=actor.meta()))
 
+    @command
     def record_decision(
         self, kind: str, rationale: str, actor: Actor, *, subjects: list[dict] | None = None,
         meeting_id: UUID | None = None, decided_by: list[UUID] | None = None, decided_on: date | None = None,
@@ -166,10 +159,10 @@ class CouncilCommands(ProposalCommands, DecommissioningCommands):
             assert confirmed_claim_id is not None
             self._assignable(system.open_claim(confirmed_claim_id).person_id, decision.effective_from,
                              field="confirmed_claim_id")
-            system.confirm_claim(confirmed_claim_id, decision.effective_from, decision.id, meta)
+            system.confirm_claim(confirmed_claim_id, decision.effective_from, decision.id, self.today(), meta)
             for claim_id in decision.subject_ids(SubjectKind.CLAIM):
                 if claim_id != confirmed_claim_id:
-                    system.reject_claim(claim_id, f"ruled by the council: {rationale.strip()}", decision.id, meta)
+                    system.reject_claim(claim_id, f"ruled by the council: {rationale.strip()}", decision.id, self.today(), meta)
             changed.append(system)
         return changed
 

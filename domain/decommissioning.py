@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict, InvalidValue
+from domain.record_time import RecordedEvent
 
 _DECOMMISSIONINGS = uuid5(NAMESPACE_URL, "urn:ansvar:decommissioning")
 
@@ -55,7 +56,7 @@ class DecommissioningIncomplete(Conflict):
 class Decommissioning(Aggregate):
     TOPIC = "ansvar.decommissioning"
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         pass
 
     class Created(Event, Aggregate.Created):

@@ -1,28 +1,23 @@
-"""Decommissioning commands, mixed into Portfolio through CouncilCommands. The council's
-`decommission` decision itself is recorded by CouncilCommands.record_decision."""
+"""Decommissioning (afvikling) from proposal to sign-off. The council's `decommission`
+decision itself is recorded by CouncilCommands.record_decision."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domain.atomic_save import AtomicSave
+from domain.commands import Actor, Commands, Receipt, command
 from domain.decommissioning import Decommissioning, DecommissioningStep
 from domain.errors import SystemNotFound
 from domain.systems import System
 from domain.vocabulary import Lifecycle
 
-if TYPE_CHECKING:
-    from domain.portfolio import Actor, Receipt
 
-
-class DecommissioningCommands(AtomicSave):
-    """Uses Portfolio's repository, save, _existing, _update and _receipt."""
-
+class DecommissioningCommands(Commands):
+    @command
     def propose_decommissioning(self, system_id: UUID, reason: str, proposed_by: UUID | None, actor: Actor) -> Receipt:
         """Anyone may propose to retire a system, with the reason; the council decides. After the
         council rejected an earlier proposal, the system may be proposed again."""
@@ -50,6 +45,7 @@ class DecommissioningCommands(AtomicSave):
             raise DecommissioningStep(f"the decommissioning of system {system_id} was already proposed",
                                       current="proposed", allowed=[], attempted="propose") from None
 
+    @command
     def settle_archive_duty(
         self, system_id: UUID, duty: str, archive_receipt: str | None, deletion_record: str | None, actor: Actor
     ) -> Receipt:
@@ -59,6 +55,7 @@ class DecommissioningCommands(AtomicSave):
             lambda d: d.settle_archive_duty(duty, archive_receipt, deletion_record, actor.meta()),
         )
 
+    @command
     def end_contracts(self, system_id: UUID, ended_on: date, note: str | None, actor: Actor) -> Receipt:
         """Record that the system's contracts are ended."""
         return self._update(
@@ -66,6 +63,7 @@ class DecommissioningCommands(AtomicSave):
             lambda d: d.end_contracts(ended_on, note, actor.meta()),
         )
 
+    @command
     def complete_decommissioning(self, system_id: UUID, signed_off_by: UUID, actor: Actor) -> Receipt:
         """The responsible person signs off; the system becomes decommissioned today, in the same save."""
         process_id = self._process_id(system_id)

@@ -12,8 +12,9 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from domain import periods as P
+from domain.lifecycle import LifecycleChange, lifecycle_periods
 from domain.periods import Period
-from domain.responsibility import Fact, held_periods
+from domain.responsibility import Fact, HolderPeriod, held_periods
 from domain.vocabulary import OPERATING, Criticality, Lifecycle, OrgLevel, Role
 
 #: Most severe first; the gap list is sorted by this, then by `since`.
@@ -46,13 +47,6 @@ class GapPolicy:
     attested_roles: tuple[str, ...] = (Role.SYSTEMEJER,)
     lowest_owner_level: str = OrgLevel.AFDELING  # an owner below this level is too low
     critical: tuple[str, ...] = (Criticality.CRITICAL,)
-
-
-@dataclass(frozen=True, slots=True)
-class LifecycleChange:
-    position: int
-    lifecycle: str
-    effective_from: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,18 +120,6 @@ class Gap:
 
     def holds_at(self, day: date) -> bool:
         return self.since <= day and (self.until is None or day < self.until)
-
-
-def lifecycle_periods(changes: Sequence[LifecycleChange], states: Iterable[str]) -> list[Period]:
-    """When the system was in one of `states`: the latest change effective on a day decides it."""
-    wanted = set(states)
-    ordered = sorted(changes, key=lambda c: (c.effective_from, c.position))
-    found: list[Period] = []
-    for i, change in enumerate(ordered):
-        end = ordered[i + 1].effective_from if i + 1 < len(ordered) else None
-        if change.lifecycle in wanted and (p := P.make(change.effective_from, end)):
-            found.append(p)
-    return P.merge(found)
 
 
 def _vacant(facts: Sequence[Fact], role: str, within: list[Period]) -> list[Period]:
@@ -304,13 +286,7 @@ def _attestation_overdue(system: SystemHistory, policy: GapPolicy, alive: list[P
     every = timedelta(days=policy.attestation_days)
     for role in policy.attested_roles:
         for held in _held(system.facts, role):
-            # Taking the role confirms it from the period's start. Recording an old assignment today
-            # does not: an imported ten-year-old ownership still needs its owner to attest.
-            confirmed = {held.start} | {
-                a.attested_on for a in system.attestations
-                if a.role == role and a.person_id == held.holder and held.period.covers(a.attested_on)
-            }
-            marks = sorted(confirmed)
+            marks = confirmed_on(held, system.attestations)
             overdue = [
                 p for i, mark in enumerate(marks)
                 if (p := P.make(mark + every, marks[i + 1] if i + 1 < len(marks) else held.end))
@@ -320,6 +296,26 @@ def _attestation_overdue(system: SystemHistory, policy: GapPolicy, alive: list[P
                 f"{role} {held.holder} has not re-confirmed for more than {policy.attestation_days} days",
             )
     return gaps
+
+
+def confirmed_on(held: HolderPeriod, attestations: Iterable[Attestation]) -> list[date]:
+    """The days the holder of a stretch confirmed it, in order: taking the role (the stretch's
+    start) and each of their own attestations within it. Recording an old assignment today
+    confirms nothing: an imported ten-year-old ownership still needs its owner to attest."""
+    return sorted({held.start} | {
+        a.attested_on for a in attestations
+        if a.role == held.role and a.person_id == held.holder and held.period.covers(a.attested_on)
+    })
+
+
+def attestation_due(held: HolderPeriod, attestations: Iterable[Attestation], days: int, on: date) -> date:
+    """When the holder must next re-confirm, as of `on` (a day the stretch covers): `days` after
+    their latest confirmation on or before `on`; the last day of the calendar if that is later."""
+    latest = max(d for d in confirmed_on(held, attestations) if d <= on)
+    try:
+        return latest + timedelta(days=days)
+    except OverflowError:
+        return date.max
 
 
 def gaps_at(gaps: Iterable[Gap], day: date) -> list[Gap]:

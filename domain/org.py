@@ -9,12 +9,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import AlreadyDone
+from domain.record_time import RecordedEvent
 
 
 class OrgUnit(Aggregate):
     TOPIC = "ansvar.org_unit"
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         pass
 
     class Created(Event, Aggregate.Created):
@@ -55,7 +56,7 @@ class OrgUnit(Aggregate):
 class Person(Aggregate):
     TOPIC = "ansvar.person"
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         pass
 
     class Created(Event, Aggregate.Created):

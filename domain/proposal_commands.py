@@ -1,4 +1,4 @@
-"""Commands on proposals (forslag), mixed into Portfolio through CouncilCommands.
+"""Commands on proposals (forslag): intake, revision and the steps outside the council.
 
 A proposal's content is kept as plain JSON values (ids and dates as strings) so that it
 round-trips unchanged through the event store and the read model.
@@ -7,18 +7,15 @@ round-trips unchanged through the event store and the read model.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
-from domain.atomic_save import AtomicSave
+from domain.commands import Actor, Commands, Receipt, command
 from domain.errors import ActingForAnother, Forbidden, InvalidValue, NotFound, SystemNameTaken, UnknownReference
 from domain.org import OrgUnit, Person
 from domain.proposals import ChangeKind, Driver, Marker, ProblemCategory, Proposal, Purpose, Status
 from domain.systems import System, SystemName
 from domain.vocabulary import Lifecycle, OrgLevel, Role
-
-if TYPE_CHECKING:
-    from domain.portfolio import Actor, Receipt
 
 
 class ProposalNotFound(NotFound):
@@ -67,9 +64,7 @@ def normalise_content(content: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class ProposalCommands(AtomicSave):
-    """Uses Portfolio's repository, save, _existing, _update, _assignable and _receipt."""
-
+class ProposalCommands(Commands):
     def _forvaltning_of(self, org_unit_id: UUID, field: str) -> UUID | None:
         """The forvaltning an org unit sits in (itself if it is one); None above that level."""
         unit = self._existing(OrgUnit, org_unit_id, UnknownReference, field)
@@ -86,6 +81,7 @@ class ProposalCommands(AtomicSave):
             return content, self._forvaltning_of(UUID(driver_unit), "driver_org_unit_id")
         return content, self._forvaltning_of(proposer.org_unit_id, "proposer_id")
 
+    @command
     def submit_proposal(self, content: dict[str, Any], proposer_id: UUID, actor: Actor) -> Receipt:
         """Anyone submits a proposal; it starts `submitted`. Returns the proposal's id."""
         if actor.as_owner and proposer_id != actor.person_id:
@@ -98,6 +94,7 @@ class ProposalCommands(AtomicSave):
         proposal = Proposal(content=content, proposer_id=proposer_id, forvaltning_id=forvaltning_id, meta=actor.meta())
         return self._save_new(proposal)
 
+    @command
     def revise_proposal(self, proposal_id: UUID, content: dict[str, Any], actor: Actor) -> Receipt:
         """Replace a proposal's content; only before any decision on it."""
         current = self.proposal(proposal_id)
@@ -109,10 +106,12 @@ class ProposalCommands(AtomicSave):
     def proposal(self, proposal_id: UUID) -> Proposal:
         return self._existing(Proposal, proposal_id, ProposalNotFound)
 
+    @command
     def start_assessment(self, proposal_id: UUID, actor: Actor) -> Receipt:
         """The council takes a submitted proposal up for assessment."""
         return self._move(proposal_id, Status.UNDER_ASSESSMENT, actor)
 
+    @command
     def withdraw_proposal(self, proposal_id: UUID, withdrawn_by: UUID, reason: str | None, actor: Actor) -> Receipt:
         """The proposer withdraws the proposal, before any decision on it."""
         if self.proposal(proposal_id).proposer_id != withdrawn_by:
@@ -121,10 +120,12 @@ class ProposalCommands(AtomicSave):
             raise Forbidden("a proposal is withdrawn by its proposer, not on their behalf", field="withdrawn_by")
         return self._move(proposal_id, Status.WITHDRAWN, actor, reason=reason)
 
+    @command
     def start_implementation(self, proposal_id: UUID, actor: Actor) -> Receipt:
         """An approved proposal goes into implementation."""
         return self._move(proposal_id, Status.IN_IMPLEMENTATION, actor)
 
+    @command
     def abandon_proposal(self, proposal_id: UUID, reason: str, actor: Actor) -> Receipt:
         """An approved or in-progress proposal is given up, with the reason."""
         return self._move(proposal_id, Status.ABANDONED, actor, reason=reason)
@@ -144,6 +145,7 @@ class ProposalCommands(AtomicSave):
     def _move(self, proposal_id: UUID, status: str, actor: Actor, reason: str | None = None) -> Receipt:
         return self._update(Proposal, proposal_id, ProposalNotFound, lambda p: p.move(status, actor.meta(), reason=reason))
 
+    @command
     def complete_implementation(
         self, proposal_id: UUID, operations_owner_id: UUID | None, actor: Actor, *, system_id: UUID | None = None,
         new_system: dict[str, Any] | None = None, effective_from: date | None = None,

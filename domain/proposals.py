@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict
+from domain.record_time import RecordedEvent
 
 
 class Purpose(StrEnum):
@@ -104,7 +105,7 @@ def check_transition(proposal_id: UUID, current: str, target: str) -> None:
 class Proposal(Aggregate):
     TOPIC = "ansvar.proposal"
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         pass
 
     class Created(Event, Aggregate.Created):

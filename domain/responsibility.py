@@ -90,3 +90,9 @@ def resolve_periods(facts: Sequence[Fact], role: str, when: datetime | None = No
 def held_periods(facts: Sequence[Fact], role: str, when: datetime | None = None) -> list[HolderPeriod]:
     """Only the stretches where somebody holds the role."""
     return [p for p in resolve_periods(facts, role, when) if p.holder is not None]
+
+
+def period_at(facts: Sequence[Fact], role: str, day: date, when: datetime | None = None) -> HolderPeriod | None:
+    """The resolved stretch of `role` that covers `day` (who, since when, and the deciding facts),
+    or None when no fact covers it. Its holder is always `holder_at(facts, role, day, when)`."""
+    return next((p for p in resolve_periods(facts, role, when) if p.period.covers(day)), None)

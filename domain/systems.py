@@ -11,7 +11,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.clock import local_date
 from domain.errors import ClaimAlreadyAnswered, ClaimNotFound, InvalidPeriod, NotHolder
+from domain.lifecycle import LifecycleChange, lifecycle_at, stated_lifecycle
+from domain.record_time import RecordedEvent
 from domain.responsibility import Fact, holder_at
 
 _NAMES = uuid5(NAMESPACE_URL, "urn:ansvar:system-name")
@@ -26,7 +29,7 @@ class SystemName(Aggregate):
 
     TOPIC = "ansvar.system_name"
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         pass
 
     class Created(Event, Aggregate.Created):
@@ -60,7 +63,7 @@ class ClaimState:
 class System(Aggregate):
     TOPIC = "ansvar.system"
 
-    class Event(Aggregate.Event):
+    class Event(RecordedEvent):
         pass
 
     class Created(Event, Aggregate.Created):
@@ -87,7 +90,8 @@ class System(Aggregate):
         self.org_unit_id = org_unit_id
         self.criticality = criticality
         self.personal_data = personal_data
-        self.lifecycle_changes: list[tuple[date, str]] = [(lifecycle_from, lifecycle)]
+        # Position 0: any later change, recorded with a higher version, wins on the same date.
+        self.lifecycle_changes: list[LifecycleChange] = [LifecycleChange(0, lifecycle, lifecycle_from)]
         self.facts: list[Fact] = []
         self.claims: dict[UUID, ClaimState] = {}
 
@@ -97,9 +101,11 @@ class System(Aggregate):
         effective_from: date
         meta: dict
 
-    @event(LifecycleChanged)
+        def apply(self, aggregate: System) -> None:
+            aggregate.lifecycle_changes.append(LifecycleChange(self.originator_version, self.lifecycle, self.effective_from))
+
     def change_lifecycle(self, lifecycle: str, effective_from: date, meta: dict) -> None:
-        self.lifecycle_changes.append((effective_from, lifecycle))
+        self.trigger_event(self.LifecycleChanged, lifecycle=lifecycle, effective_from=effective_from, meta=meta)
 
     class DetailsChanged(Event):
         """Vendor, criticality or personal data corrected (so far only by an inventory import)."""
@@ -115,8 +121,10 @@ class System(Aggregate):
         self.vendor, self.criticality, self.personal_data = vendor, criticality, personal_data
 
     def lifecycle_at(self, day: date) -> str | None:
-        current = [c for c in self.lifecycle_changes if c[0] <= day]
-        return max(current, key=lambda c: c[0])[1] if current else None
+        return lifecycle_at(self.lifecycle_changes, day)
+
+    def stated_lifecycle(self, day: date) -> str | None:
+        return stated_lifecycle(self.lifecycle_changes, day)
 
     # Responsibility facts ---------------------------------------------------------------
 
@@ -176,14 +184,20 @@ class System(Aggregate):
 
     class ClaimMade(Event):
         TOPIC = "ansvar.system.claim_made.v1"
+        class_version = 2
         claim_id: UUID
         role: str
         person_id: UUID
         statement: str
+        made_on: date  # v2: the business date the claim was made (v1 read it off the record time)
         meta: dict
 
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["made_on"] = local_date(state["timestamp"])
+
     @event(ClaimMade)
-    def make_claim(self, claim_id: UUID, role: str, person_id: UUID, statement: str, meta: dict) -> None:
+    def make_claim(self, claim_id: UUID, role: str, person_id: UUID, statement: str, made_on: date, meta: dict) -> None:
         self.claims[claim_id] = ClaimState(role, person_id)
 
     def open_claim(self, claim_id: UUID) -> ClaimState:
@@ -198,32 +212,46 @@ class System(Aggregate):
 
     class ClaimConfirmed(Event):
         TOPIC = "ansvar.system.claim_confirmed.v1"
+        class_version = 2
         claim_id: UUID
         decision_id: UUID | None
+        answered_on: date  # v2: the business date of the answer (v1 read it off the record time)
         meta: dict
 
-    def confirm_claim(self, claim_id: UUID, effective_from: date, decision_id: UUID | None, meta: dict) -> None:
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["answered_on"] = local_date(state["timestamp"])
+
+    def confirm_claim(
+        self, claim_id: UUID, effective_from: date, decision_id: UUID | None, answered_on: date, meta: dict
+    ) -> None:
         claim = self.open_claim(claim_id)
-        self._confirm(claim_id, decision_id, meta)
+        self._confirm(claim_id, decision_id, answered_on, meta)
         self.assign(claim.role, claim.person_id, effective_from, None, "claim confirmed", decision_id, meta, claim_id)
 
     @event(ClaimConfirmed)
-    def _confirm(self, claim_id: UUID, decision_id: UUID | None, meta: dict) -> None:
+    def _confirm(self, claim_id: UUID, decision_id: UUID | None, answered_on: date, meta: dict) -> None:
         self.claims[claim_id].status = "confirmed"
 
     class ClaimRejected(Event):
         TOPIC = "ansvar.system.claim_rejected.v1"
+        class_version = 2
         claim_id: UUID
         reason: str
         decision_id: UUID | None
+        answered_on: date  # v2, as ClaimConfirmed
         meta: dict
 
-    def reject_claim(self, claim_id: UUID, reason: str, decision_id: UUID | None, meta: dict) -> None:
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["answered_on"] = local_date(state["timestamp"])
+
+    def reject_claim(self, claim_id: UUID, reason: str, decision_id: UUID | None, answered_on: date, meta: dict) -> None:
         self.open_claim(claim_id)
-        self._reject(claim_id, reason, decision_id, meta)
+        self._reject(claim_id, reason, decision_id, answered_on, meta)
 
     @event(ClaimRejected)
-    def _reject(self, claim_id: UUID, reason: str, decision_id: UUID | None, meta: dict) -> None:
+    def _reject(self, claim_id: UUID, reason: str, decision_id: UUID | None, answered_on: date, meta: dict) -> None:
         self.claims[claim_id].status = "rejected"
 
     # Attestation --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ boolean, bigint, text); each backend adapts it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 import sqlite3
@@ -287,25 +288,37 @@ async def _keep_session(connection: Any) -> None:
 
 
 class PostgresReader:
+    """asyncpg on the configured schema. The pool is made on first use, in the event loop that
+    uses it, so the composition root can build the read store before any loop runs."""
+
     dialect = "postgres"
 
-    def __init__(self, pool: Any) -> None:
-        self.pool = pool
+    def __init__(self, db: Database, size: int) -> None:
+        self.db = db
+        self.size = size
+        self._pool: Any = None
+        self._opening: asyncio.Lock | None = None
 
-    @classmethod
-    async def connect(cls, db: Database, size: int) -> PostgresReader:
-        import asyncpg
+    async def _connected(self) -> Any:
+        if self._pool is not None:
+            return self._pool
+        if self._opening is None:
+            self._opening = asyncio.Lock()
+        async with self._opening:
+            if self._pool is None:
+                import asyncpg
 
-        pool = await asyncpg.create_pool(
-            host=db.host, port=db.port, user=db.user, password=db.password or None, database=db.name,
-            min_size=1, max_size=size, timeout=5, command_timeout=30, reset=_keep_session,
-            # The schema in the name tells an operator (and the outage test) whose connections these are.
-            # JIT compiles a plan in ~10 ms: a loss for queries that run in 0.3-70 ms.
-            server_settings={
-                "search_path": db.schema, "application_name": f"ansvar-api {db.schema}"[:63], "jit": "off",
-            },
-        )
-        return cls(pool)
+                db = self.db
+                self._pool = await asyncpg.create_pool(
+                    host=db.host, port=db.port, user=db.user, password=db.password or None, database=db.name,
+                    min_size=1, max_size=self.size, timeout=5, command_timeout=30, reset=_keep_session,
+                    # The schema in the name tells an operator (and the outage test) whose connections these are.
+                    # JIT compiles a plan in ~10 ms: a loss for queries that run in 0.3-70 ms.
+                    server_settings={
+                        "search_path": db.schema, "application_name": f"ansvar-api {db.schema}"[:63], "jit": "off",
+                    },
+                )
+        return self._pool
 
     @staticmethod
     @functools.lru_cache(maxsize=512)  # the API sends a few dozen distinct statements, thousands of times
@@ -314,15 +327,18 @@ class PostgresReader:
         return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
 
     async def fetch(self, sql: str, *params: Any) -> list[Row]:
-        rows = await self.pool.fetch(self._sql(sql), *params)
+        rows = await (self._pool or await self._connected()).fetch(self._sql(sql), *params)
         return [dict(r) for r in rows]
 
     async def fetch_values(self, sql: str, *params: Any) -> Sequence[Sequence[Any]]:
-        return await self.pool.fetch(self._sql(sql), *params)  # asyncpg's records are sequences
+        # asyncpg's records are sequences
+        return await (self._pool or await self._connected()).fetch(self._sql(sql), *params)
 
     async def fetchrow(self, sql: str, *params: Any) -> Row | None:
-        row = await self.pool.fetchrow(self._sql(sql), *params)
+        row = await (self._pool or await self._connected()).fetchrow(self._sql(sql), *params)
         return dict(row) if row is not None else None
 
     async def close(self) -> None:
-        await self.pool.close()
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()

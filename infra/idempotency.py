@@ -53,6 +53,7 @@ def stored_key(owner: str, key: str) -> str:
 class KeyClaim:
     key: str  # as the client sent it
     fingerprint: str
+    created_at: datetime  # when the key was first sent (the clock's now): it expires counted from here
     owner: str = ""  # the authenticated person whose key it is
     recorded: bool = False  # set once the key is written with events (then its answer is an UPDATE)
     position: int | None = None
@@ -75,9 +76,9 @@ _claim: contextvars.ContextVar[KeyClaim | None] = contextvars.ContextVar("idempo
 
 
 @contextmanager
-def claiming(key: str, fingerprint: str, owner: str = "") -> Iterator[KeyClaim]:
+def claiming(key: str, fingerprint: str, created_at: datetime, owner: str = "") -> Iterator[KeyClaim]:
     """Run the code inside (a command) under an idempotency key."""
-    claim = KeyClaim(key, fingerprint, owner)
+    claim = KeyClaim(key, fingerprint, created_at, owner)
     token = _claim.set(claim)
     try:
         yield claim
@@ -95,10 +96,6 @@ def save_kwargs() -> dict[str, Any]:
     """
     claim = _claim.get()
     return {} if claim is None else {"idempotency": claim}
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _text(moment: datetime) -> str:
@@ -147,7 +144,7 @@ class SQLiteIdempotentRecorder(_KeyedInsert, SQLiteApplicationRecorder):
         if claim is not None and ids:
             c.execute(
                 f"INSERT INTO {TABLE} (key, fingerprint, position, created_at) VALUES (?, ?, ?, ?)",
-                (claim.stored_key, claim.fingerprint, ids[-1], _text(_now())),
+                (claim.stored_key, claim.fingerprint, ids[-1], _text(claim.created_at)),
             )
         return ids
 
@@ -166,7 +163,7 @@ class SQLiteIdempotentRecorder(_KeyedInsert, SQLiteApplicationRecorder):
             return c.fetchone()[0]
 
     def store_answer(self, claim: KeyClaim, status: int, content_type: str | None, body: bytes) -> None:
-        sql, params = _store(claim, status, content_type, body, _text(_now()))
+        sql, params = _store(claim, status, content_type, body, _text(claim.created_at))
         with self.datastore.transaction(commit=True) as c:
             c.execute(sql.format(table=TABLE).replace("%s", "?"), params)
 
@@ -201,8 +198,8 @@ class PostgresIdempotentRecorder(_KeyedInsert, PostgresApplicationRecorder):
         if claim is not None and ids:
             # Still inside the insert transaction (and its table lock): a duplicate key aborts it all.
             curs.execute(
-                SQL("INSERT INTO {} (key, fingerprint, position, created_at) VALUES (%s, %s, %s, now())").format(self.keys_table),
-                (claim.stored_key, claim.fingerprint, ids[-1]),
+                SQL("INSERT INTO {} (key, fingerprint, position, created_at) VALUES (%s, %s, %s, %s)").format(self.keys_table),
+                (claim.stored_key, claim.fingerprint, ids[-1], claim.created_at),
             )
         return ids
 
@@ -221,7 +218,7 @@ class PostgresIdempotentRecorder(_KeyedInsert, PostgresApplicationRecorder):
                             None if row["body"] is None else bytes(row["body"]))
 
     def store_answer(self, claim: KeyClaim, status: int, content_type: str | None, body: bytes) -> None:
-        sql, params = _store(claim, status, content_type, body, _now())
+        sql, params = _store(claim, status, content_type, body, claim.created_at)
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL(sql).format(table=self.keys_table), params)
 
@@ -245,7 +242,7 @@ class POPOIdempotentRecorder(POPOApplicationRecorder):
             ids = super()._insert_events(stored_events, **kwargs)
             if claim is not None and ids:
                 self._keys[claim.stored_key] = StoredAnswer(claim.fingerprint, ids[-1], None, None, None)
-                self._created[claim.stored_key] = _now()
+                self._created[claim.stored_key] = claim.created_at
                 claim.position, claim.recorded = ids[-1], True
             return ids
 
@@ -267,7 +264,7 @@ class POPOIdempotentRecorder(POPOApplicationRecorder):
             found = self._keys.get(claim.stored_key)
             if (found is None and not claim.recorded) or (found is not None and claim.recorded and found.status is None):
                 self._keys[claim.stored_key] = StoredAnswer(claim.fingerprint, claim.position, status, content_type, body)
-                self._created.setdefault(claim.stored_key, _now())
+                self._created.setdefault(claim.stored_key, claim.created_at)
 
 
 class POPOIdempotentFactory(POPOFactory):

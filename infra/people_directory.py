@@ -5,9 +5,10 @@ projection intact, and the API then shows "person erased"."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
+
+from domain.clock import Clock
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS person_details (person_id uuid PRIMARY KEY, name text, email text,"
@@ -16,8 +17,9 @@ DDL = (
 
 
 class PersonDirectory:
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Any, clock: Clock) -> None:
         self.db = db
+        self.clock = clock
 
     def setup(self) -> None:
         with self.db.transaction() as cur:
@@ -43,7 +45,7 @@ class PersonDirectory:
             cur.execute(
                 "UPDATE person_details SET name = NULL, email = NULL, erased_at = ?"
                 " WHERE person_id = ? AND erased_at IS NULL RETURNING person_id",
-                (datetime.now(timezone.utc), person_id),
+                (self.clock.now(), person_id),
             )
             if cur.fetchone() is not None:
                 return True

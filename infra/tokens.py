@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import jwt
 
+from domain.clock import Clock
 from domain.vocabulary import AccessRole
 from infra.jwks import JwksKeys
 from infra.settings import Auth
@@ -70,9 +70,8 @@ def parse_ttl(text: str) -> timedelta:
     return ttl
 
 
-def issue(secret: str, person_id: UUID, roles: Iterable[str], ttl: timedelta = timedelta(hours=8)) -> str:
-    """A local token for `person_id`, signed with the shared secret."""
-    now = datetime.now(timezone.utc)
+def issue(secret: str, person_id: UUID, roles: Iterable[str], ttl: timedelta = timedelta(hours=8), *, now: datetime) -> str:
+    """A local token for `person_id`, signed with the shared secret, valid from `now` for `ttl`."""
     claims = {
         "sub": str(person_id), "roles": sorted(set(roles)), "iss": LOCAL_ISSUER, "aud": LOCAL_AUDIENCE,
         "iat": now, "nbf": now, "exp": now + ttl, "jti": uuid.uuid4().hex,
@@ -81,7 +80,7 @@ def issue(secret: str, person_id: UUID, roles: Iterable[str], ttl: timedelta = t
 
 
 class TokenVerifier:
-    def __init__(self, auth: Auth, keys: JwksKeys | None = None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, auth: Auth, clock: Clock, keys: JwksKeys | None = None) -> None:
         self.auth = auth
         if keys is None and auth.jwks_url:
             keys = JwksKeys(auth.jwks_url, ttl=auth.jwks_cache_seconds)
@@ -101,11 +100,11 @@ class TokenVerifier:
         return isinstance(kid, str) and self.keys.needs_fetch(kid)
 
     def verify(self, token: str) -> Principal:
-        now = self._clock()
+        now = self._clock.now().timestamp()
         trusted = self._trusted(token, now)
         if trusted is not None:
             return trusted
-        principal, expires = self._verify(token)
+        principal, expires = self._verify(token, now)
         with self._lock:
             self._verified[token] = (principal, min(expires, now + VERIFIED_SECONDS))
             while len(self._verified) > VERIFIED_MAX:
@@ -114,7 +113,7 @@ class TokenVerifier:
 
     def _trusted(self, token: str, now: float | None = None) -> Principal | None:
         """The principal of a token verified less than VERIFIED_SECONDS ago and not yet expired."""
-        now = self._clock() if now is None else now
+        now = self._clock.now().timestamp() if now is None else now
         with self._lock:
             seen = self._verified.get(token)
             if seen is None:
@@ -125,7 +124,7 @@ class TokenVerifier:
             self._verified.move_to_end(token)
             return seen[0]
 
-    def _verify(self, token: str) -> tuple[Principal, float]:
+    def _verify(self, token: str, now: float) -> tuple[Principal, float]:
         """The principal and the token's expiry (epoch seconds); raises InvalidToken."""
         if len(token) > MAX_TOKEN_BYTES:
             raise InvalidToken("the token is too large")
@@ -138,8 +137,11 @@ class TokenVerifier:
         try:
             claims = jwt.decode(
                 token, key, algorithms=algorithms, issuer=issuer, audience=audience, leeway=LEEWAY,
-                options={"require": ["exp", "sub", "iss", "aud"], "enforce_minimum_key_length": True},
+                # The times are checked below against our clock, not the calendar PyJWT would read.
+                options={"require": ["exp", "sub", "iss", "aud"], "enforce_minimum_key_length": True,
+                         "verify_exp": False, "verify_nbf": False, "verify_iat": False},
             )
+            _check_times(claims, now, LEEWAY.total_seconds())
         except jwt.ExpiredSignatureError:
             raise InvalidToken("the token has expired") from None
         except jwt.ImmatureSignatureError:
@@ -155,7 +157,7 @@ class TokenVerifier:
         except (jwt.InvalidTokenError, jwt.PyJWKError):
             raise InvalidToken("the token is not valid") from None
         principal = Principal(person_id=_person_id(claims.get("sub")), roles=_roles(claims.get("roles", [])))
-        return principal, float(claims["exp"])  # required above, and numeric: PyJWT checked it
+        return principal, float(claims["exp"])  # required above, and a number: _check_times read it
 
     def _key_for(self, alg: Any, header: dict[str, Any]) -> tuple[Any, list[str], str, str]:
         auth = self.auth
@@ -175,6 +177,23 @@ class TokenVerifier:
             return key, [alg], auth.issuer or "", auth.audience or ""
         shown = alg if isinstance(alg, str) and len(alg) <= 16 else "?"
         raise InvalidToken(f"the signing algorithm {shown!r} is not accepted")
+
+
+def _check_times(claims: dict[str, Any], now: float, leeway: float) -> None:
+    """PyJWT's checks of exp, nbf and iat, against `now` (epoch seconds) from the clock."""
+    for claim, error in (("iat", jwt.ImmatureSignatureError), ("nbf", jwt.ImmatureSignatureError)):
+        if claim in claims:
+            if _whole_seconds(claims[claim], claim) > now + leeway:
+                raise error(f"The token is not yet valid ({claim})")
+    if _whole_seconds(claims["exp"], "exp") <= now - leeway:
+        raise jwt.ExpiredSignatureError("Signature has expired")
+
+
+def _whole_seconds(value: Any, claim: str) -> int:
+    try:
+        return int(value)
+    except (ValueError, TypeError, OverflowError):
+        raise jwt.DecodeError(f"the {claim} claim must be a number of seconds") from None
 
 
 def _person_id(sub: Any) -> UUID:

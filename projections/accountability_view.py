@@ -7,11 +7,13 @@ domain/responsibility.py for the rule; these queries are that rule in SQL).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from domain.responsibility import Fact
 from domain.systems import System
 from infra.database import Reader
 from projections.dispatch import Handlers, meta
@@ -38,8 +40,9 @@ class AccountabilityView(Handlers):
         + _COVER,
         "CREATE INDEX IF NOT EXISTS facts_person ON responsibility_facts (person_id)",
         "CREATE TABLE IF NOT EXISTS claims (claim_id uuid PRIMARY KEY, system_id uuid NOT NULL, role text NOT NULL,"
-        " person_id uuid NOT NULL, statement text NOT NULL, made_at timestamptz NOT NULL, status text NOT NULL,"
-        " answered_at timestamptz, answer text, decision_id uuid, actor_id text, position bigint NOT NULL)",
+        " person_id uuid NOT NULL, statement text NOT NULL, made_at timestamptz NOT NULL, made_on date NOT NULL,"
+        " status text NOT NULL, answered_at timestamptz, answered_on date, answer text, decision_id uuid, actor_id text,"
+        " position bigint NOT NULL)",
         "CREATE INDEX IF NOT EXISTS claims_system ON claims (system_id)",
         "CREATE INDEX IF NOT EXISTS claims_person ON claims (person_id)",
         "CREATE TABLE IF NOT EXISTS attestations (position bigint PRIMARY KEY, system_id uuid NOT NULL,"
@@ -78,21 +81,23 @@ class AccountabilityView(Handlers):
 
     def _claim(self, cur: Any, e: System.ClaimMade, position: int) -> None:
         cur.execute(
-            "INSERT INTO claims (claim_id, system_id, role, person_id, statement, made_at, status, actor_id, position)"
-            " VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)",
-            (e.claim_id, e.originator_id, e.role, e.person_id, e.statement, e.timestamp, meta(e).get("actor_id"), position),
+            "INSERT INTO claims (claim_id, system_id, role, person_id, statement, made_at, made_on, status, actor_id,"
+            " position) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+            (e.claim_id, e.originator_id, e.role, e.person_id, e.statement, e.timestamp, e.made_on, meta(e).get("actor_id"),
+             position),
         )
 
     def _confirmed(self, cur: Any, e: System.ClaimConfirmed, position: int) -> None:
         cur.execute(
-            "UPDATE claims SET status = 'confirmed', answered_at = ?, decision_id = ? WHERE claim_id = ?",
-            (e.timestamp, e.decision_id, e.claim_id),
+            "UPDATE claims SET status = 'confirmed', answered_at = ?, answered_on = ?, decision_id = ? WHERE claim_id = ?",
+            (e.timestamp, e.answered_on, e.decision_id, e.claim_id),
         )
 
     def _rejected(self, cur: Any, e: System.ClaimRejected, position: int) -> None:
         cur.execute(
-            "UPDATE claims SET status = 'rejected', answered_at = ?, answer = ?, decision_id = ? WHERE claim_id = ?",
-            (e.timestamp, e.reason, e.decision_id, e.claim_id),
+            "UPDATE claims SET status = 'rejected', answered_at = ?, answered_on = ?, answer = ?, decision_id = ?"
+            " WHERE claim_id = ?",
+            (e.timestamp, e.answered_on, e.reason, e.decision_id, e.claim_id),
         )
 
     def _attested(self, cur: Any, e: System.Attested, position: int) -> None:
@@ -101,6 +106,26 @@ class AccountabilityView(Handlers):
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (position, e.originator_id, e.role, e.person_id, e.attested_on, e.timestamp, meta(e).get("actor_id")),
         )
+
+
+#: The columns a `Fact` is read from, and the one way a row becomes one (every reader of facts uses it).
+FACT_COLUMNS = "position, recorded_at, role, person_id, effective_from, effective_to, kind, basis"
+
+
+def fact_from_row(r: Any) -> Fact:
+    """A responsibility_facts row as the domain's Fact; a vacancy's basis is its recorded reason."""
+    return Fact(
+        r["position"], r["recorded_at"], r["role"], r["person_id"], r["effective_from"], r["effective_to"],
+        r["basis"] if r["kind"] == "vacancy" else None,
+    )
+
+
+def facts_by_system(rows: Iterable[Any]) -> dict[UUID, list[Fact]]:
+    """Rows of system_id plus FACT_COLUMNS, in position order, as each system's facts."""
+    facts: dict[UUID, list[Fact]] = defaultdict(list)
+    for r in rows:
+        facts[r["system_id"]].append(fact_from_row(r))
+    return facts
 
 
 _DECIDING = (
@@ -179,17 +204,37 @@ class AccountabilityQueries:
             system_id,
         )
 
+    async def facts_of(self, system_ids: Sequence[UUID]) -> dict[UUID, list[Fact]]:
+        """The facts of several systems, each system's in recording order."""
+        if not system_ids:
+            return {}
+        marks = ", ".join("?" for _ in system_ids)
+        return facts_by_system(await self.reader.fetch(
+            f"SELECT system_id, {FACT_COLUMNS} FROM responsibility_facts WHERE system_id IN ({marks}) ORDER BY position",
+            *system_ids,
+        ))
+
+    async def attestations_of(self, system_ids: Sequence[UUID]) -> list[dict[str, Any]]:
+        if not system_ids:
+            return []
+        marks = ", ".join("?" for _ in system_ids)
+        return await self.reader.fetch(
+            "SELECT system_id, role, person_id, attested_on, recorded_at FROM attestations"
+            f" WHERE system_id IN ({marks}) ORDER BY position",
+            *system_ids,
+        )
+
     async def claims(self, system_id: UUID) -> list[dict[str, Any]]:
         return await self.reader.fetch(
-            "SELECT claim_id, system_id, role, person_id, statement, made_at, status, answered_at, answer, decision_id"
-            " FROM claims WHERE system_id = ? ORDER BY position",
+            "SELECT claim_id, system_id, role, person_id, statement, made_at, made_on, status, answered_at, answered_on,"
+            " answer, decision_id FROM claims WHERE system_id = ? ORDER BY position",
             system_id,
         )
 
     async def claim(self, claim_id: UUID) -> dict[str, Any] | None:
         return await self.reader.fetchrow(
-            "SELECT claim_id, system_id, role, person_id, statement, made_at, status, answered_at, answer, decision_id"
-            " FROM claims WHERE claim_id = ?",
+            "SELECT claim_id, system_id, role, person_id, statement, made_at, made_on, status, answered_at, answered_on,"
+            " answer, decision_id FROM claims WHERE claim_id = ?",
             claim_id,
         )
 

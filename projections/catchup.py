@@ -28,6 +28,13 @@ TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
     " name text PRIMARY KEY, position bigint NOT NULL, updated_at timestamptz)"
 )
+#: The shape each view's tables were made with (a digest of its DDL). A view whose DDL changed
+#: since (a new column, say) has its tables dropped and made again, and is rebuilt from the log.
+SCHEMA_DDL = "CREATE TABLE IF NOT EXISTS projection_schemas (name text PRIMARY KEY, digest text NOT NULL)"
+
+
+def schema_digest(view: View) -> str:
+    return hashlib.sha256("\n".join(view.ddl).encode()).hexdigest()
 
 
 class View(Protocol):
@@ -65,8 +72,18 @@ class CatchUp:
 
     def setup(self) -> None:
         with self.db.transaction() as cur:
+            if self.db.dialect == "postgres":  # two processes starting at once take turns (SQLite: BEGIN IMMEDIATE)
+                cur.execute("SELECT pg_advisory_xact_lock(7243)")
             cur.execute(TRACKING_DDL)
+            cur.execute(SCHEMA_DDL)
+            cur.execute("SELECT name, digest FROM projection_schemas")
+            made = {r["name"]: r["digest"] for r in cur.fetchall()}
             for view in self.views:
+                digest = schema_digest(view)
+                if made.get(view.name) != digest:
+                    self._remake(cur, view, digest)
+                    if view.name in made:
+                        log.info("a view's tables changed shape: made afresh, rebuilt from the log", view=view.name)
                 for statement in view.ddl:
                     if self.db.dialect != "postgres":  # covering-index columns are PostgreSQL's
                         statement = re.sub(r"\s+INCLUDE\s*\([^)]*\)", "", statement)
@@ -76,6 +93,18 @@ class CatchUp:
                     (view.name,),
                 )
         self.progress.advance(min(self.positions().values(), default=0))
+
+    @staticmethod
+    def _remake(cur: Any, view: View, digest: str) -> None:
+        """New or changed tables: drop what an older version made, and start the view from the log."""
+        for table in view.tables:
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+        cur.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (view.name,))
+        cur.execute(
+            "INSERT INTO projection_schemas (name, digest) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET digest = excluded.digest",
+            (view.name, digest),
+        )
 
     def positions(self) -> dict[str, int]:
         with self.db.transaction(write=False) as cur:
@@ -237,7 +266,7 @@ class Worker:
         self.catchup = catchup
         self.idle_seconds = idle_seconds
         # Run when the views are caught up, at most once per housekeeping_seconds (expired
-        # idempotency keys, infra/runtime.py); its failure is logged and tried again next time.
+        # idempotency keys, ansvar/bootstrap.py); its failure is logged and tried again next time.
         self.housekeeping = housekeeping
         self.housekeeping_seconds = housekeeping_seconds
         self._housekept_at: float | None = None
@@ -255,7 +284,8 @@ class Worker:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     @property
     def alive(self) -> bool:

@@ -13,10 +13,11 @@ from uuid import UUID
 from eventsourcing.utils import resolve_topic
 
 from domain import gaps as rules
+from domain.lifecycle import LifecycleChange
 from domain.org import OrgUnit, Person
-from domain.responsibility import Fact
 from domain.systems import System
 from infra.database import Reader
+from projections.accountability_view import FACT_COLUMNS, facts_by_system
 from projections.dispatch import Handlers
 
 
@@ -108,28 +109,18 @@ def load_histories(cur: Any, ids: list[UUID]) -> tuple[list[rules.SystemHistory]
     """Everything the gap rules need for these systems, in five set-based queries."""
     cur.execute(f"SELECT id, criticality FROM systems WHERE id IN {_in(ids)}", ids)
     criticality = {r["id"]: r["criticality"] for r in cur.fetchall()}
-    lifecycle: dict[UUID, list[rules.LifecycleChange]] = defaultdict(list)
+    lifecycle: dict[UUID, list[LifecycleChange]] = defaultdict(list)
     cur.execute(
         f"SELECT system_id, position, lifecycle, effective_from FROM lifecycle_changes WHERE system_id IN {_in(ids)}", ids
     )
     for r in cur.fetchall():
-        lifecycle[r["system_id"]].append(rules.LifecycleChange(r["position"], r["lifecycle"], r["effective_from"]))
-    facts: dict[UUID, list[Fact]] = defaultdict(list)
-    cur.execute(
-        "SELECT system_id, position, recorded_at, role, person_id, effective_from, effective_to, kind, basis"
-        f" FROM responsibility_facts WHERE system_id IN {_in(ids)} ORDER BY position",
-        ids,
-    )
-    for r in cur.fetchall():
-        reason = r["basis"] if r["kind"] == "vacancy" else None
-        facts[r["system_id"]].append(
-            Fact(r["position"], r["recorded_at"], r["role"], r["person_id"], r["effective_from"], r["effective_to"], reason)
-        )
+        lifecycle[r["system_id"]].append(LifecycleChange(r["position"], r["lifecycle"], r["effective_from"]))
+    cur.execute(f"SELECT system_id, {FACT_COLUMNS} FROM responsibility_facts WHERE system_id IN {_in(ids)} ORDER BY position", ids)
+    facts = facts_by_system(cur.fetchall())
     claims: dict[UUID, list[rules.Claim]] = defaultdict(list)
-    cur.execute(f"SELECT claim_id, system_id, role, person_id, made_at, answered_at FROM claims WHERE system_id IN {_in(ids)}", ids)
+    cur.execute(f"SELECT claim_id, system_id, role, person_id, made_on, answered_on FROM claims WHERE system_id IN {_in(ids)}", ids)
     for r in cur.fetchall():
-        answered = r["answered_at"].date() if r["answered_at"] else None
-        claims[r["system_id"]].append(rules.Claim(r["claim_id"], r["role"], r["person_id"], r["made_at"].date(), answered))
+        claims[r["system_id"]].append(rules.Claim(r["claim_id"], r["role"], r["person_id"], r["made_on"], r["answered_on"]))
     attestations: dict[UUID, list[rules.Attestation]] = defaultdict(list)
     cur.execute(f"SELECT system_id, role, person_id, attested_on FROM attestations WHERE system_id IN {_in(ids)}", ids)
     for r in cur.fetchall():

@@ -1,16 +1,19 @@
-"""What the API reads: every view's queries, and read-your-writes waiting."""
+"""The read store: every view's queries, today and now from the clock, and read-your-writes waiting.
+
+The API, the exports and the import's snapshot all read through it (never through the write
+side's connections)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from domain.clock import Clock
 from domain.errors import InvalidValue
-from domain.portfolio import utc_today
 from infra.database import Reader
 from projections.accountability_view import AccountabilityQueries
 from projections.decisions_view import DecisionQueries
@@ -18,6 +21,7 @@ from projections.decommissioning_view import DecommissioningQueries
 from projections.gaps_view import GapQueries
 from projections.progress import Progress, ViewsBehind
 from projections.proposals_view import ProposalQueries
+from projections.register_queries import RegisterQueries
 from projections.systems_view import DirectoryQueries, SystemQueries
 
 
@@ -26,11 +30,11 @@ DEPARTURE_SECONDS = 2.0
 
 class ReadSide:
     def __init__(
-        self, reader: Reader, progress: Progress | None, wait_seconds: float,
-        head: Callable[[], Awaitable[int]] | None = None, today: Callable[[], date] = utc_today,
+        self, reader: Reader, clock: Clock, progress: Progress | None, wait_seconds: float,
+        head: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self.reader = reader
-        self.today = today  # the default valid-time date of every question: the application's clock
+        self.clock = clock
         self._departures: dict[UUID, tuple[date | None, Any, float]] = {}  # person -> (departed_on, mark, when)
         self.head = head  # the log's last position: a position past it will never be reached
         self.progress = progress  # None when the views are kept current by another process
@@ -42,6 +46,19 @@ class ReadSide:
         self.proposals = ProposalQueries(reader)
         self.decisions = DecisionQueries(reader)
         self.decommissionings = DecommissioningQueries(reader)
+        self.register = RegisterQueries(reader)
+
+    def today(self) -> date:
+        """The default valid-time date of every question."""
+        return self.clock.today()
+
+    def now(self) -> datetime:
+        """The default record time of every question ("as known now")."""
+        return self.clock.now()
+
+    async def log_head(self) -> int:
+        """The event log's last position (0 when the log cannot be asked here)."""
+        return await self.head() if self.head is not None else 0
 
     async def departed_on(self, person_id: UUID) -> date | None:
         """The date a person left, once it has come (a departure may be announced ahead): from then

@@ -1,18 +1,23 @@
-"""The register as whole tables, read synchronously from the views' tables: what an import compares
-against (a snapshot) and what the exports write (the ownership register and the gap report).
-Callers make sure the views have caught up first."""
+"""The register as whole tables, read through the read store: what an import compares against
+(a snapshot) and what the exports write (the ownership register, the gap report, the decision
+log). Callers make sure the views have caught up first."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from domain import inventory as inv
 from domain.import_plan import KnownPerson, KnownSystem, KnownUnit, Snapshot
-from domain.responsibility import Fact, deciding_fact, resolve_periods
+from domain.lifecycle import LifecycleChange, stated_lifecycle
+from domain.responsibility import Fact, deciding_fact, period_at
 from domain.vocabulary import Criticality, Lifecycle, Role
+from infra.database import Reader
+from projections.accountability_view import FACT_COLUMNS, facts_by_system
+from projections.systems_view import CURRENT_LIFECYCLE
 
 ROLE_LABEL = {
     Role.SYSTEMEJER: "Systemejer", Role.SYSTEMANSVARLIG: "Systemansvarlig", Role.FORRETNINGSEJER: "Forretningsejer",
@@ -34,65 +39,61 @@ REGISTER_HEADERS = [
 GAP_HEADERS = ["Systemnavn", "Forvaltning", "Afdeling", "Regel", "Rolle", "Siden", "Til", "Alvorlighed", "Beskrivelse"]
 
 
-def _facts(cur: Any) -> dict[UUID, list[Fact]]:
-    cur.execute(
-        "SELECT system_id, position, recorded_at, role, person_id, effective_from, effective_to, kind, basis"
-        " FROM responsibility_facts ORDER BY position"
-    )
-    facts: dict[UUID, list[Fact]] = defaultdict(list)
-    for r in cur.fetchall():
-        facts[r["system_id"]].append(Fact(
-            r["position"], r["recorded_at"], r["role"], r["person_id"], r["effective_from"], r["effective_to"],
-            r["basis"] if r["kind"] == "vacancy" else None,
-        ))
-    return facts
+async def _facts(reader: Reader) -> dict[UUID, list[Fact]]:
+    return facts_by_system(await reader.fetch(f"SELECT system_id, {FACT_COLUMNS} FROM responsibility_facts ORDER BY position"))
 
 
-def _systems(cur: Any, today: date) -> list[dict[str, Any]]:
-    cur.execute(
-        "SELECT s.id, s.name, s.vendor, s.org_unit_id, s.criticality, s.personal_data,"
-        " (SELECT lc.lifecycle FROM lifecycle_changes lc WHERE lc.system_id = s.id AND lc.effective_from <= ?"
-        "  ORDER BY lc.effective_from DESC, lc.position DESC LIMIT 1) AS lifecycle,"
+async def _systems(reader: Reader, today: date) -> list[dict[str, Any]]:
+    return await reader.fetch(
+        f"SELECT s.id, s.name, s.vendor, s.org_unit_id, s.criticality, s.personal_data, {CURRENT_LIFECYCLE} AS lifecycle,"
         " (SELECT MIN(lc.effective_from) FROM lifecycle_changes lc WHERE lc.system_id = s.id) AS first_date"
         " FROM systems s ORDER BY s.name, s.id",
-        (today,),
+        today,
     )
-    return cur.fetchall()
 
 
-def _people(cur: Any) -> list[dict[str, Any]]:
-    cur.execute(
+async def _people(reader: Reader) -> list[dict[str, Any]]:
+    return await reader.fetch(
         "SELECT p.id, p.departed_on, d.name, d.email FROM people p LEFT JOIN person_details d ON d.person_id = p.id"
     )
-    return cur.fetchall()
 
 
-def _units(cur: Any) -> dict[UUID, dict[str, Any]]:
-    cur.execute("SELECT id, name, level, parent_id, dissolved_on FROM org_units")
-    return {r["id"]: r for r in cur.fetchall()}
+async def _units(reader: Reader) -> dict[UUID, dict[str, Any]]:
+    return {r["id"]: r for r in await reader.fetch("SELECT id, name, level, parent_id, dissolved_on FROM org_units")}
 
 
-def snapshot(cur: Any, today: date) -> Snapshot:
+def _id(value: UUID | None) -> UUID | None:
+    """The standard library's UUID: asyncpg hands out a subclass of its own, and these ids go
+    into the events an import writes, whose transcoder knows only the standard one."""
+    return value if value is None or type(value) is UUID else UUID(bytes=value.bytes)
+
+
+async def snapshot(reader: Reader, today: date) -> Snapshot:
     """What the store holds today, as known now: the import plan compares the file against it."""
     units = [
-        KnownUnit(u["id"], u["name"], u["level"], u["parent_id"], u["dissolved_on"] is not None and u["dissolved_on"] <= today)
-        for u in _units(cur).values()
+        KnownUnit(_id(u["id"]), u["name"], u["level"], _id(u["parent_id"]),  # type: ignore[arg-type]
+                  u["dissolved_on"] is not None and u["dissolved_on"] <= today)
+        for u in (await _units(reader)).values()
     ]
     people = [
-        KnownPerson(p["id"], p["name"], p["email"], p["departed_on"] is not None and p["departed_on"] <= today)
-        for p in _people(cur)
+        KnownPerson(_id(p["id"]), p["name"], p["email"],  # type: ignore[arg-type]
+                    p["departed_on"] is not None and p["departed_on"] <= today)
+        for p in await _people(reader)
     ]
-    facts = _facts(cur)
+    facts = await _facts(reader)
+    changes: dict[UUID, list[LifecycleChange]] = defaultdict(list)
+    for c in await reader.fetch("SELECT system_id, position, lifecycle, effective_from FROM lifecycle_changes"):
+        changes[c["system_id"]].append(LifecycleChange(c["position"], c["lifecycle"], c["effective_from"]))
     systems = []
-    for s in _systems(cur, today):
+    for s in await _systems(reader, today):
         holders = {}
         for role in {f.role for f in facts[s["id"]]}:
             decided = deciding_fact(facts[s["id"]], role, today)
             if decided is not None:
-                holders[role] = (decided.holder, decided.reason)
+                holders[role] = (_id(decided.holder), decided.reason)
         systems.append(KnownSystem(
-            s["id"], s["name"], s["org_unit_id"], s["lifecycle"], s["criticality"], bool(s["personal_data"]), s["vendor"],
-            holders,
+            _id(s["id"]), s["name"], _id(s["org_unit_id"]), stated_lifecycle(changes[s["id"]], today),  # type: ignore[arg-type]
+            s["criticality"], bool(s["personal_data"]), s["vendor"], holders,
         ))
     return Snapshot(units, people, systems)
 
@@ -106,10 +107,10 @@ def _path(units: dict[UUID, dict[str, Any]], unit_id: UUID) -> dict[str, str]:
     return path
 
 
-def register_rows(cur: Any, today: date) -> list[list[Any]]:
+async def register_rows(reader: Reader, today: date) -> list[list[Any]]:
     """Every system, every role: holder (or the recorded reason nobody holds it) and since when."""
-    units, facts = _units(cur), _facts(cur)
-    people = {p["id"]: p for p in _people(cur)}
+    units, facts = await _units(reader), await _facts(reader)
+    people = {p["id"]: p for p in await _people(reader)}
     name_count = Counter(inv.normalise_name(p["name"]) for p in people.values() if p["name"])
     unit_names = frozenset(inv.normalise_name(u["name"]) for u in units.values())
 
@@ -124,7 +125,7 @@ def register_rows(cur: Any, today: date) -> list[list[Any]]:
         return p["name"] if readable and name_count[inv.normalise_name(p["name"])] == 1 else str(person_id)
 
     rows = []
-    for s in _systems(cur, today):
+    for s in await _systems(reader, today):
         path = _path(units, s["org_unit_id"])
         row: list[Any] = [
             s["name"], s["vendor"], path.get("forvaltning"), path.get("afdeling"), path.get("team"),
@@ -132,7 +133,7 @@ def register_rows(cur: Any, today: date) -> list[list[Any]]:
             inv.LIFECYCLE_LABEL[Lifecycle(s["lifecycle"])] if s["lifecycle"] else None, inv.day(s["first_date"]),
         ]
         for role in Role:
-            period = next((p for p in resolve_periods(facts[s["id"]], role) if p.period.covers(today)), None)
+            period = period_at(facts[s["id"]], role, today)
             if period is None:
                 row += [None, None]
             elif period.holder is None:
@@ -143,17 +144,17 @@ def register_rows(cur: Any, today: date) -> list[list[Any]]:
     return rows
 
 
-def gap_rows(cur: Any, today: date) -> list[list[Any]]:
+async def gap_rows(reader: Reader, today: date) -> list[list[Any]]:
     """The gap report at `today`: most severe first, then longest-standing."""
-    units = _units(cur)
-    cur.execute(
+    units = await _units(reader)
+    found = await reader.fetch(
         "SELECT s.name, s.org_unit_id, g.rule, g.role, g.since, g.until, g.severity, g.detail FROM responsibility_gaps g"
         " JOIN systems s ON s.id = g.system_id WHERE g.since <= ? AND (g.until IS NULL OR g.until > ?)"
         " ORDER BY g.severity, g.since, s.name, g.role",
-        (today, today),
+        today, today,
     )
     rows = []
-    for g in cur.fetchall():
+    for g in found:
         path = _path(units, g["org_unit_id"])
         role = ROLE_LABEL.get(g["role"], g["role"])  # type: ignore[call-overload]
         rows.append([
@@ -173,17 +174,17 @@ DECISION_HEADERS = [
 ]
 
 
-def decision_rows(cur: Any, today: date) -> list[list[Any]]:
+async def decision_rows(reader: Reader, today: date) -> list[list[Any]]:
     """The council's decision log in the order decided, with what each was about and who decided."""
-    cur.execute("SELECT decision_id, subject_kind, subject_id FROM decision_subjects ORDER BY subject_kind, subject_id")
     subjects: dict[UUID, list[str]] = defaultdict(list)
-    for r in cur.fetchall():
+    for r in await reader.fetch(
+        "SELECT decision_id, subject_kind, subject_id FROM decision_subjects ORDER BY subject_kind, subject_id"
+    ):
         subjects[r["decision_id"]].append(f"{r['subject_kind']}:{r['subject_id']}")
-    cur.execute("SELECT decision_id, person_id FROM decision_deciders ORDER BY person_id")
     deciders: dict[UUID, list[str]] = defaultdict(list)
-    for r in cur.fetchall():
+    for r in await reader.fetch("SELECT decision_id, person_id FROM decision_deciders ORDER BY person_id"):
         deciders[r["decision_id"]].append(str(r["person_id"]))
-    cur.execute(
+    decisions = await reader.fetch(
         "SELECT d.id, d.kind, d.rationale, d.meeting_id, m.held_on, d.decided_on, d.effective_from, d.supersedes,"
         " d.superseded_by, d.recorded_at FROM decisions d LEFT JOIN meetings m ON m.id = d.meeting_id"
         " ORDER BY d.decided_on, d.position"
@@ -194,12 +195,29 @@ def decision_rows(cur: Any, today: date) -> list[list[Any]]:
             d["held_on"], ", ".join(sorted(set(deciders[d["id"]]))), d["effective_from"], d["supersedes"],
             d["superseded_by"], d["recorded_at"], d["id"],
         ]
-        for d in cur.fetchall()
+        for d in decisions
     ]
 
 
-EXPORTS = {
+Rows = Callable[[Reader, date], Awaitable[list[list[Any]]]]
+#: Each export: its Danish headers, how its rows are read, and its title (sheet and file name).
+EXPORTS: dict[str, tuple[list[str], Rows, str]] = {
     "register": (REGISTER_HEADERS, register_rows, "Ejerskabsregister"),
     "gaps": (GAP_HEADERS, gap_rows, "Ansvarshuller"),
     "decisions": (DECISION_HEADERS, decision_rows, "Beslutningslog"),
 }
+
+
+class RegisterQueries:
+    """The whole-table reads, bound to the read store's reader."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+
+    async def snapshot(self, today: date) -> Snapshot:
+        return await snapshot(self.reader, today)
+
+    async def export_rows(self, what: str, today: date) -> tuple[list[str], list[list[Any]], str]:
+        """The headers, rows and title of the export `what` (a key of EXPORTS) at `today`."""
+        headers, rows_of, title = EXPORTS[what]
+        return headers, await rows_of(self.reader, today), title

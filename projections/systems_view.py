@@ -83,13 +83,16 @@ class SystemsView(Handlers):
         )
 
 
-_CURRENT_LIFECYCLE = (
+#: domain/lifecycle.py's `lifecycle_at` in SQL, for the system `s` on the date bound to `?`: the
+#: change effective latest, and of those on one date the one recorded last. Held equal to the
+#: domain's rule by tests/properties/test_one_rule.py.
+CURRENT_LIFECYCLE = (
     "(SELECT lc.lifecycle FROM lifecycle_changes lc WHERE lc.system_id = s.id AND lc.effective_from <= ?"
     " ORDER BY lc.effective_from DESC, lc.position DESC LIMIT 1)"
 )
 _SYSTEM_COLUMNS = (
     "s.id, s.name, s.vendor, s.org_unit_id, o.name AS org_unit_name, s.criticality, s.personal_data,"
-    f" s.registered_at, {_CURRENT_LIFECYCLE} AS lifecycle"
+    f" s.registered_at, {CURRENT_LIFECYCLE} AS lifecycle"
 )
 
 
@@ -128,7 +131,7 @@ class SystemQueries:
             where.append("LOWER(s.name) LIKE ?")
             params.append("%" + name_contains.lower().replace("%", "").replace("_", "") + "%")
         if lifecycle is not None:
-            where.append(f"{_CURRENT_LIFECYCLE} = ?")
+            where.append(f"{CURRENT_LIFECYCLE} = ?")
             params += [today, lifecycle]
         sql = f"SELECT {_SYSTEM_COLUMNS} FROM systems s JOIN org_units o ON o.id = s.org_unit_id"
         if where:

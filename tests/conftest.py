@@ -1,7 +1,11 @@
-"""Backends for every contract test: memory, a SQLite file, and PostgreSQL in a fresh schema.
+"""Backends for every contract test (memory, a SQLite file, PostgreSQL in a fresh schema), and
+the tests' own clock.
 
 PostgreSQL comes from ANSVAR_TEST_POSTGRES_URL (default: the local server's `test` database).
 If it cannot be reached the PostgreSQL cases are skipped locally, and FAIL under CI=true.
+
+Time: every test runs on a `ManualClock` standing at noon (Danish time) on ANSVAR_TEST_TODAY
+(tests/story.py), never on the calendar; a test that needs time to pass advances the clock.
 """
 
 from __future__ import annotations
@@ -9,11 +13,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 
+from domain.clock import ManualClock
 from infra.settings import Database, Settings
+from tests.story import TEST_TODAY
 
 PG_URL = os.environ.get("ANSVAR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["memory", "sqlite", "postgres"]
@@ -79,6 +85,25 @@ def settings(database: Database) -> Settings:
 
 
 @pytest.fixture
-def today() -> date:
-    """The real UTC date: record times are real, so valid-time "today" must match them."""
-    return datetime.now(timezone.utc).date()
+def clock() -> ManualClock:
+    """This test's clock: noon on ANSVAR_TEST_TODAY, moving a microsecond per reading."""
+    return ManualClock.on(TEST_TODAY)
+
+
+@pytest.fixture
+def today(clock: ManualClock) -> date:
+    return clock.today()
+
+
+#: For a test about HTTP itself (validation, error mapping, access rules), not about storage:
+#: run it on the in-memory backend only. Storage is tested on every backend elsewhere.
+one_backend = pytest.mark.parametrize("database", ["memory"], indirect=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every case that runs on PostgreSQL carries the `postgres` mark, so a quick local run can
+    leave them out (`-m "not slow and not postgres"`); CI runs them all."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgres" in callspec.params.values():
+            item.add_marker(pytest.mark.postgres)

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from infra.cli import main
+from ansvar.cli import main as cli_main
 
 CSV = "Systemnavn;Forvaltning;Afdeling;Systemejer;Kritikalitet\r\nLønsystem;Økonomi;Løn;Bo Larsen;Høj \r\nESDH;Økonomi;Løn;IT-afdelingen;kritisk\r\n"
+
+
+@pytest.fixture
+def main(clock):
+    """The command line, on the test's clock."""
+    return lambda argv: cli_main(argv, clock=clock)
 
 
 @pytest.fixture
@@ -17,7 +23,7 @@ def env(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_dry_run_then_apply_then_export_round_trip(env, capsys):
+def test_dry_run_then_apply_then_export_round_trip(env, capsys, main):
     assert main(["import", str(env / "it.csv"), "--json"]) == 0
     assert '"dry_run": true' in capsys.readouterr().out
     assert main(["import", str(env / "it.csv"), "--apply"]) == 0
@@ -31,7 +37,7 @@ def test_dry_run_then_apply_then_export_round_trip(env, capsys):
     assert "IT-afdelingen" in (env / "gaps.csv").read_text(encoding="utf-8-sig")
 
 
-def test_a_bad_file_is_an_error_and_nothing_is_written(env, capsys):
+def test_a_bad_file_is_an_error_and_nothing_is_written(env, capsys, main):
     (env / "bad.csv").write_bytes(b"\x00\x01\x02 not a spreadsheet")
     assert main(["import", str(env / "bad.csv"), "--apply"]) == 2
     assert "nothing was written" in capsys.readouterr().err

@@ -3,20 +3,28 @@ for the last receipt's position (read-your-writes), and failures show the proble
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from litestar.testing import TestClient
 
+from domain.clock import ManualClock
 from infra.tokens import issue
+from tests.story import TEST_TODAY, on
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 #: Who the default client acts as: not a registered person, holding the admin and council roles.
 DEFAULT_PERSON = UUID("00000000-0000-4000-8000-00000000a11c")
+#: Test tokens are issued when the test clock starts (noon on ANSVAR_TEST_TODAY), for 30 days.
+ISSUED_AT = ManualClock.on(TEST_TODAY).now()
+TOKEN_TTL = timedelta(days=30)
 
 
-def bearer(person_id: UUID | str = DEFAULT_PERSON, roles: tuple[str, ...] = ("admin", "council")) -> str:
-    return f"Bearer {issue(TEST_SECRET, UUID(str(person_id)), roles)}"
+def bearer(
+    person_id: UUID | str = DEFAULT_PERSON, roles: tuple[str, ...] = ("admin", "council"), now: datetime | None = None,
+) -> str:
+    return f"Bearer {issue(TEST_SECRET, UUID(str(person_id)), roles, TOKEN_TTL, now=now or ISSUED_AT)}"
 
 
 class Api:
@@ -61,7 +69,7 @@ class Api:
         return self.post("/people", {"name": name, "org_unit_id": org_unit_id, "title": title})["id"]
 
     def system(self, name: str, org_unit_id: str, criticality: str = "high", lifecycle: str = "in_operation",
-               lifecycle_from: str | None = "2020-01-01", **extra: Any) -> str:
+               lifecycle_from: str | None = on("2020-01-01"), **extra: Any) -> str:
         body = {"name": name, "org_unit_id": org_unit_id, "criticality": criticality, "personal_data": True,
                 "lifecycle": lifecycle, "lifecycle_from": lifecycle_from, **extra}
         return self.post("/systems", body)["id"]

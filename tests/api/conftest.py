@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
+from ansvar.web import create_app
 from infra.settings import Auth, Settings
 from tests.api.client import Api, TEST_SECRET, bearer
 
@@ -18,8 +18,8 @@ def settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def api(settings: Settings, today) -> Iterator[Api]:
-    app = create_app(settings, today=lambda: today, configure_logging=False)
+def api(settings: Settings, clock) -> Iterator[Api]:
+    app = create_app(settings, clock=clock, configure_logging=False)
     with TestClient(app) as client:
         # By default every request acts as an admin and council member, so scenario tests read
         # as before; tests of access control ask for other people with `api.as_person(...)`.

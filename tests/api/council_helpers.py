@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.api.client import Api
+from tests.story import on
 
 MARKERS = {
     "user_involvement": "Frontline staff tested a prototype",
@@ -48,7 +49,7 @@ def proposal_body(t: Town, title: str, **overrides: Any) -> dict[str, Any]:
         "category": "processes", "change_kind": "transition", "driver": "professional_area",
         "driver_org_unit_id": t.elder, "proposer_id": t.proposer,
         "benefits": {"text": "Fewer hours spent", "figures": [{"label": "hours per week", "amount": 12, "unit": "h"}]},
-        "follow_up_on": "2026-06-01", "markers": MARKERS,
+        "follow_up_on": on("2026-06-01"), "markers": MARKERS,
     }
     body.update(overrides)
     return body

@@ -15,7 +15,8 @@ from litestar import Controller, get
 
 import api.app
 from api import access
-from api.app import create_app
+from ansvar.web import create_app
+from tests.story import on
 
 CALLERS = ("anonymous", "admin", "council", "auditor", "holder", "stranger")
 EVERYONE = frozenset(CALLERS)
@@ -58,7 +59,7 @@ def world(api):
     unit = api.org_unit("IT", "afdeling", kommune)
     holder, stranger = api.person("Hanne Holder", unit), api.person("Søren Stranger", unit)
     system = api.system("Lønsystem", unit)
-    api.assign(system, "systemejer", holder, "2024-01-01")
+    api.assign(system, "systemejer", holder, on("2024-01-01"))
     claim = api.as_person(stranger).post(f"/systems/{system}/claims", {
         "role": "dataejer", "person_id": stranger, "statement": "the payroll data is ours",
     })["claim_id"]

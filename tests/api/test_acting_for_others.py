@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from tests.story import on
+
 
 @pytest.fixture
 def scene(api, today):
@@ -14,7 +16,7 @@ def scene(api, today):
     unit = api.org_unit("Hjemmeplejen", "afdeling", kommune)
     anne, bo, council_member = (api.person(n, unit) for n in ("Anne", "Bo", "Rådsmedlem"))
     system = api.system("Omsorgssystem", unit)
-    api.assign(system, "systemejer", anne, "2024-01-01")
+    api.assign(system, "systemejer", anne, on("2024-01-01"))
     return {"system": system, "anne": anne, "bo": bo, "council": council_member, "today": str(today)}
 
 
@@ -67,7 +69,7 @@ def test_the_holder_hands_a_role_over_and_the_fact_says_so(api, scene):
 
 @pytest.mark.parametrize("who, change, kind", [
     ("bo", {}, "not-role-holder"),  # Bo does not hold it: he cannot give it away
-    ("anne", {"effective_from": "2020-01-01"}, "backdated-handover"),
+    ("anne", {"effective_from": on("2020-01-01")}, "backdated-handover"),
     ("council", {}, "not-role-holder"),  # the council assigns; it does not hand over roles it does not hold
 ])
 def test_a_handover_by_someone_not_holding_the_role_or_into_the_past_is_403(api, scene, who, change, kind):

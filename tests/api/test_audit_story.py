@@ -4,7 +4,9 @@ record times must be exactly right."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
+
+from tests.story import day, on
 
 
 def gaps(api, at) -> set[tuple[str, str, str]]:
@@ -21,43 +23,43 @@ def test_the_audit_story(api, today):
     dorthe = api.person("Dorthe", team, "teamleder")
     erik = api.person("Erik", afdeling, "IT-medarbejder")
     frida = api.person("Frida", afdeling, "medarbejder")
-    system = api.system("Omsorgssystem og kørelister", team, criticality="critical", lifecycle_from="2022-01-01")
+    system = api.system("Omsorgssystem og kørelister", team, criticality="critical", lifecycle_from=on("2022-01-01"))
 
     # Given the system was fully staffed from the start.
-    first = api.assign(system, "systemejer", birgit, "2022-01-01")
-    api.assign(system, "systemansvarlig", carsten, "2022-01-01")
-    api.assign(system, "teknisk_ansvarlig", erik, "2022-01-01")
+    first = api.assign(system, "systemejer", birgit, on("2022-01-01"))
+    api.assign(system, "systemansvarlig", carsten, on("2022-01-01"))
+    api.assign(system, "teknisk_ansvarlig", erik, on("2022-01-01"))
     api.as_person(birgit).post(f"/systems/{system}/attestations", {"role": "systemejer", "person_id": birgit})
-    assert api.holders(system, "2023-11-01") == {
+    assert api.holders(system, on("2023-11-01")) == {
         "systemejer": birgit, "systemansvarlig": carsten, "teknisk_ansvarlig": erik,
     }
 
     # When Birgit hands the system to Dorthe (a team leader) from 2024-01-01 ...
-    handover = api.assign(system, "systemejer", dorthe, "2024-01-01", basis="handover at the department meeting")
+    handover = api.assign(system, "systemejer", dorthe, on("2024-01-01"), basis="handover at the department meeting")
     # ... and only later is it recorded that the handover really took effect on 2023-10-01.
-    late = api.assign(system, "systemejer", dorthe, "2023-10-01", basis="correction: handover was 2023-10-01")
+    late = api.assign(system, "systemejer", dorthe, on("2023-10-01"), basis=f"correction: handover was {on('2023-10-01')}")
 
     # Then as known before the correction, Birgit was accountable on 2023-11-01; as known after, Dorthe.
-    assert api.holders(system, "2023-11-01", known_at=handover["recorded_at"])["systemejer"] == birgit
-    assert api.holders(system, "2023-11-01", known_at=late["recorded_at"])["systemejer"] == dorthe
-    assert api.holders(system, "2023-11-01")["systemejer"] == dorthe
+    assert api.holders(system, on("2023-11-01"), known_at=handover["recorded_at"])["systemejer"] == birgit
+    assert api.holders(system, on("2023-11-01"), known_at=late["recorded_at"])["systemejer"] == dorthe
+    assert api.holders(system, on("2023-11-01"))["systemejer"] == dorthe
     # And before anything was recorded, nobody was known to be accountable.
-    assert api.holders(system, "2023-11-01", known_at="2000-01-01T00:00:00+00:00") == {}
-    assert api.holders(system, "2021-12-31") == {}
+    assert api.holders(system, on("2023-11-01"), known_at=f"{on('2000-01-01')}T00:00:00+00:00") == {}
+    assert api.holders(system, on("2021-12-31")) == {}
     # A critical system owned at team level is a gap from the (corrected) handover date.
-    assert ("owner_too_low", "systemejer", "2023-10-01") in gaps(api, today)
+    assert ("owner_too_low", "systemejer", on("2023-10-01")) in gaps(api, today)
 
     # The timeline shows the resolved periods and every fact behind them, with actor and basis.
     timeline = api.get(f"/systems/{system}/timeline")
     owner = next(r for r in timeline["roles"] if r["role"] == "systemejer")
     assert [(p["person_id"], p["effective_from"], p["effective_to"]) for p in owner["periods"]] == [
-        (birgit, "2022-01-01", "2023-10-01"), (dorthe, "2023-10-01", None),
+        (birgit, on("2022-01-01"), on("2023-10-01")), (dorthe, on("2023-10-01"), None),
     ]
     assert [f["position"] for f in owner["facts"]] == [first["position"], handover["position"], late["position"]]
-    assert owner["facts"][2]["basis"] == "correction: handover was 2023-10-01"
+    assert owner["facts"][2]["basis"] == f"correction: handover was {on('2023-10-01')}"
     as_before = api.get(f"/systems/{system}/timeline", known_at=handover["recorded_at"])
     periods = next(r for r in as_before["roles"] if r["role"] == "systemejer")["periods"]
-    assert [(p["person_id"], p["effective_from"]) for p in periods] == [(birgit, "2022-01-01"), (dorthe, "2024-01-01")]
+    assert [(p["person_id"], p["effective_from"]) for p in periods] == [(birgit, on("2022-01-01")), (dorthe, on("2024-01-01"))]
 
     # When Frida and Carsten both claim the data owner role, the claims compete.
     c1 = api.as_person(frida).post(f"/systems/{system}/claims", {"role": "dataejer", "person_id": frida, "statement": "I run the data"})
@@ -66,28 +68,28 @@ def test_the_audit_story(api, today):
     assert {c["claim_id"] for c in api.get(f"/people/{frida}/responsibilities")["open_claims"]} == {c1["claim_id"]}
 
     # And when the council rules for Frida, her claim becomes an assignment and the other is rejected.
-    api.post(f"/systems/{system}/claims/{c1['claim_id']}/confirmation", {"effective_from": "2026-01-01"})
+    api.post(f"/systems/{system}/claims/{c1['claim_id']}/confirmation", {"effective_from": on("2026-01-01")})
     api.post(f"/systems/{system}/claims/{c2['claim_id']}/rejection", {"reason": "ruled for Frida"})
     problem = api.post(f"/systems/{system}/claims/{c2['claim_id']}/confirmation", {}, expect=409)
     assert problem["type"] == "/problems/claim-already-answered" and problem["current"] == "rejected"
-    assert api.holders(system, "2026-02-01")["dataejer"] == frida
+    assert api.holders(system, on("2026-02-01"))["dataejer"] == frida
     assert not {g for g in gaps(api, today) if g[0] == "competing_claims"}
 
     # When Erik (teknisk ansvarlig) leaves on 2026-06-30, the role is held by someone who left ...
-    api.post(f"/people/{erik}/departure", {"effective": "2026-06-30"})
-    assert ("holder_departed", "teknisk_ansvarlig", "2026-06-30") in gaps(api, date(2026, 7, 15))
-    assert ("holder_departed", "teknisk_ansvarlig", "2026-06-30") not in gaps(api, date(2026, 6, 29))
+    api.post(f"/people/{erik}/departure", {"effective": on("2026-06-30")})
+    assert ("holder_departed", "teknisk_ansvarlig", on("2026-06-30")) in gaps(api, day("2026-07-15"))
+    assert ("holder_departed", "teknisk_ansvarlig", on("2026-06-30")) not in gaps(api, day("2026-06-29"))
     # ... and an assignment starting after his departure is refused, naming the field.
     problem = api.post(f"/systems/{system}/assignments", {
-        "role": "systemansvarlig", "person_id": erik, "effective_from": "2026-07-01"}, expect=422)
+        "role": "systemansvarlig", "person_id": erik, "effective_from": on("2026-07-01")}, expect=422)
     assert problem["type"] == "/problems/person-departed" and problem["field"] == "person_id"
     # ... until Frida takes over on 2026-08-01.
-    api.assign(system, "teknisk_ansvarlig", frida, "2026-08-01")
-    assert ("holder_departed", "teknisk_ansvarlig", "2026-06-30") in gaps(api, date(2026, 7, 15))
-    assert not {g for g in gaps(api, date(2026, 8, 1)) if g[0] == "holder_departed"}
+    api.assign(system, "teknisk_ansvarlig", frida, on("2026-08-01"))
+    assert ("holder_departed", "teknisk_ansvarlig", on("2026-06-30")) in gaps(api, day("2026-07-15"))
+    assert not {g for g in gaps(api, day("2026-08-01")) if g[0] == "holder_departed"}
 
     # The auditor's sweep agrees with the per-system answer at every probe.
-    for at in ("2022-06-01", "2023-11-01", "2026-07-15", str(today)):
+    for at in (on("2022-06-01"), on("2023-11-01"), on("2026-07-15"), str(today)):
         swept = api.get("/accountability", at=at)["items"]
         mine = next(i for i in swept if i["system_id"] == system)
         assert {h["role"]: h["person_id"] for h in mine["holders"]} == api.holders(system, at)

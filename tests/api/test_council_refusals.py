@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.council_helpers import MARKERS, decide, proposal_body, submit, town
+from tests.story import on
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_a_bad_proposal_is_a_422_naming_the_field(api, t, change, field):
 
 def test_a_meeting_without_quorum_cannot_decide(api, t):
     pid = submit(api, t, "Uden quorum")
-    meeting = api.post("/meetings", {"held_on": "2026-03-01", "attendee_ids": [t.chair], "quorum": False})["id"]
+    meeting = api.post("/meetings", {"held_on": on("2026-03-01"), "attendee_ids": [t.chair], "quorum": False})["id"]
     problem = decide(api, "approval", "Fine", [pid], meeting_id=meeting, expect=409)
     assert problem["type"] == "/problems/no-quorum" and problem["field"] == "meeting_id"
 
@@ -86,7 +87,7 @@ def test_a_meeting_without_quorum_cannot_decide(api, t):
     ({"rationale": " "}, "rationale"),
     ({}, "decided_by"),  # nobody decided
     ({"decided_by": ["00000000-0000-0000-0000-0000000000aa"]}, "decided_by"),
-    ({"kind": "prioritisation", "priorities": [{"proposal_id": "P", "rank": 2}], "period_from": "2026-01-01"}, "priorities"),
+    ({"kind": "prioritisation", "priorities": [{"proposal_id": "P", "rank": 2}], "period_from": on("2026-01-01")}, "priorities"),
     ({"kind": "prioritisation", "priorities": [{"proposal_id": "P", "rank": 1}]}, "period_from"),
     ({"kind": "decommission"}, "subjects"),
     ({"supersedes": "00000000-0000-0000-0000-0000000000aa"}, "supersedes"),
@@ -116,24 +117,24 @@ def test_a_decision_is_superseded_at_most_once(api, t):
 
 
 def test_decommissioning_steps_in_order_and_only_the_named_person_signs_off(api, t):
-    sid = api.system("Gammelt", t.elder)
+    sid = api.system("Gammelt", t.elder, lifecycle_from=on("2020-01-01"))
     problem = decide(api, "decommission", "Old", decided_by=[t.chair], subjects=[{"kind": "system", "id": sid}],
                      responsible_id=t.chair, expect=409)
     assert problem["type"] == "/problems/decommissioning-step" and problem["allowed"] == ["proposed"]
     api.post(f"/systems/{sid}/decommissioning", {"reason": "Old"})
     assert api.post(f"/systems/{sid}/decommissioning", {"reason": "Again"}, expect=409)["current"] == "proposed"
-    early = api.post(f"/systems/{sid}/decommissioning/contracts-ended", {"ended_on": "2026-01-01"}, expect=409)
+    early = api.post(f"/systems/{sid}/decommissioning/contracts-ended", {"ended_on": on("2026-01-01")}, expect=409)
     assert early["current"] == "proposed" and early["allowed"] == ["decided"]
     assert api.get("/decommissionings")["items"][0]["lacking"] == ["decision", "archive_duty", "contracts_ended", "sign_off"]
     decide(api, "decommission", "Old", decided_by=[t.chair], subjects=[{"kind": "system", "id": sid}], responsible_id=t.tech,
-           decided_on="2026-11-01")
+           decided_on=on("2026-11-01"))
     # Nobody owned it, so the person named to carry it out holds it meanwhile: no "decommission_unowned" gap
-    assert api.holders(sid, "2026-11-01")["systemejer"] == t.tech
+    assert api.holders(sid, on("2026-11-01"))["systemejer"] == t.tech
     assert api.get("/responsibility-gaps", rule="decommission_unowned")["items"] == []
     missing = api.post(f"/systems/{sid}/decommissioning/archive-duty", {"duty": "B+K", "archive_receipt": "R"}, expect=422)
     assert missing["field"] == "deletion_record"
-    api.post(f"/systems/{sid}/decommissioning/archive-duty", {"duty": "K", "deletion_record": "Deleted 2026-10-01"})
-    api.post(f"/systems/{sid}/decommissioning/contracts-ended", {"ended_on": "2026-10-31"})
+    api.post(f"/systems/{sid}/decommissioning/archive-duty", {"duty": "K", "deletion_record": f"Deleted {on('2026-10-01')}"})
+    api.post(f"/systems/{sid}/decommissioning/contracts-ended", {"ended_on": on("2026-10-31")})
     assert api.post(f"/systems/{sid}/decommissioning/sign-off", {"signed_off_by": t.chair}, expect=422)["field"] == "signed_off_by"
     api.post(f"/systems/{sid}/decommissioning/sign-off", {"signed_off_by": t.tech})
     assert api.get(f"/systems/{sid}/decommissioning")["stage"] == "completed"
@@ -164,7 +165,7 @@ def test_the_pipeline_filters_and_pages(api, t):
 
 
 def test_an_ownership_ruling_answers_only_open_claims_on_its_system(api, t):
-    sid = api.system("Omstridt", t.elder)
+    sid = api.system("Omstridt", t.elder, lifecycle_from=on("2020-01-01"))
     claim = api.as_person(t.other).post(f"/systems/{sid}/claims", {"role": "dataejer", "person_id": t.other, "statement": "Mine"})["claim_id"]
     ruling = {"decided_by": [t.chair], "subjects": [{"kind": "system", "id": sid}]}
     unknown = decide(api, "ownership_ruling", "No", confirmed_claim_id=sid, expect=422, **ruling)
@@ -178,9 +179,9 @@ def test_an_ownership_ruling_answers_only_open_claims_on_its_system(api, t):
 
 
 def test_an_implementation_links_an_existing_system_unless_it_is_being_retired(api, t):
-    pilot = api.system("Pilot", t.it, lifecycle="pilot")
-    retiring = api.system("Udfases", t.it)
-    api.post(f"/systems/{retiring}/lifecycle", {"lifecycle": "phasing_out", "effective_from": "2026-01-01"})
+    pilot = api.system("Pilot", t.it, lifecycle="pilot", lifecycle_from=on("2020-01-01"))
+    retiring = api.system("Udfases", t.it, lifecycle_from=on("2020-01-01"))
+    api.post(f"/systems/{retiring}/lifecycle", {"lifecycle": "phasing_out", "effective_from": on("2026-01-01")})
     first, second = submit(api, t, "Første"), submit(api, t, "Anden")
     decide(api, "approval", "Go", [first, second], decided_by=[t.chair])
     for pid in (first, second):
@@ -194,12 +195,12 @@ def test_an_implementation_links_an_existing_system_unless_it_is_being_retired(a
     assert both["field"] == "system_id"
     linked = api.post(f"/proposals/{first}/completion", {"operations_owner_id": t.tech, "system_id": pilot})
     assert linked["id"] == pilot and api.get(f"/systems/{pilot}")["lifecycle"] == "phasing_in"
-    assert api.holders(pilot, "2026-11-22") == {"teknisk_ansvarlig": t.tech}
+    assert api.holders(pilot, on("2026-11-22")) == {"teknisk_ansvarlig": t.tech}
 
 
 def test_bad_council_query_parameters_are_422_naming_the_parameter(api):
     for path, query, field in (
-        ("/decisions", "decided_from=2026-07-02&decided_to=2026-07-01", "decided_to"),
+        ("/decisions", f"decided_from={on('2026-07-02')}&decided_to={on('2026-07-01')}", "decided_to"),
         ("/decisions", "kind=verdict", "kind"),
         ("/decisions", "cursor=%%%", "cursor"),
         ("/priorities", "at=someday", "at"),
@@ -225,4 +226,4 @@ def test_the_handover_to_it_is_decided_by_the_approval_or_at_the_latest_at_compl
                         operations_owner_id=t.tech, expect=422)
     assert wrong_kind["field"] == "operations_owner_id"
     system = api.post(f"/proposals/{decided}/completion", {"system": new})["id"]
-    assert api.holders(system, "2026-11-22") == {"teknisk_ansvarlig": t.tech}
+    assert api.holders(system, on("2026-11-22")) == {"teknisk_ansvarlig": t.tech}

@@ -4,15 +4,16 @@ decision log shows why, and the system may be proposed again later and then be r
 from __future__ import annotations
 
 from tests.api.council_helpers import decide, town
+from tests.story import on
 
 
 def test_a_rejected_decommissioning_leaves_the_system_and_it_may_be_proposed_again(api):
     t = town(api)
-    system = api.system("Kørselsplan", t.elder, lifecycle_from="2018-01-01")
+    system = api.system("Kørselsplan", t.elder, lifecycle_from=on("2018-01-01"))
     api.post(f"/systems/{system}/decommissioning", {"reason": "Seems unused", "proposed_by": t.other})
     subjects = [{"kind": "system", "id": system}]
     no = decide(api, "rejection", "Still the only source for school transport", decided_by=[t.chair],
-                decided_on="2026-03-01", subjects=subjects)["id"]
+                decided_on=on("2026-03-01"), subjects=subjects)["id"]
 
     assert api.get(f"/systems/{system}")["lifecycle"] == "in_operation"
     shown = api.get(f"/systems/{system}/decommissioning")
@@ -33,7 +34,7 @@ def test_a_rejected_decommissioning_leaves_the_system_and_it_may_be_proposed_aga
         "proposed", "Replaced by the regional platform", t.member, None)
     assert [d["system_id"] for d in api.get("/decommissionings")["items"]] == [system]
     api.post(f"/systems/{system}/decommissioning", {"reason": "Once more"}, expect=409)  # already proposed
-    retire = decide(api, "decommission", "Replaced", decided_by=[t.chair], decided_on="2026-10-01",
+    retire = decide(api, "decommission", "Replaced", decided_by=[t.chair], decided_on=on("2026-10-01"),
                     subjects=subjects, responsible_id=t.chair)["id"]
     assert api.get(f"/systems/{system}/decommissioning")["decision_id"] == retire
     assert api.get(f"/systems/{system}")["lifecycle"] == "phasing_out"
@@ -41,11 +42,11 @@ def test_a_rejected_decommissioning_leaves_the_system_and_it_may_be_proposed_aga
 
 def test_a_rejection_about_a_system_needs_a_proposed_decommissioning_and_only_that_system(api):
     t = town(api)
-    system = api.system("Lønsystem", t.it)
+    system = api.system("Lønsystem", t.it, lifecycle_from=on("2020-01-01"))
     subjects = [{"kind": "system", "id": system}]
     problem = decide(api, "rejection", "No", decided_by=[t.chair], subjects=subjects, expect=409)
     assert "no proposed decommissioning to reject" in problem["detail"]
-    other = api.system("Vagtplan", t.it)
+    other = api.system("Vagtplan", t.it, lifecycle_from=on("2020-01-01"))
     two = subjects + [{"kind": "system", "id": other}]
     problem = decide(api, "rejection", "No", decided_by=[t.chair], subjects=two, expect=422)
     assert problem["field"] == "subjects" and "one system" in problem["detail"]
@@ -55,7 +56,7 @@ def test_a_rejection_about_a_system_needs_a_proposed_decommissioning_and_only_th
 
 def test_a_decided_decommissioning_cannot_be_rejected_afterwards(api):
     t = town(api)
-    system = api.system("Arkivsystem", t.it)
+    system = api.system("Arkivsystem", t.it, lifecycle_from=on("2020-01-01"))
     subjects = [{"kind": "system", "id": system}]
     api.post(f"/systems/{system}/decommissioning", {"reason": "Old"})
     decide(api, "decommission", "Old", decided_by=[t.chair], subjects=subjects, responsible_id=t.tech)

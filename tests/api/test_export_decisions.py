@@ -6,21 +6,22 @@ import csv
 import io
 
 from tests.api.council_helpers import decide, submit, town
+from tests.story import on
 
 
 def test_the_decision_log_exports_as_csv_in_decided_order(api):
     t = town(api)
     a, b = submit(api, t, "Chatbot"), submit(api, t, "Droner")
-    first = decide(api, "prioritisation", "Borgere først", decided_by=[t.chair], decided_on="2026-03-01",
-                   period_from="2026-01-01", priorities=[{"proposal_id": a, "rank": 1}, {"proposal_id": b, "rank": 2}])["id"]
-    decide(api, "rejection", "Overlapper", [b], decided_by=[t.chair], decided_on="2026-02-01")
-    second = decide(api, "prioritisation", "Droner udgår", decided_by=[t.member], decided_on="2026-04-01",
-                    period_from="2026-04-01", supersedes=first, priorities=[{"proposal_id": a, "rank": 1}])["id"]
+    first = decide(api, "prioritisation", "Borgere først", decided_by=[t.chair], decided_on=on("2026-03-01"),
+                   period_from=on("2026-01-01"), priorities=[{"proposal_id": a, "rank": 1}, {"proposal_id": b, "rank": 2}])["id"]
+    decide(api, "rejection", "Overlapper", [b], decided_by=[t.chair], decided_on=on("2026-02-01"))
+    second = decide(api, "prioritisation", "Droner udgår", decided_by=[t.member], decided_on=on("2026-04-01"),
+                    period_from=on("2026-04-01"), supersedes=first, priorities=[{"proposal_id": a, "rank": 1}])["id"]
     response = api.client.get("/exports/decisions", params={"format": "csv", "after": api.position})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert [(r["Besluttet den"], r["Beslutning"]) for r in rows] == [
-        ("2026-02-01", "Afvisning"), ("2026-03-01", "Prioritering"), ("2026-04-01", "Prioritering"),
+        (on("2026-02-01"), "Afvisning"), (on("2026-03-01"), "Prioritering"), (on("2026-04-01"), "Prioritering"),
     ]
     assert rows[1]["Erstattet af"] == second and rows[2]["Erstatter"] == first
     assert rows[0]["Begrundelse"] == "Overlapper" and t.chair in rows[0]["Besluttet af"]

@@ -15,6 +15,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.story import day
+
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 ROLES = ("Systemejer", "Systemansvarlig", "Teknisk kontakt")
 
@@ -66,6 +68,46 @@ def expected(name: str) -> dict:
     return {"rows_read": len(rows), "systems": systems, "people": len(people), "flagged": flagged, "duplicates": duplicates}
 
 
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def _moved(cell: str) -> str:
+    """An "Ibrugtagning" cell moved onto the test clock's calendar, written as it was typed.
+
+    The sample was written when today was the stories' today, so all its dates lie in the past;
+    `day()` keeps each one's distance to today. A month or a year alone names the first day of
+    the moved date's month or year, so it moves no later than the date: the past stays past."""
+    text = cell.strip()
+    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text):
+        return day(text).isoformat()
+    if m := re.fullmatch(r"(\d{1,2})([-.])(\d{1,2})\2(\d{4})", text):
+        moved = day(f"{m[4]}-{int(m[3]):02d}-{int(m[1]):02d}")
+        d, mo = (f"{n:0{len(part)}d}" for n, part in ((moved.day, m[1]), (moved.month, m[3])))
+        return f"{d}{m[2]}{mo}{m[2]}{moved.year}"
+    if (m := re.fullmatch(r"([a-zæøå]+) (\d{4})", text.casefold())) and m[1] in _MONTH_NAMES:
+        moved = day(f"{m[2]}-{_MONTH_NAMES.index(m[1]) + 1:02d}-01")
+        return f"{_MONTH_NAMES[moved.month - 1]} {moved.year}"
+    if re.fullmatch(r"\d{4}", text):
+        return str(day(f"{text}-01-01").year)
+    assert not text, f"an Ibrugtagning cell this test cannot move: {cell!r}"
+    return cell
+
+
+def told_today(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The sample's rows with their dates on the test clock's calendar, for tests where a system's
+    start relative to today matters (a system not yet in operation today has no gaps today, and
+    re-importing it would state its lifecycle as of today)."""
+    return [{**r, "Ibrugtagning": _moved(r["Ibrugtagning"])} for r in rows]
+
+
+def as_csv(rows: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=";")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
 def upload(api, content: bytes, filename: str, apply: bool = False, expect: int | None = None, **files) -> dict:
     response = api.client.post(
         "/imports", files={"file": (filename, content, "application/octet-stream"), **files},
@@ -100,7 +142,7 @@ def test_given_the_sample_when_dry_run_then_the_report_counts_what_the_file_says
 
 
 def test_given_the_sample_when_applied_twice_then_the_second_import_creates_nothing(api):
-    content = sample("it-systemer.csv")
+    content = as_csv(told_today(table("it-systemer.csv")))
     first = upload(api, content, "it-systemer.csv", apply=True, expect=201)
     assert first["applied"] and first["position"] == head(api)
     again = upload(api, content, "it-systemer.csv", apply=True, expect=200)
@@ -124,10 +166,10 @@ def test_every_imported_event_carries_its_provenance(api):
 
 
 def test_a_flagged_owner_shows_on_the_gap_report_with_the_original_text(api):
-    rows = table("it-systemer.csv")
+    rows = told_today(table("it-systemer.csv"))
     text = next(r["Systemejer"] for r in rows if " / " in r["Systemejer"] and r["Livscyklus"].casefold() == "i drift")
     system = next(r["Systemnavn"].strip() for r in rows if r["Systemejer"] == text)
-    upload(api, sample("it-systemer.csv"), "it-systemer.csv", apply=True, expect=201)
+    upload(api, as_csv(rows), "it-systemer.csv", apply=True, expect=201)
     gaps = api.get("/responsibility-gaps", rule="no_holder", limit=5000)["items"]
     mine = [g for g in gaps if g["system_name"] == system and g["role"] == "systemejer"]
     assert len(mine) == 1 and text in mine[0]["detail"]
@@ -147,41 +189,32 @@ def test_export_then_reimport_gives_the_same_state_and_no_new_events(api, kind):
     assert again == api.client.get("/exports/register", params={"format": "csv"}).content
 
 
-def test_an_exported_register_imported_into_an_empty_store_exports_identically(api, settings, today, tmp_path):
-    from datetime import date  # noqa: F401  (today is a date)
-
-    from infra.inventory_import import run_import
-    from infra.runtime import build
+def test_an_exported_register_imported_into_an_empty_store_exports_identically(api, settings, clock, tmp_path):
+    from ansvar.bootstrap import bootstrap
     from infra.settings import Database, Settings
+    from tests.registers import export_file, import_file
 
     upload(api, sample("it-systemer.csv"), "it-systemer.csv", apply=True, expect=201)
     exported = api.client.get("/exports/register", params={"format": "csv", "after": head(api)}).content
-    fresh = build(Settings(database=Database("sqlite", path=tmp_path / "fresh.db")), lambda: today)
+    fresh = bootstrap(Settings(database=Database("sqlite", path=tmp_path / "fresh.db")), clock)
     try:
-        run_import(fresh, exported, "register.csv", apply=True)
-        fresh.catchup.run_until_caught_up()
-        from infra.export import export
-
-        assert export(fresh, "register", "csv") == exported
+        import_file(fresh, exported, "register.csv", apply=True)
+        assert export_file(fresh, "register", "csv") == exported
     finally:
         fresh.close()
 
 
 def test_an_updated_file_records_only_the_differences(api):
-    rows = table("it-systemer.csv")
-    upload(api, sample("it-systemer.csv"), "it-systemer.csv", apply=True, expect=201)
+    rows = told_today(table("it-systemer.csv"))
+    upload(api, as_csv(rows), "it-systemer.csv", apply=True, expect=201)
     changed = [dict(r) for r in rows]
     target = next(r for r in changed if r["Livscyklus"] == "I drift" and _PERSON.fullmatch(r["Systemejer"] or "-"))
     target["Systemejer"] = "Ny Ejersen"
     target["Livscyklus"] = "Under udfasning"
     target["Kritikalitet"] = "Kritisk" if target["Kritikalitet"].strip().casefold() not in ("kritisk", "forretningskritisk") else "Lav"
     changed.append({**changed[0], "Systemnavn": "Helt nyt system", "Systemejer": "Ny Ejersen"})
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=";")
-    writer.writeheader()
-    writer.writerows(changed)
     before = head(api)
-    report = upload(api, out.getvalue().encode("utf-8"), "it-systemer-v2.csv", apply=True, expect=201)
+    report = upload(api, as_csv(changed), "it-systemer-v2.csv", apply=True, expect=201)
     assert report["systems"]["to_create"] == 1 and report["people"]["to_create"] == 1
     new_row = [changed[-1][c] for c in ROLES if changed[-1][c].strip()]
     people_in_new_row = [c for c in new_row if _PERSON.fullmatch(c) or _EMAIL.fullmatch(c)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.story import on
+
 
 @pytest.fixture
 def unit(api) -> str:
@@ -55,8 +57,8 @@ def test_list_is_paginated_with_a_cursor_and_filterable(api, unit):
 
 
 def test_lifecycle_filter_uses_the_state_in_effect_today(api, unit, today):
-    sid = api.system("Gammelt system", unit, lifecycle="in_operation", lifecycle_from="2019-01-01")
-    api.post(f"/systems/{sid}/lifecycle", {"lifecycle": "phasing_out", "effective_from": "2099-01-01"})
+    sid = api.system("Gammelt system", unit, lifecycle="in_operation", lifecycle_from=on("2019-01-01"))
+    api.post(f"/systems/{sid}/lifecycle", {"lifecycle": "phasing_out", "effective_from": on("2099-01-01")})
     assert [s["name"] for s in api.get("/systems", lifecycle="in_operation")["items"]] == ["Gammelt system"]
     api.post(f"/systems/{sid}/lifecycle", {"lifecycle": "phasing_out", "effective_from": str(today)})
     assert api.get("/systems", lifecycle="in_operation")["items"] == []

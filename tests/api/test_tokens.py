@@ -13,7 +13,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
@@ -22,9 +22,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from litestar.testing import TestClient
 
-from api.app import create_app
+from ansvar.web import create_app
+from domain.clock import ManualClock
 from infra.settings import Auth, Database, Settings
-from tests.api.client import TEST_SECRET
+from tests.api.client import ISSUED_AT, TEST_SECRET
+from tests.story import TEST_TODAY
 
 PERSON = uuid.UUID("7b0c6a5e-3f43-4e8e-9d4c-0c1d2e3f4a5b")
 ISSUER, AUDIENCE = "https://idp.kommune.test/tenant", "api://ansvar"
@@ -35,7 +37,7 @@ def b64(data: dict) -> str:
 
 
 def claims(**changes) -> dict:
-    now = datetime.now(timezone.utc)
+    now = ISSUED_AT
     base = {"sub": str(PERSON), "roles": ["admin"], "iss": "ansvar", "aud": "ansvar", "iat": now, "exp": now + timedelta(hours=1)}
     base.update(changes)
     return {k: v for k, v in base.items() if v is not None}
@@ -61,7 +63,7 @@ def rsa_keys():
 
 def client_for(auth: Auth) -> TestClient:
     settings = Settings(database=Database("memory"), log_level="warning", auth=auth)
-    return TestClient(create_app(settings, configure_logging=False))
+    return TestClient(create_app(settings, clock=ManualClock.on(TEST_TODAY), configure_logging=False))
 
 
 def assert_unauthenticated(response, reason: str | None = None) -> None:
@@ -95,8 +97,8 @@ def test_given_a_good_local_token_when_reading_then_it_answers(local):
     (hs(claims(), secret="another-secret-that-is-also-long-enough-000000"), "signature"),
     (hs(claims(), alg="HS512"), "algorithm"),
     (hs(claims(), alg="HS384"), "algorithm"),
-    (hs(claims(exp=datetime.now(timezone.utc) - timedelta(minutes=5))), "expired"),
-    (hs(claims(nbf=datetime.now(timezone.utc) + timedelta(hours=1))), "not valid yet"),
+    (hs(claims(exp=ISSUED_AT - timedelta(minutes=5))), "expired"),
+    (hs(claims(nbf=ISSUED_AT + timedelta(hours=1))), "not valid yet"),
     (hs(claims(aud="some-other-api")), "audience"),
     (hs(claims(iss="https://evil.example")), "issuer"),
     (hs(claims(sub=None)), "'sub'"),

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from infra import demo
-from infra.runtime import build
+from ansvar import demo
+from ansvar.bootstrap import bootstrap
 from projections.gaps_view import GapsView
 
 GAP_ROWS = "SELECT system_id, rule, role, since, until, severity, detail FROM responsibility_gaps"
@@ -21,8 +21,8 @@ def rows(runtime, sql: str) -> list[tuple]:
 
 
 @pytest.fixture
-def runtime(settings, today):
-    runtime = build(settings, today=lambda: today)
+def runtime(settings, today, clock):
+    runtime = bootstrap(settings, clock)
     demo.load(runtime.portfolio)
     # A departure and a dissolution reach systems through other aggregates' events.
     unit = runtime.portfolio.establish_org_unit("Lille team", "team", None).id

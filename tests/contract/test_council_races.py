@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date
 
 import pytest
 
 from domain.council import AlreadySuperseded
-from domain.portfolio import Actor
+from domain.commands import Actor
 from domain.proposals import IllegalTransition
-from infra.runtime import Runtime, build
+from ansvar.bootstrap import Runtime, bootstrap
 from tests.api.council_helpers import MARKERS
 
 ACTOR = Actor(role="test")
 
 
 @pytest.fixture
-def runtime(settings, today) -> Iterator[Runtime]:
-    rt = build(settings, lambda: today)
+def runtime(settings, today, clock) -> Iterator[Runtime]:
+    rt = bootstrap(settings, clock)
     yield rt
     rt.close()
 
@@ -68,14 +67,14 @@ def test_two_approvals_of_one_proposal_at_once_record_one(runtime):
     assert app.proposal(proposal).status == "approved" and app.proposal(proposal).version == 3
 
 
-def test_two_decisions_superseding_one_at_once_record_one(runtime):
+def test_two_decisions_superseding_one_at_once_record_one(runtime, today):
     app = runtime.portfolio
     proposal, person = setup_proposal(runtime)
     first = app.record_decision("deferral", "later", ACTOR, subjects=[{"kind": "proposal", "id": proposal}],
                                 decided_by=[person]).id
     supersede = lambda: app.record_decision(  # noqa: E731
         "deferral", "even later", ACTOR, subjects=[{"kind": "proposal", "id": proposal}], decided_by=[person],
-        supersedes=first, decided_on=date(2026, 11, 22))
+        supersedes=first, decided_on=today)
     results = race(supersede, supersede)
     winners = [r for r in results if not isinstance(r, Exception)]
     losers = [r for r in results if isinstance(r, Exception)]

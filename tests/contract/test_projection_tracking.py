@@ -3,10 +3,11 @@ result equals a rebuild from scratch, whatever the batch size, on every backend.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from infra.runtime import build
+from ansvar.bootstrap import bootstrap
 from projections.catchup import REBUILD_BATCH
+from tests.story import day
 
 
 def fill(app, n_systems: int = 12) -> None:
@@ -14,19 +15,19 @@ def fill(app, n_systems: int = 12) -> None:
     units = [app.establish_org_unit(f"A{i}", "afdeling", kommune).id for i in range(3)]
     people = [app.register_person(f"P{i}", units[i % 3], None, None).id for i in range(6)]
     for i in range(n_systems):
-        s = app.register_system(f"S{i}", None, units[i % 3], "critical", True, "in_operation", date(2021, 1, 1)).id
+        s = app.register_system(f"S{i}", None, units[i % 3], "critical", True, "in_operation", day("2021-01-01")).id
         for j in range(4):
-            app.assign_role(s, "systemejer", people[(i + j) % 6], date(2021, 1, 1) + timedelta(days=40 * j))
-        app.record_vacancy(s, "systemansvarlig", date(2022, 1, 1), None, "left")
+            app.assign_role(s, "systemejer", people[(i + j) % 6], day("2021-01-01") + timedelta(days=40 * j))
+        app.record_vacancy(s, "systemansvarlig", day("2022-01-01"), None, "left")
         claim = app.make_claim(s, "dataejer", people[i % 6], "mine").id
         if i % 2:
             app.confirm_claim(s, claim)
-    app.record_departure(people[0], date(2023, 1, 1))
-    app.dissolve_org_unit(units[2], date(2024, 1, 1))
+    app.record_departure(people[0], day("2023-01-01"))
+    app.dissolve_org_unit(units[2], day("2024-01-01"))
 
 
-def test_stopping_mid_way_and_resuming_equals_a_rebuild(settings, today):
-    runtime = build(settings, today=lambda: today)
+def test_stopping_mid_way_and_resuming_equals_a_rebuild(settings, today, clock):
+    runtime = bootstrap(settings, clock)
     fill(runtime.portfolio)
     head = runtime.catchup.head()
     runtime.catchup.run_batch(limit=17)
@@ -34,7 +35,7 @@ def test_stopping_mid_way_and_resuming_equals_a_rebuild(settings, today):
     assert min(runtime.catchup.positions().values()) == 34 < head
     if settings.database.kind != "memory":  # a new process: nothing but the database survives
         runtime.close()
-        runtime = build(settings, today=lambda: today)
+        runtime = bootstrap(settings, clock)
     assert min(runtime.catchup.positions().values()) == 34
     runtime.catchup.run_until_caught_up(batch=7)
     resumed = runtime.catchup.checksums()
@@ -45,8 +46,8 @@ def test_stopping_mid_way_and_resuming_equals_a_rebuild(settings, today):
     runtime.close()
 
 
-def test_rebuilding_one_view_leaves_the_others_and_ends_identical(settings, today):
-    runtime = build(settings, today=lambda: today)
+def test_rebuilding_one_view_leaves_the_others_and_ends_identical(settings, today, clock):
+    runtime = bootstrap(settings, clock)
     fill(runtime.portfolio, 5)
     runtime.catchup.run_until_caught_up()
     before = runtime.catchup.checksums()
@@ -58,8 +59,8 @@ def test_rebuilding_one_view_leaves_the_others_and_ends_identical(settings, toda
     runtime.close()
 
 
-def test_a_batch_that_fails_writes_nothing_and_the_next_attempt_succeeds(settings, today):
-    runtime = build(settings, today=lambda: today)
+def test_a_batch_that_fails_writes_nothing_and_the_next_attempt_succeeds(settings, today, clock):
+    runtime = bootstrap(settings, clock)
     fill(runtime.portfolio, 3)
     view = runtime.catchup.views[1]
     original = view.apply

@@ -21,15 +21,19 @@ from hypothesis.stateful import (
 )
 from litestar.testing import TestClient
 
-from api.app import create_app
+from ansvar.web import create_app
+from domain.clock import ManualClock
 from domain.responsibility import Fact, deciding_fact, resolve_periods
 from infra.settings import Auth, Settings
 from tests.api.client import TEST_SECRET, bearer
 from tests.conftest import drop_schema, make_database
 from tests.fault.views import ROLES
+from tests.story import TEST_TODAY
+from tests.story import day as story_day
 
-TODAY = date(2026, 11, 22)
-DAYS = st.integers(0, 12).map(lambda m: date(2025, 1, 1) + timedelta(days=61 * m))
+TODAY = TEST_TODAY
+REGISTERED = story_day("2020-01-01")
+DAYS = st.integers(0, 12).map(lambda m: story_day("2025-01-01") + timedelta(days=61 * m))
 ROLE = st.sampled_from(ROLES[:2])  # few roles and dates, so facts overlap and override each other
 LIFECYCLES = ["not_in_operation", "pilot", "phasing_in", "in_operation", "phasing_out", "decommissioned"]
 
@@ -57,7 +61,7 @@ class CommandSequences(RuleBasedStateMachine):
         super().__init__()
         self.db = make_database(self.backend, self.tmp_path / f"run{id(self)}")
         app = create_app(Settings(database=self.db, log_level="warning", read_wait_seconds=10, auth=Auth(secret=TEST_SECRET)),
-                         today=lambda: TODAY, configure_logging=False)
+                         clock=ManualClock.on(TODAY), configure_logging=False)
         self.client = TestClient(app).__enter__()
         self.client.headers["Authorization"] = bearer()  # an admin and council member
         self.position = 0
@@ -106,12 +110,12 @@ class CommandSequences(RuleBasedStateMachine):
         taken = " ".join(name.split()).casefold() in self.names
         answer = self.command("/systems", {
             "name": name, "org_unit_id": self.unit, "criticality": "high", "personal_data": True,
-            "lifecycle": "in_operation", "lifecycle_from": "2020-01-01",
+            "lifecycle": "in_operation", "lifecycle_from": REGISTERED.isoformat(),
         }, expect=409 if taken else 201)
         if taken:
             return multiple()
         self.names.add(" ".join(name.split()).casefold())
-        self.model[answer["id"]] = SystemModel(answer["id"], lifecycle=[(date(2020, 1, 1), answer["position"], "in_operation")])
+        self.model[answer["id"]] = SystemModel(answer["id"], lifecycle=[(REGISTERED, answer["position"], "in_operation")])
         return answer["id"]
 
     @rule(system=systems, person=people, role=ROLE, start=DAYS, length=st.none() | st.integers(-60, 400),

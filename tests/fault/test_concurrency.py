@@ -4,8 +4,11 @@ exactly the accepted commands, and nothing accepted is lost. On every backend.""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
+
+from tests.story import day, on
 
 CLIENTS = 12
 
@@ -41,7 +44,7 @@ def test_given_one_open_claim_when_many_confirm_or_reject_it_at_once_then_exactl
     def answer(i):
         if i % 2:
             return api.client.post(f"/systems/{system}/claims/{claim}/rejection", json={"reason": f"nej {i}"})
-        return api.client.post(f"/systems/{system}/claims/{claim}/confirmation", json={"effective_from": "2026-01-01"})
+        return api.client.post(f"/systems/{system}/claims/{claim}/confirmation", json={"effective_from": on("2026-01-01")})
 
     answers = race(answer, range(CLIENTS))
     won = accept(answers)
@@ -69,7 +72,7 @@ def test_given_racing_assignments_to_one_role_then_every_accepted_one_is_recorde
 
     def assign(i):
         return api.client.post(f"/systems/{system}/assignments", json={
-            "role": "systemejer", "person_id": people[i], "effective_from": f"2025-{i % 12 + 1:02d}-01"})
+            "role": "systemejer", "person_id": people[i], "effective_from": on(f"2025-{i % 12 + 1:02d}-01")})
 
     won = accept(race(assign, range(CLIENTS)))
     assert won, "optimistic retries should let most of them through"
@@ -78,7 +81,7 @@ def test_given_racing_assignments_to_one_role_then_every_accepted_one_is_recorde
     assert sorted(f["position"] for f in owner["facts"]) == sorted(w["position"] for w in won)
     # The latest recorded fact covering a date decides it: the fold and the view agree.
     last = max(owner["facts"], key=lambda f: f["position"])
-    assert api.holders(system, at="2026-11-01")["systemejer"] == last["person_id"] or any(
+    assert api.holders(system, at=on("2026-11-01"))["systemejer"] == last["person_id"] or any(
         f["effective_from"] > last["effective_from"] and f["position"] < last["position"] for f in owner["facts"]
     )
 
@@ -89,7 +92,7 @@ def test_given_racing_lifecycle_changes_then_each_accepted_change_is_in_the_hist
 
     def change(i):
         return api.client.post(f"/systems/{system}/lifecycle", json={
-            "lifecycle": states[i % 4], "effective_from": f"2024-01-{i + 1:02d}"})
+            "lifecycle": states[i % 4], "effective_from": str(day("2024-01-01") + timedelta(days=i))})
 
     won = accept(race(change, range(CLIENTS)))
     api.position = max([api.position] + [w["position"] for w in won])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.runtime import build
+from ansvar.bootstrap import bootstrap
 from infra.settings import Settings
 from tests.conftest import drop_schema, make_database
 from tests.fault.views import checksum, write_history
@@ -29,7 +29,7 @@ def url(db) -> str:
 def start_worker(db) -> subprocess.Popen:
     env = {**os.environ, "ANSVAR_DATABASE_URL": url(db), "ANSVAR_LOG_LEVEL": "warning"}
     return subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "worker"], cwd=ROOT, env=env,
+        [sys.executable, "-m", "ansvar.cli", "worker"], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
@@ -43,9 +43,9 @@ def wait_for(condition, timeout: float, what: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def runtime(request, tmp_path, today):
+def runtime(request, tmp_path, clock):
     db = make_database(request.param, tmp_path)
-    runtime = build(Settings(database=db, log_level="warning"), lambda: today)
+    runtime = bootstrap(Settings(database=db, log_level="warning"), clock)
     yield runtime
     runtime.close()
     if db.kind == "postgres":
@@ -95,14 +95,14 @@ def test_given_a_rebuild_killed_mid_way_when_run_again_then_the_views_equal_an_u
 
     env = {**os.environ, "ANSVAR_DATABASE_URL": url(db), "ANSVAR_LOG_LEVEL": "warning"}
     # Small batches, so there is a "mid-way" (the default, 5,000 events, would take this history in one).
-    rebuild = subprocess.Popen([sys.executable, "-m", "infra.cli", "projections", "rebuild", "--batch", "300"], cwd=ROOT, env=env,
+    rebuild = subprocess.Popen([sys.executable, "-m", "ansvar.cli", "projections", "rebuild", "--batch", "300"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(lambda: 0 < min(catchup.positions().values()) or rebuild.poll() is not None, 60, "the rebuild to start")
     rebuild.send_signal(signal.SIGKILL)
     rebuild.wait()
     assert min(catchup.positions().values()) < head, "the rebuild finished before it could be killed"
 
-    again = subprocess.run([sys.executable, "-m", "infra.cli", "projections", "rebuild"], cwd=ROOT, env=env,
+    again = subprocess.run([sys.executable, "-m", "ansvar.cli", "projections", "rebuild"], cwd=ROOT, env=env,
                            capture_output=True, timeout=300)
     assert again.returncode == 0, again.stderr.decode()
     assert checksum(runtime.db, catchup.views) == whole

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from tests.story import on
+
 
 def test_after_an_attestation_my_responsibilities_show_when_i_last_attested(api, today):
     # Was a 500 on SQLite: MAX(attested_on) came back as text and was compared with a date.
     unit = api.org_unit("Kommune", "kommune")
     person = api.person("Ejer", unit)
     system = api.system("ESDH", unit)
-    api.assign(system, "systemejer", person, "2021-01-01")
+    api.assign(system, "systemejer", person, on("2021-01-01"))
     api.as_person(person).post(f"/systems/{system}/attestations", {"role": "systemejer", "person_id": person})
     [held] = api.get(f"/people/{person}/responsibilities")["holds"]
     assert held["last_attested_on"] == today.isoformat()
@@ -45,7 +47,7 @@ def test_responsibilities_at_the_last_representable_date_are_answered(api):
     # Was a 500: 9999-12-31 plus the attestation period overflowed.
     unit = api.org_unit("Kommune", "kommune")
     person = api.person("Ejer", unit)
-    api.assign(api.system("ESDH", unit), "systemejer", person, "2021-01-01")
+    api.assign(api.system("ESDH", unit), "systemejer", person, on("2021-01-01"))
     [held] = api.get(f"/people/{person}/responsibilities", at="9999-12-31")["holds"]
     assert held["role"] == "systemejer"
 

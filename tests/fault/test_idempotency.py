@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from eventsourcing.persistence import OperationalError
 
+from tests.story import on
+
 
 def head(api) -> int:
     return api.client.app.state.runtime.catchup.head()
@@ -121,7 +123,7 @@ def test_given_a_commit_whose_acknowledgement_was_lost_when_the_insert_is_retrie
 
     monkeypatch.setattr(recorder, "insert_events", commit_then_retry)
     written = head(api)
-    body = {"role": "systemejer", "person_id": person, "effective_from": "2026-01-01"}
+    body = {"role": "systemejer", "person_id": person, "effective_from": on("2026-01-01")}
     first = api.client.post(f"/systems/{system}/assignments", json=body, headers={"Idempotency-Key": "k-7"})
     assert first.status_code == 409 and first.json()["type"] == "/problems/idempotency-key-in-flight"
     monkeypatch.undo()
@@ -156,27 +158,25 @@ def org_unit(api, key, name="Skoleforvaltningen"):
     return api.client.post("/org-units", json={"name": name, "level": "kommune"}, headers={"Idempotency-Key": key})
 
 
-def test_an_expired_key_runs_as_a_new_command_and_is_then_remembered_afresh(api, monkeypatch):
-    from datetime import datetime, timedelta, timezone
-
-    import api.idempotency as middleware
+def test_an_expired_key_runs_as_a_new_command_and_is_then_remembered_afresh(api, clock):
+    from datetime import timedelta
 
     first = org_unit(api, "k-expiring")
     assert first.status_code == 201
-    # Every key is past ANSVAR_IDEMPOTENCY_KEY_HOURS: the stored one is forgotten, not replayed.
-    monkeypatch.setattr(middleware, "_remembered_since", lambda scope: datetime.now(timezone.utc) + timedelta(seconds=1))
+    clock.advance(timedelta(hours=23))
+    assert org_unit(api, "k-expiring").headers["idempotent-replayed"] == "true"  # still remembered
+    clock.advance(timedelta(hours=1, seconds=1))  # now past ANSVAR_IDEMPOTENCY_KEY_HOURS (24)
     written = head(api)
     again = org_unit(api, "k-expiring")
     assert again.status_code == 201 and "idempotent-replayed" not in again.headers
     assert again.json()["id"] != first.json()["id"] and head(api) == written + 1
-    monkeypatch.undo()
     third = org_unit(api, "k-expiring")
     assert third.headers["idempotent-replayed"] == "true" and third.content == again.content
     assert head(api) == written + 1
 
 
-def test_expired_keys_are_deleted_and_recent_ones_kept(api):
-    from datetime import datetime, timedelta, timezone
+def test_expired_keys_are_deleted_and_recent_ones_kept(api, clock):
+    from datetime import timedelta
 
     from infra.idempotency import stored_key
     from infra.tokens import TokenVerifier
@@ -184,10 +184,11 @@ def test_expired_keys_are_deleted_and_recent_ones_kept(api):
     runtime = api.client.app.state.runtime
     recorder = runtime.portfolio.recorder
     assert org_unit(api, "k-recent").status_code == 201
+    clock.advance(timedelta(hours=23, minutes=59))
     assert runtime.forget_expired_keys() == 0  # younger than ANSVAR_IDEMPOTENCY_KEY_HOURS
-    assert recorder.forget_keys_before(datetime.now(timezone.utc) - timedelta(hours=1)) == 0
     assert org_unit(api, "k-recent").headers["idempotent-replayed"] == "true"
-    assert recorder.forget_keys_before(datetime.now(timezone.utc) + timedelta(seconds=1)) >= 1
-    person = TokenVerifier(runtime.settings.auth).verify(api.client.headers["Authorization"].partition(" ")[2]).person_id
+    clock.advance(timedelta(minutes=2))
+    assert runtime.forget_expired_keys() >= 1
+    person = TokenVerifier(runtime.settings.auth, clock).verify(api.client.headers["Authorization"].partition(" ")[2]).person_id
     assert recorder.find_answer(stored_key(str(person), "k-recent")) is None
     assert "idempotent-replayed" not in org_unit(api, "k-recent").headers

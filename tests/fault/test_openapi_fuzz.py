@@ -12,19 +12,20 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
-from api.app import create_app
+from ansvar.web import create_app
 from infra.settings import Auth, Settings
 from tests.api.client import TEST_SECRET, bearer
 from tests.conftest import drop_schema, make_database
+from tests.story import on
 
 ID_FIELDS = {"org_unit_id", "parent_id", "person_id", "system_id", "claim_id", "decision_id"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def web_schema(request, tmp_path, today):
+def web_schema(request, tmp_path, clock):
     db = make_database(request.param, tmp_path)
     app = create_app(Settings(database=db, log_level="error", read_wait_seconds=2.0, auth=Auth(secret=TEST_SECRET)),
-                     today=lambda: today, configure_logging=False)
+                     clock=clock, configure_logging=False)
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
     yield schema, seed(schema)
     asgi.shutdown_lifespans()
@@ -43,8 +44,8 @@ def seed(schema) -> dict[str, str]:
         unit = post("/org-units", {"name": "Kommune", "level": "kommune"})["id"]
         person = post("/people", {"name": "Ejer", "org_unit_id": unit})["id"]
         system = post("/systems", {"name": "ESDH", "org_unit_id": unit, "criticality": "critical",
-                                   "personal_data": True, "lifecycle": "in_operation", "lifecycle_from": "2020-01-01"})["id"]
-        post(f"/systems/{system}/assignments", {"role": "systemejer", "person_id": person, "effective_from": "2021-01-01"})
+                                   "personal_data": True, "lifecycle": "in_operation", "lifecycle_from": on("2020-01-01")})["id"]
+        post(f"/systems/{system}/assignments", {"role": "systemejer", "person_id": person, "effective_from": on("2021-01-01")})
         claim = post(f"/systems/{system}/claims", {"role": "dataejer", "person_id": person, "statement": "mine"}, person)["claim_id"]
     return {"org_unit_id": unit, "parent_id": unit, "person_id": person, "system_id": system, "claim_id": claim}
 

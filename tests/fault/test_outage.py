@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from api.app import create_app
+from ansvar.web import create_app
 from infra.settings import Auth, Settings
 from tests.api.client import TEST_SECRET, bearer
 from tests.conftest import drop_schema, make_database
@@ -29,14 +29,14 @@ CUTS = 8
 
 
 @pytest.fixture
-def outage_app(tmp_path, today, monkeypatch):
+def outage_app(tmp_path, clock, monkeypatch):
     db = make_database("postgres", tmp_path)
     # libpq (psycopg: the event store, the views, the listener) names its connections after
     # PGAPPNAME; the asyncpg reader names its own after the schema. Only these are cut.
     appname = f"ansvar-fault {db.schema}"
     monkeypatch.setenv("PGAPPNAME", appname)
     app = create_app(Settings(database=db, log_level="error", read_wait_seconds=15, pool_size=4, auth=Auth(secret=TEST_SECRET)),
-                     today=lambda: today, configure_logging=False)
+                     clock=clock, configure_logging=False)
     with TestClient(app) as client:
         client.headers["Authorization"] = bearer()
         yield client, db, (appname, f"ansvar-api {db.schema}")

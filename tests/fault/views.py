@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from domain.org import OrgUnit, Person
 from domain.systems import System
 from domain.vocabulary import Role
+from tests.story import day
 
 ROLES = [r.value for r in Role]
+#: When the written history starts: years before today, as in the stories.
+START = day("2018-01-01")
 
 
 def write_history(portfolio: Any, systems: int, facts_per_system: int, chunk: int = 40) -> int:
     """Write a history straight through the application, many aggregates per save (fast), and
     return the log head. Deterministic in everything but ids and record times."""
+    with portfolio.recording():
+        return _write_history(portfolio, systems, facts_per_system, chunk)
+
+
+def _write_history(portfolio: Any, systems: int, facts_per_system: int, chunk: int) -> int:
     unit = OrgUnit(name="Testkommune", level="kommune", parent_id=None, meta={})
     people = [Person(org_unit_id=unit.id, title=None, meta={}) for _ in range(12)]
     portfolio.save(unit, *people)
@@ -23,10 +31,10 @@ def write_history(portfolio: Any, systems: int, facts_per_system: int, chunk: in
     for i in range(systems):
         system = System(
             name=f"System {i:05d}", vendor=None, org_unit_id=unit.id, criticality="critical" if i % 3 else "low",
-            personal_data=bool(i % 2), lifecycle="in_operation", lifecycle_from=date(2018, 1, 1), meta={},
+            personal_data=bool(i % 2), lifecycle="in_operation", lifecycle_from=START, meta={},
         )
         for j in range(facts_per_system):
-            start = date(2018, 1, 1) + timedelta(days=37 * j + i % 29)
+            start = START + timedelta(days=37 * j + i % 29)
             role = ROLES[(i + j) % len(ROLES)]
             if j % 7 == 6:
                 system.vacate(role, start, None, "left", {})

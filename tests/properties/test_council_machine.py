@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, settings as hsettings, strategies as st
@@ -21,6 +21,7 @@ from domain.proposals import Proposal
 from domain.systems import System
 from tests.api.conftest import api, settings  # noqa: F401  (the HTTP fixture with test tokens, every backend)
 from tests.api.council_helpers import proposal_body, town
+from tests.story import TEST_TODAY, day, on
 
 # The lifecycle as the issue states it (the oracle; not imported from the domain).
 SPEC: dict[str, set[str]] = {
@@ -35,7 +36,7 @@ SPEC: dict[str, set[str]] = {
 STEPS = {"assessment": "under_assessment", "withdrawal": "withdrawn", "implementation": "in_implementation",
          "abandonment": "abandoned", "completion": "implemented"}
 VERDICTS = {"approval": "approved", "rejection": "rejected", "deferral": "deferred", "prioritisation": "prioritised"}
-TODAY = date(2026, 11, 22)
+TODAY = TEST_TODAY  # the test clock's today: what "/priorities" answers for
 # Mostly steer towards a step that is allowed, so runs get deep into the lifecycle; the rest of
 # the time any step at all, so that refusals are exercised everywhere.
 LEGAL = st.integers(0, 9).map(lambda n: n < 7)
@@ -101,13 +102,14 @@ class CouncilMachine(RuleBasedStateMachine):
         self._expect(f"/proposals/{proposal}/{step}", body, [proposal], target, actor)
 
     @rule(proposals=st.lists(proposals, min_size=1, max_size=2, unique=True),
-          legal=LEGAL, pick=PICK, day=st.integers(0, 320), period=st.one_of(st.none(), st.integers(1, 200)),
+          legal=LEGAL, pick=PICK, offset=st.integers(0, 320), period=st.one_of(st.none(), st.integers(1, 200)),
           supersede=st.integers(0, 19))
-    def decide(self, proposals: list[str], legal: bool, pick: int, day: int, period: int | None, supersede: int) -> None:
+    def decide(self, proposals: list[str], legal: bool, pick: int, offset: int, period: int | None,
+               supersede: int) -> None:
         kinds = [*VERDICTS, "benefit_review"]
         fitting = [k for k in kinds if all(self._allowed(p, VERDICTS.get(k)) for p in proposals)]
         kind = choose(kinds, fitting + ["approval"] * 2 * ("approval" in fitting) if legal else [], pick)
-        decided_on = date(2026, 1, 1) + timedelta(days=day)
+        decided_on = day("2026-01-01") + timedelta(days=offset)
         body: dict[str, Any] = {"kind": kind, "rationale": f"Because {kind}", "decided_by": [self.t.chair],
                                 "decided_on": decided_on.isoformat()}
         if kind == "prioritisation":
@@ -137,7 +139,8 @@ class CouncilMachine(RuleBasedStateMachine):
     def register(self) -> str:
         self.counter[0] += 1
         self.registered += 1
-        return self.api.system(f"Driftssystem {self.counter[0]}", self.t.elder)
+        return self.api.system(f"Driftssystem {self.counter[0]}", self.t.elder,
+                               lifecycle_from=on("2020-01-01"))
 
     # Disputed ownership -------------------------------------------------------------------------
 
@@ -177,7 +180,7 @@ class CouncilMachine(RuleBasedStateMachine):
                                       "subjects": [{"kind": "system", "id": system}], "responsible_id": self.t.tech},
                        stage == "proposed"),
             "archive": (base + "/archive-duty", {"duty": "B", "archive_receipt": "Arkiv 1"}, stage == "decided"),
-            "contracts": (base + "/contracts-ended", {"ended_on": "2026-10-01"}, stage == "decided"),
+            "contracts": (base + "/contracts-ended", {"ended_on": on("2026-10-01")}, stage == "decided"),
             "sign_off": (base + "/sign-off", {"signed_off_by": self.t.tech},
                          stage == "decided" and state["archived"] and state["contracts"]),
         }

@@ -11,9 +11,10 @@ from domain.portfolio import Portfolio
 from domain.systems import SystemName
 
 
-def test_a_name_reservation_stored_before_it_had_meta_still_decodes_and_replays():
-    app = Portfolio({"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    reservation = SystemName(org_unit_id=uuid4(), name="ESDH", system_id=uuid4(), meta={"actor_role": "import"})
+def test_a_name_reservation_stored_before_it_had_meta_still_decodes_and_replays(clock):
+    app = Portfolio({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
+    with app.recording():
+        reservation = SystemName(org_unit_id=uuid4(), name="ESDH", system_id=uuid4(), meta={"actor_role": "import"})
     app.save(reservation)
     stored = app.recorder.select_notifications(1, 1)[0]
     state = json.loads(stored.state)

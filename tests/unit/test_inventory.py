@@ -12,8 +12,6 @@ from hypothesis import strategies as st
 from domain import inventory as inv
 from domain.import_plan import KnownPerson, KnownSystem, KnownUnit, Snapshot, plan_import
 
-TODAY = date(2026, 11, 22)
-
 
 @pytest.mark.parametrize("typed, meant", [
     ("Kritisk", "critical"), ("Forretningskritisk", "critical"), ("kritisk", "critical"), ("Høj", "high"),
@@ -108,8 +106,8 @@ def row(n: int, name: str, owner: str, lifecycle: str = "I drift", afdeling: str
     return n, {"name": name, "forvaltning": "Beskæftigelse", "afdeling": afdeling, "systemejer": owner, "lifecycle": lifecycle}
 
 
-def test_given_an_empty_store_when_planned_then_units_people_systems_and_facts_are_to_be_created():
-    plan = plan_import([row(2, "A", "Bo Larsen"), row(3, "B", "Bo Larsen"), row(4, "C", "Jobcenter")], HEADERS, Snapshot(), TODAY)
+def test_given_an_empty_store_when_planned_then_units_people_systems_and_facts_are_to_be_created(today):
+    plan = plan_import([row(2, "A", "Bo Larsen"), row(3, "B", "Bo Larsen"), row(4, "C", "Jobcenter")], HEADERS, Snapshot(), today)
     assert [u.name for u in plan.units] == ["Beskæftigelse", "Jobcenter"]
     assert [p.name for p in plan.people] == ["Bo Larsen"]  # one person, named twice
     assert [s.name for s in plan.systems] == ["A", "B", "C"]
@@ -118,8 +116,8 @@ def test_given_an_empty_store_when_planned_then_units_people_systems_and_facts_a
     assert [(p.row, p.column, p.value, p.kind) for p in plan.problems] == [(4, "Systemejer", "Jobcenter", "flagged_holder")]
 
 
-def test_a_system_listed_twice_is_reported_not_merged():
-    plan = plan_import([row(2, "ESDH", "Bo Larsen"), row(3, " esdh ", "Ib Møller", afdeling="Ydelse")], HEADERS, Snapshot(), TODAY)
+def test_a_system_listed_twice_is_reported_not_merged(today):
+    plan = plan_import([row(2, "ESDH", "Bo Larsen"), row(3, " esdh ", "Ib Møller", afdeling="Ydelse")], HEADERS, Snapshot(), today)
     assert [s.row for s in plan.systems] == [2]
     assert [(p.row, p.kind, p.value) for p in plan.problems] == [(3, "duplicate", " esdh ")]
     assert "row 2" in plan.problems[0].detail
@@ -133,39 +131,39 @@ def _store_with(owner: KnownPerson | None, reason: str | None = None, lifecycle:
     return Snapshot([f, a], [owner] if owner else [], [system])
 
 
-def test_given_the_store_already_says_it_when_planned_again_then_nothing_is_to_be_written():
+def test_given_the_store_already_says_it_when_planned_again_then_nothing_is_to_be_written(today):
     bo = KnownPerson(uuid4(), "Bo Larsen", None)
-    assert plan_import([row(2, "A", "Bo Larsen")], HEADERS, _store_with(bo), TODAY).writes_nothing
-    assert plan_import([row(2, "A", "IT / Drift")], HEADERS, _store_with(None, "IT / Drift"), TODAY).writes_nothing
+    assert plan_import([row(2, "A", "Bo Larsen")], HEADERS, _store_with(bo), today).writes_nothing
+    assert plan_import([row(2, "A", "IT / Drift")], HEADERS, _store_with(None, "IT / Drift"), today).writes_nothing
 
 
-def test_given_an_updated_file_then_only_the_differences_are_planned():
+def test_given_an_updated_file_then_only_the_differences_are_planned(today):
     bo = KnownPerson(uuid4(), "Bo Larsen", None)
-    plan = plan_import([row(2, "A", "Ib Møller", lifecycle="Under udfasning")], HEADERS, _store_with(bo), TODAY)
+    plan = plan_import([row(2, "A", "Ib Møller", lifecycle="Under udfasning")], HEADERS, _store_with(bo), today)
     assert not plan.units and not plan.systems and [p.name for p in plan.people] == ["Ib Møller"]
-    assert sorted((c.kind, c.effective_from) for c in plan.changes) == [("assign", TODAY), ("lifecycle", TODAY)]
+    assert sorted((c.kind, c.effective_from) for c in plan.changes) == [("assign", today), ("lifecycle", today)]
 
 
-def test_a_name_shared_by_two_people_in_the_store_is_not_guessed():
+def test_a_name_shared_by_two_people_in_the_store_is_not_guessed(today):
     store = _store_with(None)
     twins = [KnownPerson(uuid4(), "Bo Larsen", None), KnownPerson(uuid4(), "Bo Larsen", None)]
-    plan = plan_import([row(2, "A", "Bo Larsen")], HEADERS, Snapshot(store.units, twins, store.systems), TODAY)
+    plan = plan_import([row(2, "A", "Bo Larsen")], HEADERS, Snapshot(store.units, twins, store.systems), today)
     assert [(c.kind, c.reason) for c in plan.changes] == [("vacate", "Bo Larsen")]
     assert plan.problems[0].kind == "flagged_holder" and "2 people" in plan.problems[0].detail
 
 
-def test_a_departed_holder_is_flagged_not_assigned():
+def test_a_departed_holder_is_flagged_not_assigned(today):
     gone = KnownPerson(uuid4(), "Bo Larsen", None, departed=True)
     store = _store_with(None)
-    plan = plan_import([row(2, "A", "Bo Larsen")], HEADERS, Snapshot(store.units, [gone], store.systems), TODAY)
+    plan = plan_import([row(2, "A", "Bo Larsen")], HEADERS, Snapshot(store.units, [gone], store.systems), today)
     assert [c.kind for c in plan.changes] == ["vacate"] and "left" in plan.problems[0].detail
 
 
-def test_a_changed_criticality_or_vendor_is_a_difference_but_a_blank_cell_is_not():
+def test_a_changed_criticality_or_vendor_is_a_difference_but_a_blank_cell_is_not(today):
     bo = KnownPerson(uuid4(), "Bo Larsen", None)
     store = _store_with(bo)
     headers = {**HEADERS, "criticality": "Kritikalitet", "vendor": "Leverandør"}
     same = row(2, "A", "Bo Larsen")[1]
-    assert plan_import([(2, {**same, "criticality": "", "vendor": None})], headers, store, TODAY).writes_nothing
-    plan = plan_import([(2, {**same, "criticality": "Kritisk", "vendor": "KMD"})], headers, store, TODAY)
+    assert plan_import([(2, {**same, "criticality": "", "vendor": None})], headers, store, today).writes_nothing
+    plan = plan_import([(2, {**same, "criticality": "Kritisk", "vendor": "KMD"})], headers, store, today)
     assert [(c.kind, c.details) for c in plan.changes] == [("details", ("KMD", "critical", True))]

@@ -131,12 +131,13 @@ def test_a_prioritisation_ranks_each_proposal_once_from_one_upwards():
         assert refused.value.field == "priorities"
 
 
-def test_once_people_are_authenticated_only_the_proposer_themself_withdraws():
+def test_once_people_are_authenticated_only_the_proposer_themself_withdraws(clock):
+    from domain.commands import Actor
     from domain.errors import Forbidden
-    from domain.portfolio import Actor, Portfolio
+    from domain.portfolio import Portfolio
     from tests.api.council_helpers import MARKERS
 
-    app = Portfolio()
+    app = Portfolio(clock=clock)
     unit = app.establish_org_unit("K", "kommune", None).id
     proposer, colleague = (app.register_person(n, unit, None, None).id for n in ("P", "C"))
     content = {"title": "T", "problem": "P", "purposes": ["efficiency"], "category": "data",

@@ -4,19 +4,18 @@ and the demo's tokens."""
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from rich.console import Console
-
+from ansvar.console import console
+from domain.clock import Clock
 from infra.settings import Settings
 
-console = Console(stderr=True)
 
-
-def print_demo_tokens(settings: Settings, runtime: object) -> None:
-    from infra import demo
+def print_demo_tokens(settings: Settings, runtime: Any) -> None:
+    from ansvar import demo
     from infra.tokens import issue
 
-    users = demo.demo_users(runtime.portfolio)  # type: ignore[attr-defined]
+    users = demo.demo_users(runtime.portfolio)
     if not users:
         return
     if not settings.auth.secret:
@@ -24,14 +23,14 @@ def print_demo_tokens(settings: Settings, runtime: object) -> None:
         return
     console.print("\n[bold]Demo tokens[/bold] (8 hours; send as 'Authorization: Bearer <token>'):")
     for role, person_id in users.items():
-        details = runtime.directory.get(person_id) or {}  # type: ignore[attr-defined]
+        details = runtime.directory.get(person_id) or {}
         roles = () if role == "owner" else (role,)
         console.print(f"\n{role:8} {details.get('name') or '(erased)'}  person {person_id}")
-        console.print(issue(settings.auth.secret, person_id, roles), soft_wrap=True, highlight=False)
+        console.print(issue(settings.auth.secret, person_id, roles, now=runtime.clock.now()), soft_wrap=True, highlight=False)
     console.print("\ne.g. curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8000/systems\n")
 
 
-def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_token(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     from uuid import UUID
 
     from infra.tokens import issue, parse_ttl
@@ -46,23 +45,23 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
         console.print(f"[red]{exc}[/red]")
         return 2
     roles = sorted(set(args.role or ()) - {"owner"})
-    print(issue(settings.auth.secret, person, roles, ttl))
+    print(issue(settings.auth.secret, person, roles, ttl, now=clock.now()))
     return 0
 
 
-def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_people(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     from uuid import UUID
 
+    from ansvar.bootstrap import bootstrap
+    from domain.commands import Actor
     from domain.errors import AlreadyDone, PersonNotFound
-    from domain.portfolio import Actor
-    from infra.runtime import build
 
     try:
         person_id = UUID(args.person)
     except ValueError:
         console.print(f"[red]not a person id:[/red] {args.person}")
         return 2
-    runtime = build(settings)
+    runtime = bootstrap(settings, clock)
     try:
         # Recorded as done at the command line by whoever operates the installation (no person id).
         receipt = runtime.portfolio.erase_person_details(person_id, args.basis, actor=Actor(role="operator"))
@@ -79,13 +78,13 @@ def cmd_people(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_access_table(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_access_table(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ansvar.web import create_app
     from api.access import markdown_table, replace_in_readme
-    from api.app import create_app
 
-    table = markdown_table(create_app(settings, configure_logging=False))
+    table = markdown_table(create_app(settings, clock=clock, configure_logging=False))
     if args.write:
         path = Path(args.write)
         path.write_text(replace_in_readme(path.read_text(), table))

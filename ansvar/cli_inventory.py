@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -10,32 +11,32 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ansvar.bootstrap import Runtime, bootstrap
+from ansvar.console import catch_up, console, progress_bar
+from api.registers import export, run_import
+from domain.clock import Clock
 from domain.errors import DomainError
 from infra.settings import Settings
 from projections.register_queries import EXPORTS
 
 
-def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    from infra.cli import _catch_up, _progress, console
-    from infra.inventory_import import run_import
-    from infra.runtime import build
-
+def cmd_import(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         console.print(f"[red]no such file:[/red] {path}")
         return 2
     mapping = Path(args.mapping).read_bytes() if args.mapping else None
-    runtime = build(settings)
+    runtime = bootstrap(settings, clock)
     try:
-        _catch_up(runtime)  # compare against the latest state
-        with _progress() as bar:
+        catch_up(runtime)  # compare against the latest state
+        with progress_bar() as bar:
             task = bar.add_task(f"{'importing' if args.apply else 'checking'} {path.name}", total=None)
-            report = run_import(
-                runtime, path.read_bytes(), path.name, apply=args.apply, mapping=mapping,
+            report = _run(runtime, run_import(
+                runtime.portfolio, runtime.reads, path.read_bytes(), path.name, apply=args.apply, mapping=mapping,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+            ))
         if args.apply:
-            _catch_up(runtime)
+            catch_up(runtime)
     except DomainError as exc:
         console.print(f"[red]{exc.title}:[/red] {exc.detail}\nnothing was written")
         return 2
@@ -46,6 +47,18 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print_report(report)
     return 0
+
+
+def _run(runtime: Runtime, work: Any) -> Any:
+    """Run one read-store coroutine to its end, and close the store's async connections after it."""
+
+    async def run() -> Any:
+        try:
+            return await work
+        finally:
+            await runtime.reads.reader.close()
+
+    return asyncio.run(run())
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -74,15 +87,11 @@ def print_report(report: dict[str, Any]) -> None:
         out.print("nothing to write: the register already says all of this")
 
 
-def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    from infra.cli import _catch_up, console
-    from infra.export import export
-    from infra.runtime import build
-
-    runtime = build(settings)
+def cmd_export(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
+    runtime = bootstrap(settings, clock)
     try:
-        _catch_up(runtime)
-        content = export(runtime, args.what, args.format)
+        catch_up(runtime)
+        content = _run(runtime, export(runtime.reads, args.what, args.format))
     except DomainError as exc:
         console.print(f"[red]{exc.title}:[/red] {exc.detail}")
         return 2
@@ -93,14 +102,14 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: Any) -> None:
+def register(sub: Any) -> None:
     imp = sub.add_parser("import", help="import an IT-system inventory (CSV or XLSX); a dry run unless --apply")
     imp.add_argument("file")
     imp.add_argument("--apply", action="store_true", help="write the import (all or nothing)")
     imp.add_argument("--mapping", help="JSON {header: field} or CSV header;field naming columns the importer does not know")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
     imp.set_defaults(run=cmd_import)
-    exp = sub.add_parser("export", help="export the ownership register or the gap report as CSV or XLSX")
+    exp = sub.add_parser("export", help="export the ownership register, the gap report or the decision log as CSV or XLSX")
     exp.add_argument("what", choices=sorted(EXPORTS))
     exp.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
     exp.add_argument("-o", "--output", required=True)

@@ -1,5 +1,6 @@
-"""The `ansvar` command: serve, demo, projections status|rebuild, worker, import, export (and the access
-commands of infra/access_commands.py: token issue, people forget, access-table)."""
+"""The `ansvar` command: serve, demo, projections status|rebuild, worker, and (in modules of
+their own) import and export (ansvar/cli_inventory.py), token issue, people forget and
+access-table (ansvar/cli_access.py). Every command builds the running parts with bootstrap."""
 
 from __future__ import annotations
 
@@ -8,83 +9,65 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from infra import access_commands
+from ansvar import cli_access, cli_inventory
+from ansvar.console import catch_up, console, progress_bar
+from domain.clock import Clock, SystemClock
 from infra import logging as app_logging
 from infra.local_secret import with_local_secret
 from infra.settings import Settings, SettingsError
 
-console = Console(stderr=True)
 
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console,
-        transient=False,
-    )
-
-
-def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_serve(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
-    from infra.runtime import tune_gc_for_service
+    from ansvar.gc_tuning import tune_gc_for_service
+    from ansvar.web import create_app
 
     if args.demo:
-        cmd_demo(settings, args)
-    settings = Settings(**{**settings.__dict__, "host": args.host or settings.host, "port": args.port or settings.port})
+        cmd_demo(settings, clock, args)
+    settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
     console.print(f"ansvar on http://{settings.host}:{settings.port}  (API docs: /schema, database: {settings.database.kind})")
-    app = create_app(settings)
+    app = create_app(settings, clock=clock, configure_logging=False)
     tune_gc_for_service()
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
     return 0
 
 
-def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from infra import demo
-    from infra.runtime import build
+def cmd_demo(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
+    from ansvar import demo
+    from ansvar.bootstrap import bootstrap
 
-    runtime = build(settings)
+    runtime = bootstrap(settings, clock)
     try:
-        with _progress() as bar:
+        with progress_bar() as bar:
             task = bar.add_task("demo municipality", total=None)
-            loaded = demo.load(runtime.portfolio, seed=args.seed, progress=lambda done, total: bar.update(task, completed=done, total=total))
+            loaded = demo.load(runtime.portfolio, seed=args.seed,
+                               progress=lambda done, total: bar.update(task, completed=done, total=total))
         console.print("demo loaded" if loaded else "the store already holds data: demo not loaded again")
-        _catch_up(runtime)
-        access_commands.print_demo_tokens(settings, runtime)
+        catch_up(runtime)
+        cli_access.print_demo_tokens(settings, runtime)
     finally:
         runtime.close()
     return 0
 
 
-def _catch_up(runtime: object, batch: int | None = None) -> None:
-    from projections.catchup import REBUILD_BATCH
-
-    catchup = runtime.catchup  # type: ignore[attr-defined]
-    head = catchup.head()
-    behind = head - min(catchup.positions().values(), default=0)
-    if behind <= 0:
-        return
-    with _progress() as bar:
-        task = bar.add_task("projections", total=behind)
-        catchup.run_until_caught_up(lambda n: bar.advance(task, n), batch=batch or REBUILD_BATCH)
-
-
-def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
+def cmd_projections(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
+    from ansvar.bootstrap import bootstrap
+    from ansvar.gc_tuning import tune_gc_for_service
     from infra.database import vacuum_analyze
-    from infra.runtime import build, tune_gc_for_service
 
-    runtime = build(settings)
+    runtime = bootstrap(settings, clock)
     try:
         if args.action == "rebuild":
             tune_gc_for_service()  # a rebuild of 1M events: 7,701 -> 9,071 events/s (bench/rebuild.py)
             names = runtime.catchup.reset(args.names or None)
             console.print(f"rebuilding {', '.join(names)}")
-            _catch_up(runtime, args.batch)
+            catch_up(runtime, args.batch)
             vacuum_analyze(settings.database, [t for v in runtime.catchup.views if v.name in names for t in v.tables])
         head = runtime.catchup.head()
         table = Table("projection", "position", "head", "lag")
@@ -96,10 +79,11 @@ def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from infra.runtime import build, tune_gc_for_service
+def cmd_worker(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
+    from ansvar.bootstrap import bootstrap
+    from ansvar.gc_tuning import tune_gc_for_service
 
-    runtime = build(settings)
+    runtime = bootstrap(settings, clock)
     tune_gc_for_service()
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -137,14 +121,13 @@ def parser() -> argparse.ArgumentParser:
     proj.set_defaults(run=cmd_projections)
     worker = sub.add_parser("worker", help="keep the projections current without serving HTTP")
     worker.set_defaults(run=cmd_worker)
-    access_commands.register(sub)
-    from infra.cli_inventory import add_commands
-
-    add_commands(sub)
+    cli_access.register(sub)
+    cli_inventory.register(sub)
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run one command. `clock` defaults to the wall clock (tests hand in their own)."""
     args = parser().parse_args(argv)
     try:
         settings = with_local_secret(Settings.from_env())
@@ -152,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(f"[red]configuration error:[/red] {exc}")
         return 2
     app_logging.configure(settings.log_level, settings.log_format)
-    return args.run(settings, args)
+    return args.run(settings, clock or SystemClock(), args)
 
 
 if __name__ == "__main__":

@@ -1,42 +1,55 @@
-"""An import from start to end: read the file, compare it with the register, report, and (only
-with `apply`) write the whole plan in one transaction. The CLI and `POST /imports` both call this."""
+"""Bringing an inventory in and taking the registers out: one use case each, called by
+`POST /imports` and `GET /exports/...` and by the command line (`ansvar import`, `ansvar export`).
+
+Both read through the read store (the import compares the file against a snapshot of it);
+an applied import is one command of the portfolio, written all or nothing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+import anyio.to_thread
 import structlog
 
+from domain.commands import SYSTEM, Actor
+from domain.errors import InvalidValue
 from domain.import_plan import Plan, plan_import
-from domain.portfolio import SYSTEM, Actor
+from domain.portfolio import Portfolio
 from infra import spreadsheet
-from infra.runtime import Runtime
-from projections.register_queries import snapshot
+from projections.read_side import ReadSide
+from projections.register_queries import EXPORTS
 
 log = structlog.get_logger(__name__)
 
 
-def run_import(
-    runtime: Runtime, content: bytes, file: str, *, apply: bool = False, mapping: bytes | None = None,
-    actor: Actor = SYSTEM, progress: Callable[[int, int], None] | None = None,
+async def run_import(
+    portfolio: Portfolio, reads: ReadSide, content: bytes, file: str, *, apply: bool = False,
+    mapping: bytes | None = None, actor: Actor = SYSTEM, progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Plan the import and return its report; with `apply`, write it all or nothing first.
-
-    The caller makes sure the views have caught up, so the plan compares against the latest state.
-    """
+    """Plan the import against the latest state and return its report; with `apply`, write it
+    all or nothing first. Waits for the views to include the whole log before comparing."""
     columns = spreadsheet.read_mapping(mapping) if mapping else None
-    sheet = spreadsheet.read(content, file, columns)
-    today = runtime.portfolio.today()
-    with runtime.db.transaction(write=False) as cur:
-        known = snapshot(cur, today)
-    plan = plan_import(sheet.rows, sheet.headers, known, today, progress)
+    sheet = await anyio.to_thread.run_sync(spreadsheet.read, content, file, columns)
+    await reads.caught_up(await reads.log_head())
+    today = reads.today()
+    known = await reads.register.snapshot(today)
+    plan = await anyio.to_thread.run_sync(plan_import, sheet.rows, sheet.headers, known, today, progress)
     source = {"file": file, "sha256": sheet.sha256}
     receipt = None
     if apply and not plan.writes_nothing:
-        receipt = runtime.portfolio.import_inventory(plan, source, actor)
+        receipt = await anyio.to_thread.run_sync(portfolio.import_inventory, plan, source, actor)
         log.info("inventory imported", file=file, sha256=sheet.sha256, position=receipt and receipt.position)
     return report(plan, sheet, applied=apply, position=receipt.position if receipt else None)
+
+
+async def export(reads: ReadSide, what: str, kind: str) -> bytes:
+    """The export `what` (register | gaps | decisions) at today, as `kind` (csv | xlsx)."""
+    if what not in EXPORTS:
+        raise InvalidValue(f"export must be one of {', '.join(EXPORTS)}", field="what")
+    headers, rows, title = await reads.register.export_rows(what, reads.today())
+    return await anyio.to_thread.run_sync(spreadsheet.write, kind, title, headers, rows)
 
 
 def report(plan: Plan, sheet: spreadsheet.Sheet, *, applied: bool, position: int | None) -> dict[str, Any]:

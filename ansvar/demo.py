@@ -6,8 +6,8 @@ placements, handovers, departures (some never followed up), a dissolved team, la
 open, competing), attestations (kept up, and lapsed), ping-pong, critical systems owned too low,
 systems without an operational handover, and decommissioning (some of it unowned).
 
-Deterministic per seed (names, ids, dates, facts). Record time is real: every event is recorded
-now; only the business dates (valid time) reach back. Aggregates are built in memory, where their
+Deterministic per seed (names, ids, dates, facts). Record time is the application's clock: every
+event is recorded now; only the business dates (valid time, when a claim was made) reach back. Aggregates are built in memory, where their
 own rules run, and saved a batch at a time, so `serve --demo` stays quick. Loads only into an
 empty store.
 """
@@ -20,10 +20,11 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from domain.org import OrgUnit, Person
-from domain.portfolio import Actor, Portfolio
+from domain.commands import Actor
+from domain.portfolio import Portfolio
 from domain.systems import System, SystemName
 from domain.vocabulary import Role
-from infra import demo_catalog as C, demo_council
+from ansvar import demo_catalog as C, demo_council
 
 DEMO = Actor(role="demo", request_id="demo-loader")
 _BATCH = 30
@@ -37,14 +38,15 @@ def load(app: Portfolio, seed: int = 7, progress: Callable[[int, int], None] | N
     """Load the demo into an empty store; returns False (and writes nothing) if it is not empty."""
     if not is_empty(app):
         return False
-    town = _Town(app, random.Random(seed))
-    town.organisation()
-    systems = town.systems()
-    for start in range(0, len(systems), _BATCH):
-        batch = systems[start : start + _BATCH]
-        app.save(*[s for pair in batch for s in pair])
-        if progress:
-            progress(start + len(batch), len(systems))
+    with app.recording():  # the aggregates are built here, not by commands: the app's clock stamps them
+        town = _Town(app, random.Random(seed))
+        town.organisation()
+        systems = town.systems()
+        for start in range(0, len(systems), _BATCH):
+            batch = systems[start : start + _BATCH]
+            app.save(*[s for pair in batch for s in pair])
+            if progress:
+                progress(start + len(batch), len(systems))
     demo_council.council(app, town, [s for s, _ in systems], DEMO)
     return True
 
@@ -209,14 +211,16 @@ class _Town:
         who = self._available(pool, self.today)
         first = self.rng.choice(who)
         claim = self._id()
-        s.make_claim(claim, Role.FORRETNINGSEJER, first, "Vi bruger systemet hver dag og ejer processen", self.meta)
+        made_on = self.today - timedelta(days=self.rng.randrange(10, 120))
+        s.make_claim(claim, Role.FORRETNINGSEJER, first, "Vi bruger systemet hver dag og ejer processen", made_on, self.meta)
+        answered_on = min(self.today, made_on + timedelta(days=self.rng.randrange(1, 30)))
         if i % 3 == 0:
-            s.confirm_claim(claim, self.today - timedelta(days=self.rng.randrange(0, 90)), None, self.meta)
+            s.confirm_claim(claim, answered_on, None, answered_on, self.meta)
         elif i % 3 == 1:
-            s.reject_claim(claim, "Forretningsejerskabet ligger i fagafdelingen", None, self.meta)
-        else:  # still open, and someone else claims the same role: competing claims
+            s.reject_claim(claim, "Forretningsejerskabet ligger i fagafdelingen", None, answered_on, self.meta)
+        else:  # still open (some for longer than the council should take), and a competing claim
             s.make_claim(self._id(), Role.FORRETNINGSEJER, self.rng.choice([p for p in who if p != first] or who),
-                         "Det er os, der betaler licensen", self.meta)
+                         "Det er os, der betaler licensen", made_on + timedelta(days=3), self.meta)
 
     def _attest(self, s: System, i: int, since: date) -> None:
         """Owners re-confirm about yearly; some stopped two years ago (overdue at past dates)."""

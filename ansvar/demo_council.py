@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from domain.portfolio import Actor, Portfolio
+from domain.commands import Actor
+from domain.portfolio import Portfolio
 from domain.systems import System
 from domain.vocabulary import Role
 

@@ -1,0 +1,209 @@
+"""What every command shares: who acts (`Actor`), what it answers (`Receipt`), the clock,
+loading aggregates, and saving with one retry loop for lost races.
+
+Each area's commands are a class of its own on `Commands` (org_commands.py, system_commands.py,
+responsibility_commands.py, proposal_commands.py, council_commands.py,
+decommissioning_commands.py, import_commands.py); `Portfolio` (portfolio.py) is their flat
+composition. An area uses only what is defined here, never another area's methods.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ParamSpec, Protocol, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from domain.clock import Clock
+from domain.errors import ConcurrentChange, NotFound, OrgUnitDissolved, PersonDeparted, UnknownReference
+from domain.org import OrgUnit, Person
+from domain.record_time import recording_with
+from domain.vocabulary import AccessRole
+
+A = TypeVar("A", bound=Aggregate)
+P = ParamSpec("P")
+R = TypeVar("R")
+#: A command that loses a race is run again on the fresh state this many times in all.
+ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, in which capacity, for which request; recorded on every event."""
+
+    person_id: UUID | None = None
+    role: str = "system"
+    request_id: str | None = None
+    source: dict[str, Any] | None = None  # provenance of imported facts: file, sha256, row
+
+    @property
+    def as_owner(self) -> bool:
+        """Acting as an ordinary person (not for the council, an admin or an import): only for themself."""
+        return self.role == AccessRole.OWNER
+
+    def meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = {
+            "actor_id": str(self.person_id) if self.person_id else None,
+            "actor_role": self.role,
+            "request_id": self.request_id,
+        }
+        if self.source:
+            meta["source"] = self.source
+        return meta
+
+
+SYSTEM = Actor()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a command returns: the new id (if any) and where its last event sits in the log."""
+
+    position: int
+    recorded_at: datetime
+    id: UUID | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class PersonDirectory(Protocol):
+    """Erasable personal details (name, e-mail) kept outside the event log."""
+
+    def put(self, person_id: UUID, name: str, email: str | None) -> None: ...
+    def forget(self, person_id: UUID) -> bool | None: ...
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+def command(method: Callable[P, R]) -> Callable[P, R]:
+    """Marks a public command: the events it records are stamped by the application's clock."""
+
+    @functools.wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        self = args[0]
+        with recording_with(self.clock):  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    return run
+
+
+class Commands(Application[UUID]):
+
+    def __init__(self, env: dict[str, str] | None = None, *, clock: Clock, directory: PersonDirectory | None = None) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self.directory = directory
+        self.on_saved: Callable[[], None] | None = None  # wakes the in-process projection worker
+        # Extra keyword arguments for the recorder on every save (infra sets it: idempotency keys).
+        self.save_options: Callable[[], dict[str, Any]] | None = None
+
+    def today(self) -> date:
+        return self.clock.today()
+
+    def recording(self) -> AbstractContextManager[Clock]:
+        """For code that builds aggregates itself (the demo, bulk loads): their events are
+        stamped by this application's clock, as a command's are."""
+        return recording_with(self.clock)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list:
+        if self.save_options is not None:
+            kwargs = {**self.save_options(), **kwargs}
+        recordings = super().save(*objs, **kwargs)
+        if self.on_saved is not None:
+            self.on_saved()
+        return recordings
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # Loading ----------------------------------------------------------------------------------
+
+    def _maybe(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _existing(self, cls: type[A], aggregate_id: UUID, error: type[Exception], field: str | None = None) -> A:
+        aggregate = self._maybe(aggregate_id)
+        if not isinstance(aggregate, cls):
+            what = cls.__name__.replace("OrgUnit", "org unit").lower()
+            if issubclass(error, NotFound) and field is None:
+                raise error(f"no {what} with id {aggregate_id}")
+            raise error(f"no {what} with id {aggregate_id}", field=field)
+        return aggregate
+
+    def _existing_person(self, person_id: UUID, field: str) -> Person:
+        return self._existing(Person, person_id, UnknownReference, field)
+
+    def _assignable(self, person_id: UUID, on: date, field: str = "person_id") -> Person:
+        """A registered person who has not left by `on`: someone a role, a claim or a duty can go to."""
+        person = self._existing_person(person_id, field)
+        if person.departed_by(on):
+            raise PersonDeparted(f"person {person_id} left the organisation on {person.departed_on}", field=field)
+        return person
+
+    def _open_unit(self, org_unit_id: UUID, field: str) -> OrgUnit:
+        """An org unit that exists and has not been dissolved by today: somewhere to place things."""
+        unit = self._existing(OrgUnit, org_unit_id, UnknownReference, field)
+        if unit.dissolved_by(self.today()):
+            raise OrgUnitDissolved(f"org unit {org_unit_id} was dissolved on {unit.dissolved_on}", field=field)
+        return unit
+
+    # Saving -----------------------------------------------------------------------------------
+
+    def _save_new(self, aggregate: Aggregate) -> Receipt:
+        return self._receipt(self.save(aggregate), aggregate.id)
+
+    def _update(self, cls: type[A], aggregate_id: UUID, missing: type[Exception], change: Callable[[A], None]) -> Receipt:
+        """Load one aggregate, change it, save it; re-run on the fresh state if the save lost a race."""
+
+        def attempt() -> Receipt:
+            aggregate = self._existing(cls, aggregate_id, missing)
+            change(aggregate)
+            return self._receipt(self.save(aggregate))
+
+        return self._retrying(attempt, f"{cls.__name__} {aggregate_id} kept changing; retry")
+
+    def _atomically(self, build: Callable[[], tuple[list[Aggregate], UUID | None]]) -> Receipt:
+        """Save every aggregate `build` returns in ONE save (one transaction): all or nothing.
+        `build` loads fresh state and re-checks every rule on each attempt."""
+
+        def attempt() -> Receipt:
+            aggregates, new_id = build()
+            return self._receipt(self.save(*aggregates), new_id)
+
+        return self._retrying(attempt, "the records this command touches kept changing; retry")
+
+    @staticmethod
+    def _retrying(attempt: Callable[[], Receipt], gave_up: str) -> Receipt:
+        # Optimistic concurrency: a command that loses a race is re-run on the fresh state, so it
+        # either still applies (nothing lost) or fails on the rule that now forbids it (409/422).
+        for _ in range(ATTEMPTS):
+            try:
+                return attempt()
+            except IntegrityError:
+                continue
+        raise ConcurrentChange(gave_up)
+
+    @staticmethod
+    def _receipt(recordings: list, new_id: UUID | None = None) -> Receipt:
+        last = recordings[-1]
+        return Receipt(last.notification.id, last.domain_event.timestamp, new_id)
+

@@ -1,0 +1,62 @@
+"""Org units and people: the organisation that responsibility is placed in."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from domain.commands import SYSTEM, Actor, Commands, Receipt, command
+from domain.errors import InvalidValue, OrgUnitNotFound, PersonNotFound
+from domain.org import OrgUnit, Person
+from domain.vocabulary import OrgLevel
+
+
+class OrgCommands(Commands):
+    @command
+    def establish_org_unit(self, name: str, level: str, parent_id: UUID | None, actor: Actor = SYSTEM) -> Receipt:
+        """Record a kommune, forvaltning, afdeling or team, under its parent."""
+        if parent_id is not None:
+            parent = self._open_unit(parent_id, "parent_id")
+            if OrgLevel(parent.level).depth >= OrgLevel(level).depth:
+                raise InvalidValue(
+                    f"a {level} cannot sit under a {parent.level}", field="parent_id", parent_level=parent.level
+                )
+        unit = OrgUnit(name=name, level=level, parent_id=parent_id, meta=actor.meta())
+        return self._save_new(unit)
+
+    @command
+    def dissolve_org_unit(self, org_unit_id: UUID, effective: date, actor: Actor = SYSTEM) -> Receipt:
+        """Record that an org unit stops existing on `effective`."""
+        return self._update(OrgUnit, org_unit_id, OrgUnitNotFound, lambda u: u.dissolve(effective, actor.meta()))
+
+    @command
+    def register_person(
+        self, name: str, org_unit_id: UUID, title: str | None, email: str | None, actor: Actor = SYSTEM
+    ) -> Receipt:
+        """Register a person; the name and e-mail go to the erasable directory, not the log."""
+        self._open_unit(org_unit_id, "org_unit_id")
+        person = Person(org_unit_id=org_unit_id, title=title, meta=actor.meta())
+        if self.directory is not None:
+            # Written first: a details row without its event is invisible; the reverse would lose data.
+            self.directory.put(person.id, name, email)
+        return self._save_new(person)
+
+    @command
+    def record_departure(self, person_id: UUID, effective: date, actor: Actor = SYSTEM) -> Receipt:
+        """Record that a person leaves the organisation on `effective`."""
+        return self._update(Person, person_id, PersonNotFound, lambda p: p.depart(effective, actor.meta()))
+
+    @command
+    def erase_person_details(self, person_id: UUID, basis: str, actor: Actor = SYSTEM) -> Receipt:
+        """Erase a person's name and e-mail, and record that it was done (not what was erased).
+
+        The directory is erased first: privacy does not wait on the event log. If the event is
+        then lost (a crash in between), asking again records it. Asking again after both is a
+        409 (AlreadyDone)."""
+        self._existing(Person, person_id, PersonNotFound)
+        erased_now = bool(self.directory.forget(person_id)) if self.directory is not None else False
+        return self._update(Person, person_id, PersonNotFound, lambda p: p.record_erasure(basis, actor.meta(), erased_now))
+
+    def person(self, person_id: UUID) -> Person:
+        return self._existing(Person, person_id, PersonNotFound)
+

@@ -1,0 +1,136 @@
+"""Responsibility facts on a system: assignments, vacancies, claims, attestations, hand-overs."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID, uuid4
+
+from domain.commands import SYSTEM, Actor, Commands, Receipt, command
+from domain.errors import (
+    ActingForAnother, BackdatedHandover, InvalidValue, NotRoleHolder, OwnClaim, PersonNotFound, SystemNotFound,
+)
+from domain.org import Person
+from domain.systems import System
+
+
+class ResponsibilityCommands(Commands):
+    @command
+    def assign_role(
+        self, system_id: UUID, role: str, person_id: UUID, effective_from: date, effective_to: date | None = None,
+        basis: str | None = None, decision_id: UUID | None = None, actor: Actor = SYSTEM,
+    ) -> Receipt:
+        """Record that `person_id` holds `role` on the system over a valid-time period."""
+        self._assignable(person_id, effective_from)
+        return self._update(
+            System, system_id, SystemNotFound,
+            lambda s: s.assign(role, person_id, effective_from, effective_to, basis, decision_id, actor.meta()),
+        )
+
+    @command
+    def record_vacancy(
+        self, system_id: UUID, role: str, effective_from: date, effective_to: date | None, reason: str,
+        actor: Actor = SYSTEM,
+    ) -> Receipt:
+        """Record that nobody holds `role` over a period: a fact, not the absence of one."""
+        return self._update(
+            System, system_id, SystemNotFound,
+            lambda s: s.vacate(role, effective_from, effective_to, reason, actor.meta()),
+        )
+
+    @command
+    def make_claim(self, system_id: UUID, role: str, person_id: UUID, statement: str, actor: Actor = SYSTEM) -> Receipt:
+        """Record that a person claims a role today; the claim waits to be confirmed or rejected.
+
+        A person acting as owner claims only for themself."""
+        if actor.as_owner and person_id != actor.person_id:
+            raise ActingForAnother(
+                f"you ({actor.person_id}) may claim a role only for yourself, not for {person_id}", field="person_id"
+            )
+        today = self.today()
+        self._assignable(person_id, today)
+        claim_id = uuid4()
+        receipt = self._update(
+            System, system_id, SystemNotFound,
+            lambda s: s.make_claim(claim_id, role, person_id, statement, today, actor.meta()),
+        )
+        return Receipt(receipt.position, receipt.recorded_at, claim_id)
+
+    @command
+    def confirm_claim(
+        self, system_id: UUID, claim_id: UUID, effective_from: date | None = None,
+        decision_id: UUID | None = None, actor: Actor = SYSTEM,
+    ) -> Receipt:
+        """Confirm an open claim: it becomes an assignment from `effective_from` (default today)."""
+        today = self.today()
+        start = effective_from or today
+        claim = self._existing(System, system_id, SystemNotFound).open_claim(claim_id)
+        if actor.person_id is not None and actor.person_id == claim.person_id:
+            # Separation of duties: another council member must answer a member's own claim.
+            raise OwnClaim(f"claim {claim_id} is your own; another council member must confirm it", field="claim_id")
+        self._assignable(claim.person_id, start, field="claim_id")
+        return self._update(
+            System, system_id, SystemNotFound,
+            lambda s: s.confirm_claim(claim_id, start, decision_id, today, actor.meta()),
+        )
+
+    @command
+    def reject_claim(
+        self, system_id: UUID, claim_id: UUID, reason: str, decision_id: UUID | None = None, actor: Actor = SYSTEM
+    ) -> Receipt:
+        """Reject an open claim, with the reason."""
+        today = self.today()
+        return self._update(
+            System, system_id, SystemNotFound, lambda s: s.reject_claim(claim_id, reason, decision_id, today, actor.meta())
+        )
+
+    @command
+    def attest(self, system_id: UUID, role: str, person_id: UUID, actor: Actor = SYSTEM) -> Receipt:
+        """The current holder re-confirms a role (periodic attestation); a person attests only their own."""
+        if actor.as_owner and person_id != actor.person_id:
+            raise ActingForAnother(
+                f"you ({actor.person_id}) may attest only roles you hold yourself, not for {person_id}",
+                field="person_id",
+            )
+        self._existing(Person, person_id, PersonNotFound)
+        today = self.today()
+
+        def change(system: System) -> None:
+            if actor.as_owner:
+                _require_holder(system, role, actor, today)
+            system.attest(role, person_id, today, actor.meta())
+
+        return self._update(System, system_id, SystemNotFound, change)
+
+    @command
+    def hand_over(
+        self, system_id: UUID, role: str, to_person_id: UUID, effective_from: date, note: str | None = None,
+        actor: Actor = SYSTEM,
+    ) -> Receipt:
+        """The holder of a role hands it to another person from `effective_from` (today or later).
+
+        Recorded as an assignment with basis "handover"; the acting person must hold the role both
+        today and on `effective_from`. Backdating is the council's business (an assignment)."""
+        if actor.person_id is None:
+            raise NotRoleHolder("a hand-over is made by the person holding the role", field="role")
+        if to_person_id == actor.person_id:
+            raise InvalidValue("you cannot hand a role over to yourself", field="to_person_id")
+        today = self.today()
+        if effective_from < today:
+            raise BackdatedHandover(
+                f"a hand-over takes effect today ({today}) or later, not {effective_from};"
+                " ask the council to record a past change", field="effective_from",
+            )
+        self._assignable(to_person_id, effective_from, field="to_person_id")
+        basis = f"handover: {note}" if note else "handover"
+
+        def change(system: System) -> None:
+            for day in sorted({today, effective_from}):
+                _require_holder(system, role, actor, day)
+            system.assign(role, to_person_id, effective_from, None, basis, None, actor.meta())
+
+        return self._update(System, system_id, SystemNotFound, change)
+
+
+def _require_holder(system: System, role: str, actor: Actor, day: date) -> None:
+    if system.holder(role, day) != actor.person_id:
+        raise NotRoleHolder(f"you ({actor.person_id}) do not hold {role} on system {system.id} on {day}", field="role")

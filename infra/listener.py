@@ -1,0 +1,45 @@
+"""PostgreSQL's LISTEN/NOTIFY as a wake-up call for the projection worker."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+class PostgresListener:
+    """LISTENs on the event table's channel (the library NOTIFYs it on every insert) and wakes
+    the worker, so new events reach the views without a polling delay."""
+
+    def __init__(self, dsn: str, channel: str, wake: Callable[[], None]) -> None:
+        self.dsn = dsn
+        self.channel = channel
+        self.wake = wake
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ansvar-listen", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        import psycopg
+        from psycopg import sql
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.dsn, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+                    self.wake()  # anything written while we were not listening
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=0.2, stop_after=1):
+                            self.wake()
+            except psycopg.Error as exc:
+                log.warning("listen connection lost; reconnecting", error=str(exc))
+                self._stop.wait(1.0)
