@@ -19,12 +19,13 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from uuid import UUID
 
-from domain.org import OrgUnit, Person
+from ansvar import demo_catalog as C
+from ansvar import demo_council
 from domain.commands import Actor
+from domain.org import OrgUnit, Person
 from domain.portfolio import Portfolio
 from domain.systems import System, SystemName
 from domain.vocabulary import Role
-from ansvar import demo_catalog as C, demo_council
 
 DEMO = Actor(role="demo", request_id="demo-loader")
 _BATCH = 30

@@ -19,8 +19,8 @@ from api.council import CouncilController, DecommissioningController
 from api.dependencies import DEPENDENCIES
 from api.events import EventsController
 from api.health import HealthController
-from api.imports import ExportController, ImportController
 from api.idempotency import idempotency_middleware
+from api.imports import ExportController, ImportController
 from api.openapi_problems import document_problems
 from api.org import OrgUnitController, PeopleController
 from api.problems import HANDLERS

@@ -13,8 +13,8 @@ from api import schemas as s
 from api.dependencies import decode_cursor, encode_cursor
 from api.responsibility import At, KnownAt, as_known_at
 from api.systems import After
-from domain.gaps import RULES
 from domain.errors import InvalidValue
+from domain.gaps import RULES
 from domain.vocabulary import Role
 from projections.read_side import ReadSide
 

@@ -16,9 +16,9 @@ from api import schemas as s
 from api.dependencies import Position, decode_cursor, encode_cursor
 from api.responsibility import At
 from api.systems import After, Limit, receipt
+from domain.commands import Actor
 from domain.council import DecisionKind, DecisionNotFound, MeetingNotFound
 from domain.errors import InvalidValue, SystemNotFound
-from domain.commands import Actor
 from domain.portfolio import Portfolio
 from projections.decommissioning_view import lacking
 from projections.read_side import ReadSide

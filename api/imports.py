@@ -13,8 +13,8 @@ from litestar.params import Body, Parameter
 
 from api.registers import export, run_import
 from api.systems import After
-from domain.errors import InvalidValue
 from domain.commands import Actor
+from domain.errors import InvalidValue
 from domain.portfolio import Portfolio
 from infra import spreadsheet
 from projections.read_side import ReadSide

@@ -12,11 +12,11 @@ from api import schemas as s
 from api.dependencies import decode_cursor, encode_cursor
 from api.responsibility import At, KnownAt, as_known_at
 from api.systems import After, Limit, receipt
+from domain.commands import Actor
 from domain.errors import OrgUnitNotFound, PersonNotFound
 from domain.gaps import Attestation, attestation_due
-from domain.responsibility import period_at
-from domain.commands import Actor
 from domain.portfolio import Portfolio
+from domain.responsibility import period_at
 from infra.settings import Settings
 from projections.read_side import ReadSide
 

@@ -13,8 +13,8 @@ from litestar.params import Parameter
 
 from api import schemas as s
 from api.systems import After, receipt
-from domain.errors import InvalidValue, SystemNotFound
 from domain.commands import Actor
+from domain.errors import InvalidValue, SystemNotFound
 from domain.portfolio import Portfolio
 from domain.responsibility import resolve_periods
 from domain.vocabulary import Role

@@ -10,8 +10,8 @@ from litestar.params import Parameter
 
 from api import schemas as s
 from api.dependencies import decode_cursor, encode_cursor
-from domain.errors import SystemNotFound
 from domain.commands import Actor
+from domain.errors import SystemNotFound
 from domain.portfolio import Portfolio
 from domain.vocabulary import Criticality, Lifecycle
 from projections.read_side import ReadSide

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 
+from ansvar.bootstrap import bootstrap
 from bench.common import line, load, pct, settings, summary, timed
 from bench.replay import holders_by_replay, holders_by_repository, sweep_by_log_scan
 from bench.server import Client, api, headers
-from ansvar.bootstrap import bootstrap
 
 
 async def view_query(config, asks) -> list[float]:

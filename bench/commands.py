@@ -18,9 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
+from ansvar.bootstrap import bootstrap
 from bench.common import line, load, settings, summary
 from bench.server import api, headers
-from ansvar.bootstrap import bootstrap
 from domain.clock import SystemClock
 
 

@@ -13,10 +13,10 @@ import json
 import random
 from datetime import date, timedelta
 
+from ansvar.bootstrap import bootstrap
 from bench.common import line, load, pct, settings, summary, timed
 from bench.server import Client, api, headers
 from domain import gaps as rules
-from ansvar.bootstrap import bootstrap
 from projections.gaps_view import load_histories
 
 

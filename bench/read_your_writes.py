@@ -19,10 +19,10 @@ import time
 
 import httpx
 
-from bench.common import line, load, pct, settings, summary
-from bench.commands import work
-from bench.server import api, headers
 from ansvar.bootstrap import bootstrap
+from bench.commands import work
+from bench.common import line, load, pct, settings, summary
+from bench.server import api, headers
 from domain.clock import SystemClock
 from domain.vocabulary import Role
 

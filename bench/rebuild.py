@@ -16,10 +16,10 @@ import time
 
 import msgspec
 
-from bench.common import line, load, settings
-from bench import stock_runner
 from ansvar.bootstrap import bootstrap
 from ansvar.gc_tuning import tune_gc_for_service
+from bench import stock_runner
+from bench.common import line, load, settings
 from projections.catchup import REBUILD_BATCH
 
 

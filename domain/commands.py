@@ -22,7 +22,13 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain.clock import Clock
-from domain.errors import ConcurrentChange, NotFound, OrgUnitDissolved, PersonDeparted, UnknownReference
+from domain.errors import (
+    ConcurrentChange,
+    NotFound,
+    OrgUnitDissolved,
+    PersonDeparted,
+    UnknownReference,
+)
 from domain.org import OrgUnit, Person
 from domain.record_time import recording_with
 from domain.vocabulary import AccessRole

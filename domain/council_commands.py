@@ -12,11 +12,18 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.council import (
-    PROPOSAL_STATUS, AlreadySuperseded, Decision, DecisionKind, Meeting, NoQuorum, SubjectKind,
-    Supersession, check_decision,
-)
 from domain.commands import Actor, Commands, Receipt, command
+from domain.council import (
+    PROPOSAL_STATUS,
+    AlreadySuperseded,
+    Decision,
+    DecisionKind,
+    Meeting,
+    NoQuorum,
+    SubjectKind,
+    Supersession,
+    check_decision,
+)
 from domain.decommissioning import Decommissioning, DecommissioningStep
 from domain.errors import InvalidValue, UnknownReference
 from domain.proposals import Proposal

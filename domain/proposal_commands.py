@@ -11,9 +11,24 @@ from typing import Any
 from uuid import UUID
 
 from domain.commands import Actor, Commands, Receipt, command
-from domain.errors import ActingForAnother, Forbidden, InvalidValue, NotFound, SystemNameTaken, UnknownReference
+from domain.errors import (
+    ActingForAnother,
+    Forbidden,
+    InvalidValue,
+    NotFound,
+    SystemNameTaken,
+    UnknownReference,
+)
 from domain.org import OrgUnit, Person
-from domain.proposals import ChangeKind, Driver, Marker, ProblemCategory, Proposal, Purpose, Status
+from domain.proposals import (
+    ChangeKind,
+    Driver,
+    Marker,
+    ProblemCategory,
+    Proposal,
+    Purpose,
+    Status,
+)
 from domain.systems import System, SystemName
 from domain.vocabulary import Lifecycle, OrgLevel, Role
 

@@ -7,7 +7,13 @@ from uuid import UUID, uuid4
 
 from domain.commands import SYSTEM, Actor, Commands, Receipt, command
 from domain.errors import (
-    ActingForAnother, BackdatedHandover, InvalidValue, NotRoleHolder, OwnClaim, PersonNotFound, SystemNotFound,
+    ActingForAnother,
+    BackdatedHandover,
+    InvalidValue,
+    NotRoleHolder,
+    OwnClaim,
+    PersonNotFound,
+    SystemNotFound,
 )
 from domain.org import Person
 from domain.systems import System

@@ -18,7 +18,6 @@ from domain.systems import System
 from infra.database import Reader
 from projections.dispatch import Handlers, meta
 
-
 _COVER = " INCLUDE (person_id, effective_from, effective_to, recorded_at)"  # CatchUp drops it on SQLite
 
 

@@ -24,7 +24,6 @@ from projections.proposals_view import ProposalQueries
 from projections.register_queries import RegisterQueries
 from projections.systems_view import DirectoryQueries, SystemQueries
 
-
 DEPARTURE_SECONDS = 2.0
 
 

@@ -8,7 +8,7 @@ from litestar.testing import TestClient
 
 from ansvar.web import create_app
 from infra.settings import Auth, Settings
-from tests.api.client import Api, TEST_SECRET, bearer
+from tests.api.client import TEST_SECRET, Api, bearer
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import pytest
 from litestar import Controller, get
 
 import api.app
-from api import access
 from ansvar.web import create_app
+from api import access
 from tests.story import on
 
 CALLERS = ("anonymous", "admin", "council", "auditor", "holder", "stranger")

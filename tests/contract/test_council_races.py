@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from domain.council import AlreadySuperseded
-from domain.commands import Actor
-from domain.proposals import IllegalTransition
 from ansvar.bootstrap import Runtime, bootstrap
+from domain.commands import Actor
+from domain.council import AlreadySuperseded
+from domain.proposals import IllegalTransition
 from tests.api.council_helpers import MARKERS
 
 ACTOR = Actor(role="test")

@@ -14,6 +14,8 @@ from domain.gaps import RULES
 from infra.settings import Database, Settings
 from tests.registers import export_file, import_file
 
+pytestmark = pytest.mark.slow  # every test loads the demo municipality
+
 
 @pytest.fixture
 def town(settings, clock):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ansvar.bootstrap import bootstrap
 from domain.errors import ConcurrentChange
 from domain.import_plan import plan_import
-from ansvar.bootstrap import bootstrap
 from infra import spreadsheet
 from tests.registers import import_file, snapshot
 

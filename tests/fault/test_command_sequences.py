@@ -15,9 +15,17 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import (
-    Bundle, RuleBasedStateMachine, consumes, invariant, multiple, precondition, rule, run_state_machine_as_test,
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
 )
 from litestar.testing import TestClient
 
@@ -30,6 +38,8 @@ from tests.conftest import drop_schema, make_database
 from tests.fault.views import ROLES
 from tests.story import TEST_TODAY
 from tests.story import day as story_day
+
+pytestmark = pytest.mark.slow  # a Hypothesis state machine over HTTP
 
 TODAY = TEST_TODAY
 REGISTERED = story_day("2020-01-01")

@@ -17,6 +17,8 @@ from infra.settings import Settings
 from tests.conftest import drop_schema, make_database
 from tests.fault.views import checksum, write_history
 
+pytestmark = pytest.mark.slow  # kills real worker processes
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

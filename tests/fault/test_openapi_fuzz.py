@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
@@ -17,6 +19,8 @@ from infra.settings import Auth, Settings
 from tests.api.client import TEST_SECRET, bearer
 from tests.conftest import drop_schema, make_database
 from tests.story import on
+
+pytestmark = pytest.mark.slow  # Schemathesis over every operation
 
 ID_FIELDS = {"org_unit_id", "parent_id", "person_id", "system_id", "claim_id", "decision_id"}
 

@@ -23,6 +23,8 @@ from infra.settings import Auth, Settings
 from tests.api.client import TEST_SECRET, bearer
 from tests.conftest import drop_schema, make_database
 
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]  # cuts PostgreSQL connections under load
+
 CLIENTS = 4
 COMMANDS_PER_CLIENT = 12
 CUTS = 8

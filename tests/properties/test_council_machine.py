@@ -12,8 +12,17 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, settings as hsettings, strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from domain.council import Decision
 from domain.decommissioning import Decommissioning
@@ -22,6 +31,8 @@ from domain.systems import System
 from tests.api.conftest import api, settings  # noqa: F401  (the HTTP fixture with test tokens, every backend)
 from tests.api.council_helpers import proposal_body, town
 from tests.story import TEST_TODAY, day, on
+
+pytestmark = pytest.mark.slow  # a Hypothesis state machine over HTTP
 
 # The lifecycle as the issue states it (the oracle; not imported from the domain).
 SPEC: dict[str, set[str]] = {

@@ -17,7 +17,9 @@ from itertools import count
 from uuid import uuid4
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from ansvar.bootstrap import bootstrap
 from domain.lifecycle import LifecycleChange, lifecycle_at, lifecycle_periods

@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from domain.gaps import Attestation, Directory, GapPolicy, SystemHistory, attestation_due, confirmed_on, find_gaps
+from domain.gaps import (
+    Attestation,
+    Directory,
+    GapPolicy,
+    SystemHistory,
+    attestation_due,
+    confirmed_on,
+    find_gaps,
+)
 from domain.lifecycle import LifecycleChange
 from domain.responsibility import Fact, period_at
 

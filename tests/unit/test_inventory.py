@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain import inventory as inv
-from domain.import_plan import KnownPerson, KnownSystem, KnownUnit, Snapshot, plan_import
+from domain.import_plan import (
+    KnownPerson,
+    KnownSystem,
+    KnownUnit,
+    Snapshot,
+    plan_import,
+)
 
 
 @pytest.mark.parametrize("typed, meant", [

@@ -6,10 +6,15 @@ from datetime import date
 from uuid import UUID, uuid4
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.council import check_decision
-from domain.decommissioning import Decommissioning, DecommissioningIncomplete, DecommissioningStep
+from domain.decommissioning import (
+    Decommissioning,
+    DecommissioningIncomplete,
+    DecommissioningStep,
+)
 from domain.errors import InvalidValue
 from domain.proposals import REVISABLE, TRANSITIONS, IllegalTransition, Proposal, Status
 
