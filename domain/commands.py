@@ -24,12 +24,14 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from domain.clock import Clock
 from domain.errors import (
     ConcurrentChange,
+    InvalidValue,
     NotFound,
     OrgUnitDissolved,
     PersonDeparted,
     UnknownReference,
 )
 from domain.org import OrgUnit, Person
+from domain.periods import EARLIEST, LATEST
 from domain.record_time import recording_with
 from domain.vocabulary import AccessRole
 
@@ -120,6 +122,16 @@ class Commands(Application[UUID]):
 
     def today(self) -> date:
         return self.clock.today()
+
+    @staticmethod
+    def _dates(**fields: date | None) -> None:
+        """Refuse a business date the system cannot compute with (domain/periods.py's range)."""
+        for name, day in fields.items():
+            if day is not None and not EARLIEST <= day <= LATEST:
+                raise InvalidValue(
+                    f"{name} must be a date from {EARLIEST} to {LATEST}, not {day}", field=name,
+                    earliest=EARLIEST.isoformat(), latest=LATEST.isoformat(),
+                )
 
     def recording(self) -> AbstractContextManager[Clock]:
         """For code that builds aggregates itself (the demo, bulk loads): their events are

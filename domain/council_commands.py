@@ -35,6 +35,7 @@ class CouncilCommands(Commands):
     @command
     def hold_meeting(self, held_on: date, attendee_ids: list[UUID], quorum: bool, actor: Actor) -> Receipt:
         """Record a council meeting: its date, who attended (person ids) and whether it had a quorum."""
+        self._dates(held_on=held_on)
         for person_id in attendee_ids:
             self._existing_person(person_id, "attendee_ids")
         return self._save_new(Meeting(held_on=held_on, attendee_ids=list(attendee_ids), quorum=quorum, meta=actor.meta()))
@@ -48,6 +49,7 @@ class CouncilCommands(Commands):
         confirmed_claim_id: UUID | None = None, operations_owner_id: UUID | None = None,
     ) -> Receipt:
         """Record an immutable council decision and, in the same save, every consequence it has."""
+        self._dates(decided_on=decided_on, effective_from=effective_from, period_from=period_from, period_to=period_to)
         kind = str(kind)
         subjects = [{"kind": str(s["kind"]), "id": str(s["id"])} for s in subjects or []]
         priorities = [

@@ -58,6 +58,7 @@ class DecommissioningCommands(Commands):
     @command
     def end_contracts(self, system_id: UUID, ended_on: date, note: str | None, actor: Actor) -> Receipt:
         """Record that the system's contracts are ended."""
+        self._dates(ended_on=ended_on)
         return self._update(
             Decommissioning, self._process_id(system_id), SystemNotFound,
             lambda d: d.end_contracts(ended_on, note, actor.meta()),

@@ -226,9 +226,8 @@ def _holder_departed(system: SystemHistory, directory: Directory, alive: list[Pe
 
 def _claims(system: SystemHistory, policy: GapPolicy) -> list[Gap]:
     gaps: list[Gap] = []
-    late = timedelta(days=policy.claim_answer_days)
     for claim in system.claims:
-        overdue = P.make(claim.made_on + late, claim.answered_on)
+        overdue = P.make(P.after(claim.made_on, policy.claim_answer_days), claim.answered_on)
         if overdue:
             gaps += _gaps(
                 "claim_unanswered", claim.role, [overdue],
@@ -272,7 +271,8 @@ def _ping_pong(system: SystemHistory, policy: GapPolicy, alive: list[Period]) ->
             previous = held.holder
         found = [
             p for i in range(len(changes) - n + 1)
-            if changes[i + n - 1] - changes[i] < window and (p := P.make(changes[i + n - 1], changes[i] + window))
+            if changes[i + n - 1] - changes[i] < window
+            and (p := P.make(changes[i + n - 1], P.after(changes[i], policy.ping_pong_window_days)))
         ]
         gaps += _gaps(
             "ping_pong", role, P.intersect_all(found, alive),
@@ -283,13 +283,12 @@ def _ping_pong(system: SystemHistory, policy: GapPolicy, alive: list[Period]) ->
 
 def _attestation_overdue(system: SystemHistory, policy: GapPolicy, alive: list[Period]) -> list[Gap]:
     gaps: list[Gap] = []
-    every = timedelta(days=policy.attestation_days)
     for role in policy.attested_roles:
         for held in _held(system.facts, role):
             marks = confirmed_on(held, system.attestations)
             overdue = [
                 p for i, mark in enumerate(marks)
-                if (p := P.make(mark + every, marks[i + 1] if i + 1 < len(marks) else held.end))
+                if (p := P.make(P.after(mark, policy.attestation_days), marks[i + 1] if i + 1 < len(marks) else held.end))
             ]
             gaps += _gaps(
                 "attestation_overdue", role, P.intersect_all(overdue, alive),
@@ -311,11 +310,7 @@ def confirmed_on(held: HolderPeriod, attestations: Iterable[Attestation]) -> lis
 def attestation_due(held: HolderPeriod, attestations: Iterable[Attestation], days: int, on: date) -> date:
     """When the holder must next re-confirm, as of `on` (a day the stretch covers): `days` after
     their latest confirmation on or before `on`; the last day of the calendar if that is later."""
-    latest = max(d for d in confirmed_on(held, attestations) if d <= on)
-    try:
-        return latest + timedelta(days=days)
-    except OverflowError:
-        return date.max
+    return P.after(max(d for d in confirmed_on(held, attestations) if d <= on), days)
 
 
 def gaps_at(gaps: Iterable[Gap], day: date) -> list[Gap]:

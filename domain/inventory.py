@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
+from domain.periods import EARLIEST, LATEST
 from domain.vocabulary import Criticality, Lifecycle, Role
 
 
@@ -162,21 +163,27 @@ def day(value: object) -> date | None:
     if blank(value):
         return None
     if isinstance(value, date):  # openpyxl gives datetime for real date cells
-        return value.date() if hasattr(value, "date") else value
+        return _on_the_calendar(value.date() if isinstance(value, datetime) else value)
     text = str(value).strip().casefold()
     try:
         if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t].*)?", text):
-            return date(int(m[1]), int(m[2]), int(m[3]))
+            return _on_the_calendar(date(int(m[1]), int(m[2]), int(m[3])))
         if m := re.fullmatch(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})", text):
-            return date(int(m[3]), int(m[2]), int(m[1]))
+            return _on_the_calendar(date(int(m[3]), int(m[2]), int(m[1])))
         if m := re.fullmatch(r"([a-zæøå]+)\.?\s+(\d{4})", text):
             if m[1] in _MONTHS:
-                return date(int(m[2]), _MONTHS[m[1]], 1)
+                return _on_the_calendar(date(int(m[2]), _MONTHS[m[1]], 1))
         if m := re.fullmatch(r"(\d{4})(?:\.0)?", text):
-            return date(int(m[1]), 1, 1)
+            return _on_the_calendar(date(int(m[1]), 1, 1))
     except ValueError:
         raise NotUnderstood("not a real date") from None
     raise NotUnderstood("not a date (2019-02-01, 01-02-2019, 1.2.2019, feb 2019 or 2019)")
+
+
+def _on_the_calendar(day: date) -> date:
+    if not EARLIEST <= day <= LATEST:
+        raise NotUnderstood(f"not a date the register can hold ({EARLIEST.year} to {LATEST.year})")
+    return day
 
 
 # Holders ----------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ class OrgCommands(Commands):
     @command
     def dissolve_org_unit(self, org_unit_id: UUID, effective: date, actor: Actor = SYSTEM) -> Receipt:
         """Record that an org unit stops existing on `effective`."""
+        self._dates(effective=effective)
         return self._update(OrgUnit, org_unit_id, OrgUnitNotFound, lambda u: u.dissolve(effective, actor.meta()))
 
     @command
@@ -44,6 +45,7 @@ class OrgCommands(Commands):
     @command
     def record_departure(self, person_id: UUID, effective: date, actor: Actor = SYSTEM) -> Receipt:
         """Record that a person leaves the organisation on `effective`."""
+        self._dates(effective=effective)
         return self._update(Person, person_id, PersonNotFound, lambda p: p.depart(effective, actor.meta()))
 
     @command

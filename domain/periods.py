@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 BEGINNING = date.min
+#: The business dates the whole system can compute with. Every command refuses a date outside
+#: them (422 naming the field), so every rule and view can add its periods (a year's attestation,
+#: 90 days of ping-pong) to any date it is given and stay on the calendar.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(9998, 12, 31)
+
+
+def after(day: date, days: int) -> date:
+    """`day` plus `days`, or the calendar's last day where that would run past it."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max
 
 
 @dataclass(frozen=True, slots=True, order=True)

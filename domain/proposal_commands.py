@@ -69,6 +69,12 @@ def normalise_content(content: dict[str, Any]) -> dict[str, Any]:
         raise InvalidValue("a proposal states its expected benefits", field="benefits.text")
     out["benefits"] = {"text": benefits["text"].strip(), "figures": list(benefits.get("figures") or [])}
     follow_up = content.get("follow_up_on")
+    if isinstance(follow_up, str):
+        try:
+            follow_up = date.fromisoformat(follow_up)
+        except ValueError:
+            raise InvalidValue("follow_up_on must be a date, YYYY-MM-DD", field="follow_up_on") from None
+    Commands._dates(follow_up_on=follow_up)
     out["follow_up_on"] = follow_up.isoformat() if isinstance(follow_up, date) else follow_up
     out["related_system_ids"] = [str(s) for s in content.get("related_system_ids") or []]
     markers = dict(content.get("markers") or {})
@@ -169,6 +175,7 @@ class ProposalCommands(Commands):
         delivers in `phasing_in` with its teknisk ansvarlig: the person the approval named to take it
         into operation (or named here, if the approval did not), citing the approval decision.
         Returns the delivered system's id."""
+        self._dates(effective_from=effective_from)
         if (system_id is None) == (new_system is None):
             raise InvalidValue("give either system_id (an existing system) or system (a new one)", field="system_id")
         start = effective_from or self.today()

@@ -26,6 +26,7 @@ class ResponsibilityCommands(Commands):
         basis: str | None = None, decision_id: UUID | None = None, actor: Actor = SYSTEM,
     ) -> Receipt:
         """Record that `person_id` holds `role` on the system over a valid-time period."""
+        self._dates(effective_from=effective_from, effective_to=effective_to)
         self._assignable(person_id, effective_from)
         return self._update(
             System, system_id, SystemNotFound,
@@ -38,6 +39,7 @@ class ResponsibilityCommands(Commands):
         actor: Actor = SYSTEM,
     ) -> Receipt:
         """Record that nobody holds `role` over a period: a fact, not the absence of one."""
+        self._dates(effective_from=effective_from, effective_to=effective_to)
         return self._update(
             System, system_id, SystemNotFound,
             lambda s: s.vacate(role, effective_from, effective_to, reason, actor.meta()),
@@ -67,6 +69,7 @@ class ResponsibilityCommands(Commands):
         decision_id: UUID | None = None, actor: Actor = SYSTEM,
     ) -> Receipt:
         """Confirm an open claim: it becomes an assignment from `effective_from` (default today)."""
+        self._dates(effective_from=effective_from)
         today = self.today()
         start = effective_from or today
         claim = self._existing(System, system_id, SystemNotFound).open_claim(claim_id)
@@ -116,6 +119,7 @@ class ResponsibilityCommands(Commands):
 
         Recorded as an assignment with basis "handover"; the acting person must hold the role both
         today and on `effective_from`. Backdating is the council's business (an assignment)."""
+        self._dates(effective_from=effective_from)
         if actor.person_id is None:
             raise NotRoleHolder("a hand-over is made by the person holding the role", field="role")
         if to_person_id == actor.person_id:

@@ -19,6 +19,7 @@ class SystemCommands(Commands):
         lifecycle: str, lifecycle_from: date | None = None, actor: Actor = SYSTEM,
     ) -> Receipt:
         """Register a system; a second system of the same name in the same org unit is refused."""
+        self._dates(lifecycle_from=lifecycle_from)
         self._open_unit(org_unit_id, "org_unit_id")
         system = System(
             name=name.strip(), vendor=vendor, org_unit_id=org_unit_id, criticality=criticality,
@@ -41,6 +42,7 @@ class SystemCommands(Commands):
     @command
     def change_lifecycle(self, system_id: UUID, lifecycle: str, effective_from: date, actor: Actor = SYSTEM) -> Receipt:
         """Move a system to a lifecycle state from a date (which may be past or future)."""
+        self._dates(effective_from=effective_from)
         return self._update(
             System, system_id, SystemNotFound, lambda s: s.change_lifecycle(lifecycle, effective_from, actor.meta())
         )

@@ -166,8 +166,9 @@ class CatchUp:
         last = notifications[-1].id
         for view in behind:
             view.flush(cur)
-            self._track(cur, view, last)
-        positions.update({v.name: last for v in behind})
+            if positions[view.name] < last:  # a view already past this batch (the others, while one rebuilds) stays
+                self._track(cur, view, last)
+                positions[view.name] = last
         return len(notifications)
 
     @staticmethod

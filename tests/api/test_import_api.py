@@ -17,14 +17,14 @@ import pytest
 
 from tests.story import day
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"  # copies of the shared sample inventories
 ROLES = ("Systemejer", "Systemansvarlig", "Teknisk kontakt")
 
 
 def sample(name: str) -> bytes:
     path = DATA / name
     if not path.exists():
-        pytest.skip(f"the shared sample {path} is not present on this machine")
+        pytest.fail(f"the sample inventory {path} is missing")
     return path.read_bytes()
 
 
