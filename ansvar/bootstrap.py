@@ -23,7 +23,7 @@ from infra.listener import PostgresListener
 from infra.people_directory import PersonDirectory
 from infra.settings import Settings
 from projections.accountability_view import AccountabilityView
-from projections.catchup import CatchUp, Worker
+from projections.catchup import CatchUp
 from projections.decisions_view import DecisionsView
 from projections.decommissioning_view import DecommissioningView
 from projections.event_log import EventLog
@@ -32,6 +32,7 @@ from projections.progress import Progress
 from projections.proposals_view import ProposalsView
 from projections.read_side import ReadSide
 from projections.systems_view import SystemsView
+from projections.worker import Worker
 
 log = structlog.get_logger(__name__)
 

@@ -14,7 +14,10 @@ from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.middleware.authentication import (
+    AbstractAuthenticationMiddleware,
+    AuthenticationResult,
+)
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 from litestar.security.base import AbstractSecurityConfig
 from litestar.types import ASGIApp, Receive, Scope, Send

@@ -22,12 +22,21 @@ class HealthController(Controller):
 
     @get("/ready", operation_id="ready", responses={503: ResponseSpec(s.Ready, description="Not ready")})
     async def ready(self, reads: ReadSide) -> Response[s.Ready]:
-        """The database answers; each projection's position and how far it lags the log."""
+        """The database answers and every view can follow the log: each projection's position and
+        lag. 503 when the database is away, or when a view has stopped on an event it cannot
+        apply (`status: failing`, the view named with its position and the error)."""
         try:
             positions = await reads.positions()
+            failing = await reads.failing()
             head = await reads.log_head()
         except Exception as exc:  # readiness reports failure instead of raising it
             body = s.Ready(status="unavailable", database=f"unreachable: {type(exc).__name__}", head=0, projections=[])
             return Response(body, status_code=503)
-        projections = [s.ProjectionStatus(name, pos, max(head - pos, 0)) for name, pos in positions.items()]
+        projections = [
+            s.ProjectionStatus(name, pos, max(head - pos, 0), failing.get(name, {}).get("error"),
+                               failing.get(name, {}).get("failed_at"))
+            for name, pos in positions.items()
+        ]
+        if failing:
+            return Response(s.Ready(status="failing", database="ok", head=head, projections=projections), status_code=503)
         return Response(s.Ready(status="ready", database="ok", head=head, projections=projections))

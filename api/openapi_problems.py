@@ -11,7 +11,13 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi.spec import (
-    OpenAPIHeader, OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Parameter, Reference, Schema,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Parameter,
+    Reference,
+    Schema,
 )
 
 from api.problems import MEDIA_TYPE

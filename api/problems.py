@@ -15,7 +15,11 @@ from typing import Any
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import (
-    ClientException, HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException,
+    ClientException,
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -155,8 +159,11 @@ def _is_database_outage(exc: BaseException) -> bool:
         return True
     if "asyncpg" in names:
         import asyncpg
-
-        from asyncpg.exceptions import InternalClientError, OperatorInterventionError, QueryCanceledError
+        from asyncpg.exceptions import (
+            InternalClientError,
+            OperatorInterventionError,
+            QueryCanceledError,
+        )
 
         if isinstance(exc, QueryCanceledError):
             return False  # a statement timeout says something about the query, not the database

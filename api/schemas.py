@@ -315,6 +315,8 @@ class ProjectionStatus(msgspec.Struct):
     name: str
     position: int
     lag: int
+    error: str | None = None  # why the view stopped at `position` (the event there cannot be applied)
+    failed_at: datetime | None = None
 
 
 class Ready(msgspec.Struct):

@@ -14,10 +14,19 @@ from uuid import UUID
 
 from domain import inventory as inv
 from domain.import_model import (  # noqa: F401  (re-exported: the plan's vocabulary)
-    Change, KnownPerson, KnownSystem, KnownUnit, NewPerson, NewSystem, NewUnit, Plan, Problem, Ref, Snapshot,
+    Change,
+    KnownPerson,
+    KnownSystem,
+    KnownUnit,
+    NewPerson,
+    NewSystem,
+    NewUnit,
+    Plan,
+    Problem,
+    Ref,
+    Snapshot,
 )
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel
-
 
 Row = tuple[int, Mapping[str, Any]]
 #: What a new system gets when the file leaves a required value blank, unknown or unreadable (reported).

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import structlog
 
+from projections import failures
 from projections.progress import Progress
 from projections.write_buffer import WriteBuffer
 
@@ -76,6 +76,7 @@ class CatchUp:
                 cur.execute("SELECT pg_advisory_xact_lock(7243)")
             cur.execute(TRACKING_DDL)
             cur.execute(SCHEMA_DDL)
+            cur.execute(failures.DDL)
             cur.execute("SELECT name, digest FROM projection_schemas")
             made = {r["name"]: r["digest"] for r in cur.fetchall()}
             for view in self.views:
@@ -137,7 +138,13 @@ class CatchUp:
         with self.db.transaction() as db_cursor:
             cur = WriteBuffer(db_cursor)
             count = self._apply_batch(cur, start, prefetched, head)
-            cur.flush()
+            try:
+                cur.flush()
+            except Exception as exc:  # a row a view wrote is refused: that view's fault, at this batch
+                owner = next((v for v in self.views if cur.flushing in v.tables), None)
+                if owner is None or failures.is_outage(exc):
+                    raise
+                raise failures.ViewFailed(owner.name, prefetched[-1].id if prefetched else start, exc) from exc
         self.progress.advance(min(self.positions_seen[v.name] for v in self.views if v.name in self.positions_seen))
         return count
 
@@ -162,10 +169,12 @@ class CatchUp:
             event = self.app.mapper.to_domain_event(notification)
             for view in behind:
                 if positions[view.name] < notification.id:
-                    view.apply(cur, event, notification.id)
+                    with _blamed(view, notification.id):
+                        view.apply(cur, event, notification.id)
         last = notifications[-1].id
         for view in behind:
-            view.flush(cur)
+            with _blamed(view, last):
+                view.flush(cur)
             if positions[view.name] < last:  # a view already past this batch (the others, while one rebuilds) stays
                 self._track(cur, view, last)
                 positions[view.name] = last
@@ -187,7 +196,8 @@ class CatchUp:
         read = 0
         for view in views:
             start = positions[view.name]
-            view.catch_up_alone(cur, self._notifications(start + 1, upto), from_scratch=start == 0)  # type: ignore[attr-defined]
+            with _blamed(view, upto):
+                view.catch_up_alone(cur, self._notifications(start + 1, upto), from_scratch=start == 0)  # type: ignore[attr-defined]
             self._track(cur, view, upto)
             read = max(read, upto - start)
             positions[view.name] = upto
@@ -251,72 +261,18 @@ class CatchUp:
         return [v.name for v in chosen]
 
 
+@contextmanager
+def _blamed(view: View, position: int) -> Iterator[None]:
+    """A view's own failure names the view and the position; the database being away does not."""
+    try:
+        yield
+    except Exception as exc:
+        if failures.is_outage(exc):
+            raise
+        raise failures.ViewFailed(view.name, position, exc) from exc
+
+
 def _canonical(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat()
     return str(value) if value is not None else None
-
-
-class Worker:
-    """Runs the catch-up loop in a thread; wakes on a nudge, a database notification, or a timer."""
-
-    def __init__(
-        self, catchup: CatchUp, idle_seconds: float = 1.0,
-        housekeeping: Callable[[], None] | None = None, housekeeping_seconds: float = 3600.0,
-    ) -> None:
-        self.catchup = catchup
-        self.idle_seconds = idle_seconds
-        # Run when the views are caught up, at most once per housekeeping_seconds (expired
-        # idempotency keys, ansvar/bootstrap.py); its failure is logged and tried again next time.
-        self.housekeeping = housekeeping
-        self.housekeeping_seconds = housekeeping_seconds
-        self._housekept_at: float | None = None
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ansvar-projections", daemon=True)
-        self.failures = 0
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def nudge(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def _run(self) -> None:
-        backoff = 0.1
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                count = self.catchup.run_batch()
-                backoff = 0.1
-            except Exception:
-                # Unlike the library's runner we do not stop: a database blip must not freeze the views.
-                self.failures += 1
-                log.exception("projection batch failed; retrying", retry_in=backoff)
-                self._stop.wait(backoff)
-                # Capped low: once the database is back the views must follow within seconds.
-                backoff = min(backoff * 2, 2.0)
-                continue
-            if count == 0:
-                self._housekeep()
-                self._wake.wait(self.idle_seconds)
-
-    def _housekeep(self) -> None:
-        now = time.monotonic()
-        if self.housekeeping is None or (self._housekept_at is not None and now - self._housekept_at < self.housekeeping_seconds):
-            return
-        self._housekept_at = now
-        try:
-            self.housekeeping()
-        except Exception:
-            log.exception("housekeeping failed; trying again later")

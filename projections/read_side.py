@@ -77,6 +77,11 @@ class ReadSide:
             self._departures[person_id] = (departed, mark, now)
         return departed if departed is not None and departed <= self.today() else None
 
+    async def failing(self) -> dict[str, dict[str, Any]]:
+        """Views that stopped on an event they cannot apply (projections/failures.py), by name."""
+        rows = await self.reader.fetch("SELECT name, position, error, failed_at FROM projection_failures")
+        return {r["name"]: r for r in rows}
+
     async def positions(self) -> dict[str, int]:
         rows = await self.reader.fetch("SELECT name, position FROM projection_tracking ORDER BY name")
         return {r["name"]: r["position"] for r in rows}

@@ -25,6 +25,7 @@ class WriteBuffer:
         self._c = cursor
         self._runs: dict[str, list[tuple[str, list[Sequence[Any]]]]] = {}
         self._tables: dict[str, str | None] = {}
+        self.flushing: str | None = None  # the table being written, while a flush runs (it names a failure)
 
     def _table(self, sql: str) -> str | None:
         if sql not in self._tables:
@@ -61,7 +62,8 @@ class WriteBuffer:
 
     def flush(self) -> None:
         runs, self._runs = self._runs, {}
-        for table_runs in runs.values():
+        for table, table_runs in runs.items():
+            self.flushing = table
             for sql, rows in table_runs:
                 if len(rows) == 1:
                     self._c.execute(sql, rows[0])
@@ -69,3 +71,4 @@ class WriteBuffer:
                     self._c.copy_rows(plain.group(1), [c.strip() for c in plain.group(2).split(",")], rows)
                 else:
                     self._c.executemany(sql, rows)
+        self.flushing = None

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from ansvar.bootstrap import bootstrap
 from projections.catchup import REBUILD_BATCH
+from projections.failures import ViewFailed
 from tests.story import day
 
 
@@ -89,10 +92,9 @@ def test_a_batch_that_fails_writes_nothing_and_the_next_attempt_succeeds(setting
         original(cur, event, position)
 
     view.apply = flaky
-    try:
+    with pytest.raises(ViewFailed) as failed:
         runtime.catchup.run_batch(limit=1000)
-    except RuntimeError:
-        pass
+    assert failed.value.view == view.name and "disk on fire" in failed.value.error  # the view and the cause, named
     assert set(runtime.catchup.positions().values()) == {0}
     runtime.catchup.run_until_caught_up()
     after_retry = runtime.catchup.checksums()

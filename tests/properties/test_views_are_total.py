@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from ansvar.bootstrap import bootstrap
 from domain.errors import DomainError, InvalidValue
@@ -33,8 +35,8 @@ actions = st.lists(st.one_of(
 
 @pytest.fixture(params=["memory", "sqlite"])
 def backend(request, tmp_path, clock):
-    from tests.conftest import make_database
     from infra.settings import Settings
+    from tests.conftest import make_database
 
     runtime = bootstrap(Settings(database=make_database(request.param, tmp_path), log_level="warning"), clock)
     yield runtime

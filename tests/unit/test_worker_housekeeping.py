@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from projections.catchup import Worker
+from projections.worker import Worker
 
 
 class Idle:

@@ -1,0 +1,37 @@
+"""What a hostile but honest tester tried over HTTP: nothing they send may stop the record."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.story import on
+
+
+@pytest.fixture
+def scene(api):
+    unit = api.org_unit("Kommune", "kommune")
+    owner = api.person("Ejer", unit)
+    system = api.system("ESDH", unit)
+    api.assign(system, "systemejer", owner, on("2024-01-01"))
+    return unit, owner, system
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("handovers", {"role": "systemejer", "to_person_id": None, "effective_from": "9999-12-31"}, "effective_from"),
+    ("assignments", {"role": "systemejer", "person_id": None, "effective_from": "1899-12-31"}, "effective_from"),
+    ("assignments", {"role": "systemejer", "person_id": None, "effective_from": "2020-01-01",
+                     "effective_to": "9999-12-31"}, "effective_to"),
+    ("vacancies", {"role": "systemejer", "effective_from": "0001-01-01", "reason": "x"}, "effective_from"),
+    ("lifecycle", {"lifecycle": "pilot", "effective_from": "9999-06-01"}, "effective_from"),
+])
+def test_a_date_the_system_cannot_compute_with_is_a_422_naming_the_field_and_nothing_is_written(
+    api, scene, path, body, field,
+):
+    _, owner, system = scene
+    body = {k: (owner if v is None else v) for k, v in body.items()}
+    before = api.client.app.state.portfolio.recorder.max_notification_id()
+    actor = api.as_person(owner) if path == "handovers" else api
+    refused = actor.post(f"/systems/{system}/{path}", body, expect=422)
+    assert refused["field"] == field and "1900-01-01" in refused["detail"] and "9998-12-31" in refused["detail"]
+    assert api.client.app.state.portfolio.recorder.max_notification_id() == before
+    assert api.client.get("/ready").status_code == 200
