@@ -91,6 +91,8 @@ ADMIN_ONLY = Rule("admin", "admin", (ADMIN,))
 COUNCIL_ONLY = Rule("council", "council", (COUNCIL,))
 ADMIN_OR_COUNCIL = Rule("admin, council", "admin or council", (ADMIN, COUNCIL))
 CONFIRMER = Rule("council, not own claim", "council (a member other than the claimant)", (COUNCIL,))
+DECIDER = Rule("council, rulings not on own claims", "council (an ownership ruling never confirms a claim of anyone"
+               " who records, decides or attends it)", (COUNCIL,))
 OVERSIGHT = Rule("council, auditor", "council or auditor", (COUNCIL, AUDITOR))
 AUDITOR_ONLY = Rule("auditor", "auditor", (AUDITOR,))
 HOLDER = Rule(
@@ -162,7 +164,7 @@ ACCESS: dict[str, Rule] = {
     "holdMeeting": COUNCIL_ONLY,
     "listMeetings": ANY_PERSON,
     "getMeeting": ANY_PERSON,
-    "recordDecision": COUNCIL_ONLY,
+    "recordDecision": DECIDER,
     "listDecisions": ANY_PERSON,
     "getDecision": ANY_PERSON,
     "getPriorityList": ANY_PERSON,

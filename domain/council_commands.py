@@ -25,7 +25,7 @@ from domain.council import (
     check_decision,
 )
 from domain.decommissioning import Decommissioning, DecommissioningStep
-from domain.errors import InvalidValue, UnknownReference
+from domain.errors import InvalidValue, OwnClaim, UnknownReference
 from domain.proposals import Proposal
 from domain.systems import System
 from domain.vocabulary import Lifecycle, Role
@@ -66,11 +66,14 @@ class CouncilCommands(Commands):
                    "operations_owner_id": str(operations_owner_id) if operations_owner_id else None}
         decided_by = list(decided_by or [])
         check_decision(kind, subjects, rationale, meeting_id, decided_by, priorities, period_from, period_to, details)
+        # Who takes part in the decision: a claim of any of theirs it cannot confirm.
+        deciders = set(decided_by) | ({actor.person_id} if actor.person_id else set())
         if meeting_id is not None:
             meeting = self._existing(Meeting, meeting_id, UnknownReference, "meeting_id")
             if not meeting.quorum:
                 raise NoQuorum(f"meeting {meeting_id} on {meeting.held_on} had no quorum", field="meeting_id")
             decided_on = decided_on or meeting.held_on
+            deciders |= set(meeting.attendee_ids)
         decided_on = decided_on or self.today()
         effective_from = effective_from or decided_on
         for person_id in decided_by:
@@ -82,7 +85,7 @@ class CouncilCommands(Commands):
             answered = subjects
             if kind == DecisionKind.OWNERSHIP_RULING:
                 assert confirmed_claim_id is not None
-                answered = self._ruling_subjects(subjects, confirmed_claim_id)
+                answered = self._ruling_subjects(subjects, confirmed_claim_id, deciders)
             decision = Decision(
                 kind=kind, subjects=answered, rationale=rationale.strip(), meeting_id=meeting_id,
                 decided_by=decided_by, decided_on=decided_on, effective_from=effective_from, supersedes=supersedes,
@@ -108,7 +111,7 @@ class CouncilCommands(Commands):
             )
         return record
 
-    def _ruling_subjects(self, subjects: list[dict], confirmed_claim_id: UUID) -> list[dict]:
+    def _ruling_subjects(self, subjects: list[dict], confirmed_claim_id: UUID, deciders: set[UUID]) -> list[dict]:
         """The system, and every claim the ruling answers: the one it confirms and the other open
         claims for the same role, which it rejects. Listing them makes the log findable by claim."""
         (system_id,) = [UUID(s["id"]) for s in subjects if s["kind"] == SubjectKind.SYSTEM]
@@ -116,6 +119,12 @@ class CouncilCommands(Commands):
         if confirmed_claim_id not in system.claims:
             raise UnknownReference(f"system {system_id} has no claim {confirmed_claim_id}", field="confirmed_claim_id")
         chosen = system.open_claim(confirmed_claim_id)
+        if chosen.person_id in deciders:
+            # Separation of duties, by this door too: a claimant never rules on their own claim.
+            raise OwnClaim(
+                f"claim {confirmed_claim_id} is {chosen.person_id}'s own, and they record, decide or attend this"
+                " ruling; the council rules on it without them", field="confirmed_claim_id",
+            )
         answered = [confirmed_claim_id] + [
             c for c, st in system.claims.items() if c != confirmed_claim_id and st.status == "open" and st.role == chosen.role
         ]

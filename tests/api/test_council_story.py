@@ -63,7 +63,8 @@ def test_the_council_story_is_told_by_the_decision_log(api):
     old = api.system("Gammelt omsorgssystem", t.elder, lifecycle_from=on("2015-01-01"))
     mine = api.as_person(t.chair).post(f"/systems/{old}/claims", {"role": "systemejer", "person_id": t.chair, "statement": "Mine"})["claim_id"]
     theirs = api.as_person(t.member).post(f"/systems/{old}/claims", {"role": "systemejer", "person_id": t.member, "statement": "Ours"})["claim_id"]
-    ruling = decide(api, "ownership_ruling", "The forvaltning carries the budget", decided_by=[t.chair],
+    # (decided by a member with no claim of their own: a claimant never rules on their own claim)
+    ruling = decide(api, "ownership_ruling", "The forvaltning carries the budget", decided_by=[t.tech],
                     decided_on=on("2026-08-01"), subjects=[{"kind": "system", "id": old}], confirmed_claim_id=mine)["id"]
     claims = {c["claim_id"]: c for c in api.get(f"/systems/{old}/timeline")["claims"]}
     assert claims[mine]["status"] == "confirmed" and claims[theirs]["status"] == "rejected"
