@@ -209,18 +209,22 @@ class _Town:
                      "demo: sorteper", None, self.meta)
 
     def _claims(self, s: System, i: int, pool: list[UUID]) -> None:
-        who = self._available(pool, self.today)
+        made_on = self.today - timedelta(days=self.rng.randrange(10, 120))
+        holder = s.holder(Role.FORRETNINGSEJER, made_on)  # nobody claims a role they hold
+        who = [p for p in self._available(pool, self.today) if p != holder]
+        if not who:
+            return
         first = self.rng.choice(who)
         claim = self._id()
-        made_on = self.today - timedelta(days=self.rng.randrange(10, 120))
         s.make_claim(claim, Role.FORRETNINGSEJER, first, "Vi bruger systemet hver dag og ejer processen", made_on, self.meta)
         answered_on = min(self.today, made_on + timedelta(days=self.rng.randrange(1, 30)))
         if i % 3 == 0:
             s.confirm_claim(claim, answered_on, None, answered_on, self.meta)
         elif i % 3 == 1:
             s.reject_claim(claim, "Forretningsejerskabet ligger i fagafdelingen", None, answered_on, self.meta)
-        else:  # still open (some for longer than the council should take), and a competing claim
-            s.make_claim(self._id(), Role.FORRETNINGSEJER, self.rng.choice([p for p in who if p != first] or who),
+        elif others := [p for p in who if p != first]:  # still open (some for longer than the council
+            # should take), and a competing claim by someone else
+            s.make_claim(self._id(), Role.FORRETNINGSEJER, self.rng.choice(others),
                          "Det er os, der betaler licensen", made_on + timedelta(days=3), self.meta)
 
     def _attest(self, s: System, i: int, since: date) -> None:

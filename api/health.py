@@ -33,8 +33,9 @@ class HealthController(Controller):
             body = s.Ready(status="unavailable", database=f"unreachable: {type(exc).__name__}", head=0, projections=[])
             return Response(body, status_code=503)
         projections = [
-            s.ProjectionStatus(name, pos, max(head - pos, 0), failing.get(name, {}).get("error"),
-                               failing.get(name, {}).get("failed_at"))
+            s.ProjectionStatus(name, pos, max(head - pos, 0), *(
+                (failing[name]["position"], failing[name]["error"], failing[name]["failed_at"]) if name in failing else ()
+            ))
             for name, pos in positions.items()
         ]
         if failing:

@@ -315,7 +315,8 @@ class ProjectionStatus(msgspec.Struct):
     name: str
     position: int
     lag: int
-    error: str | None = None  # why the view stopped at `position` (the event there cannot be applied)
+    failing_position: int | None = None  # the event the view cannot apply (it stays before it)
+    error: str | None = None  # why
     failed_at: datetime | None = None
 
 

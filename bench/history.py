@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 
 from domain.clock import ManualClock
 from domain.commands import Actor
+from domain.errors import AlreadyHoldsRole, ClaimAlreadyOpen
 from domain.org import OrgUnit, Person
 from domain.systems import System, SystemName
 from domain.vocabulary import Lifecycle, Role
@@ -248,7 +249,10 @@ class Simulation:
                 return self._assign(s)
             claim_id = uuid4()
             role = self.rng.choices(ROLES, ROLE_WEIGHTS)[0]
-            system.make_claim(claim_id, role, person.id, "I have run this system for years", self.today(), META)
+            try:
+                system.make_claim(claim_id, role, person.id, "I have run this system for years", self.today(), META)
+            except (AlreadyHoldsRole, ClaimAlreadyOpen):  # the application refuses these claims too
+                return self._assign(s)
             claims.append(claim_id)
             self.stats["claims"] += 1
         self._touch(system)

@@ -68,6 +68,16 @@ class ClaimAlreadyAnswered(Conflict):
     title = "The claim has already been answered"
 
 
+class ClaimAlreadyOpen(Conflict):
+    slug = "claim-already-open"
+    title = "The person already has an open claim for this role on this system"
+
+
+class AlreadyHoldsRole(Conflict):
+    slug = "already-holds-role"
+    title = "The person already holds this role on this system"
+
+
 class ConcurrentChange(Conflict):
     slug = "concurrent-change"
     title = "Someone else changed this resource at the same moment; retry"

@@ -12,10 +12,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.clock import local_date
-from domain.errors import ClaimAlreadyAnswered, ClaimNotFound, InvalidPeriod, NotHolder
+from domain.errors import (
+    AlreadyHoldsRole,
+    ClaimAlreadyAnswered,
+    ClaimAlreadyOpen,
+    ClaimNotFound,
+    InvalidPeriod,
+    NotHolder,
+)
 from domain.lifecycle import LifecycleChange, lifecycle_at, stated_lifecycle
 from domain.record_time import RecordedEvent
-from domain.responsibility import Fact, holder_at
+from domain.responsibility import Fact, deciding_fact, holder_at
 
 _NAMES = uuid5(NAMESPACE_URL, "urn:ansvar:system-name")
 
@@ -196,8 +203,25 @@ class System(Aggregate):
         def upcast_v1_v2(state: dict) -> None:
             state["made_on"] = local_date(state["timestamp"])
 
-    @event(ClaimMade)
     def make_claim(self, claim_id: UUID, role: str, person_id: UUID, statement: str, made_on: date, meta: dict) -> None:
+        """A claim is for a role the person does not hold on `made_on`, and one open claim a person
+        and role is enough: a second would show as competing claims against themself."""
+        for existing, claim in self.claims.items():
+            if claim.status == "open" and claim.role == role and claim.person_id == person_id:
+                raise ClaimAlreadyOpen(
+                    f"person {person_id} already has open claim {existing} for {role} on system {self.id}",
+                    field="person_id", claim_id=str(existing),
+                )
+        held = deciding_fact(self.facts, role, made_on)
+        if held is not None and held.holder == person_id:
+            raise AlreadyHoldsRole(
+                f"person {person_id} already holds {role} on system {self.id} (since {held.effective_from})",
+                field="role", fact_position=held.position, effective_from=held.effective_from.isoformat(),
+            )
+        self._claim(claim_id, role, person_id, statement, made_on, meta)
+
+    @event(ClaimMade)
+    def _claim(self, claim_id: UUID, role: str, person_id: UUID, statement: str, made_on: date, meta: dict) -> None:
         self.claims[claim_id] = ClaimState(role, person_id)
 
     def open_claim(self, claim_id: UUID) -> ClaimState:
@@ -228,6 +252,11 @@ class System(Aggregate):
         claim = self.open_claim(claim_id)
         self._confirm(claim_id, decision_id, answered_on, meta)
         self.assign(claim.role, claim.person_id, effective_from, None, "claim confirmed", decision_id, meta, claim_id)
+        # The same person's other open claims for the role (filed before one open claim was the
+        # rule) are answered by this one: confirmed with it, without a second assignment.
+        for other, state in list(self.claims.items()):
+            if state.status == "open" and state.role == claim.role and state.person_id == claim.person_id:
+                self._confirm(other, decision_id, answered_on, meta)
 
     @event(ClaimConfirmed)
     def _confirm(self, claim_id: UUID, decision_id: UUID | None, answered_on: date, meta: dict) -> None:

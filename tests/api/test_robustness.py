@@ -35,3 +35,24 @@ def test_a_date_the_system_cannot_compute_with_is_a_422_naming_the_field_and_not
     assert refused["field"] == field and "1900-01-01" in refused["detail"] and "9998-12-31" in refused["detail"]
     assert api.client.app.state.portfolio.recorder.max_notification_id() == before
     assert api.client.get("/ready").status_code == 200
+
+
+def test_a_second_open_claim_for_the_same_role_is_a_409_naming_the_first(api, scene):
+    unit, _, system = scene
+    someone = api.person("Kollega", unit)
+    me = api.as_person(someone)
+    first = me.post(f"/systems/{system}/claims", {"role": "dataejer", "person_id": someone, "statement": "Mine"})
+    again = me.post(f"/systems/{system}/claims", {"role": "dataejer", "person_id": someone, "statement": "Mine!"},
+                    expect=409)
+    assert again["type"] == "/problems/claim-already-open" and again["claim_id"] == first["claim_id"]
+    gaps = api.get("/responsibility-gaps", system_id=system, rule="competing_claims")["items"]
+    assert gaps == []  # no competing claims against oneself
+    me.post(f"/systems/{system}/claims", {"role": "forretningsejer", "person_id": someone, "statement": "Also"})
+
+
+def test_claiming_a_role_one_already_holds_is_a_409_naming_the_holding(api, scene):
+    _, owner, system = scene
+    refused = api.as_person(owner).post(f"/systems/{system}/claims",
+                                        {"role": "systemejer", "person_id": owner, "statement": "Mine"}, expect=409)
+    assert refused["type"] == "/problems/already-holds-role" and refused["effective_from"] == on("2024-01-01")
+    assert "fact_position" in refused

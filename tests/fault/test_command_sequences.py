@@ -154,10 +154,13 @@ class CommandSequences(RuleBasedStateMachine):
 
     @rule(system=systems, person=people, role=ROLE)
     def make_claim(self, system, person, role):
-        valid = not self._departed_by(person, TODAY)
+        departed = self._departed_by(person, TODAY)
+        open_already = (role, person, "open") in self.model[system].claims.values()
+        holds = self._holder(system, role, TODAY) == UUID(person)  # one open claim; none for a role one holds
+        expect = 422 if departed else 409 if open_already or holds else 201
         answer = self.command(f"/systems/{system}/claims", {"role": role, "person_id": person, "statement": "mine"},
-                              expect=201 if valid else 422, as_person=person)
-        if valid:
+                              expect=expect, as_person=person)
+        if expect == 201:
             self.model[system].claims[answer["claim_id"]] = (role, person, "open")
 
     @precondition(lambda self: any(m.claims for m in self.model.values()))

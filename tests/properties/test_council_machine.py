@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
+    multiple,
     precondition,
     rule,
     run_state_machine_as_test,
@@ -83,7 +84,8 @@ class CouncilMachine(RuleBasedStateMachine):
         self.superseded: dict[str, str] = {}
         self.retiring: dict[str, dict[str, Any]] = {}  # system -> {"stage", "archived", "contracts"}
         self.registered = 0
-        self.claims_made: dict[str, dict[str, str]] = {}  # claim -> {"system", "role", "status"}
+        self.claims_made: dict[str, dict[str, str]] = {}  # claim -> {"system", "role", "status", "person"}
+        self.holding: dict[tuple[str, str], str] = {}  # (system, role) -> who holds it today, by the latest ruling
 
     # A few proposals and systems per run, so that the steps, not the intake, get the attention.
     @precondition(lambda self: len(self.status) < 3)
@@ -157,10 +159,17 @@ class CouncilMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: len(self.claims_made) < 4)
     @rule(target=claims, system=systems, role=st.sampled_from(["systemejer", "dataejer"]), mine=st.booleans())
-    def claim(self, system: str, role: str, mine: bool) -> str:
-        body = {"role": role, "person_id": self.t.other if mine else self.t.member, "statement": "Ours"}
-        claim_id = self.api.as_person(body["person_id"]).post(f"/systems/{system}/claims", body)["claim_id"]
-        self.claims_made[claim_id] = {"system": system, "role": role, "status": "open"}
+    def claim(self, system: str, role: str, mine: bool):
+        person = self.t.other if mine else self.t.member
+        body = {"role": role, "person_id": person, "statement": "Ours"}
+        already_open = any(c == {"system": system, "role": role, "status": "open", "person": person}
+                           for c in self.claims_made.values())
+        if already_open or self.holding.get((system, role)) == person:  # one open claim; none for a role one holds
+            problem = self.api.as_person(person).post(f"/systems/{system}/claims", body, expect=409)
+            assert problem["type"] == ("/problems/claim-already-open" if already_open else "/problems/already-holds-role")
+            return multiple()
+        claim_id = self.api.as_person(person).post(f"/systems/{system}/claims", body)["claim_id"]
+        self.claims_made[claim_id] = {"system": system, "role": role, "status": "open", "person": person}
         return claim_id
 
     @rule(claim=claims)
@@ -177,6 +186,7 @@ class CouncilMachine(RuleBasedStateMachine):
             if (other["system"], other["role"], other["status"]) == (disputed["system"], disputed["role"], "open"):
                 other["status"] = "rejected"
         disputed["status"] = "confirmed"
+        self.holding[(disputed["system"], disputed["role"])] = disputed["person"]  # from the ruling's date, today
 
     @rule(system=systems, legal=LEGAL, pick=PICK)
     def retire(self, system: str, legal: bool, pick: int) -> None:
