@@ -145,13 +145,22 @@ def _fingerprint(scope: Scope, body: bytes) -> str:
     digest = hashlib.sha256()
     for part in (scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body):
         digest.update(len(part).to_bytes(8, "big") + part)
-    return digest.hexdigest()
+    # The route in front, so that a key sent again elsewhere can say where it was first sent.
+    return f"{scope['method']} {scope['path']}#{digest.hexdigest()}"
+
+
+def _digest(fingerprint: str) -> str:
+    return fingerprint.rpartition("#")[2]  # keys stored before the route was part of it: the digest alone
 
 
 async def _answer_again(scope: Scope, send: Send, key: str, fingerprint: str, found: StoredAnswer) -> None:
-    if found.fingerprint != fingerprint:
+    if _digest(found.fingerprint) != _digest(fingerprint):
+        first, _, _ = found.fingerprint.rpartition("#")
+        where = f"to {first}" if first else "with another method, path or body"
+        same_route = first == fingerprint.rpartition("#")[0]
         await _problem(scope, send, 422, "idempotency-key-reused", "This Idempotency-Key was used for another request",
-                       f"Idempotency-Key {key!r} was first sent with another method, path or body; use a new key",
+                       f"Idempotency-Key {key!r} belongs to another request: it was first sent {where}"
+                       f"{' with another body' if same_route else ''}; use a new key for this one",
                        field="Idempotency-Key")
     elif found.status is None:
         await _problem(scope, send, 409, "idempotency-key-in-flight",

@@ -140,6 +140,12 @@ def on_undecodable(request: Request, exc: UnicodeDecodeError) -> Response[dict[s
     return problem(request, 400, "malformed-request", "The request body is malformed", "a field is not valid UTF-8 text")
 
 
+def on_too_deep(request: Request, exc: RecursionError) -> Response[dict[str, Any]]:
+    # A small body nested a thousand levels deep exhausted the decoder's recursion (found by a tester).
+    return problem(request, 400, "malformed-request", "The request body is malformed",
+                   "the body nests too deep to read: no request of this API nests more than a few levels")
+
+
 def on_unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     if _is_database_outage(exc):
         log.warning("database unavailable", error=str(exc))
@@ -187,5 +193,6 @@ HANDLERS = {
     ServiceUnavailable: on_unavailable,
     ViewsBehind: on_views_behind,
     UnicodeDecodeError: on_undecodable,
+    RecursionError: on_too_deep,
     Exception: on_unexpected,
 }

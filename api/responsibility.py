@@ -3,6 +3,7 @@ owners and auditors read: accountability at (date, as known at) and the full tim
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date, datetime, timezone
 from typing import Annotated
@@ -13,6 +14,7 @@ from litestar.params import Parameter
 
 from api import schemas as s
 from api.systems import After, receipt
+from domain.clock import end_of_day
 from domain.commands import Actor
 from domain.errors import InvalidValue, SystemNotFound
 from domain.portfolio import Portfolio
@@ -22,20 +24,32 @@ from projections.accountability_view import fact_from_row
 from projections.read_side import ReadSide
 
 At = Annotated[date | None, Parameter(description="Valid-time date (YYYY-MM-DD); default today.")]
-KnownAt = Annotated[datetime | None, Parameter(description="Record time (ISO 8601 with offset); default now.")]
+KnownAt = Annotated[str | None, Parameter(max_length=40, description=(
+    "Record time: as the record stood then. An instant in ISO 8601 with its offset (2025-01-31T12:00:00+01:00,"
+    " or Z), or a date YYYY-MM-DD: as the record stood at the end of that day, Danish time. Default: now."
+))]
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})", re.IGNORECASE)
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def as_known_at(known_at: datetime | None, reads: ReadSide) -> datetime:
-    """The record time a question is asked at: as given, or now by the clock."""
+def as_known_at(known_at: str | None, reads: ReadSide) -> datetime:
+    """The record time a question is asked at: as given (an instant, or the end of a day), or now."""
     if known_at is None:
         return reads.now()
-    if known_at.tzinfo is None:
-        raise InvalidValue("known_at needs a UTC offset, e.g. 2025-01-31T12:00:00+01:00", field="known_at")
+    text = known_at.strip()
+    expected = "known_at is a time: YYYY-MM-DDTHH:MM:SS with its offset (+01:00 or Z), or a date YYYY-MM-DD"
     try:
-        known_at.astimezone(timezone.utc)  # the views compare in UTC
+        if _DAY.fullmatch(text):
+            return end_of_day(date.fromisoformat(text))
+        if _INSTANT.fullmatch(text):
+            return datetime.fromisoformat(text.upper().replace(" ", "T")).astimezone(timezone.utc)
+    except ValueError:
+        raise InvalidValue(f"{expected}; {text!r} is not a real one", field="known_at") from None
     except OverflowError:  # 0001-01-01T00:01+01:00 is before year 1 in UTC: it was a 500 on SQLite
         raise InvalidValue("known_at is out of range once converted to UTC", field="known_at") from None
-    return known_at
+    if any(c.isdigit() for c in text) and _DAY.fullmatch(text[:10]) and "T" in text.upper():
+        raise InvalidValue(f"{expected}; a time needs its offset, e.g. {text}+01:00", field="known_at")
+    raise InvalidValue(f"{expected}, not {text!r}", field="known_at")
 
 
 def holder(row: dict) -> s.Holder:

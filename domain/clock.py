@@ -31,6 +31,13 @@ class Clock(ABC):
         return moment.astimezone(self.zone).date()
 
 
+def end_of_day(day: date) -> datetime:
+    """The last instant of `day` in the municipality's time zone, in UTC: "as the record stood at
+    the end of day K" (a day of 23 or 25 hours when the clocks change)."""
+    midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=COPENHAGEN)
+    return midnight.astimezone(timezone.utc) - timedelta(microseconds=1)
+
+
 def local_date(moment: datetime) -> date:
     """The Danish date of an instant (for events recorded before their date was a field)."""
     return moment.astimezone(COPENHAGEN).date()

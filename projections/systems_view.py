@@ -96,6 +96,11 @@ _SYSTEM_COLUMNS = (
 )
 
 
+def like_literal(text: str) -> str:
+    """`text` as a LIKE pattern that matches itself: %, _ and the escape character are letters."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class SystemQueries:
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
@@ -128,8 +133,8 @@ class SystemQueries:
                 where.append(f"{column} = ?")
                 params.append(value)
         if name_contains:
-            where.append("LOWER(s.name) LIKE ?")
-            params.append("%" + name_contains.lower().replace("%", "").replace("_", "") + "%")
+            where.append("LOWER(s.name) LIKE ? ESCAPE '\\'")
+            params.append("%" + like_literal(name_contains.lower()) + "%")
         if lifecycle is not None:
             where.append(f"{CURRENT_LIFECYCLE} = ?")
             params += [today, lifecycle]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import one_backend
 from tests.story import on
 
 
@@ -56,3 +57,52 @@ def test_claiming_a_role_one_already_holds_is_a_409_naming_the_holding(api, scen
                                         {"role": "systemejer", "person_id": owner, "statement": "Mine"}, expect=409)
     assert refused["type"] == "/problems/already-holds-role" and refused["effective_from"] == on("2024-01-01")
     assert "fact_position" in refused
+
+
+@one_backend
+@pytest.mark.parametrize("path", ["/systems", "/org-units", "/decisions", "/proposals"])
+def test_a_body_nested_too_deep_is_a_400_not_a_500(api, path):
+    body = b'{"name": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+    answer = api.client.post(path, content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert "deep" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("wildcard", ["%", "_", "%%", "\\"])
+def test_like_wildcards_in_a_search_are_letters_not_wildcards(api, scene, wildcard):
+    unit, _, _ = scene
+    api.system("Løn_100%", unit)
+    found = [s["name"] for s in api.get("/systems", q=wildcard)["items"]]
+    assert found == (["Løn_100%"] if wildcard in ("%", "_") else [])
+
+
+@one_backend
+@pytest.mark.parametrize("known_at", ["-5e-324", "0", "1700000000", "2025-13-01T00:00:00+00:00", "yesterday"])
+def test_a_known_at_that_is_not_a_time_is_a_422_naming_it(api, scene, known_at):
+    _, _, system = scene
+    refused = api.get(f"/systems/{system}/accountability", known_at=known_at, expect=422)
+    assert refused["field"] == "known_at" and "YYYY-MM-DD" in refused["detail"]
+
+
+def test_known_at_a_date_means_as_the_record_stood_at_the_end_of_that_day(api, scene, today, clock):
+    _, owner, system = scene
+    from datetime import timedelta
+
+    clock.advance(timedelta(days=1))
+    later = api.person("Ny ejer", scene[0])
+    api.assign(system, "systemejer", later, on("2024-01-01"))  # recorded tomorrow (Danish time)
+    at = on("2024-06-01")
+    assert api.holders(system, at, known_at=today.isoformat()) == {"systemejer": owner}
+    assert api.holders(system, at, known_at=(today + timedelta(days=1)).isoformat()) == {"systemejer": later}
+
+
+@one_backend
+def test_an_idempotency_key_sent_again_to_another_route_is_a_422_that_says_so(api, scene):
+    unit, _, _ = scene
+    first = api.client.post("/org-units", json={"name": "Team A", "level": "team", "parent_id": unit},
+                            headers={"Idempotency-Key": "k-route"})
+    assert first.status_code == 201
+    other = api.client.post("/people", json={"name": "Kim", "org_unit_id": unit}, headers={"Idempotency-Key": "k-route"})
+    assert other.status_code == 422 and "another request" in other.json()["detail"]
+    assert "POST /org-units" in other.json()["detail"]
