@@ -6,7 +6,7 @@ from datetime import date
 from uuid import UUID
 
 from domain.commands import SYSTEM, Actor, Commands, Receipt, command
-from domain.errors import InvalidValue, OrgUnitNotFound, PersonNotFound
+from domain.errors import Forbidden, InvalidValue, OrgUnitNotFound, PersonNotFound
 from domain.org import OrgUnit, Person
 from domain.vocabulary import OrgLevel
 
@@ -44,8 +44,11 @@ class OrgCommands(Commands):
 
     @command
     def record_departure(self, person_id: UUID, effective: date, actor: Actor = SYSTEM) -> Receipt:
-        """Record that a person leaves the organisation on `effective`."""
+        """Record that a person leaves the organisation on `effective`; never one's own departure:
+        it ends the person's access, so another admin records it."""
         self._dates(effective=effective)
+        if actor.person_id == person_id:
+            raise Forbidden("your own departure is recorded by another admin (it ends your access)", field="person_id")
         return self._update(Person, person_id, PersonNotFound, lambda p: p.depart(effective, actor.meta()))
 
     @command

@@ -106,3 +106,13 @@ def test_an_idempotency_key_sent_again_to_another_route_is_a_422_that_says_so(ap
     other = api.client.post("/people", json={"name": "Kim", "org_unit_id": unit}, headers={"Idempotency-Key": "k-route"})
     assert other.status_code == 422 and "another request" in other.json()["detail"]
     assert "POST /org-units" in other.json()["detail"]
+
+
+@one_backend
+def test_an_admin_does_not_record_their_own_departure(api, today):
+    kommune = api.org_unit("Kommune", "kommune")
+    admin, other = api.person("Admin", kommune), api.person("Anden admin", kommune)
+    refused = api.as_person(admin, "admin").post(f"/people/{admin}/departure", {"effective": today.isoformat()},
+                                                  expect=403)
+    assert refused["field"] == "person_id" and "another admin" in refused["detail"]
+    api.as_person(other, "admin").post(f"/people/{admin}/departure", {"effective": today.isoformat()})
