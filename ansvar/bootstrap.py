@@ -17,7 +17,7 @@ import structlog
 
 from domain.clock import Clock, SystemClock
 from domain.portfolio import Portfolio
-from infra import idempotency
+from infra import idempotency, recorders
 from infra.database import PostgresReader, SqliteReader, ensure_schema, open_sync
 from infra.listener import PostgresListener
 from infra.people_directory import PersonDirectory
@@ -93,7 +93,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
     db = open_sync(settings.database, size=max(2, settings.pool_size // 2))
     directory = PersonDirectory(db, clock)
     directory.setup()
-    env = idempotency.with_idempotent_recorder(settings.eventsourcing_env())
+    env = recorders.with_recorders(settings.eventsourcing_env())
     portfolio = Portfolio(env, clock=clock, directory=directory)
     portfolio.save_options = idempotency.save_kwargs  # an Idempotency-Key is written with the events
     views = [SystemsView(), AccountabilityView(), GapsView(settings.gap_policy)]

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from ansvar import demo_catalog as C
 from ansvar import demo_council
-from domain.commands import Actor
+from domain.commands import Actor, PersonDetails
 from domain.org import OrgUnit, Person
 from domain.portfolio import Portfolio
 from domain.systems import System, SystemName
@@ -60,6 +60,7 @@ class _Town:
         self.meta = DEMO.meta()
         self.names = iter(rng.sample([f"{f} {l}" for f in C.FIRST for l in C.LAST], len(C.FIRST) * len(C.LAST)))
         self.people: dict[UUID, Person] = {}
+        self.details: list[PersonDetails] = []  # saved with the people, in their transaction
         self.leaders: dict[str, list[UUID]] = {}  # afdeling -> leaders (afdelingsleder, specialkonsulent, direktør)
         self.staff: dict[str, list[UUID]] = {}  # afdeling -> teamledere and medarbejdere
         self.team_of: dict[str, UUID] = {}
@@ -108,14 +109,14 @@ class _Town:
         for pid, p in self.people.items():
             if p.org_unit_id == dissolved.id:
                 self.gone[pid] = dissolved.dissolved_on
-        self.app.save(*units, *self.people.values())
+        self.app.save(*units, *self.people.values(), people=self.details)
 
     def _person(self, unit: UUID, title: str) -> UUID:
         name = next(self.names)
         person = Person._create(Person.Registered, id=self._id(), org_unit_id=unit, title=title, meta=self.meta)
         self.people[person.id] = person
-        if self.app.directory is not None:
-            self.app.directory.put(person.id, name, name.lower().replace(" ", ".").replace("ø", "oe").replace("å", "aa").replace("æ", "ae") + "@demo.kommune.dk")
+        email = name.lower().replace(" ", ".").replace("ø", "oe").replace("å", "aa").replace("æ", "ae") + "@demo.kommune.dk"
+        self.details.append(PersonDetails(person.id, name, email))
         return person.id
 
     def _available(self, pool: list[UUID], on: date) -> list[UUID]:

@@ -10,7 +10,7 @@ composition. An area uses only what is defined here, never another area's method
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -80,6 +80,15 @@ class Receipt:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PersonDetails:
+    """A person's erasable details: saved with their registration, never in an event."""
+
+    person_id: UUID
+    name: str
+    email: str | None
+
+
 class PersonDirectory(Protocol):
     """Erasable personal details (name, e-mail) kept outside the event log."""
 
@@ -138,10 +147,18 @@ class Commands(Application[UUID]):
         stamped by this application's clock, as a command's are."""
         return recording_with(self.clock)
 
-    def save(self, *objs: Any, **kwargs: Any) -> list:
+    def save(self, *objs: Any, people: Sequence[PersonDetails] = (), **kwargs: Any) -> list:
+        """Save the aggregates' new events in one transaction, and with them the `people`'s details
+        where the recorder can (the SQL ones: a crash leaves neither without the other)."""
         if self.save_options is not None:
             kwargs = {**self.save_options(), **kwargs}
+        in_transaction = getattr(self.recorder, "stores_person_details", False)
+        if people and in_transaction:
+            kwargs["people"] = people
         recordings = super().save(*objs, **kwargs)
+        if people and not in_transaction and self.directory is not None:  # in memory: nothing survives a crash
+            for p in people:
+                self.directory.put(p.person_id, p.name, p.email)
         if self.on_saved is not None:
             self.on_saved()
         return recordings

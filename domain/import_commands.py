@@ -19,7 +19,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain.commands import SYSTEM, Actor, Commands, Receipt, command
+from domain.commands import SYSTEM, Actor, Commands, PersonDetails, Receipt, command
 from domain.errors import ConcurrentChange, SystemNotFound
 from domain.import_model import Change, Plan, Ref
 from domain.org import OrgUnit, Person
@@ -52,7 +52,7 @@ class ImportCommands(Commands):
         for p in plan.people:
             person = Person(org_unit_id=resolve(p.unit), title=p.title, meta=meta(p.row))
             ids[p.key] = person.id
-            details.append((person.id, p.name or p.email or "", p.email))
+            details.append(PersonDetails(person.id, p.name or p.email or "", p.email))
             pending.append(person)
         systems: dict[UUID, System] = {}
         for s in plan.systems:
@@ -86,12 +86,8 @@ class ImportCommands(Commands):
                 assert c.lifecycle and c.effective_from
                 system.change_lifecycle(c.lifecycle, c.effective_from, meta(c.row))
         pending += systems.values()
-        if self.directory is not None:
-            # Written first: a details row without its event stays invisible if the save fails.
-            for person_id, name, email in details:
-                self.directory.put(person_id, name, email)
         try:
-            return self.save(*pending) if pending else []
+            return self.save(*pending, people=details) if pending else []
         except IntegrityError:
             raise ConcurrentChange(
                 "the register changed while the import was being prepared (or a system name was taken meanwhile);"

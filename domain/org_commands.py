@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from domain.commands import SYSTEM, Actor, Commands, Receipt, command
+from domain.commands import SYSTEM, Actor, Commands, PersonDetails, Receipt, command
 from domain.errors import Forbidden, InvalidValue, OrgUnitNotFound, PersonNotFound
 from domain.org import OrgUnit, Person
 from domain.vocabulary import OrgLevel
@@ -37,10 +37,7 @@ class OrgCommands(Commands):
         """Register a person; the name and e-mail go to the erasable directory, not the log."""
         self._open_unit(org_unit_id, "org_unit_id")
         person = Person(org_unit_id=org_unit_id, title=title, meta=actor.meta())
-        if self.directory is not None:
-            # Written first: a details row without its event is invisible; the reverse would lose data.
-            self.directory.put(person.id, name, email)
-        return self._save_new(person)
+        return self._receipt(self.save(person, people=[PersonDetails(person.id, name, email)]), person.id)
 
     @command
     def record_departure(self, person_id: UUID, effective: date, actor: Actor = SYSTEM) -> Receipt:

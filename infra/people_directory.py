@@ -14,6 +14,12 @@ DDL = (
     "CREATE TABLE IF NOT EXISTS person_details (person_id uuid PRIMARY KEY, name text, email text,"
     " erased_at timestamptz)"
 )
+#: A person's details, written anew (and no longer erased). The event recorders run it in the
+#: transaction of the person's registration (infra/recorders.py).
+UPSERT = (
+    "INSERT INTO {table} (person_id, name, email) VALUES (?, ?, ?)"
+    " ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, email = excluded.email, erased_at = NULL"
+)
 
 
 class PersonDirectory:
@@ -27,11 +33,7 @@ class PersonDirectory:
 
     def put(self, person_id: UUID, name: str, email: str | None) -> None:
         with self.db.transaction() as cur:
-            cur.execute(
-                "INSERT INTO person_details (person_id, name, email) VALUES (?, ?, ?)"
-                " ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, email = excluded.email, erased_at = NULL",
-                (person_id, name, email),
-            )
+            cur.execute(UPSERT.replace("{table}", "person_details"), (person_id, name, email))
 
     def get(self, person_id: UUID) -> dict[str, Any] | None:
         with self.db.transaction(write=False) as cur:

@@ -108,3 +108,40 @@ def test_given_a_rebuild_killed_mid_way_when_run_again_then_the_views_equal_an_u
                            capture_output=True, timeout=300)
     assert again.returncode == 0, again.stderr.decode()
     assert checksum(runtime.db, catchup.views) == whole
+
+
+def orphans(runtime) -> int:
+    """People's details with no registration in the event log."""
+    from domain.org import Person
+
+    registered = {n.originator_id for n in runtime.portfolio.recorder.select_notifications(
+        1, 1_000_000, topics=[Person.Registered.TOPIC])}
+    with runtime.db.transaction(write=False) as cur:
+        cur.execute("SELECT person_id FROM person_details")
+        return sum(1 for r in cur.fetchall() if r["person_id"] not in registered)
+
+
+def test_given_an_import_killed_at_any_point_then_no_personal_data_is_left_without_its_person(runtime, tmp_path):
+    db = runtime.settings.database
+    first = ["Anna", "Bo", "Carl", "Dorte", "Emil", "Frida", "Gustav", "Hanne", "Ida", "Jens",
+             "Karen", "Lars", "Maja", "Niels", "Olga", "Per", "Rikke", "Søren", "Tove", "Ulla"]
+    last = ["Hansen", "Jensen", "Nielsen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen", "Rasmussen",
+            "Jørgensen", "Petersen", "Madsen", "Kristensen", "Olsen", "Thomsen", "Christiansen", "Poulsen", "Johansen",
+            "Møller", "Mortensen"]
+    rows = [f"System {i:03d};Forvaltning {i % 3};Afdeling {i % 7};{first[i % 20]} {last[i // 20]}" for i in range(400)]
+    sheet = tmp_path / "inventory.csv"
+    sheet.write_text("Systemnavn;Forvaltning;Afdeling;Systemejer\r\n" + "\r\n".join(rows) + "\r\n", encoding="utf-8")
+    env = {**os.environ, "ANSVAR_DATABASE_URL": url(db), "ANSVAR_LOG_LEVEL": "warning"}
+    command = [sys.executable, "-m", "ansvar.cli", "import", str(sheet), "--apply"]
+    for delay in (0.4, 0.8, 1.2, 1.6, 2.0, 2.4):
+        started = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)  # a real process, killed at a moment of the wall clock: not business time
+        started.send_signal(signal.SIGKILL)
+        started.wait()
+        assert orphans(runtime) == 0, f"killed after {delay} s"
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()
+    assert orphans(runtime) == 0
+    with runtime.db.transaction(write=False) as cur:
+        cur.execute("SELECT COUNT(*) AS n FROM person_details")
+        assert cur.fetchone()["n"] == 400

@@ -1,0 +1,228 @@
+"""The event recorders: the library's, storing with the events, in their very transaction, what
+must never exist without them, or they without it:
+
+- the `Idempotency-Key` of the command that wrote them (infra/idempotency.py), so a retry can
+  never write the events twice;
+- the erasable details (name, e-mail) of the people whose registration they record, so a
+  process killed half-way leaves neither a person without details nor details without a person
+  (the `people` keyword of `Commands.save`).
+
+On the embedded default and PostgreSQL both go in the same database as the events; the
+in-memory store (tests, `memory://`) keeps the details in its own directory after the save.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg.sql import SQL, Identifier
+
+from domain.commands import PersonDetails
+from infra.idempotency import TABLE, KeyAlreadyUsed, KeyClaim, StoredAnswer
+from infra.people_directory import UPSERT
+
+_CONSTRAINT = "idempotency_keys_pkey"
+
+
+def _text(moment: datetime) -> str:
+    """SQLite keeps times as text: one fixed width in UTC, so text order is time order."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _committed(claim: KeyClaim | None, ids: Sequence[int] | None) -> None:
+    # Only after the commit: ids handed out inside a transaction that then rolls back (its
+    # connection cut) would name a position where nothing of this command is.
+    if claim is not None and ids:
+        claim.position, claim.recorded = ids[-1], True
+
+
+def _reclassify(exc: IntegrityError, claim: KeyClaim | None) -> None:
+    if claim is not None and (_CONSTRAINT in str(exc) or f"{TABLE}.key" in str(exc)):
+        raise KeyAlreadyUsed(
+            f"the command with Idempotency-Key {claim.key!r} is already recorded", field="Idempotency-Key",
+            position=claim.position,  # set only if an earlier save of this same request committed
+        ) from None
+
+
+class _KeyedInsert:
+    stores_person_details = True  # in the events' transaction (the SQL recorders below)
+
+    """A duplicate key becomes the idempotency conflict it is; a commit marks the key as recorded."""
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        try:
+            ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+        except IntegrityError as exc:
+            _reclassify(exc, kwargs.get("idempotency"))
+            raise
+        _committed(kwargs.get("idempotency"), ids)
+        return ids
+
+
+class SQLiteRecorder(_KeyedInsert, SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), (
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, position INTEGER,"
+            " status INTEGER, content_type TEXT, body BLOB, created_at TEXT NOT NULL)"
+        )]
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        claim: KeyClaim | None = kwargs.get("idempotency")
+        if claim is not None and ids:
+            c.execute(
+                f"INSERT INTO {TABLE} (key, fingerprint, position, created_at) VALUES (?, ?, ?, ?)",
+                (claim.stored_key, claim.fingerprint, ids[-1], _text(claim.created_at)),
+            )
+        people: Sequence[PersonDetails] = kwargs.get("people", ())
+        if people and ids:
+            c.executemany(UPSERT.replace("{table}", "person_details"), [(str(p.person_id), p.name, p.email) for p in people])
+        return ids
+
+    def find_answer(self, key: str, not_before: datetime | None = None) -> StoredAnswer | None:
+        with self.datastore.transaction(commit=not_before is not None) as c:
+            if not_before is not None:  # expired: forget it, so its insert with new events cannot collide
+                c.execute(f"DELETE FROM {TABLE} WHERE key = ? AND created_at < ?", (key, _text(not_before)))
+            c.execute(f"SELECT fingerprint, position, status, content_type, body FROM {TABLE} WHERE key = ?", (key,))
+            row = c.fetchone()
+        return None if row is None else StoredAnswer(*(row[i] for i in range(5)))
+
+    def forget_keys_before(self, cutoff: datetime) -> int:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"DELETE FROM {TABLE} WHERE created_at < ?", (_text(cutoff),))
+            c.execute("SELECT changes()")  # the library's cursor does not pass rowcount on
+            return c.fetchone()[0]
+
+    def store_answer(self, claim: KeyClaim, status: int, content_type: str | None, body: bytes) -> None:
+        sql, params = _store(claim, status, content_type, body, _text(claim.created_at))
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(sql.format(table=TABLE).replace("%s", "?"), params)
+
+
+def _store(claim: KeyClaim, status: int, content_type: str | None, body: bytes, now: Any) -> tuple[str, tuple]:
+    """The statement storing an answer. The request that recorded the key fills in its row; one
+    that wrote nothing adds a row unless a racing duplicate got there first (the first answer wins)."""
+    if claim.recorded:
+        return (
+            "UPDATE {table} SET status = %s, content_type = %s, body = %s WHERE key = %s AND status IS NULL",
+            (status, content_type, body, claim.stored_key),
+        )
+    return (
+        "INSERT INTO {table} (key, fingerprint, position, status, content_type, body, created_at)"
+        " VALUES (%s, %s, NULL, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING",
+        (claim.stored_key, claim.fingerprint, status, content_type, body, now),
+    )
+
+
+class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keys_table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(TABLE))
+        self.details_table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier("person_details"))
+        self.sql_create_statements.append(SQL(
+            "CREATE TABLE IF NOT EXISTS {} (key text CONSTRAINT {} PRIMARY KEY, fingerprint text NOT NULL,"
+            " position bigint, status integer, content_type text, body bytea, created_at timestamptz NOT NULL)"
+        ).format(self.keys_table, Identifier(_CONSTRAINT)))
+
+    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        claim: KeyClaim | None = kwargs.get("idempotency")
+        if claim is not None and ids:
+            # Still inside the insert transaction (and its table lock): a duplicate key aborts it all.
+            curs.execute(
+                SQL("INSERT INTO {} (key, fingerprint, position, created_at) VALUES (%s, %s, %s, %s)").format(self.keys_table),
+                (claim.stored_key, claim.fingerprint, ids[-1], claim.created_at),
+            )
+        people: Sequence[PersonDetails] = kwargs.get("people", ())
+        if people and ids:
+            curs.executemany(
+                SQL(UPSERT.replace("?", "%s").replace("{table}", "{}")).format(self.details_table),
+                [(p.person_id, p.name, p.email) for p in people],
+            )
+        return ids
+
+    def find_answer(self, key: str, not_before: datetime | None = None) -> StoredAnswer | None:
+        with self.datastore.transaction(commit=not_before is not None) as curs:
+            if not_before is not None:  # expired: forget it, so its insert with new events cannot collide
+                curs.execute(SQL("DELETE FROM {} WHERE key = %s AND created_at < %s").format(self.keys_table), (key, not_before))
+            curs.execute(
+                SQL("SELECT fingerprint, position, status, content_type, body FROM {} WHERE key = %s").format(self.keys_table),
+                (key,),
+            )
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return StoredAnswer(row["fingerprint"], row["position"], row["status"], row["content_type"],
+                            None if row["body"] is None else bytes(row["body"]))
+
+    def store_answer(self, claim: KeyClaim, status: int, content_type: str | None, body: bytes) -> None:
+        sql, params = _store(claim, status, content_type, body, claim.created_at)
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL(sql).format(table=self.keys_table), params)
+
+    def forget_keys_before(self, cutoff: datetime) -> int:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("DELETE FROM {} WHERE created_at < %s").format(self.keys_table), (cutoff,))
+            return curs.rowcount
+
+
+class POPORecorder(POPOApplicationRecorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self._keys: dict[str, StoredAnswer] = {}
+        self._created: dict[str, datetime] = {}
+
+    def _insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        claim: KeyClaim | None = kwargs.get("idempotency")
+        with self._database_lock:
+            if claim is not None and claim.stored_key in self._keys:
+                _reclassify(IntegrityError(f"{TABLE}.key"), claim)
+            ids = super()._insert_events(stored_events, **kwargs)
+            if claim is not None and ids:
+                self._keys[claim.stored_key] = StoredAnswer(claim.fingerprint, ids[-1], None, None, None)
+                self._created[claim.stored_key] = claim.created_at
+                claim.position, claim.recorded = ids[-1], True
+            return ids
+
+    def find_answer(self, key: str, not_before: datetime | None = None) -> StoredAnswer | None:
+        with self._database_lock:
+            if not_before is not None and key in self._keys and self._created[key] < not_before:
+                del self._keys[key], self._created[key]
+            return self._keys.get(key)
+
+    def forget_keys_before(self, cutoff: datetime) -> int:
+        with self._database_lock:
+            expired = [key for key, created in self._created.items() if created < cutoff]
+            for key in expired:
+                del self._keys[key], self._created[key]
+            return len(expired)
+
+    def store_answer(self, claim: KeyClaim, status: int, content_type: str | None, body: bytes) -> None:
+        with self._database_lock:
+            found = self._keys.get(claim.stored_key)
+            if (found is None and not claim.recorded) or (found is not None and claim.recorded and found.status is None):
+                self._keys[claim.stored_key] = StoredAnswer(claim.fingerprint, claim.position, status, content_type, body)
+                self._created.setdefault(claim.stored_key, claim.created_at)
+
+
+class POPORecorderFactory(POPOFactory):
+    def application_recorder(self) -> POPORecorder:
+        return POPORecorder()
+
+
+RECORDER_ENV = {
+    "eventsourcing.popo": {"PERSISTENCE_MODULE": "infra.recorders:POPORecorderFactory"},
+    "eventsourcing.sqlite": {"APPLICATION_RECORDER_TOPIC": "infra.recorders:SQLiteRecorder"},
+    "eventsourcing.postgres": {"APPLICATION_RECORDER_TOPIC": "infra.recorders:PostgresRecorder"},
+}
+
+
+def with_recorders(env: dict[str, str]) -> dict[str, str]:
+    """The library's environment with these recorders."""
+    return {**env, **RECORDER_ENV[env["PERSISTENCE_MODULE"]]}
