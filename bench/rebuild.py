@@ -21,6 +21,7 @@ from ansvar.gc_tuning import tune_gc_for_service
 from bench import stock_runner
 from bench.common import line, load, settings
 from projections.catchup import REBUILD_BATCH
+from projections.rebuild import rebuild
 
 
 async def raw_pipeline(db, page: int = 5_000) -> tuple[int, float]:
@@ -72,10 +73,9 @@ def main() -> None:
     raw_rate = count / raw_s
     line("3- raw pipeline (asyncpg + msgspec + COPY)", f"{count:,} events in {raw_s:.1f} s = {raw_rate:,.0f} ev/s")
     print(f"   [{load()}]")
-    runtime.catchup.reset()
     checkpoint(runtime)
     started, cpu = time.perf_counter(), time.process_time()
-    runtime.catchup.run_until_caught_up(batch=REBUILD_BATCH)  # as `ansvar projections rebuild` does
+    rebuild(runtime.catchup, None, batch=REBUILD_BATCH)  # as `ansvar projections rebuild` does: new tables, one swap
     ours_s = time.perf_counter() - started
     ours = head / ours_s
     print(f"   ansvar rebuild: {ours_s:.1f} s wall, {time.process_time() - cpu:.1f} s CPU in this process  [{load()}]")

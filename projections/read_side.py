@@ -21,6 +21,7 @@ from projections.decommissioning_view import DecommissioningQueries
 from projections.gaps_view import GapQueries
 from projections.progress import Progress, ViewsBehind
 from projections.proposals_view import ProposalQueries
+from projections.rebuild import SUFFIX as REBUILDING
 from projections.register_queries import RegisterQueries
 from projections.systems_view import DirectoryQueries, SystemQueries
 
@@ -83,8 +84,9 @@ class ReadSide:
         return {r["name"]: r for r in rows}
 
     async def positions(self) -> dict[str, int]:
+        """Each live view's position (a rebuild's new tables, not yet swapped in, are not views yet)."""
         rows = await self.reader.fetch("SELECT name, position FROM projection_tracking ORDER BY name")
-        return {r["name"]: r["position"] for r in rows}
+        return {r["name"]: r["position"] for r in rows if not r["name"].endswith(REBUILDING)}
 
     async def caught_up(self, position: int | None) -> None:
         """Return once every view has applied `position`; raise ViewsBehind after the bound."""
