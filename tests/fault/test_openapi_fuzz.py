@@ -23,6 +23,7 @@ from tests.story import on
 pytestmark = pytest.mark.slow  # Schemathesis over every operation
 
 ID_FIELDS = {"org_unit_id", "parent_id", "person_id", "system_id", "claim_id", "decision_id"}
+AUDITOR = "00000000-0000-4000-8000-0000000a0d17"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -73,17 +74,19 @@ def test_no_input_gets_a_5xx_and_every_answer_matches_its_schema(web_schema):
         cases = st.tuples(operation.as_strategy(), st.booleans()).map(
             lambda pair: with_known_ids(pair[0], known) if pair[1] else pair[0]
         )
+        # Every role: an admin and council member, an auditor, and the owner of the seeded system.
+        roles = st.sampled_from([bearer(), bearer(AUDITOR, ("auditor",)), bearer(known["person_id"], ())])
 
-        @given(case=cases)
+        @given(case=cases, token=roles)
         @hsettings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        def check(case):
+        def check(case, token):
             # Every check but "schema-valid data must be accepted": ids that match the schema but
-            # name nothing are a 404 in the path and, by design, a 422 naming the field in a body.
-            # Fuzzed as an admin and council member. The access rules have their own matrix test
-            # (every route x every caller, no token included); Schemathesis's "ignored auth" check
-            # replays with the explicitly passed header still on, so it reports 201s falsely.
+            # name nothing are a 404 in the path and, by design, a 422 naming the field in a body
+            # (and a role may be refused, 403). The access rules have their own matrix test (every
+            # route x every caller, no token included); Schemathesis's "ignored auth" check replays
+            # with the explicitly passed header still on, so it reports 201s falsely.
             case.call_and_validate(
-                headers={"Authorization": bearer()}, excluded_checks=[positive_data_acceptance, ignored_auth]
+                headers={"Authorization": token}, excluded_checks=[positive_data_acceptance, ignored_auth]
             )
 
         try:
