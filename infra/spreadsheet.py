@@ -147,7 +147,9 @@ def _cell(value: Any) -> Any:
         return "Ja" if value else "Nej"
     if isinstance(value, (date, datetime)):
         return value.isoformat()
-    return value
+    if isinstance(value, (int, float, str)):
+        return value
+    return str(value)  # an id (UUID) and the like: as text, which every spreadsheet can hold
 
 
 def write_csv(headers: list[str], rows: list[list[Any]]) -> bytes:

@@ -109,3 +109,19 @@ def _rows(runtime, sql: str) -> list[dict]:
     with runtime.db.transaction(write=False) as cur:
         cur.execute(sql)
         return cur.fetchall()
+
+
+def test_every_export_works_in_every_format_on_the_demo(town):
+    import csv
+    import io
+
+    import openpyxl
+
+    from projections.register_queries import EXPORTS
+
+    for what, (headers, _, _) in EXPORTS.items():
+        table = list(csv.reader(io.StringIO(export_file(town, what, "csv").decode("utf-8-sig")), delimiter=";"))
+        assert table[0] == headers and len(table) > 2, what
+        book = openpyxl.load_workbook(io.BytesIO(export_file(town, what, "xlsx")), read_only=True)
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        assert list(rows[0]) == headers and len(rows) == len(table), what
