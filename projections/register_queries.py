@@ -174,16 +174,44 @@ DECISION_HEADERS = [
 ]
 
 
+async def person_names(reader: Reader) -> dict[UUID, str]:
+    """Every registered person's name as a reader should see it; an erased person as erased."""
+    rows = await reader.fetch(
+        "SELECT p.id, d.name, d.erased_at FROM people p LEFT JOIN person_details d ON d.person_id = p.id"
+    )
+    return {r["id"]: ERASED if r["erased_at"] else (r["name"] or str(r["id"])) for r in rows}
+
+
+ERASED = "(oplysninger slettet)"
+SUBJECT_LABEL = {"proposal": "Forslag", "system": "System", "claim": "Krav"}
+
+
 async def decision_rows(reader: Reader, today: date) -> list[list[Any]]:
-    """The council's decision log in the order decided, with what each was about and who decided."""
+    """The council's decision log in the order decided, with what each was about and who decided,
+    by name (a subject's title or name, a person's name; the id where there is none)."""
+    names = await person_names(reader)
+    titles = {r["id"]: r["title"] for r in await reader.fetch("SELECT id, title FROM proposals")}
+    systems = {r["id"]: r["name"] for r in await reader.fetch("SELECT id, name FROM systems")}
+    claimants = {r["claim_id"]: r["person_id"] for r in await reader.fetch("SELECT claim_id, person_id FROM claims")}
+
+    def subject(kind: str, subject_id: UUID) -> str:
+        if kind == "proposal":
+            shown = titles.get(subject_id)
+        elif kind == "system":
+            shown = systems.get(subject_id)
+        else:
+            claimant = claimants.get(subject_id)
+            shown = f"{names.get(claimant, str(claimant))}s krav" if claimant else None
+        return f"{SUBJECT_LABEL.get(kind, kind)}: {shown or subject_id}"
+
     subjects: dict[UUID, list[str]] = defaultdict(list)
     for r in await reader.fetch(
         "SELECT decision_id, subject_kind, subject_id FROM decision_subjects ORDER BY subject_kind, subject_id"
     ):
-        subjects[r["decision_id"]].append(f"{r['subject_kind']}:{r['subject_id']}")
-    deciders: dict[UUID, list[str]] = defaultdict(list)
-    for r in await reader.fetch("SELECT decision_id, person_id FROM decision_deciders ORDER BY person_id"):
-        deciders[r["decision_id"]].append(str(r["person_id"]))
+        subjects[r["decision_id"]].append(subject(r["subject_kind"], r["subject_id"]))
+    deciders: dict[UUID, set[str]] = defaultdict(set)
+    for r in await reader.fetch("SELECT decision_id, person_id FROM decision_deciders"):
+        deciders[r["decision_id"]].add(names.get(r["person_id"], str(r["person_id"])))
     decisions = await reader.fetch(
         "SELECT d.id, d.kind, d.rationale, d.meeting_id, m.held_on, d.decided_on, d.effective_from, d.supersedes,"
         " d.superseded_by, d.recorded_at FROM decisions d LEFT JOIN meetings m ON m.id = d.meeting_id"
@@ -191,8 +219,8 @@ async def decision_rows(reader: Reader, today: date) -> list[list[Any]]:
     )
     return [
         [
-            d["decided_on"], KIND_LABEL.get(d["kind"], d["kind"]), d["rationale"], ", ".join(subjects[d["id"]]),
-            d["held_on"], ", ".join(sorted(set(deciders[d["id"]]))), d["effective_from"], d["supersedes"],
+            d["decided_on"], KIND_LABEL.get(d["kind"], d["kind"]), d["rationale"], "; ".join(sorted(subjects[d["id"]])),
+            d["held_on"], ", ".join(sorted(deciders[d["id"]])), d["effective_from"], d["supersedes"],
             d["superseded_by"], d["recorded_at"], d["id"],
         ]
         for d in decisions

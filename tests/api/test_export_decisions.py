@@ -1,4 +1,5 @@
-"""The decision log exports with Danish headers, in the order decided, citing what it superseded."""
+"""The decision log exports with Danish headers, in the order decided, citing what it superseded,
+naming its subjects and deciders."""
 
 from __future__ import annotations
 
@@ -24,4 +25,6 @@ def test_the_decision_log_exports_as_csv_in_decided_order(api):
         (on("2026-02-01"), "Afvisning"), (on("2026-03-01"), "Prioritering"), (on("2026-04-01"), "Prioritering"),
     ]
     assert rows[1]["Erstattet af"] == second and rows[2]["Erstatter"] == first
-    assert rows[0]["Begrundelse"] == "Overlapper" and t.chair in rows[0]["Besluttet af"]
+    # Subjects and deciders by name, as the council's minutes would have them
+    assert rows[0]["Begrundelse"] == "Overlapper" and rows[0]["Besluttet af"] == "Rådets formand"
+    assert rows[0]["Emner"] == "Forslag: Droner" and rows[1]["Emner"] == "Forslag: Chatbot; Forslag: Droner"
