@@ -150,7 +150,7 @@ class _Town:
             lifecycle = "in_operation"
         s = System._create(
             System.Registered, id=self._id(), name=name, vendor=vendor, org_unit_id=unit, criticality=criticality,
-            personal_data=personal, lifecycle=lifecycle, lifecycle_from=since, meta=self.meta,
+            personal_data=personal, lifecycle=lifecycle, lifecycle_from=since, meta=self.meta, in_use_from=since,
         )
         if lifecycle == "pilot":
             s.change_lifecycle("phasing_in", since + timedelta(days=120), self.meta)

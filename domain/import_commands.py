@@ -60,6 +60,7 @@ class ImportCommands(Commands):
             system = System(
                 name=s.name, vendor=s.vendor, org_unit_id=unit_id, criticality=s.criticality,
                 personal_data=s.personal_data, lifecycle=s.lifecycle, lifecycle_from=s.lifecycle_from, meta=meta(s.row),
+                in_use_from=s.in_use_from,
             )
             ids[s.key] = system.id
             systems[system.id] = system

@@ -87,6 +87,7 @@ class NewSystem:
     personal_data: bool
     lifecycle: str
     lifecycle_from: date
+    in_use_from: date | None = None  # as the file states it (blank: nobody said)
 
 
 @dataclass(frozen=True)

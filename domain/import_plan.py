@@ -102,6 +102,7 @@ class _Planner:
                 system, number, name, _text(cells.get("vendor")), unit,
                 values.get("criticality") or Criticality.MEDIUM, values.get("personal_data") is not False,
                 values.get("lifecycle") or Lifecycle.IN_OPERATION, values.get("in_use_from") or self.today,
+                values.get("in_use_from"),
             ))
         else:
             system = existing.id
@@ -172,6 +173,9 @@ class _Planner:
         if read is None:
             if current and current[0] is not None:
                 self._problem(number, role, "", "kept", "blank here, but the register names a holder: kept")
+            return
+        if isinstance(read, inv.Vacant):  # the file says so itself (as our exports write it): no problem
+            self._vacate(number, system, role, read.reason, current, since)
             return
         person = self._person(number, role, read, unit) if isinstance(read, inv.PersonRef) else read
         if isinstance(person, inv.Unresolved):

@@ -203,6 +203,18 @@ class PersonRef:
         return f"id:{self.person_id}" if self.person_id else f"email:{self.email}" if self.email else f"name:{_key(self.name or '')}"
 
 
+#: How our exports write a role nobody holds: "Ubesat: <the recorded reason>", read back as that vacancy.
+VACANT = "Ubesat"
+_VACANT = re.compile(VACANT + r"\s*[:\-–]\s*(.+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Vacant:
+    """A cell stating that nobody holds the role, and why."""
+
+    reason: str
+
+
 @dataclass(frozen=True, slots=True)
 class Unresolved:
     """A cell that names no single person (a department, two people, ...): not guessed."""
@@ -218,11 +230,13 @@ _UNIT_WORDS = {"it", "drift", "afdeling", "afdelingen", "center", "centret", "se
                "forvaltning", "forvaltningen", "kontor", "kontoret", "enhed", "enheden", "service", "support"}
 
 
-def holder(value: object, unit_names: frozenset[str] = frozenset()) -> PersonRef | Unresolved | None:
+def holder(value: object, unit_names: frozenset[str] = frozenset()) -> PersonRef | Vacant | Unresolved | None:
     """Read a holder cell. `unit_names` (casefolded) are org units known from the file or the store."""
     if blank(value):
         return None
     text = " ".join(str(value).split())
+    if m := _VACANT.fullmatch(text):
+        return Vacant(m[1].strip())
     if m := re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", text):
         return PersonRef(person_id=UUID(m[0]))
     emails = _EMAIL.findall(text)

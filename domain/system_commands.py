@@ -24,7 +24,7 @@ class SystemCommands(Commands):
         system = System(
             name=name.strip(), vendor=vendor, org_unit_id=org_unit_id, criticality=criticality,
             personal_data=personal_data, lifecycle=lifecycle, lifecycle_from=lifecycle_from or self.today(),
-            meta=actor.meta(),
+            meta=actor.meta(), in_use_from=lifecycle_from,
         )
         reservation = SystemName(org_unit_id=org_unit_id, name=name, system_id=system.id, meta=actor.meta())
         try:

@@ -78,6 +78,7 @@ class System(Aggregate):
 
     class Registered(Created):
         TOPIC = "ansvar.system.registered.v1"
+        class_version = 2
         name: str
         vendor: str | None
         org_unit_id: UUID
@@ -86,11 +87,18 @@ class System(Aggregate):
         lifecycle: str
         lifecycle_from: date
         meta: dict
+        # v2: when the system was taken into use, as the registration stated it; None when nobody
+        # said (an inventory's blank "Ibrugtagning"). v1 registrations always gave lifecycle_from.
+        in_use_from: date | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["in_use_from"] = state["lifecycle_from"]
 
     @event(Registered)
     def __init__(
         self, name: str, vendor: str | None, org_unit_id: UUID, criticality: str,
-        personal_data: bool, lifecycle: str, lifecycle_from: date, meta: dict,
+        personal_data: bool, lifecycle: str, lifecycle_from: date, meta: dict, in_use_from: date | None = None,
     ) -> None:
         self.name = name
         self.vendor = vendor

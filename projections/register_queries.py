@@ -46,7 +46,7 @@ async def _facts(reader: Reader) -> dict[UUID, list[Fact]]:
 async def _systems(reader: Reader, today: date) -> list[dict[str, Any]]:
     return await reader.fetch(
         f"SELECT s.id, s.name, s.vendor, s.org_unit_id, s.criticality, s.personal_data, {CURRENT_LIFECYCLE} AS lifecycle,"
-        " (SELECT MIN(lc.effective_from) FROM lifecycle_changes lc WHERE lc.system_id = s.id) AS first_date"
+        " s.in_use_from"
         " FROM systems s ORDER BY s.name, s.id",
         today,
     )
@@ -130,14 +130,14 @@ async def register_rows(reader: Reader, today: date) -> list[list[Any]]:
         row: list[Any] = [
             s["name"], s["vendor"], path.get("forvaltning"), path.get("afdeling"), path.get("team"),
             inv.CRITICALITY_LABEL[Criticality(s["criticality"])], bool(s["personal_data"]),
-            inv.LIFECYCLE_LABEL[Lifecycle(s["lifecycle"])] if s["lifecycle"] else None, inv.day(s["first_date"]),
+            inv.LIFECYCLE_LABEL[Lifecycle(s["lifecycle"])] if s["lifecycle"] else None, s["in_use_from"],
         ]
         for role in Role:
             period = period_at(facts[s["id"]], role, today)
             if period is None:
                 row += [None, None]
-            elif period.holder is None:
-                row += [period.facts[-1].reason, period.start]
+            elif period.holder is None:  # a vacancy, marked as one (and read back as one by the import)
+                row += [f"{inv.VACANT}: {period.facts[-1].reason}", period.start]
             else:
                 row += [cell(period.holder), period.start]
         rows.append(row)

@@ -23,7 +23,7 @@ class SystemsView(Handlers):
         "CREATE INDEX IF NOT EXISTS people_org_unit ON people (org_unit_id)",
         "CREATE TABLE IF NOT EXISTS systems (id uuid PRIMARY KEY, name text NOT NULL, vendor text,"
         " org_unit_id uuid NOT NULL, criticality text NOT NULL, personal_data boolean NOT NULL,"
-        " registered_at timestamptz NOT NULL, position bigint NOT NULL)",
+        " registered_at timestamptz NOT NULL, position bigint NOT NULL, in_use_from date)",
         "CREATE INDEX IF NOT EXISTS systems_name ON systems (name, id)",
         "CREATE TABLE IF NOT EXISTS lifecycle_changes (position bigint PRIMARY KEY, system_id uuid NOT NULL,"
         " lifecycle text NOT NULL, effective_from date NOT NULL, recorded_at timestamptz NOT NULL)",
@@ -65,9 +65,10 @@ class SystemsView(Handlers):
 
     def _system(self, cur: Any, e: System.Registered, position: int) -> None:
         cur.execute(
-            "INSERT INTO systems (id, name, vendor, org_unit_id, criticality, personal_data, registered_at, position)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (e.originator_id, e.name, e.vendor, e.org_unit_id, e.criticality, e.personal_data, e.timestamp, position),
+            "INSERT INTO systems (id, name, vendor, org_unit_id, criticality, personal_data, registered_at, position,"
+            " in_use_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (e.originator_id, e.name, e.vendor, e.org_unit_id, e.criticality, e.personal_data, e.timestamp, position,
+             e.in_use_from),
         )
         self._change(cur, e.originator_id, e.lifecycle, e.lifecycle_from, e.timestamp, position)
 
