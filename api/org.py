@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, get, post
+from litestar.params import Parameter
 
 from api import schemas as s
 from api.dependencies import decode_cursor, encode_cursor
@@ -95,10 +97,12 @@ class PeopleController(Controller):
     async def list_people(
         self, reads: ReadSide, after: After = None, limit: Limit = 50, cursor: str | None = None,
         org_unit_id: UUID | None = None,
+        q: Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$",
+                                           description="Part of a name or an e-mail address, in any case.")] = None,
     ) -> s.PersonPage:
-        """People, paginated."""
+        """People, paginated; `q` searches their names and e-mail addresses."""
         await reads.caught_up(after)
-        rows = await reads.directory.people(limit + 1, decode_cursor(cursor, UUID), org_unit_id)
+        rows = await reads.directory.people(limit + 1, decode_cursor(cursor, UUID), org_unit_id, q)
         more = len(rows) > limit
         rows = rows[:limit]
         return s.PersonPage(items=[person(r) for r in rows], next_cursor=encode_cursor(str(rows[-1]["id"])) if more else None)

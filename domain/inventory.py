@@ -264,3 +264,9 @@ def holder(value: object, unit_names: frozenset[str] = frozenset()) -> PersonRef
 
 def normalise_name(name: str) -> str:
     return " ".join(str(name).split()).casefold()
+
+
+def search_key(*texts: str | None) -> str:
+    """What a search compares with, the same on every backend: case-folded in Python, so Æ, Ø, Å
+    and their small letters are one letter each (SQLite's LOWER knows only ASCII)."""
+    return " ".join(" ".join(t.split()).casefold() for t in texts if t)

@@ -9,17 +9,24 @@ from typing import Any
 from uuid import UUID
 
 from domain.clock import Clock
+from domain.inventory import search_key
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS person_details (person_id uuid PRIMARY KEY, name text, email text,"
-    " erased_at timestamptz)"
+    " erased_at timestamptz, search text)"
 )
 #: A person's details, written anew (and no longer erased). The event recorders run it in the
-#: transaction of the person's registration (infra/recorders.py).
+#: transaction of the person's registration (infra/recorders.py), with `row()`'s values.
 UPSERT = (
-    "INSERT INTO {table} (person_id, name, email) VALUES (?, ?, ?)"
-    " ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, email = excluded.email, erased_at = NULL"
+    "INSERT INTO {table} (person_id, name, email, search) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, email = excluded.email,"
+    " search = excluded.search, erased_at = NULL"
 )
+
+
+def row(person_id: Any, name: str, email: str | None) -> tuple[Any, str, str | None, str]:
+    """The values UPSERT takes: the details, and what a search of the directory compares with."""
+    return person_id, name, email, search_key(name, email)
 
 
 class PersonDirectory:
@@ -30,10 +37,25 @@ class PersonDirectory:
     def setup(self) -> None:
         with self.db.transaction() as cur:
             cur.execute(DDL)
+            self._with_search_column(cur)
+
+    def _with_search_column(self, cur: Any) -> None:
+        """Directories made before people could be searched get the column, filled from the details."""
+        if self.db.dialect == "postgres":
+            cur.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+                        " AND table_name = 'person_details' AND column_name = 'search'")
+        else:
+            cur.execute("SELECT 1 FROM pragma_table_info('person_details') WHERE name = 'search'")
+        if cur.fetchone() is not None:
+            return
+        cur.execute("ALTER TABLE person_details ADD COLUMN search text")
+        cur.execute("SELECT person_id, name, email FROM person_details WHERE erased_at IS NULL")
+        cur.executemany("UPDATE person_details SET search = ? WHERE person_id = ?",
+                        [(search_key(r["name"], r["email"]), r["person_id"]) for r in cur.fetchall()])
 
     def put(self, person_id: UUID, name: str, email: str | None) -> None:
         with self.db.transaction() as cur:
-            cur.execute(UPSERT.replace("{table}", "person_details"), (person_id, name, email))
+            cur.execute(UPSERT.replace("{table}", "person_details"), row(person_id, name, email))
 
     def get(self, person_id: UUID) -> dict[str, Any] | None:
         with self.db.transaction(write=False) as cur:
@@ -45,7 +67,7 @@ class PersonDirectory:
         None if nothing was ever stored for this id. Of two erasures at once, one is 'now'."""
         with self.db.transaction() as cur:
             cur.execute(
-                "UPDATE person_details SET name = NULL, email = NULL, erased_at = ?"
+                "UPDATE person_details SET name = NULL, email = NULL, search = NULL, erased_at = ?"
                 " WHERE person_id = ? AND erased_at IS NULL RETURNING person_id",
                 (self.clock.now(), person_id),
             )

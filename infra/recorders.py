@@ -26,6 +26,7 @@ from psycopg.sql import SQL, Identifier
 from domain.commands import PersonDetails
 from infra.idempotency import TABLE, KeyAlreadyUsed, KeyClaim, StoredAnswer
 from infra.people_directory import UPSERT
+from infra.people_directory import row as details_row
 
 _CONSTRAINT = "idempotency_keys_pkey"
 
@@ -82,7 +83,8 @@ class SQLiteRecorder(_KeyedInsert, SQLiteApplicationRecorder):
             )
         people: Sequence[PersonDetails] = kwargs.get("people", ())
         if people and ids:
-            c.executemany(UPSERT.replace("{table}", "person_details"), [(str(p.person_id), p.name, p.email) for p in people])
+            c.executemany(UPSERT.replace("{table}", "person_details"),
+                          [details_row(str(p.person_id), p.name, p.email) for p in people])
         return ids
 
     def find_answer(self, key: str, not_before: datetime | None = None) -> StoredAnswer | None:
@@ -143,7 +145,7 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
         if people and ids:
             curs.executemany(
                 SQL(UPSERT.replace("?", "%s").replace("{table}", "{}")).format(self.details_table),
-                [(p.person_id, p.name, p.email) for p in people],
+                [details_row(p.person_id, p.name, p.email) for p in people],
             )
         return ids
 

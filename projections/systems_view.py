@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from domain.inventory import search_key
 from domain.org import OrgUnit, Person
 from domain.systems import System
 from infra.database import Reader
@@ -23,7 +24,7 @@ class SystemsView(Handlers):
         "CREATE INDEX IF NOT EXISTS people_org_unit ON people (org_unit_id)",
         "CREATE TABLE IF NOT EXISTS systems (id uuid PRIMARY KEY, name text NOT NULL, vendor text,"
         " org_unit_id uuid NOT NULL, criticality text NOT NULL, personal_data boolean NOT NULL,"
-        " registered_at timestamptz NOT NULL, position bigint NOT NULL, in_use_from date)",
+        " registered_at timestamptz NOT NULL, position bigint NOT NULL, in_use_from date, search_name text NOT NULL)",
         "CREATE INDEX IF NOT EXISTS systems_name ON systems (name, id)",
         "CREATE TABLE IF NOT EXISTS lifecycle_changes (position bigint PRIMARY KEY, system_id uuid NOT NULL,"
         " lifecycle text NOT NULL, effective_from date NOT NULL, recorded_at timestamptz NOT NULL)",
@@ -66,9 +67,9 @@ class SystemsView(Handlers):
     def _system(self, cur: Any, e: System.Registered, position: int) -> None:
         cur.execute(
             "INSERT INTO systems (id, name, vendor, org_unit_id, criticality, personal_data, registered_at, position,"
-            " in_use_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " in_use_from, search_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (e.originator_id, e.name, e.vendor, e.org_unit_id, e.criticality, e.personal_data, e.timestamp, position,
-             e.in_use_from),
+             e.in_use_from, search_key(e.name)),
         )
         self._change(cur, e.originator_id, e.lifecycle, e.lifecycle_from, e.timestamp, position)
 
@@ -134,8 +135,8 @@ class SystemQueries:
                 where.append(f"{column} = ?")
                 params.append(value)
         if name_contains:
-            where.append("LOWER(s.name) LIKE ? ESCAPE '\\'")
-            params.append("%" + like_literal(name_contains.lower()) + "%")
+            where.append("s.search_name LIKE ? ESCAPE '\\'")
+            params.append("%" + like_literal(search_key(name_contains)) + "%")
         if lifecycle is not None:
             where.append(f"{CURRENT_LIFECYCLE} = ?")
             params += [today, lifecycle]
@@ -170,8 +171,13 @@ class DirectoryQueries:
             person_id,
         )
 
-    async def people(self, limit: int, after: UUID | None, org_unit_id: UUID | None = None) -> list[dict[str, Any]]:
+    async def people(
+        self, limit: int, after: UUID | None, org_unit_id: UUID | None = None, name_contains: str | None = None,
+    ) -> list[dict[str, Any]]:
         where, params = [], []
+        if name_contains:  # names and e-mail addresses, as search_key folds them
+            where.append("d.search LIKE ? ESCAPE '\\'")
+            params.append("%" + like_literal(search_key(name_contains)) + "%")
         if after is not None:
             where.append("p.id > ?")
             params.append(after)
