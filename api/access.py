@@ -80,9 +80,23 @@ class Rule:
         if role is None and self.check is not None and await self.check(connection, principal):
             role = OWNER
         if role is None:
-            raise PermissionDeniedException(f"{handler.operation_id} is for {self.who}")
+            raise PermissionDeniedException(refusal_in_words(self, handler, principal))
         connection.scope["user"] = principal.acting_as(role)
         structlog.contextvars.bind_contextvars(acting_role=str(role))
+
+
+_PEOPLE = {"admin": "an admin", "council": "a council member", "auditor": "an auditor"}
+
+
+def refusal_in_words(rule: Rule, handler: BaseRouteHandler, principal: Principal) -> str:
+    """A 403 in words: what the route does, who may, what the token allows, whom to ask."""
+    doc = " ".join((handler.fn.__doc__ or "").split())
+    what = doc.split(". ")[0].rstrip(".") if doc else handler.operation_id
+    whom = re.sub(r"\b(admin|council|auditor)\b", lambda m: _PEOPLE[m.group(1)], rule.who.split(" (")[0])
+    return (
+        f"This is for {rule.who}: {what[0].lower() + what[1:]}. Your token lets you act as"
+        f" {' and '.join(sorted(principal.roles))}; ask {whom}, or sign in with a token that carries that role."
+    )
 
 
 PUBLIC = Rule("public", "anyone, without a token", public=True)

@@ -25,6 +25,7 @@ from api.openapi_problems import document_problems
 from api.org import OrgUnitController, PeopleController
 from api.problems import HANDLERS
 from api.proposals import ProposalController
+from api.query import check_query
 from api.responsibility import ResponsibilityController
 from api.systems import SystemController
 from domain.clock import Clock
@@ -53,6 +54,7 @@ def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], Ab
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,
         middleware=[request_id_middleware, idempotency_middleware],
+        before_request=check_query,
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -93,13 +93,85 @@ def on_validation(request: Request, exc: ValidationException) -> Response[dict[s
             field = ""
         else:
             field = key
-        errors.append({"pointer": _pointer(field) if field else "#", "detail": message, "source": source or "body"})
+        if "missing required field" in message:
+            errors += [{"pointer": _pointer(f), "detail": f"{f} is required", "source": "body"} for f in _missing(request)]
+            if errors:
+                continue
+        errors.append({"pointer": _pointer(field) if field else "#", "detail": _in_words(field, message),
+                       "source": source or "body"})
     if malformed and len(errors) == 1:
+        required = _required_fields(request)
+        if _body(request) in (b"", None) and required:
+            detail = f"the request needs a JSON body; it has none. Required: {', '.join(required)}"
+            errors = [{"pointer": _pointer(f), "detail": f"{f} is required", "source": "body"} for f in required]
+            return problem(request, 400, "malformed-request", "The request body is malformed", detail, errors,
+                           extra={"required": required})
         return problem(request, 400, "malformed-request", "The request body is malformed", errors[0]["detail"], errors)
     first = next((e for e in errors if e["pointer"] != "#"), None)
     field = first["pointer"][2:].replace("/", ".") if first else None
     detail = f"{field}: {first['detail']}" if first else "the request is invalid"
-    return problem(request, 422, "invalid-field", "A field is missing or invalid", detail, errors, extra={"field": field})
+    missing = [e["pointer"][2:] for e in errors if e["detail"].endswith(" is required")]
+    if len(missing) > 1:
+        detail = f"required fields are missing: {', '.join(missing)}"
+    return problem(request, 422, "invalid-field", "A field is missing or invalid", detail, errors,
+                   extra={"field": field, "missing": missing or None})
+
+
+def _in_words(field: str, message: str) -> str:
+    """msgspec's message, said as the person sending the request needs it: which values a choice
+    allows, which form a date takes."""
+    if message.startswith("Invalid enum value") and (allowed := choices_for(field)):
+        return f"{message}: {field.split('.')[-1]} is one of {', '.join(allowed)}"
+    if "RFC3339 encoded date" in message and "datetime" not in message:
+        return f"{message}: a date is written YYYY-MM-DD, e.g. 2026-03-31"
+    if "RFC3339 encoded datetime" in message:
+        return f"{message}: a time is written YYYY-MM-DDTHH:MM:SS with its offset, e.g. 2026-03-31T12:00:00+02:00"
+    return message
+
+
+def choices_for(field: str) -> list[str]:
+    """The values a field that is a choice allows (domain/vocabulary.py and the council's words)."""
+    from domain.council import DecisionKind, SubjectKind
+    from domain.decommissioning import ArchiveDuty
+    from domain.proposals import ChangeKind, Driver, ProblemCategory, Purpose, Status
+    from domain.vocabulary import Criticality, Lifecycle, OrgLevel, Role
+
+    name = re.sub(r"\[\d+\]$", "", field.split(".")[-1])
+    kinds = {"criticality": Criticality, "lifecycle": Lifecycle, "role": Role, "level": OrgLevel, "status": Status,
+             "category": ProblemCategory, "change_kind": ChangeKind, "driver": Driver, "purposes": Purpose,
+             "purpose": Purpose, "duty": ArchiveDuty}
+    if name == "kind":
+        kind = SubjectKind if "subjects" in field else DecisionKind
+    else:
+        kind = kinds.get(name)
+    return [k.value for k in kind] if kind else []
+
+
+def _body(request: Request) -> bytes | None:
+    from litestar.utils.scope.state import ScopeState
+
+    body = ScopeState.from_scope(request.scope).body
+    return body if isinstance(body, bytes) else None
+
+
+def _required_fields(request: Request) -> list[str]:
+    """The fields the route's body type requires (a msgspec Struct's fields without defaults)."""
+    handler = request.scope.get("route_handler")
+    data = getattr(handler, "parsed_fn_signature", None) and handler.parsed_fn_signature.parameters.get("data")
+    struct = getattr(data, "annotation", None)
+    fields, defaults = getattr(struct, "__struct_fields__", ()), getattr(struct, "__struct_defaults__", ())
+    return list(fields[: len(fields) - len(defaults)])
+
+
+def _missing(request: Request) -> list[str]:
+    """Every required field the body leaves out (msgspec names only the first)."""
+    import msgspec
+
+    try:
+        sent = msgspec.json.decode(_body(request) or b"{}")
+    except msgspec.DecodeError:
+        return []
+    return [f for f in _required_fields(request) if isinstance(sent, dict) and f not in sent]
 
 
 def on_http(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:

@@ -1,0 +1,46 @@
+"""Query parameters are what a route declares, each at most once: an unknown one, or one given
+twice, is a 422 naming it (it was silently ignored, or silently the last)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from litestar import Request
+
+from api.access import ACCESS
+from domain.errors import InvalidValue
+
+_RESERVED = frozenset({"request", "state", "data", "headers", "cookies", "scope", "socket", "body", "query", "self"})
+#: Every read accepts `after` (read-your-writes, README); a route that has nothing to wait for ignores it.
+UNIVERSAL = {"after": False}
+
+
+@functools.lru_cache(maxsize=256)
+def _declared(handler: Any, path_parameters: frozenset[str]) -> dict[str, bool]:
+    """The route's query parameters, and whether each may be given several times (a list)."""
+    dependencies = set(handler.resolve_dependencies())
+    declared = {}
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        kwarg = field.kwarg_definition
+        if name in _RESERVED or name in dependencies or name in path_parameters:
+            continue
+        if kwarg is not None and (getattr(kwarg, "header", None) or getattr(kwarg, "cookie", None)):
+            continue
+        declared[getattr(kwarg, "query", None) or name] = field.is_non_string_sequence
+    return declared
+
+
+async def check_query(request: Request) -> None:
+    """A `before_request` hook for every route of the permission table (not the API documents)."""
+    handler = request.scope.get("route_handler")
+    if handler is None or handler.operation_id not in ACCESS or not request.query_params:
+        return
+    declared = {**UNIVERSAL, **_declared(handler, frozenset(request.path_params))}
+    for name in request.query_params:
+        if name not in declared:
+            takes = ", ".join(sorted(declared)) or "none"
+            raise InvalidValue(f"{name} is not a parameter of this route (it takes: {takes})", field=name, allowed=sorted(declared))
+        given = request.query_params.getall(name)
+        if len(given) > 1 and not declared[name]:
+            raise InvalidValue(f"{name} is given {len(given)} times; this route takes it once", field=name)
