@@ -141,6 +141,7 @@ ACCESS: dict[str, Rule] = {
     "listPeople": ANY_PERSON,
     "getPerson": ANY_PERSON,
     "getResponsibilities": THEMSELF,
+    "getMe": ANY_PERSON,
     # the register
     "registerSystem": ADMIN_ONLY,
     "listSystems": ANY_PERSON,

@@ -22,7 +22,7 @@ from api.health import HealthController
 from api.idempotency import idempotency_middleware
 from api.imports import ExportController, ImportController
 from api.openapi_problems import document_problems
-from api.org import OrgUnitController, PeopleController
+from api.org import MeController, OrgUnitController, PeopleController
 from api.problems import HANDLERS
 from api.proposals import ProposalController
 from api.query import check_query
@@ -33,7 +33,8 @@ from infra.settings import Settings, SettingsError
 from infra.tokens import TokenVerifier
 
 CONTROLLERS = [
-    HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, AuditController,
+    HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, MeController,
+    AuditController,
     EventsController,
     ImportController, ExportController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4

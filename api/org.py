@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
 from api import schemas as s
@@ -126,21 +126,46 @@ class PeopleController(Controller):
         if await reads.directory.person(person_id) is None:
             raise PersonNotFound(f"no person with id {person_id}")
         day, when = at or reads.today(), as_known_at(known_at, reads)
-        policy = settings.gap_policy
-        rows = await reads.accountability.held_by(person_id, day, when)
-        attested = [r["system_id"] for r in rows if r["role"] in policy.attested_roles]
-        facts = await reads.accountability.facts_of(attested)
-        attestations: dict[UUID, list[Attestation]] = defaultdict(list)
-        for a in await reads.accountability.attestations_of(attested):
-            if a["recorded_at"] <= when:
-                attestations[a["system_id"]].append(Attestation(a["role"], a["person_id"], a["attested_on"]))
-        holds = []
-        for r in rows:
-            held = period_at(facts.get(r["system_id"], []), r["role"], day, when)
-            due = None
-            if r["role"] in policy.attested_roles and held is not None:
-                due = attestation_due(held, attestations[r["system_id"]], policy.attestation_days, day)
-            holds.append(s.HeldRole(**r, attestation_due=due))
-        claims = [s.OpenClaim(**c) for c in await reads.accountability.open_claims_of(person_id)]
-        due_soon = [h for h in holds if h.attestation_due is not None and h.attestation_due <= _later(day, DUE_SOON)]
-        return s.Responsibilities(person_id=person_id, at=day, holds=holds, open_claims=claims, attestations_due=due_soon)
+        return await responsibilities_of(reads, settings, person_id, day, when)
+
+
+class MeController(Controller):
+    path = "/me"
+    tags = ["organisation"]
+
+    @get("/", operation_id="getMe")
+    async def me(self, request: Request, reads: ReadSide, settings: Settings, after: After = None) -> s.Me:
+        """Who your token speaks for: your person, the roles it lets you act in, and what you are
+        responsible for today, so you never need to know your own id."""
+        await reads.caught_up(after)
+        principal = request.scope["user"]
+        row = await reads.directory.person(principal.person_id)
+        mine = await responsibilities_of(reads, settings, principal.person_id, reads.today(), reads.now())
+        return s.Me(
+            person_id=principal.person_id, registered=row is not None, person=person(row) if row else None,
+            roles=sorted(principal.roles), responsibilities=mine,
+        )
+
+
+async def responsibilities_of(
+    reads: ReadSide, settings: Settings, person_id: UUID, day: date, when: datetime,
+) -> s.Responsibilities:
+    """What a person holds at `day` as known at `when`, their open claims, and attestations due."""
+    policy = settings.gap_policy
+    rows = await reads.accountability.held_by(person_id, day, when)
+    attested = [r["system_id"] for r in rows if r["role"] in policy.attested_roles]
+    facts = await reads.accountability.facts_of(attested)
+    attestations: dict[UUID, list[Attestation]] = defaultdict(list)
+    for a in await reads.accountability.attestations_of(attested):
+        if a["recorded_at"] <= when:
+            attestations[a["system_id"]].append(Attestation(a["role"], a["person_id"], a["attested_on"]))
+    holds = []
+    for r in rows:
+        held = period_at(facts.get(r["system_id"], []), r["role"], day, when)
+        due = None
+        if r["role"] in policy.attested_roles and held is not None:
+            due = attestation_due(held, attestations[r["system_id"]], policy.attestation_days, day)
+        holds.append(s.HeldRole(**r, attestation_due=due))
+    claims = [s.OpenClaim(**c) for c in await reads.accountability.open_claims_of(person_id)]
+    due_soon = [h for h in holds if h.attestation_due is not None and h.attestation_due <= _later(day, DUE_SOON)]
+    return s.Responsibilities(person_id=person_id, at=day, holds=holds, open_claims=claims, attestations_due=due_soon)

@@ -288,6 +288,17 @@ class Responsibilities(msgspec.Struct):
     attestations_due: list[HeldRole]
 
 
+class Me(msgspec.Struct):
+    """Who a token speaks for: the person (None when nobody is registered under its id, a
+    service account say), the roles it lets them act in, and what they hold today."""
+
+    person_id: UUID
+    registered: bool
+    person: Person | None
+    roles: list[str]
+    responsibilities: Responsibilities
+
+
 class GapItem(msgspec.Struct):
     system_id: UUID
     system_name: str

@@ -28,7 +28,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "health": EVERYONE, "ready": EVERYONE,
     "establishOrgUnit": {"admin"}, "dissolveOrgUnit": {"admin"},
     "registerPerson": {"admin"}, "recordDeparture": {"admin"}, "erasePersonDetails": {"admin"},
-    "listOrgUnits": PERSONS, "getOrgUnit": PERSONS, "listPeople": PERSONS, "getPerson": PERSONS,
+    "listOrgUnits": PERSONS, "getOrgUnit": PERSONS, "listPeople": PERSONS, "getPerson": PERSONS, "getMe": PERSONS,
     "getResponsibilities": OVERSIGHT | {"holder"},
     "registerSystem": {"admin"}, "changeLifecycle": {"admin", "council"},
     "listSystems": PERSONS, "getSystem": PERSONS,
