@@ -9,9 +9,11 @@ from datetime import date, datetime, timezone
 from typing import Annotated
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, get, post
 from litestar.params import Parameter
 
+from api import explain
 from api import schemas as s
 from api.systems import After, receipt
 from domain.clock import end_of_day
@@ -52,11 +54,14 @@ def as_known_at(known_at: str | None, reads: ReadSide) -> datetime:
     raise InvalidValue(f"{expected}, not {text!r}", field="known_at")
 
 
-def holder(row: dict) -> s.Holder:
-    return s.Holder(
-        role=row["role"], person_id=row["person_id"], effective_from=row["effective_from"],
-        effective_to=row["effective_to"], recorded_at=row["recorded_at"],
-    )
+def fact_entry(row: dict, names: explain.Names) -> s.FactEntry:
+    """A fact of the timeline, with the names beside the holder's and the recorder's ids."""
+    source = row.get("source")
+    holder, actor = explain.person(row["person_id"], names), explain.person(row["actor_id"], names)
+    return s.FactEntry(**{
+        **row, "source": msgspec.json.decode(source) if isinstance(source, str) else source,
+        "person_name": holder.name if holder else None, "actor_name": actor.name if actor else None,
+    })
 
 
 def _claim_as_known(claim: dict, when: datetime) -> dict:
@@ -117,13 +122,15 @@ class ResponsibilityController(Controller):
     async def accountability(
         self, system_id: UUID, reads: ReadSide, at: At = None, known_at: KnownAt = None, after: After = None,
     ) -> s.Accountability:
-        """Who held each role at `at`, as the record stood at `known_at`. Roles nobody held are absent."""
+        """Who held each role at `at`, as the record stood at `known_at`, and why: for every role the
+        fact that decided it (when and by whom it was recorded, as what, on what basis, the decision,
+        claim or import behind it), or why nobody held it. `holders` lists the roles someone held."""
         await reads.caught_up(after)
         when, day = as_known_at(known_at, reads), at or reads.today()
-        rows = await reads.accountability.holders_of(system_id, day, when)
-        if rows is None:
+        answer = await explain.accountability(reads, system_id, day, when)
+        if answer is None:
             raise SystemNotFound(f"no system with id {system_id}")
-        return s.Accountability(system_id=system_id, at=day, known_at=when, holders=[holder(r) for r in rows])
+        return answer
 
     @get("/timeline", operation_id="getTimeline")
     async def timeline(
@@ -135,6 +142,7 @@ class ResponsibilityController(Controller):
         if await reads.systems.get(system_id, reads.today()) is None:
             raise SystemNotFound(f"no system with id {system_id}")
         facts = [f for f in await reads.accountability.facts(system_id) if f["recorded_at"] <= when]
+        names = await reads.directory.names([f["person_id"] for f in facts] + [f["actor_id"] for f in facts])
         by_role: dict[str, list[dict]] = defaultdict(list)
         for f in facts:
             by_role[f["role"]].append(f)
@@ -145,7 +153,7 @@ class ResponsibilityController(Controller):
                 s.ResolvedPeriod(p.holder, p.start, p.end, [f.position for f in p.facts])
                 for p in resolve_periods(plain, role)
             ]
-            roles.append(s.RoleTimeline(role=role, periods=periods, facts=[s.FactEntry(**f) for f in by_role[role]]))
+            roles.append(s.RoleTimeline(role=role, periods=periods, facts=[fact_entry(f, names) for f in by_role[role]]))
         claims = [_claim_as_known(c, when) for c in await reads.accountability.claims(system_id) if c["made_at"] <= when]
         attestations = [a for a in await reads.accountability.attestations(system_id) if a["recorded_at"] <= when]
         lifecycle = [e for e in await reads.systems.lifecycle_history(system_id) if e["recorded_at"] <= when]

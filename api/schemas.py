@@ -178,6 +178,39 @@ class Holder(msgspec.Struct):
     effective_from: date
     effective_to: date | None
     recorded_at: datetime
+    person_name: str | None = None  # None: erased, or nobody registered under the id
+
+
+class PersonRef(msgspec.Struct):
+    """A person as a reader sees them: the id, and the name beside it (none once erased)."""
+
+    id: UUID
+    name: str | None
+    erased: bool = False
+
+
+class DecidingFact(msgspec.Struct):
+    """The recorded fact a role's answer rests on."""
+
+    position: int  # its place in the event log
+    kind: str  # assignment | vacancy
+    effective_from: date
+    effective_to: date | None
+    recorded_at: datetime
+    recorded_by: PersonRef | None  # who recorded it (None: the system, an import run, the operator)
+    capacity: str | None  # as what: owner, council, admin, import ...
+    basis: str | None  # an assignment's basis, a vacancy's reason
+    decision_id: UUID | None
+    claim_id: UUID | None
+    source: dict | None  # an imported fact's file, sha256 and row
+
+
+class RoleAnswer(msgspec.Struct):
+    role: Role
+    holder: PersonRef | None
+    answer: str  # held | vacant | not_yet_known | not_covered | never
+    why: str  # in words
+    fact: DecidingFact | None
 
 
 class Accountability(msgspec.Struct):
@@ -185,6 +218,8 @@ class Accountability(msgspec.Struct):
     at: date
     known_at: datetime
     holders: list[Holder]
+    system_name: str = ""
+    roles: list[RoleAnswer] = []  # every role, each with its answer and what shows it
 
 
 class SweepItem(msgspec.Struct):
@@ -215,6 +250,9 @@ class FactEntry(msgspec.Struct):
     actor_id: str | None
     actor_role: str | None
     request_id: str | None
+    source: dict | None = None  # an imported fact's file, sha256 and row
+    person_name: str | None = None
+    actor_name: str | None = None
 
 
 class ResolvedPeriod(msgspec.Struct):

@@ -96,3 +96,34 @@ def period_at(facts: Sequence[Fact], role: str, day: date, when: datetime | None
     """The resolved stretch of `role` that covers `day` (who, since when, and the deciding facts),
     or None when no fact covers it. Its holder is always `holder_at(facts, role, day, when)`."""
     return next((p for p in resolve_periods(facts, role, when) if p.period.covers(day)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Why a role has the holder it has at (d, k): the rule's answer with its grounds.
+
+    `kind` is "held" or "vacant" (`fact` decided it), "not_yet_known" (a fact covers d, but was
+    recorded after k: `fact` is the first such), "not_covered" (facts about the role exist, none
+    covering d: `fact` is the nearest before or after), or "never" (no fact about the role)."""
+
+    role: str
+    kind: str
+    fact: Fact | None = None
+
+
+def answer(facts: Sequence[Fact], role: str, at: date, when: datetime | None = None) -> Answer:
+    """The holder of `role` at `at` as known at `when`, with what shows it (the one rule, explained)."""
+    decided = deciding_fact(facts, role, at, when)
+    if decided is not None:
+        return Answer(role, "vacant" if decided.holder is None else "held", decided)
+    about = [f for f in facts if f.role == role]
+    later = [f for f in about if f.covers(at)]
+    if later:  # every fact covering the date was recorded after `when`
+        return Answer(role, "not_yet_known", min(later, key=lambda f: f.position))
+    known = [f for f in about if when is None or f.recorded_at <= when]
+    if not known:
+        return Answer(role, "not_yet_known" if about else "never", min(about, key=lambda f: f.position) if about else None)
+    before = [f for f in known if f.effective_to is not None and f.effective_to <= at]
+    nearest = max(before, key=lambda f: (f.effective_to, f.position)) if before else min(
+        known, key=lambda f: (f.effective_from, -f.position))
+    return Answer(role, "not_covered", nearest)

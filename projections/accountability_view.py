@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from domain.responsibility import Fact
 from domain.systems import System
 from infra.database import Reader
@@ -28,7 +30,7 @@ class AccountabilityView(Handlers):
         "CREATE TABLE IF NOT EXISTS responsibility_facts (position bigint PRIMARY KEY, system_id uuid NOT NULL,"
         " role text NOT NULL, person_id uuid, effective_from date NOT NULL, effective_to date,"
         " recorded_at timestamptz NOT NULL, kind text NOT NULL, basis text, decision_id uuid, claim_id uuid,"
-        " actor_id text, actor_role text, request_id text)",
+        " actor_id text, actor_role text, request_id text, source text)",
         # Covering, in the order the deciding-fact queries read them (newest fact first): on
         # PostgreSQL an index-only scan answers one system or a whole sweep without sorting.
         "DROP INDEX IF EXISTS facts_system_role",
@@ -60,8 +62,8 @@ class AccountabilityView(Handlers):
 
     _INSERT_FACT = (
         "INSERT INTO responsibility_facts (position, system_id, role, person_id, effective_from, effective_to,"
-        " recorded_at, kind, basis, decision_id, claim_id, actor_id, actor_role, request_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " recorded_at, kind, basis, decision_id, claim_id, actor_id, actor_role, request_id, source)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
 
     def _assignment(self, cur: Any, e: System.AssignmentRecorded, position: int) -> None:
@@ -69,13 +71,14 @@ class AccountabilityView(Handlers):
         cur.execute(self._INSERT_FACT, (
             position, e.originator_id, e.role, e.person_id, e.effective_from, e.effective_to, e.timestamp,
             "assignment", e.basis, e.decision_id, e.claim_id, m.get("actor_id"), m.get("actor_role"), m.get("request_id"),
+            _source(m),
         ))
 
     def _vacancy(self, cur: Any, e: System.VacancyRecorded, position: int) -> None:
         m = meta(e)
         cur.execute(self._INSERT_FACT, (
             position, e.originator_id, e.role, None, e.effective_from, e.effective_to, e.timestamp,
-            "vacancy", e.reason, None, None, m.get("actor_id"), m.get("actor_role"), m.get("request_id"),
+            "vacancy", e.reason, None, None, m.get("actor_id"), m.get("actor_role"), m.get("request_id"), _source(m),
         ))
 
     def _claim(self, cur: Any, e: System.ClaimMade, position: int) -> None:
@@ -105,6 +108,11 @@ class AccountabilityView(Handlers):
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (position, e.originator_id, e.role, e.person_id, e.attested_on, e.timestamp, meta(e).get("actor_id")),
         )
+
+
+def _source(meta: dict[str, Any]) -> str | None:
+    """Where an imported fact came from ({file, sha256, row}), as JSON text; None for the rest."""
+    return msgspec.json.encode(meta["source"]).decode() if meta.get("source") else None
 
 
 #: The columns a `Fact` is read from, and the one way a row becomes one (every reader of facts uses it).
@@ -199,9 +207,59 @@ class AccountabilityQueries:
     async def facts(self, system_id: UUID) -> list[dict[str, Any]]:
         return await self.reader.fetch(
             "SELECT position, role, person_id, effective_from, effective_to, recorded_at, kind, basis, decision_id,"
-            " claim_id, actor_id, actor_role, request_id FROM responsibility_facts WHERE system_id = ? ORDER BY position",
+            " claim_id, actor_id, actor_role, request_id, source FROM responsibility_facts WHERE system_id = ?"
+            " ORDER BY position",
             system_id,
         )
+
+    async def grounds(self, system_id: UUID, at: date, known_at: datetime) -> list[dict[str, Any]]:
+        """The facts of one system that domain/responsibility.py's `answer` needs to answer every
+        role at (`at`, `known_at`), with the names of the holder and the recorder: per role the
+        deciding fact, the first fact covering `at`, and of those known at `known_at` the latest to
+        end by `at` and the earliest to begin, and the role's first fact. `answer` over these gives
+        what it gives over all of them (tests/properties/test_one_rule.py); one round trip, a few
+        rows, however long the system's history."""
+        actor = "CAST(f.actor_id AS uuid)" if self.reader.dialect == "postgres" else "f.actor_id"
+        covers = "c.effective_from <= ? AND (c.effective_to IS NULL OR c.effective_to > ?)"
+        # One index probe a role each: the (system_id, role, position) index finds the newest and the
+        # oldest at once; the two orders by date read only that role's facts.
+        picks = [
+            (f"c.recorded_at <= ? AND {covers}", "c.position DESC", [known_at, at, at]),
+            (covers, "c.position", [at, at]),
+            ("c.recorded_at <= ? AND c.effective_to IS NOT NULL AND c.effective_to <= ?",
+             "c.effective_to DESC, c.position DESC", [known_at, at]),
+            ("c.recorded_at <= ?", "c.effective_from, c.position DESC", [known_at]),
+            ("TRUE", "c.position", []),
+        ]
+        def pick(where: str, order: str) -> str:
+            return (f"(SELECT c.position FROM responsibility_facts c WHERE c.system_id = ? AND c.role = r.role"
+                    f" AND {where} ORDER BY {order} LIMIT 1)")
+
+        (where, order, values), rest = picks[0], picks[1:]
+        # The other picks only for a role nobody was decided for (most roles are: one probe each).
+        columns = [f"{pick(where, order)} AS p0"] + [
+            f"CASE WHEN r.p0 IS NULL THEN {pick(w, o)} END AS p{n}" for n, (w, o, _) in enumerate(rest, 1)
+        ]
+        params = [system_id, *values]
+        later = [v for _, _, vs in rest for v in (system_id, *vs)]
+        union = " UNION ".join(f"SELECT p{n} FROM picked" for n in range(len(picks)))
+        sql = (
+            "WITH decided AS (SELECT r.role, " + columns[0] + " FROM (SELECT DISTINCT role FROM responsibility_facts"
+            " WHERE system_id = ?) r), picked AS (SELECT r.p0, " + ", ".join(columns[1:]) + " FROM decided r)"
+            " SELECT s.name AS system_name, g.* FROM systems s LEFT JOIN ("
+            " SELECT f.position, f.role, f.person_id, f.effective_from, f.effective_to, f.recorded_at, f.kind, f.basis,"
+            " f.decision_id, f.claim_id, f.actor_id, f.actor_role, f.request_id, f.source,"
+            " h.name AS person_name, h.erased_at IS NOT NULL AS person_erased,"
+            " a.name AS actor_name, a.erased_at IS NOT NULL AS actor_erased"
+            " FROM responsibility_facts f LEFT JOIN person_details h ON h.person_id = f.person_id"
+            f" LEFT JOIN person_details a ON a.person_id = {actor}"
+            f" WHERE f.system_id = ? AND f.position IN ({union})) g ON TRUE WHERE s.id = ? ORDER BY g.position"
+        )
+        # In the order the statement names them: the picks, the roles, the facts, the system. The
+        # system's row comes back even with no facts (one row, its fact columns empty); none at all:
+        # no such system.
+        ordered = params + [system_id] + later + [system_id, system_id]
+        return await self.reader.fetch(sql, *ordered)
 
     async def facts_of(self, system_ids: Sequence[UUID]) -> dict[UUID, list[Fact]]:
         """The facts of several systems, each system's in recording order."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -163,6 +164,18 @@ class DirectoryQueries:
         return await self.reader.fetch(
             "SELECT id, name, level, parent_id, dissolved_on, established_at FROM org_units ORDER BY name, id"
         )
+
+    async def names(self, person_ids: Iterable[UUID | str | None]) -> dict[UUID, tuple[str | None, bool]]:
+        """Each registered person's (name, erased) among `person_ids`; anyone else is left out."""
+        ids = sorted({UUID(str(p)) for p in person_ids if p})
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)
+        rows = await self.reader.fetch(
+            f"SELECT p.id, d.name, d.erased_at FROM people p LEFT JOIN person_details d ON d.person_id = p.id"
+            f" WHERE p.id IN ({marks})", *ids,
+        )
+        return {UUID(str(r["id"])): (None if r["erased_at"] else r["name"], r["erased_at"] is not None) for r in rows}
 
     async def person(self, person_id: UUID) -> dict[str, Any] | None:
         return await self.reader.fetchrow(

@@ -6,9 +6,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from uuid import UUID
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from domain.gaps import Directory, GapPolicy, LifecycleChange, OrgUnitInfo, PersonInfo, SystemHistory, find_gaps
+from domain.gaps import (
+    Directory,
+    GapPolicy,
+    LifecycleChange,
+    OrgUnitInfo,
+    PersonInfo,
+    SystemHistory,
+    find_gaps,
+)
 from domain.responsibility import Fact, holder_at
 
 PEOPLE = [UUID(int=i) for i in range(1, 4)]

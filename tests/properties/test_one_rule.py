@@ -6,7 +6,8 @@ function answers, for generated histories, on every backend.
   against the System aggregate replayed from the store and the views' CURRENT_LIFECYCLE SQL;
 - who holds a role at (d, k): domain/responsibility.py (`holder_at`) against the views' SQL
   (one system, the sweep, a person's roles; SQLite's window and PostgreSQL's DISTINCT ON), the
-  register's `period_at` pass and the aggregate replayed from the store.
+  register's `period_at` pass and the aggregate replayed from the store; and its explanation
+  (`answer`) against the grounds the views' SQL picks for it.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from ansvar.bootstrap import bootstrap
+from api import explain
 from domain.lifecycle import LifecycleChange, lifecycle_at, lifecycle_periods
-from domain.responsibility import Fact, holder_at, period_at
+from domain.responsibility import Fact, answer, holder_at, period_at
 from domain.vocabulary import OPERATING, Lifecycle, Role
 from tests.story import day
 
@@ -118,6 +120,13 @@ def test_who_holds_a_role_at_d_as_known_at_k_reads_the_same_from_the_rule_and_ev
         resolved = period_at(facts, role, at, known_at)
         assert (resolved.holder if resolved else None) == expected, ("the register's pass", role, at)
         assert replayed.holder(role, at, known_at) == expected, ("the aggregate", role, at, known_at)
+        # The explained answer: its grounds (a few facts a role, chosen in SQL) give what the rule
+        # gives over every fact, for every role, held or not.
+        explained = loop.run_until_complete(explain.accountability(runtime.reads, system, at, known_at))
+        for told in explained.roles:
+            truth = answer(facts, told.role, at, known_at)
+            assert (told.answer, told.fact and told.fact.position) == (truth.kind, truth.fact and truth.fact.position), (
+                "the explained answer", told.role, at, known_at)
     # An unknown system is told apart from one with no holders.
     assert loop.run_until_complete(queries.holders_of(uuid4(), BASE, moments[-1])) is None
     assert loop.run_until_complete(queries.holders_of(system, BASE - timedelta(days=1), moments[-1])) == []
@@ -131,3 +140,33 @@ def test_the_rule_itself_lets_the_latest_recorded_of_two_same_day_changes_decide
     assert lifecycle_at(list(reversed(changes)), on) == "in_operation"  # the order they come in does not matter
     assert lifecycle_at(changes, on - timedelta(days=1)) == "in_operation"
     assert lifecycle_at(changes, date(2028, 12, 31)) is None
+
+
+gap_spec = st.tuples(
+    st.sampled_from(ROLES), st.one_of(st.none(), st.integers(0, 2)), st.integers(0, 300), st.integers(1, 30),
+)
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=st.lists(gap_spec, min_size=1, max_size=12),
+       probes=st.lists(st.tuples(st.integers(-10, 330), st.integers(0, 30)), min_size=1, max_size=6))
+def test_the_explained_answer_is_the_rules_answer_where_short_periods_leave_gaps(world, specs, probes):
+    """Short periods with gaps between them: most answers are 'not covered' or 'not yet known',
+    the ones whose grounds the SQL has to pick among many facts."""
+    runtime, unit, people, loop = world
+    app = runtime.portfolio
+    system = app.register_system(f"System {next(names)}", None, unit, "high", False, "in_operation", BASE).id
+    facts: list[Fact] = []
+    for role, who, start, length in specs:
+        begin, end = BASE + timedelta(days=start), BASE + timedelta(days=start + length)
+        r = (app.record_vacancy(system, role, begin, end, "vacant") if who is None
+             else app.assign_role(system, role, people[who], begin, end))
+        facts.append(Fact(r.position, r.recorded_at, role, None if who is None else people[who], begin, end))
+    runtime.catchup.run_until_caught_up()
+    moments = [facts[0].recorded_at - timedelta(seconds=1)] + [f.recorded_at for f in facts]
+    for offset, k in probes:
+        at, known_at = BASE + timedelta(days=offset), moments[min(k, len(moments) - 1)]
+        explained = loop.run_until_complete(explain.accountability(runtime.reads, system, at, known_at))
+        for told in explained.roles:
+            truth = answer(facts, told.role, at, known_at)
+            assert (told.answer, told.fact and told.fact.position) == (truth.kind, truth.fact and truth.fact.position)

@@ -16,6 +16,8 @@ from domain.errors import DomainError, InvalidValue
 from domain.periods import EARLIEST, LATEST
 from domain.vocabulary import Lifecycle, Role
 
+pytestmark = pytest.mark.slow  # generated command sequences over every view and a rebuild
+
 days = st.one_of(
     st.dates(min_value=EARLIEST, max_value=LATEST),
     st.sampled_from([EARLIEST, LATEST, LATEST - timedelta(days=1), EARLIEST + timedelta(days=1)]),

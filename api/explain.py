@@ -1,0 +1,104 @@
+"""Answers that explain themselves: for every role of a system, who held it at (d, k), which
+recorded fact says so (when, by whom, as what, on what basis), or, where nobody did, why not.
+
+The rule and its grounds are domain/responsibility.py's `answer`; this module only puts names
+beside the ids and the grounds into words.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from api import schemas as s
+from domain.responsibility import Answer, answer
+from domain.vocabulary import Role
+from projections.accountability_view import fact_from_row
+from projections.read_side import ReadSide
+
+Names = dict[UUID, tuple[str | None, bool]]
+
+
+async def accountability(reads: ReadSide, system_id: UUID, day: date, when: datetime) -> s.Accountability | None:
+    """Who held each role of the system at `day` as the record stood at `when`, explained; None
+    when there is no such system."""
+    found = await reads.accountability.grounds(system_id, day, when)
+    if not found:
+        return None
+    system_name = found[0]["system_name"]
+    rows = [r for r in found if r["position"] is not None]
+    facts = [fact_from_row(r) for r in rows]
+    by_position = {r["position"]: r for r in rows}
+    answers = [answer(facts, role, day, when) for role in Role]
+    names: Names = {}
+    for r in rows:  # the names the query joined in, by id
+        if r["person_id"]:
+            names[UUID(str(r["person_id"]))] = (None if r["person_erased"] else r["person_name"], bool(r["person_erased"]))
+        if r["actor_id"] and (r["actor_name"] is not None or r["actor_erased"]):
+            names[UUID(str(r["actor_id"]))] = (None if r["actor_erased"] else r["actor_name"], bool(r["actor_erased"]))
+    roles = [_role(a, by_position, names, day, when) for a in answers]
+    holders = [
+        s.Holder(a.role, a.fact.holder, a.fact.effective_from, a.fact.effective_to, a.fact.recorded_at,
+                 names.get(a.fact.holder, (None, False))[0])
+        for a in answers if a.kind == "held" and a.fact is not None and a.fact.holder is not None
+    ]
+    return s.Accountability(system_id=system_id, at=day, known_at=when, holders=holders,
+                            system_name=system_name, roles=roles)
+
+
+def person(person_id: Any, names: Names) -> s.PersonRef | None:
+    if not person_id:
+        return None
+    pid = UUID(str(person_id))
+    name, erased = names.get(pid, (None, False))
+    return s.PersonRef(pid, name, erased)
+
+
+def shown(ref: s.PersonRef | None) -> str:
+    if ref is None:
+        return "the system"
+    if ref.erased:
+        return "a person whose details are erased"
+    return ref.name or f"person {ref.id}"
+
+
+def _role(a: Answer, rows: dict[int, dict[str, Any]], names: Names, day: date, when: datetime) -> s.RoleAnswer:
+    fact = _fact(rows[a.fact.position], names) if a.fact is not None else None
+    holder = person(a.fact.holder, names) if a.kind == "held" and a.fact is not None else None
+    return s.RoleAnswer(a.role, holder, a.kind, _why(a, fact, holder, day, when), fact)
+
+
+def _fact(row: dict[str, Any], names: Names) -> s.DecidingFact:
+    source = row.get("source")
+    return s.DecidingFact(
+        position=row["position"], kind=row["kind"], effective_from=row["effective_from"],
+        effective_to=row["effective_to"], recorded_at=row["recorded_at"], recorded_by=person(row["actor_id"], names),
+        capacity=row["actor_role"], basis=row["basis"], decision_id=row["decision_id"], claim_id=row["claim_id"],
+        source=msgspec.json.decode(source) if isinstance(source, str) else source,
+    )
+
+
+def _why(a: Answer, fact: s.DecidingFact | None, holder: s.PersonRef | None, day: date, when: datetime) -> str:
+    if fact is None:
+        return f"no fact about {a.role} has ever been recorded for this system"
+    period = f"from {fact.effective_from}" + (f" until {fact.effective_to}" if fact.effective_to else "")
+    recorded = f"recorded {fact.recorded_at:%Y-%m-%d %H:%M} UTC by {shown(fact.recorded_by)}" + (
+        f" as {fact.capacity}" if fact.capacity else "")
+    grounds = "".join([
+        f", decision {fact.decision_id}" if fact.decision_id else "",
+        f", confirming claim {fact.claim_id}" if fact.claim_id else "",
+        f", imported from {fact.source['file']} row {fact.source.get('row')}" if fact.source else "",
+    ])
+    if a.kind == "held":
+        basis = f" (basis: {fact.basis})" if fact.basis else ""
+        return f"{shown(holder)} holds {a.role} {period}: {recorded}{basis}{grounds}"
+    if a.kind == "vacant":
+        return f"nobody holds {a.role}: it was recorded as vacant {period}, because: {fact.basis}; {recorded}{grounds}"
+    if a.kind == "not_yet_known":
+        return (f"nothing about {a.role} on {day} was known yet at {when:%Y-%m-%d %H:%M} UTC: the first fact covering"
+                f" it was {recorded}")
+    side = "ended" if fact.effective_to is not None and fact.effective_to <= day else "begins"
+    return f"no recorded fact covers {day}: the nearest, {period}, {side} {'before' if side == 'ended' else 'after'} it"
