@@ -26,17 +26,20 @@ from projections.read_side import ReadSide
 
 async def decision(reads: ReadSide, row: dict[str, Any]) -> c.Decision:
     details = msgspec.json.decode(row["details"])
-    subjects = [c.Subject(**r) for r in await reads.decisions.subjects(row["id"])]
+    subjects = [c.SubjectShown(**r) for r in await reads.decisions.subjects(row["id"])]
+    recorder = await reads.directory.names([row["actor_id"]]) if row["actor_id"] else {}
     ranked = [c.RankedProposal(**r) for r in await reads.decisions.priorities(row["id"])]
     return c.Decision(
         id=row["id"], kind=row["kind"], rationale=row["rationale"], meeting_id=row["meeting_id"],
-        decided_by=[UUID(p) for p in msgspec.json.decode(row["decided_by"])], decided_on=row["decided_on"],
+        decided_on=row["decided_on"],
         effective_from=row["effective_from"], supersedes=row["supersedes"], superseded_by=row["superseded_by"],
         period_from=row["period_from"], period_to=row["period_to"],
         responsible_id=details.get("responsible_id"), confirmed_claim_id=details.get("confirmed_claim_id"),
         operations_owner_id=details.get("operations_owner_id"),
         recorded_at=row["recorded_at"], position=row["position"], actor_id=row["actor_id"], subjects=subjects,
-        priorities=ranked, deciders=[c.Decider(**r) for r in await reads.decisions.deciders(row["id"])],
+        priorities=ranked, deciders=[c.Decider(**{**r, "erased": bool(r["erased"])})
+                                     for r in await reads.decisions.deciders(row["id"])],
+        recorded_by=next(iter(recorder.values()), (None, False))[0],
     )
 
 

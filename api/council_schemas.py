@@ -190,6 +190,14 @@ class RankedProposal(msgspec.Struct):
 class Decider(msgspec.Struct):
     person_id: UUID
     capacity: str  # "named" in the decision, or "attendee" of its meeting
+    name: str | None = None  # None once erased (then `erased`), or for an id nobody is registered under
+    erased: bool = False
+
+
+class SubjectShown(msgspec.Struct):
+    kind: SubjectKind
+    id: UUID
+    name: str | None = None  # a proposal's title, a system's name, a claim's claimant
 
 
 class Decision(msgspec.Struct, kw_only=True):
@@ -197,7 +205,6 @@ class Decision(msgspec.Struct, kw_only=True):
     kind: DecisionKind
     rationale: str
     meeting_id: UUID | None
-    decided_by: list[UUID]
     decided_on: date
     effective_from: date
     supersedes: UUID | None
@@ -210,9 +217,10 @@ class Decision(msgspec.Struct, kw_only=True):
     recorded_at: datetime
     position: int
     actor_id: str | None
-    subjects: list[Subject]
+    subjects: list[SubjectShown]
     priorities: list[RankedProposal]
-    deciders: list[Decider] = []
+    deciders: list[Decider] = []  # the one list of who decided: named in it, or attending its meeting
+    recorded_by: str | None = None  # the name of whoever recorded it (actor_id)
 
 
 class Consequence(msgspec.Struct):

@@ -158,14 +158,25 @@ class DecisionQueries:
         return await self.reader.fetchrow(f"SELECT {_DECISION} FROM decisions d WHERE d.id = ?", decision_id)
 
     async def subjects(self, decision_id: UUID) -> list[dict[str, Any]]:
+        """What a decision is about, each with its name: a proposal's title, a system's name, a claim's
+        claimant (None once erased)."""
         return await self.reader.fetch(
-            "SELECT subject_kind AS kind, subject_id AS id FROM decision_subjects WHERE decision_id = ?"
-            " ORDER BY subject_kind, subject_id", decision_id,
+            "SELECT s.subject_kind AS kind, s.subject_id AS id, COALESCE(p.title, y.name,"
+            " CASE WHEN d.erased_at IS NULL THEN d.name END) AS name FROM decision_subjects s"
+            " LEFT JOIN proposals p ON s.subject_kind = 'proposal' AND p.id = s.subject_id"
+            " LEFT JOIN systems y ON s.subject_kind = 'system' AND y.id = s.subject_id"
+            " LEFT JOIN claims c ON s.subject_kind = 'claim' AND c.claim_id = s.subject_id"
+            " LEFT JOIN person_details d ON d.person_id = c.person_id"
+            " WHERE s.decision_id = ? ORDER BY s.subject_kind, s.subject_id", decision_id,
         )
 
     async def deciders(self, decision_id: UUID) -> list[dict[str, Any]]:
+        """Who decided: the people named in the decision and those attending its meeting, by name."""
         return await self.reader.fetch(
-            "SELECT person_id, capacity FROM decision_deciders WHERE decision_id = ? ORDER BY capacity DESC, person_id",
+            "SELECT x.person_id, x.capacity, CASE WHEN d.erased_at IS NULL THEN d.name END AS name,"
+            " d.erased_at IS NOT NULL AS erased FROM decision_deciders x"
+            " LEFT JOIN person_details d ON d.person_id = x.person_id"
+            " WHERE x.decision_id = ? ORDER BY x.capacity DESC, x.person_id",
             decision_id,
         )
 

@@ -93,7 +93,10 @@ def test_the_council_story_is_told_by_the_decision_log(api):
     assert [d["id"] for d in log] == [first, second, approval, rejection, ruling, retire]
     assert [d["kind"] for d in log] == [
         "prioritisation", "prioritisation", "approval", "rejection", "ownership_ruling", "decommission"]
-    assert log[0]["meeting_id"] == meeting and log[3]["decided_by"] == [t.chair, t.member]
+    assert log[0]["meeting_id"] == meeting and "decided_by" not in log[3]  # one list of who decided: deciders
+    assert {(d["person_id"], d["capacity"], d["name"]) for d in log[3]["deciders"]} == {
+        (t.chair, "named", "Rådets formand"), (t.member, "named", "Rådsmedlem")}
+    assert {s["name"] for s in log[3]["subjects"]} == {api.get(f"/proposals/{ids[1]}")["title"]}
     assert {(d["person_id"], d["capacity"]) for d in log[0]["deciders"]} == {(t.chair, "attendee"), (t.member, "attendee")}
     assert log[3]["rationale"] == "Duplicates the regional solution"
     assert log[0]["superseded_by"] == second
