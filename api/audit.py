@@ -11,10 +11,11 @@ from litestar.params import Parameter
 
 from api import schemas as s
 from api.dependencies import decode_cursor, encode_cursor
+from api.explain import shown
 from api.responsibility import At, KnownAt, as_known_at
 from api.systems import After
 from domain.errors import InvalidValue
-from domain.gaps import RULES
+from domain.gaps import RULES, in_words
 from domain.vocabulary import Role
 from projections.read_side import ReadSide
 
@@ -37,13 +38,13 @@ class AuditController(Controller):
         # up to 50,000 items per request).
         systems: list[s.SweepItem] = []
         last, holders = None, []
-        for system_id, system_name, held, person_id, effective_from, effective_to, recorded_at in rows:
+        for system_id, system_name, held, person_id, effective_from, effective_to, recorded_at, name, erased in rows:
             if system_id != last:
                 holders = []
                 systems.append(s.SweepItem(system_id, system_name, holders))
                 last = system_id
             if held is not None:
-                holders.append(s.Holder(held, person_id, effective_from, effective_to, recorded_at))
+                holders.append(s.Holder(held, person_id, effective_from, effective_to, recorded_at, name, bool(erased)))
         more = len(systems) > limit
         systems = systems[:limit]
         next_cursor = encode_cursor(str(systems[-1].system_id)) if more else None
@@ -64,6 +65,21 @@ class AuditController(Controller):
         rows = await reads.gaps.at(day, rule=rule, system_id=system_id, limit=limit + 1, offset=offset)
         more = len(rows) > limit
         return s.GapList(
-            at=day, items=[s.GapItem(**r) for r in rows[:limit]],
+            at=day, items=[gap_item(r) for r in rows[:limit]],
             next_cursor=encode_cursor(offset + limit) if more else None,
         )
+
+
+def gap_item(row: dict) -> s.GapItem:
+    """A stored gap as a reader sees it: the person it is about named in its words and beside them."""
+    person = None
+    if row["person_id"] is not None:
+        erased = bool(row["person_erased"])
+        person = s.PersonRef(UUID(str(row["person_id"])), None if erased else row["person_name"], erased)
+    return s.GapItem(
+        system_id=row["system_id"], system_name=row["system_name"], rule=row["rule"], role=row["role"],
+        since=row["since"], until=row["until"], severity=row["severity"],
+        detail=in_words(row["detail"], shown(person)), person=person,
+        claims=[UUID(c) for c in msgspec.json.decode(row["claim_ids"])],
+        facts=msgspec.json.decode(row["fact_positions"]),
+    )

@@ -42,7 +42,7 @@ async def accountability(reads: ReadSide, system_id: UUID, day: date, when: date
     roles = [_role(a, by_position, names, day, when) for a in answers]
     holders = [
         s.Holder(a.role, a.fact.holder, a.fact.effective_from, a.fact.effective_to, a.fact.recorded_at,
-                 names.get(a.fact.holder, (None, False))[0])
+                 *names.get(a.fact.holder, (None, False)))
         for a in answers if a.kind == "held" and a.fact is not None and a.fact.holder is not None
     ]
     return s.Accountability(system_id=system_id, at=day, known_at=when, holders=holders,

@@ -179,6 +179,7 @@ class Holder(msgspec.Struct):
     effective_to: date | None
     recorded_at: datetime
     person_name: str | None = None  # None: erased, or nobody registered under the id
+    person_erased: bool = False
 
 
 class PersonRef(msgspec.Struct):
@@ -338,6 +339,8 @@ class Me(msgspec.Struct):
 
 
 class GapItem(msgspec.Struct):
+    """One unclear-responsibility period: what is wrong (in words), since when, and what shows it."""
+
     system_id: UUID
     system_name: str
     rule: str
@@ -345,7 +348,10 @@ class GapItem(msgspec.Struct):
     since: date
     until: date | None
     severity: int
-    detail: str
+    detail: str  # in words, naming the person it is about
+    person: PersonRef | None = None  # who it is about (a departed holder, a claimant, an owner set too low)
+    claims: list[UUID] = []  # the claims behind it
+    facts: list[int] = []  # event-log positions of the recorded facts that show it (as in the timeline)
 
 
 class GapList(msgspec.Struct):

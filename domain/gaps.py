@@ -14,7 +14,7 @@ from uuid import UUID
 from domain import periods as P
 from domain.lifecycle import LifecycleChange, lifecycle_periods
 from domain.periods import Period
-from domain.responsibility import Fact, HolderPeriod, held_periods
+from domain.responsibility import Fact, HolderPeriod, held_periods, resolve_periods
 from domain.vocabulary import OPERATING, Criticality, Lifecycle, OrgLevel, Role
 
 #: Most severe first; the gap list is sorted by this, then by `since`.
@@ -109,17 +109,37 @@ class Directory:
         return unit.level if unit else None
 
 
+#: Where a gap's detail names the person it is about; `in_words` puts their name there when the
+#: report is read, so a stored gap never keeps a name that has since been erased.
+PERSON = "{person}"
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Gap:
+    """One unclear-responsibility period, in words, with what shows it: the person it is about
+    (if any), the claims behind it and the event-log positions of the recorded facts."""
+
     severity: int
     since: date
     rule: str
     role: str | None
     until: date | None
-    detail: str
+    detail: str  # in words; PERSON marks where the person's name goes
+    person_id: UUID | None = field(default=None, compare=False)
+    claims: tuple[UUID, ...] = field(default=(), compare=False)
+    facts: tuple[int, ...] = field(default=(), compare=False)
 
     def holds_at(self, day: date) -> bool:
         return self.since <= day and (self.until is None or day < self.until)
+
+
+def in_words(detail: str, person: str) -> str:
+    """A stored detail as a reader sees it, with the person's name (or how they are shown)."""
+    return detail.replace(PERSON, person)
+
+
+def _positions(facts: Iterable[Fact]) -> tuple[int, ...]:
+    return tuple(sorted({f.position for f in facts}))
 
 
 def _vacant(facts: Sequence[Fact], role: str, within: list[Period]) -> list[Period]:
@@ -159,21 +179,28 @@ def _held(facts: Sequence[Fact], role: str) -> list:
     return facts.held[role]
 
 
-def _gaps(rule: str, role: str | None, found: Iterable[Period], detail: str) -> list[Gap]:
-    return [Gap(SEVERITY[rule], p.start, rule, role, p.end, detail) for p in P.merge(found)]
+def _gaps(
+    rule: str, role: str | None, found: Iterable[Period], detail: str, *, person_id: UUID | None = None,
+    claims: tuple[UUID, ...] = (), facts: tuple[int, ...] = (),
+) -> list[Gap]:
+    return [Gap(SEVERITY[rule], p.start, rule, role, p.end, detail, person_id, claims, facts) for p in P.merge(found)]
 
 
 def _vacancy_gaps(rule: str, role: str, facts: Sequence[Fact], within: list[Period], detail: str) -> list[Gap]:
-    """Like _gaps, but the reason of the latest recorded vacancy within a gap (e.g. the text an
-    import could not read as one person) becomes part of its detail: the report says why."""
-    vacancies = [f for f in facts if f.role == role and f.holder is None and f.reason]
+    """Like _gaps, saying which it is: recorded as vacant (the latest vacancy's reason, e.g. the
+    text an import could not read as one person, and the vacancies as the facts that show it),
+    or no recorded fact names anyone for those dates."""
+    vacancies = [p for p in resolve_periods(facts, role) if p.holder is None]  # the explicit ones
     gaps = []
     for gap in _gaps(rule, role, _vacant(facts, role, within), detail):
         window = Period(gap.since, gap.until)
-        inside = [f for f in vacancies if window.intersect(Period(f.effective_from, f.effective_to))]
+        inside = [f for p in vacancies if window.intersect(p.period) for f in p.facts]
         if inside:
-            reason = max(inside, key=lambda f: f.position).reason
-            gap = replace(gap, detail=f"{detail}; recorded reason: {reason}")
+            latest = max(inside, key=lambda f: f.position)
+            why = f"recorded reason: {latest.reason}" if latest.reason else "recorded as vacant"
+            gap = replace(gap, detail=f"{detail}; {why}", facts=_positions(inside))
+        else:
+            gap = replace(gap, detail=f"{detail}; no recorded fact names a holder for these dates")
         gaps.append(gap)
     return gaps
 
@@ -219,7 +246,8 @@ def _holder_departed(system: SystemHistory, directory: Directory, alive: list[Pe
             if stale:
                 gaps += _gaps(
                     "holder_departed", role, P.intersect_all([stale], alive),
-                    f"{role} holder {held.holder} left the organisation or their unit was dissolved on {left}",
+                    f"{role} holder {PERSON} left the organisation or their unit was dissolved on {left}",
+                    person_id=held.holder, facts=_positions(held.facts),
                 )
     return gaps
 
@@ -231,31 +259,42 @@ def _claims(system: SystemHistory, policy: GapPolicy) -> list[Gap]:
         if overdue:
             gaps += _gaps(
                 "claim_unanswered", claim.role, [overdue],
-                f"claim {claim.claim_id} by {claim.person_id} unanswered for more than {policy.claim_answer_days} days",
+                f"{PERSON} claimed {claim.role} on {claim.made_on}; the claim has been unanswered for more than"
+                f" {policy.claim_answer_days} days",
+                person_id=claim.person_id, claims=(claim.claim_id,),
             )
     for role in sorted({c.role for c in system.claims}):
         open_ = [c for c in system.claims if c.role == role]
         edges = sorted({c.made_on for c in open_} | {c.answered_on for c in open_ if c.answered_on})
-        crowded = []
+        crowded: list[tuple[Period, list[Claim]]] = []
         for i, day in enumerate(edges):
-            count = sum(1 for c in open_ if c.made_on <= day and (c.answered_on is None or day < c.answered_on))
-            if count >= policy.competing_claims and (p := P.make(day, edges[i + 1] if i + 1 < len(edges) else None)):
-                crowded.append(p)
-        gaps += _gaps("competing_claims", role, crowded, f"{policy.competing_claims} or more open claims for {role}")
+            open_then = [c for c in open_ if c.made_on <= day and (c.answered_on is None or day < c.answered_on)]
+            if len(open_then) >= policy.competing_claims and (
+                p := P.make(day, edges[i + 1] if i + 1 < len(edges) else None)
+            ):
+                crowded.append((p, open_then))
+        for gap in _gaps("competing_claims", role, [p for p, _ in crowded],
+                         f"{policy.competing_claims} or more open claims for {role} at once"):
+            window = Period(gap.since, gap.until)
+            claims = sorted({c.claim_id for p, open_then in crowded if window.intersect(p) for c in open_then})
+            gaps.append(replace(gap, detail=f"{len(claims)} claims for {role} open at once, none decided",
+                                claims=tuple(claims)))
     return gaps
 
 
 def _owner_too_low(system: SystemHistory, directory: Directory, policy: GapPolicy, alive: list[Period]) -> list[Gap]:
     floor = OrgLevel(policy.lowest_owner_level).depth
-    low = []
+    gaps: list[Gap] = []
     for held in _held(system.facts, policy.owner_role):
         level = directory.level_of(held.holder) if held.holder else None
         if level is not None and OrgLevel(level).depth > floor:
-            low.append(held.period)
-    return _gaps(
-        "owner_too_low", policy.owner_role, P.intersect_all(low, alive),
-        f"critical system whose {policy.owner_role} sits below {policy.lowest_owner_level} level",
-    )
+            gaps += _gaps(
+                "owner_too_low", policy.owner_role, P.intersect_all([held.period], alive),
+                f"critical system whose {policy.owner_role} {PERSON} sits at {level} level, below"
+                f" {policy.lowest_owner_level}",
+                person_id=held.holder, facts=_positions(held.facts),
+            )
+    return gaps
 
 
 def _ping_pong(system: SystemHistory, policy: GapPolicy, alive: list[Period]) -> list[Gap]:
@@ -263,21 +302,22 @@ def _ping_pong(system: SystemHistory, policy: GapPolicy, alive: list[Period]) ->
     window = timedelta(days=policy.ping_pong_window_days)
     n = policy.ping_pong_changes
     for role in sorted({f.role for f in system.facts}):
-        changes: list[date] = []
+        changes: list[HolderPeriod] = []  # the stretches that began with a change of hands
         previous: UUID | None = None
         for held in _held(system.facts, role):
             if previous is not None and held.holder != previous:
-                changes.append(held.start)
+                changes.append(held)
             previous = held.holder
         found = [
-            p for i in range(len(changes) - n + 1)
-            if changes[i + n - 1] - changes[i] < window
-            and (p := P.make(changes[i + n - 1], P.after(changes[i], policy.ping_pong_window_days)))
+            (p, changes[i : i + n]) for i in range(len(changes) - n + 1)
+            if changes[i + n - 1].start - changes[i].start < window
+            and (p := P.make(changes[i + n - 1].start, P.after(changes[i].start, policy.ping_pong_window_days)))
         ]
-        gaps += _gaps(
-            "ping_pong", role, P.intersect_all(found, alive),
-            f"{role} changed hands {n} or more times within {policy.ping_pong_window_days} days",
-        )
+        for gap in _gaps("ping_pong", role, P.intersect_all([p for p, _ in found], alive),
+                         f"{role} changed hands {n} or more times within {policy.ping_pong_window_days} days"):
+            window_ = Period(gap.since, gap.until)
+            shown = [c for p, run in found if window_.intersect(p) for c in run]
+            gaps.append(replace(gap, facts=_positions(f for c in shown for f in c.facts)))
     return gaps
 
 
@@ -292,7 +332,8 @@ def _attestation_overdue(system: SystemHistory, policy: GapPolicy, alive: list[P
             ]
             gaps += _gaps(
                 "attestation_overdue", role, P.intersect_all(overdue, alive),
-                f"{role} {held.holder} has not re-confirmed for more than {policy.attestation_days} days",
+                f"{role} {PERSON} has not re-confirmed for more than {policy.attestation_days} days",
+                person_id=held.holder, facts=_positions(held.facts),
             )
     return gaps
 

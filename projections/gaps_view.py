@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from eventsourcing.utils import resolve_topic
 
 from domain import gaps as rules
@@ -25,12 +26,19 @@ def _in(values: list[Any]) -> str:
     return "(" + ", ".join("?" for _ in values) + ")"
 
 
+def _json(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
 class GapsView(Handlers):
     name = "gaps"
     tables = ("responsibility_gaps",)
     ddl = (
+        # person_id: who the gap is about (its detail names them when read); claim_ids, fact_positions: JSON
+        # lists of the claim ids and the event-log positions of the recorded facts that show it.
         "CREATE TABLE IF NOT EXISTS responsibility_gaps (system_id uuid NOT NULL, rule text NOT NULL, role text,"
-        " since date NOT NULL, until date, severity integer NOT NULL, detail text NOT NULL)",
+        " since date NOT NULL, until date, severity integer NOT NULL, detail text NOT NULL, person_id uuid,"
+        " claim_ids text NOT NULL, fact_positions text NOT NULL)",
         "CREATE INDEX IF NOT EXISTS gaps_system ON responsibility_gaps (system_id)",
         # The report's order: the first page is read from the index, not sorted from every row.
         "DROP INDEX IF EXISTS gaps_since",
@@ -93,14 +101,15 @@ class GapsView(Handlers):
         histories, directory = load_histories(cur, ids)
         cur.execute(f"DELETE FROM responsibility_gaps WHERE system_id IN {_in(ids)}", ids)
         rows = [
-            (h.system_id, g.rule, g.role, g.since, g.until, g.severity, g.detail)
+            (h.system_id, g.rule, g.role, g.since, g.until, g.severity, g.detail, g.person_id,
+             _json([str(c) for c in g.claims]), _json(list(g.facts)))
             for h in histories
             for g in rules.find_gaps(h, directory, self.policy)
         ]
         if rows:
             cur.executemany(
-                "INSERT INTO responsibility_gaps (system_id, rule, role, since, until, severity, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO responsibility_gaps (system_id, rule, role, since, until, severity, detail, person_id,"
+                " claim_ids, fact_positions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
@@ -161,8 +170,11 @@ class GapQueries:
             where.append("g.system_id = ?")
             params.append(system_id)
         sql = (
-            "SELECT g.system_id, s.name AS system_name, g.rule, g.role, g.since, g.until, g.severity, g.detail"
-            " FROM responsibility_gaps g JOIN systems s ON s.id = g.system_id WHERE " + " AND ".join(where)
+            "SELECT g.system_id, s.name AS system_name, g.rule, g.role, g.since, g.until, g.severity, g.detail,"
+            " g.person_id, CASE WHEN d.erased_at IS NULL THEN d.name END AS person_name,"
+            " d.erased_at IS NOT NULL AS person_erased, g.claim_ids, g.fact_positions"
+            " FROM responsibility_gaps g JOIN systems s ON s.id = g.system_id"
+            " LEFT JOIN person_details d ON d.person_id = g.person_id WHERE " + " AND ".join(where)
             + " ORDER BY g.severity, g.since, s.name, g.system_id, g.role LIMIT ? OFFSET ?"
         )
         return await self.reader.fetch(sql, *params, limit, offset)

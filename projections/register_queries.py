@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from domain import gaps
 from domain import inventory as inv
 from domain.import_plan import KnownPerson, KnownSystem, KnownUnit, Snapshot
 from domain.lifecycle import LifecycleChange, stated_lifecycle
@@ -144,13 +145,21 @@ async def register_rows(reader: Reader, today: date) -> list[list[Any]]:
     return rows
 
 
+def _person_in_words(row: dict[str, Any]) -> str:
+    if row["person_erased"]:
+        return "a person whose details are erased"  # the detail is in English, like the API's
+    return row["person_name"] or f"person {row['person_id']}"
+
+
 async def gap_rows(reader: Reader, today: date) -> list[list[Any]]:
     """The gap report at `today`: most severe first, then longest-standing."""
     units = await _units(reader)
     found = await reader.fetch(
-        "SELECT s.name, s.org_unit_id, g.rule, g.role, g.since, g.until, g.severity, g.detail FROM responsibility_gaps g"
-        " JOIN systems s ON s.id = g.system_id WHERE g.since <= ? AND (g.until IS NULL OR g.until > ?)"
-        " ORDER BY g.severity, g.since, s.name, g.role",
+        "SELECT s.name, s.org_unit_id, g.rule, g.role, g.since, g.until, g.severity, g.detail, g.person_id,"
+        " CASE WHEN d.erased_at IS NULL THEN d.name END AS person_name, d.erased_at IS NOT NULL AS person_erased"
+        " FROM responsibility_gaps g JOIN systems s ON s.id = g.system_id"
+        " LEFT JOIN person_details d ON d.person_id = g.person_id"
+        " WHERE g.since <= ? AND (g.until IS NULL OR g.until > ?) ORDER BY g.severity, g.since, s.name, g.role",
         today, today,
     )
     rows = []
@@ -159,7 +168,7 @@ async def gap_rows(reader: Reader, today: date) -> list[list[Any]]:
         role = ROLE_LABEL.get(g["role"], g["role"])  # type: ignore[call-overload]
         rows.append([
             g["name"], path.get("forvaltning"), path.get("afdeling"), RULE_LABEL.get(g["rule"], g["rule"]), role,
-            g["since"], g["until"], g["severity"], g["detail"],
+            g["since"], g["until"], g["severity"], gaps.in_words(g["detail"], _person_in_words(g)),
         ])
     return rows
 

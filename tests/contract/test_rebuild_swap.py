@@ -3,6 +3,7 @@ and follow the log meanwhile, and swaps them in at once; one that fails leaves t
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -86,3 +87,24 @@ def _counts(runtime) -> tuple[int, int]:
         systems = cur.fetchone()["n"]
         cur.execute("SELECT COUNT(*) AS n FROM responsibility_facts")
         return systems, cur.fetchone()["n"]
+
+
+def test_no_view_column_shares_a_name_with_a_view_table(runtime):
+    """A rebuild renames the tables in the views' SQL word by word: a column called like a table
+    would be renamed with it (a `claims` column once came back as `claims__next`)."""
+    tables = {t for v in runtime.catchup.views for t in v.tables}
+    created = [sql for v in runtime.catchup.views for sql in v.ddl if re.match(r"\s*CREATE TABLE", sql, re.I)]
+    assert created
+    for sql in created:
+        body = sql[sql.index("(") + 1 : sql.rindex(")")]
+        parts, depth, part = [], 0, ""
+        for ch in body:
+            depth += (ch == "(") - (ch == ")")
+            if ch == "," and depth == 0:
+                parts.append(part)
+                part = ""
+            else:
+                part += ch
+        columns = {p.split()[0] for p in parts + [part] if p.split()}
+        assert columns, sql
+        assert not columns & tables, f"a column named like a view table in: {sql}"

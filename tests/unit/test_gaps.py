@@ -6,7 +6,15 @@ from datetime import date, datetime, timedelta, timezone
 from uuid import UUID
 
 from domain.gaps import (
-    Attestation, Claim, Directory, GapPolicy, LifecycleChange, OrgUnitInfo, PersonInfo, SystemHistory, find_gaps,
+    Attestation,
+    Claim,
+    Directory,
+    GapPolicy,
+    LifecycleChange,
+    OrgUnitInfo,
+    PersonInfo,
+    SystemHistory,
+    find_gaps,
     gaps_at,
 )
 from domain.responsibility import Fact
