@@ -204,7 +204,8 @@ def _after(connection: ASGIConnection) -> int | None:
 def _is_documentation(handler: BaseRouteHandler, docs_path: str) -> bool:
     # The OpenAPI plugin's own routes carry no operation id; they are public by the rule.
     return handler.operation_id is None and any(
-        isinstance(layer, Router) and not isinstance(layer, Litestar) and layer.path == docs_path
+        isinstance(layer, Router) and not isinstance(layer, Litestar)
+        and (layer.path == docs_path or layer.path.startswith(docs_path + "/"))  # its page, document and assets
         for layer in handler.ownership_layers
     )
 

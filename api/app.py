@@ -9,7 +9,6 @@ from contextlib import AbstractAsyncContextManager
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from api.access import unmapped
 from api.audit import AuditController
@@ -17,6 +16,7 @@ from api.auth import BearerAuth
 from api.context import request_id_middleware
 from api.council import CouncilController, DecommissioningController
 from api.dependencies import DEPENDENCIES
+from api.docs import assets_router, document_operations, render_plugins
 from api.events import EventsController
 from api.health import HealthController
 from api.idempotency import idempotency_middleware
@@ -50,7 +50,7 @@ def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], Ab
             "no way to verify tokens: set ANSVAR_AUTH_SECRET, or ANSVAR_AUTH_JWKS_URL with its issuer and audience"
         )
     app = Litestar(
-        route_handlers=CONTROLLERS,
+        route_handlers=[*CONTROLLERS, assets_router("/schema")],
         on_app_init=[BearerAuth(TokenVerifier(settings.auth, clock)).on_app_init],
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,
@@ -63,7 +63,8 @@ def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], Ab
             version="0.1.0",
             description="Who is responsible for each IT system, since when, as known when, and why.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            use_handler_docstrings=True,
+            render_plugins=render_plugins("/schema"),
         ),
         logging_config=None,
         debug=False,
@@ -71,4 +72,5 @@ def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], Ab
     if missing := unmapped(app):
         raise RuntimeError(f"routes without an entry in api/access.py (deny by default): {', '.join(missing)}")
     document_problems(app)
+    document_operations(app)
     return app

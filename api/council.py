@@ -67,7 +67,7 @@ class CouncilController(Controller):
 
     @get("/meetings/{meeting_id:uuid}", operation_id="getMeeting")
     async def get_meeting(self, meeting_id: UUID, reads: ReadSide, after: After = None) -> c.Meeting:
-        """One council meeting."""
+        """One council meeting: its date, who attended (by id) and whether it had a quorum."""
         await reads.caught_up(after)
         rows = await reads.decisions.meetings(meeting_id)
         if not rows:
@@ -158,7 +158,8 @@ class DecommissioningController(Controller):
     @post("/systems/{system_id:uuid}/decommissioning/contracts-ended", operation_id="endContracts", status_code=201,
           sync_to_thread=True)
     def contracts(self, system_id: UUID, data: c.EndContracts, portfolio: Portfolio, actor: Actor) -> s.Receipt:
-        """Record that the system's contracts have ended."""
+        """Record that the system's contracts have ended: one of the things a decommissioning needs before
+        its sign-off."""
         return receipt(portfolio.end_contracts(system_id, data.ended_on, data.note, actor))
 
     @post("/systems/{system_id:uuid}/decommissioning/sign-off", operation_id="signOffDecommissioning", status_code=201,

@@ -17,7 +17,8 @@ class HealthController(Controller):
 
     @get("/health", operation_id="health")
     async def health(self) -> s.Health:
-        """The process is alive."""
+        """The process is alive (it does not ask the database: `/ready` does). For a load balancer's
+        liveness probe."""
         return s.Health(status="ok")
 
     @get("/ready", operation_id="ready", responses={503: ResponseSpec(s.Ready, description="Not ready")})

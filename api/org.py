@@ -53,18 +53,19 @@ class OrgUnitController(Controller):
 
     @post("/{org_unit_id:uuid}/dissolution", operation_id="dissolveOrgUnit", status_code=201, sync_to_thread=True)
     def dissolve(self, org_unit_id: UUID, data: s.Dissolve, portfolio: Portfolio, actor: Actor) -> s.Receipt:
-        """Record that the org unit is dissolved from `effective`."""
+        """Record that the org unit is dissolved from `effective`. Roles held by its people are then
+        flagged in the gap report (`holder_departed`)."""
         return receipt(portfolio.dissolve_org_unit(org_unit_id, data.effective, actor=actor))
 
     @get("/", operation_id="listOrgUnits")
     async def list_units(self, reads: ReadSide, after: After = None) -> s.OrgUnitList:
-        """Every org unit, by name."""
+        """Every org unit, by name, with its level (kommune, forvaltning, afdeling, team) and parent."""
         await reads.caught_up(after)
         return s.OrgUnitList(items=[s.OrgUnit(**r) for r in await reads.directory.org_units()])
 
     @get("/{org_unit_id:uuid}", operation_id="getOrgUnit")
     async def get_unit(self, org_unit_id: UUID, reads: ReadSide, after: After = None) -> s.OrgUnit:
-        """One org unit."""
+        """One org unit: its name, level, parent, and from when it is dissolved, if it is."""
         await reads.caught_up(after)
         row = await reads.directory.org_unit(org_unit_id)
         if row is None:

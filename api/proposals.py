@@ -55,7 +55,8 @@ class ProposalController(Controller):
 
     @post("/{proposal_id:uuid}/assessment", operation_id="startAssessment", status_code=201, sync_to_thread=True)
     def assess(self, proposal_id: UUID, portfolio: Portfolio, actor: Actor) -> s.Receipt:
-        """Take the proposal up for assessment."""
+        """Take the proposal up for assessment (council or admin): it moves from `submitted` to
+        `under_assessment`."""
         return receipt(portfolio.start_assessment(proposal_id, actor))
 
     @post("/{proposal_id:uuid}/withdrawal", operation_id="withdrawProposal", status_code=201, sync_to_thread=True)
@@ -65,7 +66,7 @@ class ProposalController(Controller):
 
     @post("/{proposal_id:uuid}/implementation", operation_id="startImplementation", status_code=201, sync_to_thread=True)
     def implement(self, proposal_id: UUID, portfolio: Portfolio, actor: Actor) -> s.Receipt:
-        """An approved proposal goes into implementation."""
+        """An approved proposal goes into implementation (`approved` to `in_progress`)."""
         return receipt(portfolio.start_implementation(proposal_id, actor))
 
     @post("/{proposal_id:uuid}/completion", operation_id="completeImplementation", status_code=201, sync_to_thread=True)

@@ -103,12 +103,14 @@ class ResponsibilityController(Controller):
 
     @post("/claims/{claim_id:uuid}/rejection", operation_id="rejectClaim", status_code=201, sync_to_thread=True)
     def reject(self, system_id: UUID, claim_id: UUID, data: s.RejectClaim, portfolio: Portfolio, actor: Actor) -> s.Receipt:
-        """Reject an open claim with a reason."""
+        """Reject an open claim with a reason; the claimant and the gap report see it answered."""
         return receipt(portfolio.reject_claim(system_id, claim_id, data.reason, data.decision_id, actor=actor))
 
     @post("/attestations", operation_id="attest", status_code=201, sync_to_thread=True)
     def attest(self, system_id: UUID, data: s.Attest, portfolio: Portfolio, actor: Actor) -> s.Receipt:
-        """The current holder re-confirms the role today."""
+        """The current holder re-confirms the role today; the next attestation is then due when the
+        attestation period (365 days by default) has passed again, or the gap report shows
+        `attestation_overdue`."""
         return receipt(portfolio.attest(system_id, data.role, data.person_id, actor=actor))
 
     @post("/handovers", operation_id="handOver", status_code=201, sync_to_thread=True)

@@ -57,7 +57,8 @@ class SystemController(Controller):
 
     @get("/{system_id:uuid}", operation_id="getSystem")
     async def get_system(self, system_id: UUID, reads: ReadSide, after: After = None) -> s.SystemDetail:
-        """One system with its lifecycle history."""
+        """One system: its name, vendor, org unit, criticality, personal data, and its lifecycle
+        history (each state and the date it took effect)."""
         await reads.caught_up(after)
         row = await reads.systems.get(system_id, reads.today())
         if row is None:
