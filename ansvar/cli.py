@@ -31,10 +31,11 @@ def cmd_serve(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
     from ansvar.gc_tuning import tune_gc_for_service
     from ansvar.web import create_app
 
-    if args.demo:
-        cmd_demo(settings, clock, args)
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
-    console.print(f"ansvar on http://{settings.host}:{settings.port}  (API docs: /schema, database: {settings.database.kind})")
+    if args.demo:
+        cmd_demo(settings, clock, args)  # its hint names the address served, so after --host/--port
+    console.print(f"ansvar on {cli_access.base_url(settings)}  (API docs: {cli_access.base_url(settings)}/schema,"
+                  f" database: {settings.database.kind})")
     app = create_app(settings, clock=clock, configure_logging=False)
     tune_gc_for_service()
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)

@@ -27,7 +27,18 @@ def print_demo_tokens(settings: Settings, runtime: Any) -> None:
         roles = () if role == "owner" else (role,)
         console.print(f"\n{role:8} {details.get('name') or '(erased)'}  person {person_id}")
         console.print(issue(settings.auth.secret, person_id, roles, now=runtime.clock.now()), soft_wrap=True, highlight=False)
-    console.print("\ne.g. curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8000/systems\n")
+    console.print(f"\ne.g. TOKEN=<one of them>; curl -H \"Authorization: Bearer $TOKEN\" {base_url(settings)}/systems\n")
+
+
+def base_url(settings: Settings) -> str:
+    """Where `ansvar serve` answers, as a client on this machine reaches it (a server listening on
+    every address is reached on the loopback one)."""
+    host = settings.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
 
 
 def cmd_token(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:

@@ -126,3 +126,24 @@ def _systems(app: Portfolio) -> list[uuid.UUID]:
     from domain.systems import System
 
     return [n.originator_id for n in app.recorder.select_notifications(1, 10_000, topics=[System.Registered.TOPIC])]
+
+
+def test_serve_demo_names_the_address_it_serves_in_every_hint(monkeypatch, capsys, clock):
+    monkeypatch.setenv("ANSVAR_AUTH_SECRET", SECRET)
+    monkeypatch.setenv("ANSVAR_DATABASE_URL", "memory://")
+    served = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, host, port, **kw: served.update(host=host, port=port))
+    assert cli.main(["serve", "--demo", "--host", "0.0.0.0", "--port", "8765"], clock=clock) == 0
+    out = capsys.readouterr().err  # the console speaks on stderr; stdout is for answers
+    assert served == {"host": "0.0.0.0", "port": 8765}
+    assert "http://127.0.0.1:8765/systems" in out and "http://127.0.0.1:8765/schema" in out
+    assert ":8000" not in out
+
+
+@pytest.mark.parametrize(("host", "url"), [
+    ("127.0.0.1", "http://127.0.0.1:9000"), ("0.0.0.0", "http://127.0.0.1:9000"),
+    ("ansvar.kommune.dk", "http://ansvar.kommune.dk:9000"), ("::1", "http://[::1]:9000"),
+])
+def test_the_printed_address_is_one_a_client_on_this_machine_can_use(host, url):
+    settings = Settings(database=Database("memory"), auth=Auth(secret=SECRET))
+    assert cli_access.base_url(replace(settings, host=host, port=9000)) == url
