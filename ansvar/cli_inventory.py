@@ -72,7 +72,8 @@ def print_report(report: dict[str, Any]) -> None:
     out.print(
         f"rows read: {report['rows_read']}  ·  facts: {f['assignments']} assignments, {f['vacancies']} vacancies,"
         f" {f['lifecycle_changes']} lifecycle changes, {f['details_changes']} detail changes  ·  flagged holders: {report['flagged_holders']}"
-        f"  ·  duplicates: {report['duplicates']}"
+        f"  ·  duplicates: {report['duplicates']}  ·  people linked by name: {report['people_linked']},"
+        f" possible duplicate people: {report['possible_duplicate_people']}"
     )
     if report["problems"]:
         problems = Table("row", "column", "value", "problem", title=f"{len(report['problems'])} problems")

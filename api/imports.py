@@ -65,6 +65,8 @@ class ImportReport(msgspec.Struct):
     facts: FactCounts
     flagged_holders: int
     duplicates: int
+    people_linked: int
+    possible_duplicate_people: int
     systems_to_create: list[dict[str, Any]]
     people_to_create: list[dict[str, Any]]
     problems: list[ImportProblem]

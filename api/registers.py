@@ -70,6 +70,8 @@ def report(plan: Plan, sheet: spreadsheet.Sheet, *, applied: bool, position: int
                   "details_changes": facts["details"]},
         "flagged_holders": plan.count("flagged_holder"),
         "duplicates": plan.count("duplicate"),
+        "people_linked": plan.count("linked"),  # a cell's person linked by name (see its problem)
+        "possible_duplicate_people": plan.count("possible_duplicate"),  # registered anew beside a namesake
         "systems_to_create": [{"row": s.row, "name": s.name} for s in plan.systems],
         "people_to_create": [{"row": p.row, "name": p.name, "email": p.email} for p in plan.people],
         "problems": [

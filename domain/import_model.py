@@ -53,7 +53,7 @@ class Problem:
     row: int
     column: str
     value: str
-    kind: str  # flagged_holder | duplicate | unreadable | missing | not_recorded | kept
+    kind: str  # flagged_holder | duplicate | unreadable | missing | not_recorded | kept | linked | possible_duplicate
     detail: str
 
 

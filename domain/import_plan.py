@@ -8,6 +8,7 @@ here, so a dry run and `--apply` see exactly the same plan.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -58,6 +59,8 @@ class _Planner:
                 self.people.setdefault(f"email:{p.email.casefold()}", p.id)
             if p.name:
                 self.by_name.setdefault(inv.normalise_name(p.name), []).append(p)
+        self.new_people: dict[str, NewPerson] = {}  # the people this file creates, by key
+        self.new_by_name: dict[str, list[str]] = {}  # and their keys by name
         self.departed = {p.id for p in snapshot.people if p.departed}
         self.dissolved = {u.id for u in snapshot.units if u.dissolved}
 
@@ -203,22 +206,65 @@ class _Planner:
             ))
 
     def _person(self, number: int, role: str, ref: inv.PersonRef, unit: Ref) -> Ref | inv.Unresolved:
+        """The person a cell names. By id or e-mail it is certain. By name alone it is certain when
+        exactly one person (registered, or named earlier in this file) has that name. An e-mail
+        nobody has, beside a name exactly one person without an e-mail has, links to them (and is
+        reported); beside a name that others with other e-mails have, it is a new person (reported:
+        a namesake, or the same person under another address, is for a person to judge)."""
         text = ref.email or ref.name or str(ref.person_id)
         found = self.people.get(ref.key)
         if found is None and ref.person_id:
             return inv.Unresolved(text, "is not a known person id")
-        if found is None and ref.email is None:
-            same = self.by_name.get(inv.normalise_name(ref.name or ""), [])
-            if len(same) > 1:
-                return inv.Unresolved(ref.name or text, f"{len(same)} people have this name")
-            found = same[0].id if same else None
-        if found is None:
-            found = ref.key
-            self.plan.people.append(NewPerson(ref.key, number, ref.name, ref.email, ref.title, unit))
-            self.people[ref.key] = found
-        elif isinstance(found, UUID):
-            self.plan.matched_people.add(found)
-        return found
+        if found is not None:
+            if isinstance(found, UUID):
+                self.plan.matched_people.add(found)
+            return found
+        name = inv.normalise_name(ref.name or "")
+        known = self.by_name.get(name, []) if name else []
+        new = self.new_by_name.get(name, []) if name else []
+        column = role
+        if ref.email is None:
+            if len(known) + len(new) > 1:
+                return inv.Unresolved(ref.name or text, f"{len(known) + len(new)} people have this name")
+            if known:
+                self.plan.matched_people.add(known[0].id)
+                return known[0].id
+            if new:
+                return new[0]
+        else:
+            without_email = [p for p in known if not p.email]
+            if len(known) == 1 and without_email:
+                self.people[ref.key] = known[0].id
+                self.plan.matched_people.add(known[0].id)
+                self._problem(number, column, text, "linked", f"linked to {ref.name}, the one registered person of that"
+                              " name, who has no e-mail address in the directory")
+                return known[0].id
+            new_without_email = [k for k in new if self._new(k).email is None]
+            if not known and len(new) == 1 and new_without_email:
+                key = new[0]
+                self._give_email(key, ref.email)
+                self.people[ref.key] = key
+                self._problem(number, column, text, "linked", f"the same person as '{ref.name}' in row"
+                              f" {self._new(key).row}: one person, with this e-mail address")
+                return key
+            if known or new:
+                self._problem(number, column, text, "possible_duplicate", f"{len(known) + len(new)} other people are"
+                              f" named {ref.name}, with other or no e-mail addresses: registered as a new person;"
+                              " if it is one of them, correct the file")
+        key = ref.key
+        self.new_people[key] = NewPerson(key, number, ref.name, ref.email, ref.title, unit)
+        self.plan.people.append(self.new_people[key])
+        self.people[key] = key
+        if name:
+            self.new_by_name.setdefault(name, []).append(key)
+        return key
+
+    def _new(self, key: str) -> NewPerson:
+        return self.new_people[key]
+
+    def _give_email(self, key: str, email: str) -> None:
+        self.new_people[key] = replace(self.new_people[key], email=email)
+        self.plan.people = [self.new_people[key] if p.key == key else p for p in self.plan.people]
 
     def _problem(self, row: int, field_: str, value: Any, kind: str, detail: str) -> None:
         column = self.headers.get(field_, field_)

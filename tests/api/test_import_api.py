@@ -304,3 +304,14 @@ def test_gap_export_has_danish_headers_in_both_formats(api):
     assert [c.value for c in sheet[1]] == header
     assert sheet.max_row == len(as_csv.content.decode("utf-8-sig").splitlines())
     assert api.client.get("/exports/gaps", params={"format": "pdf"}).status_code == 422
+
+
+def test_one_file_naming_a_person_by_name_and_by_email_registers_one_person(api):
+    content = ("Systemnavn;Forvaltning;Afdeling;Systemejer;Systemansvarlig\n"
+               "Kørselsplan;Børn og Unge;Skoler;Åse Ærø;Åse Ærø <aase@kommune.dk>\n"
+               "Elevplan;Børn og Unge;Skoler;aase@kommune.dk;Åse Ærø\n").encode()
+    report = upload(api, content, "it.csv", apply=True)
+    assert report["people"]["to_create"] == 1 and report["people_linked"] == 1
+    assert [(p["row"], p["kind"]) for p in report["problems"]] == [(2, "linked")]
+    found = api.get("/people", q="ærø", after=report["position"])["items"]
+    assert [(p["name"], p["email"]) for p in found] == [("Åse Ærø", "aase@kommune.dk")]

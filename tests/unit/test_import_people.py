@@ -1,0 +1,64 @@
+"""One inventory naming the same person once by e-mail and once by name: linked where the
+directory (or the file itself) makes it certain, reported where it does not; never a silent
+duplicate person (pure)."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from domain.import_plan import KnownPerson, Snapshot, plan_import
+from tests.unit.test_inventory import HEADERS, _store_with, row
+
+
+def kinds(plan) -> list[tuple[int, str]]:
+    return [(p.row, p.kind) for p in plan.problems]
+
+
+def owners(plan) -> list:
+    return [c.person for c in plan.changes if c.kind == "assign"]
+
+
+def test_a_name_with_an_email_then_the_name_alone_is_one_new_person(today):
+    plan = plan_import([row(2, "A", "Bo Ravn <bo@kommune.dk>"), row(3, "B", "Bo Ravn")], HEADERS, Snapshot(), today)
+    assert [(p.name, p.email) for p in plan.people] == [("Bo Ravn", "bo@kommune.dk")]
+    assert len(set(owners(plan))) == 1 and kinds(plan) == []
+
+
+def test_the_name_alone_then_with_an_email_is_one_new_person_who_gets_the_email_and_it_is_reported(today):
+    plan = plan_import([row(2, "A", "Bo Ravn"), row(3, "B", "Bo Ravn <bo@kommune.dk>"), row(4, "C", "bo@kommune.dk")],
+                       HEADERS, Snapshot(), today)
+    assert [(p.name, p.email) for p in plan.people] == [("Bo Ravn", "bo@kommune.dk")]
+    assert len(set(owners(plan))) == 1
+    assert kinds(plan) == [(3, "linked")] and "row 2" in plan.problems[0].detail
+
+
+def test_an_unknown_email_beside_the_name_of_the_one_registered_person_without_email_links_to_them(today):
+    bo = KnownPerson(uuid4(), "Bo Ravn", None)
+    store = _store_with(None)
+    plan = plan_import([row(2, "A", "Bo Ravn <bo@kommune.dk>")], HEADERS, Snapshot(store.units, [bo], store.systems), today)
+    assert plan.people == [] and owners(plan) == [bo.id]
+    assert kinds(plan) == [(2, "linked")] and "no e-mail" in plan.problems[0].detail
+
+
+def test_an_email_beside_a_name_someone_else_has_with_another_email_is_a_new_person_and_reported(today):
+    bo = KnownPerson(uuid4(), "Bo Ravn", "bo.ravn@kommune.dk")
+    store = _store_with(None)
+    plan = plan_import([row(2, "A", "Bo Ravn <bora@kommune.dk>")], HEADERS, Snapshot(store.units, [bo], store.systems), today)
+    assert [(p.name, p.email) for p in plan.people] == [("Bo Ravn", "bora@kommune.dk")]
+    assert kinds(plan) == [(2, "possible_duplicate")] and "correct the file" in plan.problems[0].detail
+
+
+def test_two_addresses_under_one_name_in_the_file_make_the_bare_name_ambiguous(today):
+    plan = plan_import([row(2, "A", "Bo Ravn <bo@a.dk>"), row(3, "B", "Bo Ravn <bo@b.dk>"), row(4, "C", "Bo Ravn")],
+                       HEADERS, Snapshot(), today)
+    assert [p.email for p in plan.people] == ["bo@a.dk", "bo@b.dk"]
+    assert kinds(plan) == [(3, "possible_duplicate"), (4, "flagged_holder")]
+    assert "2 people have this name" in plan.problems[1].detail
+
+
+def test_a_known_email_is_certain_whatever_the_name_beside_it(today):
+    bo = KnownPerson(uuid4(), "Bo Ravn", "bo@kommune.dk")
+    store = _store_with(None)
+    plan = plan_import([row(2, "A", "B. Ravn <BO@kommune.dk>"), row(3, "B", "Bo Ravn")], HEADERS,
+                       Snapshot(store.units, [bo], store.systems), today)
+    assert plan.people == [] and owners(plan) == [bo.id, bo.id] and kinds(plan) == []
