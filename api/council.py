@@ -14,6 +14,7 @@ from litestar.params import Parameter
 from api import council_schemas as c
 from api import schemas as s
 from api.dependencies import Position, decode_cursor, encode_cursor
+from api.explain import actor_person
 from api.responsibility import At
 from api.systems import After, Limit, receipt
 from domain.commands import Actor
@@ -27,7 +28,7 @@ from projections.read_side import ReadSide
 async def decision(reads: ReadSide, row: dict[str, Any]) -> c.Decision:
     details = msgspec.json.decode(row["details"])
     subjects = [c.SubjectShown(**r) for r in await reads.decisions.subjects(row["id"])]
-    recorder = await reads.directory.names([row["actor_id"]]) if row["actor_id"] else {}
+    recorder = await reads.directory.names([actor_person(row["actor_id"])])
     ranked = [c.RankedProposal(**r) for r in await reads.decisions.priorities(row["id"])]
     return c.Decision(
         id=row["id"], kind=row["kind"], rationale=row["rationale"], meeting_id=row["meeting_id"],
@@ -43,11 +44,17 @@ async def decision(reads: ReadSide, row: dict[str, Any]) -> c.Decision:
     )
 
 
-def meeting(row: dict[str, Any]) -> c.Meeting:
-    return c.Meeting(
-        id=row["id"], held_on=row["held_on"], attendee_ids=[UUID(a) for a in msgspec.json.decode(row["attendee_ids"])],
-        quorum=row["quorum"], recorded_at=row["recorded_at"],
-    )
+async def meetings(reads: ReadSide, rows: list[dict[str, Any]]) -> list[c.Meeting]:
+    """The meetings, each attendee with their name beside the id."""
+    attending = [[UUID(a) for a in msgspec.json.decode(r["attendee_ids"])] for r in rows]
+    names = await reads.directory.names(a for ids in attending for a in ids)
+    return [
+        c.Meeting(
+            id=row["id"], held_on=row["held_on"], attendee_ids=ids, quorum=row["quorum"], recorded_at=row["recorded_at"],
+            attendees=[s.PersonRef(a, *names.get(a, (None, False))) for a in ids],
+        )
+        for row, ids in zip(rows, attending)
+    ]
 
 
 class CouncilController(Controller):
@@ -63,7 +70,7 @@ class CouncilController(Controller):
     async def list_meetings(self, reads: ReadSide, after: After = None) -> c.MeetingList:
         """Every council meeting, by date, with its attendees and whether it had a quorum."""
         await reads.caught_up(after)
-        return c.MeetingList(items=[meeting(r) for r in await reads.decisions.meetings()])
+        return c.MeetingList(items=await meetings(reads, await reads.decisions.meetings()))
 
     @get("/meetings/{meeting_id:uuid}", operation_id="getMeeting")
     async def get_meeting(self, meeting_id: UUID, reads: ReadSide, after: After = None) -> c.Meeting:
@@ -72,7 +79,7 @@ class CouncilController(Controller):
         rows = await reads.decisions.meetings(meeting_id)
         if not rows:
             raise MeetingNotFound(f"no meeting with id {meeting_id}")
-        return meeting(rows[0])
+        return (await meetings(reads, rows[:1]))[0]
 
     @post("/decisions", operation_id="recordDecision", status_code=201, sync_to_thread=True)
     def record_decision(self, data: c.RecordDecision, portfolio: Portfolio, actor: Actor) -> s.Receipt:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from api.schemas import Name, ShortText, Text
+from api.schemas import Name, PersonRef, ShortText, Text
 from domain.council import DecisionKind, SubjectKind
 from domain.decommissioning import ArchiveDuty
 from domain.proposals import ChangeKind, Driver, ProblemCategory, Purpose, Status
@@ -90,6 +90,8 @@ class Proposal(ProposalContent, kw_only=True):
     benefit_reviews: int
     submitted_at: datetime
     updated_at: datetime
+    proposer_name: str | None = None  # None: erased, or nobody registered under the id
+    proposer_erased: bool = False
 
 
 class HistoryEntry(msgspec.Struct):
@@ -102,6 +104,8 @@ class HistoryEntry(msgspec.Struct):
     recorded_at: datetime
     actor_id: str | None
     actor_role: str | None
+    actor_name: str | None = None  # who took the step (None: erased, or not a person)
+    actor_erased: bool = False
 
 
 class ProposalDetail(Proposal, kw_only=True):
@@ -145,6 +149,7 @@ class Meeting(msgspec.Struct):
     attendee_ids: list[UUID]
     quorum: bool
     recorded_at: datetime
+    attendees: list[PersonRef] = []  # the same people, each with their name (none once erased)
 
 
 class MeetingList(msgspec.Struct):

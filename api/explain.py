@@ -57,6 +57,14 @@ def person(person_id: Any, names: Names) -> s.PersonRef | None:
     return s.PersonRef(pid, name, erased)
 
 
+def actor_person(actor_id: str | None) -> UUID | None:
+    """The person an event's actor id names (None: none, or an operator or process, not a person)."""
+    try:
+        return UUID(actor_id) if actor_id else None
+    except ValueError:
+        return None
+
+
 def shown(ref: s.PersonRef | None) -> str:
     if ref is None:
         return "the system"

@@ -13,6 +13,7 @@ from litestar import Controller, get, post
 from api import council_schemas as c
 from api import schemas as s
 from api.dependencies import Position, decode_cursor, encode_cursor
+from api.explain import Names, actor_person
 from api.responsibility import At
 from api.systems import After, Limit, receipt
 from domain.commands import Actor
@@ -30,13 +31,21 @@ def content(data: c.ProposalContent) -> dict[str, Any]:
     return msgspec.to_builtins(fields)
 
 
-def proposal(row: dict[str, Any]) -> c.Proposal:
+def proposal(row: dict[str, Any], names: Names) -> c.Proposal:
     stored = msgspec.json.decode(row["content"], type=c.ProposalContent)
+    name, erased = names.get(UUID(str(row["proposer_id"])), (None, False))
     return c.Proposal(
         **msgspec.structs.asdict(stored), id=row["id"], status=row["status"], proposer_id=row["proposer_id"],
         forvaltning_id=row["forvaltning_id"], system_id=row["system_id"], benefit_reviews=row["benefit_reviews"],
-        submitted_at=row["submitted_at"], updated_at=row["updated_at"],
+        submitted_at=row["submitted_at"], updated_at=row["updated_at"], proposer_name=name, proposer_erased=erased,
     )
+
+
+async def proposals(reads: ReadSide, rows: list[dict[str, Any]]) -> list[c.Proposal]:
+    """The proposals, each with its proposer's name beside the id."""
+    names = await reads.directory.names(r["proposer_id"] for r in rows)
+    return [proposal(r, names) for r in rows]
+
 
 
 class ProposalController(Controller):
@@ -100,7 +109,7 @@ class ProposalController(Controller):
         more = len(rows) > limit
         rows = rows[:limit]
         return c.ProposalPage(
-            items=[proposal(r) for r in rows], next_cursor=encode_cursor(rows[-1]["position"]) if more else None
+            items=await proposals(reads, rows), next_cursor=encode_cursor(rows[-1]["position"]) if more else None
         )
 
     @get("/{proposal_id:uuid}", operation_id="getProposal")
@@ -110,8 +119,13 @@ class ProposalController(Controller):
         row = await reads.proposals.get(proposal_id)
         if row is None:
             raise ProposalNotFound(f"no proposal with id {proposal_id}")
-        history = [c.HistoryEntry(**h) for h in await reads.proposals.history(proposal_id)]
-        return c.ProposalDetail(**msgspec.structs.asdict(proposal(row)), history=history)
+        steps = await reads.proposals.history(proposal_id)
+        names = await reads.directory.names([row["proposer_id"], *(actor_person(h["actor_id"]) for h in steps)])
+        history = []
+        for h in steps:
+            name, erased = names.get(actor_person(h["actor_id"]), (None, False))  # type: ignore[arg-type]
+            history.append(c.HistoryEntry(**h, actor_name=name, actor_erased=erased))
+        return c.ProposalDetail(**msgspec.structs.asdict(proposal(row, names)), history=history)
 
     @get("/balance", operation_id="getPortfolioBalance")
     async def balance(self, reads: ReadSide, after: After = None) -> c.Balance:
@@ -133,4 +147,4 @@ class ProposalController(Controller):
         """Implemented proposals past their follow-up date (before `at`) with no benefit review decision."""
         await reads.caught_up(after)
         day = at or reads.today()
-        return c.FollowUps(at=day, items=[proposal(r) for r in await reads.proposals.follow_ups_due(day)])
+        return c.FollowUps(at=day, items=await proposals(reads, await reads.proposals.follow_ups_due(day)))

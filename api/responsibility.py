@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import date, datetime, timezone
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
@@ -61,7 +61,14 @@ def fact_entry(row: dict, names: explain.Names) -> s.FactEntry:
     return s.FactEntry(**{
         **row, "source": msgspec.json.decode(source) if isinstance(source, str) else source,
         "person_name": holder.name if holder else None, "actor_name": actor.name if actor else None,
+        "person_erased": bool(holder and holder.erased), "actor_erased": bool(actor and actor.erased),
     })
+
+
+def _named(person_id: Any, names: explain.Names) -> dict[str, Any]:
+    """The name fields beside a person id in an answer."""
+    name, erased = names.get(UUID(str(person_id)), (None, False)) if person_id else (None, False)
+    return {"person_name": name, "person_erased": erased}
 
 
 def _claim_as_known(claim: dict, when: datetime) -> dict:
@@ -144,7 +151,12 @@ class ResponsibilityController(Controller):
         if await reads.systems.get(system_id, reads.today()) is None:
             raise SystemNotFound(f"no system with id {system_id}")
         facts = [f for f in await reads.accountability.facts(system_id) if f["recorded_at"] <= when]
-        names = await reads.directory.names([f["person_id"] for f in facts] + [f["actor_id"] for f in facts])
+        claims = [_claim_as_known(c, when) for c in await reads.accountability.claims(system_id) if c["made_at"] <= when]
+        attestations = [a for a in await reads.accountability.attestations(system_id) if a["recorded_at"] <= when]
+        names = await reads.directory.names(
+            [f["person_id"] for f in facts] + [f["actor_id"] for f in facts]
+            + [c["person_id"] for c in claims] + [a["person_id"] for a in attestations]
+        )
         by_role: dict[str, list[dict]] = defaultdict(list)
         for f in facts:
             by_role[f["role"]].append(f)
@@ -152,16 +164,15 @@ class ResponsibilityController(Controller):
         for role in [r for r in Role if r in by_role]:
             plain = [fact_from_row(f) for f in by_role[role]]
             periods = [
-                s.ResolvedPeriod(p.holder, p.start, p.end, [f.position for f in p.facts])
+                s.ResolvedPeriod(p.holder, p.start, p.end, [f.position for f in p.facts], **_named(p.holder, names))
                 for p in resolve_periods(plain, role)
             ]
             roles.append(s.RoleTimeline(role=role, periods=periods, facts=[fact_entry(f, names) for f in by_role[role]]))
-        claims = [_claim_as_known(c, when) for c in await reads.accountability.claims(system_id) if c["made_at"] <= when]
-        attestations = [a for a in await reads.accountability.attestations(system_id) if a["recorded_at"] <= when]
         lifecycle = [e for e in await reads.systems.lifecycle_history(system_id) if e["recorded_at"] <= when]
         return s.Timeline(
             system_id=system_id, known_at=when, roles=roles,
             lifecycle=[s.LifecycleEntry(**e) for e in lifecycle],
-            claims=[s.ClaimView(**{k: v for k, v in c.items() if k != "system_id"}) for c in claims],
-            attestations=[s.AttestationView(**a) for a in attestations],
+            claims=[s.ClaimView(**{k: v for k, v in c.items() if k != "system_id"}, **_named(c["person_id"], names))
+                    for c in claims],
+            attestations=[s.AttestationView(**a, **_named(a["person_id"], names)) for a in attestations],
         )

@@ -252,15 +252,19 @@ class FactEntry(msgspec.Struct):
     actor_role: str | None
     request_id: str | None
     source: dict | None = None  # an imported fact's file, sha256 and row
-    person_name: str | None = None
+    person_name: str | None = None  # None: vacant, erased, or nobody registered under the id
     actor_name: str | None = None
+    person_erased: bool = False
+    actor_erased: bool = False
 
 
 class ResolvedPeriod(msgspec.Struct):
     person_id: UUID | None
     effective_from: date
     effective_to: date | None
-    decided_by: list[int]
+    decided_by: list[int]  # the event-log positions of the facts that decide the stretch
+    person_name: str | None = None
+    person_erased: bool = False
 
 
 class RoleTimeline(msgspec.Struct):
@@ -281,6 +285,8 @@ class ClaimView(msgspec.Struct):
     answered_on: date | None
     answer: str | None
     decision_id: UUID | None
+    person_name: str | None = None
+    person_erased: bool = False
 
 
 class AttestationView(msgspec.Struct):
@@ -288,6 +294,8 @@ class AttestationView(msgspec.Struct):
     person_id: UUID
     attested_on: date
     recorded_at: datetime
+    person_name: str | None = None
+    person_erased: bool = False
 
 
 class Timeline(msgspec.Struct):
@@ -401,6 +409,8 @@ class LoggedEvent(msgspec.Struct):
     actor_role: str | None
     request_id: str | None
     source: dict | None = None
+    actor_name: str | None = None  # the recorder's name (None: erased, or not a person)
+    actor_erased: bool = False
 
 
 class EventPage(msgspec.Struct):
