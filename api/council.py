@@ -57,6 +57,20 @@ async def meetings(reads: ReadSide, rows: list[dict[str, Any]]) -> list[c.Meetin
     ]
 
 
+_DECOMMISSIONING_PEOPLE = ("proposed_by", "responsible_id", "signed_off_by")
+
+
+async def decommissionings(reads: ReadSide, rows: list[dict[str, Any]]) -> list[c.Decommissioning]:
+    """The decommissionings, the people they name each with their name beside the id."""
+    names = await reads.directory.names(r[f] for r in rows for f in _DECOMMISSIONING_PEOPLE)
+    shown = []
+    for r in rows:
+        people = {f: s.PersonRef(UUID(str(r[f])), *names.get(UUID(str(r[f])), (None, False)))
+                  for f in _DECOMMISSIONING_PEOPLE if r[f]}
+        shown.append(c.Decommissioning(**r, lacking=lacking(r), people=people))
+    return shown
+
+
 class CouncilController(Controller):
     path = "/"
     tags = ["council"]
@@ -182,7 +196,7 @@ class DecommissioningController(Controller):
         row = await reads.decommissionings.of_system(system_id)
         if row is None:
             raise SystemNotFound(f"no decommissioning has been proposed for system {system_id}")
-        return c.Decommissioning(**row, lacking=lacking(row))
+        return (await decommissionings(reads, [row]))[0]
 
     @get("/decommissionings", operation_id="listDecommissioningsInProgress")
     async def in_progress(self, reads: ReadSide, after: After = None) -> c.DecommissioningList:
@@ -190,4 +204,4 @@ class DecommissioningController(Controller):
         progress), with what each still lacks."""
         await reads.caught_up(after)
         rows = await reads.decommissionings.in_progress()
-        return c.DecommissioningList(items=[c.Decommissioning(**r, lacking=lacking(r)) for r in rows])
+        return c.DecommissioningList(items=await decommissionings(reads, rows))

@@ -291,6 +291,7 @@ class Decommissioning(msgspec.Struct):
     signed_off_by: UUID | None
     completed_on: date | None
     lacking: list[str]
+    people: dict[str, PersonRef] = {}  # proposed_by, responsible_id, signed_off_by: each with their name
 
 
 class DecommissioningList(msgspec.Struct):

@@ -37,7 +37,10 @@ def test_a_rejected_decommissioning_leaves_the_system_and_it_may_be_proposed_aga
     api.post(f"/systems/{system}/decommissioning", {"reason": "Once more"}, expect=409)  # already proposed
     retire = decide(api, "decommission", "Replaced", decided_by=[t.chair], decided_on=on("2026-10-01"),
                     subjects=subjects, responsible_id=t.chair)["id"]
-    assert api.get(f"/systems/{system}/decommissioning")["decision_id"] == retire
+    shown = api.get(f"/systems/{system}/decommissioning")
+    assert shown["decision_id"] == retire
+    assert {k: (p["id"], p["name"]) for k, p in shown["people"].items()} == {
+        "proposed_by": (t.member, "Rådsmedlem"), "responsible_id": (t.chair, "Rådets formand")}
     assert api.get(f"/systems/{system}")["lifecycle"] == "phasing_out"
 
 
