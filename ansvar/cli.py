@@ -35,7 +35,7 @@ def cmd_serve(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
     if args.demo:
         cmd_demo(settings, clock, args)  # its hint names the address served, so after --host/--port
     console.print(f"ansvar on {cli_access.base_url(settings)}  (API docs: {cli_access.base_url(settings)}/schema,"
-                  f" database: {settings.database.kind})")
+                  f" database: {settings.database.kind})", soft_wrap=True)
     app = create_app(settings, clock=clock, configure_logging=False)
     tune_gc_for_service()
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
