@@ -17,11 +17,13 @@ import structlog
 
 from domain.clock import Clock, SystemClock
 from domain.portfolio import Portfolio
-from infra import idempotency, recorders
+from infra import idempotency, log_key, recorders
 from infra.database import PostgresReader, SqliteReader, ensure_schema, open_sync
 from infra.listener import PostgresListener
+from infra.log_proofs import LogProofs
 from infra.people_directory import PersonDirectory
 from infra.settings import Settings
+from infra.transparency import TransparencyLog
 from projections.accountability_view import AccountabilityView
 from projections.catchup import CatchUp
 from projections.decisions_view import DecisionsView
@@ -48,6 +50,7 @@ class Runtime:
     directory: PersonDirectory
     catchup: CatchUp
     worker: Worker
+    transparency: TransparencyLog | None = None  # the log's Merkle tree, its signed checkpoints, its proofs
     listener: PostgresListener | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -96,6 +99,10 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
     env = recorders.with_recorders(settings.eventsourcing_env())
     portfolio = Portfolio(env, clock=clock, directory=directory)
     portfolio.save_options = idempotency.save_kwargs  # an Idempotency-Key is written with the events
+    if hasattr(portfolio.recorder, "catch_up_tree"):
+        # A log written before the tree existed (an upgrade) gets its leaves before anything else.
+        if given := portfolio.recorder.catch_up_tree():
+            log.info("the log's Merkle tree was filled in", events=given)
     views = [SystemsView(), AccountabilityView(), GapsView(settings.gap_policy)]
     views += [ProposalsView(), DecisionsView(), DecommissioningView()]
     catchup = CatchUp(portfolio, db, views, Progress())
@@ -115,4 +122,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
         catchup, idle_seconds=0.5,
         housekeeping=functools.partial(forget_expired_keys, portfolio, clock, settings.idempotency_key_hours),
     )
-    return Runtime(settings, clock, portfolio, reads, EventLog(portfolio), db, directory, catchup, worker)
+    key = log_key.signing_key(settings)
+    if key is None:
+        log.warning("no key signs the log's checkpoints: set ANSVAR_LOG_KEY or ANSVAR_LOG_KEY_FILE")
+    transparency = TransparencyLog(LogProofs(portfolio.recorder), key, log_key.origin(settings, key),
+                                   settings.log.witnesses)
+    return Runtime(settings, clock, portfolio, reads, EventLog(portfolio), db, directory, catchup, worker, transparency)

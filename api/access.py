@@ -161,6 +161,11 @@ ACCESS: dict[str, Rule] = {
     "sweepAccountability": OVERSIGHT,
     "listResponsibilityGaps": OVERSIGHT,
     "listEvents": AUDITOR_ONLY,
+    "getLogCheckpoint": PUBLIC,  # a witness or an auditor's script fetches it without a token
+    "getLogKey": PUBLIC,
+    "listLogEntries": AUDITOR_ONLY,
+    "getInclusionProof": AUDITOR_ONLY,
+    "getConsistencyProof": AUDITOR_ONLY,
     "importInventory": ADMIN_ONLY,
     "exportRegister": OVERSIGHT,
     # proposals: anyone proposes; the council's handling of them is open to every person

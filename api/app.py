@@ -21,6 +21,7 @@ from api.events import EventsController
 from api.health import HealthController
 from api.idempotency import idempotency_middleware
 from api.imports import ExportController, ImportController
+from api.log import LogController
 from api.openapi_problems import document_problems
 from api.org import MeController, OrgUnitController, PeopleController
 from api.problems import HANDLERS
@@ -35,7 +36,7 @@ from infra.tokens import TokenVerifier
 CONTROLLERS = [
     HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, MeController,
     AuditController,
-    EventsController,
+    EventsController, LogController,
     ImportController, ExportController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4
 ]

@@ -15,6 +15,7 @@ from api.context import provide_actor
 from domain.errors import InvalidValue
 from domain.portfolio import Portfolio
 from infra.settings import Settings
+from infra.transparency import TransparencyLog
 from projections.event_log import EventLog
 from projections.read_side import ReadSide
 
@@ -35,11 +36,16 @@ def _settings(state: State) -> Settings:
     return state.settings
 
 
+def _transparency(state: State) -> TransparencyLog:
+    return state.transparency
+
+
 DEPENDENCIES = {
     "portfolio": Provide(_portfolio, sync_to_thread=False),
     "reads": Provide(_reads, sync_to_thread=False),
     "events": Provide(_events, sync_to_thread=False),
     "settings": Provide(_settings, sync_to_thread=False),
+    "transparency": Provide(_transparency, sync_to_thread=False),
     "actor": Provide(provide_actor, sync_to_thread=False),
 }
 

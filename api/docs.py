@@ -80,6 +80,12 @@ SUMMARIES: dict[str, str] = {
     "sweepAccountability": "Every system's holders on a date, as known at a time",
     "listResponsibilityGaps": "Where responsibility is unclear on a date, and why",
     "listEvents": "The event log, in order",
+    # Proof
+    "getLogCheckpoint": "The log's latest signed checkpoint (no token needed)",
+    "getLogKey": "The key that verifies the checkpoints (no token needed)",
+    "listLogEntries": "The log's leaves, from which anyone can recompute its root",
+    "getInclusionProof": "Proof that an event is in the log at a checkpoint",
+    "getConsistencyProof": "Proof that a later checkpoint extends an earlier one unchanged",
     # Spreadsheets
     "importInventory": "Import an IT-system inventory (CSV or XLSX)",
     "exportRegister": "Export the register, the gap report or the decision log (CSV or XLSX)",

@@ -20,6 +20,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from api.access import ACCESS, PUBLIC
 from api.problems import MEDIA_TYPE
 
 _PROBLEM = Schema(
@@ -58,6 +59,8 @@ _REASONS = {
     "503": "The database or the views cannot answer right now; retry after `Retry-After` seconds.",
 }
 _UNSAFE = ("post", "put", "patch", "delete")
+#: Operations that answer 404 for a query parameter naming what is not there (a log position).
+_NOT_FOUND_BY_QUERY = {"getLogCheckpoint", "getInclusionProof"}
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
@@ -84,9 +87,9 @@ def document_problems(app: Litestar) -> None:
             if operation is None or operation.operation_id == "health":
                 continue
             statuses = ["400", "422", "503"]
-            if operation.operation_id != "ready":
+            if not ACCESS.get(operation.operation_id or "", PUBLIC).public:  # a public operation needs no token
                 statuses += ["401", "403"]
-            if "{" in path:
+            if "{" in path or operation.operation_id in _NOT_FOUND_BY_QUERY:
                 statuses.append("404")
             if method in _UNSAFE:
                 statuses += ["409", "413"]

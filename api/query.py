@@ -27,7 +27,7 @@ def _declared(handler: Any, path_parameters: frozenset[str]) -> dict[str, bool]:
             continue
         if kwarg is not None and (getattr(kwarg, "header", None) or getattr(kwarg, "cookie", None)):
             continue
-        declared[getattr(kwarg, "query", None) or name] = field.is_non_string_sequence
+        declared[getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or name] = field.is_non_string_sequence
     return declared
 
 

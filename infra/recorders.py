@@ -5,7 +5,9 @@ must never exist without them, or they without it:
   never write the events twice;
 - the erasable details (name, e-mail) of the people whose registration they record, so a
   process killed half-way leaves neither a person without details nor details without a person
-  (the `people` keyword of `Commands.save`).
+  (the `people` keyword of `Commands.save`);
+- each event's leaf in the log's Merkle tree (infra/log_tree.py), so the tree always covers
+  exactly the events there are.
 
 On the embedded default and PostgreSQL both go in the same database as the events; the
 in-memory store (tests, `memory://`) keeps the details in its own directory after the save.
@@ -13,6 +15,7 @@ in-memory store (tests, `memory://`) keeps the details in its own directory afte
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -25,6 +28,7 @@ from psycopg.sql import SQL, Identifier
 
 from domain.commands import PersonDetails
 from infra.idempotency import TABLE, KeyAlreadyUsed, KeyClaim, StoredAnswer
+from infra.log_tree import Dialect, LogTree, MemoryTree
 from infra.people_directory import UPSERT
 from infra.people_directory import row as details_row
 
@@ -52,29 +56,67 @@ def _reclassify(exc: IntegrityError, claim: KeyClaim | None) -> None:
 
 
 class _KeyedInsert:
-    stores_person_details = True  # in the events' transaction (the SQL recorders below)
+    """A duplicate key becomes the idempotency conflict it is; a commit marks the key as recorded
+    and lets the tree remember its new edge."""
 
-    """A duplicate key becomes the idempotency conflict it is; a commit marks the key as recorded."""
+    stores_person_details = True  # in the events' transaction (the SQL recorders below)
+    tree: LogTree
+
+    def _pending(self) -> threading.local:
+        local = self.__dict__.get("_pending_local")
+        if local is None:
+            local = self.__dict__["_pending_local"] = threading.local()
+        return local
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        pending = self._pending()
+        pending.edge = None
         try:
             ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
         except IntegrityError as exc:
             _reclassify(exc, kwargs.get("idempotency"))
             raise
         _committed(kwargs.get("idempotency"), ids)
+        if pending.edge is not None:
+            self.tree.committed(pending.edge)
         return ids
+
+    def _grow_tree(self, cur: Any, ids: Sequence[int] | None, stored_events: Sequence[StoredEvent]) -> None:
+        if ids:
+            self._pending().edge = self.tree.append_in(cur, ids, stored_events)
+
+    def catch_up_tree(self) -> int:
+        """Give every event without a leaf its leaf (an upgrade from a log without a tree), in
+        transactions of up to 5,000 events; how many were given."""
+        given = 0
+        while True:
+            with self.datastore.transaction(commit=True) as cur:  # type: ignore[attr-defined]
+                self._lock_for_tree(cur)
+                done = self.tree.catch_up_in(cur)
+            given += done
+            if done == 0:
+                self.tree.forget()
+                return given
+
+    def _lock_for_tree(self, cur: Any) -> None:
+        pass
 
 
 class SQLiteRecorder(_KeyedInsert, SQLiteApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.tree = LogTree(Dialect("sqlite"), kwargs.get("events_table_name", "stored_events"))
+        super().__init__(*args, **kwargs)
+        self.tree.events_table = self.events_table_name
+
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), (
             f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, position INTEGER,"
             " status INTEGER, content_type TEXT, body BLOB, created_at TEXT NOT NULL)"
-        )]
+        ), *self.tree.d.ddl]
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
+        self._grow_tree(c, ids, stored_events)
         claim: KeyClaim | None = kwargs.get("idempotency")
         if claim is not None and ids:
             c.execute(
@@ -125,15 +167,23 @@ def _store(claim: KeyClaim, status: int, content_type: str | None, body: bytes, 
 class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.keys_table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(TABLE))
-        self.details_table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier("person_details"))
+        schema = self.datastore.schema
+        self.keys_table = SQL("{}.{}").format(Identifier(schema), Identifier(TABLE))
+        self.details_table = SQL("{}.{}").format(Identifier(schema), Identifier("person_details"))
         self.sql_create_statements.append(SQL(
             "CREATE TABLE IF NOT EXISTS {} (key text CONSTRAINT {} PRIMARY KEY, fingerprint text NOT NULL,"
             " position bigint, status integer, content_type text, body bytea, created_at timestamptz NOT NULL)"
         ).format(self.keys_table, Identifier(_CONSTRAINT)))
+        events = '"' + schema.replace('"', '""') + '"."' + self.events_table_name.replace('"', '""') + '"'
+        self.tree = LogTree(Dialect("postgres", schema), events)
+        self.sql_create_statements += [SQL(statement) for statement in self.tree.d.ddl]  # type: ignore[arg-type]
+
+    def _lock_for_tree(self, cur: Any) -> None:
+        self._lock_table(cur)  # as an insert does: the tree grows in log order
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        self._grow_tree(curs, ids, stored_events)
         claim: KeyClaim | None = kwargs.get("idempotency")
         if claim is not None and ids:
             # Still inside the insert transaction (and its table lock): a duplicate key aborts it all.
@@ -179,6 +229,7 @@ class POPORecorder(POPOApplicationRecorder):
         super().__init__()
         self._keys: dict[str, StoredAnswer] = {}
         self._created: dict[str, datetime] = {}
+        self.memory_tree = MemoryTree()
 
     def _insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         claim: KeyClaim | None = kwargs.get("idempotency")
@@ -186,6 +237,8 @@ class POPORecorder(POPOApplicationRecorder):
             if claim is not None and claim.stored_key in self._keys:
                 _reclassify(IntegrityError(f"{TABLE}.key"), claim)
             ids = super()._insert_events(stored_events, **kwargs)
+            if ids:
+                self.memory_tree.append(ids, stored_events)
             if claim is not None and ids:
                 self._keys[claim.stored_key] = StoredAnswer(claim.fingerprint, ids[-1], None, None, None)
                 self._created[claim.stored_key] = claim.created_at

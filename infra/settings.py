@@ -19,6 +19,7 @@ VARIABLES = (
     "ANSVAR_PING_PONG_WINDOW_DAYS", "ANSVAR_ATTESTATION_DAYS", "ANSVAR_LOWEST_OWNER_LEVEL",
     "ANSVAR_AUTH_SECRET", "ANSVAR_AUTH_ISSUER", "ANSVAR_AUTH_AUDIENCE", "ANSVAR_AUTH_JWKS_URL",
     "ANSVAR_AUTH_ALGORITHMS", "ANSVAR_AUTH_JWKS_CACHE_SECONDS", "ANSVAR_IDEMPOTENCY_KEY_HOURS",
+    "ANSVAR_LOG_ORIGIN", "ANSVAR_LOG_KEY", "ANSVAR_LOG_KEY_FILE", "ANSVAR_LOG_WITNESSES",
 )
 
 
@@ -109,6 +110,43 @@ class Auth:
 
 
 @dataclass(frozen=True)
+class Witness:
+    """A C2SP tlog-witness: where its add-checkpoint endpoint is, and its verifier key."""
+
+    url: str
+    key: str
+
+
+@dataclass(frozen=True)
+class LogSigning:
+    """How the log's checkpoints are signed: the origin line naming this installation, and the
+    Ed25519 signer key (a `PRIVATE+KEY+...` string, or a file holding one). On the embedded
+    default a key is made on first run beside the database (infra/log_key.py)."""
+
+    origin: str | None = None
+    key: str | None = None
+    key_file: Path | None = None
+    witnesses: tuple[Witness, ...] = ()
+
+    @classmethod
+    def from_env(cls, get: object) -> LogSigning:
+        read = get  # type: ignore[assignment]
+        witnesses = []
+        for entry in (read("ANSVAR_LOG_WITNESSES") or "").replace("\n", ";").split(";"):  # type: ignore[operator]
+            if not entry.strip():
+                continue
+            parts = entry.split()
+            if len(parts) != 2 or not parts[0].startswith(("http://", "https://")):
+                raise SettingsError("ANSVAR_LOG_WITNESSES is '<add-checkpoint URL> <verifier key>' entries, ';' between")
+            witnesses.append(Witness(parts[0], parts[1]))
+        key_file = read("ANSVAR_LOG_KEY_FILE")  # type: ignore[operator]
+        return cls(
+            origin=read("ANSVAR_LOG_ORIGIN") or None, key=read("ANSVAR_LOG_KEY") or None,  # type: ignore[operator]
+            key_file=Path(key_file) if key_file else None, witnesses=tuple(witnesses),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database: Database = field(default_factory=lambda: Database.from_url(DEFAULT_DATABASE_URL))
     host: str = "127.0.0.1"
@@ -122,6 +160,7 @@ class Settings:
     idempotency_key_hours: int = 24  # an Idempotency-Key is remembered this long (infra/idempotency.py)
     gap_policy: GapPolicy = field(default_factory=GapPolicy)
     auth: Auth = field(default_factory=Auth)
+    log: LogSigning = field(default_factory=LogSigning)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -161,6 +200,7 @@ class Settings:
                     algorithms=tuple(a.strip() for a in (get("ANSVAR_AUTH_ALGORITHMS") or "RS256").split(",") if a.strip()),
                     jwks_cache_seconds=int(get("ANSVAR_AUTH_JWKS_CACHE_SECONDS") or 300),
                 ).check(),
+                log=LogSigning.from_env(get),
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc

@@ -18,7 +18,8 @@ from datetime import date
 import pytest
 
 from domain.clock import ManualClock
-from infra.settings import Database, Settings
+from infra.checkpoints import SigningKey
+from infra.settings import Database, LogSigning, Settings
 from tests.story import TEST_TODAY
 
 PG_URL = os.environ.get("ANSVAR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -81,7 +82,13 @@ def database(request, tmp_path) -> Iterator[Database]:
 
 @pytest.fixture
 def settings(database: Database) -> Settings:
-    return Settings(database=database, log_level="warning", read_wait_seconds=10.0)
+    # A signing key of the test's own on every backend (PostgreSQL signs nothing without one).
+    return Settings(database=database, log_level="warning", read_wait_seconds=10.0,
+                    log=LogSigning(key=str(TEST_LOG_KEY)))
+
+
+#: One key for the whole run: generating is cheap, but a fixed one keeps test output comparable.
+TEST_LOG_KEY = SigningKey.generate("test.ansvar.local/log")
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from ansvar.web import create_app
-from infra.settings import Auth, Settings
+from infra.settings import Auth, LogSigning, Settings
 from tests.api.client import TEST_SECRET, bearer
-from tests.conftest import drop_schema, make_database
+from tests.conftest import TEST_LOG_KEY, drop_schema, make_database
 from tests.story import on
 
 pytestmark = pytest.mark.slow  # Schemathesis over every operation
@@ -29,7 +29,8 @@ AUDITOR = "00000000-0000-4000-8000-0000000a0d17"
 @pytest.fixture(params=["sqlite", "postgres"])
 def web_schema(request, tmp_path, clock):
     db = make_database(request.param, tmp_path)
-    app = create_app(Settings(database=db, log_level="error", read_wait_seconds=2.0, auth=Auth(secret=TEST_SECRET)),
+    app = create_app(Settings(database=db, log_level="error", read_wait_seconds=2.0, auth=Auth(secret=TEST_SECRET),
+                              log=LogSigning(key=str(TEST_LOG_KEY))),
                      clock=clock, configure_logging=False)
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
     yield schema, seed(schema)

@@ -1,0 +1,100 @@
+"""The command line's side of the proof: `ansvar verify` and `ansvar log export`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ansvar.console import console
+from domain.clock import Clock
+from infra import log_key
+from infra.checkpoints import Checkpoint, NoteError, VerifierKey
+from infra.log_export import ExportProofs, write
+from infra.log_proofs import LogProofs
+from infra.log_verify import verify
+from infra.settings import Settings
+
+
+def _open_log(settings: Settings, clock: Clock) -> LogProofs:
+    """The stored log as it is: no views, and no leaves given to events without one (that would
+    make an inserted event official)."""
+    from domain.portfolio import Portfolio
+    from infra import recorders
+    from infra.database import ensure_schema
+
+    ensure_schema(settings.database)
+    portfolio = Portfolio(recorders.with_recorders(settings.eventsourcing_env()), clock=clock)
+    proofs = LogProofs(portfolio.recorder)
+    proofs.owner = portfolio  # the application owns the recorder's connections: kept open while they are read
+    return proofs
+
+
+def cmd_verify(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
+    try:
+        checkpoints = [Checkpoint.parse(Path(f).read_text(encoding="utf-8")) for f in args.checkpoint or []]
+        if args.export:
+            proofs: object = ExportProofs(Path(args.export))
+            exported = proofs.described  # type: ignore[attr-defined]
+            key_text = args.key or exported.key
+            if exported.checkpoint is not None:
+                checkpoints.append(exported.checkpoint)
+        else:
+            proofs = _open_log(settings, clock)
+            own = log_key.signing_key(settings) if not args.key else None
+            key_text = args.key or (str(own.verifier) if own else None)
+        key = VerifierKey.parse(key_text) if key_text else None
+    except (OSError, NoteError, ValueError) as exc:
+        console.print(f"[red]cannot verify:[/red] {exc}")
+        return 2
+    if checkpoints and key is None:
+        console.print("[red]cannot verify:[/red] no key to check the checkpoints' signatures with (--key)")
+        return 2
+    try:
+        report = verify(proofs, sorted(checkpoints, key=lambda c: c.size), key)  # type: ignore[arg-type]
+    finally:
+        owner = getattr(proofs, "owner", None)
+        if owner is not None:
+            owner.close()
+    for line in report.checked:
+        console.print(f"[green]ok[/green] {line}")
+    if report.ok:
+        console.print(f"[green]the log verifies[/green]: {report.size} events, root {report.root.hex()}")
+        return 0
+    for finding in report.findings:
+        console.print(f"[red]FAILED[/red] {finding}")
+    return 1
+
+
+def cmd_log(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
+    from ansvar.bootstrap import bootstrap
+
+    runtime = bootstrap(settings, clock)
+    try:
+        transparency = runtime.transparency
+        assert transparency is not None
+        checkpoint = transparency.checkpoint() if transparency.key is not None else None
+        key = transparency.verifier_key if transparency.key is not None else None
+        if args.output == "-":
+            written = write(transparency.proofs, checkpoint, key, sys.stdout)
+        else:
+            with open(args.output, "w", encoding="utf-8") as out:
+                written = write(transparency.proofs, checkpoint, key, out)
+        console.print(f"{written} entries written" + (f", up to the checkpoint of size {checkpoint.size}" if checkpoint else
+                                                      " (unsigned: no log key)"))
+    finally:
+        runtime.close()
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    check = sub.add_parser("verify", help="check that the stored log is the one its tree and signed checkpoints commit to")
+    check.add_argument("--checkpoint", action="append", metavar="FILE",
+                       help="a signed checkpoint kept earlier (e.g. from GET /log/checkpoint); repeat for several")
+    check.add_argument("--export", metavar="FILE", help="verify an export (ansvar log export) instead of the database")
+    check.add_argument("--key", metavar="VKEY", help="the verifier key to trust (default: this installation's)")
+    check.set_defaults(run=cmd_verify)
+    log = sub.add_parser("log", help="export the log with what a third party needs to verify it")
+    log.add_argument("action", choices=["export"])
+    log.add_argument("-o", "--output", default="-", help="file to write (default: standard output)")
+    log.set_defaults(run=cmd_log)

@@ -1,0 +1,142 @@
+"""The proof that the record has not been altered: the log's signed checkpoint and verifier key
+(public, so a witness or an auditor's script can fetch them), its entries and its inclusion and
+consistency proofs (RFC 9162 2.1.3 and 2.1.4), for auditors."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, MediaType, Response, get
+from litestar.params import Parameter, QueryParameter
+
+from api.problems import ServiceUnavailable
+from domain.errors import InvalidValue, NotFound
+from infra.checkpoints import b64
+from infra.log_proofs import NotInLog
+from infra.transparency import NotSigning, TransparencyLog
+
+Size = Annotated[int, Parameter(ge=0, le=2**62)]
+
+
+class NotInTheLog(NotFound):
+    slug = "not-in-log"
+    title = "Not in the log"
+
+
+def NoSigningKey(detail: str) -> ServiceUnavailable:  # noqa: N802  (raised like the exception it makes)
+    return ServiceUnavailable(detail, retry_after=3600)
+
+
+class LogEntry(msgspec.Struct):
+    index: int  # the leaf's index in the tree: the event's place in log order, from 0
+    position: int  # the event's position in the log
+    leaf: str  # base64 of the leaf bytes (infra/tlog.py documents them)
+
+
+class LogEntries(msgspec.Struct):
+    tree_size: int
+    items: list[LogEntry]
+
+
+class InclusionProof(msgspec.Struct):
+    position: int
+    leaf_index: int
+    tree_size: int
+    leaf: str  # base64 leaf bytes; its leaf hash is SHA-256(0x00 || leaf)
+    hashes: list[str]  # base64, RFC 9162 2.1.3.1 order
+
+
+class ConsistencyProof(msgspec.Struct):
+    from_: int = msgspec.field(name="from")
+    to: int = 0
+    hashes: list[str] = []  # base64, RFC 9162 2.1.4.1 order
+
+
+def _signed(transparency: TransparencyLog) -> TransparencyLog:
+    if transparency.key is None:
+        raise NoSigningKey("this installation has no key to sign the log with: set ANSVAR_LOG_KEY or"
+                           " ANSVAR_LOG_KEY_FILE")
+    return transparency
+
+
+class LogController(Controller):
+    path = "/log"
+    tags = ["proof"]
+
+    # The checkpoint and the key are public (api/access.py): documented as needing no token.
+
+    @get("/checkpoint", operation_id="getLogCheckpoint", media_type=MediaType.TEXT, sync_to_thread=True, security=[{}])
+    def checkpoint(
+        self, transparency: TransparencyLog,
+        after: Annotated[int | None, Parameter(ge=0, le=2**62, description="A log position the checkpoint must cover.")] = None,
+    ) -> Response[str]:
+        """The latest signed checkpoint of the log (C2SP tlog-checkpoint in a signed note, as
+        text): its origin, tree size and root hash, signed by this installation's key (and
+        cosigned by its witnesses). It covers every event recorded before the answer; with
+        `after`, a position that must be in it."""
+        try:
+            checkpoint = _signed(transparency).checkpoint()
+        except NotSigning as exc:
+            raise NoSigningKey(str(exc)) from None
+        if after is not None and after > 0 and transparency.proofs.index_of(after) is None:
+            raise NotInTheLog(f"position {after} is not in the log", field="after")
+        return Response(checkpoint.note(), media_type="text/plain; charset=utf-8")
+
+    @get("/key", operation_id="getLogKey", media_type=MediaType.TEXT, sync_to_thread=True, security=[{}])
+    def key(self, transparency: TransparencyLog) -> Response[str]:
+        """The key that verifies the checkpoints: `<key name>+<key id, 8 hex digits>+<base64(0x01 ||
+        Ed25519 public key)>` (the signed-note verifier key format)."""
+        return Response(_signed(transparency).verifier_key + "\n", media_type="text/plain; charset=utf-8")
+
+    @get("/entries", operation_id="listLogEntries", sync_to_thread=True)
+    def entries(
+        self, transparency: TransparencyLog,
+        start: Annotated[int, Parameter(ge=0, le=2**62, description="The first leaf index (0: the first event).")] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=10_000, description="At most this many entries.")] = 1000,
+    ) -> LogEntries:
+        """The log's leaves, consecutive from leaf index `start`: each event's position and the leaf
+        the tree commits to, from which anyone can recompute the root."""
+        proofs = transparency.proofs
+        found = proofs.entries(start, limit)
+        return LogEntries(proofs.size(), [LogEntry(e.idx, e.position, b64(e.leaf)) for e in found])
+
+    @get("/proof/inclusion", operation_id="getInclusionProof", sync_to_thread=True)
+    def inclusion(
+        self, transparency: TransparencyLog,
+        position: Annotated[int, Parameter(ge=1, le=2**62, description="The event's position in the log.")],
+        tree_size: Annotated[int | None, Parameter(ge=1, le=2**62, description="Default: the tree now.")] = None,
+    ) -> InclusionProof:
+        """That the event at `position` is in the tree of `tree_size` leaves: the audit path of RFC
+        9162 2.1.3, to check against a checkpoint of that size."""
+        proofs = transparency.proofs
+        index = proofs.index_of(position)
+        if index is None:
+            raise NotInTheLog(f"no event at position {position} in the log", field="position")
+        size = tree_size or proofs.size()
+        if index >= size:
+            raise InvalidValue(f"the event at position {position} is leaf {index}: not in a tree of {size}",
+                               field="tree_size")
+        try:
+            hashes = proofs.inclusion(index, size)
+        except NotInLog as exc:
+            raise InvalidValue(str(exc), field="tree_size") from None
+        leaf = proofs.entries(index, 1)[0].leaf
+        return InclusionProof(position, index, size, b64(leaf), [b64(h) for h in hashes])
+
+    @get("/proof/consistency", operation_id="getConsistencyProof", sync_to_thread=True)
+    def consistency(
+        self, transparency: TransparencyLog,
+        from_: Annotated[int, QueryParameter(name="from", ge=0, le=2**62, description="The older tree size.")],
+        to: Annotated[int | None, Parameter(ge=0, le=2**62, description="The newer tree size; default: now.")] = None,
+    ) -> ConsistencyProof:
+        """That the tree of `to` leaves extends the tree of `from` leaves unchanged: RFC 9162 2.1.4."""
+        proofs = transparency.proofs
+        new = proofs.size() if to is None else to
+        if from_ > new:
+            raise InvalidValue(f"from ({from_}) is larger than to ({new})", field="from")
+        try:
+            hashes = proofs.consistency(from_, new)
+        except NotInLog as exc:
+            raise InvalidValue(str(exc), field="to") from None
+        return ConsistencyProof(from_, new, [b64(h) for h in hashes])

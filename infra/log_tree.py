@@ -1,0 +1,256 @@
+"""The event log's Merkle tree, stored beside the events and grown in their very transaction.
+
+Tables (in the event store's database; the PostgreSQL schema's):
+
+    log_leaves    (idx, position, leaf)      one per event, idx = its place in log order from 0
+    log_nodes     (level, idx, hash)         every complete subtree's hash (infra/merkle.py)
+    log_salts     (position, field, salt)    the salt of each erasable text (infra/tlog.py)
+    log_erasures  (position, field, digest)  an erased text's salted hash, which the leaf keeps
+
+The leaf index is the event's ordinal in the log, which is its position - 1 wherever the log has
+no holes. PostgreSQL can leave holes (an insert that loses a race has taken its sequence
+numbers), and the leaf names its position, so a hole is part of what the tree proves.
+
+Appending reads the tree's size and right edge (its frontier), which a process keeps after its
+own commits: when the new events follow the last one it wrote, nobody else wrote in between,
+and the read is skipped. Events without a leaf (an upgrade, or a log written before the tree
+existed) are given theirs first, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra import merkle as M
+from infra import tlog
+
+TABLES = ("log_leaves", "log_nodes", "log_salts", "log_erasures")
+
+
+@dataclass(frozen=True)
+class Edge:
+    """What an append needs to know of the tree: its size, its last leaf's position, its frontier."""
+
+    size: int
+    last_position: int
+    frontier: Mapping[M.Node, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Entry:
+    idx: int
+    position: int
+    leaf: bytes
+
+
+class Dialect:
+    """SQL for one database: placeholders, table names, and the statements that differ."""
+
+    def __init__(self, kind: str, schema: str | None = None) -> None:
+        self.kind = kind
+        prefix = "" if not schema else '"' + schema.replace('"', '""') + '".'
+        self.t = {name: prefix + name for name in TABLES}
+        self.mark = "?" if kind == "sqlite" else "%s"
+        blob = "BLOB" if kind == "sqlite" else "bytea"
+        big = "INTEGER" if kind == "sqlite" else "bigint"
+        self.ddl = [
+            f"CREATE TABLE IF NOT EXISTS {self.t['log_leaves']} (idx {big} PRIMARY KEY, position {big} NOT NULL UNIQUE,"
+            f" leaf {blob} NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.t['log_nodes']} (level integer NOT NULL, idx {big} NOT NULL,"
+            f" hash {blob} NOT NULL, PRIMARY KEY (level, idx))",
+            f"CREATE TABLE IF NOT EXISTS {self.t['log_salts']} (position {big} NOT NULL, field text NOT NULL,"
+            f" salt {blob} NOT NULL, PRIMARY KEY (position, field))",
+            f"CREATE TABLE IF NOT EXISTS {self.t['log_erasures']} (position {big} NOT NULL, field text NOT NULL,"
+            f" digest text NOT NULL, PRIMARY KEY (position, field))",
+        ]
+
+    def sql(self, text: str) -> str:
+        return text.format(**self.t).replace("?", self.mark)
+
+
+def _rows(cur: Any) -> list[Any]:
+    return list(cur.fetchall())
+
+
+def _get(row: Any, key: str, i: int) -> Any:
+    try:
+        return row[key]
+    except (TypeError, IndexError, KeyError):
+        return row[i]
+
+
+class LogTree:
+    """The tree over one event store, for SQLite or PostgreSQL (cursors of the library's datastore)."""
+
+    def __init__(self, dialect: Dialect, events_table: str) -> None:
+        self.d = dialect
+        self.events_table = events_table  # qualified, as the library's recorder names it
+        self._known: Edge | None = None
+        self._lock = threading.Lock()
+
+    # Writing, inside the events' transaction -----------------------------------------------------
+
+    def edge(self, cur: Any) -> Edge:
+        cur.execute(self.d.sql("SELECT idx, position FROM {log_leaves} ORDER BY idx DESC LIMIT 1"))
+        last = cur.fetchone()
+        if last is None:
+            return Edge(0, 0, {})
+        size = _get(last, "idx", 0) + 1
+        return Edge(size, _get(last, "position", 1), self.nodes_in(cur, M.frontier(size)))
+
+    def nodes_in(self, cur: Any, wanted: Sequence[M.Node]) -> dict[M.Node, bytes]:
+        found: dict[M.Node, bytes] = {}
+        wanted = list(dict.fromkeys(wanted))
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            pairs = ", ".join(["(?, ?)"] * len(chunk))
+            cur.execute(
+                self.d.sql(f"SELECT level, idx, hash FROM {{log_nodes}} WHERE (level, idx) IN (VALUES {pairs})"),
+                [v for node in chunk for v in node],
+            )
+            for r in _rows(cur):
+                found[(_get(r, "level", 0), _get(r, "idx", 1))] = bytes(_get(r, "hash", 2))
+        return found
+
+    def append_in(self, cur: Any, ids: Sequence[int], stored: Sequence[Any]) -> Edge:
+        """Give these just-inserted events their leaves (and any earlier event without one)."""
+        with self._lock:
+            known = self._known
+        edge = known if known is not None and ids and ids[0] == known.last_position + 1 else self.edge(cur)
+        events = list(zip(ids, stored))
+        if ids and ids[0] > edge.last_position + 1:
+            events = [*self._unleafed(cur, edge.last_position, ids[0]), *events]
+        return self._write(cur, edge, events)
+
+    def _unleafed(self, cur: Any, after: int, before: int | None) -> list[tuple[int, Any]]:
+        """Events after position `after` (and before `before`) that have no leaf yet."""
+        params: list[Any] = [after]
+        sql = f"SELECT {self._id_column} AS id, originator_id, originator_version, topic, state FROM {self.events_table}" \
+              f" WHERE {self._id_column} > ?"
+        if before is not None:
+            sql += f" AND {self._id_column} < ?"
+            params.append(before)
+        cur.execute(self.d.sql(sql + f" ORDER BY {self._id_column} LIMIT 5000"), params)
+        return [(_get(r, "id", 0), _Stored(_get(r, "originator_id", 1), _get(r, "originator_version", 2),
+                                            _get(r, "topic", 3), bytes(_get(r, "state", 4)))) for r in _rows(cur)]
+
+    @property
+    def _id_column(self) -> str:
+        return "rowid" if self.d.kind == "sqlite" else "notification_id"
+
+    def _write(self, cur: Any, edge: Edge, events: Sequence[tuple[int, Any]]) -> Edge:
+        if not events:
+            return edge
+        entries, salts = [], []
+        for i, (position, s) in enumerate(events):
+            made = tlog.new_salts(s.topic, s.state)
+            salts += [(position, f, salt) for f, salt in made.items()]
+            entries.append((edge.size + i, position, tlog.leaf(position, s.originator_id, s.originator_version,
+                                                                s.topic, s.state, made)))
+        created = M.append(edge.size, [M.leaf_hash(e[2]) for e in entries], edge.frontier)
+        self._insert(cur, entries, created, salts)
+        size = edge.size + len(entries)
+        merged = {**edge.frontier, **created}
+        return Edge(size, entries[-1][1], {n: merged[n] for n in M.frontier(size)})
+
+    def _insert(self, cur: Any, entries: list[tuple], nodes: Mapping[M.Node, bytes], salts: list[tuple]) -> None:
+        if self.d.kind == "postgres":
+            # One round trip: the three inserts as one statement.
+            cur.execute(self.d.sql(
+                "WITH l AS (INSERT INTO {log_leaves} (idx, position, leaf)"
+                " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bytea[])),"
+                " s AS (INSERT INTO {log_salts} (position, field, salt) SELECT * FROM unnest(?::bigint[], ?::text[], ?::bytea[]))"
+                " INSERT INTO {log_nodes} (level, idx, hash) SELECT * FROM unnest(?::int[], ?::bigint[], ?::bytea[])"
+            ), (
+                [e[0] for e in entries], [e[1] for e in entries], [e[2] for e in entries],
+                [s[0] for s in salts], [s[1] for s in salts], [s[2] for s in salts],
+                [n[0] for n in nodes], [n[1] for n in nodes], list(nodes.values()),
+            ))
+            return
+        cur.executemany(self.d.sql("INSERT INTO {log_leaves} (idx, position, leaf) VALUES (?, ?, ?)"), entries)
+        cur.executemany(self.d.sql("INSERT INTO {log_nodes} (level, idx, hash) VALUES (?, ?, ?)"),
+                        [(lv, ix, h) for (lv, ix), h in nodes.items()])
+        if salts:
+            cur.executemany(self.d.sql("INSERT INTO {log_salts} (position, field, salt) VALUES (?, ?, ?)"), salts)
+
+    def committed(self, edge: Edge) -> None:
+        """After the commit: remember the edge, so the next append of this process can skip reading it."""
+        with self._lock:
+            if self._known is None or edge.size > self._known.size:
+                self._known = edge
+
+    def forget(self) -> None:
+        with self._lock:
+            self._known = None
+
+    def catch_up_in(self, cur: Any) -> int:
+        """Give up to 5,000 events without a leaf theirs; how many were given."""
+        edge = self.edge(cur)
+        events = self._unleafed(cur, edge.last_position, None)
+        self._write(cur, edge, events)
+        return len(events)
+
+    # Reading --------------------------------------------------------------------------------------
+
+    def size_in(self, cur: Any) -> int:
+        cur.execute(self.d.sql("SELECT idx FROM {log_leaves} ORDER BY idx DESC LIMIT 1"))
+        row = cur.fetchone()
+        return 0 if row is None else _get(row, "idx", 0) + 1
+
+    def entries_in(self, cur: Any, start: int, limit: int) -> list[Entry]:
+        cur.execute(self.d.sql("SELECT idx, position, leaf FROM {log_leaves} WHERE idx >= ? ORDER BY idx LIMIT ?"),
+                    (start, limit))
+        return [Entry(_get(r, "idx", 0), _get(r, "position", 1), bytes(_get(r, "leaf", 2))) for r in _rows(cur)]
+
+    def index_in(self, cur: Any, position: int) -> int | None:
+        cur.execute(self.d.sql("SELECT idx FROM {log_leaves} WHERE position = ?"), (position,))
+        row = cur.fetchone()
+        return None if row is None else _get(row, "idx", 0)
+
+    def salts_in(self, cur: Any, first: int, last: int) -> dict[int, dict[str, bytes]]:
+        cur.execute(self.d.sql("SELECT position, field, salt FROM {log_salts} WHERE position BETWEEN ? AND ?"),
+                    (first, last))
+        found: dict[int, dict[str, bytes]] = {}
+        for r in _rows(cur):
+            found.setdefault(_get(r, "position", 0), {})[_get(r, "field", 1)] = bytes(_get(r, "salt", 2))
+        return found
+
+    def erasures_in(self, cur: Any, first: int, last: int) -> dict[int, dict[str, str]]:
+        cur.execute(self.d.sql("SELECT position, field, digest FROM {log_erasures} WHERE position BETWEEN ? AND ?"),
+                    (first, last))
+        found: dict[int, dict[str, str]] = {}
+        for r in _rows(cur):
+            found.setdefault(_get(r, "position", 0), {})[_get(r, "field", 1)] = _get(r, "digest", 2)
+        return found
+
+
+@dataclass(frozen=True)
+class _Stored:
+    originator_id: Any
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+class MemoryTree:
+    """The same tree for the in-memory store (tests, `memory://`), under the recorder's lock."""
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self.nodes: dict[M.Node, bytes] = {}
+        self.salts: dict[int, dict[str, bytes]] = {}
+        self.erasures: dict[int, dict[str, str]] = {}
+
+    def append(self, ids: Sequence[int], stored: Sequence[Any]) -> None:
+        for position, s in zip(ids, stored):
+            made = tlog.new_salts(s.topic, s.state)
+            if made:
+                self.salts[position] = made
+            size = len(self.entries)
+            self.entries.append(Entry(size, position, tlog.leaf(
+                position, s.originator_id, s.originator_version, s.topic, s.state, made)))
+            edge = {n: self.nodes[n] for n in M.frontier(size)}
+            self.nodes.update(M.append(size, [M.leaf_hash(self.entries[-1].leaf)], edge))

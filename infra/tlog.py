@@ -1,0 +1,72 @@
+"""What the log's Merkle tree commits to: one leaf per event, in log order.
+
+A leaf is UTF-8 text, six lines, each ending in a newline:
+
+    ansvar/event/v1
+    <position>                 the event's place in the log (notification id), decimal
+    <aggregate id>             lowercase, with hyphens
+    <aggregate version>        decimal
+    <topic>
+    <state hash>               hex SHA-256 of the committed state (below)
+
+The committed state is the event's stored state (JSON) with each erasable text of its topic
+(domain/erasable.py) that is a string replaced by `sha256:<hex SHA-256(salt || UTF-8 text)>`,
+the salt being 16 random bytes kept beside the leaf; an erased text keeps that digest, and the
+salt is dropped. It is written canonically: keys sorted, no spaces (`,` and `:`), non-ASCII as
+UTF-8, as Python's `json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from uuid import UUID
+
+from domain.erasable import ERASED, erasable
+
+LEAF_HEADER = "ansvar/event/v1"
+SALT_BYTES = 16
+
+
+def text_digest(salt: bytes, text: str) -> str:
+    return "sha256:" + hashlib.sha256(salt + text.encode("utf-8")).hexdigest()
+
+
+def canonical(value: object) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def new_salts(topic: str, state: bytes) -> dict[str, bytes]:
+    """A salt for each erasable text the event holds (none for an event without any)."""
+    fields = erasable(topic)
+    if not fields:
+        return {}
+    decoded = json.loads(state)
+    return {f: os.urandom(SALT_BYTES) for f in fields if isinstance(decoded.get(f), str)}
+
+
+class LeafMismatch(ValueError):
+    """The stored event cannot be the one the leaf committed to (an erasable text without its salt...)."""
+
+
+def state_hash(topic: str, state: bytes, salts: Mapping[str, bytes], erased: Mapping[str, str]) -> str:
+    decoded = json.loads(state)
+    for f in erasable(topic):
+        value = decoded.get(f)
+        if f in erased:
+            if value != ERASED:
+                raise LeafMismatch(f"{f} is recorded as erased, but the event holds text there")
+            decoded[f] = erased[f]
+        elif isinstance(value, str):
+            if f not in salts:
+                raise LeafMismatch(f"{f} holds text the log has no salt for")
+            decoded[f] = text_digest(salts[f], value)
+    return hashlib.sha256(canonical(decoded)).hexdigest()
+
+
+def leaf(position: int, originator_id: UUID | str, version: int, topic: str, state: bytes,
+         salts: Mapping[str, bytes], erased: Mapping[str, str] | None = None) -> bytes:
+    digest = state_hash(topic, state, salts, erased or {})
+    return f"{LEAF_HEADER}\n{position}\n{UUID(str(originator_id))}\n{version}\n{topic}\n{digest}\n".encode("utf-8")

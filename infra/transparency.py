@@ -1,0 +1,88 @@
+"""The log's signed head: the latest checkpoint, signed when the log has grown since the last
+one, and sent to the configured witnesses (C2SP tlog-witness add-checkpoint) with a consistency
+proof from the size each last cosigned, their cosignatures added to the note."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+import structlog
+
+from infra.checkpoints import Checkpoint, NoteError, SigningKey, VerifierKey, b64
+from infra.log_proofs import LogProofs
+from infra.settings import Witness
+
+log = structlog.get_logger("ansvar.log")
+
+
+class NotSigning(RuntimeError):
+    """No key to sign with (PostgreSQL with no ANSVAR_LOG_KEY or ANSVAR_LOG_KEY_FILE)."""
+
+
+class TransparencyLog:
+    def __init__(self, proofs: LogProofs, key: SigningKey | None, origin: str, witnesses: tuple[Witness, ...] = (),
+                 client: Any = None) -> None:
+        self.proofs, self.key, self.origin = proofs, key, origin
+        self.witnesses = [(w, VerifierKey.parse(w.key)) for w in witnesses]
+        self._witnessed_size = {w.url: 0 for w in witnesses}  # what each witness last cosigned, as far as known
+        self._client = client
+        self._last: Checkpoint | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def verifier_key(self) -> str:
+        if self.key is None:
+            raise NotSigning("this log has no signing key: set ANSVAR_LOG_KEY or ANSVAR_LOG_KEY_FILE")
+        return str(self.key.verifier)
+
+    def checkpoint(self) -> Checkpoint:
+        """A signed checkpoint covering every event committed before the call."""
+        if self.key is None:
+            raise NotSigning("this log has no signing key: set ANSVAR_LOG_KEY or ANSVAR_LOG_KEY_FILE")
+        with self._lock:
+            size, root = self.proofs.head()
+            if self._last is not None and self._last.size == size:
+                return self._last
+            checkpoint = Checkpoint(self.origin, size, root).signed(self.key)
+            for witness, key in self.witnesses:
+                checkpoint = self._cosigned(checkpoint, witness, key)
+            if self._last is None or size > self._last.size:
+                self._last = checkpoint
+            return checkpoint
+
+    def _cosigned(self, checkpoint: Checkpoint, witness: Witness, key: VerifierKey) -> Checkpoint:
+        client = self._client or httpx.Client(timeout=3.0)
+        try:
+            for _ in range(2):  # a second time when the witness says it holds another size
+                old = self._witnessed_size[witness.url]
+                if old > checkpoint.size:
+                    old = 0
+                proof = self.proofs.consistency(old, checkpoint.size) if old else []
+                body = f"old {old}\n" + "".join(b64(h) + "\n" for h in proof) + "\n" + checkpoint.note()
+                answer = client.post(witness.url, content=body.encode("utf-8"),
+                                     headers={"Content-Type": "text/plain; charset=utf-8"})
+                if answer.status_code == 409 and answer.headers.get("content-type", "").startswith("text/x.tlog.size"):
+                    self._witnessed_size[witness.url] = int(answer.text.strip())
+                    continue
+                if answer.status_code != 200:
+                    log.warning("witness refused the checkpoint", witness=witness.url, status=answer.status_code,
+                                answer=answer.text[:200])
+                    return checkpoint
+                theirs = Checkpoint.parse(checkpoint.note()).with_lines(answer.text)
+                mine = tuple(s for s in theirs.signatures if s in checkpoint.signatures
+                             or (s[0] == key.name and s[1][:4] == key.key_id))  # unknown keys' lines are ignored
+                cosigned = Checkpoint(checkpoint.origin, checkpoint.size, checkpoint.root, mine)
+                if not key.verifies(cosigned):
+                    log.warning("witness answered without a valid cosignature", witness=witness.url)
+                    return checkpoint
+                self._witnessed_size[witness.url] = checkpoint.size
+                return cosigned
+            return checkpoint
+        except (httpx.HTTPError, NoteError, ValueError) as exc:
+            log.warning("witness unreachable or its answer unreadable", witness=witness.url, error=str(exc))
+            return checkpoint
+        finally:
+            if self._client is None:
+                client.close()

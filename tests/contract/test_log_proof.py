@@ -1,0 +1,80 @@
+"""What the log's tree must survive: an upgrade from a log without one, a hole in PostgreSQL's
+positions, and two processes writing in turn."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from ansvar.bootstrap import bootstrap
+from infra.log_verify import verify
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
+def test_a_log_written_before_the_tree_gets_its_leaves_on_upgrade(settings, clock):
+    runtime = bootstrap(settings, clock)
+    app = runtime.portfolio
+    unit = app.establish_org_unit("Kommune", "kommune", None).id
+    for i in range(30):
+        app.register_person(f"Person {i}", unit, None, None)
+    runtime.close()
+    _drop_tree(settings)  # as the log stood before the tree existed
+    runtime = bootstrap(settings, clock)
+    try:
+        proofs = runtime.transparency.proofs
+        assert proofs.size() == 31
+        report = verify(proofs)
+        assert report.ok and report.size == 31, report.findings
+    finally:
+        runtime.close()
+
+
+def _drop_tree(settings) -> None:
+    db = settings.database
+    statements = ["DELETE FROM {p}log_leaves", "DELETE FROM {p}log_nodes", "DELETE FROM {p}log_salts"]
+    if db.kind == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(db.path) as conn:
+            for s in statements:
+                conn.execute(s.format(p=""))
+        return
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        for s in statements:
+            conn.execute(s.format(p=f'"{db.schema}".'))
+
+
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_a_hole_in_the_positions_is_proved_not_hidden(settings, clock):
+    runtime = bootstrap(settings, clock)
+    try:
+        app = runtime.portfolio
+        unit = app.establish_org_unit("Kommune", "kommune", None).id
+        with psycopg.connect(settings.database.dsn, autocommit=True) as conn:  # a sequence number lost to a rollback
+            conn.execute(f'SELECT nextval(pg_get_serial_sequence(\'"{settings.database.schema}".ansvar_events\','
+                         " 'notification_id'))")
+        person = app.register_person("Efter hullet", unit, None, None)
+        entries = runtime.transparency.proofs.entries(0, 10)
+        assert [(e.idx, e.position) for e in entries] == [(0, 1), (1, 3)]  # leaf index: the order, not position - 1
+        assert person.position == 3 and verify(runtime.transparency.proofs).ok
+    finally:
+        runtime.close()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
+def test_two_processes_writing_in_turn_grow_one_tree(settings, clock):
+    first, second = bootstrap(settings, clock), bootstrap(settings, clock)
+    try:
+        unit = first.portfolio.establish_org_unit("Kommune", "kommune", None).id
+        for i in range(12):
+            writer = (first if i % 3 else second).portfolio
+            writer.register_person(f"Person {i}", unit, None, None)
+        for runtime in (first, second):
+            report = verify(runtime.transparency.proofs)
+            assert report.ok and report.size == 13, report.findings
+        sizes = [first.transparency.checkpoint().size, second.transparency.checkpoint().size]
+        assert sizes == [13, 13]
+    finally:
+        first.close()
+        second.close()
+

@@ -1,0 +1,162 @@
+"""Tried as a database superuser: an edited event, a deleted one, two swapped, a rewritten leaf.
+`ansvar verify` fails and names the position each time; restored, it passes. Erasing a person
+leaves every proof valid. SQLite and PostgreSQL alike (the in-memory store has no superuser)."""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+import psycopg
+import pytest
+
+from ansvar.bootstrap import bootstrap
+from ansvar.cli_log import cmd_verify
+from domain.org import Person
+from infra import merkle as M
+from infra import tlog
+
+pytestmark = pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
+
+
+@pytest.fixture
+def history(settings, clock):
+    runtime = bootstrap(settings, clock)
+    app = runtime.portfolio
+    unit = app.establish_org_unit("Kommune", "kommune", None).id
+    owner = app.register_person("Bente Bro", unit, None, "bente@k.dk").id
+    other = app.register_person("Carl Ceder", unit, None, None).id
+    system = app.register_system("Lønsystem", "KMD", unit, "high", True, "in_operation", date(2020, 1, 1)).id
+    app.assign_role(system, "systemejer", owner, date(2021, 1, 1), basis="the director's letter")
+    app.record_vacancy(system, "systemansvarlig", date(2021, 1, 1), None, "Carl, maybe")
+    departed = app.record_departure(owner, date(2024, 1, 1)).position
+    app.assign_role(system, "dataejer", other, date(2022, 1, 1))
+    checkpoint = runtime.transparency.checkpoint()
+    runtime.close()
+    return {"departure": departed, "system": system, "owner": owner, "checkpoint": checkpoint, "head": departed + 1}
+
+
+def run_verify(settings, clock, capsys, *checkpoints: Any) -> tuple[int, str]:
+    files = []
+    for i, checkpoint in enumerate(checkpoints):
+        path = settings.database.path.parent if settings.database.kind == "sqlite" else None
+        file = (path or __import__("pathlib").Path("/tmp")) / f"checkpoint-{id(settings)}-{i}.txt"
+        file.write_text(checkpoint.note(), encoding="utf-8")
+        files.append(str(file))
+    code = cmd_verify(settings, clock, argparse.Namespace(checkpoint=files, export=None, key=None))
+    return code, " ".join(capsys.readouterr().err.split())
+
+
+@contextmanager
+def superuser(settings) -> Iterator[Any]:
+    db = settings.database
+    if db.kind == "sqlite":
+        conn = sqlite3.connect(db.path)
+        try:
+            yield _Sql(conn, "?", "stored_events", "rowid", "")
+            conn.commit()
+        finally:
+            conn.close()
+        return
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        yield _Sql(conn, "%s", f'"{db.schema}".ansvar_events', "notification_id", f'"{db.schema}".')
+
+
+class _Sql:
+    def __init__(self, conn: Any, mark: str, events: str, id_column: str, prefix: str) -> None:
+        self.conn, self.mark, self.events, self.id, self.prefix = conn, mark, events, id_column, prefix
+
+    def run(self, sql: str, *params: Any) -> list[tuple]:
+        cur = self.conn.execute(sql.replace("?", self.mark).format(events=self.events, id=self.id, p=self.prefix), params)
+        return list(cur.fetchall()) if cur.description else []
+
+    def row(self, position: int) -> tuple:
+        return self.run("SELECT {id}, originator_id, originator_version, topic, state FROM {events} WHERE {id} = ?",
+                        position)[0]
+
+
+def test_an_untouched_log_verifies_against_its_checkpoint(settings, clock, capsys, history):
+    code, out = run_verify(settings, clock, capsys, history["checkpoint"])
+    assert code == 0, out
+    assert "the log verifies" in out and f"checkpoint of size {history['checkpoint'].size}" in out
+
+
+def test_one_flipped_bit_in_one_event_is_named_and_restoring_it_passes(settings, clock, capsys, history):
+    position = history["departure"] - 1  # the vacancy "Carl, maybe" ... any event will do: pick one in the middle
+    with superuser(settings) as sql:
+        original = bytes(sql.row(position)[4])
+        changed = bytearray(original)
+        changed[original.index(b"20")] ^= 0x01  # a digit of a date: still JSON, another value
+        sql.run("UPDATE {events} SET state = ? WHERE {id} = ?", bytes(changed), position)
+    code, out = run_verify(settings, clock, capsys)
+    assert code == 1 and f"position {position}" in out and "differs from what its leaf committed to" in out
+    with superuser(settings) as sql:
+        sql.run("UPDATE {events} SET state = ? WHERE {id} = ?", original, position)
+    assert run_verify(settings, clock, capsys, history["checkpoint"])[0] == 0
+
+
+def test_a_deleted_departure_is_named_and_restoring_it_passes(settings, clock, capsys, history):
+    position = history["departure"]
+    with superuser(settings) as sql:
+        row = sql.row(position)
+        assert row[3] == Person.Departed.TOPIC
+        sql.run("DELETE FROM {events} WHERE {id} = ?", position)
+    code, out = run_verify(settings, clock, capsys)
+    assert code == 1 and f"position {position}" in out and "the event is gone" in out
+    with superuser(settings) as sql:
+        columns = "rowid, originator_id, originator_version, topic, state" if settings.database.kind == "sqlite" else \
+            "notification_id, originator_id, originator_version, topic, state"
+        sql.run(f"INSERT INTO {{events}} ({columns}) VALUES (?, ?, ?, ?, ?)", *row)
+    assert run_verify(settings, clock, capsys, history["checkpoint"])[0] == 0
+
+
+def test_two_swapped_events_are_named_and_swapping_back_passes(settings, clock, capsys, history):
+    a, b = 3, 5
+    with superuser(settings) as sql:
+        swap(sql, a, b)
+    code, out = run_verify(settings, clock, capsys)
+    assert code == 1 and f"position {a}" in out
+    with superuser(settings) as sql:
+        swap(sql, a, b)
+    assert run_verify(settings, clock, capsys, history["checkpoint"])[0] == 0
+
+
+def swap(sql: _Sql, a: int, b: int) -> None:
+    sql.run("UPDATE {events} SET {id} = ? WHERE {id} = ?", -1, a)
+    sql.run("UPDATE {events} SET {id} = ? WHERE {id} = ?", a, b)
+    sql.run("UPDATE {events} SET {id} = ? WHERE {id} = ?", b, -1)
+
+
+def test_an_edit_with_its_leaf_and_tree_rewritten_to_match_is_caught_by_the_signed_checkpoint(
+    settings, clock, capsys, history
+):
+    position = history["departure"] - 2
+    with superuser(settings) as sql:
+        row = sql.row(position)
+        state = bytes(row[4]).replace(b"2021-01-01", b"2019-01-01")
+        assert state != bytes(row[4])
+        sql.run("UPDATE {events} SET state = ? WHERE {id} = ?", state, position)
+        salts = dict(sql.run("SELECT field, salt FROM {p}log_salts WHERE position = ?", position))
+        leaf = tlog.leaf(position, row[1], row[2], row[3], state, {f: bytes(s) for f, s in salts.items()})
+        sql.run("UPDATE {p}log_leaves SET leaf = ? WHERE position = ?", leaf, position)
+    code, out = run_verify(settings, clock, capsys)
+    assert code == 1 and "nodes were altered" in out  # the leaf alone: the stored tree gives it away
+    with superuser(settings) as sql:
+        leaves = [bytes(r[0]) for r in sql.run("SELECT leaf FROM {p}log_leaves ORDER BY idx")]
+        sql.run("DELETE FROM {p}log_nodes")
+        for (level, idx), h in M.tree([M.leaf_hash(x) for x in leaves]).items():
+            sql.run("INSERT INTO {p}log_nodes (level, idx, hash) VALUES (?, ?, ?)", level, idx, h)
+    code, out = run_verify(settings, clock, capsys, history["checkpoint"])
+    assert code == 1 and f"checkpoint of size {history['checkpoint'].size}" in out and "changed" in out
+
+
+def test_erasing_a_person_keeps_every_proof_valid(settings, clock, capsys, history):
+    runtime = bootstrap(settings, clock)
+    runtime.portfolio.erase_person_details(history["owner"], "request 4 (art. 17)")
+    runtime.close()
+    code, out = run_verify(settings, clock, capsys, history["checkpoint"])
+    assert code == 0, out
