@@ -166,6 +166,7 @@ ACCESS: dict[str, Rule] = {
     "listLogEntries": AUDITOR_ONLY,
     "getInclusionProof": AUDITOR_ONLY,
     "getConsistencyProof": AUDITOR_ONLY,
+    "eraseText": ADMIN_ONLY,
     "importInventory": ADMIN_ONLY,
     "exportRegister": OVERSIGHT,
     # proposals: anyone proposes; the council's handling of them is open to every person

@@ -85,6 +85,7 @@ SUMMARIES: dict[str, str] = {
     "getLogKey": "The key that verifies the checkpoints (no token needed)",
     "listLogEntries": "The log's leaves, from which anyone can recompute its root",
     "getInclusionProof": "Proof that an event is in the log at a checkpoint",
+    "eraseText": "Erase a free text that can name a person, keeping every proof",
     "getConsistencyProof": "Proof that a later checkpoint extends an earlier one unchanged",
     # Spreadsheets
     "importInventory": "Import an IT-system inventory (CSV or XLSX)",

@@ -7,11 +7,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, MediaType, Response, get, post
 from litestar.params import Parameter, QueryParameter
 
+from api import schemas as s
 from api.problems import ServiceUnavailable
+from api.systems import receipt
+from domain.commands import Actor
 from domain.errors import InvalidValue, NotFound
+from domain.portfolio import Portfolio
 from infra.checkpoints import b64
 from infra.log_proofs import NotInLog
 from infra.transparency import NotSigning, TransparencyLog
@@ -51,6 +55,12 @@ class ConsistencyProof(msgspec.Struct):
     from_: int = msgspec.field(name="from")
     to: int = 0
     hashes: list[str] = []  # base64, RFC 9162 2.1.4.1 order
+
+
+class EraseText(msgspec.Struct, forbid_unknown_fields=True):
+    position: Annotated[int, msgspec.Meta(ge=1, le=2**62)]  # the event holding the text
+    basis: s.Text  # why, e.g. the data subject's request and its case number; kept in the log
+    field: str | None = None  # which of its texts; default: its one erasable text
 
 
 def _signed(transparency: TransparencyLog) -> TransparencyLog:
@@ -140,3 +150,13 @@ class LogController(Controller):
         except NotInLog as exc:
             raise InvalidValue(str(exc), field="to") from None
         return ConsistencyProof(from_, new, [b64(h) for h in hashes])
+
+    @post("/erasures", operation_id="eraseText", status_code=201, sync_to_thread=True)
+    def erase_text(self, data: EraseText, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Erase a free text that can name a person (GDPR art. 17) from the event at `position`: a
+        vacancy's reason, an assignment's basis (a hand-over note), a claim's statement or a
+        rejection's reason. The event reads `[erased]` there from now on, in every view and
+        export; its leaf, and so every proof and checkpoint, stays valid, because the leaf commits
+        to a salted hash of the text, and the salt is deleted with it. The erasure is itself an
+        event on the system (which event, which field, by whom, on what `basis`). Asked again: 409."""
+        return receipt(portfolio.erase_text(data.position, data.basis, data.field, actor=actor))

@@ -285,6 +285,8 @@ class ClaimView(msgspec.Struct):
     answered_on: date | None
     answer: str | None
     decision_id: UUID | None
+    position: int = 0  # where the claim (its statement) sits in the log
+    answer_position: int | None = None  # where its answer (a rejection's reason) sits
     person_name: str | None = None
     person_erased: bool = False
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from domain.council_commands import CouncilCommands
 from domain.decommissioning_commands import DecommissioningCommands
+from domain.erasure_commands import ErasureCommands
 from domain.import_commands import ImportCommands
 from domain.org_commands import OrgCommands
 from domain.proposal_commands import ProposalCommands
@@ -17,7 +18,7 @@ from domain.system_commands import SystemCommands
 
 class Portfolio(
     OrgCommands, SystemCommands, ResponsibilityCommands, ProposalCommands, CouncilCommands,
-    DecommissioningCommands, ImportCommands,
+    DecommissioningCommands, ImportCommands, ErasureCommands,
 ):
     """Org units and people, the register, responsibility, proposals, the council's decisions,
     decommissioning and inventory imports, over one event log."""

@@ -309,6 +309,29 @@ class System(Aggregate):
     def _attest(self, role: str, person_id: UUID, attested_on: date, meta: dict) -> None:
         pass
 
+    # Erasure ------------------------------------------------------------------------------
+
+    class TextErased(Event):
+        """A free text in one of this system's earlier events (domain/erasable.py) was erased:
+        which event (its log position and topic), which field, and on what basis; never the text.
+        `claim_id`: the claim a claim's statement or rejection reason belongs to."""
+
+        TOPIC = "ansvar.system.text_erased.v1"
+        position: int
+        field: str
+        topic: str
+        claim_id: UUID | None
+        basis: str
+        meta: dict
+
+    def record_text_erasure(self, position: int, field: str, topic: str, claim_id: UUID | None, basis: str,
+                            meta: dict) -> None:
+        self._text_erased(position, field, topic, claim_id, basis, meta)
+
+    @event(TextErased)
+    def _text_erased(self, position: int, field: str, topic: str, claim_id: UUID | None, basis: str, meta: dict) -> None:
+        pass
+
 
 def _check_period(effective_from: date, effective_to: date | None) -> None:
     if effective_to is not None and effective_to <= effective_from:

@@ -176,6 +176,21 @@ class LogTree:
         if salts:
             cur.executemany(self.d.sql("INSERT INTO {log_salts} (position, field, salt) VALUES (?, ?, ?)"), salts)
 
+    def erase_in(self, cur: Any, position: int, field: str) -> None:
+        """Erase one text of the event at `position` (domain/erasure_commands.py checked it may be),
+        keeping the salted digest its leaf committed to and dropping the salt."""
+        cur.execute(self.d.sql(f"SELECT state FROM {self.events_table} WHERE {self._id_column} = ?"), (position,))
+        row = cur.fetchone()
+        cur.execute(self.d.sql("SELECT salt FROM {log_salts} WHERE position = ? AND field = ?"), (position, field))
+        salt = cur.fetchone()
+        if row is None or salt is None:
+            raise tlog.LeafMismatch(f"the event at position {position} has no {field} text the log holds a salt for")
+        state, digest = tlog.erase(bytes(_get(row, "state", 0)), field, bytes(_get(salt, "salt", 0)))
+        cur.execute(self.d.sql(f"UPDATE {self.events_table} SET state = ? WHERE {self._id_column} = ?"), (state, position))
+        cur.execute(self.d.sql("INSERT INTO {log_erasures} (position, field, digest) VALUES (?, ?, ?)"),
+                    (position, field, digest))
+        cur.execute(self.d.sql("DELETE FROM {log_salts} WHERE position = ? AND field = ?"), (position, field))
+
     def committed(self, edge: Edge) -> None:
         """After the commit: remember the edge, so the next append of this process can skip reading it."""
         with self._lock:
@@ -254,3 +269,13 @@ class MemoryTree:
                 position, s.originator_id, s.originator_version, s.topic, s.state, made)))
             edge = {n: self.nodes[n] for n in M.frontier(size)}
             self.nodes.update(M.append(size, [M.leaf_hash(self.entries[-1].leaf)], edge))
+
+    def erase(self, position: int, field: str, state: bytes) -> bytes:
+        """As LogTree.erase_in: the erased state (the caller stores it), the digest kept, the salt dropped."""
+        salts = self.salts.get(position, {})
+        if field not in salts:
+            raise tlog.LeafMismatch(f"the event at position {position} has no {field} text the log holds a salt for")
+        erased, digest = tlog.erase(state, field, salts[field])
+        self.erasures.setdefault(position, {})[field] = digest
+        del salts[field]
+        return erased

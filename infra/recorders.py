@@ -7,7 +7,9 @@ must never exist without them, or they without it:
   process killed half-way leaves neither a person without details nor details without a person
   (the `people` keyword of `Commands.save`);
 - each event's leaf in the log's Merkle tree (infra/log_tree.py), so the tree always covers
-  exactly the events there are.
+  exactly the events there are;
+- the erasing of a free text that an erasure event records (the `erase` keyword: positions and
+  fields), so the text is gone exactly when the log says it is.
 
 On the embedded default and PostgreSQL both go in the same database as the events; the
 in-memory store (tests, `memory://`) keeps the details in its own directory after the save.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -81,9 +84,12 @@ class _KeyedInsert:
             self.tree.committed(pending.edge)
         return ids
 
-    def _grow_tree(self, cur: Any, ids: Sequence[int] | None, stored_events: Sequence[StoredEvent]) -> None:
+    def _grow_tree(self, cur: Any, ids: Sequence[int] | None, stored_events: Sequence[StoredEvent],
+                   erase: Sequence[tuple[int, str]] = ()) -> None:
         if ids:
             self._pending().edge = self.tree.append_in(cur, ids, stored_events)
+            for position, field in erase:  # the erasure's event and the erasing, all or nothing
+                self.tree.erase_in(cur, position, field)
 
     def catch_up_tree(self) -> int:
         """Give every event without a leaf its leaf (an upgrade from a log without a tree), in
@@ -116,7 +122,7 @@ class SQLiteRecorder(_KeyedInsert, SQLiteApplicationRecorder):
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
-        self._grow_tree(c, ids, stored_events)
+        self._grow_tree(c, ids, stored_events, kwargs.get("erase", ()))
         claim: KeyClaim | None = kwargs.get("idempotency")
         if claim is not None and ids:
             c.execute(
@@ -183,7 +189,7 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        self._grow_tree(curs, ids, stored_events)
+        self._grow_tree(curs, ids, stored_events, kwargs.get("erase", ()))
         claim: KeyClaim | None = kwargs.get("idempotency")
         if claim is not None and ids:
             # Still inside the insert transaction (and its table lock): a duplicate key aborts it all.
@@ -239,6 +245,10 @@ class POPORecorder(POPOApplicationRecorder):
             ids = super()._insert_events(stored_events, **kwargs)
             if ids:
                 self.memory_tree.append(ids, stored_events)
+                for position, field in kwargs.get("erase", ()):
+                    stored = self._stored_events[position - 1]
+                    self._stored_events[position - 1] = replace(
+                        stored, state=self.memory_tree.erase(position, field, stored.state))
             if claim is not None and ids:
                 self._keys[claim.stored_key] = StoredAnswer(claim.fingerprint, ids[-1], None, None, None)
                 self._created[claim.stored_key] = claim.created_at

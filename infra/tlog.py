@@ -66,6 +66,16 @@ def state_hash(topic: str, state: bytes, salts: Mapping[str, bytes], erased: Map
     return hashlib.sha256(canonical(decoded)).hexdigest()
 
 
+def erase(state: bytes, field: str, salt: bytes) -> tuple[bytes, str]:
+    """The stored state with `field`'s text erased, and the salted digest its leaf committed to."""
+    decoded = json.loads(state)
+    value = decoded.get(field)
+    if not isinstance(value, str) or value == ERASED:
+        raise LeafMismatch(f"{field} holds no text to erase")
+    decoded[field] = ERASED
+    return json.dumps(decoded, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), text_digest(salt, value)
+
+
 def leaf(position: int, originator_id: UUID | str, version: int, topic: str, state: bytes,
          salts: Mapping[str, bytes], erased: Mapping[str, str] | None = None) -> bytes:
     digest = state_hash(topic, state, salts, erased or {})

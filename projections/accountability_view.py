@@ -15,6 +15,7 @@ from uuid import UUID
 
 import msgspec
 
+from domain.erasable import ERASED
 from domain.responsibility import Fact
 from domain.systems import System
 from infra.database import Reader
@@ -43,7 +44,7 @@ class AccountabilityView(Handlers):
         "CREATE TABLE IF NOT EXISTS claims (claim_id uuid PRIMARY KEY, system_id uuid NOT NULL, role text NOT NULL,"
         " person_id uuid NOT NULL, statement text NOT NULL, made_at timestamptz NOT NULL, made_on date NOT NULL,"
         " status text NOT NULL, answered_at timestamptz, answered_on date, answer text, decision_id uuid, actor_id text,"
-        " position bigint NOT NULL)",
+        " position bigint NOT NULL, answer_position bigint)",
         "CREATE INDEX IF NOT EXISTS claims_system ON claims (system_id)",
         "CREATE INDEX IF NOT EXISTS claims_person ON claims (person_id)",
         "CREATE TABLE IF NOT EXISTS attestations (position bigint PRIMARY KEY, system_id uuid NOT NULL,"
@@ -58,6 +59,7 @@ class AccountabilityView(Handlers):
         System.ClaimConfirmed: "_confirmed",
         System.ClaimRejected: "_rejected",
         System.Attested: "_attested",
+        System.TextErased: "_text_erased",
     }
 
     _INSERT_FACT = (
@@ -91,16 +93,25 @@ class AccountabilityView(Handlers):
 
     def _confirmed(self, cur: Any, e: System.ClaimConfirmed, position: int) -> None:
         cur.execute(
-            "UPDATE claims SET status = 'confirmed', answered_at = ?, answered_on = ?, decision_id = ? WHERE claim_id = ?",
-            (e.timestamp, e.answered_on, e.decision_id, e.claim_id),
+            "UPDATE claims SET status = 'confirmed', answered_at = ?, answered_on = ?, decision_id = ?, answer_position = ?"
+            " WHERE claim_id = ?",
+            (e.timestamp, e.answered_on, e.decision_id, position, e.claim_id),
         )
 
     def _rejected(self, cur: Any, e: System.ClaimRejected, position: int) -> None:
         cur.execute(
-            "UPDATE claims SET status = 'rejected', answered_at = ?, answered_on = ?, answer = ?, decision_id = ?"
-            " WHERE claim_id = ?",
-            (e.timestamp, e.answered_on, e.reason, e.decision_id, e.claim_id),
+            "UPDATE claims SET status = 'rejected', answered_at = ?, answered_on = ?, answer = ?, decision_id = ?,"
+            " answer_position = ? WHERE claim_id = ?",
+            (e.timestamp, e.answered_on, e.reason, e.decision_id, position, e.claim_id),
         )
+
+    def _text_erased(self, cur: Any, e: System.TextErased, position: int) -> None:
+        where = _ERASED_IN.get(e.topic)
+        if where is None:  # nothing of that event is kept here
+            return
+        table, column, key = where
+        cur.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?",
+                    (ERASED, e.claim_id if key == "claim_id" else e.position))
 
     def _attested(self, cur: Any, e: System.Attested, position: int) -> None:
         cur.execute(
@@ -108,6 +119,15 @@ class AccountabilityView(Handlers):
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (position, e.originator_id, e.role, e.person_id, e.attested_on, e.timestamp, meta(e).get("actor_id")),
         )
+
+
+#: Where each erasable text (domain/erasable.py) is kept here: (table, column, key column).
+_ERASED_IN = {
+    System.VacancyRecorded.TOPIC: ("responsibility_facts", "basis", "position"),
+    System.AssignmentRecorded.TOPIC: ("responsibility_facts", "basis", "position"),
+    System.ClaimMade.TOPIC: ("claims", "statement", "position"),
+    System.ClaimRejected.TOPIC: ("claims", "answer", "claim_id"),
+}
 
 
 def _source(meta: dict[str, Any]) -> str | None:
@@ -287,14 +307,14 @@ class AccountabilityQueries:
     async def claims(self, system_id: UUID) -> list[dict[str, Any]]:
         return await self.reader.fetch(
             "SELECT claim_id, system_id, role, person_id, statement, made_at, made_on, status, answered_at, answered_on,"
-            " answer, decision_id FROM claims WHERE system_id = ? ORDER BY position",
+            " answer, decision_id, position, answer_position FROM claims WHERE system_id = ? ORDER BY position",
             system_id,
         )
 
     async def claim(self, claim_id: UUID) -> dict[str, Any] | None:
         return await self.reader.fetchrow(
             "SELECT claim_id, system_id, role, person_id, statement, made_at, made_on, status, answered_at, answered_on,"
-            " answer, decision_id FROM claims WHERE claim_id = ?",
+            " answer, decision_id, position, answer_position FROM claims WHERE claim_id = ?",
             claim_id,
         )
 

@@ -16,6 +16,7 @@ import pytest
 
 from ansvar.bootstrap import bootstrap
 from ansvar.cli_log import cmd_verify
+from domain.errors import AlreadyDone
 from domain.org import Person
 from infra import merkle as M
 from infra import tlog
@@ -160,3 +161,38 @@ def test_erasing_a_person_keeps_every_proof_valid(settings, clock, capsys, histo
     runtime.close()
     code, out = run_verify(settings, clock, capsys, history["checkpoint"])
     assert code == 0, out
+
+
+def test_erasing_a_free_text_removes_it_from_the_store_and_keeps_every_proof_valid(settings, clock, capsys, history):
+    vacancy = history["departure"] - 1  # the vacancy whose reason names "Carl, maybe"
+    basis_at = vacancy - 1  # the assignment on "the director's letter"
+    runtime = bootstrap(settings, clock)
+    runtime.portfolio.erase_text(vacancy, "request 5 (art. 17)")
+    runtime.portfolio.erase_text(basis_at, "request 5 (art. 17)", field="basis")
+    with pytest.raises(AlreadyDone):
+        runtime.portfolio.erase_text(vacancy, "again")
+    runtime.close()
+    with superuser(settings) as sql:
+        everything = b"".join(bytes(r[4]) for r in sql.run("SELECT {id}, originator_id, originator_version, topic,"
+                                                           " state FROM {events}"))
+        assert b"Carl, maybe" not in everything and b"director" not in everything
+        assert b'"reason":"[erased]"' in bytes(sql.row(vacancy)[4])
+        assert not sql.run("SELECT field FROM {p}log_salts WHERE position IN (?, ?)", vacancy, basis_at)
+        assert len(sql.run("SELECT digest FROM {p}log_erasures")) == 2
+    code, out = run_verify(settings, clock, capsys, history["checkpoint"])
+    assert code == 0, out
+
+
+def test_text_put_back_where_it_was_erased_is_named(settings, clock, capsys, history):
+    vacancy = history["departure"] - 1
+    runtime = bootstrap(settings, clock)
+    runtime.portfolio.erase_text(vacancy, "request 6")
+    runtime.close()
+    with superuser(settings) as sql:
+        erased = bytes(sql.row(vacancy)[4])
+        sql.run("UPDATE {events} SET state = ? WHERE {id} = ?", erased.replace(b"[erased]", b"Carl, maybe"), vacancy)
+    code, out = run_verify(settings, clock, capsys)
+    assert code == 1 and f"position {vacancy}" in out
+    with superuser(settings) as sql:
+        sql.run("UPDATE {events} SET state = ? WHERE {id} = ?", erased, vacancy)
+    assert run_verify(settings, clock, capsys, history["checkpoint"])[0] == 0

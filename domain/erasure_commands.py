@@ -1,0 +1,66 @@
+"""Erasing a free text that can name a person (domain/erasable.py) from an earlier event.
+
+The event keeps its place, its leaf and so every proof (the leaf commits to a salted hash of
+the text, infra/tlog.py); its text becomes `[erased]`, and the erasure is itself an event on
+the same system, saying which event and field, when, by whom and on what basis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.commands import SYSTEM, Actor, Commands, Receipt, command
+from domain.erasable import ERASABLE, ERASED, erasable
+from domain.errors import AlreadyDone, InvalidValue, NotFound
+from domain.systems import System
+
+
+class EventNotFound(NotFound):
+    """No event at that log position."""
+
+
+class ErasureCommands(Commands):
+    @command
+    def erase_text(self, position: int, basis: str, field: str | None = None, actor: Actor = SYSTEM) -> Receipt:
+        """Erase the erasable text of the event at log `position` (`field`: which, where the event
+        has more than one; every such event has one today). Asking again is a 409 (AlreadyDone)."""
+
+        def attempt() -> Receipt:
+            target, chosen = self._erasable_text(position, field)
+            system = self._existing(System, target.originator_id, EventNotFound, "position")
+            system.record_text_erasure(position, chosen, target.topic, getattr(target.event, "claim_id", None),
+                                       basis, actor.meta())
+            return self._receipt(self.save(system, erase=[(position, chosen)]))
+
+        return self._retrying(attempt, f"system events around position {position} kept changing; retry")
+
+    def _erasable_text(self, position: int, field: str | None) -> tuple[_Target, str]:
+        found = list(self.recorder.select_notifications(position, 1))
+        if not found or found[0].id != position:
+            raise EventNotFound(f"no event at log position {position}", field="position")
+        n = found[0]
+        fields = erasable(n.topic)
+        if not fields:
+            raise InvalidValue(
+                f"the event at position {position} ({n.topic}) holds no erasable text", field="position",
+                erasable_topics=sorted(ERASABLE),
+            )
+        if field is None:
+            field = fields[0]
+        elif field not in fields:
+            raise InvalidValue(f"{field!r} is not erasable in {n.topic}; erasable: {', '.join(fields)}", field="field")
+        event = self.mapper.to_domain_event(n)
+        value = getattr(event, field, None)
+        if value == ERASED:
+            raise AlreadyDone(f"{field} of the event at position {position} is already erased", field="position")
+        if not isinstance(value, str):
+            raise InvalidValue(f"the event at position {position} holds no text in {field}", field="position")
+        return _Target(n.originator_id, n.topic, event), field
+
+
+@dataclass(frozen=True)
+class _Target:
+    originator_id: UUID
+    topic: str
+    event: object
