@@ -92,7 +92,7 @@ def cmd_export(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     runtime = bootstrap(settings, clock)
     try:
         catch_up(runtime)
-        content = _run(runtime, export(runtime.reads, args.what, args.format))
+        content = _run(runtime, export(runtime.reads, args.what, args.format, runtime.transparency))
     except DomainError as exc:
         console.print(f"[red]{exc.title}:[/red] {exc.detail}")
         return 2

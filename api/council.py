@@ -15,12 +15,14 @@ from api import council_schemas as c
 from api import schemas as s
 from api.dependencies import Position, decode_cursor, encode_cursor
 from api.explain import actor_person
+from api.proof import WithProof, proof_of
 from api.responsibility import At
 from api.systems import After, Limit, receipt
 from domain.commands import Actor
 from domain.council import DecisionKind, DecisionNotFound, MeetingNotFound
 from domain.errors import InvalidValue, SystemNotFound
 from domain.portfolio import Portfolio
+from infra.transparency import TransparencyLog
 from projections.decommissioning_view import lacking
 from projections.read_side import ReadSide
 
@@ -131,17 +133,26 @@ class CouncilController(Controller):
         return c.DecisionPage(items=[await decision(reads, r) for r in rows], next_cursor=next_cursor)
 
     @get("/decisions/{decision_id:uuid}", operation_id="getDecision")
-    async def get_decision(self, decision_id: UUID, reads: ReadSide, after: After = None) -> c.DecisionDetail:
-        """One decision, the decision it superseded, and every consequence recorded with it as basis."""
+    async def get_decision(
+        self, decision_id: UUID, reads: ReadSide, transparency: TransparencyLog, after: After = None,
+        proof: WithProof = False,
+    ) -> c.DecisionDetail:
+        """One decision, the decision it superseded, and every consequence recorded with it as basis.
+        With `proof=true`, the inclusion proofs of the decision, the one it superseded and every
+        consequence, and the checkpoint they verify against."""
         await reads.caught_up(after)
         row = await reads.decisions.get(decision_id)
         if row is None:
             raise DecisionNotFound(f"no decision with id {decision_id}")
         earlier = await reads.decisions.get(row["supersedes"]) if row["supersedes"] else None
         consequences = [c.Consequence(**r) for r in await reads.decisions.consequences(decision_id)]
+        shown = None
+        if proof:
+            shown = await proof_of(transparency, [row["position"], earlier and earlier["position"],
+                                                  *(x.position for x in consequences)])
         return c.DecisionDetail(
             **msgspec.structs.asdict(await decision(reads, row)),
-            superseded=await decision(reads, earlier) if earlier else None, consequences=consequences,
+            superseded=await decision(reads, earlier) if earlier else None, consequences=consequences, proof=shown,
         )
 
     @get("/priorities", operation_id="getPriorityList")

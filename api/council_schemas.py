@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from api.schemas import Name, PersonRef, ShortText, Text
+from api.schemas import Name, PersonRef, Proof, ShortText, Text
 from domain.council import DecisionKind, SubjectKind
 from domain.decommissioning import ArchiveDuty
 from domain.proposals import ChangeKind, Driver, ProblemCategory, Purpose, Status
@@ -239,6 +239,7 @@ class Consequence(msgspec.Struct):
 class DecisionDetail(Decision, kw_only=True):
     superseded: Decision | None
     consequences: list[Consequence]
+    proof: Proof | None = None  # with ?proof=true: the decision's and its consequences' inclusion proofs
 
 
 class DecisionPage(msgspec.Struct):

@@ -17,6 +17,7 @@ from domain.commands import Actor
 from domain.errors import InvalidValue
 from domain.portfolio import Portfolio
 from infra import spreadsheet
+from infra.transparency import TransparencyLog
 from projections.read_side import ReadSide
 from projections.register_queries import EXPORTS
 
@@ -110,16 +111,17 @@ class ExportController(Controller):
 
     @get("/{what:str}", operation_id="exportRegister")
     async def export(
-        self, what: str, request: Request, reads: ReadSide,
+        self, what: str, request: Request, reads: ReadSide, transparency: TransparencyLog,
         format: Format = None, after: After = None,
     ) -> Response[bytes]:
         """`register` (every system, every role, holder, since when), `gaps` (the gap report today) or
-        `decisions` (the council's decision log), with Danish headers, as CSV or XLSX. The register re-imports to the same state."""
+        `decisions` (the council's decision log, ending with the log's signed checkpoint), with Danish
+        headers, as CSV or XLSX. The register re-imports to the same state."""
         if what not in EXPORTS:
             raise InvalidValue(f"export must be one of {', '.join(EXPORTS)}", field="what")
         kind = _format(format, request)
         await reads.caught_up(after)
-        content = await export(reads, what, kind)
+        content = await export(reads, what, kind, transparency)
         filename = f"{EXPORTS[what][2].lower()}-{reads.today().isoformat()}.{kind}"
         return Response(
             content, media_type=spreadsheet.MEDIA_TYPES[kind],

@@ -18,6 +18,7 @@ from domain.errors import InvalidValue
 from domain.import_plan import Plan, plan_import
 from domain.portfolio import Portfolio
 from infra import spreadsheet
+from infra.transparency import NotSigning, TransparencyLog
 from projections.read_side import ReadSide
 from projections.register_queries import EXPORTS
 
@@ -44,12 +45,29 @@ async def run_import(
     return report(plan, sheet, applied=apply, position=receipt.position if receipt else None)
 
 
-async def export(reads: ReadSide, what: str, kind: str) -> bytes:
-    """The export `what` (register | gaps | decisions) at today, as `kind` (csv | xlsx)."""
+async def export(reads: ReadSide, what: str, kind: str, transparency: TransparencyLog | None = None) -> bytes:
+    """The export `what` (register | gaps | decisions) at today, as `kind` (csv | xlsx). The
+    decision log ends with the log's signed checkpoint, taken after its rows were read (so it
+    covers every decision in it): the council's minutes hold the head they can be checked against."""
     if what not in EXPORTS:
         raise InvalidValue(f"export must be one of {', '.join(EXPORTS)}", field="what")
     headers, rows, title = await reads.register.export_rows(what, reads.today())
+    if what == "decisions" and transparency is not None:
+        rows = [*rows, [], *await anyio.to_thread.run_sync(checkpoint_rows, transparency)]
     return await anyio.to_thread.run_sync(spreadsheet.write, kind, title, headers, rows)
+
+
+CHECKPOINT_LABEL = "Logens kontrolpunkt"
+
+
+def checkpoint_rows(transparency: TransparencyLog) -> list[list[Any]]:
+    """The signed checkpoint, one line of its note per row (the blank line too), so the note's exact
+    text is the second column's lines joined by newlines."""
+    try:
+        note = transparency.checkpoint().note()
+    except NotSigning:
+        return [[CHECKPOINT_LABEL, "ingen: installationen har ingen signeringsnøgle (ANSVAR_LOG_KEY)"]]
+    return [[CHECKPOINT_LABEL, line] for line in note.rstrip("\n").split("\n")]
 
 
 def report(plan: Plan, sheet: spreadsheet.Sheet, *, applied: bool, position: int | None) -> dict[str, Any]:

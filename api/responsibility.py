@@ -15,6 +15,7 @@ from litestar.params import Parameter
 
 from api import explain
 from api import schemas as s
+from api.proof import WithProof, proof_of
 from api.systems import After, receipt
 from domain.clock import end_of_day
 from domain.commands import Actor
@@ -22,6 +23,7 @@ from domain.errors import InvalidValue, SystemNotFound
 from domain.portfolio import Portfolio
 from domain.responsibility import resolve_periods
 from domain.vocabulary import Role
+from infra.transparency import TransparencyLog
 from projections.accountability_view import fact_from_row
 from projections.read_side import ReadSide
 
@@ -74,7 +76,8 @@ def _named(person_id: Any, names: explain.Names) -> dict[str, Any]:
 def _claim_as_known(claim: dict, when: datetime) -> dict:
     """A claim answered after `when` was still open as the record stood then."""
     if claim["answered_at"] is not None and claim["answered_at"] > when:
-        return {**claim, "status": "open", "answered_at": None, "answered_on": None, "answer": None, "decision_id": None}
+        return {**claim, "status": "open", "answered_at": None, "answered_on": None, "answer": None, "decision_id": None,
+                "answer_position": None}
     return claim
 
 
@@ -129,23 +132,30 @@ class ResponsibilityController(Controller):
 
     @get("/accountability", operation_id="getAccountability")
     async def accountability(
-        self, system_id: UUID, reads: ReadSide, at: At = None, known_at: KnownAt = None, after: After = None,
+        self, system_id: UUID, reads: ReadSide, transparency: TransparencyLog, at: At = None, known_at: KnownAt = None,
+        after: After = None, proof: WithProof = False,
     ) -> s.Accountability:
         """Who held each role at `at`, as the record stood at `known_at`, and why: for every role the
         fact that decided it (when and by whom it was recorded, as what, on what basis, the decision,
-        claim or import behind it), or why nobody held it. `holders` lists the roles someone held."""
+        claim or import behind it), or why nobody held it. `holders` lists the roles someone held.
+        With `proof=true`, each deciding fact's inclusion proof and the checkpoint they verify against."""
         await reads.caught_up(after)
         when, day = as_known_at(known_at, reads), at or reads.today()
         answer = await explain.accountability(reads, system_id, day, when)
         if answer is None:
             raise SystemNotFound(f"no system with id {system_id}")
+        if proof:
+            answer.proof = await proof_of(transparency, [r.fact.position for r in answer.roles if r.fact])
         return answer
 
     @get("/timeline", operation_id="getTimeline")
     async def timeline(
-        self, system_id: UUID, reads: ReadSide, known_at: KnownAt = None, after: After = None
+        self, system_id: UUID, reads: ReadSide, transparency: TransparencyLog, known_at: KnownAt = None,
+        after: After = None, proof: WithProof = False,
     ) -> s.Timeline:
-        """Per role, the resolved periods as known at `known_at` (default now) and every fact behind them."""
+        """Per role, the resolved periods as known at `known_at` (default now) and every fact behind
+        them. With `proof=true`, the inclusion proof of every fact, claim, answer, attestation and
+        lifecycle change shown, and the checkpoint they verify against."""
         await reads.caught_up(after)
         when = as_known_at(known_at, reads)
         if await reads.systems.get(system_id, reads.today()) is None:
@@ -169,10 +179,18 @@ class ResponsibilityController(Controller):
             ]
             roles.append(s.RoleTimeline(role=role, periods=periods, facts=[fact_entry(f, names) for f in by_role[role]]))
         lifecycle = [e for e in await reads.systems.lifecycle_history(system_id) if e["recorded_at"] <= when]
+        shown = None
+        if proof:
+            shown = await proof_of(transparency, [
+                *(f["position"] for f in facts), *(c["position"] for c in claims),
+                *(c["answer_position"] for c in claims if c["answered_at"] is not None),
+                *(a["position"] for a in attestations), *(e["position"] for e in lifecycle),
+            ])
         return s.Timeline(
             system_id=system_id, known_at=when, roles=roles,
             lifecycle=[s.LifecycleEntry(**e) for e in lifecycle],
             claims=[s.ClaimView(**{k: v for k, v in c.items() if k != "system_id"}, **_named(c["person_id"], names))
                     for c in claims],
             attestations=[s.AttestationView(**a, **_named(a["person_id"], names)) for a in attestations],
+            proof=shown,
         )

@@ -214,6 +214,24 @@ class RoleAnswer(msgspec.Struct):
     fact: DecidingFact | None
 
 
+class IncludedEvent(msgspec.Struct):
+    """That the event at `position` is in the checkpoint's tree (RFC 9162 2.1.3)."""
+
+    position: int
+    leaf_index: int
+    leaf: str  # base64 of the leaf bytes; its hash is SHA-256(0x00 || leaf)
+    hashes: list[str]  # base64, the audit path to the checkpoint's root
+
+
+class Proof(msgspec.Struct):
+    """What an answer rests on, provably: the log positions of the facts it was read from, each
+    with its inclusion proof, and the signed checkpoint they verify against."""
+
+    checkpoint: str  # the signed note (C2SP tlog-checkpoint), as GET /log/checkpoint gives it
+    tree_size: int
+    events: list[IncludedEvent]
+
+
 class Accountability(msgspec.Struct):
     system_id: UUID
     at: date
@@ -221,6 +239,7 @@ class Accountability(msgspec.Struct):
     holders: list[Holder]
     system_name: str = ""
     roles: list[RoleAnswer] = []  # every role, each with its answer and what shows it
+    proof: Proof | None = None  # with ?proof=true: the deciding facts' inclusion proofs
 
 
 class SweepItem(msgspec.Struct):
@@ -296,6 +315,7 @@ class AttestationView(msgspec.Struct):
     person_id: UUID
     attested_on: date
     recorded_at: datetime
+    position: int = 0  # where it sits in the log
     person_name: str | None = None
     person_erased: bool = False
 
@@ -307,6 +327,7 @@ class Timeline(msgspec.Struct):
     lifecycle: list[LifecycleEntry]
     claims: list[ClaimView]
     attestations: list[AttestationView]
+    proof: Proof | None = None  # with ?proof=true: every fact's, claim's, answer's and attestation's
 
 
 class HeldRole(msgspec.Struct):

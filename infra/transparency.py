@@ -5,13 +5,15 @@ proof from the size each last cosigned, their cosignatures added to the note."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import structlog
 
 from infra.checkpoints import Checkpoint, NoteError, SigningKey, VerifierKey, b64
-from infra.log_proofs import LogProofs
+from infra.log_proofs import LogProofs, NotInLog
 from infra.settings import Witness
 
 log = structlog.get_logger("ansvar.log")
@@ -19,6 +21,16 @@ log = structlog.get_logger("ansvar.log")
 
 class NotSigning(RuntimeError):
     """No key to sign with (PostgreSQL with no ANSVAR_LOG_KEY or ANSVAR_LOG_KEY_FILE)."""
+
+
+@dataclass(frozen=True)
+class Included:
+    """That the event at `position` is leaf `leaf_index` of a checkpoint's tree: its audit path."""
+
+    position: int
+    leaf_index: int
+    leaf: bytes
+    hashes: list[bytes]
 
 
 class TransparencyLog:
@@ -51,6 +63,19 @@ class TransparencyLog:
             if self._last is None or size > self._last.size:
                 self._last = checkpoint
             return checkpoint
+
+    def included(self, positions: Iterable[int]) -> tuple[Checkpoint, list[Included]]:
+        """A signed checkpoint and, for each of the positions, its inclusion proof against it: what an
+        answer carries to show the facts it rests on are in the log the checkpoint signs."""
+        checkpoint = self.checkpoint()
+        found = []
+        for position in sorted(set(positions)):
+            index = self.proofs.index_of(position)
+            if index is None or index >= checkpoint.size:
+                raise NotInLog(f"position {position} is not in the log's tree of {checkpoint.size}")
+            leaf = self.proofs.entries(index, 1)[0].leaf
+            found.append(Included(position, index, leaf, self.proofs.inclusion(index, checkpoint.size)))
+        return checkpoint, found
 
     def _cosigned(self, checkpoint: Checkpoint, witness: Witness, key: VerifierKey) -> Checkpoint:
         client = self._client or httpx.Client(timeout=3.0)

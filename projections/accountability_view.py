@@ -320,7 +320,8 @@ class AccountabilityQueries:
 
     async def attestations(self, system_id: UUID) -> list[dict[str, Any]]:
         return await self.reader.fetch(
-            "SELECT role, person_id, attested_on, recorded_at FROM attestations WHERE system_id = ? ORDER BY position",
+            "SELECT role, person_id, attested_on, recorded_at, position FROM attestations WHERE system_id = ?"
+            " ORDER BY position",
             system_id,
         )
 
