@@ -59,8 +59,8 @@ _REASONS = {
     "503": "The database or the views cannot answer right now; retry after `Retry-After` seconds.",
 }
 _UNSAFE = ("post", "put", "patch", "delete")
-#: Operations that answer 404 for a query parameter naming what is not there (a log position).
-_NOT_FOUND_BY_QUERY = {"getLogCheckpoint", "getInclusionProof"}
+#: Operations that answer 404 for a query parameter or body field naming what is not there (a log position).
+_NOT_FOUND_BY_QUERY = {"getLogCheckpoint", "getInclusionProof", "eraseText"}
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
