@@ -119,20 +119,14 @@ class LogController(Controller):
     ) -> InclusionProof:
         """That the event at `position` is in the tree of `tree_size` leaves: the audit path of RFC
         9162 2.1.3, to check against a checkpoint of that size."""
-        proofs = transparency.proofs
-        index = proofs.index_of(position)
-        if index is None:
-            raise NotInTheLog(f"no event at position {position} in the log", field="position")
-        size = tree_size or proofs.size()
-        if index >= size:
-            raise InvalidValue(f"the event at position {position} is leaf {index}: not in a tree of {size}",
-                               field="tree_size")
         try:
-            hashes = proofs.inclusion(index, size)
+            found = transparency.proofs.proof_of(position, tree_size)
         except NotInLog as exc:
             raise InvalidValue(str(exc), field="tree_size") from None
-        leaf = proofs.entries(index, 1)[0].leaf
-        return InclusionProof(position, index, size, b64(leaf), [b64(h) for h in hashes])
+        if found is None:
+            raise NotInTheLog(f"no event at position {position} in the log", field="position")
+        entry, size, hashes = found
+        return InclusionProof(position, entry.idx, size, b64(entry.leaf), [b64(h) for h in hashes])
 
     @get("/proof/consistency", operation_id="getConsistencyProof", sync_to_thread=True)
     def consistency(

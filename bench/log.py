@@ -173,6 +173,8 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=16)
     p.add_argument("--requests", type=int, default=2000)
     p.add_argument("--skip-backfill", action="store_true")
+    p.add_argument("--only", choices=["commands", "inclusion", "verify", "backfill"], action="append",
+                   help="run only these parts (repeatable)")
     args = p.parse_args()
     config = settings(log=LogSigning(key=str(KEY)))
     check_own_schema(config.database)
@@ -182,14 +184,20 @@ def main() -> None:
     try:
         size = runtime.transparency.proofs.size()
         print(f"log: {size:,} events  [{load()}]")
-        bench_commands(runtime, args.commands, args.rounds, args.threads)
+        parts = set(args.only or ["commands", "inclusion", "verify", "backfill"])
+        if args.skip_backfill:
+            parts.discard("backfill")
+        if "commands" in parts:
+            bench_commands(runtime, args.commands, args.rounds, args.threads)
         size = runtime.transparency.proofs.size()
-        rng, proofs = random.Random(1), runtime.transparency.proofs
-        positions = [e.position for _ in range(20) for e in proofs.entries(rng.randrange(max(size - 100, 1)), 100)]
-        bench_inclusion(size, positions, args.requests)
-        print(f"   [{load()}]")
-        bench_verify(runtime, size, env)
-        if not args.skip_backfill:
+        if "inclusion" in parts:
+            rng, proofs = random.Random(1), runtime.transparency.proofs
+            positions = [e.position for _ in range(20) for e in proofs.entries(rng.randrange(max(size - 100, 1)), 100)]
+            bench_inclusion(size, positions, args.requests)
+            print(f"   [{load()}]")
+        if "verify" in parts:
+            bench_verify(runtime, size, env)
+        if "backfill" in parts:
             bench_backfill(runtime, size, env)
         print(f"[{load()}]")
     finally:

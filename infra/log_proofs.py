@@ -84,6 +84,34 @@ class LogProofs:
             raise NotInLog(f"no leaf {index} in a tree of {size} entries (the log has {self.size()})")
         return M.inclusion_from(index, size, self.nodes(M.inclusion_nodes(index, size)))
 
+    def proof_of(self, position: int, size: int | None = None) -> tuple[Entry, int, list[bytes]] | None:
+        """The event at `position`: its entry, the tree size proved against (`size`, default the
+        tree now) and its inclusion proof; None if no event there. One read transaction on the
+        SQL stores (an auditor's script asks for thousands). Raises NotInLog for a size the leaf
+        is not in, or one beyond the log."""
+        if self.memory is not None:
+            index = self.index_of(position)
+            if index is None:
+                return None
+            size = self.size() if size is None else size
+            return self.entries(index, 1)[0], size, self.inclusion(index, size)
+
+        def read(cur: Any) -> tuple[Entry, int, list[bytes]] | None:
+            tree = self.tree
+            assert tree is not None
+            index = tree.index_in(cur, position)
+            if index is None:
+                return None
+            now = tree.size_in(cur)
+            wanted = now if size is None else size
+            if not 0 <= index < wanted <= now:
+                raise NotInLog(f"the event at position {position} is leaf {index}: not in a tree of {wanted}"
+                               f" (the log has {now})")
+            nodes = tree.nodes_in(cur, M.inclusion_nodes(index, wanted))
+            return tree.entries_in(cur, index, 1)[0], wanted, M.inclusion_from(index, wanted, nodes)
+
+        return self._read(read)
+
     def consistency(self, old: int, new: int) -> list[bytes]:
         if not 0 <= old <= new <= self.size():
             raise NotInLog(f"no consistency proof from {old} to {new} entries (the log has {self.size()})")

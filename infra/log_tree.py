@@ -11,10 +11,14 @@ The leaf index is the event's ordinal in the log, which is its position - 1 wher
 no holes. PostgreSQL can leave holes (an insert that loses a race has taken its sequence
 numbers), and the leaf names its position, so a hole is part of what the tree proves.
 
-Appending reads the tree's size and right edge (its frontier), which a process keeps after its
-own commits: when the new events follow the last one it wrote, nobody else wrote in between,
-and the read is skipped. Events without a leaf (an upgrade, or a log written before the tree
-existed) are given theirs first, in the same transaction.
+Appending needs the tree's size and right edge (its frontier). A process remembers the edge its
+last append left, and when the new events' first position follows on from it, appends to it
+without reading (PostgreSQL: two round trips saved, inside the table lock every insert holds).
+That append may not have committed, or another process may have written: so the insert checks,
+in the same statement (PostgreSQL) or just before it (SQLite), that the tree's last leaf is the
+one remembered. If not, the statement fails with TREE_MOVED, the transaction rolls back whole,
+and the recorder runs it once more, reading the edge. Events without a leaf (an upgrade, or a
+log written before the tree existed) are given theirs first, in the same transaction.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from infra import merkle as M
 from infra import tlog
 
 TABLES = ("log_leaves", "log_nodes", "log_salts", "log_erasures")
+#: In the error of an insert whose remembered edge was not the tree's (log_tree's docstring).
+TREE_MOVED = "ansvar-tree-edge-moved"
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class Edge:
     size: int
     last_position: int
     frontier: Mapping[M.Node, bytes] = field(default_factory=dict)
+    last_leaf: bytes = b""  # what the insert checks the tree still ends with
 
 
 @dataclass(frozen=True)
@@ -94,12 +101,19 @@ class LogTree:
     # Writing, inside the events' transaction -----------------------------------------------------
 
     def edge(self, cur: Any) -> Edge:
-        cur.execute(self.d.sql("SELECT idx, position FROM {log_leaves} ORDER BY idx DESC LIMIT 1"))
+        cur.execute(self.d.sql("SELECT idx, position, leaf FROM {log_leaves} ORDER BY idx DESC LIMIT 1"))
         last = cur.fetchone()
         if last is None:
             return Edge(0, 0, {})
         size = _get(last, "idx", 0) + 1
-        return Edge(size, _get(last, "position", 1), self.nodes_in(cur, M.frontier(size)))
+        return Edge(size, _get(last, "position", 1), self.nodes_in(cur, M.frontier(size)), bytes(_get(last, "leaf", 2)))
+
+    def _ends_with(self, cur: Any, edge: Edge) -> bool:
+        cur.execute(self.d.sql("SELECT idx, leaf FROM {log_leaves} ORDER BY idx DESC LIMIT 1"))
+        last = cur.fetchone()
+        if last is None:
+            return edge.size == 0
+        return _get(last, "idx", 0) == edge.size - 1 and bytes(_get(last, "leaf", 1)) == edge.last_leaf
 
     def nodes_in(self, cur: Any, wanted: Sequence[M.Node]) -> dict[M.Node, bytes]:
         found: dict[M.Node, bytes] = {}
@@ -119,11 +133,18 @@ class LogTree:
         """Give these just-inserted events their leaves (and any earlier event without one)."""
         with self._lock:
             known = self._known
-        edge = known if known is not None and ids and ids[0] == known.last_position + 1 else self.edge(cur)
+        follows = known is not None and ids and ids[0] == known.last_position + 1
+        if follows and (self.d.kind == "postgres" or self._ends_with(cur, known)):  # type: ignore[arg-type]
+            edge = known  # PostgreSQL: the insert itself checks it
+        else:
+            edge = self.edge(cur)
         events = list(zip(ids, stored))
         if ids and ids[0] > edge.last_position + 1:
             events = [*self._unleafed(cur, edge.last_position, ids[0]), *events]
-        return self._write(cur, edge, events)
+        new = self._write(cur, edge, events)  # type: ignore[arg-type]
+        with self._lock:
+            self._known = new  # not yet committed: the next insert checks it (see the docstring)
+        return new
 
     def _unleafed(self, cur: Any, after: int, before: int | None) -> list[tuple[int, Any]]:
         """Events after position `after` (and before `before`) that have no leaf yet."""
@@ -151,24 +172,33 @@ class LogTree:
             entries.append((edge.size + i, position, tlog.leaf(position, s.originator_id, s.originator_version,
                                                                 s.topic, s.state, made)))
         created = M.append(edge.size, [M.leaf_hash(e[2]) for e in entries], edge.frontier)
-        self._insert(cur, entries, created, salts)
+        self._insert(cur, entries, created, salts, edge)
         size = edge.size + len(entries)
         merged = {**edge.frontier, **created}
-        return Edge(size, entries[-1][1], {n: merged[n] for n in M.frontier(size)})
+        return Edge(size, entries[-1][1], {n: merged[n] for n in M.frontier(size)}, entries[-1][2])
 
-    def _insert(self, cur: Any, entries: list[tuple], nodes: Mapping[M.Node, bytes], salts: list[tuple]) -> None:
+    def _insert(self, cur: Any, entries: list[tuple], nodes: Mapping[M.Node, bytes], salts: list[tuple],
+                edge: Edge) -> None:
         if self.d.kind == "postgres":
-            # One round trip: the three inserts as one statement.
+            # The three inserts and the check that the tree ends where `edge` says as one prepared
+            # statement, sent in the library's pipeline: no round trip of its own. The check sees
+            # the tables as they were before the inserts (one snapshot for the whole statement);
+            # failing, it casts text to int: an error naming TREE_MOVED, and the transaction is
+            # rolled back (random() keeps the planner from raising it while planning).
             cur.execute(self.d.sql(
                 "WITH l AS (INSERT INTO {log_leaves} (idx, position, leaf)"
                 " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bytea[])),"
-                " s AS (INSERT INTO {log_salts} (position, field, salt) SELECT * FROM unnest(?::bigint[], ?::text[], ?::bytea[]))"
-                " INSERT INTO {log_nodes} (level, idx, hash) SELECT * FROM unnest(?::int[], ?::bigint[], ?::bytea[])"
+                " s AS (INSERT INTO {log_salts} (position, field, salt) SELECT * FROM unnest(?::bigint[], ?::text[], ?::bytea[])),"
+                " n AS (INSERT INTO {log_nodes} (level, idx, hash) SELECT * FROM unnest(?::int[], ?::bigint[], ?::bytea[]))"
+                " SELECT CASE WHEN (SELECT count(*) FROM {log_leaves} WHERE idx >= ?::bigint - 1) = LEAST(?::bigint, 1)"
+                " AND (?::bigint = 0 OR (SELECT leaf FROM {log_leaves} WHERE idx = ?::bigint - 1) = ?::bytea)"
+                f" THEN 1 ELSE (random()::text || ' {TREE_MOVED}')::int END"
             ), (
                 [e[0] for e in entries], [e[1] for e in entries], [e[2] for e in entries],
                 [s[0] for s in salts], [s[1] for s in salts], [s[2] for s in salts],
                 [n[0] for n in nodes], [n[1] for n in nodes], list(nodes.values()),
-            ))
+                edge.size, edge.size, edge.size, edge.size, edge.last_leaf,
+            ), prepare=True)
             return
         cur.executemany(self.d.sql("INSERT INTO {log_leaves} (idx, position, leaf) VALUES (?, ?, ?)"), entries)
         cur.executemany(self.d.sql("INSERT INTO {log_nodes} (level, idx, hash) VALUES (?, ?, ?)"),
@@ -190,12 +220,6 @@ class LogTree:
         cur.execute(self.d.sql("INSERT INTO {log_erasures} (position, field, digest) VALUES (?, ?, ?)"),
                     (position, field, digest))
         cur.execute(self.d.sql("DELETE FROM {log_salts} WHERE position = ? AND field = ?"), (position, field))
-
-    def committed(self, edge: Edge) -> None:
-        """After the commit: remember the edge, so the next append of this process can skip reading it."""
-        with self._lock:
-            if self._known is None or edge.size > self._known.size:
-                self._known = edge
 
     def forget(self) -> None:
         with self._lock:

@@ -17,7 +17,6 @@ in-memory store (tests, `memory://`) keeps the details in its own directory afte
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -31,7 +30,7 @@ from psycopg.sql import SQL, Identifier
 
 from domain.commands import PersonDetails
 from infra.idempotency import TABLE, KeyAlreadyUsed, KeyClaim, StoredAnswer
-from infra.log_tree import Dialect, LogTree, MemoryTree
+from infra.log_tree import TREE_MOVED, Dialect, LogTree, MemoryTree
 from infra.people_directory import UPSERT
 from infra.people_directory import row as details_row
 
@@ -59,35 +58,33 @@ def _reclassify(exc: IntegrityError, claim: KeyClaim | None) -> None:
 
 
 class _KeyedInsert:
-    """A duplicate key becomes the idempotency conflict it is; a commit marks the key as recorded
-    and lets the tree remember its new edge."""
+    """A duplicate key becomes the idempotency conflict it is; a commit marks the key as recorded.
+    An insert whose prediction of the tree's edge the database refused is run once more."""
 
     stores_person_details = True  # in the events' transaction (the SQL recorders below)
     tree: LogTree
 
-    def _pending(self) -> threading.local:
-        local = self.__dict__.get("_pending_local")
-        if local is None:
-            local = self.__dict__["_pending_local"] = threading.local()
-        return local
-
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        pending = self._pending()
-        pending.edge = None
-        try:
-            ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
-        except IntegrityError as exc:
-            _reclassify(exc, kwargs.get("idempotency"))
-            raise
+        for attempt in (1, 2):
+            try:
+                ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+                break
+            except IntegrityError as exc:
+                self.tree.forget()
+                _reclassify(exc, kwargs.get("idempotency"))
+                raise
+            except Exception as exc:
+                self.tree.forget()  # it may have remembered this transaction's edge, now never committed
+                if attempt == 1 and TREE_MOVED in str(exc):
+                    continue  # rolled back whole: again, reading the edge this time
+                raise
         _committed(kwargs.get("idempotency"), ids)
-        if pending.edge is not None:
-            self.tree.committed(pending.edge)
         return ids
 
     def _grow_tree(self, cur: Any, ids: Sequence[int] | None, stored_events: Sequence[StoredEvent],
                    erase: Sequence[tuple[int, str]] = ()) -> None:
         if ids:
-            self._pending().edge = self.tree.append_in(cur, ids, stored_events)
+            self.tree.append_in(cur, ids, stored_events)
             for position, field in erase:  # the erasure's event and the erasing, all or nothing
                 self.tree.erase_in(cur, position, field)
 

@@ -70,11 +70,11 @@ class TransparencyLog:
         checkpoint = self.checkpoint()
         found = []
         for position in sorted(set(positions)):
-            index = self.proofs.index_of(position)
-            if index is None or index >= checkpoint.size:
+            proof = self.proofs.proof_of(position, checkpoint.size)
+            if proof is None:
                 raise NotInLog(f"position {position} is not in the log's tree of {checkpoint.size}")
-            leaf = self.proofs.entries(index, 1)[0].leaf
-            found.append(Included(position, index, leaf, self.proofs.inclusion(index, checkpoint.size)))
+            entry, _, hashes = proof
+            found.append(Included(position, entry.idx, entry.leaf, hashes))
         return checkpoint, found
 
     def _cosigned(self, checkpoint: Checkpoint, witness: Witness, key: VerifierKey) -> Checkpoint:

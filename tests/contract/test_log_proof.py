@@ -78,3 +78,27 @@ def test_two_processes_writing_in_turn_grow_one_tree(settings, clock):
         first.close()
         second.close()
 
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
+def test_an_edge_remembered_from_a_transaction_that_never_committed_is_caught_and_the_insert_rerun(settings, clock):
+    """A process remembers the edge its last append left before that append commits. Here the
+    remembered edge claims a leaf the tree does not end with (as after a rollback at just the
+    wrong moment): the insert must notice, and the tree stay whole."""
+    from dataclasses import replace
+
+    runtime = bootstrap(settings, clock)
+    try:
+        app = runtime.portfolio
+        unit = app.establish_org_unit("Kommune", "kommune", None).id
+        app.register_person("Før", unit, None, None)
+        tree = app.recorder.tree
+        known = tree._known
+        assert known is not None and known.size == 2
+        tree._known = replace(known, last_leaf=b"a leaf that was rolled back")
+        after = app.register_person("Efter", unit, None, None)
+        assert tree._known is not None and tree._known.last_position == after.position
+        report = verify(runtime.transparency.proofs)
+        assert report.ok and report.size == 3, report.findings
+    finally:
+        runtime.close()
