@@ -69,6 +69,8 @@ def cmd_verify(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
 def cmd_log(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     from ansvar.bootstrap import bootstrap
 
+    if args.action == "erase":
+        return _erase(settings, clock, args)
     runtime = bootstrap(settings, clock)
     try:
         transparency = runtime.transparency
@@ -87,6 +89,31 @@ def cmd_log(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     return 0
 
 
+def _erase(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
+    from ansvar.bootstrap import bootstrap
+    from domain.commands import Actor
+    from domain.errors import AlreadyDone, DomainError
+
+    if args.position is None or args.position < 1:
+        console.print("[red]ansvar log erase needs the event's log position[/red] (a timeline shows it)")
+        return 2
+    runtime = bootstrap(settings, clock)
+    try:
+        # Recorded as done at the command line by whoever operates the installation (no person id).
+        receipt = runtime.portfolio.erase_text(args.position, args.basis, args.field, actor=Actor(role="operator"))
+    except AlreadyDone as exc:
+        console.print(str(exc))
+        return 0
+    except DomainError as exc:
+        console.print(f"[red]{exc.title}:[/red] {exc.detail}")
+        return 1
+    finally:
+        runtime.close()
+    console.print(f"the text of the event at position {args.position} is erased; every proof stays valid"
+                  f" (recorded at log position {receipt.position})")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser("verify", help="check that the stored log is the one its tree and signed checkpoints commit to")
     check.add_argument("--checkpoint", action="append", metavar="FILE",
@@ -94,7 +121,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--export", metavar="FILE", help="verify an export (ansvar log export) instead of the database")
     check.add_argument("--key", metavar="VKEY", help="the verifier key to trust (default: this installation's)")
     check.set_defaults(run=cmd_verify)
-    log = sub.add_parser("log", help="export the log with what a third party needs to verify it")
-    log.add_argument("action", choices=["export"])
-    log.add_argument("-o", "--output", default="-", help="file to write (default: standard output)")
+    log = sub.add_parser("log", help="export the log for a third party to verify; erase a free text from an event")
+    log.add_argument("action", choices=["export", "erase"])
+    log.add_argument("position", nargs="?", type=int, help="erase: the event's log position")
+    log.add_argument("-o", "--output", default="-", help="export: file to write (default: standard output)")
+    log.add_argument("--field", help="erase: which text (default: the event's one erasable text)")
+    log.add_argument("--basis", default="erasure at the command line",
+                     help="erase: why (e.g. the request's case number); recorded in the log, so no personal data")
     log.set_defaults(run=cmd_log)

@@ -196,3 +196,16 @@ def test_text_put_back_where_it_was_erased_is_named(settings, clock, capsys, his
     with superuser(settings) as sql:
         sql.run("UPDATE {events} SET state = ? WHERE {id} = ?", erased, vacancy)
     assert run_verify(settings, clock, capsys, history["checkpoint"])[0] == 0
+
+
+def test_the_operator_erases_a_text_at_the_command_line(settings, clock, capsys, history):
+    from ansvar.cli_log import cmd_log
+
+    vacancy = history["departure"] - 1
+    erase = argparse.Namespace(action="erase", position=vacancy, basis="sag 2026-41", field=None)
+    said = lambda: " ".join(capsys.readouterr().err.split())  # noqa: E731  (the console writes to stderr)
+    assert cmd_log(settings, clock, erase) == 0 and "erased; every proof stays valid" in said()
+    assert cmd_log(settings, clock, erase) == 0 and "already erased" in said()
+    wrong = argparse.Namespace(action="erase", position=1, basis="x", field=None)  # the org unit: no free text
+    assert cmd_log(settings, clock, wrong) == 1 and "no erasable text" in said()
+    assert run_verify(settings, clock, capsys, history["checkpoint"])[0] == 0
