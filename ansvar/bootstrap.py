@@ -33,6 +33,7 @@ from projections.gaps_view import GapsView
 from projections.progress import Progress
 from projections.proposals_view import ProposalsView
 from projections.read_side import ReadSide
+from projections.reminders_view import RemindersView
 from projections.systems_view import SystemsView
 from projections.worker import Worker
 
@@ -59,6 +60,11 @@ class Runtime:
         by the log's NOTIFY (other processes' saves)."""
         self.worker.start()
         self.portfolio.on_saved = self.worker.nudge
+        if self.settings.reminders.smtp is not None:  # reminders go out once a day, from this process
+            from ansvar.reminders import ReminderScheduler
+
+            self.extras["reminders"] = scheduler = ReminderScheduler(self, self.settings.reminders.hour)
+            scheduler.start()
         if self.settings.database.kind == "postgres":
             self.listener = PostgresListener(self.settings.database.dsn, self.portfolio.recorder.channel_name,
                                              self.worker.nudge)
@@ -75,6 +81,8 @@ class Runtime:
     def close(self) -> None:
         if self.listener is not None:
             self.listener.stop()
+        if "reminders" in self.extras:
+            self.extras["reminders"].stop()
         self.worker.stop()
         self.db.close()
         self.portfolio.close()
@@ -104,7 +112,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
         if given := portfolio.recorder.catch_up_tree():
             log.info("the log's Merkle tree was filled in", events=given)
     views = [SystemsView(), AccountabilityView(), GapsView(settings.gap_policy)]
-    views += [ProposalsView(), DecisionsView(), DecommissioningView()]
+    views += [ProposalsView(), DecisionsView(), DecommissioningView(), RemindersView()]
     catchup = CatchUp(portfolio, db, views, Progress())
     catchup.setup()
     if settings.database.kind == "postgres":

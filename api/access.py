@@ -167,6 +167,8 @@ ACCESS: dict[str, Rule] = {
     "getInclusionProof": AUDITOR_ONLY,
     "getConsistencyProof": AUDITOR_ONLY,
     "eraseText": ADMIN_ONLY,
+    "listReminders": OVERSIGHT,
+    "chooseDigest": FOR_THEMSELF,
     "importInventory": ADMIN_ONLY,
     "exportRegister": OVERSIGHT,
     # proposals: anyone proposes; the council's handling of them is open to every person

@@ -27,6 +27,7 @@ from api.org import MeController, OrgUnitController, PeopleController
 from api.problems import HANDLERS
 from api.proposals import ProposalController
 from api.query import check_query
+from api.reminders import ReminderController
 from api.responsibility import ResponsibilityController
 from api.systems import SystemController
 from domain.clock import Clock
@@ -36,7 +37,7 @@ from infra.tokens import TokenVerifier
 CONTROLLERS = [
     HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, MeController,
     AuditController,
-    EventsController, LogController,
+    EventsController, LogController, ReminderController,
     ImportController, ExportController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4
 ]

@@ -86,6 +86,8 @@ SUMMARIES: dict[str, str] = {
     "listLogEntries": "The log's leaves, from which anyone can recompute its root",
     "getInclusionProof": "Proof that an event is in the log at a checkpoint",
     "eraseText": "Erase a free text that can name a person, keeping every proof",
+    "listReminders": "Reminders decided, sent, failed or undeliverable",
+    "chooseDigest": "Switch the weekly digest of new gaps on or off for yourself",
     "getConsistencyProof": "Proof that a later checkpoint extends an earlier one unchanged",
     # Spreadsheets
     "importInventory": "Import an IT-system inventory (CSV or XLSX)",

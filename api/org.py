@@ -94,6 +94,13 @@ class PeopleController(Controller):
         again once done: 409."""
         return receipt(portfolio.erase_person_details(person_id, data.basis, actor=actor))
 
+    @post("/{person_id:uuid}/digest", operation_id="chooseDigest", status_code=201, sync_to_thread=True,
+          tags=["reminders"])
+    def choose_digest(self, person_id: UUID, data: s.DigestChoice, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Switch the weekly digest of new gaps on or off, for yourself. Duties addressed to you
+        (attestations, answers to your claims, decommissionings you are responsible for) still come."""
+        return receipt(portfolio.choose_digest(person_id, data.receive, actor=actor))
+
     @get("/", operation_id="listPeople")
     async def list_people(
         self, reads: ReadSide, after: After = None, limit: Limit = 50, cursor: str | None = None,

@@ -16,6 +16,7 @@ from litestar.params import Parameter
 from api import explain
 from api import schemas as s
 from api.proof import WithProof, proof_of
+from api.reminders import reminder_views
 from api.systems import After, receipt
 from domain.clock import end_of_day
 from domain.commands import Actor
@@ -192,5 +193,5 @@ class ResponsibilityController(Controller):
             claims=[s.ClaimView(**{k: v for k, v in c.items() if k != "system_id"}, **_named(c["person_id"], names))
                     for c in claims],
             attestations=[s.AttestationView(**a, **_named(a["person_id"], names)) for a in attestations],
-            proof=shown,
+            proof=shown, reminders=await reminder_views(reads, await reads.reminders.of_system(system_id)),
         )

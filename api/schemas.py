@@ -320,6 +320,39 @@ class AttestationView(msgspec.Struct):
     person_erased: bool = False
 
 
+class ReminderView(msgspec.Struct):
+    """A reminder as the log has it: decided (what, to whom, due when), then sent, failed (and
+    retried), or undeliverable (e.g. no e-mail address: the council sees it here)."""
+
+    id: UUID
+    duty: str
+    due_on: date
+    recipient_id: UUID | None  # None: the council's mailbox
+    system_id: UUID | None
+    role: str | None
+    subject_id: UUID | None
+    about_person_id: UUID | None
+    details: dict[str, str]
+    status: str  # due | sent | failed | undeliverable
+    attempts: int
+    last_reply: str | None
+    retry_after: datetime | None
+    message_id: str | None
+    decided_at: datetime
+    sent_at: datetime | None
+    position: int
+    recipient_name: str | None = None
+
+
+class ReminderPage(msgspec.Struct):
+    items: list[ReminderView]
+    next_after: int | None
+
+
+class DigestChoice(msgspec.Struct, forbid_unknown_fields=True):
+    receive: bool  # false: no weekly digest of new gaps (duties addressed to the person still come)
+
+
 class Timeline(msgspec.Struct):
     system_id: UUID
     known_at: datetime
@@ -328,6 +361,7 @@ class Timeline(msgspec.Struct):
     claims: list[ClaimView]
     attestations: list[AttestationView]
     proof: Proof | None = None  # with ?proof=true: every fact's, claim's, answer's and attestation's
+    reminders: list[ReminderView] = []  # who was told what about this system, and when
 
 
 class HeldRole(msgspec.Struct):

@@ -108,5 +108,20 @@ class Person(Aggregate):
     def _erased(self, basis: str, meta: dict) -> None:
         self.details_erased = True
 
+    class DigestChosen(Event):
+        """Whether the person receives the council's weekly digest of new gaps (duties addressed
+        to them are sent whatever this says)."""
+
+        TOPIC = "ansvar.person.digest_chosen.v1"
+        receive: bool
+        meta: dict
+
+    def choose_digest(self, receive: bool, meta: dict) -> None:
+        self._digest(receive, meta)
+
+    @event(DigestChosen)
+    def _digest(self, receive: bool, meta: dict) -> None:
+        self.receives_digest = receive
+
     def departed_by(self, day: date) -> bool:
         return self.departed_on is not None and self.departed_on <= day

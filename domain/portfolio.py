@@ -12,13 +12,14 @@ from domain.erasure_commands import ErasureCommands
 from domain.import_commands import ImportCommands
 from domain.org_commands import OrgCommands
 from domain.proposal_commands import ProposalCommands
+from domain.reminder_commands import ReminderCommands
 from domain.responsibility_commands import ResponsibilityCommands
 from domain.system_commands import SystemCommands
 
 
 class Portfolio(
     OrgCommands, SystemCommands, ResponsibilityCommands, ProposalCommands, CouncilCommands,
-    DecommissioningCommands, ImportCommands, ErasureCommands,
+    DecommissioningCommands, ImportCommands, ErasureCommands, ReminderCommands,
 ):
     """Org units and people, the register, responsibility, proposals, the council's decisions,
     decommissioning and inventory imports, over one event log."""

@@ -20,6 +20,8 @@ VARIABLES = (
     "ANSVAR_AUTH_SECRET", "ANSVAR_AUTH_ISSUER", "ANSVAR_AUTH_AUDIENCE", "ANSVAR_AUTH_JWKS_URL",
     "ANSVAR_AUTH_ALGORITHMS", "ANSVAR_AUTH_JWKS_CACHE_SECONDS", "ANSVAR_IDEMPOTENCY_KEY_HOURS",
     "ANSVAR_LOG_ORIGIN", "ANSVAR_LOG_KEY", "ANSVAR_LOG_KEY_FILE", "ANSVAR_LOG_WITNESSES",
+    "ANSVAR_SMTP_HOST", "ANSVAR_SMTP_PORT", "ANSVAR_SMTP_FROM", "ANSVAR_SMTP_STARTTLS", "ANSVAR_SMTP_USER",
+    "ANSVAR_SMTP_PASSWORD", "ANSVAR_REMINDER_HOUR", "ANSVAR_COUNCIL_EMAIL",
 )
 
 
@@ -147,6 +149,47 @@ class LogSigning:
 
 
 @dataclass(frozen=True)
+class Smtp:
+    """Where reminders are sent from (ANSVAR_SMTP_*)."""
+
+    host: str
+    port: int = 587
+    sender: str = "ansvar@localhost"
+    starttls: bool = True
+    user: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """Reminders (advis): the SMTP server (none: nothing is sent on its own), the hour of the day
+    (Danish time) the worker sends them, and the council's shared mailbox, used while no council
+    meeting names its members."""
+
+    smtp: Smtp | None = None
+    hour: int = 7
+    council_email: str | None = None
+
+    @classmethod
+    def from_env(cls, read: object) -> Reminders:
+        get = read  # type: ignore[assignment]
+        hour = int(get("ANSVAR_REMINDER_HOUR") or 7)  # type: ignore[operator]
+        if not 0 <= hour <= 23:
+            raise SettingsError(f"ANSVAR_REMINDER_HOUR is an hour of the day, 0 to 23, not {hour}")
+        host = get("ANSVAR_SMTP_HOST")  # type: ignore[operator]
+        smtp = None
+        if host:
+            smtp = Smtp(
+                host=host, port=int(get("ANSVAR_SMTP_PORT") or 587),  # type: ignore[operator]
+                sender=get("ANSVAR_SMTP_FROM") or "ansvar@localhost",  # type: ignore[operator]
+                starttls=(get("ANSVAR_SMTP_STARTTLS") or "true").lower() in ("1", "true", "yes", "y"),  # type: ignore[operator]
+                user=get("ANSVAR_SMTP_USER") or None, password=get("ANSVAR_SMTP_PASSWORD") or None,  # type: ignore[operator]
+            )
+        return cls(smtp=smtp, hour=hour, council_email=get("ANSVAR_COUNCIL_EMAIL") or None)  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
 class Settings:
     database: Database = field(default_factory=lambda: Database.from_url(DEFAULT_DATABASE_URL))
     host: str = "127.0.0.1"
@@ -161,6 +204,7 @@ class Settings:
     gap_policy: GapPolicy = field(default_factory=GapPolicy)
     auth: Auth = field(default_factory=Auth)
     log: LogSigning = field(default_factory=LogSigning)
+    reminders: Reminders = field(default_factory=Reminders)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -201,6 +245,7 @@ class Settings:
                     jwks_cache_seconds=int(get("ANSVAR_AUTH_JWKS_CACHE_SECONDS") or 300),
                 ).check(),
                 log=LogSigning.from_env(get),
+                reminders=Reminders.from_env(get),
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc

@@ -23,6 +23,7 @@ from projections.progress import Progress, ViewsBehind
 from projections.proposals_view import ProposalQueries
 from projections.rebuild import SUFFIX as REBUILDING
 from projections.register_queries import RegisterQueries
+from projections.reminders_view import ReminderQueries
 from projections.systems_view import DirectoryQueries, SystemQueries
 
 DEPARTURE_SECONDS = 2.0
@@ -47,6 +48,7 @@ class ReadSide:
         self.decisions = DecisionQueries(reader)
         self.decommissionings = DecommissioningQueries(reader)
         self.register = RegisterQueries(reader)
+        self.reminders = ReminderQueries(reader)
 
     def today(self) -> date:
         """The default valid-time date of every question."""

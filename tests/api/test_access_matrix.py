@@ -28,6 +28,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "health": EVERYONE, "ready": EVERYONE,
     "establishOrgUnit": {"admin"}, "dissolveOrgUnit": {"admin"},
     "registerPerson": {"admin"}, "recordDeparture": {"admin"}, "erasePersonDetails": {"admin"}, "eraseText": {"admin"},
+    "listReminders": {"council", "auditor"}, "chooseDigest": PERSONS - {"auditor"},
     "listOrgUnits": PERSONS, "getOrgUnit": PERSONS, "listPeople": PERSONS, "getPerson": PERSONS, "getMe": PERSONS,
     "getResponsibilities": OVERSIGHT | {"holder"},
     "registerSystem": {"admin"}, "changeLifecycle": {"admin", "council"},

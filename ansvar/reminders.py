@@ -1,0 +1,238 @@
+"""Sending reminders: plan the day's from the record (domain/reminders.py), decide each new one
+as an event (once: a second decision is a conflict), then send every decided, unsent one and
+record how it went. Used by `ansvar reminders run|preview` and by the worker once a day.
+
+Exactly once, as far as SMTP allows: a reminder is recorded as sent after the server accepted
+it. A process killed between the two sends it again on the next run, once, with the same
+Message-ID (infra/mailer.py), so a mail client shows one message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import aiosmtplib
+import structlog
+
+from domain import reminders as R
+from domain.clock import COPENHAGEN
+from domain.commands import Actor
+from infra import mailer
+from projections.reminders_view import decided_ids, load_record, to_send
+
+log = structlog.get_logger("ansvar.reminders")
+WORKER = Actor(role="system")
+
+
+@dataclass
+class Outcome:
+    day: date
+    planned: list[R.Reminder]
+    decided: int = 0
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    undeliverable: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    unreachable: str | None = None  # the SMTP server could not be reached: why
+
+
+def wait_for_views(runtime: Any, worker_runs: bool, timeout: float = 60.0) -> None:
+    """The views must hold the whole log before the rules read them."""
+    catchup = runtime.catchup
+    if not worker_runs:
+        catchup.run_until_caught_up()
+        return
+    head, deadline = catchup.head(), time.monotonic() + timeout
+    while min(catchup.positions().values(), default=0) < head:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the views did not reach log position {head} within {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def plan(runtime: Any, day: date) -> tuple[list[R.Reminder], set[UUID]]:
+    """The reminders due on `day`, and which of them are already decided."""
+    with runtime.db.transaction(write=False) as cur:
+        record = load_record(cur, day, runtime.settings.gap_policy)
+        planned = R.plan(record, day)
+        known = decided_ids(cur, min((r.due_on for r in planned), default=day))
+    return planned, known
+
+
+_LOCAL_SENDER = threading.Lock()
+_SENDER_LOCK = 7244  # the PostgreSQL advisory lock one sender at a time holds
+
+
+@contextmanager
+def one_sender(runtime: Any) -> Iterator[bool]:
+    """Whether this process may send now: one sender at a time, across processes on PostgreSQL
+    (several API processes each run the daily schedule), so none sends what another is sending."""
+    if runtime.settings.database.kind != "postgres":
+        acquired = _LOCAL_SENDER.acquire(blocking=False)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                _LOCAL_SENDER.release()
+        return
+    import psycopg
+
+    with psycopg.connect(runtime.settings.database.dsn, autocommit=True) as conn:
+        yield bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (_SENDER_LOCK,)).fetchone()[0])
+
+
+def run(runtime: Any, day: date | None = None, *, send: bool = True, worker_runs: bool = False) -> Outcome:
+    """Plan the day's reminders; unless `send` is false (a preview), decide the new ones and send
+    every one not yet sent. Another process sending at the same time: this one only plans."""
+    if not send:
+        return _run(runtime, day, False, worker_runs)
+    with one_sender(runtime) as mine:
+        if not mine:
+            outcome = _run(runtime, day, False, worker_runs)
+            outcome.unreachable = "another process is sending reminders right now"
+            return outcome
+        return _run(runtime, day, True, worker_runs)
+
+
+def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outcome:
+    clock = runtime.clock
+    day = day or clock.today()
+    wait_for_views(runtime, worker_runs)
+    planned, known = plan(runtime, day)
+    outcome = Outcome(day, planned)
+    if not send:
+        return outcome
+    for reminder in R.unsent(planned, known):
+        outcome.decided += runtime.portfolio.decide_reminder(reminder, actor=WORKER)
+    wait_for_views(runtime, worker_runs)
+    smtp = runtime.settings.reminders.smtp
+    if smtp is None:
+        outcome.unreachable = "no SMTP server is configured (ANSVAR_SMTP_HOST)"
+        return outcome
+    now = clock.now()
+    with runtime.db.transaction(write=False) as cur:
+        pending = to_send(cur, now)
+        names = _names(cur, pending)
+    messages = []
+    for row in pending:
+        try:
+            to_name, address = _address(runtime, row)
+        except mailer.Undeliverable as exc:
+            runtime.portfolio.record_reminder_failed(row["id"], str(exc), None, True, actor=WORKER)
+            outcome.undeliverable.append((row, str(exc)))
+            continue
+        messages.append((row, mailer.build(row, to_name, address, smtp, names.get(row["system_id"]),
+                                           names.get(row["about_person_id"]), now)))
+    if not messages:
+        return outcome
+    try:
+        results = asyncio.run(mailer.send_all(smtp, messages))
+    except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+        reply = f"the SMTP server {smtp.host}:{smtp.port} could not be reached: {exc}"
+        outcome.unreachable = reply
+        for row, _ in messages:
+            _failed(runtime, row, reply, now, outcome)
+        return outcome
+    for row, reply in results:
+        if reply is None:
+            runtime.portfolio.record_reminder_sent(row["id"], mailer.message_id(row["id"], smtp.sender), actor=WORKER)
+            outcome.sent.append(row)
+        else:
+            _failed(runtime, row, reply, now, outcome)
+    log.info("reminders run", day=day.isoformat(), planned=len(planned), decided=outcome.decided,
+             sent=len(outcome.sent), failed=len(outcome.failed), undeliverable=len(outcome.undeliverable))
+    return outcome
+
+
+def _failed(runtime: Any, row: dict[str, Any], reply: str, now: datetime, outcome: Outcome) -> None:
+    retry = now + R.retry_delay(row["attempts"] + 1)
+    runtime.portfolio.record_reminder_failed(row["id"], reply, retry.isoformat(), False, actor=WORKER)
+    outcome.failed.append((row, reply))
+
+
+def _names(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, str]:
+    """System names and the names of the people the reminders are about (None once erased)."""
+    names: dict[Any, str] = {}
+    systems = {r["system_id"] for r in rows if r["system_id"]}
+    people = {r["about_person_id"] for r in rows if r["about_person_id"]}
+    for chunk in _chunks(list(systems)):
+        cur.execute(f"SELECT id, name FROM systems WHERE id IN ({', '.join('?' for _ in chunk)})", chunk)
+        names.update({r["id"]: r["name"] for r in cur.fetchall()})
+    for chunk in _chunks(list(people)):
+        cur.execute(f"SELECT person_id, name FROM person_details WHERE person_id IN ({', '.join('?' for _ in chunk)})"
+                    " AND erased_at IS NULL", chunk)
+        names.update({r["person_id"]: r["name"] for r in cur.fetchall()})
+    return names
+
+
+def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
+    return [values[i:i + size] for i in range(0, len(values), size)]
+
+
+def _address(runtime: Any, row: dict[str, Any]) -> tuple[str | None, str]:
+    """Resolved when sending: the recipient's name and e-mail now (the council's mailbox for None)."""
+    if row["recipient_id"] is None:
+        mailbox = runtime.settings.reminders.council_email
+        if not mailbox:
+            raise mailer.Undeliverable("no council member is on record (no meeting yet) and ANSVAR_COUNCIL_EMAIL"
+                                       " is not set")
+        return None, mailbox
+    details = runtime.directory.get(row["recipient_id"])
+    if details is None or details["erased_at"] is not None:
+        raise mailer.Undeliverable(f"person {row['recipient_id']} has no details in the directory (erased?)")
+    if not details["email"]:
+        raise mailer.Undeliverable(f"person {row['recipient_id']} has no e-mail address")
+    return details["name"], details["email"]
+
+
+class ReminderScheduler:
+    """Sends the day's reminders once a day at the configured hour (Danish time), and on start-up
+    if that hour has passed today. A failure is logged and tried again in a quarter of an hour."""
+
+    def __init__(self, runtime: Any, hour: int, poll_seconds: float = 60.0) -> None:
+        self.runtime, self.hour, self.poll_seconds = runtime, hour, poll_seconds
+        self.last_day: date | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="ansvar-reminders", daemon=True)
+        self._retry_at: float = 0.0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def due(self, now: datetime) -> bool:
+        """The hour has come and today's run has not been made, or failed ones are due another try."""
+        local = now.astimezone(COPENHAGEN)
+        if local.hour < self.hour or time.monotonic() < self._retry_at:
+            return False
+        if self.last_day != local.date():
+            return True
+        with self.runtime.db.transaction(write=False) as cur:
+            cur.execute("SELECT count(*) AS n FROM reminders WHERE status = 'failed' AND retry_after <= ?", (now,))
+            return cur.fetchone()["n"] > 0
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            now = self.runtime.clock.now()
+            if self.due(now):
+                try:
+                    outcome = run(self.runtime, now.astimezone(COPENHAGEN).date(), worker_runs=True)
+                    self.last_day = outcome.day
+                    if outcome.unreachable:
+                        log.warning("reminders not sent", reason=outcome.unreachable)
+                        self.last_day = None  # the failed ones are retried with their backoff; try again
+                        self._retry_at = time.monotonic() + timedelta(minutes=15).total_seconds()
+                except Exception as exc:  # noqa: BLE001  (a worker never stops on a failure)
+                    log.error("reminders run failed", error=str(exc))
+                    self._retry_at = time.monotonic() + timedelta(minutes=15).total_seconds()
+            self._stop.wait(self.poll_seconds)

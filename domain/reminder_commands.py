@@ -1,0 +1,47 @@
+"""Reminders as facts in the log: deciding one (once: its id is made from what it is), recording
+its delivery or its failure, and a person's choice about the weekly digest."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from domain.commands import SYSTEM, Actor, Commands, Receipt, command
+from domain.errors import ActingForAnother, NotFound, PersonNotFound
+from domain.org import Person
+from domain.reminders import Reminder, ReminderRecord, decided_kwargs
+
+
+class ReminderNotFound(NotFound):
+    """No reminder with that id."""
+
+
+class ReminderCommands(Commands):
+    @command
+    def decide_reminder(self, reminder: Reminder, actor: Actor = SYSTEM) -> bool:
+        """Record that the reminder is due; False if it was decided before (by this run or another)."""
+        try:
+            self.save(ReminderRecord(**decided_kwargs(reminder), meta=actor.meta()))
+        except IntegrityError:
+            return False
+        return True
+
+    @command
+    def record_reminder_sent(self, reminder_id: UUID, message_id: str, actor: Actor = SYSTEM) -> Receipt:
+        return self._update(ReminderRecord, reminder_id, ReminderNotFound,
+                            lambda r: r.record_sent(message_id, actor.meta()))
+
+    @command
+    def record_reminder_failed(self, reminder_id: UUID, reply: str, retry_after: str | None, final: bool,
+                               actor: Actor = SYSTEM) -> Receipt:
+        return self._update(ReminderRecord, reminder_id, ReminderNotFound,
+                            lambda r: r.record_failed(reply, retry_after, final, actor.meta()))
+
+    @command
+    def choose_digest(self, person_id: UUID, receive: bool, actor: Actor = SYSTEM) -> Receipt:
+        """Switch the council's weekly digest on or off for a person (themself; an admin for anyone).
+        Duties addressed to the person are sent whatever this says."""
+        if actor.role != "admin" and actor.person_id is not None and actor.person_id != person_id:
+            raise ActingForAnother("a person chooses the digest only for themself", field="person_id")
+        return self._update(Person, person_id, PersonNotFound, lambda p: p.choose_digest(receive, actor.meta()))

@@ -1,0 +1,326 @@
+"""Reminders (advis): who must be told what, and by when, derived from the record alone.
+
+`plan(record, day)` answers, for one day, every reminder that is due: pure, from the facts the
+views hold (domain/gaps.py's rules for when an attestation is due). A reminder has an id made
+from its duty, subject, recipient and due date, so deciding it twice is one reminder: the
+`Reminder` aggregate's first event has that id, and a second decision conflicts.
+
+The duties:
+
+- `attestation_due`: to the holder of an attested role (Systemejer) whose next attestation is
+  due within `ATTESTATION_NOTICE_DAYS`; once, for that due date.
+- `attestation_overdue`: to the same holder once it is past due; again each week (at most).
+- `claim_answered`: to a claimant, when the claim is confirmed or rejected (answered within the
+  last `ANSWER_LOOKBACK_DAYS`, so a first run does not repeat years of answers).
+- `claim_unanswered`: to the council, a claim waiting past the policy's claim_answer_days; weekly.
+- `gap_digest`: to each council member who has not switched it off, on Mondays: the gaps that
+  began since the last digest and the open ones by rule.
+- `decommissioning_lacking`: to the person a decommissioning decision made responsible, while
+  it lacks anything; weekly from the decision.
+- `holder_gone`: to the council, when the person a duty is addressed to has left (or their unit
+  is dissolved): a duty is never silently dropped.
+
+The council is the attendees of its latest meeting on or before the day (the record says who
+sits); with no meeting on record, the council's mailbox (recipient None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain import gaps as G
+from domain.lifecycle import LifecycleChange, lifecycle_at
+from domain.record_time import RecordedEvent
+from domain.responsibility import Fact, period_at
+from domain.vocabulary import Lifecycle
+
+ATTESTATION_NOTICE_DAYS = 30
+ANSWER_LOOKBACK_DAYS = 7
+WEEK = timedelta(days=7)
+_IDS = uuid5(NAMESPACE_URL, "urn:ansvar:reminder")
+
+
+class Duty(StrEnum):
+    ATTESTATION_DUE = "attestation_due"
+    ATTESTATION_OVERDUE = "attestation_overdue"
+    CLAIM_ANSWERED = "claim_answered"
+    CLAIM_UNANSWERED = "claim_unanswered"
+    GAP_DIGEST = "gap_digest"
+    DECOMMISSIONING_LACKING = "decommissioning_lacking"
+    HOLDER_GONE = "holder_gone"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Reminder:
+    """One message to one recipient (None: the council's mailbox) about one thing, due on a day."""
+
+    duty: str
+    due_on: date
+    recipient_id: UUID | None
+    system_id: UUID | None = None
+    role: str | None = None
+    subject_id: UUID | None = None  # the claim, or the decommissioning process, it is about
+    about_person_id: UUID | None = None  # holder_gone: who left; a claim's claimant
+    details: tuple[tuple[str, str], ...] = ()  # what the text needs besides: counts, what is lacking
+
+    @property
+    def id(self) -> UUID:
+        return reminder_id(self.duty, self.subject_id or self.system_id, self.role, self.recipient_id, self.due_on)
+
+
+def reminder_id(duty: str, subject: UUID | None, role: str | None, recipient: UUID | None, due_on: date) -> UUID:
+    return uuid5(_IDS, f"{duty}|{subject or '-'}|{role or '-'}|{recipient or 'council'}|{due_on.isoformat()}")
+
+
+def weekly(start: date, day: date) -> date | None:
+    """The latest of start, start + 7 days, ... on or before `day`; None before `start`."""
+    if day < start:
+        return None
+    return start + WEEK * ((day - start).days // 7)
+
+
+def lookback(day: date) -> date:
+    """The earliest answer a claimant is still told of on `day`."""
+    return day - timedelta(days=ANSWER_LOOKBACK_DAYS)
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+# The record as the rules read it ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimInfo:
+    claim_id: UUID
+    system_id: UUID
+    role: str
+    person_id: UUID
+    made_on: date
+    status: str
+    answered_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecommissioningInfo:
+    process_id: UUID
+    system_id: UUID
+    responsible_id: UUID | None
+    decided_on: date | None
+    lacking: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GapInfo:
+    rule: str
+    since: date
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the rules need, read from the views (infra/reminder_runner.py loads it)."""
+
+    policy: G.GapPolicy
+    lifecycles: Mapping[UUID, Sequence[LifecycleChange]]  # system -> its lifecycle changes
+    facts: Mapping[UUID, Sequence[Fact]]  # system -> its facts of the attested roles
+    attestations: Mapping[UUID, Sequence[G.Attestation]]
+    directory: G.Directory
+    claims: Sequence[ClaimInfo] = ()
+    decommissionings: Sequence[DecommissioningInfo] = ()
+    open_gaps: Sequence[GapInfo] = ()  # the gaps holding on the day
+    council: Sequence[UUID] = ()  # the sitting council's members
+    no_digest: frozenset[UUID] = field(default_factory=frozenset)  # who switched the digest off
+
+
+def _gone(directory: G.Directory, person_id: UUID, day: date) -> date | None:
+    left = directory.left_since(person_id)
+    return left if left is not None and left <= day else None
+
+
+def _council(record: Record) -> list[UUID | None]:
+    return list(record.council) or [None]
+
+
+def _to_holder_or_council(record: Record, day: date, person_id: UUID, reminder: Reminder) -> list[Reminder]:
+    """The reminder to the person, or, if they have left, one to each council member saying so."""
+    left = _gone(record.directory, person_id, day)
+    if left is None:
+        return [reminder]
+    due = weekly(left, day) or left
+    return [
+        Reminder(Duty.HOLDER_GONE, due, member, reminder.system_id, reminder.role, reminder.subject_id, person_id,
+                 (("duty", reminder.duty), ("left_on", left.isoformat())))
+        for member in _council(record)
+    ]
+
+
+def attestation_reminders(record: Record, day: date) -> list[Reminder]:
+    out: list[Reminder] = []
+    days = record.policy.attestation_days
+    for system_id, facts in record.facts.items():
+        state = lifecycle_at(record.lifecycles.get(system_id, ()), day)
+        if state is None or state == Lifecycle.DECOMMISSIONED:
+            continue
+        for role in record.policy.attested_roles:
+            held = period_at(facts, role, day)
+            if held is None or held.holder is None:
+                continue
+            due = G.attestation_due(held, record.attestations.get(system_id, ()), days, day)
+            if day < due - timedelta(days=ATTESTATION_NOTICE_DAYS):
+                continue
+            if day < due:
+                reminder = Reminder(Duty.ATTESTATION_DUE, due, held.holder, system_id, role,
+                                    details=(("due_on", due.isoformat()),))
+            else:
+                reminder = Reminder(Duty.ATTESTATION_OVERDUE, weekly(due, day) or due, held.holder, system_id, role,
+                                    details=(("due_on", due.isoformat()),))
+            out += _to_holder_or_council(record, day, held.holder, reminder)
+    return out
+
+
+def claim_reminders(record: Record, day: date) -> list[Reminder]:
+    out: list[Reminder] = []
+    for c in record.claims:
+        if c.status != "open" and c.answered_on is not None:
+            if lookback(day) <= c.answered_on <= day:
+                reminder = Reminder(Duty.CLAIM_ANSWERED, c.answered_on, c.person_id, c.system_id, c.role, c.claim_id,
+                                    c.person_id, (("status", c.status),))
+                out += _to_holder_or_council(record, day, c.person_id, reminder)
+        elif c.status == "open":
+            late = weekly(c.made_on + timedelta(days=record.policy.claim_answer_days), day)
+            if late is not None:
+                out += [Reminder(Duty.CLAIM_UNANSWERED, late, member, c.system_id, c.role, c.claim_id, c.person_id,
+                                 (("made_on", c.made_on.isoformat()),)) for member in _council(record)]
+    return out
+
+
+def decommissioning_reminders(record: Record, day: date) -> list[Reminder]:
+    out: list[Reminder] = []
+    for d in record.decommissionings:
+        if d.responsible_id is None or d.decided_on is None or not d.lacking:
+            continue
+        due = weekly(d.decided_on, day)
+        if due is None:
+            continue
+        reminder = Reminder(Duty.DECOMMISSIONING_LACKING, due, d.responsible_id, d.system_id, None, d.process_id,
+                            details=(("lacking", ",".join(d.lacking)),))
+        out += _to_holder_or_council(record, day, d.responsible_id, reminder)
+    return out
+
+
+def digest_reminders(record: Record, day: date) -> list[Reminder]:
+    monday = monday_of(day)
+    new = [g for g in record.open_gaps if monday - WEEK < g.since <= monday]
+    by_rule: dict[str, int] = {}
+    for g in record.open_gaps:
+        by_rule[g.rule] = by_rule.get(g.rule, 0) + 1
+    details = (("new", str(len(new))), ("open", str(len(record.open_gaps))),
+               *((f"rule:{rule}", str(n)) for rule, n in sorted(by_rule.items())))
+    return [Reminder(Duty.GAP_DIGEST, monday, member, details=details)
+            for member in _council(record) if member not in record.no_digest]
+
+
+def plan(record: Record, day: date) -> list[Reminder]:
+    """Every reminder due on `day`, each once, in a stable order."""
+    found: dict[UUID, Reminder] = {}
+    for r in (*attestation_reminders(record, day), *claim_reminders(record, day),
+              *decommissioning_reminders(record, day), *digest_reminders(record, day)):
+        found.setdefault(r.id, r)
+    return sorted(found.values(), key=lambda r: (r.due_on, r.duty, str(r.system_id), str(r.recipient_id)))
+
+
+def unsent(planned: Iterable[Reminder], decided: Iterable[UUID]) -> list[Reminder]:
+    known = set(decided)
+    return [r for r in planned if r.id not in known]
+
+
+# The reminder as a fact in the log ------------------------------------------------------------------
+
+
+class ReminderRecord(Aggregate):
+    """One reminder: decided (its id from duty, subject, recipient and due date, so deciding it
+    again is a conflict), then sent, or failed and retried. Recipients are ids, never addresses."""
+
+    class Event(RecordedEvent):
+        pass
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "ansvar.reminder.created"
+
+    class Decided(Created):
+        TOPIC = "ansvar.reminder.decided.v1"
+        duty: str
+        due_on: date
+        recipient_id: UUID | None
+        system_id: UUID | None
+        role: str | None
+        subject_id: UUID | None
+        about_person_id: UUID | None
+        details: list
+        meta: dict
+
+    @staticmethod
+    def create_id(duty: str, due_on: date, recipient_id: UUID | None, system_id: UUID | None, role: str | None,
+                  subject_id: UUID | None, **_: object) -> UUID:
+        return reminder_id(duty, subject_id or system_id, role, recipient_id, due_on)
+
+    @event(Decided)
+    def __init__(self, duty: str, due_on: date, recipient_id: UUID | None, system_id: UUID | None, role: str | None,
+                 subject_id: UUID | None, about_person_id: UUID | None, details: list, meta: dict) -> None:
+        self.duty, self.due_on, self.recipient_id = duty, due_on, recipient_id
+        self.sent = False
+        self.attempts = 0
+
+    class Sent(Event):
+        TOPIC = "ansvar.reminder.sent.v1"
+        message_id: str
+        attempt: int
+        meta: dict
+
+    def record_sent(self, message_id: str, meta: dict) -> None:
+        if not self.sent:
+            self._sent(message_id, self.attempts + 1, meta)
+
+    @event(Sent)
+    def _sent(self, message_id: str, attempt: int, meta: dict) -> None:
+        self.sent = True
+        self.attempts = attempt
+
+    class Failed(Event):
+        """Not delivered: the SMTP server's reply (or why not, e.g. no e-mail address); retried
+        from `retry_after` unless `final`."""
+
+        TOPIC = "ansvar.reminder.failed.v1"
+        reply: str
+        attempt: int
+        retry_after: str | None  # an ISO instant
+        final: bool
+        meta: dict
+
+    def record_failed(self, reply: str, retry_after: str | None, final: bool, meta: dict) -> None:
+        if not self.sent:
+            self._failed(reply[:500], self.attempts + 1, retry_after, final, meta)
+
+    @event(Failed)
+    def _failed(self, reply: str, attempt: int, retry_after: str | None, final: bool, meta: dict) -> None:
+        self.attempts = attempt
+
+
+def decided_kwargs(r: Reminder) -> dict:
+    return {
+        "duty": str(r.duty), "due_on": r.due_on, "recipient_id": r.recipient_id, "system_id": r.system_id,
+        "role": r.role, "subject_id": r.subject_id, "about_person_id": r.about_person_id,
+        "details": [list(d) for d in r.details],
+    }
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """After the n-th failed attempt: 5 minutes, doubling, at most a day."""
+    return min(timedelta(minutes=5) * (2 ** max(attempt - 1, 0)), timedelta(days=1))

@@ -1,0 +1,106 @@
+"""The reminder rules (domain/reminders.py): who is told what, once, and when; property tests
+that a reminder is planned at most once per week and never for a day before its due date."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import UUID
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain import gaps as G
+from domain import reminders as R
+from domain.lifecycle import LifecycleChange
+from domain.responsibility import Fact
+
+SYSTEM, BO, IB, CHAIR, MEMBER = (UUID(int=i) for i in range(1, 6))
+UNIT = UUID(int=99)
+
+
+def record(*, facts=(), attestations=(), departed: date | None = None, claims=(), decommissionings=(), gaps=(),
+           council=(CHAIR, MEMBER), no_digest=frozenset()) -> R.Record:
+    people = {p: G.PersonInfo(p, UNIT, departed if p == BO else None) for p in (BO, IB, CHAIR, MEMBER)}
+    return R.Record(
+        G.GapPolicy(), {SYSTEM: [LifecycleChange(1, "in_operation", date(2015, 1, 1))]}, {SYSTEM: list(facts)},
+        {SYSTEM: list(attestations)}, G.Directory(people, {UNIT: G.OrgUnitInfo(UNIT, "afdeling")}), list(claims),
+        list(decommissionings), list(gaps), list(council), frozenset(no_digest),
+    )
+
+
+OWNED = [Fact(1, None, "systemejer", BO, date(2020, 1, 1))]  # type: ignore[arg-type]
+
+
+def duties(reminders):
+    return [(r.duty, r.recipient_id, r.due_on) for r in reminders]
+
+
+def test_an_attestation_is_announced_within_30_days_then_weekly_once_overdue():
+    due = date(2020, 12, 31)  # a year after taking the role
+    assert R.attestation_reminders(record(facts=OWNED), due - timedelta(days=31)) == []
+    soon = R.attestation_reminders(record(facts=OWNED), due - timedelta(days=30))
+    assert duties(soon) == [(R.Duty.ATTESTATION_DUE, BO, due)]
+    assert R.attestation_reminders(record(facts=OWNED), due - timedelta(days=1))[0].id == soon[0].id  # the same one
+    late = [R.attestation_reminders(record(facts=OWNED), due + timedelta(days=d))[0] for d in (0, 6, 7, 13, 14)]
+    assert [r.due_on for r in late] == [due, due, due + timedelta(7), due + timedelta(7), due + timedelta(14)]
+    assert len({r.id for r in late}) == 3  # weekly at most
+    attested = record(facts=OWNED, attestations=[G.Attestation("systemejer", BO, date(2021, 1, 10))])
+    assert R.attestation_reminders(attested, date(2021, 1, 20)) == []
+
+
+def test_a_holder_who_has_left_is_the_councils_to_follow_up_never_dropped():
+    gone = R.attestation_reminders(record(facts=OWNED, departed=date(2021, 3, 1)), date(2021, 3, 3))
+    assert duties(gone) == [(R.Duty.HOLDER_GONE, CHAIR, date(2021, 3, 1)), (R.Duty.HOLDER_GONE, MEMBER, date(2021, 3, 1))]
+    assert all(r.about_person_id == BO and dict(r.details)["duty"] == "attestation_overdue" for r in gone)
+    mailbox = R.attestation_reminders(record(facts=OWNED, departed=date(2021, 3, 1), council=()), date(2021, 3, 3))
+    assert [r.recipient_id for r in mailbox] == [None]  # no council on record: its mailbox
+
+
+def test_a_decommissioned_system_and_a_vacant_role_bring_no_attestation():
+    decommissioned = record(facts=OWNED)
+    decommissioned.lifecycles[SYSTEM].append(LifecycleChange(2, "decommissioned", date(2020, 6, 1)))  # type: ignore[attr-defined]
+    assert R.attestation_reminders(decommissioned, date(2021, 3, 1)) == []
+    vacant = [*OWNED, Fact(2, None, "systemejer", None, date(2020, 6, 1))]  # type: ignore[arg-type]
+    assert R.attestation_reminders(record(facts=vacant), date(2021, 3, 1)) == []
+
+
+def test_claims_an_answer_to_the_claimant_once_and_a_wait_to_the_council_weekly():
+    answered = R.ClaimInfo(UUID(int=7), SYSTEM, "dataejer", IB, date(2021, 1, 1), "rejected", date(2021, 1, 5))
+    waiting = R.ClaimInfo(UUID(int=8), SYSTEM, "dataejer", BO, date(2021, 1, 1), "open")
+    assert duties(R.claim_reminders(record(claims=[answered]), date(2021, 1, 5))) == [
+        (R.Duty.CLAIM_ANSWERED, IB, date(2021, 1, 5))]
+    assert R.claim_reminders(record(claims=[answered]), date(2021, 1, 13)) == []  # past the look-back
+    assert R.claim_reminders(record(claims=[waiting]), date(2021, 1, 14)) == []  # 14 days is the policy's limit
+    late = R.claim_reminders(record(claims=[waiting]), date(2021, 1, 16))
+    assert duties(late) == [(R.Duty.CLAIM_UNANSWERED, CHAIR, date(2021, 1, 15)),
+                            (R.Duty.CLAIM_UNANSWERED, MEMBER, date(2021, 1, 15))]
+
+
+def test_the_digest_goes_on_mondays_to_the_council_members_who_want_it():
+    gaps = [R.GapInfo("required_role_vacant", date(2021, 3, 2)), R.GapInfo("holder_departed", date(2020, 1, 1))]
+    wednesday = date(2021, 3, 10)
+    digest = R.digest_reminders(record(gaps=gaps, no_digest={MEMBER}), wednesday)
+    assert duties(digest) == [(R.Duty.GAP_DIGEST, CHAIR, date(2021, 3, 8))]
+    assert dict(digest[0].details) == {"new": "1", "open": "2", "rule:holder_departed": "1",
+                                       "rule:required_role_vacant": "1"}
+
+
+def test_a_decommissioning_lacking_something_reminds_its_responsible_weekly():
+    d = R.DecommissioningInfo(UUID(int=9), SYSTEM, IB, date(2021, 1, 4), ("archive_duty", "sign_off"))
+    assert duties(R.decommissioning_reminders(record(decommissionings=[d]), date(2021, 1, 12))) == [
+        (R.Duty.DECOMMISSIONING_LACKING, IB, date(2021, 1, 11))]
+    done = R.DecommissioningInfo(UUID(int=9), SYSTEM, IB, date(2021, 1, 4), ())
+    assert R.decommissioning_reminders(record(decommissionings=[done]), date(2021, 1, 12)) == []
+
+
+@given(st.dates(date(2020, 1, 1), date(2024, 12, 31)))
+def test_a_reminder_is_never_due_after_the_day_it_is_planned_and_a_week_brings_at_most_one_of_a_kind(day):
+    rec = record(facts=OWNED, claims=[R.ClaimInfo(UUID(int=8), SYSTEM, "dataejer", IB, date(2020, 2, 1), "open")],
+                 gaps=[R.GapInfo("claim_unanswered", date(2020, 2, 15))])
+    planned = R.plan(rec, day)
+    assert all(r.due_on <= day for r in planned if r.duty != R.Duty.ATTESTATION_DUE)
+    assert all(r.due_on > day for r in planned if r.duty == R.Duty.ATTESTATION_DUE)
+    week = {r.id for d in range(7) for r in R.plan(rec, day + timedelta(days=d))}
+    kinds = {(r.duty, r.recipient_id) for d in range(7) for r in R.plan(rec, day + timedelta(days=d))}
+    assert len(week) <= 2 * len(kinds)  # a weekly duty's week straddles at most two of its due dates
+    assert len({r.id for r in planned}) == len(planned)
