@@ -108,8 +108,7 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
     outcome = Outcome(day, planned)
     if not send:
         return outcome
-    for reminder in R.unsent(planned, known):
-        outcome.decided += runtime.portfolio.decide_reminder(reminder, actor=WORKER)
+    outcome.decided = runtime.portfolio.decide_reminders(R.unsent(planned, known), actor=WORKER)
     wait_for_views(runtime, worker_runs)
     smtp = runtime.settings.reminders.smtp
     if smtp is None:
@@ -119,6 +118,7 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
     with runtime.db.transaction(write=False) as cur:
         pending = to_send(cur, now)
         names = _names(cur, pending)
+        listings = _claim_listings(cur, pending)
     messages = []
     for row in pending:
         try:
@@ -128,7 +128,7 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
             outcome.undeliverable.append((row, str(exc)))
             continue
         messages.append((row, mailer.build(row, to_name, address, smtp, names.get(row["system_id"]),
-                                           names.get(row["about_person_id"]), now)))
+                                           names.get(row["about_person_id"]), now, listings.get(row["id"], ()))))
     if not messages:
         return outcome
     try:
@@ -169,6 +169,20 @@ def _names(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, str]:
                     " AND erased_at IS NULL", chunk)
         names.update({r["person_id"]: r["name"] for r in cur.fetchall()})
     return names
+
+
+def _claim_listings(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, list[str]]:
+    """For each claims-waiting reminder, a line per claim it lists: the system, the role, since when."""
+    wanted = {r["id"]: [c for c in dict(r["details"]).get("claims", "").split(",") if c] for r in rows
+              if r["duty"] == R.Duty.CLAIMS_WAITING}
+    ids = sorted({c for cs in wanted.values() for c in cs})
+    found: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        cur.execute("SELECT c.claim_id, s.name, c.role, c.made_on FROM claims c JOIN systems s ON s.id = c.system_id"
+                    f" WHERE c.claim_id IN ({', '.join('?' for _ in chunk)})", [UUID(c) for c in chunk])
+        found.update({str(r["claim_id"]): f"{r['name']}: {mailer.role_da(r['role'])}, krævet {r['made_on']}"
+                      for r in cur.fetchall()})
+    return {rid: [found[c] for c in cs if c in found] for rid, cs in wanted.items()}
 
 
 def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:

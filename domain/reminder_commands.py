@@ -3,6 +3,7 @@ its delivery or its failure, and a person's choice about the weekly digest."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -26,6 +27,20 @@ class ReminderCommands(Commands):
         except IntegrityError:
             return False
         return True
+
+    @command
+    def decide_reminders(self, reminders: Sequence[Reminder], actor: Actor = SYSTEM, batch: int = 2000) -> int:
+        """Decide many at once, `batch` to a transaction; how many were new. A batch that meets one
+        decided meanwhile (another process) is decided one by one."""
+        decided = 0
+        for start in range(0, len(reminders), batch):
+            chunk = reminders[start:start + batch]
+            try:
+                self.save(*[ReminderRecord(**decided_kwargs(r), meta=actor.meta()) for r in chunk])
+                decided += len(chunk)
+            except IntegrityError:
+                decided += sum(self.decide_reminder(r, actor) for r in chunk)
+        return decided
 
     @command
     def record_reminder_sent(self, reminder_id: UUID, message_id: str, actor: Actor = SYSTEM) -> Receipt:

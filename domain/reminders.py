@@ -12,7 +12,8 @@ The duties:
 - `attestation_overdue`: to the same holder once it is past due; again each week (at most).
 - `claim_answered`: to a claimant, when the claim is confirmed or rejected (answered within the
   last `ANSWER_LOOKBACK_DAYS`, so a first run does not repeat years of answers).
-- `claim_unanswered`: to the council, a claim waiting past the policy's claim_answer_days; weekly.
+- `claims_waiting`: to the council, on Mondays, the claims waiting past the policy's
+  claim_answer_days: one message listing them (the oldest `WAITING_LISTED` by id), not one each.
 - `gap_digest`: to each council member who has not switched it off, on Mondays: the gaps that
   began since the last digest and the open ones by rule.
 - `decommissioning_lacking`: to the person a decommissioning decision made responsible, while
@@ -26,6 +27,7 @@ sits); with no meeting on record, the council's mailbox (recipient None).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -35,12 +37,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain import gaps as G
+from domain import periods as P
 from domain.lifecycle import LifecycleChange, lifecycle_at
 from domain.record_time import RecordedEvent
 from domain.responsibility import Fact, period_at
 from domain.vocabulary import Lifecycle
 
 ATTESTATION_NOTICE_DAYS = 30
+WAITING_LISTED = 50
 ANSWER_LOOKBACK_DAYS = 7
 WEEK = timedelta(days=7)
 _IDS = uuid5(NAMESPACE_URL, "urn:ansvar:reminder")
@@ -50,13 +54,13 @@ class Duty(StrEnum):
     ATTESTATION_DUE = "attestation_due"
     ATTESTATION_OVERDUE = "attestation_overdue"
     CLAIM_ANSWERED = "claim_answered"
-    CLAIM_UNANSWERED = "claim_unanswered"
+    CLAIMS_WAITING = "claims_waiting"
     GAP_DIGEST = "gap_digest"
     DECOMMISSIONING_LACKING = "decommissioning_lacking"
     HOLDER_GONE = "holder_gone"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, order=True)
 class Reminder:
     """One message to one recipient (None: the council's mailbox) about one thing, due on a day."""
 
@@ -69,7 +73,7 @@ class Reminder:
     about_person_id: UUID | None = None  # holder_gone: who left; a claim's claimant
     details: tuple[tuple[str, str], ...] = ()  # what the text needs besides: counts, what is lacking
 
-    @property
+    @functools.cached_property
     def id(self) -> UUID:
         return reminder_id(self.duty, self.subject_id or self.system_id, self.role, self.recipient_id, self.due_on)
 
@@ -193,11 +197,13 @@ def claim_reminders(record: Record, day: date) -> list[Reminder]:
                 reminder = Reminder(Duty.CLAIM_ANSWERED, c.answered_on, c.person_id, c.system_id, c.role, c.claim_id,
                                     c.person_id, (("status", c.status),))
                 out += _to_holder_or_council(record, day, c.person_id, reminder)
-        elif c.status == "open":
-            late = weekly(c.made_on + timedelta(days=record.policy.claim_answer_days), day)
-            if late is not None:
-                out += [Reminder(Duty.CLAIM_UNANSWERED, late, member, c.system_id, c.role, c.claim_id, c.person_id,
-                                 (("made_on", c.made_on.isoformat()),)) for member in _council(record)]
+    days = record.policy.claim_answer_days
+    waiting = sorted((c for c in record.claims if c.status == "open" and P.after(c.made_on, days) <= day),
+                     key=lambda c: (c.made_on, str(c.claim_id)))  # late as the gap rule has it
+    if waiting:
+        details = (("count", str(len(waiting))), ("oldest", waiting[0].made_on.isoformat()),
+                   ("claims", ",".join(str(c.claim_id) for c in waiting[:WAITING_LISTED])))
+        out += [Reminder(Duty.CLAIMS_WAITING, monday_of(day), member, details=details) for member in _council(record)]
     return out
 
 

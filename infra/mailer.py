@@ -40,7 +40,8 @@ def message_id(reminder_id: UUID, sender: str) -> str:
     return f"<reminder-{reminder_id}@{domain}>"
 
 
-def texts(r: Mapping[str, Any], system_name: str | None, about_name: str | None) -> tuple[str, list[str]]:
+def texts(r: Mapping[str, Any], system_name: str | None, about_name: str | None,
+          listing: Sequence[str] = ()) -> tuple[str, list[str]]:
     """Subject and paragraphs of the reminder, in Danish."""
     details = dict(r["details"])
     system, role = system_name or "et system", role_da(r["role"])
@@ -61,11 +62,14 @@ def texts(r: Mapping[str, Any], system_name: str | None, about_name: str | None)
             f"Porteføljerådet har {answer} dit krav på rollen som {role} for {system}.",
             "Se svaret og begrundelsen på systemets tidslinje i ansvar.",
         ])
-    if duty == Duty.CLAIM_UNANSWERED:
-        return (f"Krav uden svar: {role} for {system}", [
-            f"{about_name or 'En medarbejder'} har krævet rollen som {role} for {system} den {details.get('made_on')},"
-            " og kravet er endnu ikke besvaret.",
-            "Godkend eller afvis kravet i ansvar.",
+    if duty == Duty.CLAIMS_WAITING:
+        count = details.get("count", "0")
+        shown = [f"- {line}" for line in listing]
+        more = int(count) - len(shown)
+        return (f"{count} krav venter på svar", [
+            f"{count} krav på roller har ventet på svar længere end fristen (det ældste siden {details.get('oldest')}):",
+            "\n".join(shown + ([f"... og {more} flere"] if more > 0 else [])),
+            "Godkend eller afvis dem i ansvar.",
         ])
     if duty == Duty.DECOMMISSIONING_LACKING:
         lacking = ", ".join(LACKING_DA.get(x, x) for x in details.get("lacking", "").split(",") if x)
@@ -89,8 +93,8 @@ def texts(r: Mapping[str, Any], system_name: str | None, about_name: str | None)
 
 
 def build(r: Mapping[str, Any], to_name: str | None, to_address: str, smtp: Smtp, system_name: str | None,
-          about_name: str | None, when: Any) -> EmailMessage:
-    subject, paragraphs = texts(r, system_name, about_name)
+          about_name: str | None, when: Any, listing: Sequence[str] = ()) -> EmailMessage:
+    subject, paragraphs = texts(r, system_name, about_name, listing)
     greeting = f"Kære {to_name}," if to_name else "Kære porteføljeråd,"
     footer = "Denne besked er sendt af ansvar, kommunens overblik over hvem der har ansvaret for hvert IT-system."
     msg = EmailMessage()

@@ -72,7 +72,9 @@ def row_dict(r: Any) -> dict[str, Any]:
 
 
 def _uuid(value: Any) -> UUID | None:
-    return None if value is None else UUID(str(value))
+    if value is None or isinstance(value, UUID):  # PostgreSQL's driver already gives UUIDs
+        return value
+    return UUID(str(value))
 
 
 def _day(value: Any) -> date | None:
@@ -95,7 +97,10 @@ def load_record(cur: Any, day: date, policy: G.GapPolicy) -> R.Record:
     for r in cur.fetchall():
         facts[_uuid(r["system_id"])].append(fact_from_row(r))
     attestations: dict[UUID, list[G.Attestation]] = defaultdict(list)
-    cur.execute(f"SELECT system_id, role, person_id, attested_on FROM attestations WHERE role IN ({marks})", roles)
+    # Only each holder's latest attestation on or before the day counts (domain/gaps.py's
+    # attestation_due takes the latest confirmation): one row per system, role and person.
+    cur.execute(f"SELECT system_id, role, person_id, max(attested_on) AS attested_on FROM attestations"
+                f" WHERE role IN ({marks}) AND attested_on <= ? GROUP BY system_id, role, person_id", [*roles, day])
     for r in cur.fetchall():
         attestations[_uuid(r["system_id"])].append(G.Attestation(r["role"], _uuid(r["person_id"]), _day(r["attested_on"])))
     cur.execute("SELECT id, org_unit_id, departed_on FROM people")

@@ -107,8 +107,11 @@ def test_the_demo_towns_reminders_arrive_once_each_to_a_person_naming_their_syst
             assert to in people or to == "raadet@demo.kommune.dk", to
             body = " ".join(message.get_body(("plain",)).get_content().split())
             subject = " ".join(str(message["Subject"]).split())  # a long subject is folded on the wire
-            if "ansvarshuller" not in subject:  # the digest is about the whole portfolio
-                assert any(" ".join(n.split()) in subject and " ".join(n.split()) in body for n in names), subject
+            shown = [" ".join(n.split()) for n in names]
+            if "krav venter" in subject:  # the council's weekly list of waiting claims names each claim's system
+                assert sum(n in body for n in shown) >= 1 and body.count("krævet") >= 1, body
+            elif "ansvarshuller" not in subject:  # the gap digest is about the whole portfolio
+                assert any(n in subject and n in body for n in shown), subject
             assert message["Message-ID"].startswith("<reminder-") and message.get_body(("html",)) is not None
         assert len({m["Message-ID"] for m in inbox.messages}) == len(inbox.messages)
         # A second run the same day sends nothing.

@@ -71,9 +71,12 @@ def test_claims_an_answer_to_the_claimant_once_and_a_wait_to_the_council_weekly(
         (R.Duty.CLAIM_ANSWERED, IB, date(2021, 1, 5))]
     assert R.claim_reminders(record(claims=[answered]), date(2021, 1, 13)) == []  # past the look-back
     assert R.claim_reminders(record(claims=[waiting]), date(2021, 1, 14)) == []  # 14 days is the policy's limit
-    late = R.claim_reminders(record(claims=[waiting]), date(2021, 1, 16))
-    assert duties(late) == [(R.Duty.CLAIM_UNANSWERED, CHAIR, date(2021, 1, 15)),
-                            (R.Duty.CLAIM_UNANSWERED, MEMBER, date(2021, 1, 15))]
+    later = R.ClaimInfo(UUID(int=10), SYSTEM, "systemejer", IB, date(2021, 1, 3), "open")
+    late = R.claim_reminders(record(claims=[later, waiting]), date(2021, 1, 20))  # a Wednesday
+    assert duties(late) == [(R.Duty.CLAIMS_WAITING, CHAIR, date(2021, 1, 18)),
+                            (R.Duty.CLAIMS_WAITING, MEMBER, date(2021, 1, 18))]  # one message each, listing both
+    assert dict(late[0].details) == {"count": "2", "oldest": "2021-01-01", "claims": f"{waiting.claim_id},{later.claim_id}"}
+    assert R.claim_reminders(record(claims=[later, waiting]), date(2021, 1, 24))[0].id == late[0].id  # that week
 
 
 def test_the_digest_goes_on_mondays_to_the_council_members_who_want_it():

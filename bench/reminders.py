@@ -1,0 +1,84 @@
+"""Benchmark 8: deciding the day's reminders for the national data set (30,000 systems).
+
+    .venv/bin/python -m bench.reminders [--at DATE]
+
+8a  planning: reading what the rules need from the views and running them (domain/reminders.py),
+    as `ansvar reminders preview` does; baseline: the same reads alone (rows fetched, nothing built).
+8b  deciding: the first run's new reminders recorded as events (2,000 to a transaction), then the
+    views caught up; a second run of the same day, which decides nothing. Target: plan + decide
+    <= 10 s.
+
+No SMTP server: nothing is sent (the sending is bounded by the SMTP server, not by ansvar).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+from datetime import date, timedelta
+
+from ansvar import reminders
+from ansvar.bootstrap import bootstrap
+from bench.common import check_own_schema, line, load, settings
+from domain.clock import SystemClock
+
+READS = [
+    "SELECT system_id, position, lifecycle, effective_from FROM lifecycle_changes",
+    "SELECT system_id, position, recorded_at, role, person_id, effective_from, effective_to, kind, basis"
+    " FROM responsibility_facts WHERE role IN ('systemejer') ORDER BY position",
+    "SELECT system_id, role, person_id, attested_on FROM attestations WHERE role IN ('systemejer')",
+    "SELECT id, org_unit_id, departed_on FROM people", "SELECT id, level, dissolved_on FROM org_units",
+    "SELECT claim_id, system_id, role, person_id, made_on, status, answered_on FROM claims",
+    "SELECT rule, since FROM responsibility_gaps",
+]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--at", type=date.fromisoformat,
+                   help="the day; default today, or a week after the latest reminder a run here already decided")
+    args = p.parse_args()
+    config = settings()
+    check_own_schema(config.database)
+    runtime = bootstrap(config)
+    try:
+        if args.at is None:  # a day none of whose weekly reminders is decided yet: the first run's work
+            with runtime.db.transaction(write=False) as cur:
+                cur.execute("SELECT max(due_on) AS last FROM reminders")
+                last = cur.fetchone()["last"]
+            args.at = max(SystemClock().today(), last + timedelta(days=7)) if last else SystemClock().today()
+        print(f"reminders on {args.at}  [{load()}]")
+        started = time.perf_counter()
+        with runtime.db.transaction(write=False) as cur:
+            rows = 0
+            for sql in READS:
+                cur.execute(sql)
+                rows += len(cur.fetchall())
+        reads_s = time.perf_counter() - started
+        started = time.perf_counter()
+        planned, known = reminders.plan(runtime, args.at)
+        plan_s = time.perf_counter() - started
+        kinds = Counter(str(r.duty) for r in planned)
+        line("8a plan the day's reminders", f"{plan_s:.2f} s: {len(planned):,} due ({len(known):,} decided before)",
+             f"the reads alone {reads_s:.2f} s ({rows:,} rows)")
+        print("   " + ", ".join(f"{k} {n:,}" for k, n in sorted(kinds.items())))
+        started = time.perf_counter()
+        decided = runtime.portfolio.decide_reminders([r for r in planned if r.id not in known])
+        decide_s = time.perf_counter() - started
+        started = time.perf_counter()
+        runtime.catchup.run_until_caught_up()
+        views_s = time.perf_counter() - started
+        total = plan_s + decide_s
+        line("8b decide them as events", f"{decide_s:.2f} s: {decided:,} new (views {views_s:.2f} s)",
+             f"plan + decide {total:.2f} s", f"target 10 s: {'met' if total <= 10 else 'MISSED'}")
+        started = time.perf_counter()
+        again = reminders.run(runtime, args.at, send=True)
+        line("8c the same day again", f"{time.perf_counter() - started:.2f} s: {again.decided} new", "", "")
+        print(f"[{load()}]")
+    finally:
+        runtime.close()
+
+
+if __name__ == "__main__":
+    main()
