@@ -131,20 +131,25 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
                                            names.get(row["about_person_id"]), now, listings.get(row["id"], ()))))
     if not messages:
         return outcome
-    try:
-        results = asyncio.run(mailer.send_all(smtp, messages))
-    except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
-        reply = f"the SMTP server {smtp.host}:{smtp.port} could not be reached: {exc}"
-        outcome.unreachable = reply
-        for row, _ in messages:
-            _failed(runtime, row, reply, now, outcome)
-        return outcome
-    for row, reply in results:
+    recorded: set[Any] = set()
+
+    def done(row: dict[str, Any], reply: str | None) -> None:  # recorded before the next is sent
+        recorded.add(row["id"])
         if reply is None:
             runtime.portfolio.record_reminder_sent(row["id"], mailer.message_id(row["id"], smtp.sender), actor=WORKER)
             outcome.sent.append(row)
         else:
             _failed(runtime, row, reply, now, outcome)
+
+    try:
+        asyncio.run(mailer.send_all(smtp, messages, done))
+    except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+        reply = f"the SMTP server {smtp.host}:{smtp.port} could not be reached: {exc}"
+        outcome.unreachable = reply
+        for row, _ in messages:
+            if row["id"] not in recorded:
+                _failed(runtime, row, reply, now, outcome)
+        return outcome
     log.info("reminders run", day=day.isoformat(), planned=len(planned), decided=outcome.decided,
              sent=len(outcome.sent), failed=len(outcome.failed), undeliverable=len(outcome.undeliverable))
     return outcome

@@ -254,6 +254,8 @@ class ReminderRecord(Aggregate):
     """One reminder: decided (its id from duty, subject, recipient and due date, so deciding it
     again is a conflict), then sent, or failed and retried. Recipients are ids, never addresses."""
 
+    TOPIC = "ansvar.reminder"  # with it the library registers its events' topics (NOTES-eventsourcing)
+
     class Event(RecordedEvent):
         pass
 

@@ -4,7 +4,7 @@ and delivery over SMTP with aiosmtplib (STARTTLS by default)."""
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from typing import Any
@@ -111,10 +111,12 @@ def build(r: Mapping[str, Any], to_name: str | None, to_address: str, smtp: Smtp
     return msg
 
 
-async def send_all(smtp: Smtp, messages: Sequence[tuple[Any, EmailMessage]]) -> list[tuple[Any, str | None]]:
-    """Send each message over one connection; per message None (sent) or the server's reply.
-    Raises aiosmtplib.SMTPException (or OSError) when the server cannot be reached at all."""
-    results: list[tuple[Any, str | None]] = []
+async def send_all(smtp: Smtp, messages: Sequence[tuple[Any, EmailMessage]],
+                   done: Callable[[Any, str | None], None]) -> None:
+    """Send each message over one connection, calling `done(key, None)` as soon as the server has
+    accepted it (or `done(key, reply)` with its refusal), before the next is sent: a process
+    killed mid-run leaves at most the one message in flight sent but not recorded. Raises
+    aiosmtplib.SMTPException (or OSError) when the server cannot be reached at all."""
     client = aiosmtplib.SMTP(hostname=smtp.host, port=smtp.port, timeout=smtp.timeout,
                              start_tls=smtp.starttls, use_tls=False)
     await client.connect()
@@ -124,14 +126,14 @@ async def send_all(smtp: Smtp, messages: Sequence[tuple[Any, EmailMessage]]) -> 
         for key, message in messages:
             try:
                 await client.send_message(message)
-                results.append((key, None))
-            except aiosmtplib.SMTPResponseException as exc:
-                results.append((key, f"{exc.code} {exc.message}"))
             except aiosmtplib.SMTPRecipientsRefused as exc:
-                results.append((key, "; ".join(f"{e.code} {e.message}" for e in exc.recipients)))
+                done(key, "; ".join(f"{e.code} {e.message}" for e in exc.recipients))
+            except aiosmtplib.SMTPResponseException as exc:
+                done(key, f"{exc.code} {exc.message}")
+            else:
+                done(key, None)
     finally:
         try:
             await client.quit()
         except aiosmtplib.SMTPException:
             pass
-    return results
