@@ -177,7 +177,8 @@ def _names(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, str]:
 
 
 def _claim_listings(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, list[str]]:
-    """For each claims-waiting reminder, a line per claim it lists: the system, the role, since when."""
+    """For each council list (claims waiting, roles unheld), a line per item: the system, the role,
+    since when."""
     wanted = {r["id"]: [c for c in dict(r["details"]).get("claims", "").split(",") if c] for r in rows
               if r["duty"] == R.Duty.CLAIMS_WAITING}
     ids = sorted({c for cs in wanted.values() for c in cs})
@@ -187,7 +188,17 @@ def _claim_listings(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, list[str]
                     f" WHERE c.claim_id IN ({', '.join('?' for _ in chunk)})", [UUID(c) for c in chunk])
         found.update({str(r["claim_id"]): f"{r['name']}: {mailer.role_da(r['role'])}, krævet {r['made_on']}"
                       for r in cur.fetchall()})
-    return {rid: [found[c] for c in cs if c in found] for rid, cs in wanted.items()}
+    listings = {rid: [found[c] for c in cs if c in found] for rid, cs in wanted.items()}
+    unheld = {r["id"]: [x.split(":", 1) for x in dict(r["details"]).get("systems", "").split(",") if ":" in x]
+              for r in rows if r["duty"] == R.Duty.ROLES_UNHELD}
+    systems = sorted({system for pairs in unheld.values() for system, _ in pairs})
+    names: dict[str, str] = {}
+    for chunk in _chunks(systems):
+        cur.execute(f"SELECT id, name FROM systems WHERE id IN ({', '.join('?' for _ in chunk)})", [UUID(x) for x in chunk])
+        names.update({str(r["id"]): r["name"] for r in cur.fetchall()})
+    for rid, pairs in unheld.items():
+        listings[rid] = [f"{names.get(system, system)}: {mailer.role_da(role)}" for system, role in pairs]
+    return listings
 
 
 def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:

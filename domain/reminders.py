@@ -20,6 +20,8 @@ The duties:
   it lacks anything; weekly from the decision.
 - `holder_gone`: to the council, when the person a duty is addressed to has left (or their unit
   is dissolved): a duty is never silently dropped.
+- `roles_unheld`: to the council, on Mondays, the systems in use where nobody holds an attested
+  role (Systemejer), so nobody can attest: one message listing them.
 
 The council is the attendees of its latest meeting on or before the day (the record says who
 sits); with no meeting on record, the council's mailbox (recipient None).
@@ -58,6 +60,7 @@ class Duty(StrEnum):
     GAP_DIGEST = "gap_digest"
     DECOMMISSIONING_LACKING = "decommissioning_lacking"
     HOLDER_GONE = "holder_gone"
+    ROLES_UNHELD = "roles_unheld"
 
 
 @dataclass(frozen=True, order=True)
@@ -168,13 +171,16 @@ def _to_holder_or_council(record: Record, day: date, person_id: UUID, reminder: 
 def attestation_reminders(record: Record, day: date) -> list[Reminder]:
     out: list[Reminder] = []
     days = record.policy.attestation_days
-    for system_id, facts in record.facts.items():
-        state = lifecycle_at(record.lifecycles.get(system_id, ()), day)
+    unheld: list[tuple[UUID, str]] = []
+    for system_id, changes in record.lifecycles.items():
+        state = lifecycle_at(changes, day)
         if state is None or state == Lifecycle.DECOMMISSIONED:
             continue
+        facts = record.facts.get(system_id, ())
         for role in record.policy.attested_roles:
             held = period_at(facts, role, day)
             if held is None or held.holder is None:
+                unheld.append((system_id, role))
                 continue
             due = G.attestation_due(held, record.attestations.get(system_id, ()), days, day)
             if day < due - timedelta(days=ATTESTATION_NOTICE_DAYS):
@@ -186,6 +192,11 @@ def attestation_reminders(record: Record, day: date) -> list[Reminder]:
                 reminder = Reminder(Duty.ATTESTATION_OVERDUE, weekly(due, day) or due, held.holder, system_id, role,
                                     details=(("due_on", due.isoformat()),))
             out += _to_holder_or_council(record, day, held.holder, reminder)
+    if unheld:
+        unheld.sort(key=lambda x: (str(x[0]), x[1]))
+        details = (("count", str(len(unheld))),
+                   ("systems", ",".join(f"{system}:{role}" for system, role in unheld[:WAITING_LISTED])))
+        out += [Reminder(Duty.ROLES_UNHELD, monday_of(day), member, details=details) for member in _council(record)]
     return out
 
 

@@ -71,6 +71,15 @@ def texts(r: Mapping[str, Any], system_name: str | None, about_name: str | None,
             "\n".join(shown + ([f"... og {more} flere"] if more > 0 else [])),
             "Godkend eller afvis dem i ansvar.",
         ])
+    if duty == Duty.ROLES_UNHELD:
+        count = details.get("count", "0")
+        shown = [f"- {line}" for line in listing]
+        more = int(count) - len(shown)
+        return (f"{count} systemer i brug uden ejer", [
+            f"{count} systemer i brug har ingen, der har rollen og kan bekræfte ansvaret:",
+            "\n".join(shown + ([f"... og {more} flere"] if more > 0 else [])),
+            "Udpeg en ejer i ansvar.",
+        ])
     if duty == Duty.DECOMMISSIONING_LACKING:
         lacking = ", ".join(LACKING_DA.get(x, x) for x in details.get("lacking", "").split(",") if x)
         return (f"Afviklingen af {system} mangler stadig noget", [

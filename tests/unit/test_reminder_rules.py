@@ -56,12 +56,12 @@ def test_a_holder_who_has_left_is_the_councils_to_follow_up_never_dropped():
     assert [r.recipient_id for r in mailbox] == [None]  # no council on record: its mailbox
 
 
-def test_a_decommissioned_system_and_a_vacant_role_bring_no_attestation():
+def test_a_decommissioned_system_brings_nothing_and_a_vacant_role_goes_to_the_council():
     decommissioned = record(facts=OWNED)
     decommissioned.lifecycles[SYSTEM].append(LifecycleChange(2, "decommissioned", date(2020, 6, 1)))  # type: ignore[attr-defined]
     assert R.attestation_reminders(decommissioned, date(2021, 3, 1)) == []
     vacant = [*OWNED, Fact(2, None, "systemejer", None, date(2020, 6, 1))]  # type: ignore[arg-type]
-    assert R.attestation_reminders(record(facts=vacant), date(2021, 3, 1)) == []
+    assert [r.duty for r in R.attestation_reminders(record(facts=vacant), date(2021, 3, 1))] == [R.Duty.ROLES_UNHELD] * 2
 
 
 def test_claims_an_answer_to_the_claimant_once_and_a_wait_to_the_council_weekly():
@@ -107,3 +107,12 @@ def test_a_reminder_is_never_due_after_the_day_it_is_planned_and_a_week_brings_a
     kinds = {(r.duty, r.recipient_id) for d in range(7) for r in R.plan(rec, day + timedelta(days=d))}
     assert len(week) <= 2 * len(kinds)  # a weekly duty's week straddles at most two of its due dates
     assert len({r.id for r in planned}) == len(planned)
+
+
+def test_a_system_in_use_that_nobody_owns_is_listed_for_the_council():
+    vacant = [*OWNED, Fact(2, None, "systemejer", None, date(2020, 6, 1))]  # type: ignore[arg-type]
+    listed = R.attestation_reminders(record(facts=vacant), date(2021, 3, 3))  # a Wednesday
+    assert duties(listed) == [(R.Duty.ROLES_UNHELD, CHAIR, date(2021, 3, 1)), (R.Duty.ROLES_UNHELD, MEMBER, date(2021, 3, 1))]
+    assert dict(listed[0].details) == {"count": "1", "systems": f"{SYSTEM}:systemejer"}
+    never = record()  # registered, never given an owner
+    assert [r.duty for r in R.attestation_reminders(never, date(2021, 3, 3))] == [R.Duty.ROLES_UNHELD] * 2
