@@ -346,7 +346,7 @@ class ReminderView(msgspec.Struct):
 
 class ReminderPage(msgspec.Struct):
     items: list[ReminderView]
-    next_after: int | None
+    next_start: int | None  # pass as `start` for the next page; null on the last
 
 
 class DigestChoice(msgspec.Struct, forbid_unknown_fields=True):

@@ -89,3 +89,14 @@ def test_the_worker_runs_once_a_day_from_the_configured_hour_and_at_start_up_if_
         scheduler.stop()
     api.position = api.get("/ready")["head"]
     assert api.get("/reminders")["items"]
+
+
+def test_the_reminder_list_pages_in_the_order_decided(api, clock):
+    scene(api, clock)
+    run(api)
+    api.position = api.get("/ready")["head"]
+    everything = api.get("/reminders")["items"]
+    first = api.get("/reminders", limit=2)
+    rest = api.get("/reminders", start=first["next_start"], limit=100)
+    assert [r["id"] for r in first["items"] + rest["items"]] == [r["id"] for r in everything]
+    assert rest["next_start"] is None
