@@ -40,6 +40,12 @@ def message_id(reminder_id: UUID, sender: str) -> str:
     return f"<reminder-{reminder_id}@{domain}>"
 
 
+def _listed(count: str, listing: Sequence[str]) -> str:
+    """A council list's lines, and how many more there are than it names."""
+    more = int(count) - len(listing)
+    return "\n".join([f"- {line}" for line in listing] + ([f"... og {more} flere"] if more > 0 else []))
+
+
 def texts(r: Mapping[str, Any], system_name: str | None, about_name: str | None,
           listing: Sequence[str] = ()) -> tuple[str, list[str]]:
     """Subject and paragraphs of the reminder, in Danish."""
@@ -64,21 +70,15 @@ def texts(r: Mapping[str, Any], system_name: str | None, about_name: str | None,
         ])
     if duty == Duty.CLAIMS_WAITING:
         count = details.get("count", "0")
-        shown = [f"- {line}" for line in listing]
-        more = int(count) - len(shown)
         return (f"{count} krav venter på svar", [
             f"{count} krav på roller har ventet på svar længere end fristen (det ældste siden {details.get('oldest')}):",
-            "\n".join(shown + ([f"... og {more} flere"] if more > 0 else [])),
-            "Godkend eller afvis dem i ansvar.",
+            _listed(count, listing), "Godkend eller afvis dem i ansvar.",
         ])
     if duty == Duty.ROLES_UNHELD:
         count = details.get("count", "0")
-        shown = [f"- {line}" for line in listing]
-        more = int(count) - len(shown)
         return (f"{count} systemer i brug uden ejer", [
             f"{count} systemer i brug har ingen, der har rollen og kan bekræfte ansvaret:",
-            "\n".join(shown + ([f"... og {more} flere"] if more > 0 else [])),
-            "Udpeg en ejer i ansvar.",
+            _listed(count, listing), "Udpeg en ejer i ansvar.",
         ])
     if duty == Duty.DECOMMISSIONING_LACKING:
         lacking = ", ".join(LACKING_DA.get(x, x) for x in details.get("lacking", "").split(",") if x)
