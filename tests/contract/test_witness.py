@@ -80,7 +80,7 @@ class SmallWitness:
         self.size, self.root = 0, b""
         self.requests: list[dict[str, Any]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}/add-checkpoint"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
