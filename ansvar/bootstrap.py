@@ -30,6 +30,7 @@ from projections.decisions_view import DecisionsView
 from projections.decommissioning_view import DecommissioningView
 from projections.event_log import EventLog
 from projections.gaps_view import GapsView
+from projections.kitos_view import KitosView
 from projections.progress import Progress
 from projections.proposals_view import ProposalsView
 from projections.read_side import ReadSide
@@ -112,7 +113,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
         if given := portfolio.recorder.catch_up_tree():
             log.info("the log's Merkle tree was filled in", events=given)
     views = [SystemsView(), AccountabilityView(), GapsView(settings.gap_policy)]
-    views += [ProposalsView(), DecisionsView(), DecommissioningView(), RemindersView()]
+    views += [ProposalsView(), DecisionsView(), DecommissioningView(), RemindersView(), KitosView()]
     catchup = CatchUp(portfolio, db, views, Progress())
     catchup.setup()
     if settings.database.kind == "postgres":

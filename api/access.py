@@ -170,6 +170,7 @@ ACCESS: dict[str, Rule] = {
     "listReminders": OVERSIGHT,
     "chooseDigest": FOR_THEMSELF,
     "importInventory": ADMIN_ONLY,
+    "syncKitos": ADMIN_ONLY,
     "exportRegister": OVERSIGHT,
     # proposals: anyone proposes; the council's handling of them is open to every person
     "submitProposal": PROPOSER,

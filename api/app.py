@@ -21,6 +21,7 @@ from api.events import EventsController
 from api.health import HealthController
 from api.idempotency import idempotency_middleware
 from api.imports import ExportController, ImportController
+from api.kitos import KitosController
 from api.log import LogController
 from api.openapi_problems import document_problems
 from api.org import MeController, OrgUnitController, PeopleController
@@ -38,7 +39,7 @@ CONTROLLERS = [
     HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, MeController,
     AuditController,
     EventsController, LogController, ReminderController,
-    ImportController, ExportController,
+    ImportController, ExportController, KitosController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4
 ]
 

@@ -87,6 +87,7 @@ SUMMARIES: dict[str, str] = {
     "getInclusionProof": "Proof that an event is in the log at a checkpoint",
     "eraseText": "Erase a free text that can name a person, keeping every proof",
     "listReminders": "Reminders decided, sent, failed or undeliverable",
+    "syncKitos": "Bring over what KITOS holds: a dry run, or written all or nothing",
     "chooseDigest": "Switch the weekly digest of new gaps on or off for yourself",
     "getConsistencyProof": "Proof that a later checkpoint extends an earlier one unchanged",
     # Spreadsheets

@@ -31,6 +31,7 @@ log = structlog.get_logger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
 _DOMAIN_STATUS: list[tuple[type[domain.DomainError], int]] = [
+    (domain.UpstreamRefused, 502),
     (domain.NotFound, 404),
     (domain.Conflict, 409),
     (domain.Forbidden, 403),

@@ -131,3 +131,10 @@ class OwnClaim(Forbidden):
 class BackdatedHandover(Forbidden):
     slug = "backdated-handover"
     title = "A hand-over cannot take effect before today"
+
+
+class UpstreamRefused(DomainError):
+    """A service ansvar reads from (KITOS) refused or could not be reached: 502."""
+
+    slug = "upstream-refused"
+    title = "A service ansvar reads from refused or could not be reached; nothing was written"

@@ -12,6 +12,7 @@ new person at the same moment can still both create one: people have no natural 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -28,15 +29,17 @@ from domain.systems import System, SystemName
 
 class ImportCommands(Commands):
     @command
-    def import_inventory(self, plan: Plan, source: dict[str, Any], actor: Actor = SYSTEM) -> Receipt | None:
+    def import_inventory(self, plan: Plan, source: dict[str, Any], actor: Actor = SYSTEM,
+                         sources: Mapping[int, dict[str, Any]] | None = None) -> Receipt | None:
         """Write an import plan all or nothing; None if it changes nothing. Every event carries
-        meta["source"] = {file, sha256, row}."""
-        recordings = self._apply(plan, actor, source)
+        meta["source"] = {file, sha256, row}, or, for a sync, the row's own provenance (`sources`:
+        the KITOS address, the entity's uuid and lastModified)."""
+        recordings = self._apply(plan, actor, source, sources or {})
         return self._receipt(recordings) if recordings else None
 
-    def _apply(self, plan: Plan, actor: Actor, source: dict[str, Any]) -> list:
+    def _apply(self, plan: Plan, actor: Actor, source: dict[str, Any], sources: Mapping[int, dict[str, Any]]) -> list:
         def meta(row: int) -> dict[str, Any]:
-            return replace(actor, source={**source, "row": row}).meta()
+            return replace(actor, source={**source, **sources.get(row, {}), "row": row}).meta()
 
         ids: dict[str, UUID] = {}
 

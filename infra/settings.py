@@ -22,6 +22,7 @@ VARIABLES = (
     "ANSVAR_LOG_ORIGIN", "ANSVAR_LOG_KEY", "ANSVAR_LOG_KEY_FILE", "ANSVAR_LOG_WITNESSES",
     "ANSVAR_SMTP_HOST", "ANSVAR_SMTP_PORT", "ANSVAR_SMTP_FROM", "ANSVAR_SMTP_STARTTLS", "ANSVAR_SMTP_USER",
     "ANSVAR_SMTP_PASSWORD", "ANSVAR_REMINDER_HOUR", "ANSVAR_COUNCIL_EMAIL",
+    "ANSVAR_KITOS_URL", "ANSVAR_KITOS_EMAIL", "ANSVAR_KITOS_PASSWORD",
 )
 
 
@@ -190,6 +191,15 @@ class Reminders:
 
 
 @dataclass(frozen=True)
+class KitosAccount:
+    """The KITOS API user a municipality's local admin has (ANSVAR_KITOS_*)."""
+
+    url: str | None = None
+    email: str | None = None
+    password: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     database: Database = field(default_factory=lambda: Database.from_url(DEFAULT_DATABASE_URL))
     host: str = "127.0.0.1"
@@ -205,6 +215,7 @@ class Settings:
     auth: Auth = field(default_factory=Auth)
     log: LogSigning = field(default_factory=LogSigning)
     reminders: Reminders = field(default_factory=Reminders)
+    kitos: KitosAccount = field(default_factory=KitosAccount)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -246,6 +257,8 @@ class Settings:
                 ).check(),
                 log=LogSigning.from_env(get),
                 reminders=Reminders.from_env(get),
+                kitos=KitosAccount(get("ANSVAR_KITOS_URL") or None, get("ANSVAR_KITOS_EMAIL") or None,
+                                   get("ANSVAR_KITOS_PASSWORD") or None),
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc

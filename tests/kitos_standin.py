@@ -25,6 +25,7 @@ class StandIn:
         self.usages: dict[str, list[dict[str, Any]]] = {}  # organisation uuid -> usages
         self.units: dict[str, list[dict[str, Any]]] = {}
         self.users: dict[str, list[dict[str, Any]]] = {}
+        self.deleted: list[dict[str, Any]] = []  # the delta feed: {occurredAtUtc, entityUuid, entityType}
         self.tokens: dict[str, datetime] = {}
         self.token_hours = 24
         self.failures: deque[tuple[str, int, dict[str, str]]] = deque()  # (path prefix, status, headers), in order
@@ -103,6 +104,12 @@ class StandIn:
             org = (query.get("organizationUuid") or [None])[0]
             items = self.usages.get(org, []) if org else [u for us in self.usages.values() for u in us]
             return self._page(self._since(items, query), query)
+        if rest == ["delta-feed", "deleted-entities"]:
+            since = (query.get("deletedSinceUTC") or [None])[0]
+            kind = (query.get("entityType") or [None])[0]
+            found = [d for d in self.deleted if (not kind or d["entityType"] == kind)
+                     and (not since or _when(d["occurredAtUtc"]) >= _when(since))]
+            return self._page(found, query)
         if len(rest) >= 3 and rest[0] == "organizations":
             org = rest[1]
             if org not in self.usages and org not in self.units:

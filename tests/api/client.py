@@ -51,7 +51,7 @@ class Api:
         assert response.status_code == expect, f"POST {path} -> {response.status_code}: {response.text}"
         data = response.json()
         if response.status_code < 300:
-            self.position = max(self.position, data.get("position", 0))
+            self.position = max(self.position, data.get("position") or 0)
         return data
 
     def get(self, path: str, expect: int = 200, **params: Any) -> Any:

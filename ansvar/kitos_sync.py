@@ -1,0 +1,168 @@
+"""`ansvar kitos sync` and `POST /kitos/sync`: fetch one organisation from KITOS
+(infra/kitos.py), plan what it changes in the register (domain/kitos_plan.py), and, with
+`apply`, write it all or nothing as the spreadsheet import does. Without `apply` a dry run:
+the same report, nothing written. A KITOS refusal (wrong password, no API access, wrong
+organisation) writes nothing either."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import anyio.to_thread
+
+from domain.commands import SYSTEM, Actor
+from domain.errors import InvalidValue, UpstreamRefused
+from domain.kitos_plan import Kitos, SyncPlan, plan_sync
+from infra.kitos import KitosClient, KitosError
+from projections.kitos_view import load_links
+
+_SYNCS = ("CREATE TABLE IF NOT EXISTS kitos_syncs (kitos text NOT NULL, organization text NOT NULL,"
+          " synced_at text NOT NULL, PRIMARY KEY (kitos, organization))")
+
+
+class KitosRefused(UpstreamRefused):
+    slug = "kitos-refused"
+    title = "KITOS refused or could not be reached; nothing was written"
+
+
+def read_roles(content: bytes) -> dict[str, str]:
+    """A municipality's role names: JSON {"KITOS role name": "ansvar role"}."""
+    from domain.vocabulary import Role
+
+    try:
+        mapping = json.loads(content)
+    except ValueError:
+        raise InvalidValue('the role mapping is JSON: {"KITOS role name": "ansvar role"}', field="roles") from None
+    if not isinstance(mapping, dict) or any(v not in {r.value for r in Role} for v in mapping.values()):
+        raise InvalidValue(f"the role mapping maps KITOS role names to ansvar roles ({', '.join(Role)})", field="roles")
+    return mapping
+
+
+def client_for(runtime: Any) -> KitosClient:
+    account = runtime.settings.kitos
+    for name, value in (("ANSVAR_KITOS_URL", account.url), ("ANSVAR_KITOS_EMAIL", account.email),
+                        ("ANSVAR_KITOS_PASSWORD", account.password)):
+        if not value:
+            raise InvalidValue(f"{name} is not set: the KITOS API user's address and credentials", field=name)
+    try:
+        return KitosClient(account.url, account.email, account.password, now=runtime.clock.now)
+    except ValueError as exc:
+        raise InvalidValue(str(exc), field="ANSVAR_KITOS_URL") from None
+
+
+def fetch(client: KitosClient, organization: str, since: datetime | None,
+          progress: Callable[[str, int, int], None] | None = None) -> tuple[Kitos, list[dict[str, Any]]]:
+    units = list(client.org_units(organization))
+    usages = []
+    for usage in client.usages(organization, since):
+        usages.append(usage)
+        if progress:
+            progress("usages", len(usages), 0)
+    wanted = sorted({str(e["user"]["uuid"]) for u in usages for e in u.get("roles") or []
+                     if isinstance(e, dict) and isinstance(e.get("user"), dict) and e["user"].get("uuid")})
+    # The organisation's users in pages (a role entry has no e-mail), then any not listed one by one.
+    listed = {str(u.get("uuid")): u for u in client.users(organization)}
+    users: dict[str, Any] = {uuid: listed[uuid] for uuid in wanted if uuid in listed}
+    for n, uuid in enumerate([w for w in wanted if w not in listed], 1):
+        try:
+            users[uuid] = client.user(organization, uuid)
+        except KitosError as exc:
+            if exc.status != 404:
+                raise
+            users[uuid] = None
+        if progress:
+            progress("users", n, len(wanted) - len(users))
+    deleted = list(client.deleted_usages(since)) if since is not None else []
+    return Kitos(client.base, units, usages, users), deleted
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def last_sync(runtime: Any, kitos: str, organization: str) -> datetime | None:
+    with runtime.db.transaction() as cur:
+        cur.execute(_SYNCS)
+        cur.execute("SELECT synced_at FROM kitos_syncs WHERE kitos = ? AND organization = ?", (kitos, organization))
+        row = cur.fetchone()
+    return datetime.fromisoformat(row["synced_at"]) if row else None
+
+
+def remember(runtime: Any, kitos: str, organization: str, when: datetime) -> None:
+    with runtime.db.transaction() as cur:
+        cur.execute(_SYNCS)
+        cur.execute("INSERT INTO kitos_syncs (kitos, organization, synced_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (kitos, organization) DO UPDATE SET synced_at = excluded.synced_at",
+                    (kitos, organization, when.isoformat()))
+
+
+async def sync(runtime: Any, organization: str, *, apply: bool = False, since: datetime | None = None,
+               roles: dict[str, str] | None = None, actor: Actor = SYSTEM, client: KitosClient | None = None,
+               progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    client = client or client_for(runtime)
+    remembered = since is None and await anyio.to_thread.run_sync(last_sync, runtime, client.base, organization)
+    since = since or (remembered or None)
+    try:
+        kitos, deleted = await anyio.to_thread.run_sync(fetch, client, organization, since, progress)
+    except KitosError as exc:
+        raise KitosRefused(str(exc), field="organization", url=exc.url, status=exc.status) from None
+    reads = runtime.reads
+    await reads.caught_up(await reads.log_head())
+    today = reads.today()
+    snapshot = await reads.register.snapshot(today)
+
+    def links() -> Any:
+        with runtime.db.transaction(write=False) as cur:
+            return load_links(cur, client.base)
+
+    planned = plan_sync(kitos, snapshot, await anyio.to_thread.run_sync(links), today, roles)
+    receipt = None
+    if apply and not planned.plan.writes_nothing:
+        receipt = await anyio.to_thread.run_sync(
+            lambda: runtime.portfolio.import_inventory(planned.plan, {"kitos": client.base}, actor, planned.sources))
+    # Remembered in KITOS's own time (the latest lastModified it served), never this clock's: the
+    # next sync asks for what changed since then (changedSinceGtEq is inclusive: the boundary usage
+    # comes again, and changes nothing).
+    newest = max((m for m in (_moment(u.get("lastModified")) for u in kitos.usages) if m), default=None)
+    if apply and newest is not None and (since is None or newest > since):
+        await anyio.to_thread.run_sync(remember, runtime, client.base, organization, newest)
+    known = await anyio.to_thread.run_sync(links)
+    return report(planned, kitos, organization, since, apply, receipt.position if receipt else None, deleted, known,
+                  client.requests)
+
+
+def report(planned: SyncPlan, kitos: Kitos, organization: str, since: datetime | None, applied: bool,
+           position: int | None, deleted: list[dict[str, Any]], links: Any, requests: int) -> dict[str, Any]:
+    plan, sources = planned.plan, planned.sources
+    kinds = {k: sum(1 for c in plan.changes if c.kind == k) for k in ("assign", "vacate", "lifecycle", "details")}
+
+    def uuid(row: int) -> str | None:
+        return sources.get(row, {}).get("uuid")
+
+    return {
+        "kitos": kitos.url, "organization": organization, "since": since.isoformat() if since else None,
+        "dry_run": not applied, "applied": applied and not plan.writes_nothing, "position": position,
+        "usages_read": planned.usages_read, "org_units_read": planned.units_read, "requests": requests,
+        "systems": {"to_create": len(plan.systems), "matched": len(plan.matched_systems)},
+        "people": {"to_create": len(plan.people)},
+        "org_units": {"to_create": len(plan.units)},
+        "facts": {"assignments": kinds["assign"], "vacancies": kinds["vacate"], "lifecycle_changes": kinds["lifecycle"],
+                  "details_changes": kinds["details"]},
+        "systems_to_create": [{"uuid": uuid(s.row), "name": s.name} for s in plan.systems],
+        "people_to_create": [{"uuid": uuid(p.row), "name": p.name, "email": p.email} for p in plan.people],
+        "org_units_to_create": [{"uuid": uuid(u.row), "name": u.name, "level": u.level} for u in plan.units],
+        "problems": [{"uuid": uuid(p.row), "entity": sources.get(p.row, {}).get("entity"), "field": p.column,
+                      "value": p.value, "kind": p.kind, "detail": p.detail} for p in plan.problems],
+        # Usages KITOS deleted since the last sync: the council decides (never an automatic decommissioning).
+        "deleted_in_kitos": [{"uuid": str(d.get("entityUuid")), "occurred_at": d.get("occurredAtUtc"),
+                              "system_id": str(links.systems[str(d.get("entityUuid"))])
+                              if str(d.get("entityUuid")) in links.systems else None} for d in deleted],
+    }
