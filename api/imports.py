@@ -47,6 +47,7 @@ class FactCounts(msgspec.Struct):
     vacancies: int
     lifecycle_changes: int
     details_changes: int = 0  # vendor, criticality or personal data corrected
+    archive_duty_changes: int = 0  # the archive duty (arkivpligt) stated anew
 
 
 class ImportReport(msgspec.Struct):

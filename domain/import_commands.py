@@ -65,6 +65,8 @@ class ImportCommands(Commands):
                 personal_data=s.personal_data, lifecycle=s.lifecycle, lifecycle_from=s.lifecycle_from, meta=meta(s.row),
                 in_use_from=s.in_use_from,
             )
+            if s.archive_duty:
+                system.state_archive_duty(s.archive_duty, meta(s.row))
             ids[s.key] = system.id
             systems[system.id] = system
             pending.append(SystemName(org_unit_id=unit_id, name=s.name, system_id=system.id, meta=meta(s.row)))
@@ -86,6 +88,8 @@ class ImportCommands(Commands):
             elif c.kind == "details":
                 assert c.details is not None
                 system.change_details(*c.details, meta(c.row))
+            elif c.kind == "archive_duty":
+                system.state_archive_duty(c.reason, meta(c.row))
             else:
                 assert c.lifecycle and c.effective_from
                 system.change_lifecycle(c.lifecycle, c.effective_from, meta(c.row))
@@ -105,6 +109,8 @@ def _still_as_planned(system: System, c: Change, today: date) -> None:
         now: Any = system.holder(c.role or "", today)
     elif c.kind == "lifecycle":
         now = system.stated_lifecycle(today)
+    elif c.kind == "archive_duty":
+        now = getattr(system, "archive_duty", None)
     else:
         now = (system.vendor, system.criticality, system.personal_data)
     if now != c.expected:

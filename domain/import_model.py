@@ -39,6 +39,7 @@ class KnownSystem:
     personal_data: bool
     vendor: str | None
     holders: Mapping[str, tuple[UUID | None, str | None]] = field(default_factory=dict)  # role -> (person, vacancy reason)
+    archive_duty: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,13 @@ class NewSystem:
     lifecycle: str
     lifecycle_from: date
     in_use_from: date | None = None  # as the file states it (blank: nobody said)
+    archive_duty: str | None = None
 
 
 @dataclass(frozen=True)
 class Change:
-    """One fact to record on a system: `assign` (person), `vacate` (reason), `lifecycle` or `details`."""
+    """One fact to record on a system: `assign` (person), `vacate` (reason), `lifecycle`, `details`
+    or `archive_duty` (in `reason`)."""
 
     kind: str
     row: int

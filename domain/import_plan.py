@@ -105,7 +105,7 @@ class _Planner:
                 system, number, name, _text(cells.get("vendor")), unit,
                 values.get("criticality") or Criticality.MEDIUM, values.get("personal_data") is not False,
                 values.get("lifecycle") or Lifecycle.IN_OPERATION, values.get("in_use_from") or self.today,
-                values.get("in_use_from"),
+                values.get("in_use_from"), values.get("archive_duty"),
             ))
         else:
             system = existing.id
@@ -162,6 +162,9 @@ class _Planner:
         wanted = tuple(g if g is not None else n for g, n in zip(given, now))
         if wanted != now:
             self.plan.changes.append(Change("details", number, known.id, details=wanted, expected=now))  # type: ignore[arg-type]
+        if values.get("archive_duty") and values["archive_duty"] != known.archive_duty:
+            self.plan.changes.append(Change("archive_duty", number, known.id, reason=values["archive_duty"],
+                                            expected=known.archive_duty))
 
     def _holder(self, number: int, cells: Mapping[str, Any], role: str, system: Ref, known: KnownSystem | None, unit: Ref) -> None:
         raw = cells[role]

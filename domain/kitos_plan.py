@@ -53,6 +53,9 @@ LIFECYCLES = {
     "Operational": Lifecycle.IN_OPERATION, "PhasingOut": Lifecycle.PHASING_OUT,
 }
 LEVELS = [OrgLevel.KOMMUNE, OrgLevel.FORVALTNING, OrgLevel.AFDELING, OrgLevel.TEAM]
+#: KITOS's archiveDuty -> ansvar's (B bevares, K kasseres, B+K); Undecided and Unknown say nothing.
+ARCHIVE_DUTIES = {"B": "B", "K": "K", "BK": "B+K"}
+_UNSTATED_DUTIES = {"Undecided", "Unknown", None}
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,11 @@ class _Planner:
             self._problem(row, "general.validity.lifeCycleStatus", status, "missing",
                           f"lifecycle {status or 'not given'}: {'kept' if uuid in self.links.systems else 'in operation'}")
         critical, personal = criticality_of(usage), personal_data_of(usage)
+        stated = (_pair(usage.get("archiving")) or {}).get("archiveDuty")
+        duty = ARCHIVE_DUTIES.get(stated) if isinstance(stated, str) else None
+        if duty is None and stated not in _UNSTATED_DUTIES:
+            self._problem(row, "archiving.archiveDuty", stated, "not_recorded",
+                          f"archive duty {stated} has no B/K equivalent here: not recorded")
         if critical is None:
             self._problem(row, "criticality", name, "missing", "KITOS does not say how critical it is")
         responsible = (_pair((_pair(usage.get("organizationUsage")) or {}).get("responsibleOrganizationUnit")) or {})
@@ -284,12 +292,15 @@ class _Planner:
             system = f"kitos-usage:{uuid}"
             self.out.plan.systems.append(NewSystem(
                 system, row, name, None, unit, critical or Criticality.MEDIUM, personal is not False,
-                lifecycle or Lifecycle.IN_OPERATION, _day(validity.get("validFrom"), modified), None,
+                lifecycle or Lifecycle.IN_OPERATION, _day(validity.get("validFrom"), modified), None, duty,
             ))
         else:
             system = existing.id
             self.out.plan.matched_systems.add(existing.id)
             self._compare(row, existing, lifecycle, critical, personal, modified)
+            if duty and duty != existing.archive_duty:
+                self.out.plan.changes.append(Change("archive_duty", row, existing.id, reason=duty,
+                                                    expected=existing.archive_duty))
         self._roles(row, usage, system, existing, modified)
 
     def _compare(self, row: int, known: KnownSystem, lifecycle: str | None, critical: str | None,

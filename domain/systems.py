@@ -135,6 +135,21 @@ class System(Aggregate):
     def change_details(self, vendor: str | None, criticality: str, personal_data: bool, meta: dict) -> None:
         self.vendor, self.criticality, self.personal_data = vendor, criticality, personal_data
 
+    class ArchiveDutyStated(Event):
+        """The system's archive duty (arkivpligt) as its register states it: B (bevares), K
+        (kasseres), B+K, or as KITOS names another; None: not stated."""
+
+        TOPIC = "ansvar.system.archive_duty_stated.v1"
+        duty: str | None
+        meta: dict
+
+        def apply(self, aggregate: System) -> None:
+            aggregate.archive_duty = self.duty
+
+    def state_archive_duty(self, duty: str | None, meta: dict) -> None:
+        if duty != getattr(self, "archive_duty", None):
+            self.trigger_event(self.ArchiveDutyStated, duty=duty, meta=meta)
+
     def lifecycle_at(self, day: date) -> str | None:
         return lifecycle_at(self.lifecycle_changes, day)
 

@@ -35,6 +35,7 @@ RULE_LABEL = {
 }
 REGISTER_HEADERS = [
     "Systemnavn", "Leverandør", "Forvaltning", "Afdeling", "Team", "Kritikalitet", "Persondata", "Livscyklus", "Ibrugtagning",
+    "Arkivpligt",
     *[h for r in Role for h in (ROLE_LABEL[r], f"{ROLE_LABEL[r]} siden")],
 ]
 GAP_HEADERS = ["Systemnavn", "Forvaltning", "Afdeling", "Regel", "Rolle", "Siden", "Til", "Alvorlighed", "Beskrivelse"]
@@ -47,7 +48,7 @@ async def _facts(reader: Reader) -> dict[UUID, list[Fact]]:
 async def _systems(reader: Reader, today: date) -> list[dict[str, Any]]:
     return await reader.fetch(
         f"SELECT s.id, s.name, s.vendor, s.org_unit_id, s.criticality, s.personal_data, {CURRENT_LIFECYCLE} AS lifecycle,"
-        " s.in_use_from"
+        " s.in_use_from, s.archive_duty"
         " FROM systems s ORDER BY s.name, s.id",
         today,
     )
@@ -94,7 +95,7 @@ async def snapshot(reader: Reader, today: date) -> Snapshot:
                 holders[role] = (_id(decided.holder), decided.reason)
         systems.append(KnownSystem(
             _id(s["id"]), s["name"], _id(s["org_unit_id"]), stated_lifecycle(changes[s["id"]], today),  # type: ignore[arg-type]
-            s["criticality"], bool(s["personal_data"]), s["vendor"], holders,
+            s["criticality"], bool(s["personal_data"]), s["vendor"], holders, s["archive_duty"],
         ))
     return Snapshot(units, people, systems)
 
@@ -132,6 +133,7 @@ async def register_rows(reader: Reader, today: date) -> list[list[Any]]:
             s["name"], s["vendor"], path.get("forvaltning"), path.get("afdeling"), path.get("team"),
             inv.CRITICALITY_LABEL[Criticality(s["criticality"])], bool(s["personal_data"]),
             inv.LIFECYCLE_LABEL[Lifecycle(s["lifecycle"])] if s["lifecycle"] else None, s["in_use_from"],
+            s["archive_duty"],
         ]
         for role in Role:
             period = period_at(facts[s["id"]], role, today)

@@ -29,5 +29,5 @@ def test_a_blank_in_use_date_and_a_vacancy_export_as_what_they_are_and_read_back
     assert rows["Lønsystem"]["Systemejer"] == "Ubesat: IT-afdelingen" and rows["ESDH"]["Systemejer"] == "Bo Larsen"
     again = upload(api, exported, "register.csv")
     assert not again["applied"] and again["facts"] == {"assignments": 0, "vacancies": 0, "lifecycle_changes": 0,
-                                                        "details_changes": 0}
+                                                        "details_changes": 0, "archive_duty_changes": 0}
     assert api.client.get("/exports/register", params={"format": "csv"}).content == exported

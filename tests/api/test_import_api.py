@@ -315,3 +315,22 @@ def test_one_file_naming_a_person_by_name_and_by_email_registers_one_person(api)
     assert [(p["row"], p["kind"]) for p in report["problems"]] == [(2, "linked")]
     found = api.get("/people", q="ærø", after=report["position"])["items"]
     assert [(p["name"], p["email"]) for p in found] == [("Åse Ærø", "aase@kommune.dk")]
+
+
+def test_the_archive_duty_a_sheet_states_is_stored_and_exported_back(api):
+    sheet = ("Systemnavn;Forvaltning;Afdeling;Arkivpligt\r\nLønsystem;Økonomi;Løn;B\r\nESDH;Økonomi;Løn;B+K\r\n"
+             "Intranet;Økonomi;Løn;Ved ikke\r\n")
+    report = api.client.post("/imports", files={"file": ("arkiv.csv", sheet.encode(), "text/csv")},
+                             data={"apply": "true"}, headers=api.headers).json()
+    assert report["applied"]
+    api.position = report["position"]
+    export = api.client.get("/exports/register", params={"format": "csv", "after": api.position}, headers=api.headers)
+    import csv
+    import io
+
+    rows = {r["Systemnavn"]: r for r in csv.DictReader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";")}
+    assert (rows["Lønsystem"]["Arkivpligt"], rows["ESDH"]["Arkivpligt"], rows["Intranet"]["Arkivpligt"]) == ("B", "B+K", "")
+    again = ("Systemnavn;Forvaltning;Afdeling;Arkivpligt\r\nLønsystem;Økonomi;Løn;K\r\nESDH;Økonomi;Løn;B+K\r\n")
+    changed = api.client.post("/imports", files={"file": ("arkiv2.csv", again.encode(), "text/csv")},
+                              data={"apply": "true"}, headers=api.headers).json()
+    assert changed["facts"]["archive_duty_changes"] == 1  # only Lønsystem's

@@ -65,7 +65,7 @@ def municipality(k: StandIn) -> None:
                                      "validFrom": "2019-01-01T00:00:00Z"}},
             "roles": roles,
             "organizationUsage": {"responsibleOrganizationUnit": pair(unit["uuid"], unit["name"]), "usingOrganizationUnits": []},
-            "archiving": {"archiveDuty": "B"},
+            "archiving": {"archiveDuty": "Undecided" if n == 7 else "B"},
             "gdpr": {"businessCritical": "Yes" if n % 2 else "No", "dataSensitivityLevels": ["PersonData"] if n % 4 else ["None"]},
             "unknownFieldFromTheFuture": {"ignored": True},
         }
@@ -139,6 +139,8 @@ def test_apply_writes_it_all_and_a_second_sync_writes_nothing(runtime, kitos):
     by_name = {s["name"]: s for s in systems}
     assert by_name["System 001"]["criticality"] == "high" and by_name["System 003"]["criticality"] == "critical"
     assert by_name["System 000"]["criticality"] == "medium"
+    duties = {r["name"]: r["archive_duty"] for r in rows(runtime, "SELECT name, archive_duty FROM systems")}
+    assert duties["System 000"] == "B" and duties["System 007"] is None  # "Undecided" states nothing
     assert not by_name["System 000"]["personal_data"] and by_name["System 001"]["personal_data"]
     lifecycles = {r["name"]: r["lifecycle"] for r in rows(
         runtime, "SELECT s.name, l.lifecycle FROM lifecycle_changes l JOIN systems s ON s.id = l.system_id")}
@@ -159,7 +161,7 @@ def test_apply_writes_it_all_and_a_second_sync_writes_nothing(runtime, kitos):
     before = head(runtime)
     again = run(runtime, apply=True, since=None)
     assert head(runtime) == before and not again["applied"] and again["facts"] == {
-        "assignments": 0, "vacancies": 0, "lifecycle_changes": 0, "details_changes": 0}
+        "assignments": 0, "vacancies": 0, "lifecycle_changes": 0, "details_changes": 0, "archive_duty_changes": 0}
 
 
 def test_two_changes_in_kitos_come_over_as_exactly_those(runtime, kitos):
@@ -175,7 +177,8 @@ def test_two_changes_in_kitos_come_over_as_exactly_those(runtime, kitos):
     report = run(runtime, apply=True)  # since the last sync, remembered
     # Since the newest lastModified the last sync saw (KITOS's clock, inclusive): the two changed, and that one again.
     assert report["since"].startswith("2025-03-14T09:17:19") and report["usages_read"] == 3
-    assert report["facts"] == {"assignments": 1, "vacancies": 0, "lifecycle_changes": 1, "details_changes": 0}
+    assert report["facts"] == {"assignments": 1, "vacancies": 0, "lifecycle_changes": 1, "details_changes": 0,
+                               "archive_duty_changes": 0}
     assert head(runtime) == before + 2  # one event each, on the two systems
     assert [d["uuid"] for d in report["deleted_in_kitos"]] == [uid(4, 22)] and report["deleted_in_kitos"][0]["system_id"]
     sent = [q for m, p, q in kitos.log if p == "/api/v2/it-system-usages"][-1]
