@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import anyio.to_thread
@@ -64,7 +64,12 @@ def fetch(client: KitosClient, organization: str, since: datetime | None,
     wanted = sorted({str(e["user"]["uuid"]) for u in usages for e in u.get("roles") or []
                      if isinstance(e, dict) and isinstance(e.get("user"), dict) and e["user"].get("uuid")})
     # The organisation's users in pages (a role entry has no e-mail), then any not listed one by one.
-    listed = {str(u.get("uuid")): u for u in client.users(organization)}
+    try:
+        listed = {str(u.get("uuid")): u for u in client.users(organization)}
+    except KitosError as exc:
+        if exc.status in (401, None):  # the credentials or the network: the sync cannot go on
+            raise
+        listed = {}  # no list of users here: each looked up on its own
     users: dict[str, Any] = {uuid: listed[uuid] for uuid in wanted if uuid in listed}
     for n, uuid in enumerate([w for w in wanted if w not in listed], 1):
         try:
@@ -75,7 +80,14 @@ def fetch(client: KitosClient, organization: str, since: datetime | None,
             users[uuid] = None
         if progress:
             progress("users", n, len(wanted) - len(users))
-    deleted = list(client.deleted_usages(since)) if since is not None else []
+    deleted: list[dict[str, Any]] = []
+    if since is not None:
+        try:
+            deleted = list(client.deleted_usages(since))
+        except KitosError as exc:
+            if exc.status in (401, None):
+                raise
+            deleted = [{"unavailable": str(exc)}]  # reported; the sync itself does not depend on it
     return Kitos(client.base, units, usages, users), deleted
 
 
@@ -83,9 +95,10 @@ def _moment(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # KITOS writes UTC
 
 
 def last_sync(runtime: Any, kitos: str, organization: str) -> datetime | None:
@@ -165,5 +178,7 @@ def report(planned: SyncPlan, kitos: Kitos, organization: str, since: datetime |
         # Usages KITOS deleted since the last sync: the council decides (never an automatic decommissioning).
         "deleted_in_kitos": [{"uuid": str(d.get("entityUuid")), "occurred_at": d.get("occurredAtUtc"),
                               "system_id": str(links.systems[str(d.get("entityUuid"))])
-                              if str(d.get("entityUuid")) in links.systems else None} for d in deleted],
+                              if str(d.get("entityUuid")) in links.systems else None}
+                             for d in deleted if "unavailable" not in d],
+        "deleted_feed": next((d["unavailable"] for d in deleted if "unavailable" in d), "read" if since else "not asked"),
     }

@@ -93,9 +93,10 @@ def _day(value: Any, fallback: date) -> date:
     if not isinstance(value, str):
         return fallback
     try:
-        return local_date(datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return fallback
+    return local_date(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))  # KITOS writes UTC
 
 
 def _pair(value: Any) -> Mapping[str, Any] | None:
@@ -115,6 +116,8 @@ def criticality_of(usage: Mapping[str, Any]) -> Criticality | None:
         if found:
             return found
     flag = general.get("isBusinessCritical", (_pair(usage.get("gdpr")) or {}).get("businessCritical"))
+    if isinstance(flag, bool):
+        return Criticality.CRITICAL if flag else Criticality.MEDIUM
     return {"Yes": Criticality.CRITICAL, "No": Criticality.MEDIUM}.get(flag) if isinstance(flag, str) else None
 
 
@@ -215,8 +218,9 @@ class _Planner:
         name = None
         email = None
         if user:
-            full = " ".join(p for p in (user.get("firstName"), user.get("lastName")) if p)
-            name = " ".join(str(user.get("name") or full or shown or "").split()) or None
+            # The role entry's name is "{first name} {last name}"; a user's `name` may be either.
+            full = " ".join(str(p) for p in (user.get("firstName"), user.get("lastName")) if p)
+            name = " ".join(str(full or user.get("name") or shown or "").split()) or None
             email = (user.get("email") or "").strip() or None
         else:
             name = " ".join((shown or "").split()) or None

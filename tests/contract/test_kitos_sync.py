@@ -7,6 +7,7 @@ password writes nothing."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timezone
 from typing import Any
 
 import anyio
@@ -200,3 +201,35 @@ def test_a_municipalitys_role_names_map_by_file(runtime, kitos):
     assert "unknown_role" not in {p["kind"] for p in report["problems"]}
     with pytest.raises(Exception):
         kitos_sync.read_roles(b'{"X": "no such role"}')
+
+
+def test_the_command_line_dry_run_then_apply(settings, clock, kitos, capsys):
+    import argparse
+
+    from ansvar.cli_kitos import cmd_kitos
+
+    config = replace(settings, kitos=KitosAccount(kitos.url, kitos.email, kitos.password))
+    args = argparse.Namespace(action="sync", organization=ORG, apply=False, since=None, roles=None)
+    assert cmd_kitos(config, clock, args) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"{USAGES} usages" in said and "dry run: nothing written" in said and "unknown_role" in said
+    assert cmd_kitos(config, clock, argparse.Namespace(**{**vars(args), "apply": True})) == 0
+    assert "written, up to log position" in " ".join(capsys.readouterr().err.split())
+    kitos.password = "changed"
+    assert cmd_kitos(config, clock, args) == 2
+    assert "nothing was written" in " ".join(capsys.readouterr().err.split())
+
+
+def test_a_kitos_without_the_user_list_or_the_delta_feed_still_syncs(runtime, kitos):
+    original = kitos.route
+
+    def without(path, query):
+        if path.endswith("/users") or "delta-feed" in path:
+            return 404, {"message": "not here"}
+        return original(path, query)
+
+    kitos.route = without
+    first = run(runtime, apply=True)
+    assert first["applied"] and first["people"]["to_create"] > 0  # each user looked up on its own
+    again = run(runtime, apply=True, since=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    assert not again["applied"] and again["deleted_in_kitos"] == [] and "404" in again["deleted_feed"]
