@@ -137,6 +137,7 @@ class _Planner:
         self.row = 0
         self.known_units = {u.id: u for u in snapshot.units}
         self.known_systems = {s.id: s for s in snapshot.systems}
+        self.by_unit_and_name = {(s.org_unit_id, _norm(s.name)): s for s in snapshot.systems}
         self.by_email = {p.email.casefold(): p.id for p in snapshot.people if p.email}
         self.by_name: dict[str, list[UUID]] = {}
         for p in snapshot.people:
@@ -290,7 +291,12 @@ class _Planner:
         if unit is None:
             self._problem(row, "organizationUsage", name, "missing", "no org unit at all: left out")
             return
-        existing = self.known_systems.get(self.links.systems.get(uuid)) if uuid in self.links.systems else None  # type: ignore[arg-type]
+        existing = self.known_systems.get(self.links.systems[uuid]) if uuid in self.links.systems else None
+        if existing is None and isinstance(unit, UUID):  # a register filled before (a spreadsheet): by unit and name
+            existing = self.by_unit_and_name.get((unit, _norm(name)))
+            if existing is not None:
+                self._problem(row, "systemContext", name, "linked",
+                              "matched by name to a system the register already has in that org unit")
         system: Ref
         if existing is None:
             system = f"kitos-usage:{uuid}"

@@ -233,3 +233,17 @@ def test_a_kitos_without_the_user_list_or_the_delta_feed_still_syncs(runtime, ki
     assert first["applied"] and first["people"]["to_create"] > 0  # each user looked up on its own
     again = run(runtime, apply=True, since=datetime(2020, 1, 1, tzinfo=timezone.utc))
     assert not again["applied"] and again["deleted_in_kitos"] == [] and "404" in again["deleted_feed"]
+
+
+def test_a_register_filled_from_a_spreadsheet_is_matched_not_duplicated(runtime, kitos):
+    from datetime import date as day
+
+    app = runtime.portfolio
+    root = app.establish_org_unit("Eksempel Kommune", "kommune", None).id
+    forvaltning = app.establish_org_unit("Forvaltning 0", "forvaltning", root).id
+    afdeling = app.establish_org_unit("Afdeling 0.0", "afdeling", forvaltning).id
+    app.register_system("System 000", None, afdeling, "low", False, "in_operation", day(2020, 1, 1))
+    report = run(runtime, apply=True)
+    assert report["applied"] and report["systems"]["matched"] == 1 and report["systems"]["to_create"] == USAGES - 1
+    assert any(p["kind"] == "linked" and p["value"] == "System 000" for p in report["problems"])
+    assert len(rows(runtime, "SELECT id FROM systems WHERE name = 'System 000'")) == 1
