@@ -80,6 +80,11 @@ def print_report(report: dict[str, Any]) -> None:
         for p in report["problems"]:
             problems.add_row(str(p["row"]), p["column"], p["value"], f"{p['kind']}: {p['detail']}")
         out.print(problems)
+    print_outcome(out, report)
+
+
+def print_outcome(out: Any, report: dict[str, Any]) -> None:
+    """How an import or a sync ended: written, a dry run, or nothing to write."""
     if report["applied"]:
         out.print(f"[green]written[/green] in one transaction, up to log position {report['position']}")
     elif report["dry_run"]:

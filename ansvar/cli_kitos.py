@@ -21,7 +21,7 @@ def _since(text: str) -> datetime:
 def cmd_kitos(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     from ansvar import kitos_sync
     from ansvar.bootstrap import bootstrap
-    from ansvar.cli_inventory import _run
+    from ansvar.cli_inventory import _run, print_outcome
     from ansvar.console import catch_up
     from domain.commands import Actor
 
@@ -62,12 +62,7 @@ def cmd_kitos(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
     for gone in report["deleted_in_kitos"]:
         console.print(f"  [yellow]deleted in KITOS[/yellow] usage {gone['uuid']} at {gone['occurred_at']}"
                       + (f": system {gone['system_id']}, for the council to decide" if gone["system_id"] else ""))
-    if report["applied"]:
-        console.print(f"written, up to log position {report['position']}")
-    elif report["dry_run"]:
-        console.print("dry run: nothing written (add --apply to write it all)")
-    else:
-        console.print("nothing to write: the register already says all of this")
+    print_outcome(console, report)
     return 0
 
 

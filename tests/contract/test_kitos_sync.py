@@ -214,7 +214,7 @@ def test_the_command_line_dry_run_then_apply(settings, clock, kitos, capsys):
     said = " ".join(capsys.readouterr().err.split())
     assert f"{USAGES} usages" in said and "dry run: nothing written" in said and "unknown_role" in said
     assert cmd_kitos(config, clock, argparse.Namespace(**{**vars(args), "apply": True})) == 0
-    assert "written, up to log position" in " ".join(capsys.readouterr().err.split())
+    assert "written in one transaction, up to log position" in " ".join(capsys.readouterr().err.split())
     kitos.password = "changed"
     assert cmd_kitos(config, clock, args) == 2
     assert "nothing was written" in " ".join(capsys.readouterr().err.split())
