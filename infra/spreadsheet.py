@@ -117,10 +117,19 @@ def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
     return Dialect
 
 
+#: A cell starting with one of these is a formula to Excel (CSV injection): the exports write it
+#: with a leading apostrophe, which Excel shows as text, and the import takes that away again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _unquoted(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:2] and cell[1:].startswith(FORMULA_START) else cell
+
+
 def _csv(content: bytes) -> list[list[Any]]:
     text = _decode(content)
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), _dialect(text))]
+        return [[_unquoted(c) for c in row] for row in csv.reader(io.StringIO(text, newline=""), _dialect(text))]
     except csv.Error as exc:
         raise UnreadableFile(f"the CSV cannot be read: {exc}", field="file") from None
 
@@ -152,12 +161,16 @@ def _cell(value: Any) -> Any:
     return str(value)  # an id (UUID) and the like: as text, which every spreadsheet can hold
 
 
+def _inert(value: Any) -> Any:
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def write_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
     """Semicolon-separated UTF-8 with a BOM and CRLF: what Danish Excel opens without asking."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows([[_cell(v) for v in r] for r in rows])
+    writer.writerows([[_inert(_cell(v)) for v in r] for r in rows])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 
@@ -173,6 +186,9 @@ def write_xlsx(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
         cell.font = Font(bold=True)
     for r in rows:
         sheet.append([_cell(v) for v in r])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text, as typed: openpyxl would otherwise store it as a formula
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

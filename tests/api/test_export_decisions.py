@@ -31,3 +31,20 @@ def test_the_decision_log_exports_as_csv_in_decided_order(api):
     # Subjects and deciders by name, as the council's minutes would have them
     assert rows[0]["Begrundelse"] == "Overlapper" and rows[0]["Besluttet af"] == "Rådets formand"
     assert rows[0]["Emner"] == "Forslag: Droner" and rows[1]["Emner"] == "Forslag: Chatbot; Forslag: Droner"
+
+
+def test_a_rationale_that_looks_like_a_formula_exports_as_text_and_reads_back_unchanged(api):
+    import openpyxl
+
+    from infra import spreadsheet
+
+    t = town(api)
+    trick = '=HYPERLINK("https://example.com","Klik")'
+    decide(api, "rejection", trick, [submit(api, t, "Chatbot")], decided_by=[t.chair])
+    response = api.client.get("/exports/decisions", params={"format": "csv", "after": api.position}, headers=api.headers)
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0]["Begrundelse"] == "'" + trick  # Excel shows it as text, never runs it
+    book = api.client.get("/exports/decisions", params={"format": "xlsx", "after": api.position}, headers=api.headers)
+    cell = openpyxl.load_workbook(io.BytesIO(book.content)).active["C2"]
+    assert cell.value == trick and cell.data_type == "s"
+    assert spreadsheet._csv(f"a;b\r\n'{trick};'x\r\n".encode())[1] == [trick, "'x"]  # the import takes it back
