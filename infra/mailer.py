@@ -12,15 +12,10 @@ from uuid import UUID
 
 import aiosmtplib
 
+from domain import inventory as inv
 from domain.reminders import Duty
 from infra.settings import Smtp
 
-RULES_DA = {
-    "required_role_vacant": "påkrævet rolle uden indehaver", "holder_departed": "indehaveren er fratrådt",
-    "no_operational_owner": "ingen driftsansvarlig", "claim_unanswered": "krav uden svar",
-    "competing_claims": "konkurrerende krav", "owner_too_low": "ejer for lavt placeret",
-    "ping_pong": "sorteper", "attestation_overdue": "bekræftelse forfalden",
-}
 LACKING_DA = {"decision": "en beslutning", "archive_duty": "afklaret arkiveringspligt",
               "contracts_ended": "opsagte kontrakter", "sign_off": "den ansvarliges afslutning"}
 
@@ -30,7 +25,8 @@ class Undeliverable(Exception):
 
 
 def role_da(role: str | None) -> str:
-    return (role or "").replace("_", " ").capitalize()
+    """A role's Danish name, as the exports write it."""
+    return inv.ROLE_LABEL.get(role, (role or "").replace("_", " ").capitalize())  # type: ignore[call-overload]
 
 
 def message_id(reminder_id: UUID, sender: str) -> str:
@@ -96,7 +92,7 @@ def texts(r: Mapping[str, Any], system_name: str | None, about_name: str | None,
     if duty == Duty.GAP_DIGEST:
         rules = [(k.removeprefix("rule:"), v) for k, v in details.items() if k.startswith("rule:")]
         lines = [f"Nye ansvarshuller siden sidste uge: {details.get('new', '0')}. Åbne i alt: {details.get('open', '0')}."]
-        lines += [f"{RULES_DA.get(rule, rule)}: {n}" for rule, n in rules]
+        lines += [f"{inv.RULE_LABEL.get(rule, rule)}: {n}" for rule, n in rules]
         return (f"Ugens ansvarshuller: {details.get('new', '0')} nye, {details.get('open', '0')} åbne", lines)
     return (f"Påmindelse fra ansvar om {system}", [f"{duty}: {system}"])
 

@@ -20,23 +20,10 @@ from infra.database import Reader
 from projections.accountability_view import FACT_COLUMNS, facts_by_system
 from projections.systems_view import CURRENT_LIFECYCLE
 
-ROLE_LABEL = {
-    Role.SYSTEMEJER: "Systemejer", Role.SYSTEMANSVARLIG: "Systemansvarlig", Role.FORRETNINGSEJER: "Forretningsejer",
-    Role.DATAEJER: "Dataejer", Role.SIKKERHEDSANSVARLIG: "Sikkerhedsansvarlig",
-    Role.SUPERBRUGERANSVARLIG: "Superbrugeransvarlig", Role.TEKNISK_ANSVARLIG: "Teknisk ansvarlig",
-    Role.KONTRAKTEJER: "Kontraktejer",
-}
-RULE_LABEL = {
-    "no_holder": "Ingen indehaver af rollen", "holder_departed": "Indehaveren er fratrådt",
-    "no_operational_handover": "Ingen driftsoverdragelse", "decommission_unowned": "Afvikling uden ansvarlig",
-    "competing_claims": "Konkurrerende krav", "owner_too_low": "Ejer for lavt placeret",
-    "ping_pong": "Sorteper (ansvaret skifter hænder)", "claim_unanswered": "Krav ubesvaret",
-    "attestation_overdue": "Bekræftelse for sent",
-}
 REGISTER_HEADERS = [
     "Systemnavn", "Leverandør", "Forvaltning", "Afdeling", "Team", "Kritikalitet", "Persondata", "Livscyklus", "Ibrugtagning",
     "Arkivpligt",
-    *[h for r in Role for h in (ROLE_LABEL[r], f"{ROLE_LABEL[r]} siden")],
+    *[h for r in Role for h in (inv.ROLE_LABEL[r], f"{inv.ROLE_LABEL[r]} siden")],
 ]
 GAP_HEADERS = ["Systemnavn", "Forvaltning", "Afdeling", "Regel", "Rolle", "Siden", "Til", "Alvorlighed", "Beskrivelse"]
 
@@ -167,9 +154,9 @@ async def gap_rows(reader: Reader, today: date) -> list[list[Any]]:
     rows = []
     for g in found:
         path = _path(units, g["org_unit_id"])
-        role = ROLE_LABEL.get(g["role"], g["role"])  # type: ignore[call-overload]
+        role = inv.ROLE_LABEL.get(g["role"], g["role"])  # type: ignore[call-overload]
         rows.append([
-            g["name"], path.get("forvaltning"), path.get("afdeling"), RULE_LABEL.get(g["rule"], g["rule"]), role,
+            g["name"], path.get("forvaltning"), path.get("afdeling"), inv.RULE_LABEL.get(g["rule"], g["rule"]), role,
             g["since"], g["until"], g["severity"], gaps.in_words(g["detail"], _person_in_words(g)),
         ])
     return rows

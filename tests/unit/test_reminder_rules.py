@@ -80,12 +80,12 @@ def test_claims_an_answer_to_the_claimant_once_and_a_wait_to_the_council_weekly(
 
 
 def test_the_digest_goes_on_mondays_to_the_council_members_who_want_it():
-    gaps = [R.GapInfo("required_role_vacant", date(2021, 3, 2)), R.GapInfo("holder_departed", date(2020, 1, 1))]
+    gaps = [R.GapInfo("no_holder", date(2021, 3, 2)), R.GapInfo("holder_departed", date(2020, 1, 1))]
     wednesday = date(2021, 3, 10)
     digest = R.digest_reminders(record(gaps=gaps, no_digest={MEMBER}), wednesday)
     assert duties(digest) == [(R.Duty.GAP_DIGEST, CHAIR, date(2021, 3, 8))]
     assert dict(digest[0].details) == {"new": "1", "open": "2", "rule:holder_departed": "1",
-                                       "rule:required_role_vacant": "1"}
+                                       "rule:no_holder": "1"}
 
 
 def test_a_decommissioning_lacking_something_reminds_its_responsible_weekly():

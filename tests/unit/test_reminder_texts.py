@@ -12,6 +12,7 @@ from infra.settings import Smtp
 
 DETAILS = {"due_on": "2031-04-01", "status": "rejected", "made_on": "2031-01-02", "lacking": "archive_duty,sign_off",
            "duty": "attestation_overdue", "left_on": "2031-02-01", "new": "2", "open": "5", "rule:ping_pong": "1",
+           "rule:no_holder": "2",
            "count": "3", "oldest": "2031-01-02", "claims": "", "systems": ""}
 
 
@@ -25,6 +26,8 @@ def test_each_duty_has_its_own_text(duty):
         assert "Lønsystem" in words
     if duty in (Duty.CLAIMS_WAITING, Duty.ROLES_UNHELD):
         assert "og 2 flere" in words  # three counted, one listed
+    if duty == Duty.GAP_DIGEST:
+        assert "Sorteper (ansvaret skifter hænder): 1" in words and "Ingen indehaver af rollen: 2" in words  # as the gap export
 
 
 def test_a_message_has_plain_and_html_text_and_its_reminders_message_id():
