@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
 
 from domain.commands import SYSTEM, Actor
 from domain.errors import InvalidValue, UpstreamRefused
-from domain.kitos_plan import Kitos, SyncPlan, plan_sync
+from domain.kitos_plan import Kitos, SyncPlan, kitos_time, plan_sync
 from infra.kitos import KitosClient, KitosError
 from projections.kitos_view import load_links
 
@@ -91,16 +91,6 @@ def fetch(client: KitosClient, organization: str, since: datetime | None,
     return Kitos(client.base, units, usages, users), deleted
 
 
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # KITOS writes UTC
-
-
 def last_sync(runtime: Any, kitos: str, organization: str) -> datetime | None:
     with runtime.db.transaction() as cur:
         cur.execute(_SYNCS)
@@ -121,8 +111,8 @@ async def sync(runtime: Any, organization: str, *, apply: bool = False, since: d
                roles: dict[str, str] | None = None, actor: Actor = SYSTEM, client: KitosClient | None = None,
                progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     client = client or client_for(runtime)
-    remembered = since is None and await anyio.to_thread.run_sync(last_sync, runtime, client.base, organization)
-    since = since or (remembered or None)
+    if since is None:
+        since = await anyio.to_thread.run_sync(last_sync, runtime, client.base, organization)
     try:
         kitos, deleted = await anyio.to_thread.run_sync(fetch, client, organization, since, progress)
     except KitosError as exc:
@@ -136,7 +126,8 @@ async def sync(runtime: Any, organization: str, *, apply: bool = False, since: d
         with runtime.db.transaction(write=False) as cur:
             return load_links(cur, client.base)
 
-    planned = plan_sync(kitos, snapshot, await anyio.to_thread.run_sync(links), today, roles)
+    known = await anyio.to_thread.run_sync(links)  # also what the deleted usages were (created before)
+    planned = plan_sync(kitos, snapshot, known, today, roles)
     receipt = None
     if apply and not planned.plan.writes_nothing:
         receipt = await anyio.to_thread.run_sync(
@@ -144,10 +135,9 @@ async def sync(runtime: Any, organization: str, *, apply: bool = False, since: d
     # Remembered in KITOS's own time (the latest lastModified it served), never this clock's: the
     # next sync asks for what changed since then (changedSinceGtEq is inclusive: the boundary usage
     # comes again, and changes nothing).
-    newest = max((m for m in (_moment(u.get("lastModified")) for u in kitos.usages) if m), default=None)
+    newest = max((m for m in (kitos_time(u.get("lastModified")) for u in kitos.usages) if m), default=None)
     if apply and newest is not None and (since is None or newest > since):
         await anyio.to_thread.run_sync(remember, runtime, client.base, organization, newest)
-    known = await anyio.to_thread.run_sync(links)
     return report(planned, kitos, organization, since, apply, receipt.position if receipt else None, deleted, known,
                   client.requests)
 

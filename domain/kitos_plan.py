@@ -89,14 +89,21 @@ def _norm(text: str | None) -> str:
     return inv.normalise_name(text or "")
 
 
-def _day(value: Any, fallback: date) -> date:
+def kitos_time(value: Any) -> datetime | None:
+    """A KITOS timestamp: ISO 8601 in UTC with a Z (.NET writes up to seven fractional digits);
+    one without an offset is UTC too. None for anything else."""
     if not isinstance(value, str):
-        return fallback
+        return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return fallback
-    return local_date(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))  # KITOS writes UTC
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _day(value: Any, fallback: date) -> date:
+    moment = kitos_time(value)
+    return fallback if moment is None else local_date(moment)
 
 
 def _pair(value: Any) -> Mapping[str, Any] | None:

@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from domain.kitos_plan import kitos_time
+
 PAGE_SIZE = 250
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -48,15 +50,6 @@ def check_url(url: str) -> str:
     if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK):
         return url.rstrip("/")
     raise ValueError(f"the KITOS address must be https:// (plain http only on 127.0.0.1), not {url!r}")
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
-    except ValueError:
-        return None
 
 
 class KitosClient:
@@ -90,7 +83,7 @@ class KitosClient:
             self._token = str(body["token"])
         except (ValueError, KeyError, TypeError):
             raise KitosError("KITOS answered the token request without a token", url, answer.status_code) from None
-        self._expires = _when(body.get("expires")) or self.now() + timedelta(hours=23)
+        self._expires = kitos_time(body.get("expires")) or self.now() + timedelta(hours=23)
         return self._token
 
     # Requests -----------------------------------------------------------------------------------
