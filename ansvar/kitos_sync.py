@@ -145,8 +145,6 @@ async def sync(runtime: Any, organization: str, *, apply: bool = False, since: d
 def report(planned: SyncPlan, kitos: Kitos, organization: str, since: datetime | None, applied: bool,
            position: int | None, deleted: list[dict[str, Any]], links: Any, requests: int) -> dict[str, Any]:
     plan, sources = planned.plan, planned.sources
-    kinds = {k: sum(1 for c in plan.changes if c.kind == k)
-             for k in ("assign", "vacate", "lifecycle", "details", "archive_duty")}
 
     def uuid(row: int) -> str | None:
         return sources.get(row, {}).get("uuid")
@@ -158,8 +156,7 @@ def report(planned: SyncPlan, kitos: Kitos, organization: str, since: datetime |
         "systems": {"to_create": len(plan.systems), "matched": len(plan.matched_systems)},
         "people": {"to_create": len(plan.people)},
         "org_units": {"to_create": len(plan.units)},
-        "facts": {"assignments": kinds["assign"], "vacancies": kinds["vacate"], "lifecycle_changes": kinds["lifecycle"],
-                  "details_changes": kinds["details"], "archive_duty_changes": kinds["archive_duty"]},
+        "facts": plan.fact_counts(),
         "systems_to_create": [{"uuid": uuid(s.row), "name": s.name} for s in plan.systems],
         "people_to_create": [{"uuid": uuid(p.row), "name": p.name, "email": p.email} for p in plan.people],
         "org_units_to_create": [{"uuid": uuid(u.row), "name": u.name, "level": u.level} for u in plan.units],

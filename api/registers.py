@@ -71,8 +71,6 @@ def checkpoint_rows(transparency: TransparencyLog) -> list[list[Any]]:
 
 
 def report(plan: Plan, sheet: spreadsheet.Sheet, *, applied: bool, position: int | None) -> dict[str, Any]:
-    facts = {k: sum(1 for c in plan.changes if c.kind == k)
-             for k in ("assign", "vacate", "lifecycle", "details", "archive_duty")}
     return {
         "file": sheet.file,
         "sha256": sheet.sha256,
@@ -85,8 +83,7 @@ def report(plan: Plan, sheet: spreadsheet.Sheet, *, applied: bool, position: int
         "systems": {"to_create": len(plan.systems), "matched": len(plan.matched_systems)},
         "people": {"to_create": len(plan.people), "matched": len(plan.matched_people)},
         "org_units": {"to_create": len(plan.units)},
-        "facts": {"assignments": facts["assign"], "vacancies": facts["vacate"], "lifecycle_changes": facts["lifecycle"],
-                  "details_changes": facts["details"], "archive_duty_changes": facts["archive_duty"]},
+        "facts": plan.fact_counts(),
         "flagged_holders": plan.count("flagged_holder"),
         "duplicates": plan.count("duplicate"),
         "people_linked": plan.count("linked"),  # a cell's person linked by name (see its problem)

@@ -3,6 +3,7 @@ aggregates and facts to write, and the problems found. Plain data, no behaviour 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -126,3 +127,9 @@ class Plan:
 
     def count(self, kind: str) -> int:
         return sum(1 for p in self.problems if p.kind == kind)
+
+    def fact_counts(self) -> dict[str, int]:
+        """How many facts of each kind it writes, by the names the reports give them."""
+        kinds = Counter(c.kind for c in self.changes)
+        return {"assignments": kinds["assign"], "vacancies": kinds["vacate"], "lifecycle_changes": kinds["lifecycle"],
+                "details_changes": kinds["details"], "archive_duty_changes": kinds["archive_duty"]}
