@@ -10,6 +10,7 @@ from uuid import UUID
 from litestar import Controller, get
 from litestar.params import Parameter
 
+from api import explain
 from api import schemas as s
 from api.systems import After
 from projections.read_side import ReadSide
@@ -20,9 +21,11 @@ Status = Annotated[str | None, Parameter(pattern="^(due|sent|failed|undeliverabl
 
 async def reminder_views(reads: ReadSide, rows: list[dict[str, Any]]) -> list[s.ReminderView]:
     names = await reads.directory.names(r["recipient_id"] for r in rows if r["recipient_id"])
-    return [s.ReminderView(**{**r, "details": dict(r["details"])},
-                           recipient_name=names.get(UUID(str(r["recipient_id"])), (None, False))[0]
-                           if r["recipient_id"] else None) for r in rows]
+    views = []
+    for r in rows:
+        recipient = explain.person(r["recipient_id"], names)
+        views.append(s.ReminderView(**{**r, "details": dict(r["details"])}, recipient_name=recipient and recipient.name))
+    return views
 
 
 class ReminderController(Controller):
