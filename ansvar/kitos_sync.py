@@ -48,7 +48,8 @@ def client_for(runtime: Any) -> KitosClient:
         if not value:
             raise InvalidValue(f"{name} is not set: the KITOS API user's address and credentials", field=name)
     try:
-        return KitosClient(account.url, account.email, account.password, now=runtime.clock.now)
+        # The client's own clock only times KITOS's token (KITOS's time, not business time).
+        return KitosClient(account.url, account.email, account.password)
     except ValueError as exc:
         raise InvalidValue(str(exc), field="ANSVAR_KITOS_URL") from None
 
@@ -61,7 +62,7 @@ def fetch(client: KitosClient, organization: str, since: datetime | None,
         usages.append(usage)
         if progress:
             progress("usages", len(usages), 0)
-    wanted = sorted({str(e["user"]["uuid"]) for u in usages for e in u.get("roles") or []
+    wanted = sorted({str(e["user"]["uuid"]) for u in usages if isinstance(u, dict) for e in _list(u.get("roles"))
                      if isinstance(e, dict) and isinstance(e.get("user"), dict) and e["user"].get("uuid")})
     # The organisation's users in pages (a role entry has no e-mail), then any not listed one by one.
     try:
@@ -89,6 +90,10 @@ def fetch(client: KitosClient, organization: str, since: datetime | None,
                 raise
             deleted = [{"unavailable": str(exc)}]  # reported; the sync itself does not depend on it
     return Kitos(client.base, units, usages, users), deleted
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def last_sync(runtime: Any, kitos: str, organization: str) -> datetime | None:
@@ -135,7 +140,8 @@ async def sync(runtime: Any, organization: str, *, apply: bool = False, since: d
     # Remembered in KITOS's own time (the latest lastModified it served), never this clock's: the
     # next sync asks for what changed since then (changedSinceGtEq is inclusive: the boundary usage
     # comes again, and changes nothing).
-    newest = max((m for m in (kitos_time(u.get("lastModified")) for u in kitos.usages) if m), default=None)
+    newest = max((m for m in (kitos_time(u.get("lastModified")) for u in kitos.usages if isinstance(u, dict)) if m),
+                 default=None)
     if apply and newest is not None and (since is None or newest > since):
         await anyio.to_thread.run_sync(remember, runtime, client.base, organization, newest)
     return report(planned, kitos, organization, since, apply, receipt.position if receipt else None, deleted, known,

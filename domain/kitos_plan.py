@@ -166,8 +166,19 @@ class _Planner:
 
     # Org units -----------------------------------------------------------------------------------
 
+    def _readable(self, kind: str, items: Sequence[Any]) -> list[Mapping[str, Any]]:
+        """The entries that are objects with a uuid; any other is reported, not a crash."""
+        found = []
+        for item in items:
+            if isinstance(item, Mapping) and item.get("uuid"):
+                found.append(item)
+            else:
+                row = self._next(kind, item if isinstance(item, Mapping) else {})
+                self._problem(row, "uuid", str(item)[:80], "unreadable", f"a {kind} that is not an object with a uuid: left out")
+        return found
+
     def units(self) -> None:
-        units = {str(u["uuid"]): u for u in self.kitos.units if u.get("uuid")}
+        units = {str(u["uuid"]): u for u in self._readable("OrganizationUnit", self.kitos.units)}
         self.out.units_read = len(units)
         depth: dict[str, int] = {}
 
@@ -259,7 +270,7 @@ class _Planner:
     # Usages ------------------------------------------------------------------------------------------
 
     def usages(self) -> None:
-        for usage in sorted(self.kitos.usages, key=lambda u: str(u.get("uuid"))):
+        for usage in sorted(self._readable("ItSystemUsage", self.kitos.usages), key=lambda u: str(u["uuid"])):
             self.out.usages_read += 1
             self._usage(usage)
         self.out.plan.rows_read = self.row
@@ -332,7 +343,11 @@ class _Planner:
 
     def _roles(self, row: int, usage: Mapping[str, Any], system: Ref, known: KnownSystem | None, modified: date) -> None:
         holders: dict[str, list[tuple[str, str | None]]] = {}
-        for entry in usage.get("roles") or []:
+        entries = usage.get("roles") if isinstance(usage.get("roles"), list) else []
+        for entry in entries:
+            if not isinstance(entry, Mapping):
+                self._problem(row, "roles", str(entry)[:80], "unreadable", "a role entry that is not an object: left out")
+                continue
             role_name = str((_pair(entry.get("role")) or {}).get("name") or "")
             user = _pair(entry.get("user")) or {}
             role = self.roles.get(_norm(role_name))

@@ -247,3 +247,13 @@ def test_a_register_filled_from_a_spreadsheet_is_matched_not_duplicated(runtime,
     assert report["applied"] and report["systems"]["matched"] == 1 and report["systems"]["to_create"] == USAGES - 1
     assert any(p["kind"] == "linked" and p["value"] == "System 000" for p in report["problems"])
     assert len(rows(runtime, "SELECT id FROM systems WHERE name = 'System 000'")) == 1
+
+
+def test_entries_kitos_should_not_send_are_reported_not_a_crash(runtime, kitos):
+    kitos.usages[ORG] += ["not an object", {"no": "uuid"}]
+    kitos.usages[ORG][0]["roles"].append(None)
+    kitos.usages[ORG][1]["roles"] = "Systemejer"
+    kitos.units[ORG].append(17)
+    report = run(runtime)
+    unreadable = [p for p in report["problems"] if p["kind"] == "unreadable"]
+    assert len(unreadable) == 4 and report["systems"]["to_create"] == USAGES and head(runtime) == 0
