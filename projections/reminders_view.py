@@ -14,7 +14,7 @@ from domain import reminders as R
 from domain.lifecycle import LifecycleChange
 from domain.org import Person
 from infra.database import Reader
-from projections.accountability_view import FACT_COLUMNS, fact_from_row
+from projections.accountability_view import FACT_COLUMNS, facts_by_system
 from projections.decommissioning_view import lacking
 from projections.dispatch import Handlers
 
@@ -71,16 +71,9 @@ def row_dict(r: Any) -> dict[str, Any]:
     return row
 
 
-def _uuid(value: Any) -> UUID | None:
-    if value is None or isinstance(value, UUID):  # PostgreSQL's driver already gives UUIDs
-        return value
-    return UUID(str(value))
-
-
-def _day(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+def _day(value: Any) -> date:
+    """An aggregate's date (SQLite types a column's value by its declaration, and max() has none)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def load_record(cur: Any, day: date, policy: G.GapPolicy) -> R.Record:
@@ -90,51 +83,48 @@ def load_record(cur: Any, day: date, policy: G.GapPolicy) -> R.Record:
     lifecycles: dict[UUID, list[LifecycleChange]] = defaultdict(list)
     cur.execute("SELECT system_id, position, lifecycle, effective_from FROM lifecycle_changes")
     for r in cur.fetchall():
-        lifecycles[_uuid(r["system_id"])].append(LifecycleChange(r["position"], r["lifecycle"], _day(r["effective_from"])))
-    facts: dict[UUID, list] = defaultdict(list)
+        lifecycles[r["system_id"]].append(LifecycleChange(r["position"], r["lifecycle"], r["effective_from"]))
     cur.execute(f"SELECT system_id, {FACT_COLUMNS} FROM responsibility_facts WHERE role IN ({marks}) ORDER BY position",
                 roles)
-    for r in cur.fetchall():
-        facts[_uuid(r["system_id"])].append(fact_from_row(r))
+    facts = facts_by_system(cur.fetchall())
     attestations: dict[UUID, list[G.Attestation]] = defaultdict(list)
     # Only each holder's latest attestation on or before the day counts (domain/gaps.py's
     # attestation_due takes the latest confirmation): one row per system, role and person.
     cur.execute(f"SELECT system_id, role, person_id, max(attested_on) AS attested_on FROM attestations"
                 f" WHERE role IN ({marks}) AND attested_on <= ? GROUP BY system_id, role, person_id", [*roles, day])
     for r in cur.fetchall():
-        attestations[_uuid(r["system_id"])].append(G.Attestation(r["role"], _uuid(r["person_id"]), _day(r["attested_on"])))
+        attestations[r["system_id"]].append(G.Attestation(r["role"], r["person_id"], _day(r["attested_on"])))
     cur.execute("SELECT id, org_unit_id, departed_on FROM people")
-    people = {_uuid(r["id"]): G.PersonInfo(_uuid(r["id"]), _uuid(r["org_unit_id"]), _day(r["departed_on"]))
-              for r in cur.fetchall()}
+    people = {r["id"]: G.PersonInfo(r["id"], r["org_unit_id"], r["departed_on"]) for r in cur.fetchall()}
     cur.execute("SELECT id, level, dissolved_on FROM org_units")
-    units = {_uuid(r["id"]): G.OrgUnitInfo(_uuid(r["id"]), r["level"], _day(r["dissolved_on"])) for r in cur.fetchall()}
+    units = {r["id"]: G.OrgUnitInfo(r["id"], r["level"], r["dissolved_on"]) for r in cur.fetchall()}
     cur.execute("SELECT claim_id, system_id, role, person_id, made_on, status, answered_on FROM claims"
                 " WHERE status = 'open' OR answered_on >= ?", (R.lookback(day),))
-    claims = [R.ClaimInfo(_uuid(r["claim_id"]), _uuid(r["system_id"]), r["role"], _uuid(r["person_id"]),
-                          _day(r["made_on"]), r["status"], _day(r["answered_on"])) for r in cur.fetchall()]
+    claims = [R.ClaimInfo(r["claim_id"], r["system_id"], r["role"], r["person_id"], r["made_on"], r["status"],
+                          r["answered_on"]) for r in cur.fetchall()]
     cur.execute(
         "SELECT d.process_id, d.system_id, d.responsible_id, d.stage, d.duty, d.contracts_ended_on, x.decided_on"
         " FROM decommissionings d LEFT JOIN decisions x ON x.id = d.decision_id"
         " WHERE d.stage NOT IN ('completed', 'rejected', 'proposed')"
     )
-    decommissionings = [R.DecommissioningInfo(_uuid(r["process_id"]), _uuid(r["system_id"]), _uuid(r["responsible_id"]),
-                                              _day(r["decided_on"]), tuple(lacking(r))) for r in cur.fetchall()]
+    decommissionings = [R.DecommissioningInfo(r["process_id"], r["system_id"], r["responsible_id"], r["decided_on"],
+                                              tuple(lacking(r))) for r in cur.fetchall()]
     cur.execute("SELECT rule, since FROM responsibility_gaps WHERE since <= ? AND (until IS NULL OR until > ?)",
                 (day, day))
-    gaps = [R.GapInfo(r["rule"], _day(r["since"])) for r in cur.fetchall()]
+    gaps = [R.GapInfo(r["rule"], r["since"]) for r in cur.fetchall()]
     cur.execute("SELECT attendee_ids FROM meetings WHERE held_on <= ? ORDER BY held_on DESC, position DESC LIMIT 1",
                 (day,))
     meeting = cur.fetchone()
     council = [UUID(a) for a in json.loads(meeting["attendee_ids"])] if meeting else []
     cur.execute("SELECT person_id FROM digest_choices WHERE receive = ?", (False,))
-    no_digest = frozenset(_uuid(r["person_id"]) for r in cur.fetchall())
+    no_digest = frozenset(r["person_id"] for r in cur.fetchall())
     return R.Record(policy, lifecycles, facts, attestations, G.Directory(people, units), claims, decommissionings,
-                    gaps, council, no_digest)  # type: ignore[arg-type]
+                    gaps, council, no_digest)
 
 
 def decided_ids(cur: Any, since: date) -> set[UUID]:
     cur.execute("SELECT id FROM reminders WHERE due_on >= ?", (since,))
-    return {_uuid(r["id"]) for r in cur.fetchall()}  # type: ignore[misc]
+    return {r["id"] for r in cur.fetchall()}
 
 
 def to_send(cur: Any, now: datetime) -> list[dict[str, Any]]:
