@@ -73,6 +73,15 @@ async def decommissionings(reads: ReadSide, rows: list[dict[str, Any]]) -> list[
     return shown
 
 
+async def priority_list(reads: ReadSide, day: date) -> c.PriorityList:
+    """The priority list in force on `day`."""
+    row = await reads.decisions.priority_list_at(day)
+    if row is None:
+        return c.PriorityList(at=day, decision=None, items=[])
+    current = await decision(reads, row)
+    return c.PriorityList(at=day, decision=current, items=current.priorities)
+
+
 class CouncilController(Controller):
     path = "/"
     tags = ["council"]
@@ -160,12 +169,7 @@ class CouncilController(Controller):
         """The priority list in force on `at` (default today): the latest prioritisation effective then,
         whose period covers the date and which had not been superseded by then."""
         await reads.caught_up(after)
-        day = at or reads.today()
-        row = await reads.decisions.priority_list_at(day)
-        if row is None:
-            return c.PriorityList(at=day, decision=None, items=[])
-        current = await decision(reads, row)
-        return c.PriorityList(at=day, decision=current, items=current.priorities)
+        return await priority_list(reads, at or reads.today())
 
 
 class DecommissioningController(Controller):

@@ -47,6 +47,33 @@ async def proposals(reads: ReadSide, rows: list[dict[str, Any]]) -> list[c.Propo
     return [proposal(r, names) for r in rows]
 
 
+async def balance_of(reads: ReadSide) -> c.Balance:
+    """Transition versus transformation, and the five categories, over approved and in-progress
+    proposals, per forvaltning."""
+    rows: dict[UUID | None, c.BalanceRow] = {}
+    kinds: dict[UUID | None, dict[str, int]] = defaultdict(lambda: {k.value: 0 for k in ChangeKind})
+    categories: dict[UUID | None, dict[str, int]] = defaultdict(lambda: {k.value: 0 for k in ProblemCategory})
+    for r in await reads.proposals.balance(BALANCE_STATUSES):
+        key = r["forvaltning_id"]
+        kinds[key][r["change_kind"]] += r["n"]
+        categories[key][r["category"]] += r["n"]
+        rows.setdefault(key, c.BalanceRow(key, r["forvaltning_name"], kinds[key], categories[key], 0)).total += r["n"]
+    return c.Balance(statuses=list(BALANCE_STATUSES), items=list(rows.values()))
+
+
+async def proposal_detail(reads: ReadSide, proposal_id: UUID) -> c.ProposalDetail:
+    """One proposal with its full history (every step, who took it, and the decision behind it)."""
+    row = await reads.proposals.get(proposal_id)
+    if row is None:
+        raise ProposalNotFound(f"no proposal with id {proposal_id}")
+    steps = await reads.proposals.history(proposal_id)
+    names = await reads.directory.names([row["proposer_id"], *(actor_person(h["actor_id"]) for h in steps)])
+    history = []
+    for h in steps:
+        name, erased = names.get(actor_person(h["actor_id"]), (None, False))  # type: ignore[arg-type]
+        history.append(c.HistoryEntry(**h, actor_name=name, actor_erased=erased))
+    return c.ProposalDetail(**msgspec.structs.asdict(proposal(row, names)), history=history)
+
 
 class ProposalController(Controller):
     path = "/proposals"
@@ -116,31 +143,14 @@ class ProposalController(Controller):
     async def get_proposal(self, proposal_id: UUID, reads: ReadSide, after: After = None) -> c.ProposalDetail:
         """One proposal with its full history (every step, who took it, and the decision behind it)."""
         await reads.caught_up(after)
-        row = await reads.proposals.get(proposal_id)
-        if row is None:
-            raise ProposalNotFound(f"no proposal with id {proposal_id}")
-        steps = await reads.proposals.history(proposal_id)
-        names = await reads.directory.names([row["proposer_id"], *(actor_person(h["actor_id"]) for h in steps)])
-        history = []
-        for h in steps:
-            name, erased = names.get(actor_person(h["actor_id"]), (None, False))  # type: ignore[arg-type]
-            history.append(c.HistoryEntry(**h, actor_name=name, actor_erased=erased))
-        return c.ProposalDetail(**msgspec.structs.asdict(proposal(row, names)), history=history)
+        return await proposal_detail(reads, proposal_id)
 
     @get("/balance", operation_id="getPortfolioBalance")
     async def balance(self, reads: ReadSide, after: After = None) -> c.Balance:
         """Transition versus transformation, and the five categories, over approved and in-progress
         proposals, per forvaltning."""
         await reads.caught_up(after)
-        rows: dict[UUID | None, c.BalanceRow] = {}
-        kinds: dict[UUID | None, dict[str, int]] = defaultdict(lambda: {k.value: 0 for k in ChangeKind})
-        categories: dict[UUID | None, dict[str, int]] = defaultdict(lambda: {k.value: 0 for k in ProblemCategory})
-        for r in await reads.proposals.balance(BALANCE_STATUSES):
-            key = r["forvaltning_id"]
-            kinds[key][r["change_kind"]] += r["n"]
-            categories[key][r["category"]] += r["n"]
-            rows.setdefault(key, c.BalanceRow(key, r["forvaltning_name"], kinds[key], categories[key], 0)).total += r["n"]
-        return c.Balance(statuses=list(BALANCE_STATUSES), items=list(rows.values()))
+        return await balance_of(reads)
 
     @get("/benefit-follow-ups", operation_id="listBenefitFollowUpsDue")
     async def follow_ups(self, reads: ReadSide, at: At = None, after: After = None) -> c.FollowUps:

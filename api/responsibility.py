@@ -82,6 +82,49 @@ def _claim_as_known(claim: dict, when: datetime) -> dict:
     return claim
 
 
+async def timeline_of(
+    reads: ReadSide, system_id: UUID, when: datetime, transparency: TransparencyLog | None = None,
+) -> s.Timeline:
+    """Per role, the resolved periods as known at `when` and every fact behind them; with
+    `transparency`, their inclusion proofs."""
+    if await reads.systems.get(system_id, reads.today()) is None:
+        raise SystemNotFound(f"no system with id {system_id}")
+    facts = [f for f in await reads.accountability.facts(system_id) if f["recorded_at"] <= when]
+    claims = [_claim_as_known(c, when) for c in await reads.accountability.claims(system_id) if c["made_at"] <= when]
+    attestations = [a for a in await reads.accountability.attestations(system_id) if a["recorded_at"] <= when]
+    names = await reads.directory.names(
+        [f["person_id"] for f in facts] + [f["actor_id"] for f in facts]
+        + [c["person_id"] for c in claims] + [a["person_id"] for a in attestations]
+    )
+    by_role: dict[str, list[dict]] = defaultdict(list)
+    for f in facts:
+        by_role[f["role"]].append(f)
+    roles = []
+    for role in [r for r in Role if r in by_role]:
+        plain = [fact_from_row(f) for f in by_role[role]]
+        periods = [
+            s.ResolvedPeriod(p.holder, p.start, p.end, [f.position for f in p.facts], **_named(p.holder, names))
+            for p in resolve_periods(plain, role)
+        ]
+        roles.append(s.RoleTimeline(role=role, periods=periods, facts=[fact_entry(f, names) for f in by_role[role]]))
+    lifecycle = [e for e in await reads.systems.lifecycle_history(system_id) if e["recorded_at"] <= when]
+    shown = None
+    if transparency is not None:
+        shown = await proof_of(transparency, [
+            *(f["position"] for f in facts), *(c["position"] for c in claims),
+            *(c["answer_position"] for c in claims if c["answered_at"] is not None),
+            *(a["position"] for a in attestations), *(e["position"] for e in lifecycle),
+        ])
+    return s.Timeline(
+        system_id=system_id, known_at=when, roles=roles,
+        lifecycle=[s.LifecycleEntry(**e) for e in lifecycle],
+        claims=[s.ClaimView(**{k: v for k, v in c.items() if k != "system_id"}, **_named(c["person_id"], names))
+                for c in claims],
+        attestations=[s.AttestationView(**a, **_named(a["person_id"], names)) for a in attestations],
+        proof=shown, reminders=await reminder_views(reads, await reads.reminders.of_system(system_id)),
+    )
+
+
 class ResponsibilityController(Controller):
     path = "/systems/{system_id:uuid}"
     tags = ["responsibility"]
@@ -158,40 +201,4 @@ class ResponsibilityController(Controller):
         them. With `proof=true`, the inclusion proof of every fact, claim, answer, attestation and
         lifecycle change shown, and the checkpoint they verify against."""
         await reads.caught_up(after)
-        when = as_known_at(known_at, reads)
-        if await reads.systems.get(system_id, reads.today()) is None:
-            raise SystemNotFound(f"no system with id {system_id}")
-        facts = [f for f in await reads.accountability.facts(system_id) if f["recorded_at"] <= when]
-        claims = [_claim_as_known(c, when) for c in await reads.accountability.claims(system_id) if c["made_at"] <= when]
-        attestations = [a for a in await reads.accountability.attestations(system_id) if a["recorded_at"] <= when]
-        names = await reads.directory.names(
-            [f["person_id"] for f in facts] + [f["actor_id"] for f in facts]
-            + [c["person_id"] for c in claims] + [a["person_id"] for a in attestations]
-        )
-        by_role: dict[str, list[dict]] = defaultdict(list)
-        for f in facts:
-            by_role[f["role"]].append(f)
-        roles = []
-        for role in [r for r in Role if r in by_role]:
-            plain = [fact_from_row(f) for f in by_role[role]]
-            periods = [
-                s.ResolvedPeriod(p.holder, p.start, p.end, [f.position for f in p.facts], **_named(p.holder, names))
-                for p in resolve_periods(plain, role)
-            ]
-            roles.append(s.RoleTimeline(role=role, periods=periods, facts=[fact_entry(f, names) for f in by_role[role]]))
-        lifecycle = [e for e in await reads.systems.lifecycle_history(system_id) if e["recorded_at"] <= when]
-        shown = None
-        if proof:
-            shown = await proof_of(transparency, [
-                *(f["position"] for f in facts), *(c["position"] for c in claims),
-                *(c["answer_position"] for c in claims if c["answered_at"] is not None),
-                *(a["position"] for a in attestations), *(e["position"] for e in lifecycle),
-            ])
-        return s.Timeline(
-            system_id=system_id, known_at=when, roles=roles,
-            lifecycle=[s.LifecycleEntry(**e) for e in lifecycle],
-            claims=[s.ClaimView(**{k: v for k, v in c.items() if k != "system_id"}, **_named(c["person_id"], names))
-                    for c in claims],
-            attestations=[s.AttestationView(**a, **_named(a["person_id"], names)) for a in attestations],
-            proof=shown, reminders=await reminder_views(reads, await reads.reminders.of_system(system_id)),
-        )
+        return await timeline_of(reads, system_id, as_known_at(known_at, reads), transparency if proof else None)

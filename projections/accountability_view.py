@@ -342,6 +342,24 @@ class AccountabilityQueries:
                 row["last_attested_on"] = date.fromisoformat(row["last_attested_on"])
         return rows
 
+    async def waiting_claims(self, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """How many claims wait for an answer, and the oldest `limit` of them with their system's name."""
+        count = await self.reader.fetchrow("SELECT COUNT(*) AS n FROM claims WHERE status = 'open'")
+        rows = await self.reader.fetch(
+            "SELECT c.claim_id, c.system_id, s.name AS system_name, c.role, c.person_id, c.statement, c.made_at,"
+            " c.made_on FROM claims c JOIN systems s ON s.id = c.system_id WHERE c.status = 'open'"
+            " ORDER BY c.made_at, c.claim_id LIMIT ?", limit,
+        )
+        return int(count["n"] if count else 0), rows
+
+    async def claims_of(self, person_id: UUID) -> list[dict[str, Any]]:
+        """Every claim a person has made, newest first, with the system's name and the answer."""
+        return await self.reader.fetch(
+            "SELECT c.claim_id, c.system_id, s.name AS system_name, c.role, c.statement, c.made_at, c.status,"
+            " c.answered_at, c.answer FROM claims c JOIN systems s ON s.id = c.system_id WHERE c.person_id = ?"
+            " ORDER BY c.made_at DESC", person_id,
+        )
+
     async def open_claims_of(self, person_id: UUID) -> list[dict[str, Any]]:
         return await self.reader.fetch(
             "SELECT c.claim_id, c.system_id, s.name AS system_name, c.role, c.statement, c.made_at FROM claims c"

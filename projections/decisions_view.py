@@ -217,6 +217,12 @@ class DecisionQueries:
             sql += " WHERE " + " AND ".join(where)
         return await self.reader.fetch(sql + " ORDER BY d.decided_on, d.position LIMIT ?", *params, limit)
 
+    async def latest(self, limit: int) -> list[dict[str, Any]]:
+        """The most recently taken decisions, newest first."""
+        return await self.reader.fetch(
+            f"SELECT {_DECISION} FROM decisions d ORDER BY d.decided_on DESC, d.position DESC LIMIT ?", limit
+        )
+
     async def priority_list_at(self, day: date) -> dict[str, Any] | None:
         """The prioritisation in force on `day`: effective, its period covering the day, not yet
         superseded by then; the latest such one wins."""

@@ -5,7 +5,7 @@ stores the periods they return."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -160,15 +160,10 @@ class GapQueries:
         self.reader = reader
 
     async def at(
-        self, day: date, *, rule: str | None = None, system_id: UUID | None = None, limit: int = 1000, offset: int = 0
+        self, day: date, *, rule: str | None = None, system_id: UUID | None = None, limit: int = 1000, offset: int = 0,
+        role: str | None = None, org_unit_ids: Sequence[UUID] | None = None,
     ) -> list[dict[str, Any]]:
-        where, params = ["g.since <= ?", "(g.until IS NULL OR g.until > ?)"], [day, day]
-        if rule is not None:
-            where.append("g.rule = ?")
-            params.append(rule)
-        if system_id is not None:
-            where.append("g.system_id = ?")
-            params.append(system_id)
+        where, params = self._where(day, rule, system_id, role, org_unit_ids)
         sql = (
             "SELECT g.system_id, s.name AS system_name, g.rule, g.role, g.since, g.until, g.severity, g.detail,"
             " g.person_id, CASE WHEN d.erased_at IS NULL THEN d.name END AS person_name,"
@@ -178,3 +173,37 @@ class GapQueries:
             + " ORDER BY g.severity, g.since, s.name, g.system_id, g.role LIMIT ? OFFSET ?"
         )
         return await self.reader.fetch(sql, *params, limit, offset)
+
+    @staticmethod
+    def _where(
+        day: date, rule: str | None, system_id: UUID | None, role: str | None, org_unit_ids: Sequence[UUID] | None,
+    ) -> tuple[list[str], list[Any]]:
+        where, params = ["g.since <= ?", "(g.until IS NULL OR g.until > ?)"], [day, day]
+        for clause, value in (("g.rule = ?", rule), ("g.system_id = ?", system_id), ("g.role = ?", role)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        if org_unit_ids is not None:
+            where.append(f"s.org_unit_id IN ({', '.join('?' for _ in org_unit_ids) or 'NULL'})")
+            params += list(org_unit_ids)
+        return where, params
+
+    async def counts(self, day: date) -> list[dict[str, Any]]:
+        """The open gaps at `day` counted by rule, role and the system's org unit: what `at` lists."""
+        where, params = self._where(day, None, None, None, None)
+        return await self.reader.fetch(
+            "SELECT g.rule, g.role, s.org_unit_id, COUNT(*) AS n FROM responsibility_gaps g"
+            " JOIN systems s ON s.id = g.system_id WHERE " + " AND ".join(where)
+            + " GROUP BY g.rule, g.role, s.org_unit_id", *params,
+        )
+
+    async def starting(self, rule: str, after: date, until: date) -> list[dict[str, Any]]:
+        """The gaps of `rule` that begin after `after`, on or before `until` (e.g. attestations falling due)."""
+        return await self.reader.fetch(
+            "SELECT g.system_id, s.name AS system_name, g.role, g.since, g.person_id,"
+            " CASE WHEN d.erased_at IS NULL THEN d.name END AS person_name, d.erased_at IS NOT NULL AS person_erased"
+            " FROM responsibility_gaps g JOIN systems s ON s.id = g.system_id"
+            " LEFT JOIN person_details d ON d.person_id = g.person_id"
+            " WHERE g.rule = ? AND g.since > ? AND g.since <= ? ORDER BY g.since, s.name, g.system_id",
+            rule, after, until,
+        )

@@ -138,6 +138,10 @@ class ProposalQueries:
             sql += " WHERE " + " AND ".join(where)
         return await self.reader.fetch(sql + " ORDER BY p.position LIMIT ?", *params, limit)
 
+    async def by_status(self) -> dict[str, int]:
+        rows = await self.reader.fetch("SELECT status, COUNT(*) AS n FROM proposals GROUP BY status")
+        return {r["status"]: int(r["n"]) for r in rows}
+
     async def history(self, proposal_id: UUID) -> list[dict[str, Any]]:
         return await self.reader.fetch(
             "SELECT position, change, status, decision_id, reason, system_id, recorded_at, actor_id, actor_role"
