@@ -24,6 +24,7 @@ from infra.log_proofs import LogProofs
 from infra.people_directory import PersonDirectory
 from infra.settings import Settings
 from infra.transparency import TransparencyLog
+from infra.ui_sessions import SessionStore
 from projections.accountability_view import AccountabilityView
 from projections.catchup import CatchUp
 from projections.decisions_view import DecisionsView
@@ -53,6 +54,7 @@ class Runtime:
     catchup: CatchUp
     worker: Worker
     transparency: TransparencyLog | None = None  # the log's Merkle tree, its signed checkpoints, its proofs
+    ui_sessions: SessionStore | None = None  # the web pages' sessions and one-time sign-in codes
     listener: PostgresListener | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -105,6 +107,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
     db = open_sync(settings.database, size=max(2, settings.pool_size // 2))
     directory = PersonDirectory(db, clock)
     directory.setup()
+    ui_sessions = SessionStore(db, clock)
+    ui_sessions.setup()
     env = recorders.with_recorders(settings.eventsourcing_env())
     portfolio = Portfolio(env, clock=clock, directory=directory)
     portfolio.save_options = idempotency.save_kwargs  # an Idempotency-Key is written with the events
@@ -136,4 +140,5 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
         log.warning("no key signs the log's checkpoints: set ANSVAR_LOG_KEY or ANSVAR_LOG_KEY_FILE")
     transparency = TransparencyLog(LogProofs(portfolio.recorder), key, log_key.origin(settings, key),
                                    settings.log.witnesses)
-    return Runtime(settings, clock, portfolio, reads, EventLog(portfolio), db, directory, catchup, worker, transparency)
+    return Runtime(settings, clock, portfolio, reads, EventLog(portfolio), db, directory, catchup, worker, transparency,
+                   ui_sessions=ui_sessions)

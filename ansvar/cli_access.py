@@ -20,6 +20,7 @@ def print_demo_tokens(settings: Settings, runtime: Any) -> None:
         return
     if not settings.auth.secret:
         console.print("sign in through your identity provider; demo tokens need ANSVAR_AUTH_SECRET")
+        print_demo_links(settings, runtime, users)
         return
     console.print("\n[bold]Demo tokens[/bold] (8 hours; send as 'Authorization: Bearer <token>'):")
     for role, person_id in users.items():
@@ -28,6 +29,19 @@ def print_demo_tokens(settings: Settings, runtime: Any) -> None:
         console.print(f"\n{role:8} {details.get('name') or '(erased)'}  person {person_id}")
         console.print(issue(settings.auth.secret, person_id, roles, now=runtime.clock.now()), soft_wrap=True, highlight=False)
     console.print(f"\ne.g. TOKEN=<one of them>; curl -H \"Authorization: Bearer $TOKEN\" {base_url(settings)}/systems\n")
+    print_demo_links(settings, runtime, users)
+
+
+def print_demo_links(settings: Settings, runtime: Any, users: dict[str, Any]) -> None:
+    """One sign-in link per demo person for the web pages: a one-time code, valid 15 minutes,
+    never a token in a URL."""
+    console.print("[bold]Sign in to the pages[/bold] (each link works once, within 15 minutes):")
+    for role, person_id in users.items():
+        details = runtime.directory.get(person_id) or {}
+        code = runtime.ui_sessions.issue_code(person_id, () if role == "owner" else (role,))
+        console.print(f"{role:8} {details.get('name') or '(erased)':28} {base_url(settings)}/ui/login/code?code={code}",
+                      soft_wrap=True, highlight=False)
+    console.print("")
 
 
 def base_url(settings: Settings) -> str:

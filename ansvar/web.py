@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             runtime.start_worker()
         app.state.update(
             runtime=runtime, portfolio=runtime.portfolio, reads=runtime.reads, events=runtime.events,
-            settings=settings, clock=clock, transparency=runtime.transparency,
+            settings=settings, clock=clock, transparency=runtime.transparency, ui_sessions=runtime.ui_sessions,
         )
         try:
             yield

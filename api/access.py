@@ -199,6 +199,32 @@ ACCESS: dict[str, Rule] = {
     "signOffDecommissioning": ANY_PERSON,
     "getDecommissioning": ANY_PERSON,
     "listDecommissioningsInProgress": ANY_PERSON,
+    # the web pages (api/ui/): each takes the rule of the API operation it shows or runs
+    "uiRoot": PUBLIC,
+    "uiLoginForm": PUBLIC,
+    "uiLogin": PUBLIC,  # the token in the form is what it checks (and a double-submit CSRF token)
+    "uiLoginCode": PUBLIC,  # the one-time code is what it checks
+    "uiOidcStart": PUBLIC,
+    "uiOidcCallback": PUBLIC,  # the provider's code, the flow's state and PKCE verifier are what it checks
+    "uiAsset": PUBLIC,
+    "uiLogout": PUBLIC,  # the session cookie and its CSRF token are what it checks (an auditor signs out too)
+    "uiOverview": ANY_PERSON,  # the council's overview; anyone else is sent to their own systems
+    "uiGaps": OVERSIGHT,
+    "uiSystems": ANY_PERSON,
+    "uiSystem": ANY_PERSON,  # the timeline, decisions and as-of question only for HOLDER (as getTimeline)
+    "uiEvidence": HOLDER,
+    "uiMe": ANY_PERSON,
+    "uiPeople": ANY_PERSON,
+    "uiHandOverForm": ANY_PERSON,
+    "uiAttest": ROLE_HOLDER,
+    "uiHandOver": ROLE_HOLDER,
+    "uiClaim": FOR_THEMSELF,
+    "uiProposals": ANY_PERSON,
+    "uiProposal": ANY_PERSON,
+    "uiDecisions": ANY_PERSON,
+    "uiDecision": ANY_PERSON,
+    "uiDecisionForm": COUNCIL_ONLY,
+    "uiRecordDecision": DECIDER,
 }
 
 #: Refuses everything: what a route without an entry would get, had startup let it through.

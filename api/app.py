@@ -8,6 +8,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
 from api.access import unmapped
@@ -31,6 +32,9 @@ from api.query import check_query
 from api.reminders import ReminderController
 from api.responsibility import ResponsibilityController
 from api.systems import SystemController
+from api.ui import template_config
+from api.ui.pages import PageController
+from api.ui.signin import SignInController, root
 from domain.clock import Clock
 from infra.settings import Settings, SettingsError
 from infra.tokens import TokenVerifier
@@ -41,6 +45,7 @@ CONTROLLERS = [
     EventsController, LogController, ReminderController,
     ImportController, ExportController, KitosController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4
+    PageController, SignInController, root,  # the web pages (issue 16)
 ]
 
 
@@ -52,9 +57,12 @@ def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], Ab
         raise SettingsError(
             "no way to verify tokens: set ANSVAR_AUTH_SECRET, or ANSVAR_AUTH_JWKS_URL with its issuer and audience"
         )
+    verifier = TokenVerifier(settings.auth, clock)
     app = Litestar(
         route_handlers=[*CONTROLLERS, assets_router("/schema")],
-        on_app_init=[BearerAuth(TokenVerifier(settings.auth, clock)).on_app_init],
+        on_app_init=[BearerAuth(verifier).on_app_init],
+        state=State({"verifier": verifier}),
+        template_config=template_config(),
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,
         middleware=[request_id_middleware, idempotency_middleware],

@@ -25,6 +25,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from api.access import authorise, rule_for
 from api.idempotency import idempotency_middleware
 from api.problems import ServiceUnavailable
+from api.ui.session import is_ui, principal_from_session
 from infra.jwks import KeysUnavailable
 from infra.tokens import InvalidToken, Principal, TokenVerifier
 
@@ -55,6 +56,8 @@ class BearerMiddleware(AbstractAuthenticationMiddleware):
 
     async def _principal(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
         header = connection.headers.get("authorization")
+        if not header and is_ui(connection.scope["path"]):
+            return await principal_from_session(connection)  # the web pages sign in with a session cookie
         if not header:
             raise NotAuthorizedException("no bearer token: send Authorization: Bearer <token>")
         scheme, _, token = header.strip().partition(" ")

@@ -15,6 +15,7 @@ from api.context import provide_actor
 from domain.errors import InvalidValue
 from domain.portfolio import Portfolio
 from infra.settings import Settings
+from infra.tokens import TokenVerifier
 from infra.transparency import TransparencyLog
 from projections.event_log import EventLog
 from projections.read_side import ReadSide
@@ -40,7 +41,12 @@ def _transparency(state: State) -> TransparencyLog:
     return state.transparency
 
 
+def _verifier(state: State) -> TokenVerifier:
+    return state.verifier
+
+
 DEPENDENCIES = {
+    "verifier": Provide(_verifier, sync_to_thread=False),
     "portfolio": Provide(_portfolio, sync_to_thread=False),
     "reads": Provide(_reads, sync_to_thread=False),
     "events": Provide(_events, sync_to_thread=False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from domain.gaps import GapPolicy
@@ -23,6 +24,7 @@ VARIABLES = (
     "ANSVAR_SMTP_HOST", "ANSVAR_SMTP_PORT", "ANSVAR_SMTP_FROM", "ANSVAR_SMTP_STARTTLS", "ANSVAR_SMTP_USER",
     "ANSVAR_SMTP_PASSWORD", "ANSVAR_REMINDER_HOUR", "ANSVAR_COUNCIL_EMAIL",
     "ANSVAR_KITOS_URL", "ANSVAR_KITOS_EMAIL", "ANSVAR_KITOS_PASSWORD",
+    "ANSVAR_OIDC_CLIENT_ID", "ANSVAR_OIDC_CLIENT_SECRET", "ANSVAR_PUBLIC_URL",
 )
 
 
@@ -110,6 +112,22 @@ class Auth:
         if self.jwks_cache_seconds < 1:
             raise SettingsError("ANSVAR_AUTH_JWKS_CACHE_SECONDS must be positive")
         return self
+
+
+@dataclass(frozen=True)
+class Oidc:
+    """The web pages' sign-in through the identity provider (OpenID Connect, authorization code
+    with PKCE). The provider is the one whose tokens the API already trusts (ANSVAR_AUTH_ISSUER,
+    its keys at ANSVAR_AUTH_JWKS_URL); the pages are its client `client_id`."""
+
+    client_id: str | None = None
+    client_secret: str | None = None  # a confidential client's; a public client has none (PKCE suffices)
+    public_url: str | None = None  # where browsers reach ansvar (the redirect URI's base); default: the request's
+
+    @classmethod
+    def from_env(cls, get: Any, audience: str | None) -> Oidc:
+        return cls(get("ANSVAR_OIDC_CLIENT_ID") or audience, get("ANSVAR_OIDC_CLIENT_SECRET") or None,
+                   (get("ANSVAR_PUBLIC_URL") or "").rstrip("/") or None)
 
 
 @dataclass(frozen=True)
@@ -216,6 +234,7 @@ class Settings:
     log: LogSigning = field(default_factory=LogSigning)
     reminders: Reminders = field(default_factory=Reminders)
     kitos: KitosAccount = field(default_factory=KitosAccount)
+    oidc: Oidc = field(default_factory=Oidc)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -259,6 +278,7 @@ class Settings:
                 reminders=Reminders.from_env(get),
                 kitos=KitosAccount(get("ANSVAR_KITOS_URL") or None, get("ANSVAR_KITOS_EMAIL") or None,
                                    get("ANSVAR_KITOS_PASSWORD") or None),
+                oidc=Oidc.from_env(get, get("ANSVAR_AUTH_AUDIENCE") or None),
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc

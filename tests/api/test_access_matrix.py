@@ -52,7 +52,16 @@ EXPECTED: dict[str, frozenset[str]] = {
     "proposeDecommissioning": PERSONS - {"auditor"}, "settleArchiveDuty": {"admin", "council"},
     "endContracts": {"admin", "council"}, "signOffDecommissioning": PERSONS - {"auditor"},
     "getDecommissioning": PERSONS, "listDecommissioningsInProgress": PERSONS,
+    # the web pages: public sign-in, and otherwise the rule of the API operation each shows or runs
+    "uiRoot": EVERYONE, "uiLoginForm": EVERYONE, "uiLogin": EVERYONE, "uiLoginCode": EVERYONE,
+    "uiOidcStart": EVERYONE, "uiOidcCallback": EVERYONE, "uiAsset": EVERYONE, "uiLogout": EVERYONE,
+    "uiOverview": PERSONS, "uiGaps": OVERSIGHT, "uiSystems": PERSONS, "uiSystem": PERSONS,
+    "uiEvidence": OVERSIGHT | {"holder"}, "uiMe": PERSONS, "uiPeople": PERSONS, "uiHandOverForm": PERSONS,
+    "uiAttest": PERSONS - {"auditor"}, "uiHandOver": PERSONS - {"auditor"}, "uiClaim": PERSONS - {"auditor"},
+    "uiProposals": PERSONS, "uiProposal": PERSONS, "uiDecisions": PERSONS, "uiDecision": PERSONS,
+    "uiDecisionForm": {"council"}, "uiRecordDecision": {"council"},
 }
+PUBLIC_OPERATIONS = {op for op, who in EXPECTED.items() if who == EVERYONE}
 NOT_A_BODY = {"field_no_command_has": True}
 
 
@@ -86,7 +95,7 @@ def call(api, caller, method: str, path: str):
     headers = {"Authorization": ""} if caller is None else caller.headers
     params = {"after": api.position} if method == "GET" else None
     body = None if method == "GET" else NOT_A_BODY
-    return api.client.request(method, path, json=body, params=params, headers=headers)
+    return api.client.request(method, path, json=body, params=params, headers=headers, follow_redirects=False)
 
 
 def test_every_route_answers_every_caller_as_its_rule_says(api, world):
@@ -97,11 +106,14 @@ def test_every_route_answers_every_caller_as_its_rule_says(api, world):
         assert handler.operation_id in EXPECTED, f"{method} {template}: add {handler.operation_id!r} to EXPECTED"
         path = concrete(template, values)
         for name in CALLERS:
-            status = call(api, callers[name], method, path).status_code
             if name in EXPECTED[handler.operation_id]:
                 expected = "through"
             else:
                 expected = "401" if name == "anonymous" else "403"
+            response = call(api, callers[name], method, path)
+            status = response.status_code
+            if status == 303 and "/ui/login?next=" in response.headers.get("location", ""):
+                status = 401  # a page sends someone not signed in to the sign-in page
             got = "through" if status not in (401, 403) and status < 500 else str(status)
             if got != expected:
                 wrong.append(f"{method} {template} as {name}: {status}, expected {expected}")
@@ -111,7 +123,8 @@ def test_every_route_answers_every_caller_as_its_rule_says(api, world):
 def test_an_auditor_writes_nothing_whatever_else_their_token_says(api, world):
     values, _ = world
     auditor = api.as_person(uuid.uuid4(), "auditor", "admin", "council")
-    writes = [(m, p) for m, p, _ in access.routes(api.client.app) if m not in ("GET", "HEAD")]
+    writes = [(m, p) for m, p, h in access.routes(api.client.app)
+              if m not in ("GET", "HEAD") and h.operation_id not in PUBLIC_OPERATIONS]
     assert writes
     for method, template in writes:
         response = call(api, auditor, method, concrete(template, values))
@@ -123,6 +136,10 @@ def test_without_a_token_only_health_ready_the_log_head_and_the_api_documents_an
         response = call(api, None, method, concrete(template, {}))
         if handler.operation_id in ("health", "ready", "getLogCheckpoint", "getLogKey"):
             assert response.status_code == 200, template
+        elif handler.operation_id in PUBLIC_OPERATIONS:
+            assert response.status_code < 500, template  # the pages' sign-in
+        elif template.startswith("/ui"):
+            assert response.status_code == 303 and "/ui/login?next=" in response.headers["location"], template
         else:
             assert response.status_code == 401, f"{method} {template}: {response.status_code}"
             assert response.headers["www-authenticate"].startswith("Bearer")

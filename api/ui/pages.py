@@ -1,0 +1,391 @@
+"""The web pages under /ui: server-rendered (Jinja2), plain forms with htmx only where it helps,
+Danish text. Every page reads through the API's own functions and the read store; every form
+runs the portfolio's own command, as the API's handler for the same thing does, under the
+access table's rule for that command (api/access.py names each page's rule).
+
+A form that succeeds redirects (303) to the page it belongs to with `after=<position>`, so the
+page shows the change at once (read-your-writes); one that fails shows the problem, naming the
+field, with the status the API would have answered.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+import anyio.to_thread
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from api import council_schemas as c
+from api import explain
+from api import schemas as s
+from api.audit import gap_item
+from api.council import decision, decommissionings, meetings
+from api.org import responsibilities_of
+from api.proposals import proposal_detail, proposals
+from api.responsibility import as_known_at, timeline_of
+from api.ui import UI_HANDLERS, words
+from api.ui.evidence import evidence as evidence_of
+from api.ui.reading import DUE_SOON_DAYS, may, overview, units
+from api.ui.session import CSRF_FIELD, csrf_guard, session_of
+from domain.commands import Actor
+from domain.council import DecisionKind, DecisionNotFound
+from domain.errors import InvalidValue, SystemNotFound
+from domain.gaps import RULES
+from domain.inventory import RULE_LABEL
+from domain.portfolio import Portfolio
+from domain.vocabulary import Role
+from infra.settings import Settings
+from infra.tokens import Principal
+from infra.transparency import TransparencyLog
+from projections.read_side import ReadSide
+
+After = Annotated[int | None, Parameter(ge=0, le=2**62, description="A log position the page must show.")]
+PAGE = 100
+
+
+async def _context(request: Request, reads: ReadSide, **values: Any) -> dict[str, Any]:
+    principal: Principal = request.user
+    names = await reads.directory.names([principal.person_id])
+    name, erased = names.get(principal.person_id, (None, False))
+    session = session_of(request)
+    nav = [("/ui/me", "Mine systemer"), ("/ui/systems", "Registret")]
+    if may(principal, "listResponsibilityGaps"):
+        nav = [("/ui/", "Overblik"), *nav, ("/ui/gaps", "Uklart ansvar")]
+    nav += [("/ui/proposals", "Forslag"), ("/ui/decisions", "Beslutninger")]
+    return {
+        "me": principal, "my_name": name or ("(slettet)" if erased else "ukendt person"), "csrf_field": CSRF_FIELD,
+        "csrf": session.csrf if session else "", "nav": nav, "path": request.url.path, "today": reads.today(),
+        "done": request.query_params.get("done"), "may": lambda op, writes=False: may(principal, op, writes),
+        "rule_label": RULE_LABEL, "roles": list(Role), **values,
+    }
+
+
+def _page(name: str, context: dict[str, Any], status_code: int = 200) -> Template:
+    return Template(template_name=name, context=context, status_code=status_code,
+                    headers={"Cache-Control": "no-store"})
+
+
+def done(path: str, message: str, position: int | None) -> Redirect:
+    query = {"done": message, **({"after": str(position)} if position else {})}
+    return Redirect(f"{path}?{urlencode(query)}", status_code=303)
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: str(v).strip() for k, v in form.items() if k != CSRF_FIELD and isinstance(v, str)}
+
+
+def convert(data: dict[str, Any], type_: Any) -> Any:
+    """The form as the API's request body type, so a page refuses what the API refuses, by field."""
+    try:
+        return msgspec.convert(data, type_, strict=False)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        field = text.rsplit("`$.", 1)[-1].split("`")[0].split("[")[0] if "`$." in text else None
+        raise InvalidValue(text, field=field) from None
+
+
+def _uuid(value: str | None, field: str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise InvalidValue(f"{field} must be chosen from the list", field=field) from None
+
+
+def _day(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue(f"{field} must be a date (YYYY-MM-DD)", field=field) from None
+
+
+def _actor(request: Request) -> Actor:
+    from api.context import provide_actor
+
+    return provide_actor(request)
+
+
+class PageController(Controller):
+    path = "/ui"
+    include_in_schema = False
+    guards = [csrf_guard]  # after the access table's rule (the app's guard)
+    exception_handlers = UI_HANDLERS
+
+    # ------------------------------------------------------------------ the council's overview
+    @get(["/", ""], operation_id="uiOverview")
+    async def home(self, request: Request, reads: ReadSide, transparency: TransparencyLog, after: After = None) -> Any:
+        """The council's overview: unclear responsibility, attestations, claims, proposals, decisions."""
+        await reads.caught_up(after)
+        if not may(request.user, "listResponsibilityGaps"):
+            return Redirect("/ui/me", status_code=303)
+        day = reads.today()
+        view = await overview(reads, transparency, day)
+        return _page("overview.html", await _context(request, reads, view=view, due_soon_days=DUE_SOON_DAYS,
+                                                       words=words, rules=RULES))
+
+    @get("/gaps", operation_id="uiGaps")
+    async def gaps(
+        self, request: Request, reads: ReadSide, rule: str | None = None, role: Role | None = None,
+        forvaltning: UUID | None = None, at: date | None = None, page: Annotated[int, Parameter(ge=0, le=10_000)] = 0,
+        after: After = None,
+    ) -> Template:
+        """Where responsibility is unclear, by rule and forvaltning, as GET /responsibility-gaps lists it."""
+        await reads.caught_up(after)
+        if rule is not None and rule not in RULES:
+            raise InvalidValue(f"rule must be one of {', '.join(RULES)}", field="rule")
+        day = at or reads.today()
+        tree = await units(reads)
+        within = tree.within(forvaltning) if forvaltning else None
+        rows = await reads.gaps.at(day, rule=rule, role=role, org_unit_ids=within, limit=PAGE + 1, offset=page * PAGE)
+        items = [gap_item(r) for r in rows[:PAGE]]
+        return _page("gaps.html", await _context(
+            request, reads, items=items, more=len(rows) > PAGE, page=page, rule=rule, role=role, at=day,
+            forvaltning=forvaltning, forvaltninger=tree.forvaltninger, rules=RULES,
+            forvaltning_name=tree.names.get(forvaltning) if forvaltning else None,
+        ))
+
+    # ------------------------------------------------------------------ the register
+    @get("/systems", operation_id="uiSystems")
+    async def systems(
+        self, request: Request, reads: ReadSide,
+        q: Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$")] = None, after: After = None,
+    ) -> Template:
+        """Find a system in the register by name."""
+        await reads.caught_up(after)
+        rows = await reads.systems.page(reads.today(), PAGE, name_contains=q or None)
+        return _page("systems.html", await _context(request, reads, items=rows, q=q or "", more=len(rows) == PAGE))
+
+    @get("/systems/{system_id:uuid}", operation_id="uiSystem")
+    async def system(
+        self, request: Request, system_id: UUID, reads: ReadSide, at: date | None = None,
+        known_at: Annotated[str | None, Parameter(max_length=40)] = None, after: After = None,
+    ) -> Template:
+        """A system: who holds each role and why, its timeline, decisions and decommissioning; the as-of question."""
+        await reads.caught_up(after)
+        today = reads.today()
+        row = await reads.systems.get(system_id, today)
+        if row is None:
+            raise SystemNotFound(f"no system with id {system_id}")
+        principal: Principal = request.user
+        now_answer = await explain.accountability(reads, system_id, today, reads.now())
+        holds = [r.role for r in (now_answer.roles if now_answer else []) if r.holder and r.holder.id == principal.person_id]
+        sees = bool(holds) or may(principal, "getTimeline")  # HOLDER: a role on the system today, council or auditor
+        context: dict[str, Any] = {"system": row, "holds": holds, "sees": sees, "asked": None, "timeline": None,
+                                   "answer": now_answer, "decisions": [], "decommissioning": None, "why": words.why}
+        if sees:
+            if at is not None or known_at:
+                day, when = at or today, as_known_at(known_at or None, reads)
+                context["asked"] = {"at": day, "known_at": when, "given_known_at": known_at or "",
+                                    "answer": await explain.accountability(reads, system_id, day, when)}
+            context["timeline"] = await timeline_of(reads, system_id, reads.now())
+            rows = await reads.decisions.log(50, subject_id=system_id)
+            context["decisions"] = [await decision(reads, r) for r in rows]
+            found = await reads.decommissionings.of_system(system_id)
+            context["decommissioning"] = (await decommissionings(reads, [found]))[0] if found else None
+        claims = [cl for cl in await reads.accountability.claims(system_id) if cl["person_id"] == principal.person_id]
+        context["my_claims"] = claims
+        return _page("system.html", await _context(request, reads, **context))
+
+    @get("/systems/{system_id:uuid}/evidence", operation_id="uiEvidence")
+    async def evidence(
+        self, request: Request, system_id: UUID, reads: ReadSide,
+        format: Annotated[str, Parameter(pattern="^(csv|xlsx)$")] = "csv",  # noqa: A002 (the query's name)
+        after: After = None,
+    ) -> Response[bytes]:
+        """The system's timeline as the auditor's evidence, CSV or XLSX."""
+        await reads.caught_up(after)
+        row = await reads.systems.get(system_id, reads.today())
+        if row is None:
+            raise SystemNotFound(f"no system with id {system_id}")
+        timeline = await timeline_of(reads, system_id, reads.now())
+        content, media_type = evidence_of(row["name"], timeline, format)
+        return Response(content, media_type=media_type, headers={
+            "Content-Disposition": f'attachment; filename="ansvar-{system_id}.{format}"', "Cache-Control": "no-store"})
+
+    # ------------------------------------------------------------------ an owner's tasks
+    @get("/me", operation_id="uiMe")
+    async def me(self, request: Request, reads: ReadSide, settings: Settings, after: After = None) -> Template:
+        """What I hold, attestations due, my open claims and their answers."""
+        await reads.caught_up(after)
+        principal: Principal = request.user
+        mine = await responsibilities_of(reads, settings, principal.person_id, reads.today(), reads.now())
+        answered = [cl for cl in await reads.accountability.claims_of(principal.person_id) if cl["status"] != "open"]
+        return _page("me.html", await _context(request, reads, mine=mine, answered=answered,
+                                                 due_soon=timedelta(days=DUE_SOON_DAYS)))
+
+    @get("/systems/{system_id:uuid}/handover", operation_id="uiHandOverForm")
+    async def handover_form(
+        self, request: Request, system_id: UUID, reads: ReadSide, role: Role,
+        q: Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$")] = None, after: After = None,
+    ) -> Template:
+        """Choose the colleague to hand a role over to, searching by name."""
+        await reads.caught_up(after)
+        row = await reads.systems.get(system_id, reads.today())
+        if row is None:
+            raise SystemNotFound(f"no system with id {system_id}")
+        people = await _people(reads, q)
+        return _page("handover.html", await _context(request, reads, system=row, role=role, q=q or "", people=people))
+
+    @get("/people", operation_id="uiPeople")
+    async def people(
+        self, request: Request, reads: ReadSide, field: Annotated[str, Parameter(pattern=r"^[a-z_]{1,40}$")] = "person_id",
+        q: Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$")] = None,
+    ) -> Template:
+        """People matching a name (the search beside a form's person field; an htmx fragment)."""
+        return _page("people_fragment.html", await _context(request, reads, people=await _people(reads, q), field=field,
+                                                              q=q or ""))
+
+    @post("/systems/{system_id:uuid}/attestation", operation_id="uiAttest")
+    async def attest(self, request: Request, system_id: UUID, portfolio: Portfolio) -> Redirect:
+        """Re-confirm a role I hold on the system today."""
+        form = await form_of(request)
+        data = convert({"role": form.get("role"), "person_id": str(request.user.person_id)}, s.Attest)
+        actor = _actor(request)
+        r = await anyio.to_thread.run_sync(lambda: portfolio.attest(system_id, data.role, data.person_id, actor=actor))
+        return done(form.get("back") if form.get("back") in ("/ui/me",) else f"/ui/systems/{system_id}",
+                    "attested", r.position)
+
+    @post("/systems/{system_id:uuid}/handover", operation_id="uiHandOver")
+    async def hand_over(self, request: Request, system_id: UUID, portfolio: Portfolio, reads: ReadSide) -> Redirect:
+        """Hand a role I hold over to a colleague."""
+        form = await form_of(request)
+        if not form.get("to_person_id"):
+            raise InvalidValue("choose the colleague to hand the role over to", field="to_person_id")
+        data = convert({"role": form.get("role"), "to_person_id": form.get("to_person_id"),
+                        "effective_from": form.get("effective_from") or reads.today().isoformat(),
+                        **({"note": form["note"]} if form.get("note") else {})}, s.HandOver)
+        actor = _actor(request)
+        r = await anyio.to_thread.run_sync(lambda: portfolio.hand_over(
+            system_id, data.role, data.to_person_id, data.effective_from, data.note, actor=actor))
+        return done(f"/ui/systems/{system_id}", "handed_over", r.position)
+
+    @post("/systems/{system_id:uuid}/claim", operation_id="uiClaim")
+    async def claim(self, request: Request, system_id: UUID, portfolio: Portfolio) -> Redirect:
+        """Claim a role on a system for myself; the council answers."""
+        form = await form_of(request)
+        data = convert({"role": form.get("role"), "person_id": str(request.user.person_id),
+                        "statement": form.get("statement", "")}, s.MakeClaim)
+        actor = _actor(request)
+        r = await anyio.to_thread.run_sync(lambda: portfolio.make_claim(
+            system_id, data.role, data.person_id, data.statement, actor=actor))
+        return done(f"/ui/systems/{system_id}", "claimed", r.position)
+
+    # ------------------------------------------------------------------ the council's work
+    @get("/proposals", operation_id="uiProposals")
+    async def proposals_page(
+        self, request: Request, reads: ReadSide, status: str | None = None, after: After = None,
+    ) -> Template:
+        """The proposals pipeline, by status."""
+        await reads.caught_up(after)
+        rows = await reads.proposals.page(500, status=status or None)
+        return _page("proposals.html", await _context(
+            request, reads, items=await proposals(reads, rows), status=status, statuses=list(words.STATUS),
+            counts=await reads.proposals.by_status()))
+
+    @get("/proposals/{proposal_id:uuid}", operation_id="uiProposal")
+    async def proposal(self, request: Request, proposal_id: UUID, reads: ReadSide, after: After = None) -> Template:
+        """One proposal with its history and the decisions about it."""
+        await reads.caught_up(after)
+        detail = await proposal_detail(reads, proposal_id)
+        rows = await reads.decisions.log(50, subject_id=proposal_id)
+        return _page("proposal.html", await _context(request, reads, p=detail,
+                                                       decisions=[await decision(reads, r) for r in rows]))
+
+    @get("/decisions", operation_id="uiDecisions")
+    async def decisions(
+        self, request: Request, reads: ReadSide, kind: DecisionKind | None = None, decided_from: date | None = None,
+        decided_to: date | None = None, subject_id: UUID | None = None, after: After = None,
+    ) -> Template:
+        """The decision log, newest first, with filters."""
+        await reads.caught_up(after)
+        if decided_from and decided_to and decided_to < decided_from:
+            raise InvalidValue("decided_to must not be before decided_from", field="decided_to")
+        rows = await reads.decisions.log(1000, kind=kind, decided_from=decided_from, decided_to=decided_to,
+                                         subject_id=subject_id)
+        items = [await decision(reads, r) for r in reversed(rows[-200:])]
+        return _page("decisions.html", await _context(
+            request, reads, items=items, kind=kind, decided_from=decided_from, decided_to=decided_to,
+            kinds=list(DecisionKind), subject_id=subject_id))
+
+    @get("/decisions/{decision_id:uuid}", operation_id="uiDecision")
+    async def decision_page(self, request: Request, decision_id: UUID, reads: ReadSide, after: After = None) -> Template:
+        """One decision with its rationale, subjects, deciders and what it superseded."""
+        await reads.caught_up(after)
+        row = await reads.decisions.get(decision_id)
+        if row is None:
+            raise DecisionNotFound(f"no decision with id {decision_id}")
+        return _page("decision.html", await _context(request, reads, d=await decision(reads, row)))
+
+    @get("/decisions/new", operation_id="uiDecisionForm")
+    async def decision_form(
+        self, request: Request, reads: ReadSide, kind: DecisionKind | None = None, proposal: UUID | None = None,
+        system: UUID | None = None, claim: UUID | None = None, after: After = None,
+    ) -> Template:
+        """The form that records a council decision."""
+        await reads.caught_up(after)
+        open_proposals = [p for p in await proposals(reads, await reads.proposals.page(500))
+                          if p.status not in ("rejected", "implemented", "withdrawn", "abandoned")]
+        system_row = await reads.systems.get(system, reads.today()) if system else None
+        claims = [cl for cl in await reads.accountability.claims(system) if cl["status"] == "open"] if system else []
+        names = await reads.directory.names(cl["person_id"] for cl in claims)
+        for cl in claims:
+            cl["person_name"] = names.get(UUID(str(cl["person_id"])), (None, False))[0]
+        recent = await meetings(reads, (await reads.decisions.meetings())[-20:])
+        return _page("decide.html", await _context(
+            request, reads, kinds=list(DecisionKind), kind=kind, proposal=proposal, system=system_row, claim=claim,
+            open_proposals=open_proposals, claims=claims, meetings=list(reversed(recent))))
+
+    @post("/decisions", operation_id="uiRecordDecision")
+    async def record_decision(self, request: Request, portfolio: Portfolio) -> Redirect:
+        """Record a council decision with its rationale and meeting."""
+        raw = await request.form()
+        form = {k: str(v).strip() for k, v in raw.items() if isinstance(v, str)}
+        subjects = [{"kind": "proposal", "id": p} for p in raw.getall("proposal", []) if p]
+        if form.get("system_id"):
+            subjects.append({"kind": "system", "id": form["system_id"]})
+        if form.get("claim_id"):
+            subjects.append({"kind": "claim", "id": form["claim_id"]})
+        priorities = []
+        if form.get("kind") == DecisionKind.PRIORITISATION:
+            for p in raw.getall("proposal", []):
+                rank = form.get(f"rank_{p}")
+                if not rank:
+                    raise InvalidValue("every proposal in a prioritisation needs its rank", field=f"rank_{p}")
+                priorities.append({"proposal_id": p, "rank": rank})
+        body: dict[str, Any] = {
+            "kind": form.get("kind"), "rationale": form.get("rationale", ""), "subjects": subjects,
+            "priorities": priorities,
+        }
+        for name in ("meeting_id", "decided_on", "effective_from", "period_from", "period_to", "responsible_id",
+                     "confirmed_claim_id", "operations_owner_id"):
+            if form.get(name):
+                body[name] = form[name]
+        data = convert(body, c.RecordDecision)
+        actor = _actor(request)
+        r = await anyio.to_thread.run_sync(lambda: portfolio.record_decision(
+            data.kind, data.rationale, actor, subjects=[msgspec.structs.asdict(x) for x in data.subjects],
+            meeting_id=data.meeting_id, decided_by=data.decided_by, decided_on=data.decided_on,
+            effective_from=data.effective_from, supersedes=data.supersedes,
+            priorities=[msgspec.structs.asdict(p) for p in data.priorities], period_from=data.period_from,
+            period_to=data.period_to, responsible_id=data.responsible_id, confirmed_claim_id=data.confirmed_claim_id,
+            operations_owner_id=data.operations_owner_id,
+        ))
+        return done(f"/ui/decisions/{r.id}", "decided", r.position)
+
+
+async def _people(reads: ReadSide, q: str | None) -> list[dict[str, Any]]:
+    if not q or len(q.strip()) < 2:
+        return []
+    rows = await reads.directory.people(25, None, None, q.strip())
+    tree = await units(reads)
+    return [{**r, "unit": tree.names.get(UUID(str(r["org_unit_id"]))), "name": None if r["erased_at"] else r["name"]}
+            for r in rows if r["departed_on"] is None and r["erased_at"] is None]
+

@@ -1,0 +1,101 @@
+"""The pages' Danish words for the domain's values, and the accountability answer in Danish.
+
+The register's own labels (roles, rules, lifecycle, criticality) are domain/inventory.py's, the
+words the exports and reminders use; this module adds what only the pages show.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from api import schemas as s
+from domain.inventory import CRITICALITY_LABEL, LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
+
+DANISH = ZoneInfo("Europe/Copenhagen")
+MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+          "november", "december")
+
+DECISION_KIND = {
+    "prioritisation": "Prioritering", "approval": "Godkendelse", "rejection": "Afvisning", "deferral": "Udsættelse",
+    "decommission": "Afvikling", "ownership_ruling": "Afgørelse om ejerskab", "benefit_review": "Gevinstopfølgning",
+}
+STATUS = {
+    "submitted": "Indsendt", "under_assessment": "Under vurdering", "prioritised": "Prioriteret",
+    "approved": "Godkendt", "rejected": "Afvist", "deferred": "Udsat", "in_implementation": "Under implementering",
+    "implemented": "Implementeret", "withdrawn": "Trukket tilbage", "abandoned": "Opgivet",
+}
+CHANGE_KIND = {"transition": "Transition (elefantmarch)", "transformation": "Transformation (tigerspring)"}
+CATEGORY = {
+    "citizen_service": "Borgerservice", "processes": "Arbejdsgange", "wellbeing_competence": "Trivsel og kompetencer",
+    "resources": "Ressourcer", "data": "Data",
+}
+CAPACITY = {"admin": "administrator", "council": "porteføljerådet", "owner": "ejer", "auditor": "revisor",
+            "demo": "demo", "import": "import", "system": "systemet"}
+FACT_KIND = {"assignment": "Tildeling", "vacancy": "Ubesat", "handover": "Overdragelse", "claim_confirmed": "Bekræftet krav"}
+CLAIM_STATUS = {"open": "Afventer svar", "confirmed": "Bekræftet", "rejected": "Afvist"}
+ACCESS_ROLE = {"admin": "administrator", "council": "porteføljeråd", "auditor": "revisor", "owner": "ejer"}
+
+
+def dato(value: date | datetime | None) -> str:
+    """1. december 2026; an instant in Danish time, with the clock."""
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        local = value.astimezone(DANISH)
+        return f"{local.day}. {MONTHS[local.month - 1]} {local.year} kl. {local:%H:%M}"
+    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
+
+
+def label(table: dict, value: object) -> str:
+    if value is None:
+        return "–"
+    return table.get(value, table.get(str(value), str(value)))
+
+
+def person(ref: s.PersonRef | None) -> str:
+    if ref is None:
+        return "systemet"
+    if ref.erased:
+        return "en person hvis oplysninger er slettet"
+    return ref.name or "en person, der ikke er registreret"
+
+
+def why(answer: s.RoleAnswer, day: date, when: datetime) -> str:
+    """The grounds of one role's answer, in Danish: the deciding fact, or why nobody held it."""
+    role = ROLE_LABEL.get(answer.role, answer.role)
+    fact = answer.fact
+    if fact is None:
+        return f"Der er aldrig registreret noget om rollen {role} for dette system."
+    period = f"fra {dato(fact.effective_from)}" + (f" til {dato(fact.effective_to)}" if fact.effective_to else "")
+    recorded = f"registreret {dato(fact.recorded_at)} af {person(fact.recorded_by)}" + (
+        f" som {label(CAPACITY, fact.capacity)}" if fact.capacity else "")
+    grounds = "".join([
+        ", på grundlag af en afgørelse i porteføljerådet" if fact.decision_id else "",
+        ", ved bekræftelse af et krav" if fact.claim_id else "",
+        f", importeret fra {fact.source.get('file')} række {fact.source.get('row')}"
+        if fact.source and fact.source.get("file") else "",
+        ", synkroniseret fra KITOS" if fact.source and fact.source.get("kitos") else "",
+    ])
+    if answer.answer == "held":
+        basis = f" Grundlag: {fact.basis}." if fact.basis else ""
+        return f"{person(answer.holder)} har rollen {period}: {recorded}{grounds}.{basis}"
+    if answer.answer == "vacant":
+        return f"Ingen har rollen: den er registreret som ubesat {period}, fordi: {fact.basis}; {recorded}{grounds}."
+    if answer.answer == "not_yet_known":
+        return (f"Intet om rollen {role} den {dato(day)} var kendt {dato(when)}: det første, der dækker dagen, blev"
+                f" {recorded}.")
+    ended = fact.effective_to is not None and fact.effective_to <= day
+    return (f"Ingen registrering dækker {dato(day)}: den nærmeste, {period}, "
+            + ("sluttede før." if ended else "begynder senere."))
+
+
+FILTERS = {
+    "dato": dato, "role": lambda v: label(ROLE_LABEL, v), "rule": lambda v: label(RULE_LABEL, v),
+    "lifecycle": lambda v: label(LIFECYCLE_LABEL, v), "criticality": lambda v: label(CRITICALITY_LABEL, v),
+    "decision_kind": lambda v: label(DECISION_KIND, v), "status": lambda v: label(STATUS, v),
+    "change_kind": lambda v: label(CHANGE_KIND, v), "category": lambda v: label(CATEGORY, v),
+    "capacity": lambda v: label(CAPACITY, v), "fact_kind": lambda v: label(FACT_KIND, v),
+    "claim_status": lambda v: label(CLAIM_STATUS, v), "access_role": lambda v: label(ACCESS_ROLE, v),
+    "person": person,
+}
