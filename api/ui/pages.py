@@ -46,6 +46,8 @@ from infra.transparency import TransparencyLog
 from projections.read_side import ReadSide
 
 After = Annotated[int | None, Parameter(ge=0, le=2**62, description="A log position the page must show.")]
+#: What a form that redirected here did (the page shows it as a notice).
+Done = Annotated[str | None, Parameter(pattern=r"^[a-z_]{1,30}$")]
 PAGE = 100
 
 
@@ -121,7 +123,7 @@ class PageController(Controller):
 
     # ------------------------------------------------------------------ the council's overview
     @get(["/", ""], operation_id="uiOverview")
-    async def home(self, request: Request, reads: ReadSide, transparency: TransparencyLog, after: After = None) -> Any:
+    async def home(self, request: Request, reads: ReadSide, transparency: TransparencyLog, after: After = None) -> Template | Redirect:
         """The council's overview: unclear responsibility, attestations, claims, proposals, decisions."""
         await reads.caught_up(after)
         if not may(request.user, "listResponsibilityGaps"):
@@ -166,7 +168,7 @@ class PageController(Controller):
     @get("/systems/{system_id:uuid}", operation_id="uiSystem")
     async def system(
         self, request: Request, system_id: UUID, reads: ReadSide, at: date | None = None,
-        known_at: Annotated[str | None, Parameter(max_length=40)] = None, after: After = None,
+        known_at: Annotated[str | None, Parameter(max_length=40)] = None, after: After = None, done: Done = None,
     ) -> Template:
         """A system: who holds each role and why, its timeline, decisions and decommissioning; the as-of question."""
         await reads.caught_up(after)
@@ -212,7 +214,9 @@ class PageController(Controller):
 
     # ------------------------------------------------------------------ an owner's tasks
     @get("/me", operation_id="uiMe")
-    async def me(self, request: Request, reads: ReadSide, settings: Settings, after: After = None) -> Template:
+    async def me(
+        self, request: Request, reads: ReadSide, settings: Settings, after: After = None, done: Done = None,
+    ) -> Template:
         """What I hold, attestations due, my open claims and their answers."""
         await reads.caught_up(after)
         principal: Principal = request.user
@@ -316,7 +320,9 @@ class PageController(Controller):
             kinds=list(DecisionKind), subject_id=subject_id))
 
     @get("/decisions/{decision_id:uuid}", operation_id="uiDecision")
-    async def decision_page(self, request: Request, decision_id: UUID, reads: ReadSide, after: After = None) -> Template:
+    async def decision_page(
+        self, request: Request, decision_id: UUID, reads: ReadSide, after: After = None, done: Done = None,
+    ) -> Template:
         """One decision with its rationale, subjects, deciders and what it superseded."""
         await reads.caught_up(after)
         row = await reads.decisions.get(decision_id)

@@ -38,8 +38,9 @@ Next = Annotated[str | None, Parameter(max_length=500, pattern=r"^[^\x00]*$")]
 
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a page of ours, never another site (no open redirect)."""
-    target = unquote(target or "")
-    if not target.startswith(PREFIX) or target.startswith("//") or "\\" in target or not is_ui(target.split("?")[0]):
+    target = target or ""
+    path = unquote(target.split("?")[0])
+    if not is_ui(path) or "\\" in target or "/." in path or any(ord(c) < 32 for c in target):
         return PREFIX + "/"
     return target
 
