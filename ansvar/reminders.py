@@ -128,7 +128,8 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
             outcome.undeliverable.append((row, str(exc)))
             continue
         messages.append((row, mailer.build(row, to_name, address, smtp, names.get(row["system_id"]),
-                                           names.get(row["about_person_id"]), now, listings.get(row["id"], ()))))
+                                           names.get(row["about_person_id"]), now, listings.get(row["id"], ()),
+                                           pages_at(runtime.settings))))
     if not messages:
         return outcome
     recorded: set[Any] = set()
@@ -153,6 +154,13 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
     log.info("reminders run", day=day.isoformat(), planned=len(planned), decided=outcome.decided,
              sent=len(outcome.sent), failed=len(outcome.failed), undeliverable=len(outcome.undeliverable))
     return outcome
+
+
+def pages_at(settings: Any) -> str:
+    """Where recipients reach the web pages: ANSVAR_PUBLIC_URL, else the address `ansvar serve` answers on."""
+    from ansvar.cli_access import base_url
+
+    return settings.oidc.public_url or base_url(settings)
 
 
 def _failed(runtime: Any, row: dict[str, Any], reply: str, now: datetime, outcome: Outcome) -> None:

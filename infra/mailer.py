@@ -97,9 +97,18 @@ def texts(r: Mapping[str, Any], system_name: str | None, about_name: str | None,
     return (f"Påmindelse fra ansvar om {system}", [f"{duty}: {system}"])
 
 
+def page_of(r: Mapping[str, Any], base: str | None) -> str | None:
+    """The web page where the recipient acts on the reminder: the system's page, or the council's
+    overview for a list."""
+    if not base:
+        return None
+    return f"{base}/ui/systems/{r['system_id']}" if r.get("system_id") else f"{base}/ui/"
+
+
 def build(r: Mapping[str, Any], to_name: str | None, to_address: str, smtp: Smtp, system_name: str | None,
-          about_name: str | None, when: Any, listing: Sequence[str] = ()) -> EmailMessage:
+          about_name: str | None, when: Any, listing: Sequence[str] = (), base_url: str | None = None) -> EmailMessage:
     subject, paragraphs = texts(r, system_name, about_name, listing)
+    link = page_of(r, base_url)
     greeting = f"Kære {to_name}," if to_name else "Kære porteføljeråd,"
     footer = "Denne besked er sendt af ansvar, kommunens overblik over hvem der har ansvaret for hvert IT-system."
     msg = EmailMessage()
@@ -109,8 +118,11 @@ def build(r: Mapping[str, Any], to_name: str | None, to_address: str, smtp: Smtp
     msg["Message-ID"] = message_id(r["id"], smtp.sender)
     msg["Date"] = formatdate(when.timestamp(), localtime=False)
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content("\n\n".join([greeting, *paragraphs, footer]) + "\n")
+    msg.set_content("\n\n".join([greeting, *paragraphs, *([f"Åbn siden: {link}"] if link else []), footer]) + "\n")
     body = "".join(f"<p>{html.escape(p)}</p>" for p in [greeting, *paragraphs])
+    if link:
+        body += f'<p><a href="{html.escape(link, quote=True)}">Åbn siden i ansvar</a></p>'
+
     msg.add_alternative(f"<!doctype html><html lang=\"da\"><body>{body}<p style=\"color:#555\">{html.escape(footer)}</p>"
                         "</body></html>", subtype="html")
     return msg

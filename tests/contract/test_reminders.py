@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import email
 import json
+import re
 import socket
 from dataclasses import replace
 from datetime import timedelta
@@ -19,6 +20,7 @@ from aiosmtpd.controller import Controller
 from ansvar import demo, reminders
 from ansvar.bootstrap import bootstrap
 from ansvar.cli_reminders import cmd_reminders
+from ansvar.reminders import pages_at
 from domain.reminders import Duty, ReminderRecord
 from infra.settings import Reminders, Smtp
 
@@ -113,6 +115,10 @@ def test_the_demo_towns_reminders_arrive_once_each_to_a_person_naming_their_syst
             elif "ansvarshuller" not in subject:  # the gap digest is about the whole portfolio
                 assert any(n in subject and n in body for n in shown), subject
             assert message["Message-ID"].startswith("<reminder-") and message.get_body(("html",)) is not None
+            page = re.search(r"Åbn siden: (\S+)", body)  # the page where the recipient acts on it
+            assert page and page.group(1).startswith(pages_at(runtime.settings) + "/ui/"), body
+            if page.group(1) != pages_at(runtime.settings) + "/ui/":
+                assert page.group(1).split("/ui/systems/")[1] in {str(r["system_id"]) for r in outcome.sent}
         assert len({m["Message-ID"] for m in inbox.messages}) == len(inbox.messages)
         # A second run the same day sends nothing.
         again = reminders.run(runtime)
