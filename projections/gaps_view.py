@@ -197,13 +197,9 @@ class GapQueries:
             + " GROUP BY g.rule, g.role, s.org_unit_id", *params,
         )
 
-    async def starting(self, rule: str, after: date, until: date) -> list[dict[str, Any]]:
-        """The gaps of `rule` that begin after `after`, on or before `until` (e.g. attestations falling due)."""
-        return await self.reader.fetch(
-            "SELECT g.system_id, s.name AS system_name, g.role, g.since, g.person_id,"
-            " CASE WHEN d.erased_at IS NULL THEN d.name END AS person_name, d.erased_at IS NOT NULL AS person_erased"
-            " FROM responsibility_gaps g JOIN systems s ON s.id = g.system_id"
-            " LEFT JOIN person_details d ON d.person_id = g.person_id"
-            " WHERE g.rule = ? AND g.since > ? AND g.since <= ? ORDER BY g.since, s.name, g.system_id",
-            rule, after, until,
+    async def starting(self, rule: str, after: date, until: date) -> int:
+        """How many gaps of `rule` begin after `after`, on or before `until` (e.g. attestations falling due)."""
+        row = await self.reader.fetchrow(
+            "SELECT COUNT(*) AS n FROM responsibility_gaps WHERE rule = ? AND since > ? AND since <= ?", rule, after, until,
         )
+        return int(row["n"]) if row else 0

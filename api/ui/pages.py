@@ -374,6 +374,8 @@ class PageController(Controller):
                      "confirmed_claim_id", "operations_owner_id"):
             if form.get(name):
                 body[name] = form[name]
+        if body.get("kind") == DecisionKind.APPROVAL and "responsible_id" in body:
+            body["operations_owner_id"] = body.pop("responsible_id")  # the form's one person field: the operations owner
         data = convert(body, c.RecordDecision)
         actor = _actor(request)
         r = await anyio.to_thread.run_sync(lambda: portfolio.record_decision(

@@ -118,7 +118,7 @@ async def overview(reads: ReadSide, transparency: TransparencyLog | None, day: d
         day=day, by_rule=sorted(by_rule.items(), key=lambda x: -x[1]),
         by_forvaltning=sorted(forvaltninger, key=lambda x: (x[0] is None, x[1])), matrix=dict(matrix),
         total=sum(by_rule.values()), unowned=unowned, overdue=by_rule.get("attestation_overdue", 0),
-        due_soon=len(due_soon), claims_waiting=waiting, claims=claims, statuses=await reads.proposals.by_status(),
+        due_soon=due_soon, claims_waiting=waiting, claims=claims, statuses=await reads.proposals.by_status(),
         balance=await balance_of(reads), priorities=await priority_list(reads, day),
         latest=[await decision(reads, r) for r in await reads.decisions.latest(8)], checkpoint=checkpoint,
     )

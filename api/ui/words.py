@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from api import schemas as s
 from domain.inventory import CRITICALITY_LABEL, LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
+from infra.mailer import LACKING_DA
 
 DANISH = ZoneInfo("Europe/Copenhagen")
 MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
@@ -34,6 +35,7 @@ CAPACITY = {"admin": "administrator", "council": "porteføljerådet", "owner": "
             "demo": "demo", "import": "import", "system": "systemet"}
 FACT_KIND = {"assignment": "Tildeling", "vacancy": "Ubesat", "handover": "Overdragelse", "claim_confirmed": "Bekræftet krav"}
 CLAIM_STATUS = {"open": "Afventer svar", "confirmed": "Bekræftet", "rejected": "Afvist"}
+STAGE = {"proposed": "Foreslået", "decided": "Besluttet", "rejected": "Afvist", "completed": "Afsluttet"}
 ACCESS_ROLE = {"admin": "administrator", "council": "porteføljeråd", "auditor": "revisor", "owner": "ejer"}
 
 
@@ -97,5 +99,5 @@ FILTERS = {
     "change_kind": lambda v: label(CHANGE_KIND, v), "category": lambda v: label(CATEGORY, v),
     "capacity": lambda v: label(CAPACITY, v), "fact_kind": lambda v: label(FACT_KIND, v),
     "claim_status": lambda v: label(CLAIM_STATUS, v), "access_role": lambda v: label(ACCESS_ROLE, v),
-    "person": person,
+    "person": person, "stage": lambda v: label(STAGE, v), "lacking": lambda v: label(LACKING_DA, v),
 }
