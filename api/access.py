@@ -60,6 +60,20 @@ class Rule:
     check: Check | None = None  # when it passes, the person acts as owner
     public: bool = False
 
+    def admits_by_role(self, principal: Principal, writes: bool = False) -> bool:
+        """Whether the person gets in by their roles alone, or because the rule lets any person in
+        (a page asks this to decide what to offer; a rule that depends on the data is decided by
+        `admits`, or by the command itself)."""
+        if writes and AUDITOR in principal.roles:
+            return False
+        return bool(set(self.roles) & principal.roles) or self.check is _always
+
+    async def admits(self, connection: ASGIConnection, principal: Principal) -> bool:
+        """Whether the rule lets this person in for this request, data-dependent checks included."""
+        if self.admits_by_role(principal, writes=connection.scope.get("method") not in _READS):
+            return True
+        return self.check is not None and await self.check(connection, principal)
+
     async def __call__(self, connection: ASGIConnection, handler: BaseRouteHandler) -> None:
         """The guard: sets the acting capacity, or refuses with the reason."""
         if self.public:

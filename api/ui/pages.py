@@ -24,7 +24,9 @@ from litestar.response import Redirect, Template
 from api import council_schemas as c
 from api import explain
 from api import schemas as s
+from api.access import ACCESS
 from api.audit import gap_item
+from api.context import provide_actor
 from api.council import decision, decommissionings, meetings
 from api.org import responsibilities_of
 from api.proposals import proposal_detail, proposals
@@ -110,8 +112,6 @@ def _day(value: str | None, field: str) -> date | None:
 
 
 def _actor(request: Request) -> Actor:
-    from api.context import provide_actor
-
     return provide_actor(request)
 
 
@@ -179,7 +179,7 @@ class PageController(Controller):
         principal: Principal = request.user
         now_answer = await explain.accountability(reads, system_id, today, reads.now())
         holds = [r.role for r in (now_answer.roles if now_answer else []) if r.holder and r.holder.id == principal.person_id]
-        sees = bool(holds) or may(principal, "getTimeline")  # HOLDER: a role on the system today, council or auditor
+        sees = await ACCESS["getTimeline"].admits(request, principal)  # as the API's timeline: holder, council, auditor
         context: dict[str, Any] = {"system": row, "holds": holds, "sees": sees, "asked": None, "timeline": None,
                                    "answer": now_answer, "decisions": [], "decommissioning": None, "why": words.why}
         if sees:
