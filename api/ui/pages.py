@@ -95,22 +95,6 @@ def convert(data: dict[str, Any], type_: Any) -> Any:
         raise InvalidValue(text, field=field) from None
 
 
-def _uuid(value: str | None, field: str) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise InvalidValue(f"{field} must be chosen from the list", field=field) from None
-
-
-def _day(value: str | None, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidValue(f"{field} must be a date (YYYY-MM-DD)", field=field) from None
-
-
 def _actor(request: Request) -> Actor:
     return provide_actor(request)
 

@@ -421,3 +421,31 @@ def test_a_decision_without_a_rationale_is_refused_naming_the_field(town):
     response = browser.post("/ui/decisions", data={"csrf_token": csrf_of(form), "kind": "sideways", "rationale": "x"})
     assert response.status_code == 422 and "kind" in visible(response.text)
     assert head(town) == before
+
+
+BAD_VALUES = ["", "x" * 20_000, "\x00", "ikke-en-dato", "-1", "9" * 30, "00000000-0000-0000-0000-000000000000", "<script>"]
+
+
+@pytest.mark.parametrize("value", BAD_VALUES)
+def test_whatever_a_form_is_sent_it_answers_without_a_500_and_writes_nothing(town, value):
+    owner = town["users"]["owner"]
+    held = api_get(town, f"/people/{owner}/responsibilities")["holds"][0]
+    system = held["system_id"]
+    browser, council = sign_in(town, "owner"), sign_in(town, "council")
+    token, council_token = csrf_of(page(browser, "/ui/me", town)), csrf_of(page(council, "/ui/", town))
+    forms = [
+        (browser, token, f"/ui/systems/{system}/attestation", ["role"]),
+        (browser, token, f"/ui/systems/{system}/handover", ["role", "to_person_id", "effective_from", "note"]),
+        (browser, token, f"/ui/systems/{system}/claim", ["role", "statement"]),
+        (council, council_token, "/ui/decisions", ["kind", "rationale", "meeting_id", "decided_on", "proposal",
+                                                    "period_from", "responsible_id", "system_id", "claim_id"]),
+    ]
+    before = head(town)
+    for client, csrf, path, fields in forms:
+        for field in fields:
+            data = {"csrf_token": csrf, "role": held["role"], "kind": "approval", "rationale": "r", field: value}
+            response = client.post(path, data=data, follow_redirects=False)
+            assert response.status_code < 500, f"{path} {field}={value[:20]!r}: {response.status_code}"
+            if value == "<script>":
+                assert "<script>" not in response.text.split("</head>", 1)[1], path  # shown escaped, if at all
+    assert head(town) == before  # each form lacks or spoils something it needs
