@@ -33,6 +33,7 @@ from api.reminders import ReminderController
 from api.responsibility import ResponsibilityController
 from api.systems import SystemController
 from api.ui import template_config
+from api.ui.oidc import OidcController
 from api.ui.pages import PageController
 from api.ui.signin import SignInController, root
 from domain.clock import Clock
@@ -45,7 +46,7 @@ CONTROLLERS = [
     EventsController, LogController, ReminderController,
     ImportController, ExportController, KitosController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4
-    PageController, SignInController, root,  # the web pages (issue 16)
+    PageController, SignInController, OidcController, root,  # the web pages (issue 16)
 ]
 
 

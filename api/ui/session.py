@@ -57,7 +57,11 @@ def session_of(connection: ASGIConnection) -> UiSession | None:
 
 
 def secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """Whether cookies get Secure: served over https, or behind a proxy that ends TLS for a public
+    address that is https (ANSVAR_PUBLIC_URL)."""
+    settings = request.app.state.get("settings")
+    public = settings.oidc.public_url if settings is not None else None
+    return request.url.scheme == "https" or bool(public and public.startswith("https://"))
 
 
 def session_cookie(request: Request, session_id: str, max_age: int) -> Cookie:

@@ -449,3 +449,15 @@ def test_whatever_a_form_is_sent_it_answers_without_a_500_and_writes_nothing(tow
             if value == "<script>":
                 assert "<script>" not in response.text.split("</head>", 1)[1], path  # shown escaped, if at all
     assert head(town) == before  # each form lacks or spoils something it needs
+
+
+def test_behind_a_proxy_ending_tls_the_cookie_is_still_secure(town):
+    settings = town["app"].state.settings
+    public = replace(settings, oidc=replace(settings.oidc, public_url="https://ansvar.kommune.dk"))
+    town["app"].state.settings = public
+    try:
+        code = town["runtime"].ui_sessions.issue_code(town["users"]["council"], ("council",))
+        plain = TestClient(town["app"], base_url="http://ansvar.local")
+        assert "Secure" in plain.get(f"/ui/login/code?code={code}", follow_redirects=False).headers["set-cookie"]
+    finally:
+        town["app"].state.settings = settings
