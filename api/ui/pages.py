@@ -312,7 +312,11 @@ class PageController(Controller):
         row = await reads.decisions.get(decision_id)
         if row is None:
             raise DecisionNotFound(f"no decision with id {decision_id}")
-        return _page("decision.html", await _context(request, reads, d=await decision(reads, row)))
+        shown = await decision(reads, row)
+        named = [("Ansvarlig for afviklingen", shown.responsible_id), ("Driftsejer", shown.operations_owner_id)]
+        names = await reads.directory.names(pid for _, pid in named)
+        people = [(what, words.person(explain.person(pid, names))) for what, pid in named if pid]
+        return _page("decision.html", await _context(request, reads, d=shown, people=people))
 
     @get("/decisions/new", operation_id="uiDecisionForm")
     async def decision_form(
@@ -358,6 +362,8 @@ class PageController(Controller):
                      "confirmed_claim_id", "operations_owner_id"):
             if form.get(name):
                 body[name] = form[name]
+        if "meeting_id" not in body:  # decided outside a meeting: by the council member recording it
+            body["decided_by"] = [str(request.user.person_id)]
         if body.get("kind") == DecisionKind.APPROVAL and "responsible_id" in body:
             body["operations_owner_id"] = body.pop("responsible_id")  # the form's one person field: the operations owner
         data = convert(body, c.RecordDecision)

@@ -461,3 +461,21 @@ def test_behind_a_proxy_ending_tls_the_cookie_is_still_secure(town):
         assert "Secure" in plain.get(f"/ui/login/code?code={code}", follow_redirects=False).headers["set-cookie"]
     finally:
         town["app"].state.settings = settings
+
+
+def test_a_decision_taken_outside_a_meeting_is_the_recording_members_and_names_its_operations_owner(town):
+    browser = sign_in(town, "council")
+    form = page(browser, "/ui/decisions/new", town)
+    proposal = api_get(town, "/proposals", status="under_assessment")["items"][-1]["id"]
+    owner = town["users"]["owner"]
+    response = browser.post("/ui/decisions", data={
+        "csrf_token": csrf_of(form), "kind": "approval", "rationale": "Godkendt uden for møde", "proposal": proposal,
+        "responsible_id": str(owner),
+    }, follow_redirects=False)
+    assert response.status_code == 303, visible(response.text)
+    decision_id = response.headers["location"].split("/ui/decisions/")[1].split("?")[0]
+    recorded = api_get(town, f"/decisions/{decision_id}")
+    assert [d["person_id"] for d in recorded["deciders"]] == [str(town["users"]["council"])]
+    assert recorded["operations_owner_id"] == str(owner)
+    name = api_get(town, f"/people/{owner}")["name"]
+    assert f"Driftsejer: {name}" in visible(browser.get(response.headers["location"]).text)
