@@ -10,6 +10,7 @@ field, with the status the API would have answered.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -91,7 +92,8 @@ def convert(data: dict[str, Any], type_: Any) -> Any:
         return msgspec.convert(data, type_, strict=False)
     except msgspec.ValidationError as exc:
         text = str(exc)
-        field = text.rsplit("`$.", 1)[-1].split("`")[0].split("[")[0] if "`$." in text else None
+        named = re.search(r"(?:required field|unknown field) `([^`]+)`", text)
+        field = named.group(1) if named else text.rsplit("`$.", 1)[-1].split("`")[0].split("[")[0] if "`$." in text else None
         raise InvalidValue(text, field=field) from None
 
 
