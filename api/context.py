@@ -32,7 +32,10 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                # Server-Timing: the time to the response's headers (a page is rendered by then), for bench/ui.py.
+                took = f"app;dur={(time.perf_counter() - started) * 1000:.2f}".encode()
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode()),
+                                      (b"server-timing", took)]
             await send(message)
 
         try:

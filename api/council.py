@@ -28,22 +28,33 @@ from projections.read_side import ReadSide
 
 
 async def decision(reads: ReadSide, row: dict[str, Any]) -> c.Decision:
-    details = msgspec.json.decode(row["details"])
-    subjects = [c.SubjectShown(**r) for r in await reads.decisions.subjects(row["id"])]
-    recorder = await reads.directory.names([actor_person(row["actor_id"])])
-    ranked = [c.RankedProposal(**r) for r in await reads.decisions.priorities(row["id"])]
-    return c.Decision(
-        id=row["id"], kind=row["kind"], rationale=row["rationale"], meeting_id=row["meeting_id"],
-        decided_on=row["decided_on"],
-        effective_from=row["effective_from"], supersedes=row["supersedes"], superseded_by=row["superseded_by"],
-        period_from=row["period_from"], period_to=row["period_to"],
-        responsible_id=details.get("responsible_id"), confirmed_claim_id=details.get("confirmed_claim_id"),
-        operations_owner_id=details.get("operations_owner_id"),
-        recorded_at=row["recorded_at"], position=row["position"], actor_id=row["actor_id"], subjects=subjects,
-        priorities=ranked, deciders=[c.Decider(**{**r, "erased": bool(r["erased"])})
-                                     for r in await reads.decisions.deciders(row["id"])],
-        recorded_by=next(iter(recorder.values()), (None, False))[0],
-    )
+    return (await decisions(reads, [row]))[0]
+
+
+async def decisions(reads: ReadSide, rows: list[dict[str, Any]]) -> list[c.Decision]:
+    """The decisions as a reader sees them: subjects, ranks and deciders named, read for all at once."""
+    ids = [UUID(str(r["id"])) for r in rows]
+    subjects, ranked, deciders = (await reads.decisions.subjects_of(ids), await reads.decisions.priorities_of(ids),
+                                  await reads.decisions.deciders_of(ids))
+    recorders = await reads.directory.names(actor_person(r["actor_id"]) for r in rows)
+    shown = []
+    for row, key in zip(rows, ids):
+        details = msgspec.json.decode(row["details"])
+        recorder = actor_person(row["actor_id"])
+        shown.append(c.Decision(
+            id=row["id"], kind=row["kind"], rationale=row["rationale"], meeting_id=row["meeting_id"],
+            decided_on=row["decided_on"],
+            effective_from=row["effective_from"], supersedes=row["supersedes"], superseded_by=row["superseded_by"],
+            period_from=row["period_from"], period_to=row["period_to"],
+            responsible_id=details.get("responsible_id"), confirmed_claim_id=details.get("confirmed_claim_id"),
+            operations_owner_id=details.get("operations_owner_id"),
+            recorded_at=row["recorded_at"], position=row["position"], actor_id=row["actor_id"],
+            subjects=[c.SubjectShown(**r) for r in subjects.get(key, [])],
+            priorities=[c.RankedProposal(**r) for r in ranked.get(key, [])],
+            deciders=[c.Decider(**{**r, "erased": bool(r["erased"])}) for r in deciders.get(key, [])],
+            recorded_by=recorders.get(recorder, (None, False))[0] if recorder else None,
+        ))
+    return shown
 
 
 async def meetings(reads: ReadSide, rows: list[dict[str, Any]]) -> list[c.Meeting]:
@@ -139,7 +150,7 @@ class CouncilController(Controller):
         more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = encode_cursor([rows[-1]["decided_on"].isoformat(), rows[-1]["position"]]) if more else None
-        return c.DecisionPage(items=[await decision(reads, r) for r in rows], next_cursor=next_cursor)
+        return c.DecisionPage(items=await decisions(reads, rows), next_cursor=next_cursor)
 
     @get("/decisions/{decision_id:uuid}", operation_id="getDecision")
     async def get_decision(

@@ -46,6 +46,8 @@ class AccountabilityView(Handlers):
         " status text NOT NULL, answered_at timestamptz, answered_on date, answer text, decision_id uuid, actor_id text,"
         " position bigint NOT NULL, answer_position bigint)",
         "CREATE INDEX IF NOT EXISTS claims_system ON claims (system_id)",
+        "CREATE INDEX IF NOT EXISTS claims_waiting ON claims (made_at) WHERE status = 'open'",
+        "CREATE INDEX IF NOT EXISTS claims_person ON claims (person_id)",
         "CREATE INDEX IF NOT EXISTS claims_person ON claims (person_id)",
         "CREATE TABLE IF NOT EXISTS attestations (position bigint PRIMARY KEY, system_id uuid NOT NULL,"
         " role text NOT NULL, person_id uuid NOT NULL, attested_on date NOT NULL, recorded_at timestamptz NOT NULL,"

@@ -3,6 +3,7 @@ decision had (every event recorded with the decision as its basis)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -160,31 +161,50 @@ class DecisionQueries:
     async def subjects(self, decision_id: UUID) -> list[dict[str, Any]]:
         """What a decision is about, each with its name: a proposal's title, a system's name, a claim's
         claimant (None once erased)."""
-        return await self.reader.fetch(
-            "SELECT s.subject_kind AS kind, s.subject_id AS id, COALESCE(p.title, y.name,"
+        return (await self.subjects_of([decision_id])).get(decision_id, [])
+
+    async def subjects_of(self, decision_ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        """`subjects` of many decisions in one query, by decision id."""
+        return await self._by_decision(
+            "SELECT s.decision_id, s.subject_kind AS kind, s.subject_id AS id, COALESCE(p.title, y.name,"
             " CASE WHEN d.erased_at IS NULL THEN d.name END) AS name FROM decision_subjects s"
             " LEFT JOIN proposals p ON s.subject_kind = 'proposal' AND p.id = s.subject_id"
             " LEFT JOIN systems y ON s.subject_kind = 'system' AND y.id = s.subject_id"
             " LEFT JOIN claims c ON s.subject_kind = 'claim' AND c.claim_id = s.subject_id"
             " LEFT JOIN person_details d ON d.person_id = c.person_id"
-            " WHERE s.decision_id = ? ORDER BY s.subject_kind, s.subject_id", decision_id,
+            " WHERE s.decision_id IN ({ids}) ORDER BY s.subject_kind, s.subject_id", decision_ids,
         )
 
     async def deciders(self, decision_id: UUID) -> list[dict[str, Any]]:
         """Who decided: the people named in the decision and those attending its meeting, by name."""
-        return await self.reader.fetch(
-            "SELECT x.person_id, x.capacity, CASE WHEN d.erased_at IS NULL THEN d.name END AS name,"
+        return (await self.deciders_of([decision_id])).get(decision_id, [])
+
+    async def deciders_of(self, decision_ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        return await self._by_decision(
+            "SELECT x.decision_id, x.person_id, x.capacity, CASE WHEN d.erased_at IS NULL THEN d.name END AS name,"
             " d.erased_at IS NOT NULL AS erased FROM decision_deciders x"
             " LEFT JOIN person_details d ON d.person_id = x.person_id"
-            " WHERE x.decision_id = ? ORDER BY x.capacity DESC, x.person_id",
-            decision_id,
+            " WHERE x.decision_id IN ({ids}) ORDER BY x.capacity DESC, x.person_id", decision_ids,
         )
 
     async def priorities(self, decision_id: UUID) -> list[dict[str, Any]]:
-        return await self.reader.fetch(
-            "SELECT r.rank, r.proposal_id, r.note, p.title, p.status FROM priorities r"
-            " LEFT JOIN proposals p ON p.id = r.proposal_id WHERE r.decision_id = ? ORDER BY r.rank", decision_id,
+        return (await self.priorities_of([decision_id])).get(decision_id, [])
+
+    async def priorities_of(self, decision_ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        return await self._by_decision(
+            "SELECT r.decision_id, r.rank, r.proposal_id, r.note, p.title, p.status FROM priorities r"
+            " LEFT JOIN proposals p ON p.id = r.proposal_id WHERE r.decision_id IN ({ids}) ORDER BY r.rank",
+            decision_ids,
         )
+
+    async def _by_decision(self, sql: str, decision_ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        ids = sorted(set(decision_ids))
+        found: dict[UUID, list[dict[str, Any]]] = {}
+        if not ids:
+            return found
+        for row in await self.reader.fetch(sql.format(ids=", ".join("?" for _ in ids)), *ids):
+            found.setdefault(UUID(str(row.pop("decision_id"))), []).append(row)
+        return found
 
     async def consequences(self, decision_id: UUID) -> list[dict[str, Any]]:
         return await self.reader.fetch(
@@ -195,9 +215,10 @@ class DecisionQueries:
     async def log(
         self, limit: int, after: tuple[date, int] | None = None, *, subject_id: UUID | None = None,
         kind: str | None = None, decided_from: date | None = None, decided_to: date | None = None,
-        decider_id: UUID | None = None,
+        decider_id: UUID | None = None, newest_first: bool = False,
     ) -> list[dict[str, Any]]:
-        """The decisions in the order they were taken (decided_on, then log position), filtered."""
+        """The decisions in the order they were taken (decided_on, then log position), filtered; or
+        the newest `limit` first (no keyset)."""
         where, params = [], []
         if subject_id is not None:
             where.append("EXISTS (SELECT 1 FROM decision_subjects s WHERE s.decision_id = d.id AND s.subject_id = ?)")
@@ -215,13 +236,8 @@ class DecisionQueries:
         sql = f"SELECT {_DECISION} FROM decisions d"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        return await self.reader.fetch(sql + " ORDER BY d.decided_on, d.position LIMIT ?", *params, limit)
-
-    async def latest(self, limit: int) -> list[dict[str, Any]]:
-        """The most recently taken decisions, newest first."""
-        return await self.reader.fetch(
-            f"SELECT {_DECISION} FROM decisions d ORDER BY d.decided_on DESC, d.position DESC LIMIT ?", limit
-        )
+        order = " ORDER BY d.decided_on DESC, d.position DESC" if newest_first else " ORDER BY d.decided_on, d.position"
+        return await self.reader.fetch(sql + order + " LIMIT ?", *params, limit)
 
     async def priority_list_at(self, day: date) -> dict[str, Any] | None:
         """The prioritisation in force on `day`: effective, its period covering the day, not yet

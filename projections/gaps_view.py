@@ -4,6 +4,7 @@ stores the periods they return."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -17,6 +18,7 @@ from domain import gaps as rules
 from domain.lifecycle import LifecycleChange
 from domain.org import OrgUnit, Person
 from domain.systems import System
+from domain.vocabulary import Role
 from infra.database import Reader
 from projections.accountability_view import FACT_COLUMNS, facts_by_system
 from projections.dispatch import Handlers
@@ -188,14 +190,25 @@ class GapQueries:
             params += list(org_unit_ids)
         return where, params
 
-    async def counts(self, day: date) -> list[dict[str, Any]]:
-        """The open gaps at `day` counted by rule, role and the system's org unit: what `at` lists."""
+    async def counts(self, day: date) -> tuple[dict[str, int], dict[UUID, int], int]:
+        """The open gaps at `day` (what `at` lists) counted three ways: by rule, by the system's org
+        unit, and those of systems without a Systemejer (`no_holder` of that role)."""
         where, params = self._where(day, None, None, None, None)
-        return await self.reader.fetch(
-            "SELECT g.rule, g.role, s.org_unit_id, COUNT(*) AS n FROM responsibility_gaps g"
-            " JOIN systems s ON s.id = g.system_id WHERE " + " AND ".join(where)
-            + " GROUP BY g.rule, g.role, s.org_unit_id", *params,
-        )
+        clause = " AND ".join(where)
+        queries = [
+            (f"SELECT g.rule, COUNT(*) AS n FROM responsibility_gaps g WHERE {clause} GROUP BY g.rule", params),
+            ("SELECT s.org_unit_id, COUNT(*) AS n FROM responsibility_gaps g JOIN systems s ON s.id = g.system_id"
+             f" WHERE {clause} GROUP BY s.org_unit_id", params),
+            (f"SELECT COUNT(*) AS n FROM responsibility_gaps g WHERE {clause} AND g.rule = 'no_holder' AND g.role = ?",
+             [*params, Role.SYSTEMEJER.value]),
+        ]
+        if self.reader.dialect == "postgres":  # three scans at once, on connections of the pool
+            by_rule, by_unit, unowned_rows = await asyncio.gather(*(self.reader.fetch(q, *p) for q, p in queries))
+        else:
+            by_rule, by_unit, unowned_rows = [await self.reader.fetch(q, *p) for q, p in queries]
+        unowned = unowned_rows[0] if unowned_rows else None
+        return ({r["rule"]: int(r["n"]) for r in by_rule}, {UUID(str(r["org_unit_id"])): int(r["n"]) for r in by_unit},
+                int(unowned["n"]) if unowned else 0)
 
     async def starting(self, rule: str, after: date, until: date) -> int:
         """How many gaps of `rule` begin after `after`, on or before `until` (e.g. attestations falling due)."""

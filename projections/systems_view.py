@@ -165,6 +165,11 @@ class DirectoryQueries:
             "SELECT id, name, level, parent_id, dissolved_on, established_at FROM org_units WHERE id = ?", org_unit_id
         )
 
+    async def org_units_mark(self) -> tuple[int, int]:
+        """How many org units there are and the newest's log position: what changes when one is added."""
+        row = await self.reader.fetchrow("SELECT COUNT(*) AS n, MAX(position) AS last FROM org_units")
+        return (int(row["n"]), int(row["last"] or 0)) if row else (0, 0)
+
     async def org_units(self) -> list[dict[str, Any]]:
         return await self.reader.fetch(
             "SELECT id, name, level, parent_id, dissolved_on, established_at FROM org_units ORDER BY name, id"

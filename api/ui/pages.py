@@ -28,7 +28,7 @@ from api import schemas as s
 from api.access import ACCESS
 from api.audit import gap_item
 from api.context import provide_actor
-from api.council import decision, decommissionings, meetings
+from api.council import decision, decisions, decommissionings, meetings
 from api.org import responsibilities_of
 from api.proposals import proposal_detail, proposals
 from api.responsibility import as_known_at, timeline_of
@@ -175,7 +175,7 @@ class PageController(Controller):
                                     "answer": await explain.accountability(reads, system_id, day, when)}
             context["timeline"] = await timeline_of(reads, system_id, reads.now())
             rows = await reads.decisions.log(50, subject_id=system_id)
-            context["decisions"] = [await decision(reads, r) for r in rows]
+            context["decisions"] = await decisions(reads, rows)
             found = await reads.decommissionings.of_system(system_id)
             context["decommissioning"] = (await decommissionings(reads, [found]))[0] if found else None
         claims = [cl for cl in await reads.accountability.claims(system_id) if cl["person_id"] == principal.person_id]
@@ -287,7 +287,7 @@ class PageController(Controller):
         detail = await proposal_detail(reads, proposal_id)
         rows = await reads.decisions.log(50, subject_id=proposal_id)
         return _page("proposal.html", await _context(request, reads, p=detail,
-                                                       decisions=[await decision(reads, r) for r in rows]))
+                                                       decisions=await decisions(reads, rows)))
 
     @get("/decisions", operation_id="uiDecisions")
     async def decisions(
@@ -298,9 +298,9 @@ class PageController(Controller):
         await reads.caught_up(after)
         if decided_from and decided_to and decided_to < decided_from:
             raise InvalidValue("decided_to must not be before decided_from", field="decided_to")
-        rows = await reads.decisions.log(1000, kind=kind, decided_from=decided_from, decided_to=decided_to,
-                                         subject_id=subject_id)
-        items = [await decision(reads, r) for r in reversed(rows[-200:])]
+        rows = await reads.decisions.log(PAGE * 2, kind=kind, decided_from=decided_from, decided_to=decided_to,
+                                         subject_id=subject_id, newest_first=True)
+        items = await decisions(reads, rows)
         return _page("decisions.html", await _context(
             request, reads, items=items, kind=kind, decided_from=decided_from, decided_to=decided_to,
             kinds=list(DecisionKind), subject_id=subject_id))

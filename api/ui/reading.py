@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 import anyio.to_thread
 
 from api.access import ACCESS
-from api.council import decision, priority_list
+from api.council import decisions, priority_list
 from api.proposals import balance_of
-from domain.vocabulary import OrgLevel, Role
+from domain.vocabulary import OrgLevel
 from infra.tokens import Principal
 from infra.transparency import NotSigning, TransparencyLog
 from projections.read_side import ReadSide
@@ -45,7 +46,15 @@ class Units:
         return [u for u, f in self.forvaltning_of.items() if f == forvaltning]
 
 
+_TREES: WeakKeyDictionary[ReadSide, tuple[Any, Units]] = WeakKeyDictionary()  # per read store
+
+
 async def units(reads: ReadSide) -> Units:
+    """The org tree, read again only when a unit has been established since (units never move)."""
+    mark = await reads.directory.org_units_mark()
+    known = _TREES.get(reads)
+    if known is not None and known[0] == mark:
+        return known[1]
     rows = await reads.directory.org_units()
     by_id = {UUID(str(r["id"])): r for r in rows}
     names = {i: r["name"] for i, r in by_id.items()}
@@ -60,7 +69,27 @@ async def units(reads: ReadSide) -> Units:
         found[unit] = here if here in by_id and by_id[here]["level"] == OrgLevel.FORVALTNING else None
     forvaltninger = sorted(((i, names[i]) for i, r in by_id.items() if r["level"] == OrgLevel.FORVALTNING),
                            key=lambda x: x[1])
-    return Units(names, found, forvaltninger)
+    tree = Units(names, found, forvaltninger)
+    _TREES[reads] = (mark, tree)
+    return tree
+
+
+_COUNTS: WeakKeyDictionary[ReadSide, tuple[Any, Any]] = WeakKeyDictionary()  # per read store
+
+
+async def gap_counts(reads: ReadSide, day: date) -> tuple[dict[str, int], dict[UUID, int], int]:
+    """`GapQueries.counts(day)`, read again only once the views it reads (the gaps, and the systems
+    for their org units) have moved on, or for another day: a national overview scans 250,000 gap
+    periods for it. A view commits its rows with its position, so counts read after the position
+    are never older than it."""
+    positions = await reads.positions()
+    key = (day, positions.get("gaps"), positions.get("systems"))
+    known = _COUNTS.get(reads)
+    if known is not None and known[0] == key:
+        return known[1]
+    counts = await reads.gaps.counts(day)
+    _COUNTS[reads] = (key, counts)
+    return counts
 
 
 @dataclass
@@ -68,7 +97,6 @@ class Overview:
     day: date
     by_rule: list[tuple[str, int]]
     by_forvaltning: list[tuple[UUID | None, str, int]]
-    matrix: dict[tuple[str, UUID | None], int]
     total: int
     unowned: int
     overdue: int
@@ -84,18 +112,10 @@ class Overview:
 
 async def overview(reads: ReadSide, transparency: TransparencyLog | None, day: date) -> Overview:
     tree = await units(reads)
-    by_rule: Counter[str] = Counter()
+    by_rule, by_org_unit, unowned = await gap_counts(reads, day)
     by_unit: Counter[UUID | None] = Counter()
-    matrix: Counter[tuple[str, UUID | None]] = Counter()
-    unowned = 0
-    for row in await reads.gaps.counts(day):
-        n = int(row["n"])
-        forvaltning = tree.forvaltning_of.get(UUID(str(row["org_unit_id"])))
-        by_rule[row["rule"]] += n
-        by_unit[forvaltning] += n
-        matrix[(row["rule"], forvaltning)] += n
-        if row["rule"] == "no_holder" and row["role"] == Role.SYSTEMEJER:
-            unowned += n
+    for unit, n in by_org_unit.items():
+        by_unit[tree.forvaltning_of.get(unit)] += n
     due_soon = await reads.gaps.starting("attestation_overdue", day, day + timedelta(days=DUE_SOON_DAYS))
     waiting, claims = await reads.accountability.waiting_claims(10)
     names = await reads.directory.names(c["person_id"] for c in claims)
@@ -111,11 +131,11 @@ async def overview(reads: ReadSide, transparency: TransparencyLog | None, day: d
                      for u, n in by_unit.items()]
     return Overview(
         day=day, by_rule=sorted(by_rule.items(), key=lambda x: -x[1]),
-        by_forvaltning=sorted(forvaltninger, key=lambda x: (x[0] is None, x[1])), matrix=dict(matrix),
+        by_forvaltning=sorted(forvaltninger, key=lambda x: (x[0] is None, x[1])),
         total=sum(by_rule.values()), unowned=unowned, overdue=by_rule.get("attestation_overdue", 0),
         due_soon=due_soon, claims_waiting=waiting, claims=claims, statuses=await reads.proposals.by_status(),
         balance=await balance_of(reads), priorities=await priority_list(reads, day),
-        latest=[await decision(reads, r) for r in await reads.decisions.latest(8)], checkpoint=checkpoint,
+        latest=await decisions(reads, await reads.decisions.log(8, newest_first=True)), checkpoint=checkpoint,
     )
 
 

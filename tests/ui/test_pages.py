@@ -479,3 +479,26 @@ def test_a_decision_taken_outside_a_meeting_is_the_recording_members_and_names_i
     assert recorded["operations_owner_id"] == str(owner)
     name = api_get(town, f"/people/{owner}")["name"]
     assert f"Driftsejer: {name}" in visible(browser.get(response.headers["location"]).text)
+
+
+def test_a_forvaltning_established_after_the_pages_first_read_the_org_tree_is_counted_and_listed(town):
+    from tests.api.client import Api
+
+    council = sign_in(town, "council")
+    page(council, "/ui/", town)  # the org tree is read (and kept) here
+    api = Api(town["client"], {"Authorization": bearer()})
+    api.position = head(town)
+    kommune = next(u["id"] for u in api.get("/org-units")["items"] if u["level"] == "kommune")
+    forvaltning = api.org_unit("Nyoprettet Forvaltning", "forvaltning", kommune)
+    team = api.org_unit("Nyt Team", "team", api.org_unit("Ny Afdeling", "afdeling", forvaltning))
+    api.system("Helt Nyt System", team)  # in operation with nobody holding a role: gaps
+    html = page(council, "/ui/", town)
+    found = re.search(rf'href="/ui/gaps\?forvaltning={forvaltning}">(\d+)<', html)
+    assert found and int(found.group(1)) == len(all_gaps(town, system_id=api.get("/systems", q="Helt Nyt")["items"][0]["id"]))
+    assert "Nyoprettet Forvaltning" in page(council, "/ui/gaps", town)
+
+
+def test_every_answer_says_how_long_the_server_took(town):
+    for response in (town["client"].get("/health"), sign_in(town, "council").get("/ui/", params={"after": head(town)})):
+        timing = response.headers["server-timing"]
+        assert re.fullmatch(r"app;dur=\d+\.\d\d", timing), timing
