@@ -347,8 +347,8 @@ class PageController(Controller):
         subjects = [{"kind": "proposal", "id": p} for p in raw.getall("proposal", []) if p]
         if form.get("system_id"):
             subjects.append({"kind": "system", "id": form["system_id"]})
-        if form.get("claim_id"):
-            subjects.append({"kind": "claim", "id": form["claim_id"]})
+        ruled = [*raw.getall("claim_id", []), *([form["confirmed_claim_id"]] if form.get("confirmed_claim_id") else [])]
+        subjects += [{"kind": "claim", "id": c} for c in dict.fromkeys(ruled) if c]  # the confirmed one is ruled on too
         priorities = []
         if form.get("kind") == DecisionKind.PRIORITISATION:
             for p in raw.getall("proposal", []):

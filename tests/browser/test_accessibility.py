@@ -4,6 +4,8 @@ with screenshots of the main pages (conftest.py says where they go)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # slow: a served demo and Chromium; not in ./dev fast
@@ -33,8 +35,9 @@ def test_every_page_passes_axe(browser, site):
     browser.submit(browser.find("form[role=search] button"))
     checked(browser)  # a search's answer
     browser.find("#system-list").find_element("link text", "Jobcentersystem (Momentum)").click()
-    browser.driver.execute_script("document.getElementById('at').value = arguments[0]", "2030-01-01")
-    browser.find("#known_at").send_keys("2031-03-14")
+    browser.driver.execute_script("document.getElementById('at').value = arguments[0]",
+                                  (site.clock.today() - timedelta(days=438)).isoformat())
+    browser.find("#known_at").send_keys(site.clock.today().isoformat())
     browser.submit(browser.find("form[action$='#asof'] button[type=submit]"))
     assert browser.find_all("#roles-asked")
     checked(browser, "system")
@@ -48,6 +51,10 @@ def test_every_page_passes_axe(browser, site):
     checked(browser)  # a decision
     browser.open("/ui/decisions/new")
     checked(browser, "decision-form")
+    browser.open("/ui/")
+    browser.find("#krav ~ .table-wrap a[href*='kind=ownership_ruling']").click()
+    assert browser.find_all("input[name=confirmed_claim_id]:checked")
+    checked(browser)  # the ruling on a waiting claim
     browser.open("/ui/systems/00000000-0000-4000-8000-000000000000")
     assert "Det lykkedes ikke" in browser.text("h1")
     checked(browser)  # the error page
@@ -119,7 +126,8 @@ def test_the_pages_fit_a_phone(browser, site):
     browser.full_shot("mobile-overview-full")
     browser.open("/ui/systems?q=Sygedagpenge")
     browser.find("#system-list").find_element("link text", "Sygedagpengesystem").click()
-    browser.driver.execute_script("document.getElementById('at').value = arguments[0]", "2030-06-01")
+    browser.driver.execute_script("document.getElementById('at').value = arguments[0]",
+                                  (site.clock.today() - timedelta(days=286)).isoformat())
     browser.submit(browser.find("form[action$='#asof'] button[type=submit]"))
     fits()
     header = browser.find("#roles-asked tbody th")

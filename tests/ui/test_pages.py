@@ -502,3 +502,20 @@ def test_every_answer_says_how_long_the_server_took(town):
     for response in (town["client"].get("/health"), sign_in(town, "council").get("/ui/", params={"after": head(town)})):
         timing = response.headers["server-timing"]
         assert re.fullmatch(r"app;dur=\d+\.\d\d", timing), timing
+
+
+def test_the_council_rules_on_competing_claims_confirming_one_and_rejecting_the_other(town):
+    gap = next(g for g in all_gaps(town, rule="competing_claims") if len(g["claims"]) >= 2)
+    system, (first, second) = gap["system_id"], gap["claims"][:2]
+    browser = sign_in(town, "council")
+    overview_page = page(browser, "/ui/", town)
+    assert "kind=ownership_ruling" in overview_page  # the waiting claims can be ruled on from the overview
+    form = page(browser, "/ui/decisions/new", town, kind="ownership_ruling", system=system, claim=first)
+    assert f'id="confirm-{first}" name="confirmed_claim_id" value="{first}" checked' in form
+    response = browser.post("/ui/decisions", data={
+        "csrf_token": csrf_of(form), "kind": "ownership_ruling", "rationale": "Fagafdelingen ejer systemet",
+        "system_id": system, "confirmed_claim_id": first, "claim_id": second,
+    }, follow_redirects=False)
+    assert response.status_code == 303, visible(response.text)
+    claims = {c["claim_id"]: c for c in api_get(town, f"/systems/{system}/timeline")["claims"]}
+    assert claims[first]["status"] == "confirmed" and claims[second]["status"] == "rejected"
