@@ -27,6 +27,18 @@ from projections.decommissioning_view import lacking
 from projections.read_side import ReadSide
 
 
+def record(portfolio: Portfolio, data: c.RecordDecision, actor: Actor) -> Any:
+    """The decision command with a request's body (the API's and the decision form's)."""
+    return portfolio.record_decision(
+        data.kind, data.rationale, actor, subjects=[msgspec.structs.asdict(x) for x in data.subjects],
+        meeting_id=data.meeting_id, decided_by=data.decided_by, decided_on=data.decided_on,
+        effective_from=data.effective_from, supersedes=data.supersedes,
+        priorities=[msgspec.structs.asdict(p) for p in data.priorities], period_from=data.period_from,
+        period_to=data.period_to, responsible_id=data.responsible_id, confirmed_claim_id=data.confirmed_claim_id,
+        operations_owner_id=data.operations_owner_id,
+    )
+
+
 async def decision(reads: ReadSide, row: dict[str, Any]) -> c.Decision:
     return (await decisions(reads, [row]))[0]
 
@@ -121,14 +133,7 @@ class CouncilController(Controller):
     def record_decision(self, data: c.RecordDecision, portfolio: Portfolio, actor: Actor) -> s.Receipt:
         """Record an immutable decision with its rationale; its consequences (proposals moved, claims
         ruled, a system phased out) are recorded in the same transaction, citing it."""
-        return receipt(portfolio.record_decision(
-            data.kind, data.rationale, actor, subjects=[msgspec.structs.asdict(x) for x in data.subjects],
-            meeting_id=data.meeting_id, decided_by=data.decided_by, decided_on=data.decided_on,
-            effective_from=data.effective_from, supersedes=data.supersedes,
-            priorities=[msgspec.structs.asdict(p) for p in data.priorities], period_from=data.period_from,
-            period_to=data.period_to, responsible_id=data.responsible_id, confirmed_claim_id=data.confirmed_claim_id,
-            operations_owner_id=data.operations_owner_id,
-        ))
+        return receipt(record(portfolio, data, actor))
 
     @get("/decisions", operation_id="listDecisions")
     async def log(

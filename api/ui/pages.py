@@ -28,7 +28,7 @@ from api import schemas as s
 from api.access import ACCESS
 from api.audit import gap_item
 from api.context import provide_actor
-from api.council import decision, decisions, decommissionings, meetings
+from api.council import decision, decisions, decommissionings, meetings, record
 from api.org import responsibilities_of
 from api.proposals import proposal_detail, proposals
 from api.responsibility import as_known_at, timeline_of
@@ -370,14 +370,7 @@ class PageController(Controller):
             body["operations_owner_id"] = body.pop("responsible_id")  # the form's one person field: the operations owner
         data = convert(body, c.RecordDecision)
         actor = _actor(request)
-        r = await anyio.to_thread.run_sync(lambda: portfolio.record_decision(
-            data.kind, data.rationale, actor, subjects=[msgspec.structs.asdict(x) for x in data.subjects],
-            meeting_id=data.meeting_id, decided_by=data.decided_by, decided_on=data.decided_on,
-            effective_from=data.effective_from, supersedes=data.supersedes,
-            priorities=[msgspec.structs.asdict(p) for p in data.priorities], period_from=data.period_from,
-            period_to=data.period_to, responsible_id=data.responsible_id, confirmed_claim_id=data.confirmed_claim_id,
-            operations_owner_id=data.operations_owner_id,
-        ))
+        r = await anyio.to_thread.run_sync(record, portfolio, data, actor)
         return done(f"/ui/decisions/{r.id}", "decided", r.position)
 
 
