@@ -58,8 +58,7 @@ class AuditController(Controller):
     ) -> s.GapList:
         """Where responsibility is unclear at `at`: most severe first, then longest-standing."""
         await reads.caught_up(after)
-        if rule is not None and rule not in RULES:
-            raise InvalidValue(f"rule must be one of {', '.join(RULES)}", field="rule")
+        known_rule(rule)
         day = at or reads.today()
         offset = decode_cursor(cursor, Annotated[int, msgspec.Meta(ge=0)]) or 0
         rows = await reads.gaps.at(day, rule=rule, system_id=system_id, limit=limit + 1, offset=offset)
@@ -68,6 +67,12 @@ class AuditController(Controller):
             at=day, items=[gap_item(r) for r in rows[:limit]],
             next_cursor=encode_cursor(offset + limit) if more else None,
         )
+
+
+def known_rule(rule: str | None) -> None:
+    """A gap rule asked for by name is one of the rules (422 naming `rule` otherwise)."""
+    if rule is not None and rule not in RULES:
+        raise InvalidValue(f"rule must be one of {', '.join(RULES)}", field="rule")
 
 
 def gap_item(row: dict) -> s.GapItem:

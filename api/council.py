@@ -27,6 +27,12 @@ from projections.decommissioning_view import lacking
 from projections.read_side import ReadSide
 
 
+def in_order(decided_from: date | None, decided_to: date | None) -> None:
+    """A filter on the decision log's dates runs forwards (422 naming `decided_to` otherwise)."""
+    if decided_from and decided_to and decided_to < decided_from:
+        raise InvalidValue("decided_to must not be before decided_from", field="decided_to")
+
+
 def record(portfolio: Portfolio, data: c.RecordDecision, actor: Actor) -> Any:
     """The decision command with a request's body (the API's and the decision form's)."""
     return portfolio.record_decision(
@@ -145,8 +151,7 @@ class CouncilController(Controller):
     ) -> c.DecisionPage:
         """The decision log in the order decisions were taken, filterable; keyset-paginated."""
         await reads.caught_up(after)
-        if decided_from and decided_to and decided_to < decided_from:
-            raise InvalidValue("decided_to must not be before decided_from", field="decided_to")
+        in_order(decided_from, decided_to)
         start = decode_cursor(cursor, tuple[date, Position])
         rows = await reads.decisions.log(
             limit + 1, start, subject_id=subject_id, kind=kind, decided_from=decided_from, decided_to=decided_to,

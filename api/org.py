@@ -18,12 +18,13 @@ from domain.commands import Actor
 from domain.errors import OrgUnitNotFound, PersonNotFound
 from domain.gaps import Attestation, attestation_due
 from domain.portfolio import Portfolio
+from domain.reminders import ATTESTATION_NOTICE_DAYS
 from domain.responsibility import period_at
 from infra.settings import Settings
 from projections.read_side import ReadSide
 
 #: Attestations falling due within this many days are listed as due.
-DUE_SOON = timedelta(days=30)
+DUE_SOON = timedelta(days=ATTESTATION_NOTICE_DAYS)  # the notice the reminders give
 
 
 def _later(day: date, delta: timedelta) -> date:

@@ -26,9 +26,16 @@ from api import council_schemas as c
 from api import explain
 from api import schemas as s
 from api.access import ACCESS
-from api.audit import gap_item
+from api.audit import gap_item, known_rule
 from api.context import provide_actor
-from api.council import decision, decisions, decommissionings, meetings, record
+from api.council import (
+    decision,
+    decisions,
+    decommissionings,
+    in_order,
+    meetings,
+    record,
+)
 from api.org import responsibilities_of
 from api.proposals import proposal_detail, proposals
 from api.responsibility import as_known_at, timeline_of
@@ -36,12 +43,12 @@ from api.ui import UI_HANDLERS, words
 from api.ui.evidence import evidence as evidence_of
 from api.ui.reading import DUE_SOON_DAYS, may, overview, units
 from api.ui.session import CSRF_FIELD, csrf_guard, session_of
-from domain.commands import Actor
 from domain.council import DecisionKind, DecisionNotFound
 from domain.errors import InvalidValue, SystemNotFound
 from domain.gaps import RULES
 from domain.inventory import RULE_LABEL
 from domain.portfolio import Portfolio
+from domain.proposals import TRANSITIONS
 from domain.vocabulary import Role
 from infra.settings import Settings
 from infra.tokens import Principal
@@ -92,13 +99,9 @@ def convert(data: dict[str, Any], type_: Any) -> Any:
         return msgspec.convert(data, type_, strict=False)
     except msgspec.ValidationError as exc:
         text = str(exc)
-        named = re.search(r"(?:required field|unknown field) `([^`]+)`", text)
-        field = named.group(1) if named else text.rsplit("`$.", 1)[-1].split("`")[0].split("[")[0] if "`$." in text else None
+        named = re.search(r"(?:required field|unknown field) `([^`]+)`|`\$\.([A-Za-z_]\w*)", text)
+        field = (named.group(1) or named.group(2)) if named else None
         raise InvalidValue(text, field=field) from None
-
-
-def _actor(request: Request) -> Actor:
-    return provide_actor(request)
 
 
 class PageController(Controller):
@@ -127,8 +130,7 @@ class PageController(Controller):
     ) -> Template:
         """Where responsibility is unclear, by rule and forvaltning, as GET /responsibility-gaps lists it."""
         await reads.caught_up(after)
-        if rule is not None and rule not in RULES:
-            raise InvalidValue(f"rule must be one of {', '.join(RULES)}", field="rule")
+        known_rule(rule)
         day = at or reads.today()
         tree = await units(reads)
         within = tree.within(forvaltning) if forvaltning else None
@@ -238,7 +240,7 @@ class PageController(Controller):
         """Re-confirm a role I hold on the system today."""
         form = await form_of(request)
         data = convert({"role": form.get("role"), "person_id": str(request.user.person_id)}, s.Attest)
-        actor = _actor(request)
+        actor = provide_actor(request)
         r = await anyio.to_thread.run_sync(lambda: portfolio.attest(system_id, data.role, data.person_id, actor=actor))
         return done(form.get("back") if form.get("back") in ("/ui/me",) else f"/ui/systems/{system_id}",
                     "attested", r.position)
@@ -252,7 +254,7 @@ class PageController(Controller):
         data = convert({"role": form.get("role"), "to_person_id": form.get("to_person_id"),
                         "effective_from": form.get("effective_from") or reads.today().isoformat(),
                         **({"note": form["note"]} if form.get("note") else {})}, s.HandOver)
-        actor = _actor(request)
+        actor = provide_actor(request)
         r = await anyio.to_thread.run_sync(lambda: portfolio.hand_over(
             system_id, data.role, data.to_person_id, data.effective_from, data.note, actor=actor))
         return done(f"/ui/systems/{system_id}", "handed_over", r.position)
@@ -263,7 +265,7 @@ class PageController(Controller):
         form = await form_of(request)
         data = convert({"role": form.get("role"), "person_id": str(request.user.person_id),
                         "statement": form.get("statement", "")}, s.MakeClaim)
-        actor = _actor(request)
+        actor = provide_actor(request)
         r = await anyio.to_thread.run_sync(lambda: portfolio.make_claim(
             system_id, data.role, data.person_id, data.statement, actor=actor))
         return done(f"/ui/systems/{system_id}", "claimed", r.position)
@@ -290,14 +292,13 @@ class PageController(Controller):
                                                        decisions=await decisions(reads, rows)))
 
     @get("/decisions", operation_id="uiDecisions")
-    async def decisions(
+    async def decision_log(
         self, request: Request, reads: ReadSide, kind: DecisionKind | None = None, decided_from: date | None = None,
         decided_to: date | None = None, subject_id: UUID | None = None, after: After = None,
     ) -> Template:
         """The decision log, newest first, with filters."""
         await reads.caught_up(after)
-        if decided_from and decided_to and decided_to < decided_from:
-            raise InvalidValue("decided_to must not be before decided_from", field="decided_to")
+        in_order(decided_from, decided_to)
         rows = await reads.decisions.log(PAGE * 2, kind=kind, decided_from=decided_from, decided_to=decided_to,
                                          subject_id=subject_id, newest_first=True)
         items = await decisions(reads, rows)
@@ -328,7 +329,7 @@ class PageController(Controller):
         """The form that records a council decision."""
         await reads.caught_up(after)
         open_proposals = [p for p in await proposals(reads, await reads.proposals.page(500))
-                          if p.status not in ("rejected", "implemented", "withdrawn", "abandoned")]
+                          if TRANSITIONS[p.status]]  # not in an end state
         system_row = await reads.systems.get(system, reads.today()) if system else None
         claims = [cl for cl in await reads.accountability.claims(system) if cl["status"] == "open"] if system else []
         names = await reads.directory.names(cl["person_id"] for cl in claims)
@@ -342,8 +343,7 @@ class PageController(Controller):
     @post("/decisions", operation_id="uiRecordDecision")
     async def record_decision(self, request: Request, portfolio: Portfolio) -> Redirect:
         """Record a council decision with its rationale and meeting."""
-        raw = await request.form()
-        form = {k: str(v).strip() for k, v in raw.items() if isinstance(v, str)}
+        raw, form = await request.form(), await form_of(request)
         subjects = [{"kind": "proposal", "id": p} for p in raw.getall("proposal", []) if p]
         if form.get("system_id"):
             subjects.append({"kind": "system", "id": form["system_id"]})
@@ -369,7 +369,7 @@ class PageController(Controller):
         if body.get("kind") == DecisionKind.APPROVAL and "responsible_id" in body:
             body["operations_owner_id"] = body.pop("responsible_id")  # the form's one person field: the operations owner
         data = convert(body, c.RecordDecision)
-        actor = _actor(request)
+        actor = provide_actor(request)
         r = await anyio.to_thread.run_sync(record, portfolio, data, actor)
         return done(f"/ui/decisions/{r.id}", "decided", r.position)
 

@@ -20,12 +20,13 @@ import anyio.to_thread
 from api.access import ACCESS
 from api.council import decisions, priority_list
 from api.proposals import balance_of
+from domain.reminders import ATTESTATION_NOTICE_DAYS
 from domain.vocabulary import OrgLevel
 from infra.tokens import Principal
 from infra.transparency import NotSigning, TransparencyLog
 from projections.read_side import ReadSide
 
-DUE_SOON_DAYS = 30  # the reminders' notice (domain/reminders.py ATTESTATION_NOTICE_DAYS)
+DUE_SOON_DAYS = ATTESTATION_NOTICE_DAYS  # "due within 30 days": the reminders' notice
 
 
 def may(principal: Principal, operation: str, writes: bool = False) -> bool:
