@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.log [--commands 400] [--rounds 3] [--requests 2000] [--skip-backfill]
 
 7a  commands in process (16 threads, assignments on random systems) with the tree, against the
-    same commands with the tree's append skipped (LogTree.append_in patched out in this process);
+    same commands with the tree skipped (LogTree.append_in and tlog.prepare patched out in this process);
     rounds alternate, and the leaves a round without the tree left out are back-filled, untimed,
     before the next round with it. Target: with the tree >= 90% of without.
 7b  GET /log/proof/inclusion?position=<random> over HTTP (one keep-alive connection), p50/p99;
@@ -34,6 +34,7 @@ from ansvar.bootstrap import bootstrap
 from bench.common import check_own_schema, line, load, pct, settings, summary
 from bench.server import Client, api, headers
 from domain.clock import SystemClock
+from infra import tlog
 from infra.checkpoints import SigningKey
 from infra.log_tree import LogTree
 from infra.settings import LogSigning
@@ -82,18 +83,20 @@ def bench_commands(runtime, n: int, rounds: int, threads: int) -> None:
     recorder = runtime.portfolio.recorder
     work = jobs(runtime, (2 * rounds + 1) * n)
     commands(runtime.portfolio, work[:n], threads)  # warm up
-    real = LogTree.append_in
+    real, prepare = LogTree.append_in, tlog.prepare
     with_rates, without_rates, with_ms, without_ms = [], [], [], []
     for r in range(rounds):
         chunk = work[(2 * r + 1) * n:(2 * r + 2) * n]
         rate, ms = commands(runtime.portfolio, chunk, threads)
         with_rates.append(rate)
         with_ms += ms
-        LogTree.append_in = lambda self, cur, ids, stored: None  # type: ignore[method-assign,assignment]
+        # Without the tree: neither the append in the lock nor the leaves' preparing before it.
+        LogTree.append_in = lambda self, *args: None  # type: ignore[method-assign,assignment]
+        tlog.prepare = lambda topic, state: None  # type: ignore[assignment,return-value]
         try:
             rate, ms = commands(runtime.portfolio, work[(2 * r + 2) * n:(2 * r + 3) * n], threads)
         finally:
-            LogTree.append_in = real  # type: ignore[method-assign]
+            LogTree.append_in, tlog.prepare = real, prepare  # type: ignore[method-assign]
         without_rates.append(rate)
         without_ms += ms
         recorder.catch_up_tree()  # untimed: the leaves the round without the tree left out

@@ -3,7 +3,8 @@
 Tables (in the event store's database; the PostgreSQL schema's):
 
     log_leaves    (idx, position, leaf)      one per event, idx = its place in log order from 0
-    log_nodes     (level, idx, hash)         every complete subtree's hash (infra/merkle.py)
+    log_nodes     (level, idx, hash)         every complete subtree's hash above the leaves
+                                             (infra/merkle.py); a leaf's is hashed from log_leaves
     log_salts     (position, field, salt)    the salt of each erasable text (infra/tlog.py)
     log_erasures  (position, field, digest)  an erased text's salted hash, which the leaf keeps
 
@@ -118,21 +119,36 @@ class LogTree:
         return _get(last, "idx", 0) == edge.size - 1 and bytes(_get(last, "leaf", 1)) == edge.last_leaf
 
     def nodes_in(self, cur: Any, wanted: Sequence[M.Node]) -> dict[M.Node, bytes]:
+        """The stored hashes of these nodes: level 0 from the leaves themselves, above it from
+        log_nodes (which keeps no leaf hashes: one row less per event, inside the log's lock)."""
         found: dict[M.Node, bytes] = {}
         wanted = list(dict.fromkeys(wanted))
         for start in range(0, len(wanted), 400):
             chunk = wanted[start : start + 400]
-            pairs = ", ".join(["(?, ?)"] * len(chunk))
-            cur.execute(
-                self.d.sql(f"SELECT level, idx, hash FROM {{log_nodes}} WHERE (level, idx) IN (VALUES {pairs})"),
-                [v for node in chunk for v in node],
-            )
+            leaves = [ix for lv, ix in chunk if lv == 0]
+            inner = [node for node in chunk if node[0] > 0]
+            parts, params = [], []
+            if inner:
+                pairs = ", ".join(["(?, ?)"] * len(inner))
+                parts.append(f"SELECT level, idx, hash FROM {{log_nodes}} WHERE (level, idx) IN (VALUES {pairs})")
+                params += [v for node in inner for v in node]
+            if leaves:
+                parts.append(f"SELECT -1 AS level, idx, leaf AS hash FROM {{log_leaves}} WHERE idx IN"
+                             f" ({', '.join(['?'] * len(leaves))})")
+                params += leaves
+            cur.execute(self.d.sql(" UNION ALL ".join(parts)), params)
             for r in _rows(cur):
-                found[(_get(r, "level", 0), _get(r, "idx", 1))] = bytes(_get(r, "hash", 2))
+                level, idx, value = _get(r, "level", 0), _get(r, "idx", 1), bytes(_get(r, "hash", 2))
+                if level == -1:
+                    found[(0, idx)] = M.leaf_hash(value)
+                else:
+                    found[(level, idx)] = value
         return found
 
-    def append_in(self, cur: Any, ids: Sequence[int], stored: Sequence[Any]) -> Edge:
-        """Give these just-inserted events their leaves (and any earlier event without one)."""
+    def append_in(self, cur: Any, ids: Sequence[int], stored: Sequence[Any],
+                  prepared: Sequence[tuple[dict[str, bytes], str]] | None = None) -> Edge:
+        """Give these just-inserted events their leaves (and any earlier event without one);
+        `prepared` holds their `tlog.prepare`, worked out before the lock was taken."""
         with self._lock:
             known = self._known
         follows = known is not None and ids and ids[0] == known.last_position + 1
@@ -140,7 +156,7 @@ class LogTree:
             edge = known  # PostgreSQL: the insert itself checks it
         else:
             edge = self.edge(cur)
-        events = list(zip(ids, stored))
+        events = list(zip(ids, stored, prepared or [None] * len(ids)))
         if ids and ids[0] > edge.last_position + 1:
             events = [*self._unleafed(cur, edge.last_position, ids[0]), *events]
         new = self._write(cur, edge, events)  # type: ignore[arg-type]
@@ -158,23 +174,24 @@ class LogTree:
             params.append(before)
         cur.execute(self.d.sql(sql + f" ORDER BY {self._id_column} LIMIT 5000"), params)
         return [(_get(r, "id", 0), _Stored(_get(r, "originator_id", 1), _get(r, "originator_version", 2),
-                                            _get(r, "topic", 3), bytes(_get(r, "state", 4)))) for r in _rows(cur)]
+                                            _get(r, "topic", 3), bytes(_get(r, "state", 4))), None)
+                for r in _rows(cur)]
 
     @property
     def _id_column(self) -> str:
         return "rowid" if self.d.kind == "sqlite" else "notification_id"
 
-    def _write(self, cur: Any, edge: Edge, events: Sequence[tuple[int, Any]]) -> Edge:
+    def _write(self, cur: Any, edge: Edge, events: Sequence[tuple[int, Any, Any]]) -> Edge:
         if not events:
             return edge
         entries, salts = [], []
-        for i, (position, s) in enumerate(events):
-            made = tlog.new_salts(s.topic, s.state)
+        for i, (position, s, ready) in enumerate(events):
+            made, digest = ready or tlog.prepare(s.topic, s.state)
             salts += [(position, f, salt) for f, salt in made.items()]
-            entries.append((edge.size + i, position, tlog.leaf(position, s.originator_id, s.originator_version,
-                                                                s.topic, s.state, made)))
+            entries.append((edge.size + i, position, tlog.leaf_of(position, s.originator_id, s.originator_version,
+                                                                   s.topic, digest)))
         created = M.append(edge.size, [M.leaf_hash(e[2]) for e in entries], edge.frontier)
-        self._insert(cur, entries, created, salts, edge)
+        self._insert(cur, entries, {n: h for n, h in created.items() if n[0] > 0}, salts, edge)
         size = edge.size + len(entries)
         merged = {**edge.frontier, **created}
         return Edge(size, entries[-1][1], {n: merged[n] for n in M.frontier(size)}, entries[-1][2])

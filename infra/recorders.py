@@ -29,6 +29,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg.sql import SQL, Identifier
 
 from domain.commands import PersonDetails
+from infra import tlog
 from infra.idempotency import TABLE, KeyAlreadyUsed, KeyClaim, StoredAnswer
 from infra.log_tree import TREE_MOVED, Dialect, LogTree, MemoryTree
 from infra.people_directory import UPSERT
@@ -65,6 +66,8 @@ class _KeyedInsert:
     tree: LogTree
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        # All of each leaf but its position, before the transaction takes the log's lock.
+        kwargs["prepared"] = [tlog.prepare(e.topic, e.state) for e in stored_events]
         for attempt in (1, 2):
             try:
                 ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
@@ -82,9 +85,10 @@ class _KeyedInsert:
         return ids
 
     def _grow_tree(self, cur: Any, ids: Sequence[int] | None, stored_events: Sequence[StoredEvent],
-                   erase: Sequence[tuple[int, str]] = ()) -> None:
+                   kwargs: dict[str, Any]) -> None:
         if ids:
-            self.tree.append_in(cur, ids, stored_events)
+            self.tree.append_in(cur, ids, stored_events, kwargs.get("prepared"))
+            erase: Sequence[tuple[int, str]] = kwargs.get("erase", ())
             for position, field in erase:  # the erasure's event and the erasing, all or nothing
                 self.tree.erase_in(cur, position, field)
 
@@ -119,7 +123,7 @@ class SQLiteRecorder(_KeyedInsert, SQLiteApplicationRecorder):
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
-        self._grow_tree(c, ids, stored_events, kwargs.get("erase", ()))
+        self._grow_tree(c, ids, stored_events, kwargs)
         claim: KeyClaim | None = kwargs.get("idempotency")
         if claim is not None and ids:
             c.execute(
@@ -186,7 +190,7 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        self._grow_tree(curs, ids, stored_events, kwargs.get("erase", ()))
+        self._grow_tree(curs, ids, stored_events, kwargs)
         claim: KeyClaim | None = kwargs.get("idempotency")
         if claim is not None and ids:
             # Still inside the insert transaction (and its table lock): a duplicate key aborts it all.

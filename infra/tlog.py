@@ -78,5 +78,16 @@ def erase(state: bytes, field: str, salt: bytes) -> tuple[bytes, str]:
 
 def leaf(position: int, originator_id: UUID | str, version: int, topic: str, state: bytes,
          salts: Mapping[str, bytes], erased: Mapping[str, str] | None = None) -> bytes:
-    digest = state_hash(topic, state, salts, erased or {})
+    return leaf_of(position, originator_id, version, topic, state_hash(topic, state, salts, erased or {}))
+
+
+def leaf_of(position: int, originator_id: UUID | str, version: int, topic: str, digest: str) -> bytes:
+    """The leaf of an event whose committed state hashes to `digest` (`state_hash`)."""
     return f"{LEAF_HEADER}\n{position}\n{UUID(str(originator_id))}\n{version}\n{topic}\n{digest}\n".encode("utf-8")
+
+
+def prepare(topic: str, state: bytes) -> tuple[dict[str, bytes], str]:
+    """A new event's salts and the hash of its committed state: all of its leaf but its position,
+    so the writer works it out before it takes the log's lock (infra/log_tree.py)."""
+    salts = new_salts(topic, state)
+    return salts, state_hash(topic, state, salts, {})

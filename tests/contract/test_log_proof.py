@@ -7,6 +7,7 @@ import psycopg
 import pytest
 
 from ansvar.bootstrap import bootstrap
+from infra import merkle as M
 from infra.log_verify import verify
 
 
@@ -102,3 +103,56 @@ def test_an_edge_remembered_from_a_transaction_that_never_committed_is_caught_an
         assert report.ok and report.size == 3, report.findings
     finally:
         runtime.close()
+
+
+def _sql(settings, statement: str) -> list[tuple]:
+    db = settings.database
+    if db.kind == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(db.path) as conn:
+            return conn.execute(statement.format(p="")).fetchall()
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        return conn.execute(statement.format(p=f'"{db.schema}".')).fetchall()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
+def test_the_stored_tree_keeps_no_leaf_hashes_and_proves_what_the_pure_tree_proves(settings, clock):
+    runtime = bootstrap(settings, clock)
+    try:
+        app = runtime.portfolio
+        unit = app.establish_org_unit("Kommune", "kommune", None).id
+        for i in range(22):
+            app.register_person(f"Person {i}", unit, None, None)
+        proofs = runtime.transparency.proofs
+        leaves = [e.leaf for e in proofs.entries(0, 100)]
+        pure = M.tree([M.leaf_hash(x) for x in leaves])
+        assert _sql(settings, "SELECT count(*) FROM {p}log_nodes WHERE level = 0") == [(0,)]
+        stored = {(lv, ix) for lv, ix in _sql(settings, "SELECT level, idx FROM {p}log_nodes")}
+        assert stored == {n for n in pure if n[0] > 0}
+        for size in range(1, len(leaves) + 1):
+            assert proofs.head(size) == (size, M.root_from(size, pure))
+            for index in range(size):
+                assert proofs.inclusion(index, size) == M.inclusion_from(index, size, pure)
+            for old in range(size + 1):
+                assert proofs.consistency(old, size) == M.consistency_from(old, size, pure)
+        # A tree written before leaf hashes left log_nodes still has them there: they change nothing.
+        for (level, idx), h in pure.items():
+            if level == 0:
+                _insert_node(settings, idx, h)
+        assert proofs.inclusion(5, len(leaves)) == M.inclusion_from(5, len(leaves), pure)
+        assert verify(proofs).ok
+    finally:
+        runtime.close()
+
+
+def _insert_node(settings, idx: int, h: bytes) -> None:
+    db = settings.database
+    if db.kind == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(db.path) as conn:
+            conn.execute("INSERT INTO log_nodes (level, idx, hash) VALUES (0, ?, ?)", (idx, h))
+        return
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        conn.execute(f'INSERT INTO "{db.schema}".log_nodes (level, idx, hash) VALUES (0, %s, %s)', (idx, h))
