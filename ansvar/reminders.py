@@ -84,7 +84,9 @@ def one_sender(runtime: Any) -> Iterator[bool]:
     import psycopg
 
     with psycopg.connect(runtime.settings.database.dsn, autocommit=True) as conn:
-        yield bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (_SENDER_LOCK,)).fetchone()[0])
+        # Keyed on the schema too: two installations in one database must not wait on each other.
+        yield bool(conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                                (_SENDER_LOCK, runtime.settings.database.schema)).fetchone()[0])
 
 
 def run(runtime: Any, day: date | None = None, *, send: bool = True, worker_runs: bool = False) -> Outcome:

@@ -212,3 +212,29 @@ def test_a_person_without_an_e_mail_address_is_reported_and_the_council_can_see_
         assert json.loads(rows[0]["details"])  # what it was about stays on record
     finally:
         runtime.close()
+
+
+def test_one_sender_at_a_time_per_installation_and_installations_apart(settings, clock, tmp_path):
+    """Two processes of one installation: only one sends at a time. Another installation (its
+    own schema in the same PostgreSQL database, or its own file): never held up by this one."""
+    from tests.conftest import drop_schema, make_database
+
+    other_db = make_database(settings.database.kind, tmp_path / "other")
+    if other_db.kind == "sqlite":
+        other_db.path.parent.mkdir(parents=True, exist_ok=True)
+    first, second = bootstrap(settings, clock), bootstrap(settings, clock)
+    other = bootstrap(replace(settings, database=other_db), clock)
+    try:
+        with reminders.one_sender(first) as mine:
+            assert mine
+            with reminders.one_sender(second) as theirs:
+                assert not theirs
+            with reminders.one_sender(other) as elsewhere:
+                assert elsewhere or other_db.kind == "sqlite"  # in one process, SQLite's lock is the process's
+        with reminders.one_sender(second) as theirs:
+            assert theirs  # released
+    finally:
+        for runtime in (first, second, other):
+            runtime.close()
+        if other_db.kind == "postgres":
+            drop_schema(other_db)
