@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.log [--commands 400] [--rounds 3] [--requests 2000] [--skip-backfill]
 
 7a  commands in process (16 threads, assignments on random systems) with the tree, against the
-    same commands with the tree skipped (LogTree.append_in and tlog.prepare patched out in this process);
+    same commands with the tree skipped (its preparing and both appends patched out in this process);
     rounds alternate, and the leaves a round without the tree left out are back-filled, untimed,
     before the next round with it. Target: with the tree >= 90% of without.
 7b  GET /log/proof/inclusion?position=<random> over HTTP (one keep-alive connection), p50/p99;
@@ -26,17 +26,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from uuid import UUID
+
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from ansvar.bootstrap import bootstrap
 from bench.common import check_own_schema, line, load, pct, settings, summary
 from bench.server import Client, api, headers
 from domain.clock import SystemClock
-from infra import tlog
+from infra import recorders, tlog
 from infra.checkpoints import SigningKey
 from infra.log_tree import LogTree
+from infra.recorders import PostgresRecorder
 from infra.settings import LogSigning
 
 KEY = SigningKey.generate("bench.ansvar.local/log")
@@ -79,24 +84,33 @@ def commands(app, work: list[tuple[UUID, UUID]], threads: int) -> tuple[float, l
     return len(work) / (time.perf_counter() - started), latencies
 
 
+@contextmanager
+def without_tree() -> Iterator[None]:
+    """Everything the tree adds to an insert patched out: the leaves' preparing and the append's
+    argument (before the lock), the append in SQL in the insert's pipeline, the one in Python."""
+    real = (LogTree.append_in, tlog.prepare, recorders.append_argument, PostgresRecorder._insert_stored_events)
+    LogTree.append_in = lambda self, *args: None  # type: ignore[method-assign,assignment]
+    tlog.prepare = lambda topic, state: ({}, "")  # type: ignore[assignment]
+    recorders.append_argument = lambda prepared, stored: ""  # type: ignore[assignment]
+    PostgresRecorder._insert_stored_events = PostgresApplicationRecorder._insert_stored_events  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        LogTree.append_in, tlog.prepare, recorders.append_argument, PostgresRecorder._insert_stored_events = real  # type: ignore[method-assign]
+
+
 def bench_commands(runtime, n: int, rounds: int, threads: int) -> None:
     recorder = runtime.portfolio.recorder
     work = jobs(runtime, (2 * rounds + 1) * n)
     commands(runtime.portfolio, work[:n], threads)  # warm up
-    real, prepare = LogTree.append_in, tlog.prepare
     with_rates, without_rates, with_ms, without_ms = [], [], [], []
     for r in range(rounds):
         chunk = work[(2 * r + 1) * n:(2 * r + 2) * n]
         rate, ms = commands(runtime.portfolio, chunk, threads)
         with_rates.append(rate)
         with_ms += ms
-        # Without the tree: neither the append in the lock nor the leaves' preparing before it.
-        LogTree.append_in = lambda self, *args: None  # type: ignore[method-assign,assignment]
-        tlog.prepare = lambda topic, state: None  # type: ignore[assignment,return-value]
-        try:
+        with without_tree():
             rate, ms = commands(runtime.portfolio, work[(2 * r + 2) * n:(2 * r + 3) * n], threads)
-        finally:
-            LogTree.append_in, tlog.prepare = real, prepare  # type: ignore[method-assign]
         without_rates.append(rate)
         without_ms += ms
         recorder.catch_up_tree()  # untimed: the leaves the round without the tree left out

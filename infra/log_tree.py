@@ -12,21 +12,19 @@ The leaf index is the event's ordinal in the log, which is its position - 1 wher
 no holes. PostgreSQL can leave holes (an insert that loses a race has taken its sequence
 numbers), and the leaf names its position, so a hole is part of what the tree proves.
 
-Appending needs the tree's size and right edge (its frontier). A process remembers the edge its
-last append left, and when the new events' first position follows on from it, appends to it
-without reading (PostgreSQL: two round trips saved, inside the table lock every insert holds).
-That append may not have committed, or another process may have written: so the insert checks,
-in the same statement (PostgreSQL) or just before it (SQLite), that the tree's last leaf is the
-one remembered. If not, the statement fails with TREE_MOVED, the transaction rolls back whole,
-and the recorder runs it once more, reading the edge. Events without a leaf (an upgrade, or a
-log written before the tree existed) are given theirs first, in the same transaction.
+Appending needs the tree's size and right edge (its frontier), read inside the lock every insert
+holds, so no other append can come between. On PostgreSQL the insert's own pipeline grows the
+tree in SQL (`append_function`): no round trip and no Python inside that lock. Where that cannot
+(events without a leaf after the tree's end: an upgrade, or a process of a version without the
+tree writing meanwhile) it fails with TREE_MOVED, the transaction rolls back whole, and the
+recorder runs it again on the Python path (`LogTree.append_in`), which gives such events their
+leaves first, in the same transaction. SQLite always takes the Python path.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +33,7 @@ from infra import merkle as M
 from infra import tlog
 
 TABLES = ("log_leaves", "log_nodes", "log_salts", "log_erasures")
-#: In the error of an insert whose remembered edge was not the tree's (log_tree's docstring).
+#: In the error of an append in SQL that found the tree's end not where it must be (the docstring).
 TREE_MOVED = "ansvar-tree-edge-moved"
 
 
@@ -46,7 +44,6 @@ class Edge:
     size: int
     last_position: int
     frontier: Mapping[M.Node, bytes] = field(default_factory=dict)
-    last_leaf: bytes = b""  # what the insert checks the tree still ends with
 
 
 @dataclass(frozen=True)
@@ -92,31 +89,137 @@ def _get(row: Any, key: str, i: int) -> Any:
         return row[i]
 
 
+def append_function(dialect: Dialect, events_table: str) -> tuple[str, list[str]]:
+    """PostgreSQL: the function that grows the tree inside the insert's own pipeline, so that no
+    round trip and no Python runs inside the lock every insert holds (its name, its DDL: a
+    one-row table log_edge, where it keeps the frontier it leaves, and the function).
+
+    It is `LogTree._write` in SQL, held equal to it by tests/properties/test_tree_sql.py: it reads
+    the tree's edge (its last leaf and frontier), takes the events after the last leaf, which
+    under that lock are exactly the ones this transaction inserted, checks them against the ids
+    and versions the caller sent, makes each leaf (tlog.leaf_of) from the state hash the caller
+    worked out before the lock (tlog.prepare), and stores the leaves, the new nodes above them and
+    the salts. Anything else there (events without a leaf: an upgrade) and it raises TREE_MOVED:
+    the transaction rolls back, and the recorder runs it again on the Python path."""
+    name = dialect.t["log_leaves"].replace("log_leaves", "ansvar_tree_append")
+    edge = dialect.t["log_leaves"].replace("log_leaves", "log_edge")
+    t = dialect.t
+    table = (f"CREATE TABLE IF NOT EXISTS {edge} (one boolean PRIMARY KEY CHECK (one), tree_size bigint NOT NULL,"
+             " last_position bigint NOT NULL, frontier bytea[] NOT NULL)")
+    ddl = f"""
+CREATE OR REPLACE FUNCTION {name}(j jsonb) RETURNS bigint
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    -- j: {{"d": [state hash, ...], "o": [aggregate id, ...], "v": [version, ...],
+    --      "s": [[ordinal in "d" from 1, field, base64 salt], ...]}}  (append_argument)
+    n int := jsonb_array_length(j->'d');
+    size bigint := 0;
+    tail_position bigint := 0;
+    lv int;
+    ix bigint;
+    cursor_ bigint := 0;
+    h bytea;
+    leaf bytea;
+    stack bytea[] := '{{}}';
+    positions bigint[] := '{{}}';
+    i int := 0;
+    r record;
+BEGIN
+    SELECT idx + 1, position INTO size, tail_position FROM {t['log_leaves']} ORDER BY idx DESC LIMIT 1;
+    IF NOT FOUND THEN
+        size := 0;
+        tail_position := 0;
+    END IF;
+    -- The frontier (merkle.frontier, highest level first) as the last append here left it in
+    -- log_edge, if the tree still ends there; else (an append on the Python path since, or
+    -- none yet) from the stored nodes, one lookup each.
+    SELECT e.frontier INTO stack FROM {edge} e WHERE e.one AND e.tree_size = size AND e.last_position = tail_position;
+    IF NOT FOUND THEN
+        stack := '{{}}';
+        FOR lv IN REVERSE 62..1 LOOP
+            IF (size >> lv) & 1 = 1 THEN
+                SELECT x.hash INTO h FROM {t['log_nodes']} x WHERE x.level = lv AND x.idx = cursor_ >> lv;
+                IF NOT FOUND THEN
+                    RAISE EXCEPTION '{TREE_MOVED}: node (%, %) of the frontier is missing', lv, cursor_ >> lv;
+                END IF;
+                stack := stack || h;
+                cursor_ := cursor_ + (1::bigint << lv);
+            END IF;
+        END LOOP;
+        IF size & 1 = 1 THEN
+            SELECT sha256('\\x00'::bytea || x.leaf) INTO h FROM {t['log_leaves']} x WHERE x.idx = size - 1;
+            stack := stack || h;
+        END IF;
+    END IF;
+    FOR r IN SELECT notification_id, originator_id, originator_version, topic FROM {events_table}
+             WHERE notification_id > tail_position ORDER BY notification_id LIMIT n + 1 LOOP
+        i := i + 1;
+        IF i > n OR r.originator_id <> (j->'o'->>(i - 1))::uuid OR r.originator_version <> (j->'v'->>(i - 1))::bigint
+        THEN
+            RAISE EXCEPTION '{TREE_MOVED}: position % is not this insert''s event %', r.notification_id, i;
+        END IF;
+        leaf := convert_to('{tlog.LEAF_HEADER}' || E'\\n' || r.notification_id || E'\\n' || r.originator_id::text
+                           || E'\\n' || r.originator_version || E'\\n' || r.topic || E'\\n' || (j->'d'->>(i - 1))
+                           || E'\\n', 'UTF8');
+        INSERT INTO {t['log_leaves']} (idx, position, leaf) VALUES (size, r.notification_id, leaf);
+        positions := positions || r.notification_id;
+        h := sha256('\\x00'::bytea || leaf);
+        lv := 0;
+        ix := size;
+        WHILE ix & 1 = 1 LOOP
+            h := sha256('\\x01'::bytea || stack[array_length(stack, 1)] || h);
+            stack := stack[1:array_length(stack, 1) - 1];
+            lv := lv + 1;
+            ix := ix >> 1;
+            INSERT INTO {t['log_nodes']} (level, idx, hash) VALUES (lv, ix, h);
+        END LOOP;
+        stack := stack || h;
+        size := size + 1;
+    END LOOP;
+    IF i <> n THEN
+        RAISE EXCEPTION '{TREE_MOVED}: % events to leaf, % found', n, i;
+    END IF;
+    FOR i IN 0..jsonb_array_length(j->'s') - 1 LOOP
+        INSERT INTO {t['log_salts']} (position, field, salt)
+        VALUES (positions[(j->'s'->i->>0)::int], j->'s'->i->>1, decode(j->'s'->i->>2, 'base64'));
+    END LOOP;
+    INSERT INTO {edge} AS e (one, tree_size, last_position, frontier) VALUES (true, size, positions[n], stack)
+    ON CONFLICT (one) DO UPDATE SET tree_size = excluded.tree_size, last_position = excluded.last_position,
+                                    frontier = excluded.frontier;
+    RETURN size;
+END;
+$fn$"""
+    return name, [table, ddl]
+
+
+def append_argument(prepared: Sequence[tuple[Mapping[str, bytes], str]], stored: Sequence[Any]) -> str:
+    """The one argument of `append_function` for these events (their tlog.prepare), as JSON text:
+    made before the lock, and one text parameter for the driver to send."""
+    return json.dumps({
+        "d": [digest for _, digest in prepared],
+        "o": [str(e.originator_id) for e in stored],
+        "v": [e.originator_version for e in stored],
+        "s": [[i, name, base64.b64encode(salt).decode()]
+              for i, (made, _) in enumerate(prepared, start=1) for name, salt in made.items()],
+    }, separators=(",", ":"))
+
+
 class LogTree:
     """The tree over one event store, for SQLite or PostgreSQL (cursors of the library's datastore)."""
 
     def __init__(self, dialect: Dialect, events_table: str) -> None:
         self.d = dialect
         self.events_table = events_table  # qualified, as the library's recorder names it
-        self._known: Edge | None = None
-        self._lock = threading.Lock()
 
     # Writing, inside the events' transaction -----------------------------------------------------
 
     def edge(self, cur: Any) -> Edge:
-        cur.execute(self.d.sql("SELECT idx, position, leaf FROM {log_leaves} ORDER BY idx DESC LIMIT 1"))
+        cur.execute(self.d.sql("SELECT idx, position FROM {log_leaves} ORDER BY idx DESC LIMIT 1"))
         last = cur.fetchone()
         if last is None:
             return Edge(0, 0, {})
         size = _get(last, "idx", 0) + 1
-        return Edge(size, _get(last, "position", 1), self.nodes_in(cur, M.frontier(size)), bytes(_get(last, "leaf", 2)))
-
-    def _ends_with(self, cur: Any, edge: Edge) -> bool:
-        cur.execute(self.d.sql("SELECT idx, leaf FROM {log_leaves} ORDER BY idx DESC LIMIT 1"))
-        last = cur.fetchone()
-        if last is None:
-            return edge.size == 0
-        return _get(last, "idx", 0) == edge.size - 1 and bytes(_get(last, "leaf", 1)) == edge.last_leaf
+        return Edge(size, _get(last, "position", 1), self.nodes_in(cur, M.frontier(size)))
 
     def nodes_in(self, cur: Any, wanted: Sequence[M.Node]) -> dict[M.Node, bytes]:
         """The stored hashes of these nodes: level 0 from the leaves themselves, above it from
@@ -149,20 +252,11 @@ class LogTree:
                   prepared: Sequence[tuple[dict[str, bytes], str]] | None = None) -> Edge:
         """Give these just-inserted events their leaves (and any earlier event without one);
         `prepared` holds their `tlog.prepare`, worked out before the lock was taken."""
-        with self._lock:
-            known = self._known
-        follows = known is not None and ids and ids[0] == known.last_position + 1
-        if follows and (self.d.kind == "postgres" or self._ends_with(cur, known)):  # type: ignore[arg-type]
-            edge = known  # PostgreSQL: the insert itself checks it
-        else:
-            edge = self.edge(cur)
+        edge = self.edge(cur)
         events = list(zip(ids, stored, prepared or [None] * len(ids)))
         if ids and ids[0] > edge.last_position + 1:
             events = [*self._unleafed(cur, edge.last_position, ids[0]), *events]
-        new = self._write(cur, edge, events)  # type: ignore[arg-type]
-        with self._lock:
-            self._known = new  # not yet committed: the next insert checks it (see the docstring)
-        return new
+        return self._write(cur, edge, events)
 
     def _unleafed(self, cur: Any, after: int, before: int | None) -> list[tuple[int, Any]]:
         """Events after position `after` (and before `before`) that have no leaf yet."""
@@ -191,41 +285,29 @@ class LogTree:
             entries.append((edge.size + i, position, tlog.leaf_of(position, s.originator_id, s.originator_version,
                                                                    s.topic, digest)))
         created = M.append(edge.size, [M.leaf_hash(e[2]) for e in entries], edge.frontier)
-        self._insert(cur, entries, {n: h for n, h in created.items() if n[0] > 0}, salts, edge)
+        self._insert(cur, entries, {n: h for n, h in created.items() if n[0] > 0}, salts)
         size = edge.size + len(entries)
         merged = {**edge.frontier, **created}
-        return Edge(size, entries[-1][1], {n: merged[n] for n in M.frontier(size)}, entries[-1][2])
+        return Edge(size, entries[-1][1], {n: merged[n] for n in M.frontier(size)})
 
-    def _insert(self, cur: Any, entries: list[tuple], nodes: Mapping[M.Node, bytes], salts: list[tuple],
-                edge: Edge) -> None:
+    def _insert(self, cur: Any, entries: list[tuple], nodes: Mapping[M.Node, bytes], salts: list[tuple]) -> None:
         if self.d.kind == "postgres":
-            # The three inserts and the check that the tree ends where `edge` says as one prepared
-            # statement, sent in the library's pipeline: no round trip of its own. The rows go as
-            # one JSON parameter (psycopg adapts nine array parameters in Python, inside the table
-            # lock: three times the server's cost). The check sees the tables as they were before
-            # the inserts (one snapshot for the whole statement); failing, it casts text to int:
-            # an error naming TREE_MOVED, and the transaction is rolled back (random() keeps the
-            # planner from raising it while planning).
+            # The three inserts as one prepared statement, sent in the library's pipeline, the rows
+            # as one JSON parameter (psycopg adapts array parameters element by element in Python).
             b64 = base64.b64encode
             rows = json.dumps({
                 "l": [[e[0], e[1], b64(e[2]).decode()] for e in entries],
                 "s": [[x[0], x[1], b64(x[2]).decode()] for x in salts],
                 "n": [[lv, ix, b64(h).decode()] for (lv, ix), h in nodes.items()],
-                "g": [edge.size, b64(edge.last_leaf).decode()],
             }, separators=(",", ":"))
             cur.execute(self.d.sql(
                 "WITH p AS (SELECT ?::jsonb AS j),"
                 " l AS (INSERT INTO {log_leaves} (idx, position, leaf) SELECT (e->>0)::bigint, (e->>1)::bigint,"
                 " decode(e->>2, 'base64') FROM p, jsonb_array_elements(p.j->'l') e),"
                 " s AS (INSERT INTO {log_salts} (position, field, salt) SELECT (e->>0)::bigint, e->>1,"
-                " decode(e->>2, 'base64') FROM p, jsonb_array_elements(p.j->'s') e),"
-                " n AS (INSERT INTO {log_nodes} (level, idx, hash) SELECT (e->>0)::int, (e->>1)::bigint,"
-                " decode(e->>2, 'base64') FROM p, jsonb_array_elements(p.j->'n') e),"
-                " g AS (SELECT (p.j->'g'->>0)::bigint AS size, decode(p.j->'g'->>1, 'base64') AS leaf FROM p)"
-                " SELECT CASE WHEN (SELECT count(*) FROM {log_leaves}, g WHERE idx >= g.size - 1) = LEAST((SELECT size FROM g), 1)"
-                " AND ((SELECT size FROM g) = 0 OR (SELECT x.leaf FROM {log_leaves} x, g WHERE x.idx = g.size - 1)"
-                " = (SELECT leaf FROM g))"
-                f" THEN 1 ELSE (random()::text || ' {TREE_MOVED}')::int END"
+                " decode(e->>2, 'base64') FROM p, jsonb_array_elements(p.j->'s') e)"
+                " INSERT INTO {log_nodes} (level, idx, hash) SELECT (e->>0)::int, (e->>1)::bigint,"
+                " decode(e->>2, 'base64') FROM p, jsonb_array_elements(p.j->'n') e"
             ), (rows,), prepare=True)
             return
         cur.executemany(self.d.sql("INSERT INTO {log_leaves} (idx, position, leaf) VALUES (?, ?, ?)"), entries)
@@ -248,10 +330,6 @@ class LogTree:
         cur.execute(self.d.sql("INSERT INTO {log_erasures} (position, field, digest) VALUES (?, ?, ?)"),
                     (position, field, digest))
         cur.execute(self.d.sql("DELETE FROM {log_salts} WHERE position = ? AND field = ?"), (position, field))
-
-    def forget(self) -> None:
-        with self._lock:
-            self._known = None
 
     def catch_up_in(self, cur: Any) -> int:
         """Give up to 5,000 events without a leaf theirs; how many were given."""

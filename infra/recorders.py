@@ -18,7 +18,7 @@ in-memory store (tests, `memory://`) keeps the details in its own directory afte
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -31,7 +31,14 @@ from psycopg.sql import SQL, Identifier
 from domain.commands import PersonDetails
 from infra import tlog
 from infra.idempotency import TABLE, KeyAlreadyUsed, KeyClaim, StoredAnswer
-from infra.log_tree import TREE_MOVED, Dialect, LogTree, MemoryTree
+from infra.log_tree import (
+    TREE_MOVED,
+    Dialect,
+    LogTree,
+    MemoryTree,
+    append_argument,
+    append_function,
+)
 from infra.people_directory import UPSERT
 from infra.people_directory import row as details_row
 
@@ -58,28 +65,42 @@ def _reclassify(exc: IntegrityError, claim: KeyClaim | None) -> None:
         ) from None
 
 
+@dataclass
+class _Leaves:
+    """One insert's leaves, as they go through the library's steps (each is given its own copy
+    of the keywords, so what one step does for the next goes here)."""
+
+    prepared: list[tuple[dict[str, bytes], str]]  # tlog.prepare of each event
+    in_sql: bool  # grow the tree in the insert's pipeline (PostgreSQL)
+    argument: str | None = None  # log_tree.append_argument, when in SQL
+    cursor: Any = None  # the cursor that did
+
+
 class _KeyedInsert:
     """A duplicate key becomes the idempotency conflict it is; a commit marks the key as recorded.
-    An insert whose prediction of the tree's edge the database refused is run once more."""
+    An insert whose append to the tree in SQL the database refused is run once more in Python."""
 
     stores_person_details = True  # in the events' transaction (the SQL recorders below)
     tree: LogTree
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # All of each leaf but its position, before the transaction takes the log's lock.
-        kwargs["prepared"] = [tlog.prepare(e.topic, e.state) for e in stored_events]
+        prepared = [tlog.prepare(e.topic, e.state) for e in stored_events]
+        in_sql = self.tree.d.kind == "postgres" and bool(stored_events) and not kwargs.get("erase")
+        argument = append_argument(prepared, stored_events) if in_sql else None
         for attempt in (1, 2):
+            # The first time in SQL where the store can (PostgreSQL), again in Python: that reads
+            # the tree's edge itself and gives any event without a leaf its leaf first.
+            kwargs["leaves"] = _Leaves(prepared, in_sql and attempt == 1, argument)
             try:
                 ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
                 break
             except IntegrityError as exc:
-                self.tree.forget()
                 _reclassify(exc, kwargs.get("idempotency"))
                 raise
             except Exception as exc:
-                self.tree.forget()  # it may have remembered this transaction's edge, now never committed
                 if attempt == 1 and TREE_MOVED in str(exc):
-                    continue  # rolled back whole: again, reading the edge this time
+                    continue  # rolled back whole: again, on the Python path
                 raise
         _committed(kwargs.get("idempotency"), ids)
         return ids
@@ -87,7 +108,11 @@ class _KeyedInsert:
     def _grow_tree(self, cur: Any, ids: Sequence[int] | None, stored_events: Sequence[StoredEvent],
                    kwargs: dict[str, Any]) -> None:
         if ids:
-            self.tree.append_in(cur, ids, stored_events, kwargs.get("prepared"))
+            leaves: _Leaves = kwargs["leaves"]
+            if leaves.cursor is not None:
+                leaves.cursor.close()  # grown in SQL, its result read with the insert's
+            else:
+                self.tree.append_in(cur, ids, stored_events, leaves.prepared)
             erase: Sequence[tuple[int, str]] = kwargs.get("erase", ())
             for position, field in erase:  # the erasure's event and the erasing, all or nothing
                 self.tree.erase_in(cur, position, field)
@@ -102,7 +127,6 @@ class _KeyedInsert:
                 done = self.tree.catch_up_in(cur)
             given += done
             if done == 0:
-                self.tree.forget()
                 return given
 
     def _lock_for_tree(self, cur: Any) -> None:
@@ -184,9 +208,23 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
         events = '"' + schema.replace('"', '""') + '"."' + self.events_table_name.replace('"', '""') + '"'
         self.tree = LogTree(Dialect("postgres", schema), events)
         self.sql_create_statements += [SQL(statement) for statement in self.tree.d.ddl]  # type: ignore[arg-type]
+        name, ddl = append_function(self.tree.d, events)
+        self.sql_create_statements += [SQL(statement) for statement in ddl]  # type: ignore[arg-type]
+        self._append_sql = SQL(f"SELECT {name}(%s::jsonb)")  # type: ignore[arg-type]
 
     def _lock_for_tree(self, cur: Any) -> None:
         self._lock_table(cur)  # as an insert does: the tree grows in log order
+
+    def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        super()._insert_stored_events(curs, stored_events, **kwargs)  # takes the lock, inserts (pipelined)
+        leaves: _Leaves = kwargs["leaves"]
+        if not leaves.in_sql:
+            return
+        # Grow the tree in the same pipeline, before its sync: the server does it all inside the
+        # lock (log_tree.append_function), the client only sends its one argument, made before
+        # the lock. A cursor of its own, so that the insert's cursor keeps its notification ids.
+        leaves.cursor = curs.connection.cursor()
+        leaves.cursor.execute(self._append_sql, (leaves.argument,), prepare=True)
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
