@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 from ansvar.console import console
+from api.registers import CHECKPOINT_LABEL, checkpoint_in_minutes
 from domain.clock import Clock
+from domain.errors import InvalidValue
 from infra import log_key
 from infra.checkpoints import Checkpoint, NoteError, VerifierKey
 from infra.log_export import ExportProofs, write
@@ -30,9 +32,23 @@ def _open_log(settings: Settings, clock: Clock) -> LogProofs:
     return proofs
 
 
+def _kept_note(path: Path) -> str:
+    """A kept checkpoint: a note as `GET /log/checkpoint` gave it, or the council's minutes (a
+    decision-log export, CSV or XLSX) that end with one."""
+    content = path.read_bytes()
+    minutes = path.suffix.lower() in (".csv", ".xlsx") or content[:4] == b"PK\x03\x04"
+    if minutes or CHECKPOINT_LABEL.encode("utf-8") in content:
+        note = checkpoint_in_minutes(content, path.name)
+        if note is None:
+            raise ValueError(f"{path} holds no signed checkpoint: not the decision log's export, or one taken"
+                             " without a log key")
+        return note
+    return content.decode("utf-8")
+
+
 def cmd_verify(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     try:
-        checkpoints = [Checkpoint.parse(Path(f).read_text(encoding="utf-8")) for f in args.checkpoint or []]
+        checkpoints = [Checkpoint.parse(_kept_note(Path(f))) for f in args.checkpoint or []]
         if args.export:
             proofs: object = ExportProofs(Path(args.export))
             exported = proofs.described  # type: ignore[attr-defined]
@@ -44,7 +60,7 @@ def cmd_verify(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
             own = log_key.signing_key(settings) if not args.key else None
             key_text = args.key or (str(own.verifier) if own else None)
         key = VerifierKey.parse(key_text) if key_text else None
-    except (OSError, NoteError, ValueError) as exc:
+    except (OSError, NoteError, ValueError, InvalidValue) as exc:
         console.print(f"[red]cannot verify:[/red] {exc}")
         return 2
     if checkpoints and key is None:
@@ -117,7 +133,8 @@ def _erase(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser("verify", help="check that the stored log is the one its tree and signed checkpoints commit to")
     check.add_argument("--checkpoint", action="append", metavar="FILE",
-                       help="a signed checkpoint kept earlier (e.g. from GET /log/checkpoint); repeat for several")
+                       help="a signed checkpoint kept earlier (from GET /log/checkpoint, or a decision-log export that"
+                            " ends with one); repeat for several")
     check.add_argument("--export", metavar="FILE", help="verify an export (ansvar log export) instead of the database")
     check.add_argument("--key", metavar="VKEY", help="the verifier key to trust (default: this installation's)")
     check.set_defaults(run=cmd_verify)

@@ -70,6 +70,18 @@ def checkpoint_rows(transparency: TransparencyLog) -> list[list[Any]]:
     return [[CHECKPOINT_LABEL, line] for line in note.rstrip("\n").split("\n")]
 
 
+def checkpoint_in_minutes(content: bytes, file: str) -> str | None:
+    """The signed note a decision-log export ends with, exactly as signed, or None when the file
+    holds none. The CSV writes a line that starts like a formula (a root hash can begin with `+`)
+    with Excel's text apostrophe in front, as every cell of the exports; reading takes it away."""
+    for _, rows in spreadsheet.tables(content, file):
+        lines = [str(r[1] if r[1] is not None else "") for r in rows
+                 if len(r) >= 2 and r[0] == CHECKPOINT_LABEL]
+        if len(lines) >= 2:
+            return "\n".join(lines) + "\n"
+    return None
+
+
 def report(plan: Plan, sheet: spreadsheet.Sheet, *, applied: bool, position: int | None) -> dict[str, Any]:
     return {
         "file": sheet.file,

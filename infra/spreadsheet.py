@@ -71,13 +71,7 @@ def read(content: bytes, file: str, mapping: dict[str, str] | None = None) -> Sh
     if not content.strip():
         raise UnreadableFile(f"{file} is empty", field="file")
     sha = hashlib.sha256(content).hexdigest()
-    if content[:4] == b"PK\x03\x04":
-        tables = _xlsx(content, file)
-    elif b"\x00" in content[:4096]:
-        raise UnreadableFile(f"{file} is neither CSV text nor an XLSX workbook", field="file")
-    else:
-        tables = [(None, _csv(content))]
-    for sheet, rows in tables:
+    for sheet, rows in tables(content, file):
         found = inv.find_header(rows, mapping)
         if found is None:
             continue
@@ -94,6 +88,18 @@ def read(content: bytes, file: str, mapping: dict[str, str] | None = None) -> Sh
         f"no row of {file} names a system column (Systemnavn/System/Name) and two more known columns"
         " (Leverandør, Forvaltning, Afdeling, Systemejer, ...); a mapping file can name them", field="file",
     )
+
+
+def tables(content: bytes, file: str) -> list[tuple[str | None, list[list[Any]]]]:
+    """Every sheet's rows as cells, read as the import reads them (a CSV cell's formula guard taken
+    away again): for finding something in a file this service wrote, such as the minutes' checkpoint."""
+    if len(content) > MAX_FILE_BYTES:
+        raise FileTooLarge(f"{file} has {len(content)} bytes; the limit is {MAX_FILE_BYTES}", field="file")
+    if content[:4] == b"PK\x03\x04":
+        return _xlsx(content, file)
+    if b"\x00" in content[:4096]:
+        raise UnreadableFile(f"{file} is neither CSV text nor an XLSX workbook", field="file")
+    return [(None, _csv(content))]
 
 
 def _decode(content: bytes) -> str:

@@ -86,6 +86,29 @@ def test_an_untouched_log_verifies_against_its_checkpoint(settings, clock, capsy
     assert "the log verifies" in out and f"checkpoint of size {history['checkpoint'].size}" in out
 
 
+def test_the_council_minutes_are_a_checkpoint_to_verify_against(settings, clock, capsys, history, tmp_path):
+    from api.registers import checkpoint_rows
+    from infra import spreadsheet
+
+    kept = type("Kept", (), {"checkpoint": lambda self: history["checkpoint"]})()
+    files = []
+    for kind in ("csv", "xlsx"):
+        file = tmp_path / f"beslutninger.{kind}"
+        file.write_bytes(spreadsheet.write(kind, "Beslutningslog", ["Dato"], [["2026-03-01"], [], *checkpoint_rows(kept)]))
+        files.append(str(file))
+    verify = lambda: cmd_verify(settings, clock, argparse.Namespace(checkpoint=files, export=None, key=None))  # noqa: E731
+    assert verify() == 0, capsys.readouterr().err
+    position = history["departure"] - 2
+    with superuser(settings) as sql:
+        sql.run("UPDATE {p}log_leaves SET leaf = ? WHERE position = ?", b"rewritten", position)
+        sql.run("DELETE FROM {p}log_nodes")
+    assert verify() == 1 and f"position {position}" in " ".join(capsys.readouterr().err.split())
+    (tmp_path / "tom.csv").write_bytes(spreadsheet.write("csv", "Beslutningslog", ["Dato"], [["x"]]))
+    unsigned = argparse.Namespace(checkpoint=[str(tmp_path / "tom.csv")], export=None, key=None)
+    capsys.readouterr()
+    assert cmd_verify(settings, clock, unsigned) == 2 and "no signed checkpoint" in " ".join(capsys.readouterr().err.split())
+
+
 def test_one_flipped_bit_in_one_event_is_named_and_restoring_it_passes(settings, clock, capsys, history):
     position = history["departure"] - 1  # the vacancy "Carl, maybe" ... any event will do: pick one in the middle
     with superuser(settings) as sql:
