@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.log [--commands 400] [--rounds 3] [--requests 2000] [--skip-backfill]
 
 7a  commands in process (16 threads, assignments on random systems) with the tree, against the
-    same commands with the tree skipped (its preparing and both appends patched out in this process);
+    same commands with the tree taken out (its preparing patched out, its trigger disabled);
     rounds alternate, and the leaves a round without the tree left out are back-filled, untimed,
     before the next round with it. Target: with the tree >= 90% of without.
 7b  GET /log/proof/inclusion?position=<random> over HTTP (one keep-alive connection), p50/p99;
@@ -85,18 +85,25 @@ def commands(app, work: list[tuple[UUID, UUID]], threads: int) -> tuple[float, l
 
 
 @contextmanager
-def without_tree() -> Iterator[None]:
-    """Everything the tree adds to an insert patched out: the leaves' preparing and the append's
-    argument (before the lock), the append in SQL in the insert's pipeline, the one in Python."""
-    real = (LogTree.append_in, tlog.prepare, recorders.append_argument, PostgresRecorder._insert_stored_events)
+def without_tree(recorder: PostgresRecorder) -> Iterator[None]:
+    """Everything the tree adds to an insert taken out: the leaves' preparing and announcing
+    (before the lock), the trigger that grows the tree (disabled), the append in Python."""
+    real = (LogTree.append_in, tlog.prepare, recorders.append_argument, PostgresRecorder._insert_events)
     LogTree.append_in = lambda self, *args: None  # type: ignore[method-assign,assignment]
     tlog.prepare = lambda topic, state: ({}, "")  # type: ignore[assignment]
     recorders.append_argument = lambda prepared, stored: ""  # type: ignore[assignment]
-    PostgresRecorder._insert_stored_events = PostgresApplicationRecorder._insert_stored_events  # type: ignore[method-assign]
+    PostgresRecorder._insert_events = PostgresApplicationRecorder._insert_events  # type: ignore[method-assign]
+    _trigger(recorder, "DISABLE")
     try:
         yield
     finally:
-        LogTree.append_in, tlog.prepare, recorders.append_argument, PostgresRecorder._insert_stored_events = real  # type: ignore[method-assign]
+        _trigger(recorder, "ENABLE")
+        LogTree.append_in, tlog.prepare, recorders.append_argument, PostgresRecorder._insert_events = real  # type: ignore[method-assign]
+
+
+def _trigger(recorder: PostgresRecorder, how: str) -> None:
+    with recorder.datastore.transaction(commit=True) as cur:
+        cur.execute(f"ALTER TABLE {recorder.tree.events_table} {how} TRIGGER ansvar_tree_leaves")
 
 
 def bench_commands(runtime, n: int, rounds: int, threads: int) -> None:
@@ -109,7 +116,7 @@ def bench_commands(runtime, n: int, rounds: int, threads: int) -> None:
         rate, ms = commands(runtime.portfolio, chunk, threads)
         with_rates.append(rate)
         with_ms += ms
-        with without_tree():
+        with without_tree(recorder):
             rate, ms = commands(runtime.portfolio, work[(2 * r + 2) * n:(2 * r + 3) * n], threads)
         without_rates.append(rate)
         without_ms += ms

@@ -13,12 +13,12 @@ no holes. PostgreSQL can leave holes (an insert that loses a race has taken its 
 numbers), and the leaf names its position, so a hole is part of what the tree proves.
 
 Appending needs the tree's size and right edge (its frontier), read inside the lock every insert
-holds, so no other append can come between. On PostgreSQL the insert's own pipeline grows the
-tree in SQL (`append_function`): no round trip and no Python inside that lock. Where that cannot
-(events without a leaf after the tree's end: an upgrade, or a process of a version without the
-tree writing meanwhile) it fails with TREE_MOVED, the transaction rolls back whole, and the
-recorder runs it again on the Python path (`LogTree.append_in`), which gives such events their
-leaves first, in the same transaction. SQLite always takes the Python path.
+holds, so no other append can come between. On PostgreSQL a trigger grows the tree as the events
+go in (`append_trigger`): nothing for the client to do inside that lock. Where it cannot (events
+without a leaf after the tree's end: an upgrade, or a process of a version without the tree
+writing meanwhile) it fails with TREE_MOVED, the transaction rolls back whole, and the recorder
+runs it again on the Python path (`LogTree.append_in`), which gives such events their leaves
+first, in the same transaction. SQLite always takes the Python path.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from infra import merkle as M
 from infra import tlog
@@ -89,51 +90,64 @@ def _get(row: Any, key: str, i: int) -> Any:
         return row[i]
 
 
-def append_function(dialect: Dialect, events_table: str) -> tuple[str, list[str]]:
-    """PostgreSQL: the function that grows the tree inside the insert's own pipeline, so that no
-    round trip and no Python runs inside the lock every insert holds (its name, its DDL: a
-    one-row table log_edge, where it keeps the frontier it leaves, and the function).
+#: The transaction-local setting that announces an insert's leaves to the trigger (append_trigger).
+LEAVES_SETTING = "ansvar.leaves"
 
-    It is `LogTree._write` in SQL, held equal to it by tests/properties/test_tree_sql.py: it reads
-    the tree's edge (its last leaf and frontier), takes the events after the last leaf, which
-    under that lock are exactly the ones this transaction inserted, checks them against the ids
-    and versions the caller sent, makes each leaf (tlog.leaf_of) from the state hash the caller
-    worked out before the lock (tlog.prepare), and stores the leaves, the new nodes above them and
-    the salts. Anything else there (events without a leaf: an upgrade) and it raises TREE_MOVED:
-    the transaction rolls back, and the recorder runs it again on the Python path."""
-    name = dialect.t["log_leaves"].replace("log_leaves", "ansvar_tree_append")
-    edge = dialect.t["log_leaves"].replace("log_leaves", "log_edge")
-    t = dialect.t
+
+def append_trigger(dialect: Dialect, events_table: str) -> list[str]:
+    """PostgreSQL: the trigger that grows the tree as the events go in, so that for the tree no
+    statement, no round trip and no Python run inside the lock every insert holds (its DDL: a
+    one-row table log_edge, where it keeps the frontier it leaves, the function, the trigger).
+
+    The recorder announces each event's state hash and salts (tlog.prepare, worked out before the
+    lock) in the setting LEAVES_SETTING (`append_argument`), local to the transaction; without it
+    the trigger does nothing (the Python path, or an insert from outside ansvar). It runs once per
+    insert statement (the library inserts a command's events in one), over the rows it inserted,
+    so its cost is linear in them. It is `LogTree._write` in SQL, held equal to it by
+    tests/properties/test_tree_sql.py: it reads the tree's edge, checks that the events after the
+    tree's last leaf are exactly the ones inserted (else it raises TREE_MOVED: the transaction
+    rolls back and the recorder runs it again on the Python path, which gives such events their
+    leaves first), makes each leaf (tlog.leaf_of), and stores the leaves, the nodes they complete,
+    the salts and the new edge."""
+    qualify = dialect.t["log_leaves"].replace("log_leaves", "{}")
+    name, edge, t = qualify.format("ansvar_tree_leaves"), qualify.format("log_edge"), dialect.t
     table = (f"CREATE TABLE IF NOT EXISTS {edge} (one boolean PRIMARY KEY CHECK (one), tree_size bigint NOT NULL,"
              " last_position bigint NOT NULL, frontier bytea[] NOT NULL)")
-    ddl = f"""
-CREATE OR REPLACE FUNCTION {name}(j jsonb) RETURNS bigint
+    function = f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    -- j: {{"d": [state hash, ...], "o": [aggregate id, ...], "v": [version, ...],
-    --      "s": [[ordinal in "d" from 1, field, base64 salt], ...]}}  (append_argument)
-    n int := jsonb_array_length(j->'d');
-    size bigint := 0;
-    tail_position bigint := 0;
+    -- the setting: {{"<aggregate id>:<version>": {{"d": state hash, "s": {{field: base64 salt}}}}, ...}}
+    j jsonb := nullif(current_setting('{LEAVES_SETTING}', true), '')::jsonb;
+    e jsonb;
+    size bigint;
+    tail_position bigint;
     lv int;
     ix bigint;
     cursor_ bigint := 0;
     h bytea;
     leaf bytea;
-    stack bytea[] := '{{}}';
-    positions bigint[] := '{{}}';
-    i int := 0;
+    stack bytea[];
     r record;
+    salt record;
 BEGIN
+    IF j IS NULL THEN
+        RETURN NULL;
+    END IF;
     SELECT idx + 1, position INTO size, tail_position FROM {t['log_leaves']} ORDER BY idx DESC LIMIT 1;
     IF NOT FOUND THEN
         size := 0;
         tail_position := 0;
     END IF;
+    IF EXISTS (SELECT 1 FROM inserted WHERE notification_id <= tail_position)
+       OR (SELECT count(*) FROM {events_table} x WHERE x.notification_id > tail_position)
+          <> (SELECT count(*) FROM inserted) THEN
+        RAISE EXCEPTION '{TREE_MOVED}: events without a leaf after position %', tail_position;
+    END IF;
     -- The frontier (merkle.frontier, highest level first) as the last append here left it in
     -- log_edge, if the tree still ends there; else (an append on the Python path since, or
     -- none yet) from the stored nodes, one lookup each.
-    SELECT e.frontier INTO stack FROM {edge} e WHERE e.one AND e.tree_size = size AND e.last_position = tail_position;
+    SELECT x.frontier INTO stack FROM {edge} x WHERE x.one AND x.tree_size = size AND x.last_position = tail_position;
     IF NOT FOUND THEN
         stack := '{{}}';
         FOR lv IN REVERSE 62..1 LOOP
@@ -151,18 +165,15 @@ BEGIN
             stack := stack || h;
         END IF;
     END IF;
-    FOR r IN SELECT notification_id, originator_id, originator_version, topic FROM {events_table}
-             WHERE notification_id > tail_position ORDER BY notification_id LIMIT n + 1 LOOP
-        i := i + 1;
-        IF i > n OR r.originator_id <> (j->'o'->>(i - 1))::uuid OR r.originator_version <> (j->'v'->>(i - 1))::bigint
-        THEN
-            RAISE EXCEPTION '{TREE_MOVED}: position % is not this insert''s event %', r.notification_id, i;
+    FOR r IN SELECT notification_id, originator_id, originator_version, topic FROM inserted ORDER BY notification_id LOOP
+        e := j->(r.originator_id::text || ':' || r.originator_version);
+        IF e IS NULL THEN
+            RAISE EXCEPTION '{TREE_MOVED}: position % was not announced', r.notification_id;
         END IF;
         leaf := convert_to('{tlog.LEAF_HEADER}' || E'\\n' || r.notification_id || E'\\n' || r.originator_id::text
-                           || E'\\n' || r.originator_version || E'\\n' || r.topic || E'\\n' || (j->'d'->>(i - 1))
-                           || E'\\n', 'UTF8');
+                           || E'\\n' || r.originator_version || E'\\n' || r.topic || E'\\n' || (e->>'d') || E'\\n',
+                           'UTF8');
         INSERT INTO {t['log_leaves']} (idx, position, leaf) VALUES (size, r.notification_id, leaf);
-        positions := positions || r.notification_id;
         h := sha256('\\x00'::bytea || leaf);
         lv := 0;
         ix := size;
@@ -174,33 +185,40 @@ BEGIN
             INSERT INTO {t['log_nodes']} (level, idx, hash) VALUES (lv, ix, h);
         END LOOP;
         stack := stack || h;
+        FOR salt IN SELECT key, value FROM jsonb_each_text(e->'s') LOOP
+            INSERT INTO {t['log_salts']} (position, field, salt)
+            VALUES (r.notification_id, salt.key, decode(salt.value, 'base64'));
+        END LOOP;
         size := size + 1;
+        tail_position := r.notification_id;
     END LOOP;
-    IF i <> n THEN
-        RAISE EXCEPTION '{TREE_MOVED}: % events to leaf, % found', n, i;
-    END IF;
-    FOR i IN 0..jsonb_array_length(j->'s') - 1 LOOP
-        INSERT INTO {t['log_salts']} (position, field, salt)
-        VALUES (positions[(j->'s'->i->>0)::int], j->'s'->i->>1, decode(j->'s'->i->>2, 'base64'));
-    END LOOP;
-    INSERT INTO {edge} AS e (one, tree_size, last_position, frontier) VALUES (true, size, positions[n], stack)
+    INSERT INTO {edge} AS x (one, tree_size, last_position, frontier) VALUES (true, size, tail_position, stack)
     ON CONFLICT (one) DO UPDATE SET tree_size = excluded.tree_size, last_position = excluded.last_position,
                                     frontier = excluded.frontier;
-    RETURN size;
+    RETURN NULL;
 END;
 $fn$"""
-    return name, [table, ddl]
+    events_literal = events_table.replace("'", "''")
+    trigger = f"""
+DO $do$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'ansvar_tree_leaves'
+                   AND tgrelid = '{events_literal}'::regclass) THEN
+        CREATE TRIGGER ansvar_tree_leaves AFTER INSERT ON {events_table} REFERENCING NEW TABLE AS inserted
+        FOR EACH STATEMENT EXECUTE FUNCTION {name}();
+    END IF;
+END
+$do$"""
+    return [table, function, trigger]
 
 
 def append_argument(prepared: Sequence[tuple[Mapping[str, bytes], str]], stored: Sequence[Any]) -> str:
-    """The one argument of `append_function` for these events (their tlog.prepare), as JSON text:
-    made before the lock, and one text parameter for the driver to send."""
+    """The setting that announces these events' leaves to `append_trigger` (their tlog.prepare),
+    as JSON text: made before the lock."""
     return json.dumps({
-        "d": [digest for _, digest in prepared],
-        "o": [str(e.originator_id) for e in stored],
-        "v": [e.originator_version for e in stored],
-        "s": [[i, name, base64.b64encode(salt).decode()]
-              for i, (made, _) in enumerate(prepared, start=1) for name, salt in made.items()],
+        f"{UUID(str(e.originator_id))}:{e.originator_version}": {
+            "d": digest, "s": {name: base64.b64encode(salt).decode() for name, salt in made.items()}}
+        for (made, digest), e in zip(prepared, stored)
     }, separators=(",", ":"))
 
 

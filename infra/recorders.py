@@ -32,12 +32,13 @@ from domain.commands import PersonDetails
 from infra import tlog
 from infra.idempotency import TABLE, KeyAlreadyUsed, KeyClaim, StoredAnswer
 from infra.log_tree import (
+    LEAVES_SETTING,
     TREE_MOVED,
     Dialect,
     LogTree,
     MemoryTree,
     append_argument,
-    append_function,
+    append_trigger,
 )
 from infra.people_directory import UPSERT
 from infra.people_directory import row as details_row
@@ -71,9 +72,8 @@ class _Leaves:
     of the keywords, so what one step does for the next goes here)."""
 
     prepared: list[tuple[dict[str, bytes], str]]  # tlog.prepare of each event
-    in_sql: bool  # grow the tree in the insert's pipeline (PostgreSQL)
-    argument: str | None = None  # log_tree.append_argument, when in SQL
-    cursor: Any = None  # the cursor that did
+    in_sql: bool  # the trigger grows the tree (PostgreSQL)
+    argument: str | None = None  # log_tree.append_argument, when it does
 
 
 class _KeyedInsert:
@@ -109,9 +109,7 @@ class _KeyedInsert:
                    kwargs: dict[str, Any]) -> None:
         if ids:
             leaves: _Leaves = kwargs["leaves"]
-            if leaves.cursor is not None:
-                leaves.cursor.close()  # grown in SQL, its result read with the insert's
-            else:
+            if not leaves.in_sql:  # else the trigger has grown it
                 self.tree.append_in(cur, ids, stored_events, leaves.prepared)
             erase: Sequence[tuple[int, str]] = kwargs.get("erase", ())
             for position, field in erase:  # the erasure's event and the erasing, all or nothing
@@ -208,23 +206,19 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
         events = '"' + schema.replace('"', '""') + '"."' + self.events_table_name.replace('"', '""') + '"'
         self.tree = LogTree(Dialect("postgres", schema), events)
         self.sql_create_statements += [SQL(statement) for statement in self.tree.d.ddl]  # type: ignore[arg-type]
-        name, ddl = append_function(self.tree.d, events)
-        self.sql_create_statements += [SQL(statement) for statement in ddl]  # type: ignore[arg-type]
-        self._append_sql = SQL(f"SELECT {name}(%s::jsonb)")  # type: ignore[arg-type]
+        self.sql_create_statements += [SQL(s) for s in append_trigger(self.tree.d, events)]  # type: ignore[arg-type]
+        self._announce_sql = SQL(f"SELECT set_config('{LEAVES_SETTING}', %s, true)")  # type: ignore[arg-type]
 
     def _lock_for_tree(self, cur: Any) -> None:
         self._lock_table(cur)  # as an insert does: the tree grows in log order
 
-    def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        super()._insert_stored_events(curs, stored_events, **kwargs)  # takes the lock, inserts (pipelined)
+    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        # Before the library takes the lock and inserts: announce the leaves to the trigger that
+        # grows the tree in SQL (log_tree.append_trigger), in the same pipeline.
+        super()._insert_events(curs, stored_events, **kwargs)
         leaves: _Leaves = kwargs["leaves"]
-        if not leaves.in_sql:
-            return
-        # Grow the tree in the same pipeline, before its sync: the server does it all inside the
-        # lock (log_tree.append_function), the client only sends its one argument, made before
-        # the lock. A cursor of its own, so that the insert's cursor keeps its notification ids.
-        leaves.cursor = curs.connection.cursor()
-        leaves.cursor.execute(self._append_sql, (leaves.argument,), prepare=True)
+        if leaves.in_sql:
+            curs.execute(self._announce_sql, (leaves.argument,), prepare=True)
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)

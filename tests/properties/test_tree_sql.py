@@ -1,8 +1,8 @@
-"""The tree's append in SQL (infra/log_tree.append_function, PostgreSQL's fast path) is a copy of
+"""The tree's append in SQL (infra/log_tree.append_trigger, PostgreSQL's fast path) is a copy of
 `LogTree._write`: held equal to it here. Batches of events of random sizes and topics, some with
-erasable texts, with holes in the positions, are given their leaves by the SQL function in one
-schema (now and then by the Python path there too) and by the Python path in another; the
-leaves, nodes and salts must be the same rows."""
+erasable texts, with holes in the positions, each inserted in one statement as the library does,
+are given their leaves by the trigger in one schema (now and then by the Python path there too)
+and by the Python path in another; the leaves, nodes and salts must be the same rows."""
 
 from __future__ import annotations
 
@@ -19,12 +19,13 @@ from domain.systems import System
 from infra import merkle as M
 from infra import tlog
 from infra.log_tree import (
+    LEAVES_SETTING,
     TREE_MOVED,
     Dialect,
     LogTree,
     _Stored,
     append_argument,
-    append_function,
+    append_trigger,
 )
 from infra.settings import Database
 from tests.conftest import PG_URL, require_postgres
@@ -36,7 +37,7 @@ TOPICS = [System.AssignmentRecorded.TOPIC, System.VacancyRecorded.TOPIC, "domain
 EVENTS = "ansvar_events"
 
 
-def _schema(conn: psycopg.Connection, name: str) -> tuple[LogTree, str]:
+def _schema(conn: psycopg.Connection, name: str) -> LogTree:
     dialect = Dialect("postgres", name)
     events = f'"{name}".{EVENTS}'
     conn.execute(f'CREATE SCHEMA "{name}"')
@@ -44,10 +45,13 @@ def _schema(conn: psycopg.Connection, name: str) -> tuple[LogTree, str]:
                  " originator_version bigint NOT NULL, topic text NOT NULL, state bytea NOT NULL)")
     for statement in dialect.ddl:
         conn.execute(statement)
-    fn, ddl = append_function(dialect, events)
-    for statement in ddl:
+    for statement in append_trigger(dialect, events):
         conn.execute(statement)
-    return LogTree(dialect, events), fn
+    return LogTree(dialect, events)
+
+
+def _announce(cur: psycopg.Cursor, argument: str) -> None:
+    cur.execute("SELECT set_config(%s, %s, true)", (LEAVES_SETTING, argument))
 
 
 event = st.tuples(st.sampled_from(TOPICS), st.one_of(st.none(), st.text(min_size=0, max_size=12)),
@@ -71,7 +75,7 @@ def test_the_append_in_sql_writes_the_rows_the_python_append_writes(conn, batche
     tag = uuid.uuid4().hex[:10]
     names = (f"tsql_{tag}", f"tpy_{tag}")
     try:
-        (tree_sql, fn), (tree, _) = _schema(conn, names[0]), _schema(conn, names[1])
+        tree_sql, tree = _schema(conn, names[0]), _schema(conn, names[1])
         for batch, hole, python_too in batches:
             stored, prepared = [], []
             for topic, text, version in batch:
@@ -83,16 +87,17 @@ def test_the_append_in_sql_writes_the_rows_the_python_append_writes(conn, batche
                 for _ in range(hole):  # a rolled-back insert's sequence numbers
                     conn.execute(f"SELECT nextval(pg_get_serial_sequence('\"{name}\".{EVENTS}', 'notification_id'))")
                 with conn.transaction(), conn.cursor() as cur:
-                    ids = [cur.execute(f'INSERT INTO "{name}".{EVENTS} (originator_id, originator_version, topic,'
-                                       " state) VALUES (%s, %s, %s, %s) RETURNING notification_id",
-                                       (s.originator_id, s.originator_version, s.topic, s.state)).fetchone()[0]
-                           for s in stored]
-                    if name == names[0] and python_too:
-                        tree_sql.append_in(cur, ids, stored, prepared)
-                    elif name == names[0]:
-                        cur.execute(f"SELECT {fn}(%s::jsonb)", (append_argument(prepared, stored),))
-                    else:
-                        tree.append_in(cur, ids, stored, prepared)
+                    by_trigger = name == names[0] and not python_too
+                    if by_trigger:
+                        _announce(cur, append_argument(prepared, stored))
+                    # One statement for the batch, as the library inserts a command's events.
+                    values = ", ".join(["(%s, %s, %s, %s)"] * len(stored))
+                    cur.execute(f'INSERT INTO "{name}".{EVENTS} (originator_id, originator_version, topic, state)'
+                                f" VALUES {values} RETURNING notification_id",
+                                [v for s in stored for v in (s.originator_id, s.originator_version, s.topic, s.state)])
+                    ids = [row[0] for row in cur.fetchall()]
+                    if not by_trigger:
+                        (tree_sql if name == names[0] else tree).append_in(cur, ids, stored, prepared)
                 ids_by.append(ids)
             assert ids_by[0] == ids_by[1]
         tables = {}
@@ -111,20 +116,20 @@ def test_the_append_in_sql_writes_the_rows_the_python_append_writes(conn, batche
             conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
-def test_the_append_in_sql_refuses_events_it_was_not_sent(conn):
-    """Events after the tree's end that are not this insert's (written without the tree): it must
+def test_the_append_in_sql_refuses_when_events_before_it_have_no_leaf(conn):
+    """An event without a leaf before this insert's (written without the tree): the trigger must
     fail naming TREE_MOVED, so that the recorder runs the insert again on the Python path."""
     name = f"tsql_{uuid.uuid4().hex[:10]}"
     try:
-        _, fn = _schema(conn, name)
+        _schema(conn, name)
         other, mine = uuid.uuid4(), uuid.uuid4()
         conn.execute(f'INSERT INTO "{name}".{EVENTS} (originator_id, originator_version, topic, state)'
-                     " VALUES (%s, 1, 't', '{}')", (other,))
+                     " VALUES (%s, 1, 't', '{}')", (other,))  # not announced: no leaf
         with pytest.raises(psycopg.Error, match=TREE_MOVED):
-            with conn.transaction():
-                conn.execute(f'INSERT INTO "{name}".{EVENTS} (originator_id, originator_version, topic, state)'
-                             " VALUES (%s, 1, 't', '{}')", (mine,))
-                conn.execute(f"SELECT {fn}(%s::jsonb)", (append_argument([({}, "00")], [_Stored(mine, 1, "t", b"{}")]),))
+            with conn.transaction(), conn.cursor() as cur:
+                _announce(cur, append_argument([({}, "00")], [_Stored(mine, 1, "t", b"{}")]))
+                cur.execute(f'INSERT INTO "{name}".{EVENTS} (originator_id, originator_version, topic, state)'
+                            " VALUES (%s, 1, 't', '{}')", (mine,))
         assert conn.execute(f'SELECT count(*) FROM "{name}".log_leaves').fetchone()[0] == 0
     finally:
         conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
