@@ -33,7 +33,7 @@ from uuid import UUID
 from infra import merkle as M
 from infra import tlog
 
-TABLES = ("log_leaves", "log_nodes", "log_salts", "log_erasures")
+TABLES = ("log_leaves", "log_nodes", "log_salts", "log_erasures", "log_edge")
 #: In the error of an append in SQL that found the tree's end not where it must be (the docstring).
 TREE_MOVED = "ansvar-tree-edge-moved"
 
@@ -74,6 +74,9 @@ class Dialect:
             f"CREATE TABLE IF NOT EXISTS {self.t['log_erasures']} (position {big} NOT NULL, field text NOT NULL,"
             f" digest text NOT NULL, PRIMARY KEY (position, field))",
         ]
+        if kind == "postgres":  # where the trigger (append_trigger) keeps the edge it left
+            self.ddl.append(f"CREATE TABLE IF NOT EXISTS {self.t['log_edge']} (one boolean PRIMARY KEY CHECK (one),"
+                            " tree_size bigint NOT NULL, last_position bigint NOT NULL, frontier bytea[] NOT NULL)")
 
     def sql(self, text: str) -> str:
         return text.format(**self.t).replace("?", self.mark)
@@ -97,7 +100,8 @@ LEAVES_SETTING = "ansvar.leaves"
 def append_trigger(dialect: Dialect, events_table: str) -> list[str]:
     """PostgreSQL: the trigger that grows the tree as the events go in, so that for the tree no
     statement, no round trip and no Python run inside the lock every insert holds (its DDL: a
-    one-row table log_edge, where it keeps the frontier it leaves, the function, the trigger).
+    function and the trigger; the one-row table log_edge, where it keeps the frontier it leaves, is
+    one of the tree's tables).
 
     The recorder announces each event's state hash and salts (tlog.prepare, worked out before the
     lock) in the setting LEAVES_SETTING (`append_argument`), local to the transaction; without it
@@ -109,10 +113,8 @@ def append_trigger(dialect: Dialect, events_table: str) -> list[str]:
     rolls back and the recorder runs it again on the Python path, which gives such events their
     leaves first), makes each leaf (tlog.leaf_of), and stores the leaves, the nodes they complete,
     the salts and the new edge."""
-    qualify = dialect.t["log_leaves"].replace("log_leaves", "{}")
-    name, edge, t = qualify.format("ansvar_tree_leaves"), qualify.format("log_edge"), dialect.t
-    table = (f"CREATE TABLE IF NOT EXISTS {edge} (one boolean PRIMARY KEY CHECK (one), tree_size bigint NOT NULL,"
-             " last_position bigint NOT NULL, frontier bytea[] NOT NULL)")
+    t = dialect.t
+    name, edge = t["log_leaves"].replace("log_leaves", "ansvar_tree_leaves"), t["log_edge"]
     function = f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
@@ -122,6 +124,7 @@ DECLARE
     e jsonb;
     size bigint;
     tail_position bigint;
+    first_position bigint;
     lv int;
     ix bigint;
     cursor_ bigint := 0;
@@ -129,7 +132,6 @@ DECLARE
     leaf bytea;
     stack bytea[];
     r record;
-    salt record;
 BEGIN
     IF j IS NULL THEN
         RETURN NULL;
@@ -139,9 +141,13 @@ BEGIN
         size := 0;
         tail_position := 0;
     END IF;
-    IF EXISTS (SELECT 1 FROM inserted WHERE notification_id <= tail_position)
-       OR (SELECT count(*) FROM {events_table} x WHERE x.notification_id > tail_position)
-          <> (SELECT count(*) FROM inserted) THEN
+    -- Under the lock no other insert comes between, so the events after the tail are exactly the
+    -- inserted ones when none lies between the tail and the first of them (a range probe: its
+    -- plan is cached, where a count over `> tail` was planned anew at every call).
+    SELECT min(notification_id) INTO first_position FROM inserted;
+    IF first_position <= tail_position OR EXISTS (
+        SELECT 1 FROM {events_table} x WHERE x.notification_id > tail_position AND x.notification_id < first_position)
+    THEN
         RAISE EXCEPTION '{TREE_MOVED}: events without a leaf after position %', tail_position;
     END IF;
     -- The frontier (merkle.frontier, highest level first) as the last append here left it in
@@ -185,10 +191,8 @@ BEGIN
             INSERT INTO {t['log_nodes']} (level, idx, hash) VALUES (lv, ix, h);
         END LOOP;
         stack := stack || h;
-        FOR salt IN SELECT key, value FROM jsonb_each_text(e->'s') LOOP
-            INSERT INTO {t['log_salts']} (position, field, salt)
-            VALUES (r.notification_id, salt.key, decode(salt.value, 'base64'));
-        END LOOP;
+        INSERT INTO {t['log_salts']} (position, field, salt)
+        SELECT r.notification_id, s.key, decode(s.value, 'base64') FROM jsonb_each_text(e->'s') s;
         size := size + 1;
         tail_position := r.notification_id;
     END LOOP;
@@ -209,7 +213,7 @@ BEGIN
     END IF;
 END
 $do$"""
-    return [table, function, trigger]
+    return [function, trigger]
 
 
 def append_argument(prepared: Sequence[tuple[Mapping[str, bytes], str]], stored: Sequence[Any]) -> str:
@@ -312,6 +316,8 @@ class LogTree:
         if self.d.kind == "postgres":
             # The three inserts as one prepared statement, sent in the library's pipeline, the rows
             # as one JSON parameter (psycopg adapts array parameters element by element in Python).
+            # The edge the trigger left is forgotten: the tree has moved on without it (and a tree
+            # built anew, e.g. back-filled, may end at the same size with other hashes).
             b64 = base64.b64encode
             rows = json.dumps({
                 "l": [[e[0], e[1], b64(e[2]).decode()] for e in entries],
@@ -319,7 +325,7 @@ class LogTree:
                 "n": [[lv, ix, b64(h).decode()] for (lv, ix), h in nodes.items()],
             }, separators=(",", ":"))
             cur.execute(self.d.sql(
-                "WITH p AS (SELECT ?::jsonb AS j),"
+                "WITH p AS (SELECT ?::jsonb AS j), x AS (DELETE FROM {log_edge}),"
                 " l AS (INSERT INTO {log_leaves} (idx, position, leaf) SELECT (e->>0)::bigint, (e->>1)::bigint,"
                 " decode(e->>2, 'base64') FROM p, jsonb_array_elements(p.j->'l') e),"
                 " s AS (INSERT INTO {log_salts} (position, field, salt) SELECT (e->>0)::bigint, e->>1,"

@@ -3,6 +3,8 @@ positions, and two processes writing in turn."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import psycopg
 import pytest
 
@@ -161,3 +163,32 @@ def _insert_node(settings, idx: int, h: bytes) -> None:
         return
     with psycopg.connect(db.dsn, autocommit=True) as conn:
         conn.execute(f'INSERT INTO "{db.schema}".log_nodes (level, idx, hash) VALUES (0, %s, %s)', (idx, h))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_a_tree_built_anew_to_the_same_size_is_not_grown_from_the_edge_it_had_before(settings, clock):
+    """Back-filled anew (new salts, so other leaves), the tree may end where it ended before: the
+    trigger must not grow it from the frontier it kept then, and the Python path forgets it."""
+    runtime = bootstrap(settings, clock)
+    try:
+        app = runtime.portfolio
+        unit = app.establish_org_unit("Kommune", "kommune", None).id
+        system = app.register_system("Løn", "KMD", unit, "high", True, "in_operation", date(2020, 1, 1)).id
+        for i in range(4):
+            person = app.register_person(f"Person {i}", unit, None, None).id
+            app.assign_role(system, "systemejer", person, date(2021, 1, 1 + i), basis=f"brev {i}")  # a salted text
+        size = _sql(settings, "SELECT count(*) FROM {p}log_leaves")[0][0]
+        assert _sql(settings, "SELECT tree_size FROM {p}log_edge") == [(size,)]
+        _sql(settings, "TRUNCATE {p}log_leaves, {p}log_nodes, {p}log_salts")  # the edge row stays
+        assert app.recorder.catch_up_tree() == size
+        assert _sql(settings, "SELECT count(*) FROM {p}log_edge") == [(0,)]
+        app.assign_role(system, "dataejer", person, date(2022, 1, 1), basis="efter")  # by the trigger
+        proofs = runtime.transparency.proofs
+        leaves = [e.leaf for e in proofs.entries(0, 100)]
+        pure = M.tree([M.leaf_hash(x) for x in leaves])
+        stored = {(lv, ix): bytes(h) for lv, ix, h in _sql(settings, "SELECT level, idx, hash FROM {p}log_nodes")}
+        assert stored == {n: h for n, h in pure.items() if n[0] > 0}
+        assert verify(proofs).ok
+    finally:
+        runtime.close()
