@@ -48,20 +48,21 @@ class _Stream:
     with its head taken at each size a checkpoint asks about."""
 
     def __init__(self, sizes: Sequence[int]) -> None:
-        self.size, self.edge = 0, {}
+        self.edge = M.RightEdge()
         self.wanted = set(sizes)
         self.roots: dict[int, bytes] = {0: M.EMPTY_ROOT}
 
+    @property
+    def size(self) -> int:
+        return self.edge.size
+
     def add(self, leaf: bytes) -> None:
-        created = M.append(self.size, [M.leaf_hash(leaf)], self.edge)
-        self.size += 1
-        merged = {**self.edge, **created}
-        self.edge = {n: merged[n] for n in M.frontier(self.size)}
-        if self.size in self.wanted:
-            self.roots[self.size] = M.root_from(self.size, self.edge)
+        self.edge.add(M.leaf_hash(leaf))
+        if self.edge.size in self.wanted:
+            self.roots[self.edge.size] = self.edge.root()
 
     def root(self) -> bytes:
-        return M.root_from(self.size, self.edge)
+        return self.edge.root()
 
 
 def verify(proofs: LogProofs, checkpoints: Sequence[Checkpoint] = (), key: VerifierKey | None = None,

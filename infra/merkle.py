@@ -135,6 +135,32 @@ def append(size: int, leaf_hashes: Iterable[bytes], known: Mapping[Node, bytes])
     return created
 
 
+class RightEdge:
+    """A tree grown one leaf hash at a time that keeps only its right edge: the hashes of
+    `frontier(size)`, highest first. What reading a whole log needs (`ansvar verify`), without
+    a dictionary of nodes per leaf."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.hashes: list[bytes] = []
+
+    def add(self, leaf_hash_: bytes) -> None:
+        h, n = leaf_hash_, self.size
+        while n & 1:  # each trailing one bit of the size is a complete subtree the new one joins
+            h = node_hash(self.hashes.pop(), h)
+            n >>= 1
+        self.hashes.append(h)
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self.hashes:
+            return EMPTY_ROOT
+        h = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            h = node_hash(left, h)
+        return h
+
+
 def tree(leaf_hashes: Sequence[bytes]) -> dict[Node, bytes]:
     """Every node of a tree built from scratch."""
     return append(0, leaf_hashes, {})

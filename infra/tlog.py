@@ -83,7 +83,8 @@ def leaf(position: int, originator_id: UUID | str, version: int, topic: str, sta
 
 def leaf_of(position: int, originator_id: UUID | str, version: int, topic: str, digest: str) -> bytes:
     """The leaf of an event whose committed state hashes to `digest` (`state_hash`)."""
-    return f"{LEAF_HEADER}\n{position}\n{UUID(str(originator_id))}\n{version}\n{topic}\n{digest}\n".encode("utf-8")
+    aggregate = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))  # lowercase, hyphens
+    return f"{LEAF_HEADER}\n{position}\n{aggregate}\n{version}\n{topic}\n{digest}\n".encode("utf-8")
 
 
 def prepare(topic: str, state: bytes) -> tuple[dict[str, bytes], str]:

@@ -129,6 +129,17 @@ def test_appending_in_batches_makes_the_same_nodes_as_building_at_once(d, cut):
     assert {**first, **M.append(cut, hashes[cut:], known)} == M.tree(hashes)
 
 
+@given(leaves)
+def test_the_right_edge_grown_leaf_by_leaf_has_the_rfcs_head_at_every_size(d):
+    edge = M.RightEdge()
+    assert edge.root() == mth([])
+    nodes = built(d)
+    for n, x in enumerate(d, start=1):
+        edge.add(M.leaf_hash(x))
+        assert edge.root() == mth(d[:n])
+        assert edge.hashes == [nodes[node] for node in M.frontier(n)]
+
+
 def test_a_proof_needs_only_logarithmically_many_stored_nodes():
     n = 1_000_003
     assert len(M.inclusion_nodes(777_777, n)) <= 2 * 20 and len(M.consistency_nodes(500_000, n)) <= 2 * 20
