@@ -9,13 +9,23 @@ from the checkpoint to the log now): a leaf rewritten to match an edit is caught
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 
 from infra import merkle as M
 from infra import tlog
 from infra.checkpoints import Checkpoint, VerifierKey
-from infra.log_proofs import LogProofs
+from infra.log_proofs import Event, LogProofs
+
+#: From this many events on, the leaves are recomputed in other processes (the JSON and hashing
+#: are most of the work) while this one reads the next pages and grows the tree.
+PARALLEL_FROM = 50_000
+BATCH = 2_000
 
 
 @dataclass
@@ -65,45 +75,66 @@ class _Stream:
         return self.edge.root()
 
 
+def _leaf(row: tuple) -> bytes | str:
+    """The leaf recomputed from a stored event, or why it cannot be (a str)."""
+    try:
+        return tlog.leaf(*row)
+    except (tlog.LeafMismatch, ValueError) as exc:
+        return str(exc)
+
+
+def _leaf_batch(rows: list[tuple]) -> list[bytes | str]:
+    return [_leaf(row) for row in rows]
+
+
+def _row(e: Event) -> tuple:
+    return (e.position, e.originator_id, e.originator_version, e.topic, e.state, e.salts, e.erased)
+
+
+def _workers() -> int:
+    return max(1, min(4, (os.cpu_count() or 2) - 1))
+
+
+def recomputed(events: Iterable[Event], workers: int = 0) -> Iterator[tuple[Event, bytes | str]]:
+    """Each event with its recomputed leaf (or why it has none), in log order. With workers, in
+    batches in that many other processes, a few batches ahead of the reader."""
+    if workers <= 0:
+        for event in events:
+            yield event, _leaf(_row(event))
+        return
+    source = iter(events)
+    pending: deque[tuple[list[Event], Future]] = deque()
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        try:
+            def submit() -> None:
+                batch = list(islice(source, BATCH))
+                if batch:
+                    pending.append((batch, pool.submit(_leaf_batch, [_row(e) for e in batch])))
+
+            for _ in range(2 * workers + 1):
+                submit()
+            while pending:
+                batch, leaves = pending.popleft()
+                submit()
+                yield from zip(batch, leaves.result())
+        finally:  # stopped at a finding: what is still queued is not needed
+            for _, leaves in pending:
+                leaves.cancel()
+
+
 def verify(proofs: LogProofs, checkpoints: Sequence[Checkpoint] = (), key: VerifierKey | None = None,
-           page: int = 2000) -> Report:
+           page: int = 2000, workers: int | None = None) -> Report:
+    """`workers`: processes to recompute the leaves in (None: as many as this machine has CPUs
+    to spare, for a log of PARALLEL_FROM events or more; 0: in this one)."""
     report = Report()
     stream = _Stream([c.size for c in checkpoints])
-    events = proofs.events(page=page)
-    index, entries = 0, proofs.entries(0, page)
-    offset = 0
-    for event in events:
-        if index - offset >= len(entries):
-            offset, entries = index, proofs.entries(index, page)
-        entry = entries[index - offset] if index - offset < len(entries) else None
-        if entry is None:
-            report.findings.append(Finding(event.position, "an event the tree has no leaf for (inserted?)"))
-            break
-        if entry.position != event.position:
-            if entry.position < event.position:
-                report.findings.append(Finding(entry.position, "the tree has a leaf for it, but the event is gone"
-                                                               " (deleted, or moved elsewhere)"))
-            else:
-                report.findings.append(Finding(event.position, "an event the tree has no leaf for (inserted, or"
-                                                               " moved here)"))
-            break
-        try:
-            leaf = tlog.leaf(event.position, event.originator_id, event.originator_version, event.topic, event.state,
-                             event.salts, event.erased)
-        except (tlog.LeafMismatch, ValueError) as exc:
-            report.findings.append(Finding(event.position, f"the stored event cannot be the one recorded: {exc}"))
-            break
-        if leaf != entry.leaf:
-            report.findings.append(Finding(event.position, "the stored event differs from what its leaf committed to"
-                                                           " (aggregate, version, topic or state changed)"))
-            break
-        stream.add(leaf)
-        index += 1
-    else:
-        rest = proofs.entries(index, 1)
-        if rest:
-            report.findings.append(Finding(rest[0].position, "the tree has a leaf for it, but the event is gone"
-                                                             " (deleted)"))
+    if workers is None:
+        workers = _workers() if proofs.size() >= PARALLEL_FROM else 0
+    events = recomputed(proofs.events(page=page), workers)
+    try:
+        _compare(report, proofs, stream, events, page)
+    finally:
+        events.close()  # the worker processes, if any, end here
     report.size, report.root = stream.size, stream.root()
     if report.findings:
         return report
@@ -116,6 +147,41 @@ def verify(proofs: LogProofs, checkpoints: Sequence[Checkpoint] = (), key: Verif
     for checkpoint in checkpoints:
         _against(report, proofs, stream, checkpoint, key)
     return report
+
+
+def _compare(report: Report, proofs: LogProofs, stream: _Stream, events: Iterator[tuple[Event, bytes | str]],
+             page: int) -> None:
+    """Each recomputed leaf against the stored one, in log order, up to the first that differs."""
+    index, entries = 0, proofs.entries(0, page)
+    offset = 0
+    for event, leaf in events:
+        if index - offset >= len(entries):
+            offset, entries = index, proofs.entries(index, page)
+        entry = entries[index - offset] if index - offset < len(entries) else None
+        if entry is None:
+            report.findings.append(Finding(event.position, "an event the tree has no leaf for (inserted?)"))
+            return
+        if entry.position != event.position:
+            if entry.position < event.position:
+                report.findings.append(Finding(entry.position, "the tree has a leaf for it, but the event is gone"
+                                                               " (deleted, or moved elsewhere)"))
+            else:
+                report.findings.append(Finding(event.position, "an event the tree has no leaf for (inserted, or"
+                                                               " moved here)"))
+            return
+        if isinstance(leaf, str):
+            report.findings.append(Finding(event.position, f"the stored event cannot be the one recorded: {leaf}"))
+            return
+        if leaf != entry.leaf:
+            report.findings.append(Finding(event.position, "the stored event differs from what its leaf committed to"
+                                                           " (aggregate, version, topic or state changed)"))
+            return
+        stream.add(leaf)
+        index += 1
+    rest = proofs.entries(index, 1)
+    if rest:
+        report.findings.append(Finding(rest[0].position, "the tree has a leaf for it, but the event is gone"
+                                                         " (deleted)"))
 
 
 def _against(report: Report, proofs: LogProofs, stream: _Stream, checkpoint: Checkpoint, key: VerifierKey | None) -> None:

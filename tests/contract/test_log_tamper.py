@@ -232,3 +232,44 @@ def test_the_operator_erases_a_text_at_the_command_line(settings, clock, capsys,
     wrong = argparse.Namespace(action="erase", position=1, basis="x", field=None)  # the org unit: no free text
     assert cmd_log(settings, clock, wrong) == 1 and "no erasable text" in said()
     assert run_verify(settings, clock, capsys, history["checkpoint"])[0] == 0
+
+
+def test_in_worker_processes_verify_finds_what_it_finds_alone(settings, clock, history, monkeypatch):
+    """A large log's leaves are recomputed in other processes (log_verify.PARALLEL_FROM): small
+    batches here, so the findings must come in log order across several of them."""
+    from ansvar.cli_log import _open_log
+    from infra import log_verify
+
+    monkeypatch.setattr(log_verify, "BATCH", 2)
+    runtime = bootstrap(settings, clock)
+    unit = runtime.portfolio.establish_org_unit("Team", "team", None).id
+    for i in range(9):
+        runtime.portfolio.register_person(f"Person {i}", unit, None, None)
+    runtime.close()
+
+    def both() -> tuple[Any, Any]:
+        proofs = _open_log(settings, clock)
+        try:
+            return log_verify.verify(proofs, workers=0), log_verify.verify(proofs, workers=2)
+        finally:
+            proofs.owner.close()
+
+    alone, parallel = both()
+    assert alone.ok and parallel.ok and (alone.size, alone.root) == (parallel.size, parallel.root) and alone.size > 10
+    for position, how in ((history["departure"] - 1, "state"), (alone.size - 1, "state"), (3, "leaf")):
+        with superuser(settings) as sql:
+            if how == "state":
+                original = bytes(sql.row(position)[4])
+                sql.run("UPDATE {events} SET state = ? WHERE {id} = ?", original.replace(b"20", b"19", 1), position)
+            else:
+                original = bytes(sql.run("SELECT leaf FROM {p}log_leaves WHERE position = ?", position)[0][0])
+                sql.run("UPDATE {p}log_leaves SET leaf = ? WHERE position = ?", b"x" + original, position)
+        alone, parallel = both()
+        assert alone.first_position == parallel.first_position == position
+        assert [str(f) for f in alone.findings] == [str(f) for f in parallel.findings]
+        with superuser(settings) as sql:
+            if how == "state":
+                sql.run("UPDATE {events} SET state = ? WHERE {id} = ?", original, position)
+            else:
+                sql.run("UPDATE {p}log_leaves SET leaf = ? WHERE position = ?", original, position)
+    assert all(r.ok for r in both())
