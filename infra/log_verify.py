@@ -14,13 +14,18 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
+
+import structlog
 
 from infra import merkle as M
 from infra import tlog
 from infra.checkpoints import Checkpoint, VerifierKey
 from infra.log_proofs import Event, LogProofs
+
+log = structlog.get_logger(__name__)
 
 #: From this many events on, the leaves are recomputed in other processes (the JSON and hashing
 #: are most of the work) while this one reads the next pages and grows the tree.
@@ -115,8 +120,16 @@ def recomputed(events: Iterable[Event], workers: int = 0) -> Iterator[tuple[Even
                 submit()
             while pending:
                 batch, leaves = pending.popleft()
+                try:
+                    done = leaves.result()
+                except BrokenProcessPool:  # e.g. a caller's script that cannot be imported again
+                    log.warning("the worker processes stopped; recomputing the leaves in this one")
+                    rest = [*batch, *(e for queued, _ in pending for e in queued)]
+                    pending.clear()
+                    yield from ((e, _leaf(_row(e))) for e in chain(rest, source))
+                    return
                 submit()
-                yield from zip(batch, leaves.result())
+                yield from zip(batch, done)
         finally:  # stopped at a finding: what is still queued is not needed
             for _, leaves in pending:
                 leaves.cancel()

@@ -273,3 +273,23 @@ def test_in_worker_processes_verify_finds_what_it_finds_alone(settings, clock, h
             else:
                 sql.run("UPDATE {p}log_leaves SET leaf = ? WHERE position = ?", original, position)
     assert all(r.ok for r in both())
+
+
+def _dies(rows: list) -> list:
+    import os
+
+    os._exit(3)  # a worker process that stops, as one would that cannot import its caller's script
+
+
+def test_when_the_worker_processes_stop_verify_finishes_in_its_own(settings, clock, history, monkeypatch):
+    from ansvar.cli_log import _open_log
+    from infra import log_verify
+
+    monkeypatch.setattr(log_verify, "BATCH", 2)
+    monkeypatch.setattr(log_verify, "_leaf_batch", _dies)
+    proofs = _open_log(settings, clock)
+    try:
+        report = log_verify.verify(proofs, workers=1)
+        assert report.ok and report.size == history["head"] and report.root == history["checkpoint"].root
+    finally:
+        proofs.owner.close()
