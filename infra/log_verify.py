@@ -110,12 +110,13 @@ def recomputed(events: Iterable[Event], workers: int = 0) -> Iterator[tuple[Even
     source = iter(events)
     pending: deque[tuple[list[Event], Future]] = deque()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        try:
-            def submit() -> None:
-                batch = list(islice(source, BATCH))
-                if batch:
-                    pending.append((batch, pool.submit(_leaf_batch, [_row(e) for e in batch])))
 
+        def submit() -> None:
+            batch = list(islice(source, BATCH))
+            if batch:
+                pending.append((batch, pool.submit(_leaf_batch, [_row(e) for e in batch])))
+
+        try:
             for _ in range(2 * workers + 1):
                 submit()
             while pending:

@@ -92,9 +92,8 @@ def read(content: bytes, file: str, mapping: dict[str, str] | None = None) -> Sh
 
 def tables(content: bytes, file: str) -> list[tuple[str | None, list[list[Any]]]]:
     """Every sheet's rows as cells, read as the import reads them (a CSV cell's formula guard taken
-    away again): for finding something in a file this service wrote, such as the minutes' checkpoint."""
-    if len(content) > MAX_FILE_BYTES:
-        raise FileTooLarge(f"{file} has {len(content)} bytes; the limit is {MAX_FILE_BYTES}", field="file")
+    away again): for finding something in a file this service wrote, such as the minutes' checkpoint.
+    No size limit here: that is the import's, for what is sent to it (`read`)."""
     if content[:4] == b"PK\x03\x04":
         return _xlsx(content, file)
     if b"\x00" in content[:4096]:
