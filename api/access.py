@@ -145,11 +145,21 @@ async def _names_only_the_caller(
     if not isinstance(body, dict):
         return
     for field in fields:
-        named = body.get(field)
-        for value in named if isinstance(named, list) else [named]:
+        for value in _values(body, field.split(".")):
             person = _person_id(value)
             if person is not None and person != principal.person_id:
                 raise ActingForAnother(_acting_in_words(field, person, principal, rule, role), field=field)
+
+
+def _values(body: Any, path: list[str]) -> Iterator[Any]:
+    """The values at a dotted path, through lists at any step (`decided_by`, `subjects.id`)."""
+    if isinstance(body, list):
+        for item in body:
+            yield from _values(item, path)
+    elif not path:
+        yield body
+    elif isinstance(body, dict):
+        yield from _values(body.get(path[0]), path[1:])
 
 
 def _acting_in_words(field: str, person: UUID, principal: Principal, rule: Rule, role: AccessRole) -> str:
@@ -159,9 +169,10 @@ def _acting_in_words(field: str, person: UUID, principal: Principal, rule: Rule,
 
 
 def _person_id(value: Any) -> UUID | None:
+    """The id as the handler will read it (msgspec's UUID), or None for what it will refuse."""
     try:
-        return UUID(value) if isinstance(value, str) else None
-    except ValueError:
+        return msgspec.convert(value, UUID) if isinstance(value, str) else None
+    except msgspec.ValidationError:
         return None
 
 

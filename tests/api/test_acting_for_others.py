@@ -139,23 +139,23 @@ ACTING_NAME = re.compile(r"(_by$|^by_|proposer|signer|signatory|withdrawer|claim
 
 
 def request_fields(api) -> dict[str, dict[str, dict]]:
-    """Every operation's request-body properties, nested ones by their own name, from the OpenAPI document."""
+    """Every operation's request-body properties, nested ones by their dotted path, from the OpenAPI document."""
     document = api.client.get("/schema/openapi.json").json()
     components = document["components"]["schemas"]
 
     def resolved(schema: dict) -> dict:
         return components[schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema
 
-    def walk(schema: dict, into: dict[str, dict]) -> None:
+    def walk(schema: dict, into: dict[str, dict], prefix: str = "") -> None:
         schema = resolved(schema)
         for key in ("oneOf", "anyOf", "allOf"):
             for part in schema.get(key, []):
-                walk(part, into)
+                walk(part, into, prefix)
         if "items" in schema:
-            walk(schema["items"], into)
+            walk(schema["items"], into, prefix)
         for name, prop in schema.get("properties", {}).items():
-            into[name] = resolved(prop)
-            walk(prop, into)
+            into[prefix + name] = resolved(prop)
+            walk(prop, into, f"{prefix}{name}.")
 
     fields: dict[str, dict[str, dict]] = {}
     for item in document["paths"].values():
@@ -177,7 +177,8 @@ def operations(api) -> dict[str, tuple[str, str]]:
 @one_backend
 def test_every_request_field_naming_an_acting_person_is_held_to_the_caller_by_the_one_check(api):
     fields = request_fields(api)
-    acting = {(op, name) for op, found in fields.items() for name in found if ACTING_NAME.search(name)}
+    acting = {(op, name) for op, found in fields.items() for name in found if ACTING_NAME.search(name.rsplit(".")[-1])}
+    assert ("completeImplementation", "system.name") in {(op, name) for op, found in fields.items() for name in found}
     registered = {(op, name) for op, names in access.ACTING_FIELDS.items() for name in names}
     assert acting <= registered, f"fields naming who acts, not in api/access.py ACTING_FIELDS: {sorted(acting - registered)}"
     assert registered <= {(op, name) for op, found in fields.items() for name in found}, "ACTING_FIELDS names no field"
@@ -197,9 +198,11 @@ def test_each_registered_acting_field_naming_another_person_is_a_403_naming_the_
         path = re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), path)
         for capacity in dict.fromkeys(c for c in capacities if c not in rule.for_others):
             for name in names:
-                value = [other] if fields[operation][name].get("type") == "array" else other
+                body: object = [other] if fields[operation][name].get("type") == "array" else other
+                for step in reversed(name.split(".")):
+                    body = {step: body}
                 token = () if capacity == access.OWNER else (str(capacity),)
-                response = api.client.request(method, path, json={name: value},
+                response = api.client.request(method, path, json=body,
                                               headers=api.as_person(caller, *token).headers)
                 problem = response.json()
                 assert response.status_code == 403, (operation, capacity, problem)
@@ -290,3 +293,15 @@ def test_the_council_records_a_decision_in_the_name_of_the_members_who_made_it(a
 def test_a_value_that_is_not_an_id_is_left_to_validation(api, t):
     problem = api.as_person(t.proposer).post("/proposals", proposal_body(t, "X", proposer_id="nobody"), expect=422)
     assert problem["field"] == "proposer_id"
+
+
+@one_backend
+@pytest.mark.parametrize("spelling", [str.upper, lambda u: u.replace("-", "")], ids=["upper", "hex"])
+def test_another_spelling_of_someone_elses_id_is_still_someone_else(api, t, spelling):
+    body = {**proposal_body(t, "Lånt navn"), "proposer_id": spelling(t.proposer)}
+    problem = api.as_person(t.other).post("/proposals", body, expect=403)
+    assert problem["field"] == "proposer_id"
+    twice = b'{"signed_off_by": "%s", "signed_off_by": "%s"}' % (t.other.encode(), t.proposer.encode())
+    response = api.client.post(f"/systems/{uuid.uuid4()}/decommissioning/sign-off", content=twice,
+                               headers={**api.as_person(t.other).headers, "content-type": "application/json"})
+    assert response.status_code == 403 and response.json()["field"] == "signed_off_by"  # the last one counts, as for the handler
