@@ -7,6 +7,12 @@ through in the first capacity the person holds that the rule accepts, and that c
 recorded on every event the request writes. Rules that depend on the data ("for themself",
 "a role they hold") on commands are checked by the portfolio, which answers 403 with the reason.
 
+A request field that names the person acting (`proposer_id`, `signed_off_by`, ...) is listed in
+ACTING_FIELDS, and the guard holds it to the caller: naming anyone else is a 403
+(`acting-for-another`, naming the field) unless the capacity the person acts in is one of the
+rule's `for_others`; then the event records both, the caller as actor and the person named.
+A test walks the OpenAPI document so that no such field is left out.
+
 To add a route: one line in ACCESS, e.g. `"listProposals": ANY_PERSON,`.
 """
 
@@ -18,12 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import msgspec
 import structlog
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 
+from domain.errors import ActingForAnother
 from domain.vocabulary import AccessRole
 from infra.tokens import Principal
 
@@ -52,13 +60,15 @@ async def _is_themself(connection: ASGIConnection, principal: Principal) -> bool
 
 @dataclass(frozen=True)
 class Rule:
-    """Who may: any of `roles`; or, as owner, a person for whom `check` holds."""
+    """Who may: any of `roles`; or, as owner, a person for whom `check` holds. In the capacities
+    of `for_others` a person may name someone else in the operation's ACTING_FIELDS."""
 
     name: str
     who: str  # the README's words
     roles: tuple[AccessRole, ...] = ()
     check: Check | None = None  # when it passes, the person acts as owner
     public: bool = False
+    for_others: tuple[AccessRole, ...] = ()
 
     def admits_by_role(self, principal: Principal, writes: bool = False) -> bool:
         """Whether the person gets in by their roles alone, or because the rule lets any person in
@@ -89,12 +99,14 @@ class Rule:
         if departed is not None:
             raise PermissionDeniedException(f"person {principal.person_id} left on {departed}: their access has ended")
         if AUDITOR in principal.roles and connection.scope.get("method") not in _READS:
-            raise PermissionDeniedException("an auditor's token writes nothing; act in another capacity with another token")
+            raise PermissionDeniedException(refusal_in_words(self, connection, principal, auditor_writes=True))
         role = next((r for r in self.roles if r in principal.roles), None)
         if role is None and self.check is not None and await self.check(connection, principal):
             role = OWNER
         if role is None:
-            raise PermissionDeniedException(refusal_in_words(self, handler, principal))
+            raise PermissionDeniedException(refusal_in_words(self, connection, principal))
+        if role not in self.for_others:
+            await _names_only_the_caller(connection, handler, principal, self, role)
         connection.scope["user"] = principal.acting_as(role)
         structlog.contextvars.bind_contextvars(acting_role=str(role))
 
@@ -102,15 +114,66 @@ class Rule:
 _PEOPLE = {"admin": "an admin", "council": "a council member", "auditor": "an auditor"}
 
 
-def refusal_in_words(rule: Rule, handler: BaseRouteHandler, principal: Principal) -> str:
-    """A 403 in words: what the route does, who may, what the token allows, whom to ask."""
-    doc = " ".join((handler.fn.__doc__ or "").split())
-    what = doc.split(". ")[0].rstrip(".") if doc else handler.operation_id
-    whom = re.sub(r"\b(admin|council|auditor)\b", lambda m: _PEOPLE[m.group(1)], rule.who.split(" (")[0])
+def _whom(rule: Rule) -> str:
+    return " or ".join(_PEOPLE[str(r)] for r in rule.roles) or _PEOPLE["admin"]
+
+
+def refusal_in_words(rule: Rule, connection: ASGIConnection, principal: Principal, auditor_writes: bool = False) -> str:
+    """A 403 in words, from the rule alone: the request, who may make it, what the token allows, whom to ask."""
+    request = f"{connection.scope.get('method', 'GET')} {connection.scope.get('path', '')}"
+    if auditor_writes:
+        return (f"{request} is for {rule.who}, and an auditor's token writes nothing: act in that capacity with a"
+                " token that does not carry the auditor role.")
     return (
-        f"This is for {rule.who}: {what[0].lower() + what[1:]}. Your token lets you act as"
-        f" {' and '.join(sorted(principal.roles))}; ask {whom}, or sign in with a token that carries that role."
+        f"{request} is for {rule.who}. Your token lets you act as {' and '.join(sorted(principal.roles))};"
+        f" ask {_whom(rule)}, or sign in with a token that carries that role."
     )
+
+
+async def _names_only_the_caller(
+    connection: ASGIConnection, handler: BaseRouteHandler, principal: Principal, rule: Rule, role: AccessRole,
+) -> None:
+    """The one check of ACTING_FIELDS: each names the caller, or is left out. A body that is not a
+    JSON object, or a value that is not an id, is the handler's to refuse (422)."""
+    fields = ACTING_FIELDS.get(handler.operation_id if isinstance(handler.operation_id, str) else "", ())
+    if not fields or not isinstance(connection, Request):
+        return
+    try:
+        body = msgspec.json.decode(await connection.body())
+    except msgspec.DecodeError:
+        return
+    if not isinstance(body, dict):
+        return
+    for field in fields:
+        for value in _values(body, field.split(".")):
+            person = _person_id(value)
+            if person is not None and person != principal.person_id:
+                raise ActingForAnother(_acting_in_words(field, person, principal, rule, role), field=field)
+
+
+def _values(body: Any, path: list[str]) -> Iterator[Any]:
+    """The values at a dotted path, through lists at any step (`decided_by`, `subjects.id`)."""
+    if isinstance(body, list):
+        for item in body:
+            yield from _values(item, path)
+    elif not path:
+        yield body
+    elif isinstance(body, dict):
+        yield from _values(body.get(path[0]), path[1:])
+
+
+def _acting_in_words(field: str, person: UUID, principal: Principal, rule: Rule, role: AccessRole) -> str:
+    others = " or ".join(_PEOPLE[str(r)] for r in rule.for_others)
+    return (f"{field} names {person}, but you are {principal.person_id}: acting as {role}, you may do this only for"
+            f" yourself" + (f"; {others} may do it for another person." if others else "."))
+
+
+def _person_id(value: Any) -> UUID | None:
+    """The id as the handler will read it (msgspec's UUID), or None for what it will refuse."""
+    try:
+        return msgspec.convert(value, UUID) if isinstance(value, str) else None
+    except msgspec.ValidationError:
+        return None
 
 
 PUBLIC = Rule("public", "anyone, without a token", public=True)
@@ -119,8 +182,10 @@ ADMIN_ONLY = Rule("admin", "admin", (ADMIN,))
 COUNCIL_ONLY = Rule("council", "council", (COUNCIL,))
 ADMIN_OR_COUNCIL = Rule("admin, council", "admin or council", (ADMIN, COUNCIL))
 CONFIRMER = Rule("council, not own claim", "council (a member other than the claimant)", (COUNCIL,))
-DECIDER = Rule("council, rulings not on own claims", "council (an ownership ruling never confirms a claim of anyone"
-               " who records, decides or attends it)", (COUNCIL,))
+DECIDER = Rule(
+    "council, rulings not on own claims", "council, also in the name of the members who decided (an ownership ruling"
+    " never confirms a claim of anyone who records, decides or attends it)", (COUNCIL,), for_others=(COUNCIL,),
+)
 OVERSIGHT = Rule("council, auditor", "council or auditor", (COUNCIL, AUDITOR))
 AUDITOR_ONLY = Rule("auditor", "auditor", (AUDITOR,))
 HOLDER = Rule(
@@ -137,7 +202,7 @@ ROLE_HOLDER = Rule(
 
 PROPOSER = Rule(
     "owner for themself; admin, council", "any person in their own name (403 otherwise); admin or council for anyone",
-    (ADMIN, COUNCIL), _always,
+    (ADMIN, COUNCIL), _always, for_others=(ADMIN, COUNCIL),
 )
 
 ACCESS: dict[str, Rule] = {
@@ -207,10 +272,10 @@ ACCESS: dict[str, Rule] = {
     "getDecision": ANY_PERSON,
     "getPriorityList": ANY_PERSON,
     # decommissioning: anyone proposes; the council decides; the named person signs off
-    "proposeDecommissioning": ANY_PERSON,
+    "proposeDecommissioning": PROPOSER,
     "settleArchiveDuty": ADMIN_OR_COUNCIL,
     "endContracts": ADMIN_OR_COUNCIL,
-    "signOffDecommissioning": ANY_PERSON,
+    "signOffDecommissioning": FOR_THEMSELF,  # the person the council made responsible, in their own name
     "getDecommissioning": ANY_PERSON,
     "listDecommissioningsInProgress": ANY_PERSON,
     # the web pages (api/ui/): each takes the rule of the API operation it shows or runs
@@ -239,6 +304,19 @@ ACCESS: dict[str, Rule] = {
     "uiDecision": ANY_PERSON,
     "uiDecisionForm": COUNCIL_ONLY,
     "uiRecordDecision": DECIDER,
+}
+
+#: Request fields that name the person acting, per operation: the guard holds each to the caller
+#: unless the rule lets the caller's capacity act for others (Rule.for_others). A field naming
+#: someone acted upon (`to_person_id`, `responsible_id`, an assignment's `person_id`) is not here.
+ACTING_FIELDS: dict[str, tuple[str, ...]] = {
+    "makeClaim": ("person_id",),  # the claimant
+    "attest": ("person_id",),  # the holder re-confirming
+    "submitProposal": ("proposer_id",),
+    "withdrawProposal": ("withdrawn_by",),
+    "recordDecision": ("decided_by",),
+    "proposeDecommissioning": ("proposed_by",),
+    "signOffDecommissioning": ("signed_off_by",),
 }
 
 #: Refuses everything: what a route without an entry would get, had startup let it through.

@@ -3,10 +3,13 @@ in which capacity, for which request; auditors read the raw log."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 
+from api import access
+from tests.api.council_helpers import decide, proposal_body, submit, town
 from tests.conftest import one_backend
 from tests.story import on
 
@@ -127,3 +130,178 @@ def test_the_event_log_refuses_bad_positions_and_page_sizes(api, query):
     auditor = api.as_person(uuid.uuid4(), "auditor")
     response = api.client.get(f"/events?{query}", headers=auditor.headers)
     assert response.status_code == 422
+
+
+# Whoever a request field names as acting is the caller (api/access.py ACTING_FIELDS) -----------------
+
+#: Names that say a field names the person acting: a signer, a proposer, whoever did it (`..._by`).
+ACTING_NAME = re.compile(r"(_by$|^by_|proposer|signer|signatory|withdrawer|claimant|attester|submitter|decider|author)")
+
+
+def request_fields(api) -> dict[str, dict[str, dict]]:
+    """Every operation's request-body properties, nested ones by their dotted path, from the OpenAPI document."""
+    document = api.client.get("/schema/openapi.json").json()
+    components = document["components"]["schemas"]
+
+    def resolved(schema: dict) -> dict:
+        return components[schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema
+
+    def walk(schema: dict, into: dict[str, dict], prefix: str = "") -> None:
+        schema = resolved(schema)
+        for key in ("oneOf", "anyOf", "allOf"):
+            for part in schema.get(key, []):
+                walk(part, into, prefix)
+        if "items" in schema:
+            walk(schema["items"], into, prefix)
+        for name, prop in schema.get("properties", {}).items():
+            into[prefix + name] = resolved(prop)
+            walk(prop, into, f"{prefix}{name}.")
+
+    fields: dict[str, dict[str, dict]] = {}
+    for item in document["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                found: dict[str, dict] = {}
+                for media in operation["requestBody"]["content"].values():
+                    walk(media["schema"], found)
+                fields[operation["operationId"]] = found
+    return fields
+
+
+def operations(api) -> dict[str, tuple[str, str]]:
+    document = api.client.get("/schema/openapi.json").json()
+    return {op["operationId"]: (method.upper(), path) for path, item in document["paths"].items()
+            for method, op in item.items() if isinstance(op, dict) and "operationId" in op}
+
+
+@one_backend
+def test_every_request_field_naming_an_acting_person_is_held_to_the_caller_by_the_one_check(api):
+    fields = request_fields(api)
+    acting = {(op, name) for op, found in fields.items() for name in found if ACTING_NAME.search(name.rsplit(".")[-1])}
+    assert ("completeImplementation", "system.name") in {(op, name) for op, found in fields.items() for name in found}
+    registered = {(op, name) for op, names in access.ACTING_FIELDS.items() for name in names}
+    assert acting <= registered, f"fields naming who acts, not in api/access.py ACTING_FIELDS: {sorted(acting - registered)}"
+    assert registered <= {(op, name) for op, found in fields.items() for name in found}, "ACTING_FIELDS names no field"
+    assert ("makeClaim", "person_id") in registered and ("attest", "person_id") in registered  # the claimant, the attester
+
+
+@one_backend
+def test_each_registered_acting_field_naming_another_person_is_a_403_naming_the_field(api):
+    """A capacity the rule admits but does not let act for others names someone else: refused before
+    anything is read or written (so any ids in the path will do)."""
+    where, fields, checked = operations(api), request_fields(api), 0
+    caller, other = uuid.uuid4(), str(uuid.uuid4())
+    for operation, names in access.ACTING_FIELDS.items():
+        rule = access.ACCESS[operation]
+        capacities = [*rule.roles, *([access.OWNER] if rule.check is not None else [])]
+        method, path = where[operation]
+        path = re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), path)
+        for capacity in dict.fromkeys(c for c in capacities if c not in rule.for_others):
+            for name in names:
+                body: object = [other] if fields[operation][name].get("type") == "array" else other
+                for step in reversed(name.split(".")):
+                    body = {step: body}
+                token = () if capacity == access.OWNER else (str(capacity),)
+                response = api.client.request(method, path, json=body,
+                                              headers=api.as_person(caller, *token).headers)
+                problem = response.json()
+                assert response.status_code == 403, (operation, capacity, problem)
+                assert (problem["type"], problem["field"]) == ("/problems/acting-for-another", name), problem
+                assert name in problem["detail"] and "only for yourself" in problem["detail"]
+                checked += 1
+    assert checked >= 6
+
+
+@pytest.fixture
+def t(api):
+    return town(api)
+
+
+def retiring(api, t) -> str:
+    """A system the council decided to retire, with Kollega responsible, everything but the sign-off done."""
+    system = api.system("Gammelt omsorgssystem", t.elder, lifecycle_from=on("2020-01-01"))
+    api.post(f"/systems/{system}/decommissioning", {"reason": "Replaced"})
+    decide(api, "decommission", "Replaced", decided_by=[t.chair], subjects=[{"kind": "system", "id": system}],
+           responsible_id=t.other, decided_on=on("2026-11-01"))
+    api.post(f"/systems/{system}/decommissioning/archive-duty", {"duty": "K", "deletion_record": "Slettet"})
+    api.post(f"/systems/{system}/decommissioning/contracts-ended", {"ended_on": on("2026-10-31")})
+    return system
+
+
+def last_event(api) -> dict:
+    return api.as_person(uuid.uuid4(), "auditor").get("/events", after=api.position - 1)["items"][-1]
+
+
+def test_nobody_signs_off_a_decommissioning_in_the_responsible_persons_name_but_that_person(api, t):
+    system = retiring(api, t)
+    path = f"/systems/{system}/decommissioning/sign-off"
+    for forger in (api.as_person(t.proposer), api.as_person(t.chair, "council"), api):  # a colleague, the council, an admin
+        problem = forger.post(path, {"signed_off_by": t.other}, expect=403)
+        assert (problem["type"], problem["field"]) == ("/problems/acting-for-another", "signed_off_by")
+    assert api.get(f"/systems/{system}/decommissioning")["stage"] == "decided"
+    api.as_person(t.other).post(path, {"signed_off_by": t.other})
+    event = last_event(api)
+    assert (event["actor_id"], event["actor_role"]) == (t.other, "owner")
+    assert api.get(f"/systems/{system}/decommissioning")["signed_off_by"] == t.other
+
+
+def test_a_person_proposes_a_decommissioning_in_their_own_name_and_the_council_for_another(api, t):
+    system = api.system("Gammelt", t.elder, lifecycle_from=on("2020-01-01"))
+    path = f"/systems/{system}/decommissioning"
+    problem = api.as_person(t.proposer).post(path, {"reason": "Unused", "proposed_by": t.other}, expect=403)
+    assert (problem["type"], problem["field"]) == ("/problems/acting-for-another", "proposed_by")
+    assert "a council member" in problem["detail"]  # who may
+    api.get(f"/systems/{system}/decommissioning", expect=404)
+    api.as_person(t.member, "council").post(path, {"reason": "Raised at the meeting", "proposed_by": t.other})
+    event = last_event(api)
+    assert (event["actor_id"], event["actor_role"]) == (t.member, "council")  # both: who acted, and for whom
+    assert api.get(path)["proposed_by"] == t.other
+
+
+def test_an_owner_submits_a_proposal_only_in_their_own_name(api, t):
+    problem = api.as_person(t.other).post("/proposals", proposal_body(t, "Lånt navn"), expect=403)
+    assert (problem["type"], problem["field"]) == ("/problems/acting-for-another", "proposer_id")
+    assert api.get("/proposals")["items"] == []
+    mine = api.as_person(t.proposer).post("/proposals", proposal_body(t, "Mit eget"))
+    assert api.get(f"/proposals/{mine['id']}")["proposer_id"] == t.proposer
+
+
+def test_only_the_proposer_withdraws_in_their_own_name_not_a_colleague_nor_the_council(api, t):
+    pid = submit(api, t, "Trækkes", assess=False)
+    for forger in (api.as_person(t.other), api.as_person(t.chair, "council")):
+        problem = forger.post(f"/proposals/{pid}/withdrawal", {"withdrawn_by": t.proposer}, expect=403)
+        assert (problem["type"], problem["field"]) == ("/problems/acting-for-another", "withdrawn_by")
+    assert api.get(f"/proposals/{pid}")["status"] == "submitted"
+    api.as_person(t.proposer).post(f"/proposals/{pid}/withdrawal", {"withdrawn_by": t.proposer})
+    assert api.get(f"/proposals/{pid}")["status"] == "withdrawn"
+
+
+def test_the_council_records_a_decision_in_the_name_of_the_members_who_made_it(api, t):
+    pid = submit(api, t, "Udskydes")
+    body = {"kind": "deferral", "rationale": "Next year", "subjects": [{"kind": "proposal", "id": pid}],
+            "decided_by": [t.chair, t.member]}
+    refused = api.as_person(t.proposer).post("/decisions", body, expect=403)
+    assert refused["type"] == "/problems/forbidden" and "council" in refused["detail"]
+    recorded = api.as_person(t.member, "council").post("/decisions", body)
+    event = last_event(api)
+    assert (event["actor_id"], event["actor_role"]) == (t.member, "council")
+    named = {d["person_id"] for d in api.get(f"/decisions/{recorded['id']}")["deciders"] if d["capacity"] == "named"}
+    assert named == {t.chair, t.member}
+
+
+@one_backend
+def test_a_value_that_is_not_an_id_is_left_to_validation(api, t):
+    problem = api.as_person(t.proposer).post("/proposals", proposal_body(t, "X", proposer_id="nobody"), expect=422)
+    assert problem["field"] == "proposer_id"
+
+
+@one_backend
+@pytest.mark.parametrize("spelling", [str.upper, lambda u: u.replace("-", "")], ids=["upper", "hex"])
+def test_another_spelling_of_someone_elses_id_is_still_someone_else(api, t, spelling):
+    body = {**proposal_body(t, "Lånt navn"), "proposer_id": spelling(t.proposer)}
+    problem = api.as_person(t.other).post("/proposals", body, expect=403)
+    assert problem["field"] == "proposer_id"
+    twice = b'{"signed_off_by": "%s", "signed_off_by": "%s"}' % (t.other.encode(), t.proposer.encode())
+    response = api.client.post(f"/systems/{uuid.uuid4()}/decommissioning/sign-off", content=twice,
+                               headers={**api.as_person(t.other).headers, "content-type": "application/json"})
+    assert response.status_code == 403 and response.json()["field"] == "signed_off_by"  # the last one counts, as for the handler

@@ -52,8 +52,8 @@ def test_revisions_only_before_a_decision(api, t):
 @one_backend
 def test_only_the_proposer_withdraws_and_only_before_a_decision(api, t):
     pid = submit(api, t, "Trækkes")
-    problem = api.post(f"/proposals/{pid}/withdrawal", {"withdrawn_by": t.other}, expect=422)
-    assert problem["field"] == "withdrawn_by"
+    problem = api.as_person(t.other).post(f"/proposals/{pid}/withdrawal", {"withdrawn_by": t.other}, expect=422)
+    assert problem["field"] == "withdrawn_by"  # not the proposer
     api.as_person(t.proposer).post(f"/proposals/{pid}/withdrawal", {"withdrawn_by": t.proposer, "reason": "Solved otherwise"})
     assert api.get("/proposals", status="withdrawn")["items"][0]["id"] == pid
     assert api.post(f"/proposals/{pid}/assessment", expect=409)["allowed"] == []
@@ -142,8 +142,9 @@ def test_decommissioning_steps_in_order_and_only_the_named_person_signs_off(api,
     assert missing["field"] == "deletion_record"
     api.post(f"/systems/{sid}/decommissioning/archive-duty", {"duty": "K", "deletion_record": f"Deleted {on('2026-10-01')}"})
     api.post(f"/systems/{sid}/decommissioning/contracts-ended", {"ended_on": on("2026-10-31")})
-    assert api.post(f"/systems/{sid}/decommissioning/sign-off", {"signed_off_by": t.chair}, expect=422)["field"] == "signed_off_by"
-    api.post(f"/systems/{sid}/decommissioning/sign-off", {"signed_off_by": t.tech})
+    chair, tech = api.as_person(t.chair), api.as_person(t.tech)
+    assert chair.post(f"/systems/{sid}/decommissioning/sign-off", {"signed_off_by": t.chair}, expect=422)["field"] == "signed_off_by"
+    tech.post(f"/systems/{sid}/decommissioning/sign-off", {"signed_off_by": t.tech})
     assert api.get(f"/systems/{sid}/decommissioning")["stage"] == "completed"
 
 

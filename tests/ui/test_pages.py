@@ -235,6 +235,28 @@ def test_an_auditor_signed_in_writes_nothing_from_a_page(town):
     assert response.status_code == 403 and head(town) == before
 
 
+def test_a_form_names_the_signed_in_person_as_the_one_acting_whatever_it_is_sent(town):
+    owner, someone = town["users"]["owner"], town["users"]["council"]
+    mine = {h["system_id"] for h in api_get(town, f"/people/{owner}/responsibilities")["holds"]}
+    system = next(s["id"] for s in api_get(town, "/systems", limit=200)["items"] if s["id"] not in mine)
+    browser = sign_in(town, "owner")
+    html = page(browser, f"/ui/systems/{system}", town)
+    response = browser.post(f"/ui/systems/{system}/claim", follow_redirects=False, data={
+        "csrf_token": csrf_of(html), "role": "kontraktejer", "statement": "min", "person_id": str(someone),
+    })
+    assert response.status_code == 303, visible(response.text)
+    claims = api_get(town, f"/systems/{system}/timeline")["claims"]
+    assert [c["person_id"] for c in claims if c["role"] == "kontraktejer"] == [str(owner)]
+    held = api_get(town, f"/people/{owner}/responsibilities")["holds"][0]
+    response = browser.post(f"/ui/systems/{held['system_id']}/attestation", follow_redirects=False, data={
+        "csrf_token": csrf_of(html), "role": held["role"], "person_id": str(someone),
+    })
+    assert response.status_code == 303, visible(response.text)
+    auditor = {"Authorization": bearer(UUID(int=7), ("auditor",))}
+    event = town["client"].get("/events", params={"after": head(town) - 1}, headers=auditor).json()["items"][-1]
+    assert event["actor_id"] == str(owner) and event["topic"] == "ansvar.system.attested.v1"
+
+
 # ---------------------------------------------------------------------------------------------- what the pages say
 
 
@@ -470,7 +492,7 @@ def test_a_decision_taken_outside_a_meeting_is_the_recording_members_and_names_i
     owner = town["users"]["owner"]
     response = browser.post("/ui/decisions", data={
         "csrf_token": csrf_of(form), "kind": "approval", "rationale": "Godkendt uden for møde", "proposal": proposal,
-        "responsible_id": str(owner),
+        "responsible_id": str(owner), "decided_by": str(owner),  # a forged decider is not read: the recorder decided
     }, follow_redirects=False)
     assert response.status_code == 303, visible(response.text)
     decision_id = response.headers["location"].split("/ui/decisions/")[1].split("?")[0]
