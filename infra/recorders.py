@@ -64,19 +64,24 @@ def _positions(ids: Sequence[int], stored_events: Sequence[StoredEvent]) -> dict
     return {(UUID(str(e.originator_id)), e.originator_version): i for i, e in zip(ids, stored_events)}
 
 
-def _write_people(cur: Any, people: Sequence[PersonDetails], ids: Sequence[int], stored_events: Sequence[StoredEvent],
-                  sql: Any, key: Any) -> None:
-    """The details and salts of `people`, in the events' transaction: `sql(statement)` adapts a
-    statement of infra/people_directory.py to the store, `key(uuid)` a person id to its column."""
-    positions = _positions(ids, stored_events)
-    registered = [details_row(key(p.person_id), p.name, p.email) for p in people if p.how == "registered"]
-    if registered:
-        cur.executemany(sql(UPSERT, "person_details"), registered)
+def _correct_people(cur: Any, people: Sequence[PersonDetails], sql: Any, key: Any) -> None:
+    """Corrections' (and the upgrade's) details, into rows that are there and not erased: raises,
+    failing the whole save, where an erasure came first. `sql(statement, table)` adapts a statement
+    of infra/people_directory.py to the store, `key(uuid)` a person id to its column."""
     for p in people:
         if p.how != "registered":
             cur.execute(sql(CORRECT, "person_details"), correction(key(p.person_id), p.name, p.email))
             if cur.fetchone() is None:
-                raise erased_meanwhile(p.person_id)  # an erasure came first: nothing is written
+                raise erased_meanwhile(p.person_id)
+
+
+def _register_people(cur: Any, people: Sequence[PersonDetails], ids: Sequence[int],
+                     stored_events: Sequence[StoredEvent], sql: Any, key: Any) -> None:
+    """New people's details, and the salts of every event in this save that commits to details."""
+    registered = [details_row(key(p.person_id), p.name, p.email) for p in people if p.how == "registered"]
+    if registered:
+        cur.executemany(sql(UPSERT, "person_details"), registered)
+    positions = _positions(ids, stored_events)
     salts = [r for p in people for r in salt_rows(p, positions[(p.person_id, p.version)], key(p.person_id))]
     if salts:
         cur.executemany(sql(ADD_SALT, "person_salts"), salts)
@@ -177,8 +182,10 @@ class SQLiteRecorder(_KeyedInsert, SQLiteApplicationRecorder):
                 (claim.stored_key, claim.fingerprint, ids[-1], _text(claim.created_at)),
             )
         people: Sequence[PersonDetails] = kwargs.get("people", ())
-        if people and ids:
-            _write_people(c, people, ids, stored_events, lambda text, table: text.replace("{table}", table), str)
+        if people and ids:  # an exception here rolls the events back
+            sql = lambda text, table: text.replace("{table}", table)  # noqa: E731
+            _correct_people(c, people, sql, str)
+            _register_people(c, people, ids, stored_events, sql, str)
         return ids
 
     def find_answer(self, key: str, not_before: datetime | None = None) -> StoredAnswer | None:
@@ -216,6 +223,10 @@ def _store(claim: KeyClaim, status: int, content_type: str | None, body: bytes, 
     )
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -235,8 +246,10 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
         self._lock_table(cur)  # as an insert does: the tree grows in log order
 
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        # Before the library takes the lock and inserts: announce the leaves to the trigger that
-        # grows the tree in SQL (log_tree.append_trigger), in the same pipeline.
+        # Before the library takes the lock and inserts: the corrections' details (raising here rolls
+        # the transaction back; after the insert the library would commit what it holds), and the
+        # announcing of the leaves to the trigger that grows the tree in SQL (log_tree.append_trigger).
+        _correct_people(curs, kwargs.get("people", ()), self._people_sql, _same)
         super()._insert_events(curs, stored_events, **kwargs)
         leaves: _Leaves = kwargs["leaves"]
         if leaves.in_sql:
@@ -254,7 +267,7 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
             )
         people: Sequence[PersonDetails] = kwargs.get("people", ())
         if people and ids:
-            _write_people(curs, people, ids, stored_events, self._people_sql, lambda person_id: person_id)
+            _register_people(curs, people, ids, stored_events, self._people_sql, _same)
         return ids
 
     def _people_sql(self, text: str, table: str) -> Any:

@@ -184,3 +184,21 @@ def v1_registration(app, unit) -> StoredEvent:
     for name in ("name_digest", "email_digest", "class_version"):
         del state[name]
     return StoredEvent(stored.originator_id, 1, stored.topic, json.dumps(state).encode())
+
+
+def test_a_correction_that_an_erasure_overtook_writes_nothing(settings, clock, town):
+    from domain.errors import AlreadyDone
+
+    runtime = bootstrap(settings, clock)
+    try:
+        head = runtime.portfolio.recorder.max_notification_id()
+        runtime.directory.forget(town["bente"])  # the erasure's first step, just before the correction saves
+        with pytest.raises(AlreadyDone, match="erased"):
+            runtime.portfolio.correct_person_details(town["bente"], "Bente Bro-Hansen", None)
+        assert runtime.portfolio.recorder.max_notification_id() == head
+        assert runtime.directory.get(town["bente"])["name"] is None
+    finally:
+        runtime.close()
+    with superuser(settings) as sql:
+        assert sql.run("SELECT MAX({id}) FROM {events}")[0][0] == head
+        assert not sql.run("SELECT field FROM {p}person_salts WHERE person_id = ?", str(town["bente"]))
