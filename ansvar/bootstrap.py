@@ -17,6 +17,7 @@ import structlog
 
 from domain.clock import Clock, SystemClock
 from domain.commands import Actor
+from domain.errors import ConcurrentChange
 from domain.portfolio import Portfolio
 from infra import idempotency, log_key, recorders
 from infra.database import PostgresReader, SqliteReader, ensure_schema, open_sync
@@ -106,8 +107,11 @@ def commit_earlier_details(portfolio: Portfolio, directory: PersonDirectory, bat
     committing to the details the directory holds for them now (domain/person_details.py), once."""
     waiting = directory.uncommitted()
     committed = 0
-    for start in range(0, len(waiting), batch):
-        committed += portfolio.commit_earlier_details(waiting[start : start + batch], actor=Actor(role="upgrade"))
+    try:
+        for start in range(0, len(waiting), batch):
+            committed += portfolio.commit_earlier_details(waiting[start : start + batch], actor=Actor(role="upgrade"))
+    except ConcurrentChange as exc:  # verify lists those left as not verified; the next start goes on
+        log.warning("the upgrade committing names stopped", reason=exc.detail, committed=committed)
     if committed:
         log.info("the log now commits to the names and e-mail addresses of people registered before it did",
                  people=committed)

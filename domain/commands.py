@@ -222,7 +222,7 @@ class Commands(Application[UUID]):
         return self._retrying(attempt, "the records this command touches kept changing; retry")
 
     @staticmethod
-    def _retrying(attempt: Callable[[], Receipt], gave_up: str) -> Receipt:
+    def _retrying(attempt: Callable[[], R], gave_up: str) -> R:
         # Optimistic concurrency: a command that loses a race is re-run on the fresh state, so it
         # either still applies (nothing lost) or fails on the rule that now forbids it (409/422).
         for _ in range(ATTEMPTS):

@@ -7,7 +7,7 @@ from datetime import date
 from uuid import UUID
 
 from domain.commands import SYSTEM, Actor, Commands, Receipt, command
-from domain.errors import Forbidden, InvalidValue, OrgUnitNotFound, PersonNotFound
+from domain.errors import AlreadyDone, Forbidden, InvalidValue, OrgUnitNotFound, PersonNotFound
 from domain.org import OrgUnit, Person
 from domain.person_details import Commitment, PersonDetails
 from domain.vocabulary import OrgLevel
@@ -59,20 +59,32 @@ class OrgCommands(Commands):
     def commit_earlier_details(self, people: Sequence[tuple[UUID, str, str | None]], actor: Actor = SYSTEM) -> int:
         """The upgrade: commit the details the directory holds for people registered before names
         were committed (each person once: one already committed, or erased, is left as it is), in
-        one save; how many were committed."""
-        pending: list[Person] = []
-        details: list[PersonDetails] = []
-        for person_id, name, email in people:
-            person = self._maybe(person_id)
-            if not isinstance(person, Person):
-                continue  # details for an id the log has no person for: verify names them
-            committed = person.commit_details(Commitment.of(name, email), actor.meta())
-            if committed is not None:
-                pending.append(person)
-                details.append(committed)
-        if pending:
-            self.save(*pending, people=details)
-        return len(pending)
+        one save; how many were committed. Another process doing the same at once, or an erasure
+        meanwhile, costs a retry, not the start."""
+        waiting = list(people)
+
+        def attempt() -> int:
+            pending: list[Person] = []
+            details: list[PersonDetails] = []
+            for person_id, name, email in waiting:
+                person = self._maybe(person_id)
+                if not isinstance(person, Person):
+                    continue  # details for an id the log has no person for: verify names them
+                committed = person.commit_details(Commitment.of(name, email), actor.meta())
+                if committed is not None:
+                    pending.append(person)
+                    details.append(committed)
+            if pending:
+                self.save(*pending, people=details)
+            return len(pending)
+
+        for _ in range(len(waiting) + 1):
+            try:
+                return self._retrying(attempt, "people's details kept changing during the upgrade; it runs again"
+                                      " at the next start")
+            except AlreadyDone as exc:  # erased meanwhile: left out
+                waiting = [p for p in waiting if str(p[0]) != exc.extra.get("person_id")]
+        return 0
 
     @command
     def record_departure(self, person_id: UUID, effective: date, actor: Actor = SYSTEM) -> Receipt:

@@ -202,3 +202,22 @@ def test_a_correction_that_an_erasure_overtook_writes_nothing(settings, clock, t
     with superuser(settings) as sql:
         assert sql.run("SELECT MAX({id}) FROM {events}")[0][0] == head
         assert not sql.run("SELECT field FROM {p}person_salts WHERE person_id = ?", str(town["bente"]))
+
+
+def test_the_upgrade_leaves_out_a_person_erased_while_it_ran(settings, clock, town):
+    runtime = bootstrap(settings, clock)
+    try:
+        app = runtime.portfolio
+        olds = [v1_registration(app, town["unit"]) for _ in range(2)]
+        app.recorder.insert_events(olds)
+        for old, name in zip(olds, ("Dorte Dahl", "Erik Eg")):
+            with runtime.db.transaction() as cur:
+                cur.execute("INSERT INTO person_details (person_id, name, email) VALUES (?, ?, ?)",
+                            (old.originator_id, name, None))
+        waiting = runtime.directory.uncommitted()
+        runtime.directory.forget(olds[0].originator_id)  # erased after the upgrade read the directory
+        assert app.commit_earlier_details(waiting) == 1
+        assert runtime.directory.uncommitted() == [] and app.person(olds[1].originator_id).details_committed
+        assert not app.person(olds[0].originator_id).details_committed
+    finally:
+        runtime.close()
