@@ -3,7 +3,7 @@ superuser would: a person renamed in `person_details`, an e-mail address changed
 to hide a rename, a silent erasure. `ansvar verify` fails naming the person and the position each
 time. An erasure, and a correction through the API, verify, and every proof stays valid. A store
 from before names were committed says so, and is committed once at the next start. SQLite and
-PostgreSQL alike."""
+PostgreSQL alike; people registered by `POST /people`, an import and a KITOS sync."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from ansvar.bootstrap import bootstrap
 from ansvar.web import create_app
 from domain.org import Person
 from infra import merkle as M
-from infra.settings import Auth
+from infra.settings import Auth, KitosAccount
 from tests.api.client import TEST_SECRET, Api, bearer
+from tests.contract.test_kitos_sync import kitos  # noqa: F401  (the stand-in KITOS, a fixture)
+from tests.contract.test_kitos_sync import run as sync
 from tests.contract.test_log_tamper import run_verify, superuser
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
@@ -40,6 +42,10 @@ def town(settings, clock):
     runtime.close()
     return {"unit": unit, "bente": bente.id, "bente_at": bente.position, "carl": carl.id, "carl_at": carl.position,
             "checkpoint": checkpoint}
+
+
+def serving(settings, clock) -> TestClient:
+    return TestClient(create_app(replace(settings, auth=Auth(secret=TEST_SECRET)), clock=clock, configure_logging=False))
 
 
 def test_an_untouched_directory_verifies_and_says_how_many_names_it_checked(settings, clock, capsys, town):
@@ -124,8 +130,7 @@ def test_an_erasure_verifies_drops_the_salts_and_keeps_every_proof(settings, clo
 
 
 def test_a_correction_through_the_api_verifies_and_the_old_name_no_longer_does(settings, clock, capsys, town):
-    with TestClient(create_app(replace(settings, auth=Auth(secret=TEST_SECRET)), clock=clock,
-                               configure_logging=False)) as client:
+    with serving(settings, clock) as client:
         client.headers["Authorization"] = bearer()
         api = Api(client)
         done = api.post(f"/people/{town['bente']}/correction", {"name": "Bente Bro-Hansen", "email": "bbh@k.dk"})
@@ -221,3 +226,28 @@ def test_the_upgrade_leaves_out_a_person_erased_while_it_ran(settings, clock, to
         assert not app.person(olds[0].originator_id).details_committed
     finally:
         runtime.close()
+
+
+def test_people_an_import_and_a_kitos_sync_register_are_committed(settings, clock, capsys, town, kitos):
+    sheet = ("Systemnavn;Forvaltning;Systemejer;Systemansvarlig\r\n"
+             "ESDH;Kultur;Gitte Gram <gitte@k.dk>;Hans Hald\r\n").encode()
+    with serving(settings, clock) as client:
+        client.headers["Authorization"] = bearer()
+        answer = client.post("/imports", files={"file": ("it.csv", sheet, "text/csv")}, data={"apply": "true"})
+        assert answer.status_code == 201, answer.text
+    runtime = bootstrap(replace(settings, kitos=KitosAccount(kitos.url, kitos.email, kitos.password)), clock)
+    try:
+        assert sync(runtime, apply=True)["applied"]
+        people = runtime.directory.uncommitted()
+    finally:
+        runtime.close()
+    assert people == []
+    code, out = run_verify(settings, clock, capsys)
+    assert code == 0, out
+    matched = int(out.split(" people's names and e-mail addresses match")[0].split()[-1])
+    assert matched > 4  # the two here, the import's two, and the sync's
+    with superuser(settings) as sql:
+        gitte = sql.run("SELECT person_id FROM {p}person_details WHERE name = ?", "Gitte Gram")[0][0]
+        sql.run("UPDATE {p}person_details SET email = ? WHERE person_id = ?", "gitte@evil.dk", str(gitte))
+    code, out = run_verify(settings, clock, capsys)
+    assert code == 1 and f"person {gitte}: the e-mail address in the directory is not the one" in out, out
