@@ -30,7 +30,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg.sql import SQL, Identifier
 
-from domain.commands import PersonDetails
+from domain.person_details import PersonDetails
 from infra import tlog
 from infra.idempotency import TABLE, KeyAlreadyUsed, KeyClaim, StoredAnswer
 from infra.log_tree import (
