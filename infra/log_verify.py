@@ -174,7 +174,8 @@ def _names(report: Report, proofs: LogProofs, people: PeopleSeen) -> None:
     directory = read_directory(proofs)
     if directory is None:
         return
-    findings, checked, unchecked = people.check(directory)
+    moved = people.moved_since(proofs.events(after=people.last))  # a command meanwhile is not a finding
+    findings, checked, unchecked = people.check(directory, moved)
     report.findings += [Finding(position, problem) for position, problem in findings]
     report.checked += [] if findings else checked
     report.unverified += unchecked

@@ -46,10 +46,17 @@ class Directory:
 class PeopleSeen:
     def __init__(self) -> None:
         self.latest: dict[UUID, _Latest] = {}
+        self.last = 0  # the position of the last event seen
+
+    def moved_since(self, events: Iterable[Any]) -> set[UUID]:
+        """The people whom events after the ones seen register, correct or erase (written while
+        verify ran): their rows may already be the newer ones."""
+        return {UUID(str(e.originator_id)) for e in events if e.topic in _HOW}
 
     def watch(self, events: Iterable[Any]) -> Iterator[Any]:
         """The events, unchanged, noting each person's latest registration, correction or erasure."""
         for e in events:
+            self.last = e.position
             how = _HOW.get(e.topic)
             if how is not None:
                 self._see(e, how)
@@ -65,15 +72,21 @@ class PeopleSeen:
             how = "uncommitted"
         self.latest[person] = _Latest(e.position, how, state.get("name_digest"), state.get("email_digest"))
 
-    def check(self, directory: Directory) -> tuple[list[tuple[int | None, str]], list[str], list[str]]:
-        """(findings as (position, problem), lines of what was checked, lines of what was not)."""
+    def check(self, directory: Directory, moved: set[UUID] | None = None,
+              ) -> tuple[list[tuple[int | None, str]], list[str], list[str]]:
+        """(findings as (position, problem), lines of what was checked, lines of what was not).
+        `moved`: people changed by events after the ones seen; a difference there is not a finding."""
+        moved = moved or set()
         findings: list[tuple[int | None, str]] = []
+        changing: list[UUID] = []
         kept = {person for person, _, _ in directory.salts}
         matched, upgraded, erased, uncommitted = 0, [], 0, []
         for person, latest in self.latest.items():
             row = directory.rows.get(person)
             problem = _problem(person, latest, row, directory.salts, person in kept)
-            if problem is not None:
+            if problem is not None and person in moved:
+                changing.append(person)
+            elif problem is not None:
                 findings.append((latest.position, f"person {person}: {problem}"))
             elif latest.how == "uncommitted":
                 uncommitted.append(latest.position)
@@ -83,7 +96,7 @@ class PeopleSeen:
                 matched += 1
                 if latest.how == "upgrade":
                     upgraded.append(latest.position)
-        for person in directory.rows.keys() - self.latest.keys():
+        for person in directory.rows.keys() - self.latest.keys() - moved:
             findings.append((None, f"person {person}: the directory has details for an id the log never registered"))
         checked = [f"{matched} people's names and e-mail addresses match what the log committed to"
                    + (f", {len(upgraded)} of them only since the upgrade that began committing names (positions"
@@ -93,6 +106,8 @@ class PeopleSeen:
         unchecked = [f"{len(uncommitted)} people registered before names were committed (positions"
                      f" {min(uncommitted)}-{max(uncommitted)}) have names and e-mail addresses no event commits to:"
                      " not verified (ansvar commits them when it next starts)"] if uncommitted else []
+        unchecked += [f"person {person}: registered, corrected or erased while verify ran: verify again"
+                      for person in changing]
         return sorted(findings, key=lambda f: (f[0] is None, f[0] or 0)), checked, unchecked
 
 

@@ -251,3 +251,23 @@ def test_people_an_import_and_a_kitos_sync_register_are_committed(settings, cloc
         sql.run("UPDATE {p}person_details SET email = ? WHERE person_id = ?", "gitte@evil.dk", str(gitte))
     code, out = run_verify(settings, clock, capsys)
     assert code == 1 and f"person {gitte}: the e-mail address in the directory is not the one" in out, out
+
+
+def test_a_correction_while_verify_runs_is_not_taken_for_an_edit(settings, clock, capsys, town, monkeypatch):
+    from infra import log_verify
+
+    read = log_verify.read_directory
+
+    def corrected_first(proofs):  # between verify's reading of the log and of the directory
+        runtime = bootstrap(settings, clock)
+        runtime.portfolio.correct_person_details(town["bente"], "Bente Bro-Hansen", None)
+        runtime.close()
+        return read(proofs)
+
+    monkeypatch.setattr(log_verify, "read_directory", corrected_first)
+    code, out = run_verify(settings, clock, capsys)
+    assert code == 0, out
+    assert f"not verified person {town['bente']}: registered, corrected or erased while verify ran" in out
+    monkeypatch.undo()
+    code, out = run_verify(settings, clock, capsys)
+    assert code == 0 and "not verified" not in out, out
