@@ -16,6 +16,8 @@ import anyio.to_thread
 import structlog
 
 from domain.clock import Clock, SystemClock
+from domain.commands import Actor
+from domain.errors import ConcurrentChange
 from domain.portfolio import Portfolio
 from infra import idempotency, log_key, recorders
 from infra.database import PostgresReader, SqliteReader, ensure_schema, open_sync
@@ -100,6 +102,22 @@ def forget_expired_keys(portfolio: Portfolio, clock: Clock, hours: int) -> int:
     return forgotten
 
 
+def commit_earlier_details(portfolio: Portfolio, directory: PersonDirectory, batch: int = 1000) -> int:
+    """The upgrade that began committing names: people registered before it get one event
+    committing to the details the directory holds for them now (domain/person_details.py), once."""
+    waiting = directory.uncommitted()
+    committed = 0
+    try:
+        for start in range(0, len(waiting), batch):
+            committed += portfolio.commit_earlier_details(waiting[start : start + batch], actor=Actor(role="upgrade"))
+    except ConcurrentChange as exc:  # verify lists those left as not verified; the next start goes on
+        log.warning("the upgrade committing names stopped", reason=exc.detail, committed=committed)
+    if committed:
+        log.info("the log now commits to the names and e-mail addresses of people registered before it did",
+                 people=committed)
+    return committed
+
+
 def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
     """Every part, wired once. `clock` defaults to the wall clock; tests pass their own."""
     clock = clock or SystemClock()
@@ -116,6 +134,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
         # A log written before the tree existed (an upgrade) gets its leaves before anything else.
         if given := portfolio.recorder.catch_up_tree():
             log.info("the log's Merkle tree was filled in", events=given)
+    commit_earlier_details(portfolio, directory)
     views = [SystemsView(), AccountabilityView(), GapsView(settings.gap_policy)]
     views += [ProposalsView(), DecisionsView(), DecommissioningView(), RemindersView(), KitosView()]
     catchup = CatchUp(portfolio, db, views, Progress())

@@ -74,6 +74,8 @@ def cmd_verify(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
             owner.close()
     for line in report.checked:
         console.print(f"[green]ok[/green] {line}")
+    for line in report.unverified:
+        console.print(f"[yellow]not verified[/yellow] {line}")
     if report.ok:
         console.print(f"[green]the log verifies[/green]: {report.size} events, root {report.root.hex()}")
         return 0

@@ -21,8 +21,9 @@ from uuid import UUID
 
 from ansvar import demo_catalog as C
 from ansvar import demo_council
-from domain.commands import Actor, PersonDetails
+from domain.commands import Actor
 from domain.org import OrgUnit, Person
+from domain.person_details import Commitment, PersonDetails
 from domain.portfolio import Portfolio
 from domain.systems import System, SystemName
 from domain.vocabulary import Role
@@ -113,10 +114,10 @@ class _Town:
 
     def _person(self, unit: UUID, title: str) -> UUID:
         name = next(self.names)
-        person = Person._create(Person.Registered, id=self._id(), org_unit_id=unit, title=title, meta=self.meta)
-        self.people[person.id] = person
         email = name.lower().replace(" ", ".").replace("ø", "oe").replace("å", "aa").replace("æ", "ae") + "@demo.kommune.dk"
-        self.details.append(PersonDetails(person.id, name, email))
+        person, details = Person.register(unit, title, Commitment.of(name, email), self.meta, person_id=self._id())
+        self.people[person.id] = person
+        self.details.append(details)
         return person.id
 
     def _available(self, pool: list[UUID], on: date) -> list[UUID]:

@@ -217,6 +217,7 @@ ACCESS: dict[str, Rule] = {
     "registerPerson": ADMIN_ONLY,
     "recordDeparture": ADMIN_ONLY,
     "erasePersonDetails": ADMIN_ONLY,
+    "correctPersonDetails": ADMIN_ONLY,
     "listPeople": ANY_PERSON,
     "getPerson": ANY_PERSON,
     "getResponsibilities": THEMSELF,

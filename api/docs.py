@@ -74,6 +74,7 @@ SUMMARIES: dict[str, str] = {
     "getPerson": "One person",
     "recordDeparture": "Record that a person leaves the organisation",
     "erasePersonDetails": "Erase a person's name and e-mail (GDPR art. 17)",
+    "correctPersonDetails": "Correct a person's name and e-mail",
     "getResponsibilities": "What a person is responsible for on a date",
     "getMe": "Who you are, your roles and what you are responsible for today",
     # Audit

@@ -83,6 +83,13 @@ class PeopleController(Controller):
         """Register a person. The name and e-mail are stored apart from the events and can be erased."""
         return receipt(portfolio.register_person(data.name, data.org_unit_id, data.title, data.email, actor=actor))
 
+    @post("/{person_id:uuid}/correction", operation_id="correctPersonDetails", status_code=201, sync_to_thread=True)
+    def correct(self, person_id: UUID, data: s.CorrectPerson, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Correct the person's name and e-mail (both as they should be: no `email`, none). The
+        directory takes them and the log records their salted digests, so `ansvar verify` holds the
+        directory to them. An erased person's details are not corrected: 409."""
+        return receipt(portfolio.correct_person_details(person_id, data.name, data.email, actor=actor))
+
     @post("/{person_id:uuid}/departure", operation_id="recordDeparture", status_code=201, sync_to_thread=True)
     def depart(self, person_id: UUID, data: s.Depart, portfolio: Portfolio, actor: Actor) -> s.Receipt:
         """Record that the person leaves the organisation on `effective`."""

@@ -146,6 +146,13 @@ class RegisterPerson(msgspec.Struct, forbid_unknown_fields=True):
     email: Email | None = None
 
 
+class CorrectPerson(msgspec.Struct, forbid_unknown_fields=True):
+    """The person's name and e-mail as they should be; no `email`: they have none."""
+
+    name: Name
+    email: Email | None = None
+
+
 class Depart(msgspec.Struct, forbid_unknown_fields=True):
     effective: date
 

@@ -20,7 +20,6 @@ from bench.common import check_own_schema, drop_schema, load, settings
 from bench.history import Simulation
 from domain.clock import SystemClock
 from domain.record_time import recording_with
-from infra.people_directory import DDL as PEOPLE_DDL
 from projections.catchup import REBUILD_BATCH
 
 
@@ -63,9 +62,6 @@ def main() -> None:
                     rate = written / (time.perf_counter() - started)
                     print(f"  {written:>9} events  {sim.today():%Y-%m-%d}  {rate:,.0f} ev/s", flush=True)
         written, batches, save_seconds = _save(app, sim, written, batches, save_seconds)
-    with runtime.db.transaction() as cur:  # names live outside the log (erasable), as register_person does
-        cur.execute(PEOPLE_DDL)
-        cur.executemany("INSERT INTO person_details (person_id, name, email) VALUES (?, ?, NULL)", sim.names)
     generated = time.perf_counter() - started
     head = app.recorder.max_notification_id() or 0
     print(f"wrote {written:,} events (log head {head:,}) in {batches} transactions: {generated:.1f} s "
@@ -96,7 +92,7 @@ def _save(app, sim: Simulation, written: int, batches: int, seconds: float) -> t
     if not aggregates:
         return written, batches, seconds
     started = time.perf_counter()
-    recordings = app.save(*aggregates)
+    recordings = app.save(*aggregates, people=sim.drain_details())  # names outside the log, in its transaction
     return written + len(recordings), batches + 1, seconds + time.perf_counter() - started
 
 

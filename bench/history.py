@@ -21,6 +21,7 @@ from domain.clock import ManualClock
 from domain.commands import Actor
 from domain.errors import AlreadyHoldsRole, ClaimAlreadyOpen
 from domain.org import OrgUnit, Person
+from domain.person_details import Commitment, PersonDetails
 from domain.systems import System, SystemName
 from domain.vocabulary import Lifecycle, Role
 
@@ -60,7 +61,7 @@ class Simulation:
         self.systems: dict[int, System] = {}  # by index in the schedule (registered in time order)
         self.system_muni: dict[int, int] = {}
         self.open_claims: dict[int, list[UUID]] = {}
-        self.names: list[tuple[UUID, str]] = []
+        self.details: list[PersonDetails] = []  # of the people registered since the last drain
         self.touched: dict[UUID, object] = {}
         self.stats = {"backdated": 0, "future_dated": 0, "vacancies": 0, "claims": 0, "confirmed": 0, "rejected": 0,
                       "attestations": 0, "departures": 0, "dissolutions": 0, "lifecycle": 0, "assignments": 0}
@@ -142,11 +143,12 @@ class Simulation:
         title = {"kommune": "direktør", "forvaltning": "fagchef", "afdeling": "afdelingsleder"}.get(
             self.units[unit].level, self.rng.choice(["teamleder", "medarbejder"])
         )
-        person = Person(org_unit_id=unit, title=title, meta=META)
+        name = f"Person {len(self.people) + 1:06d}"
+        person, details = Person.register(unit, title, Commitment.of(name, None), META)
         self.people.append(person)
         self.people_index[person.id] = person
         muni.active.append(person)
-        self.names.append((person.id, f"Person {len(self.people):06d}"))
+        self.details.append(details)  # saved with the registration, as register_person does
         self._touch(person)
 
     def _depart(self, m: int) -> None:
@@ -283,4 +285,9 @@ class Simulation:
         """The aggregates changed since the last drain (their pending events are the batch)."""
         touched, self.touched = list(self.touched.values()), {}
         return touched
+
+    def drain_details(self) -> list[PersonDetails]:
+        """The names (outside the log, erasable) of the people registered since the last drain."""
+        details, self.details = self.details, []
+        return details
 

@@ -32,6 +32,7 @@ from domain.errors import (
 )
 from domain.org import OrgUnit, Person
 from domain.periods import EARLIEST, LATEST
+from domain.person_details import PersonDetails
 from domain.record_time import recording_with
 from domain.vocabulary import AccessRole
 
@@ -80,19 +81,10 @@ class Receipt:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class PersonDetails:
-    """A person's erasable details: saved with their registration, never in an event."""
-
-    person_id: UUID
-    name: str
-    email: str | None
-
-
 class PersonDirectory(Protocol):
     """Erasable personal details (name, e-mail) kept outside the event log."""
 
-    def put(self, person_id: UUID, name: str, email: str | None) -> None: ...
+    def record(self, details: PersonDetails, position: int) -> None: ...
     def forget(self, person_id: UUID) -> bool | None: ...
 
 
@@ -149,7 +141,8 @@ class Commands(Application[UUID]):
 
     def save(self, *objs: Any, people: Sequence[PersonDetails] = (), **kwargs: Any) -> list:
         """Save the aggregates' new events in one transaction, and with them the `people`'s details
-        where the recorder can (the SQL ones: a crash leaves neither without the other)."""
+        and the salts their events' digests were made with, where the recorder can (the SQL ones: a
+        crash leaves neither without the other)."""
         if self.save_options is not None:
             kwargs = {**self.save_options(), **kwargs}
         in_transaction = getattr(self.recorder, "stores_person_details", False)
@@ -157,8 +150,10 @@ class Commands(Application[UUID]):
             kwargs["people"] = people
         recordings = super().save(*objs, **kwargs)
         if people and not in_transaction and self.directory is not None:  # in memory: nothing survives a crash
+            positions = {(r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
+                         for r in recordings}
             for p in people:
-                self.directory.put(p.person_id, p.name, p.email)
+                self.directory.record(p, positions[(p.person_id, p.version)])
         if self.on_saved is not None:
             self.on_saved()
         return recordings
@@ -227,7 +222,7 @@ class Commands(Application[UUID]):
         return self._retrying(attempt, "the records this command touches kept changing; retry")
 
     @staticmethod
-    def _retrying(attempt: Callable[[], Receipt], gave_up: str) -> Receipt:
+    def _retrying(attempt: Callable[[], R], gave_up: str) -> R:
         # Optimistic concurrency: a command that loses a race is re-run on the fresh state, so it
         # either still applies (nothing lost) or fails on the rule that now forbids it (409/422).
         for _ in range(ATTEMPTS):

@@ -20,10 +20,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain.commands import SYSTEM, Actor, Commands, PersonDetails, Receipt, command
+from domain.commands import SYSTEM, Actor, Commands, Receipt, command
 from domain.errors import ConcurrentChange, SystemNotFound
 from domain.import_model import Change, Plan, Ref
 from domain.org import OrgUnit, Person
+from domain.person_details import Commitment
 from domain.systems import System, SystemName
 
 
@@ -53,9 +54,10 @@ class ImportCommands(Commands):
             pending.append(unit)
         details = []
         for p in plan.people:
-            person = Person(org_unit_id=resolve(p.unit), title=p.title, meta=meta(p.row))
+            commitment = Commitment.of(p.name or p.email or "", p.email)
+            person, committed = Person.register(resolve(p.unit), p.title, commitment, meta(p.row))  # type: ignore[arg-type]
             ids[p.key] = person.id
-            details.append(PersonDetails(person.id, p.name or p.email or "", p.email))
+            details.append(committed)
             pending.append(person)
         systems: dict[UUID, System] = {}
         for s in plan.systems:

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import AlreadyDone
+from domain.person_details import Commitment, PersonDetails
 from domain.record_time import RecordedEvent
 
 
@@ -64,16 +65,76 @@ class Person(Aggregate):
 
     class Registered(Created):
         TOPIC = "ansvar.person.registered.v1"
+        class_version = 2
         org_unit_id: UUID
         title: str | None
         meta: dict
+        # v2: the salted digests of the name and e-mail given to the directory (domain/person_details.py).
+        # v1 registrations committed to neither: the upgrade commits them (DetailsCommitted).
+        name_digest: str | None = None
+        email_digest: str | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["name_digest"] = None
+            state["email_digest"] = None
 
     @event(Registered)
-    def __init__(self, org_unit_id: UUID, title: str | None, meta: dict) -> None:
+    def __init__(self, org_unit_id: UUID, title: str | None, meta: dict, name_digest: str | None = None,
+                 email_digest: str | None = None) -> None:
         self.org_unit_id = org_unit_id
         self.title = title
         self.departed_on: date | None = None
         self.details_erased = False
+        self.details_committed = name_digest is not None
+
+    @classmethod
+    def register(cls, org_unit_id: UUID, title: str | None, commitment: Commitment, meta: dict,
+                 person_id: UUID | None = None) -> tuple[Person, PersonDetails]:
+        """A new person, whose registration commits to `commitment`, and the details to save with it."""
+        kwargs = {"id": person_id} if person_id is not None else {}
+        person = cls._create(cls.Registered, org_unit_id=org_unit_id, title=title, meta=meta,
+                             name_digest=commitment.name_digest, email_digest=commitment.email_digest, **kwargs)
+        return person, PersonDetails.committed(person.id, commitment, person.version, "registered")
+
+    class DetailsCorrected(Event):
+        """The person's name or e-mail was corrected in the directory: the digests of the new ones."""
+
+        TOPIC = "ansvar.person.details_corrected.v1"
+        name_digest: str
+        email_digest: str | None
+        meta: dict
+
+    def correct_details(self, commitment: Commitment, meta: dict) -> PersonDetails:
+        if self.details_erased:
+            raise AlreadyDone(f"person {self.id}'s name and e-mail are erased: there is nothing to correct",
+                              field="person_id")
+        self._corrected(commitment.name_digest, commitment.email_digest, meta)
+        return PersonDetails.committed(self.id, commitment, self.version, "corrected")
+
+    @event(DetailsCorrected)
+    def _corrected(self, name_digest: str, email_digest: str | None, meta: dict) -> None:
+        self.details_committed = True
+
+    class DetailsCommitted(Event):
+        """The upgrade that began committing names: the digests of the name and e-mail the directory
+        held then for a person registered before. What they were before this is not proven."""
+
+        TOPIC = "ansvar.person.details_committed.v1"
+        name_digest: str
+        email_digest: str | None
+        meta: dict
+
+    def commit_details(self, commitment: Commitment, meta: dict) -> PersonDetails | None:
+        """None if there is nothing to commit: already committed, or erased."""
+        if self.details_committed or self.details_erased:
+            return None
+        self._committed(commitment.name_digest, commitment.email_digest, meta)
+        return PersonDetails.committed(self.id, commitment, self.version, "upgrade")
+
+    @event(DetailsCommitted)
+    def _committed(self, name_digest: str, email_digest: str | None, meta: dict) -> None:
+        self.details_committed = True
 
     class Departed(Event):
         TOPIC = "ansvar.person.departed.v1"

@@ -4,7 +4,9 @@ Every leaf is recomputed from the stored event (infra/tlog.py) and compared with
 leaf, in log order, so an edited, deleted, inserted or reordered event is named by its
 position. The tree is then rebuilt from the recomputed leaves, and its head compared with the
 stored tree's and with each signed checkpoint given (signature, key id, and a consistency proof
-from the checkpoint to the log now): a leaf rewritten to match an edit is caught there.
+from the checkpoint to the log now): a leaf rewritten to match an edit is caught there. Last, the
+names and e-mail addresses beside the log are held to the digests the log committed to
+(infra/people_verify.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from infra import merkle as M
 from infra import tlog
 from infra.checkpoints import Checkpoint, VerifierKey
 from infra.log_proofs import Event, LogProofs
+from infra.people_verify import PeopleSeen, read_directory
 
 log = structlog.get_logger(__name__)
 
@@ -48,6 +51,7 @@ class Report:
     root: bytes = M.EMPTY_ROOT
     findings: list[Finding] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)  # what could not be checked, said as such
 
     @property
     def ok(self) -> bool:
@@ -144,7 +148,8 @@ def verify(proofs: LogProofs, checkpoints: Sequence[Checkpoint] = (), key: Verif
     stream = _Stream([c.size for c in checkpoints])
     if workers is None:
         workers = _workers() if proofs.size() >= PARALLEL_FROM else 0
-    events = recomputed(proofs.events(page=page), workers)
+    people = PeopleSeen()
+    events = recomputed(people.watch(proofs.events(page=page)), workers)
     try:
         _compare(report, proofs, stream, events, page)
     finally:
@@ -160,7 +165,20 @@ def verify(proofs: LogProofs, checkpoints: Sequence[Checkpoint] = (), key: Verif
     report.checked.append(f"{stream.size} events, each matching its leaf; root {report.root.hex()}")
     for checkpoint in checkpoints:
         _against(report, proofs, stream, checkpoint, key)
+    _names(report, proofs, people)
     return report
+
+
+def _names(report: Report, proofs: LogProofs, people: PeopleSeen) -> None:
+    """The directory's names and e-mail addresses against what the log committed to."""
+    directory = read_directory(proofs)
+    if directory is None:
+        return
+    moved = people.moved_since(proofs.events(after=people.last))  # a command meanwhile is not a finding
+    findings, checked, unchecked = people.check(directory, moved)
+    report.findings += [Finding(position, problem) for position, problem in findings]
+    report.checked += [] if findings else checked
+    report.unverified += unchecked
 
 
 def _compare(report: Report, proofs: LogProofs, stream: _Stream, events: Iterator[tuple[Event, bytes | str]],

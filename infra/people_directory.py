@@ -1,7 +1,14 @@
 """Personal details (name, e-mail) in a mutable, erasable table beside the event log.
 
 Events refer to people by id only; erasing a person here leaves every event and every
-projection intact, and the API then shows "person erased"."""
+projection intact, and the API then shows "person erased".
+
+The events that register a person, correct their details, or commit them at the upgrade carry a
+salted digest of the name and e-mail (domain/person_details.py); the salts are kept here, in
+`person_salts` by the event's log position, written in that event's transaction, and deleted with
+the name when the person is erased. `ansvar verify` holds each row to the latest digests
+(infra/people_verify.py).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,20 @@ from typing import Any
 from uuid import UUID
 
 from domain.clock import Clock
+from domain.errors import AlreadyDone
 from domain.inventory import search_key
+from domain.person_details import PersonDetails
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS person_details (person_id uuid PRIMARY KEY, name text, email text,"
     " erased_at timestamptz, search text)"
 )
+SALTS_DDL = {
+    kind: f"CREATE TABLE IF NOT EXISTS person_salts (person_id uuid NOT NULL, position bigint NOT NULL,"
+          f" field text NOT NULL, salt {blob} NOT NULL, PRIMARY KEY (position, field))"
+    for kind, blob in (("sqlite", "BLOB"), ("postgres", "bytea"))
+}
+SALTS_INDEX = "CREATE INDEX IF NOT EXISTS person_salts_person ON person_salts (person_id)"
 #: A person's details, written anew (and no longer erased). The event recorders run it in the
 #: transaction of the person's registration (infra/recorders.py), with `row()`'s values.
 UPSERT = (
@@ -29,6 +44,29 @@ def row(person_id: Any, name: str, email: str | None) -> tuple[Any, str, str | N
     return person_id, name, email, search_key(name, email)
 
 
+#: A correction's (or the upgrade's) details: only into a row that is there and not erased; the
+#: recorder fails the save when none was (an erasure came first).
+CORRECT = ("UPDATE {table} SET name = ?, email = ?, search = ? WHERE person_id = ? AND erased_at IS NULL"
+           " RETURNING person_id")
+ADD_SALT = "INSERT INTO {table} (person_id, position, field, salt) VALUES (?, ?, ?, ?)"
+
+
+def correction(person_id: Any, name: str, email: str | None) -> tuple[str, str | None, str, Any]:
+    """The values CORRECT takes."""
+    return name, email, search_key(name, email), person_id
+
+
+def salt_rows(details: PersonDetails, position: int, person_id: Any = None) -> list[tuple[Any, int, str, bytes]]:
+    """The values ADD_SALT takes, for the event at `position` that committed to `details`."""
+    who = details.person_id if person_id is None else person_id
+    return [(who, position, f, salt) for f, salt in details.salts.items()]
+
+
+def erased_meanwhile(person_id: Any) -> AlreadyDone:
+    return AlreadyDone(f"person {person_id}'s name and e-mail are erased: there is nothing to correct",
+                       field="person_id", person_id=str(person_id))
+
+
 class PersonDirectory:
     def __init__(self, db: Any, clock: Clock) -> None:
         self.db = db
@@ -38,6 +76,8 @@ class PersonDirectory:
         with self.db.transaction() as cur:
             cur.execute(DDL)
             self._with_search_column(cur)
+            cur.execute(SALTS_DDL[self.db.dialect])
+            cur.execute(SALTS_INDEX)
 
     def _with_search_column(self, cur: Any) -> None:
         """Directories made before people could be searched get the column, filled from the details."""
@@ -53,9 +93,25 @@ class PersonDirectory:
         cur.executemany("UPDATE person_details SET search = ? WHERE person_id = ?",
                         [(search_key(r["name"], r["email"]), r["person_id"]) for r in cur.fetchall()])
 
-    def put(self, person_id: UUID, name: str, email: str | None) -> None:
+    def record(self, details: PersonDetails, position: int) -> None:
+        """The in-memory store's way (the SQL recorders write the same in the events' transaction)."""
         with self.db.transaction() as cur:
-            cur.execute(UPSERT.replace("{table}", "person_details"), row(person_id, name, email))
+            if details.how == "registered":
+                cur.execute(UPSERT.replace("{table}", "person_details"), row(details.person_id, details.name, details.email))
+            else:
+                cur.execute(CORRECT.replace("{table}", "person_details"),
+                            correction(details.person_id, details.name, details.email))
+                if cur.fetchone() is None:
+                    raise erased_meanwhile(details.person_id)
+            cur.executemany(ADD_SALT.replace("{table}", "person_salts"), salt_rows(details, position))
+
+    def uncommitted(self) -> list[tuple[UUID, str, str | None]]:
+        """People whose details no event commits to: registered before names were committed (the
+        upgrade commits them; Portfolio.commit_earlier_details checks each against the log)."""
+        with self.db.transaction(write=False) as cur:
+            cur.execute("SELECT person_id, name, email FROM person_details d WHERE erased_at IS NULL AND NOT EXISTS"
+                        " (SELECT 1 FROM person_salts s WHERE s.person_id = d.person_id)")
+            return [(UUID(str(r["person_id"])), r["name"], r["email"]) for r in cur.fetchall()]
 
     def get(self, person_id: UUID) -> dict[str, Any] | None:
         with self.db.transaction(write=False) as cur:
@@ -63,9 +119,11 @@ class PersonDirectory:
             return cur.fetchone()
 
     def forget(self, person_id: UUID) -> bool | None:
-        """Erase a person's name and e-mail: True if erased now, False if they already were,
-        None if nothing was ever stored for this id. Of two erasures at once, one is 'now'."""
+        """Erase a person's name and e-mail, and the salts their digests in the log were made with:
+        True if erased now, False if they already were, None if nothing was ever stored for this
+        id. Of two erasures at once, one is 'now'."""
         with self.db.transaction() as cur:
+            cur.execute("DELETE FROM person_salts WHERE person_id = ?", (person_id,))
             cur.execute(
                 "UPDATE person_details SET name = NULL, email = NULL, search = NULL, erased_at = ?"
                 " WHERE person_id = ? AND erased_at IS NULL RETURNING person_id",

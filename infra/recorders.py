@@ -3,7 +3,8 @@ must never exist without them, or they without it:
 
 - the `Idempotency-Key` of the command that wrote them (infra/idempotency.py), so a retry can
   never write the events twice;
-- the erasable details (name, e-mail) of the people whose registration they record, so a
+- the erasable details (name, e-mail) of the people whose registration (or correction) they
+  record, and the salts of the digests those events carry (infra/people_directory.py), so a
   process killed half-way leaves neither a person without details nor details without a person
   (the `people` keyword of `Commands.save`);
 - each event's leaf in the log's Merkle tree (infra/log_tree.py), so the tree always covers
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
@@ -28,7 +30,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg.sql import SQL, Identifier
 
-from domain.commands import PersonDetails
+from domain.person_details import PersonDetails
 from infra import tlog
 from infra.idempotency import TABLE, KeyAlreadyUsed, KeyClaim, StoredAnswer
 from infra.log_tree import (
@@ -40,7 +42,7 @@ from infra.log_tree import (
     append_argument,
     append_trigger,
 )
-from infra.people_directory import UPSERT
+from infra.people_directory import ADD_SALT, CORRECT, UPSERT, correction, erased_meanwhile, salt_rows
 from infra.people_directory import row as details_row
 
 _CONSTRAINT = "idempotency_keys_pkey"
@@ -56,6 +58,33 @@ def _committed(claim: KeyClaim | None, ids: Sequence[int] | None) -> None:
     # connection cut) would name a position where nothing of this command is.
     if claim is not None and ids:
         claim.position, claim.recorded = ids[-1], True
+
+
+def _positions(ids: Sequence[int], stored_events: Sequence[StoredEvent]) -> dict[tuple[UUID, int], int]:
+    return {(UUID(str(e.originator_id)), e.originator_version): i for i, e in zip(ids, stored_events)}
+
+
+def _correct_people(cur: Any, people: Sequence[PersonDetails], sql: Any, key: Any) -> None:
+    """Corrections' (and the upgrade's) details, into rows that are there and not erased: raises,
+    failing the whole save, where an erasure came first. `sql(statement, table)` adapts a statement
+    of infra/people_directory.py to the store, `key(uuid)` a person id to its column."""
+    for p in people:
+        if p.how != "registered":
+            cur.execute(sql(CORRECT, "person_details"), correction(key(p.person_id), p.name, p.email))
+            if cur.fetchone() is None:
+                raise erased_meanwhile(p.person_id)
+
+
+def _register_people(cur: Any, people: Sequence[PersonDetails], ids: Sequence[int],
+                     stored_events: Sequence[StoredEvent], sql: Any, key: Any) -> None:
+    """New people's details, and the salts of every event in this save that commits to details."""
+    registered = [details_row(key(p.person_id), p.name, p.email) for p in people if p.how == "registered"]
+    if registered:
+        cur.executemany(sql(UPSERT, "person_details"), registered)
+    positions = _positions(ids, stored_events)
+    salts = [r for p in people for r in salt_rows(p, positions[(p.person_id, p.version)], key(p.person_id))]
+    if salts:
+        cur.executemany(sql(ADD_SALT, "person_salts"), salts)
 
 
 def _reclassify(exc: IntegrityError, claim: KeyClaim | None) -> None:
@@ -153,9 +182,10 @@ class SQLiteRecorder(_KeyedInsert, SQLiteApplicationRecorder):
                 (claim.stored_key, claim.fingerprint, ids[-1], _text(claim.created_at)),
             )
         people: Sequence[PersonDetails] = kwargs.get("people", ())
-        if people and ids:
-            c.executemany(UPSERT.replace("{table}", "person_details"),
-                          [details_row(str(p.person_id), p.name, p.email) for p in people])
+        if people and ids:  # an exception here rolls the events back
+            sql = lambda text, table: text.replace("{table}", table)  # noqa: E731
+            _correct_people(c, people, sql, str)
+            _register_people(c, people, ids, stored_events, sql, str)
         return ids
 
     def find_answer(self, key: str, not_before: datetime | None = None) -> StoredAnswer | None:
@@ -193,12 +223,15 @@ def _store(claim: KeyClaim, status: int, content_type: str | None, body: bytes, 
     )
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         schema = self.datastore.schema
         self.keys_table = SQL("{}.{}").format(Identifier(schema), Identifier(TABLE))
-        self.details_table = SQL("{}.{}").format(Identifier(schema), Identifier("person_details"))
         self.sql_create_statements.append(SQL(
             "CREATE TABLE IF NOT EXISTS {} (key text CONSTRAINT {} PRIMARY KEY, fingerprint text NOT NULL,"
             " position bigint, status integer, content_type text, body bytea, created_at timestamptz NOT NULL)"
@@ -213,8 +246,10 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
         self._lock_table(cur)  # as an insert does: the tree grows in log order
 
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        # Before the library takes the lock and inserts: announce the leaves to the trigger that
-        # grows the tree in SQL (log_tree.append_trigger), in the same pipeline.
+        # Before the library takes the lock and inserts: the corrections' details (raising here rolls
+        # the transaction back; after the insert the library would commit what it holds), and the
+        # announcing of the leaves to the trigger that grows the tree in SQL (log_tree.append_trigger).
+        _correct_people(curs, kwargs.get("people", ()), self._people_sql, _same)
         super()._insert_events(curs, stored_events, **kwargs)
         leaves: _Leaves = kwargs["leaves"]
         if leaves.in_sql:
@@ -232,11 +267,12 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
             )
         people: Sequence[PersonDetails] = kwargs.get("people", ())
         if people and ids:
-            curs.executemany(
-                SQL(UPSERT.replace("?", "%s").replace("{table}", "{}")).format(self.details_table),
-                [details_row(p.person_id, p.name, p.email) for p in people],
-            )
+            _register_people(curs, people, ids, stored_events, self._people_sql, _same)
         return ids
+
+    def _people_sql(self, text: str, table: str) -> Any:
+        return SQL(text.replace("?", "%s").replace("{table}", "{}")).format(SQL("{}.{}").format(
+            Identifier(self.datastore.schema), Identifier(table)))
 
     def find_answer(self, key: str, not_before: datetime | None = None) -> StoredAnswer | None:
         with self.datastore.transaction(commit=not_before is not None) as curs:

@@ -27,7 +27,7 @@ OVERSIGHT = frozenset({"council", "auditor"})
 EXPECTED: dict[str, frozenset[str]] = {
     "health": EVERYONE, "ready": EVERYONE,
     "establishOrgUnit": {"admin"}, "dissolveOrgUnit": {"admin"},
-    "registerPerson": {"admin"}, "recordDeparture": {"admin"}, "erasePersonDetails": {"admin"}, "eraseText": {"admin"}, "syncKitos": {"admin"},
+    "registerPerson": {"admin"}, "recordDeparture": {"admin"}, "erasePersonDetails": {"admin"}, "correctPersonDetails": {"admin"}, "eraseText": {"admin"}, "syncKitos": {"admin"},
     "listReminders": {"council", "auditor"}, "chooseDigest": PERSONS - {"auditor"},
     "listOrgUnits": PERSONS, "getOrgUnit": PERSONS, "listPeople": PERSONS, "getPerson": PERSONS, "getMe": PERSONS,
     "getResponsibilities": OVERSIGHT | {"holder"},
