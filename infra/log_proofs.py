@@ -5,6 +5,7 @@ the in-memory one."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,62 @@ class LogProofs:
                 return found[0] if found else None
         return self._read(lambda cur: self.tree.index_in(cur, position))  # type: ignore[union-attr]
 
+    # What verify holds the store to (infra/log_store_checks.py) ------------------------------------
+
+    def nodes_completed(self, start: int, end: int) -> dict[M.Node, bytes]:
+        """The stored interior nodes that leaves [start, end) complete."""
+        if self.memory is not None:
+            with self.recorder._database_lock:
+                wanted = [(lv, i) for lv, a, b in M.completed_between(start, end) for i in range(a, b + 1)]
+                return {n: self.memory.nodes[n] for n in wanted if n in self.memory.nodes}
+        return self._read(lambda cur: self.tree.nodes_completed_in(cur, start, end))  # type: ignore[union-attr]
+
+    def extra_node(self, size: int) -> M.Node | None:
+        """A stored interior node that no tree of `size` leaves has (cheaply: only if there are
+        more than it has)."""
+        if self.memory is not None:
+            with self.recorder._database_lock:
+                return next((n for n in self.memory.nodes if n[0] > 0 and n[1] >= size >> n[0]), None)
+        tree = self.tree
+        assert tree is not None
+        return self._read(lambda cur: tree.node_beyond_in(cur, size) if tree.node_count_in(cur) != M.interior_count(size)
+                          else None)
+
+    def stored_edge(self) -> tuple[int, int, list[bytes]] | None:
+        if self.memory is not None:
+            return None
+        return self._read(self.tree.edge_stored_in)  # type: ignore[union-attr]
+
+    def erasure_rows(self, page: int = 1000) -> Iterator[tuple[int, str]]:
+        """(position, field) of every erased text the store keeps a digest for, in that order."""
+        if self.memory is not None:
+            with self.recorder._database_lock:
+                rows = sorted((p, f) for p, fields in self.memory.erasures.items() for f in fields)
+            yield from rows
+            return
+        after: tuple[int, str] = (-1, "")
+        while found := self._read(lambda cur: self.tree.erasure_rows_in(cur, after, page)):  # type: ignore[union-attr]
+            yield from found
+            after = found[-1]
+
+    def leaves_between(self, first: int, last: int) -> dict[int, bytes]:
+        """The stored leaves of positions first..last, by position."""
+        if self.memory is not None:
+            with self.recorder._database_lock:
+                entries = self.memory.entries  # in position order
+                lo = bisect_left(entries, first, key=lambda e: e.position)
+                hi = bisect_right(entries, last, key=lambda e: e.position)
+                return {e.position: e.leaf for e in entries[lo:hi]}
+        return self._read(lambda cur: self.tree.leaves_between_in(cur, first, last))  # type: ignore[union-attr]
+
+    def stored(self, notifications: Sequence[Any]) -> list[Event]:
+        """These notifications as the log holds them, with their salts and erasures."""
+        if not notifications:
+            return []
+        salts, erased = self._extras(notifications[0].id, notifications[-1].id)
+        return [Event(n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state), salts.get(n.id, {}),
+                      erased.get(n.id, {})) for n in notifications]
+
     # Heads and proofs ---------------------------------------------------------------------------------
 
     def head(self, size: int | None = None) -> tuple[int, bytes]:
@@ -125,12 +182,8 @@ class LogProofs:
             found = self.recorder.select_notifications(after + 1, page)
             if not found:
                 return
-            first, last = found[0].id, found[-1].id
-            salts, erased = self._extras(first, last)
-            for n in found:
-                yield Event(n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state),
-                            salts.get(n.id, {}), erased.get(n.id, {}))
-            after = last
+            yield from self.stored(found)
+            after = found[-1].id
 
     def _extras(self, first: int, last: int) -> tuple[dict, dict]:
         if self.memory is not None:

@@ -168,12 +168,15 @@ def test_an_edit_with_its_leaf_and_tree_rewritten_to_match_is_caught_by_the_sign
         leaf = tlog.leaf(position, row[1], row[2], row[3], state, {f: bytes(s) for f, s in salts.items()})
         sql.run("UPDATE {p}log_leaves SET leaf = ? WHERE position = ?", leaf, position)
     code, out = run_verify(settings, clock, capsys)
-    assert code == 1 and "nodes were altered" in out  # the leaf alone: the stored tree gives it away
+    assert code == 1 and "the stored tree's node (level 1," in out and "was altered" in out  # the leaf alone: the nodes give it away
     with superuser(settings) as sql:
         leaves = [bytes(r[0]) for r in sql.run("SELECT leaf FROM {p}log_leaves ORDER BY idx")]
         sql.run("DELETE FROM {p}log_nodes")
+        if settings.database.kind == "postgres":
+            sql.run("DELETE FROM {p}log_edge")  # the edge the trigger keeps would give it away too
         for (level, idx), h in M.tree([M.leaf_hash(x) for x in leaves]).items():
-            sql.run("INSERT INTO {p}log_nodes (level, idx, hash) VALUES (?, ?, ?)", level, idx, h)
+            if level > 0:  # log_nodes keeps interior nodes only
+                sql.run("INSERT INTO {p}log_nodes (level, idx, hash) VALUES (?, ?, ?)", level, idx, h)
     code, out = run_verify(settings, clock, capsys, history["checkpoint"])
     assert code == 1 and f"checkpoint of size {history['checkpoint'].size}" in out and "changed" in out
 
@@ -293,3 +296,82 @@ def test_when_the_worker_processes_stop_verify_finishes_in_its_own(settings, clo
         assert report.ok and report.size == history["head"] and report.root == history["checkpoint"].root
     finally:
         proofs.owner.close()
+
+
+def test_a_silent_erasure_is_named_and_undoing_it_passes(settings, clock, capsys, history):
+    """Replaced by `[erased]`, its digest kept and its salt dropped as an erasure would, but with
+    no erasure event: the leaf still matches, and the erasure the log does not record is named."""
+    vacancy = history["departure"] - 1  # the vacancy whose reason names "Carl, maybe"
+    with superuser(settings) as sql:
+        original = bytes(sql.row(vacancy)[4])
+        salt = bytes(sql.run("SELECT salt FROM {p}log_salts WHERE position = ? AND field = 'reason'", vacancy)[0][0])
+        erased, digest = tlog.erase(original, "reason", salt)
+        sql.run("UPDATE {events} SET state = ? WHERE {id} = ?", erased, vacancy)
+        sql.run("INSERT INTO {p}log_erasures (position, field, digest) VALUES (?, 'reason', ?)", vacancy, digest)
+        sql.run("DELETE FROM {p}log_salts WHERE position = ?", vacancy)
+    code, out = run_verify(settings, clock, capsys, history["checkpoint"])
+    assert code == 1 and f"position {vacancy}: reason reads as erased, but no erasure event in the log names it" in out
+    with superuser(settings) as sql:
+        sql.run("UPDATE {events} SET state = ? WHERE {id} = ?", original, vacancy)
+        sql.run("DELETE FROM {p}log_erasures WHERE position = ?", vacancy)
+        sql.run("INSERT INTO {p}log_salts (position, field, salt) VALUES (?, 'reason', ?)", vacancy, salt)
+    assert run_verify(settings, clock, capsys, history["checkpoint"])[0] == 0
+
+
+def test_an_erasure_the_log_records_but_the_store_undid_is_named(settings, clock, capsys, history):
+    vacancy = history["departure"] - 1
+    with superuser(settings) as sql:
+        original = bytes(sql.row(vacancy)[4])
+        salt = sql.run("SELECT salt FROM {p}log_salts WHERE position = ?", vacancy)
+    runtime = bootstrap(settings, clock)
+    runtime.portfolio.erase_text(vacancy, "request 7")
+    runtime.close()
+    assert run_verify(settings, clock, capsys)[0] == 0
+    with superuser(settings) as sql:  # the text and its salt put back from a copy taken before
+        sql.run("UPDATE {events} SET state = ? WHERE {id} = ?", original, vacancy)
+        sql.run("DELETE FROM {p}log_erasures WHERE position = ?", vacancy)
+        sql.run("INSERT INTO {p}log_salts (position, field, salt) VALUES (?, 'reason', ?)", vacancy, bytes(salt[0][0]))
+    code, out = run_verify(settings, clock, capsys)
+    assert code == 1 and f"position {vacancy}: the log records the erasure of reason" in out
+
+
+@pytest.mark.parametrize("how", ["zeroed", "deleted"])
+def test_a_zeroed_or_deleted_interior_node_is_named_and_restoring_it_passes(settings, clock, capsys, history, how):
+    with superuser(settings) as sql:
+        original = bytes(sql.run("SELECT hash FROM {p}log_nodes WHERE level = 1 AND idx = 1")[0][0])
+        last = sql.run("SELECT position FROM {p}log_leaves WHERE idx = 3")[0][0]
+        if how == "zeroed":
+            sql.run("UPDATE {p}log_nodes SET hash = ? WHERE level = 1 AND idx = 1", bytes(32))
+        else:
+            sql.run("DELETE FROM {p}log_nodes WHERE level = 1 AND idx = 1")
+    code, out = run_verify(settings, clock, capsys, history["checkpoint"])
+    said = "differs from the one its leaves make" if how == "zeroed" else "is missing"
+    assert code == 1 and f"position {last}: the stored tree's node (level 1, index 1; leaf indexes 2-3" in out
+    assert said in out and "more of the stored tree's nodes" not in out  # the ones above were stored right
+    with superuser(settings) as sql:
+        if how == "zeroed":
+            sql.run("UPDATE {p}log_nodes SET hash = ? WHERE level = 1 AND idx = 1", original)
+        else:
+            sql.run("INSERT INTO {p}log_nodes (level, idx, hash) VALUES (1, 1, ?)", original)
+    assert run_verify(settings, clock, capsys, history["checkpoint"])[0] == 0
+
+
+def test_a_node_stored_beyond_the_tree_is_named(settings, clock, capsys, history):
+    with superuser(settings) as sql:
+        sql.run("INSERT INTO {p}log_nodes (level, idx, hash) VALUES (3, 7, ?)", bytes(32))
+    code, out = run_verify(settings, clock, capsys)
+    assert code == 1 and "holds a node a tree of" in out and "(level 3, index 7)" in out
+
+
+def test_an_altered_edge_of_the_postgresql_trigger_is_named(settings, clock, capsys, history):
+    if settings.database.kind != "postgres":
+        pytest.skip("log_edge is the PostgreSQL trigger's")
+    with superuser(settings) as sql:
+        size, frontier = sql.run("SELECT tree_size, frontier FROM {p}log_edge")[0]
+        assert size == history["head"]
+        sql.run("UPDATE {p}log_edge SET frontier[1] = ?", bytes(32))
+    code, out = run_verify(settings, clock, capsys)
+    assert code == 1 and f"position {history['head']}: the stored edge of the tree (log_edge, at {size} leaves)" in out
+    with superuser(settings) as sql:
+        sql.run("UPDATE {p}log_edge SET frontier[1] = ?", bytes(frontier[0]))
+    assert run_verify(settings, clock, capsys, history["checkpoint"])[0] == 0
