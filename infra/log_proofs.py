@@ -38,6 +38,11 @@ class LogProofs:
         self.tree: LogTree | None = getattr(recorder, "tree", None)
         self.owner: Any = None  # what keeps the recorder's connections open, if not the caller
 
+    @property
+    def has_tree(self) -> bool:
+        """The store keeps the tree (every store ansvar makes does)."""
+        return self.memory is not None or self.tree is not None
+
     # The pieces, per store -------------------------------------------------------------------------
 
     def _read(self, fn: Any) -> Any:
@@ -146,14 +151,19 @@ class LogProofs:
         tree now) and its inclusion proof; None if no event there. One read transaction on the
         SQL stores (an auditor's script asks for thousands). Raises NotInLog for a size the leaf
         is not in, or one beyond the log."""
+        found = self.proof_and_root(position, size)
+        return None if found is None else found[:3]
+
+    def proof_and_root(self, position: int, size: int | None = None) -> tuple[Entry, int, list[bytes], bytes] | None:
+        """As proof_of, with the root of that size the stored tree makes (read with the proof)."""
         if self.memory is not None:
             index = self.index_of(position)
             if index is None:
                 return None
             size = self.size() if size is None else size
-            return self.entries(index, 1)[0], size, self.inclusion(index, size)
+            return self.entries(index, 1)[0], size, self.inclusion(index, size), self.head(size)[1]
 
-        def read(cur: Any) -> tuple[Entry, int, list[bytes]] | None:
+        def read(cur: Any) -> tuple[Entry, int, list[bytes], bytes] | None:
             tree = self.tree
             assert tree is not None
             index = tree.index_in(cur, position)
@@ -164,8 +174,9 @@ class LogProofs:
             if not 0 <= index < wanted <= now:
                 raise NotInLog(f"the event at position {position} is leaf {index}: not in a tree of {wanted}"
                                f" (the log has {now})")
-            nodes = tree.nodes_in(cur, M.inclusion_nodes(index, wanted))
-            return tree.entries_in(cur, index, 1)[0], wanted, M.inclusion_from(index, wanted, nodes)
+            nodes = tree.nodes_in(cur, M.inclusion_nodes(index, wanted) + M.root_nodes(wanted))
+            return (tree.entries_in(cur, index, 1)[0], wanted, M.inclusion_from(index, wanted, nodes),
+                    M.root_from(wanted, nodes))
 
         return self._read(read)
 
