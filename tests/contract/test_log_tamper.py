@@ -563,3 +563,23 @@ def test_the_server_hands_out_no_proof_from_a_damaged_tree(settings, clock, hist
         assert "the stored tree is damaged" in refused.json()["detail"]
         fine = client.get("/log/proof/inclusion", params={"position": history["head"]}, headers=auditor)
         assert fine.status_code == 200  # a proof that does not pass through the damaged node
+
+
+def test_an_export_is_held_to_its_erasure_events_too(settings, clock, capsys, history, tmp_path):
+    from ansvar.cli_log import cmd_log
+
+    vacancy = history["departure"] - 1
+    runtime = bootstrap(settings, clock)
+    runtime.portfolio.erase_text(vacancy, "request 8")
+    runtime.close()
+    exported = tmp_path / "log.jsonl"
+    assert cmd_log(settings, clock, argparse.Namespace(action="export", output=str(exported))) == 0
+    verify_export = argparse.Namespace(checkpoint=[], export=str(exported), key=None)
+    assert cmd_verify(settings, clock, verify_export) == 0, capsys.readouterr().err
+    lines = exported.read_text(encoding="utf-8").splitlines()  # the erasure event left out of a copy
+    erasure = next(i for i, line in enumerate(lines) if '"ansvar.system.text_erased.v1"' in line)
+    (tmp_path / "cut.jsonl").write_text("\n".join(lines[:erasure]) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    cut = argparse.Namespace(checkpoint=[], export=str(tmp_path / "cut.jsonl"), key=None)
+    assert cmd_verify(settings, clock, cut) == 1
+    assert f"position {vacancy}: reason reads as erased, but no erasure event" in " ".join(capsys.readouterr().err.split())
