@@ -112,7 +112,7 @@ class ExportProofs:
         wanted = [(lv, i) for lv, a, b in M.completed_between(start, end) for i in range(a, b + 1)]
         return {n: self._nodes[n] for n in wanted if n in self._nodes}
 
-    def extra_node(self, size: int) -> M.Node | None:
+    def extra_node(self) -> None:
         return None
 
     def stored_edge(self) -> None:

@@ -85,16 +85,25 @@ class LogProofs:
                 return {n: self.memory.nodes[n] for n in wanted if n in self.memory.nodes}
         return self._read(lambda cur: self.tree.nodes_completed_in(cur, start, end))  # type: ignore[union-attr]
 
-    def extra_node(self, size: int) -> M.Node | None:
-        """A stored interior node that no tree of `size` leaves has (cheaply: only if there are
-        more than it has)."""
+    def extra_node(self) -> tuple[int, M.Node] | None:
+        """A stored interior node that the tree, at its size now, does not have, with that size."""
         if self.memory is not None:
             with self.recorder._database_lock:
-                return next((n for n in self.memory.nodes if n[0] > 0 and n[1] >= size >> n[0]), None)
+                size = len(self.memory.entries)
+                found = next((n for n in self.memory.nodes if n[0] > 0 and n[1] >= size >> n[0]), None)
+                return None if found is None else (size, found)
         tree = self.tree
         assert tree is not None
-        return self._read(lambda cur: tree.node_beyond_in(cur, size) if tree.node_count_in(cur) != M.interior_count(size)
-                          else None)
+
+        def read(cur: Any) -> tuple[int, M.Node] | None:
+            size = tree.size_in(cur)
+            while True:  # an append between the two reads makes nodes beyond the size read first: again
+                found = tree.node_beyond_in(cur, size)
+                if found is None or (now := tree.size_in(cur)) == size:
+                    return None if found is None else (size, found)
+                size = now
+
+        return self._read(read)
 
     def stored_edge(self) -> tuple[int, int, list[bytes]] | None:
         if self.memory is not None:

@@ -70,9 +70,10 @@ class NodeCheck:
         found = [self.first] if self.first else []
         if self.more:
             found.append(Finding(None, f"and {self.more} more of the stored tree's nodes differ or are missing"))
-        if size is not None and (extra := self.proofs.extra_node(size)) is not None:
-            found.append(Finding(None, f"the stored tree holds a node a tree of {size} leaves does not have (level"
-                                       f" {extra[0]}, index {extra[1]}): the stored tree was altered"))
+        if size is not None and (extra := self.proofs.extra_node()) is not None:
+            leaves, (level, idx) = extra
+            found.append(Finding(None, f"the stored tree holds a node a tree of {leaves} leaves does not have (level"
+                                       f" {level}, index {idx}): the stored tree was altered"))
         return found
 
 

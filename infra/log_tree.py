@@ -408,14 +408,14 @@ class LogTree:
                     [v for r in ranges for v in r])
         return {(_get(r, "level", 0), _get(r, "idx", 1)): bytes(_get(r, "hash", 2)) for r in _rows(cur)}
 
-    def node_count_in(self, cur: Any) -> int:
-        cur.execute(self.d.sql("SELECT count(*) AS n FROM {log_nodes} WHERE level > 0"))  # leaf hashes of old trees change nothing
-        return int(_get(cur.fetchone(), "n", 0))
-
     def node_beyond_in(self, cur: Any, size: int) -> M.Node | None:
-        """A stored node that is no complete subtree of a tree of `size` leaves, if there is one."""
-        cur.execute(self.d.sql("SELECT level, idx FROM {log_nodes} WHERE level > 62 OR (level > 0 AND (idx < 0"
-                               " OR idx >= (? >> level))) ORDER BY level, idx LIMIT 1"), (size,))
+        """A stored interior node that is no complete subtree of a tree of `size` leaves, if there
+        is one (level 0 rows, leaf hashes an older version kept, change nothing). One index probe
+        per level."""
+        levels = range(1, 63)
+        where = " OR ".join(["(level = ? AND (idx < 0 OR idx >= ?))"] * len(levels))
+        cur.execute(self.d.sql(f"SELECT level, idx FROM {{log_nodes}} WHERE level > 62 OR {where}"
+                               " ORDER BY level, idx LIMIT 1"), [v for lv in levels for v in (lv, size >> lv)])
         row = cur.fetchone()
         return None if row is None else (_get(row, "level", 0), _get(row, "idx", 1))
 

@@ -148,11 +148,6 @@ def completed_between(start: int, end: int) -> list[tuple[int, int, int]]:
     return found
 
 
-def interior_count(size: int) -> int:
-    """How many interior nodes (complete subtrees of two leaves or more) a tree of `size` has."""
-    return size - size.bit_count()
-
-
 class RightEdge:
     """A tree grown one leaf hash at a time that keeps only its right edge: the hashes of
     `frontier(size)`, highest first. What reading a whole log needs (`ansvar verify`), without

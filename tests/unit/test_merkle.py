@@ -155,4 +155,3 @@ def test_the_nodes_a_range_of_leaves_completes_are_the_ones_whose_last_leaf_is_i
     named = {(level, i) for level, first, last in M.completed_between(start, end) for i in range(first, last + 1)}
     every = M.tree([bytes([n % 256]) * 32 for n in range(end)])
     assert named == {(lv, i) for lv, i in every if lv > 0 and start <= ((i + 1) << lv) - 1 < end}
-    assert M.interior_count(end) == sum(1 for lv, _ in every if lv > 0)
