@@ -55,11 +55,13 @@ class ReadCheck:
             self.on_broken(finding)
 
     def finish(self) -> None:
-        """After the last read: a leaf beyond it whose event is gone (the log's last events deleted)."""
-        leaves = self.proofs.leaves_between(self.last + 1, 2**62)
-        if leaves:
-            last = max(leaves)
-            self(self.last + 1, self.proofs.recorder.select_notifications(self.last + 1, len(leaves) + 1, stop=last),
+        """After the last read: a leaf just beyond it whose event is gone (the log's last events
+        deleted). A page of them at most: any others are events written since, read next."""
+        index = self.proofs.index_of(self.last) if self.last else -1
+        entries = self.proofs.entries(index + 1, 1000) if index is not None else []
+        if entries:
+            last = entries[-1].position
+            self(self.last + 1, self.proofs.recorder.select_notifications(self.last + 1, len(entries) + 1, stop=last),
                  last)
 
     def _findings(self, start: int, last: int, notifications: Sequence[Any]) -> list[Finding]:
