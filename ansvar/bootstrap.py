@@ -23,6 +23,7 @@ from infra import idempotency, log_key, recorders
 from infra.database import PostgresReader, SqliteReader, ensure_schema, open_sync
 from infra.listener import PostgresListener
 from infra.log_proofs import LogProofs
+from infra.log_read_check import ReadCheck
 from infra.people_directory import PersonDirectory
 from infra.settings import Settings
 from infra.transparency import TransparencyLog
@@ -137,7 +138,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
     commit_earlier_details(portfolio, directory)
     views = [SystemsView(), AccountabilityView(), GapsView(settings.gap_policy)]
     views += [ProposalsView(), DecisionsView(), DecommissioningView(), RemindersView(), KitosView()]
-    catchup = CatchUp(portfolio, db, views, Progress())
+    proofs = LogProofs(portfolio.recorder)
+    # What the views replay from the store (a view made afresh) is held to the log's leaves first.
+    catchup = CatchUp(portfolio, db, views, Progress(), check=ReadCheck(proofs) if proofs.has_tree else None)
     catchup.setup()
     if settings.database.kind == "postgres":
         reader: Any = PostgresReader(settings.database, settings.pool_size)
@@ -157,7 +160,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
     key = log_key.signing_key(settings)
     if key is None:
         log.warning("no key signs the log's checkpoints: set ANSVAR_LOG_KEY or ANSVAR_LOG_KEY_FILE")
-    transparency = TransparencyLog(LogProofs(portfolio.recorder), key, log_key.origin(settings, key),
+    transparency = TransparencyLog(proofs, key, log_key.origin(settings, key),
                                    settings.log.witnesses)
     return Runtime(settings, clock, portfolio, reads, EventLog(portfolio), db, directory, catchup, worker, transparency,
                    ui_sessions=ui_sessions)

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
+import structlog
 from rich.console import Console
 from rich.table import Table
 
@@ -19,10 +20,14 @@ from ansvar.console import catch_up, console, progress_bar
 from domain.clock import Clock, SystemClock
 from infra import logging as app_logging
 from infra.local_secret import with_local_secret
+from infra.log_read_check import LogBroken
+from infra.log_store_checks import Finding
 from infra.settings import Settings, SettingsError
 from projections import failures
 from projections.catchup import REBUILD_BATCH
 from projections.rebuild import rebuild
+
+log = structlog.get_logger("ansvar.cli")
 
 
 def cmd_serve(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
@@ -74,14 +79,23 @@ def cmd_projections(settings: Settings, clock: Clock, args: argparse.Namespace) 
                 console.print(f"[red]no such projection:[/red] {', '.join(sorted(unknown))}")
                 return 2
             console.print(f"rebuilding {', '.join(names)} into new tables; the live views serve until they are swapped in")
+            accepted: list[Finding] = []
             try:
                 with progress_bar() as bar:
                     task = bar.add_task("rebuild", total=runtime.catchup.head())
-                    rebuild(runtime.catchup, names, args.batch or REBUILD_BATCH, lambda n: bar.advance(task, n))
+                    rebuild(runtime.catchup, names, args.batch or REBUILD_BATCH, lambda n: bar.advance(task, n),
+                            on_broken=accepted.append if args.accept_broken_log else None)
             except failures.ViewFailed as failure:
                 failures.record(runtime.db, failure)
                 console.print(f"[red]the rebuild stopped:[/red] {failure}; the live views are as they were")
                 return 1
+            except LogBroken as broken:
+                failures.record_log(runtime.db, broken.position, broken.problem)
+                console.print(f"[red]the rebuild stopped:[/red] {broken}; the live views are as they were. `ansvar"
+                              " verify` tells what else differs; to rebuild over it knowingly: --accept-broken-log")
+                return 1
+            if accepted:
+                _said_accepted(accepted)
             vacuum_analyze(settings.database, [t for v in runtime.catchup.views if v.name in names for t in v.tables])
         head = runtime.catchup.head()
         failing = {f["name"]: f for f in failures.failing(runtime.db)}
@@ -99,6 +113,19 @@ def cmd_projections(settings: Settings, clock: Clock, args: argparse.Namespace) 
             console.print(f"  {name} at log position {stopped['position']}: {stopped['error']}", highlight=False)
         return 1
     return 0
+
+
+def _said_accepted(accepted: list[Finding]) -> None:
+    """On stdout (what the operator keeps), and in the log: the views now rest on these."""
+    log.warning("views rebuilt over a log that does not verify, as the operator asked (--accept-broken-log)",
+                events=len(accepted), positions=[f.position for f in accepted[:100]])
+    out = Console()
+    out.print(f"WARNING: rebuilt over {len(accepted)} event(s) that do not match the log's leaves, as asked"
+              " (--accept-broken-log); the views hold what the store holds now:", highlight=False)
+    for finding in accepted[:20]:
+        out.print(f"  {finding}", highlight=False, soft_wrap=True)
+    if len(accepted) > 20:
+        out.print(f"  ... and {len(accepted) - 20} more (ansvar verify names the first)", highlight=False)
 
 
 def cmd_worker(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
@@ -140,6 +167,9 @@ def parser() -> argparse.ArgumentParser:
     proj.add_argument("names", nargs="*", help="projections to rebuild (default: all)")
     proj.add_argument("--batch", type=_positive_int, metavar="N",
                       help="events per transaction while rebuilding (default 5000; smaller holds the views' lock for less)")
+    proj.add_argument("--accept-broken-log", action="store_true",
+                      help="rebuild even over events that do not match the log's leaves (the stored log was altered);"
+                           " each is logged as a warning. Without it the rebuild stops at the first and changes nothing")
     proj.set_defaults(run=cmd_projections)
     worker = sub.add_parser("worker", help="keep the projections current without serving HTTP")
     worker.set_defaults(run=cmd_worker)

@@ -18,7 +18,7 @@ from domain.errors import InvalidValue, NotFound
 from domain.portfolio import Portfolio
 from infra.checkpoints import b64
 from infra.log_proofs import NotInLog
-from infra.transparency import NotSigning, TransparencyLog
+from infra.transparency import DamagedTree, NotSigning, TransparencyLog
 
 Size = Annotated[int, Parameter(ge=0, le=2**62)]
 
@@ -120,9 +120,11 @@ class LogController(Controller):
         """That the event at `position` is in the tree of `tree_size` leaves: the audit path of RFC
         9162 2.1.3, to check against a checkpoint of that size."""
         try:
-            found = transparency.proofs.proof_of(position, tree_size)
+            found = transparency.inclusion(position, tree_size)
         except NotInLog as exc:
             raise InvalidValue(str(exc), field="tree_size") from None
+        except DamagedTree as exc:
+            raise ServiceUnavailable(str(exc), retry_after=3600) from None
         if found is None:
             raise NotInTheLog(f"no event at position {position} in the log", field="position")
         entry, size, hashes = found

@@ -11,8 +11,9 @@ from litestar.params import Parameter
 
 from api import schemas as s
 from api.log import NoSigningKey
+from api.problems import ServiceUnavailable
 from infra.checkpoints import b64
-from infra.transparency import NotSigning, TransparencyLog
+from infra.transparency import DamagedTree, NotSigning, TransparencyLog
 
 WithProof = Annotated[bool, Parameter(description=(
     "Also answer with the log positions the answer rests on, their inclusion proofs and the signed"
@@ -26,6 +27,8 @@ async def proof_of(transparency: TransparencyLog, positions: Iterable[int | None
         checkpoint, included = await anyio.to_thread.run_sync(transparency.included, wanted)
     except NotSigning as exc:
         raise NoSigningKey(str(exc)) from None
+    except DamagedTree as exc:
+        raise ServiceUnavailable(str(exc), retry_after=3600) from None
     return s.Proof(checkpoint.note(), checkpoint.size, [
         s.IncludedEvent(i.position, i.leaf_index, b64(i.leaf), [b64(h) for h in i.hashes]) for i in included
     ])

@@ -447,11 +447,21 @@ class ProjectionStatus(msgspec.Struct):
     failed_at: datetime | None = None
 
 
+class LogBreak(msgspec.Struct):
+    """Where the stored log does not verify: an event read back for the views (a rebuild, or a view
+    made afresh) does not match the leaf the log's tree committed to."""
+
+    position: int
+    problem: str
+    found_at: datetime | None = None
+
+
 class Ready(msgspec.Struct):
-    status: str
+    status: str  # ready | failing (a view stopped) | log-broken | unavailable
     database: str
     head: int
     projections: list[ProjectionStatus]
+    log: LogBreak | None = None
 
 
 # Access control and the trail ---------------------------------------------------------------------------

@@ -13,6 +13,9 @@ proposal contents (the council's record), and import sources (file name, hash, r
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from domain.systems import System
 
 #: topic -> the top-level fields of its events that hold erasable text
@@ -29,3 +32,16 @@ ERASED = "[erased]"
 
 def erasable(topic: str) -> tuple[str, ...]:
     return ERASABLE.get(topic, ())
+
+
+#: topic of an erasure event -> the texts it records as erased, as (log position, field), from its
+#: state. Every erased text in the store must be named by one (`ansvar verify`): an erasure the log
+#: does not record would be a hidden edit.
+ERASURE_EVENTS: dict[str, Callable[[Mapping[str, Any]], list[tuple[int, str]]]] = {
+    System.TextErased.TOPIC: lambda state: [(int(state["position"]), str(state["field"]))],
+}
+
+
+def erasures_recorded(topic: str, state: Mapping[str, Any]) -> list[tuple[int, str]]:
+    named = ERASURE_EVENTS.get(topic)
+    return named(state) if named is not None else []

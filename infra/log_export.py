@@ -104,3 +104,19 @@ class ExportProofs:
 
     def index_of(self, position: int) -> int | None:
         return next((e.idx for e in self._entries if e.position == position), None)
+
+    # What verify holds a store to (infra/log_store_checks.py): an export's nodes are made from its
+    # leaves, and its erasures are the ones its events carry.
+
+    def nodes_completed(self, start: int, end: int) -> dict[M.Node, bytes]:
+        wanted = [(lv, i) for lv, a, b in M.completed_between(start, end) for i in range(a, b + 1)]
+        return {n: self._nodes[n] for n in wanted if n in self._nodes}
+
+    def extra_node(self) -> None:
+        return None
+
+    def stored_edge(self) -> None:
+        return None
+
+    def erasure_rows(self) -> Iterator[tuple[int, str]]:
+        return iter(sorted((e.position, f) for e in self._events for f in e.erased))

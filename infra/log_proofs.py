@@ -5,6 +5,7 @@ the in-memory one."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,11 @@ class LogProofs:
         self.memory: MemoryTree | None = getattr(recorder, "memory_tree", None)
         self.tree: LogTree | None = getattr(recorder, "tree", None)
         self.owner: Any = None  # what keeps the recorder's connections open, if not the caller
+
+    @property
+    def has_tree(self) -> bool:
+        """The store keeps the tree (every store ansvar makes does)."""
+        return self.memory is not None or self.tree is not None
 
     # The pieces, per store -------------------------------------------------------------------------
 
@@ -69,6 +75,71 @@ class LogProofs:
                 return found[0] if found else None
         return self._read(lambda cur: self.tree.index_in(cur, position))  # type: ignore[union-attr]
 
+    # What verify holds the store to (infra/log_store_checks.py) ------------------------------------
+
+    def nodes_completed(self, start: int, end: int) -> dict[M.Node, bytes]:
+        """The stored interior nodes that leaves [start, end) complete."""
+        if self.memory is not None:
+            with self.recorder._database_lock:
+                wanted = [(lv, i) for lv, a, b in M.completed_between(start, end) for i in range(a, b + 1)]
+                return {n: self.memory.nodes[n] for n in wanted if n in self.memory.nodes}
+        return self._read(lambda cur: self.tree.nodes_completed_in(cur, start, end))  # type: ignore[union-attr]
+
+    def extra_node(self) -> tuple[int, M.Node] | None:
+        """A stored interior node that the tree, at its size now, does not have, with that size."""
+        if self.memory is not None:
+            with self.recorder._database_lock:
+                size = len(self.memory.entries)
+                found = next((n for n in self.memory.nodes if n[0] > 0 and n[1] >= size >> n[0]), None)
+                return None if found is None else (size, found)
+        tree = self.tree
+        assert tree is not None
+
+        def read(cur: Any) -> tuple[int, M.Node] | None:
+            size = tree.size_in(cur)
+            while True:  # an append between the two reads makes nodes beyond the size read first: again
+                found = tree.node_beyond_in(cur, size)
+                if found is None or (now := tree.size_in(cur)) == size:
+                    return None if found is None else (size, found)
+                size = now
+
+        return self._read(read)
+
+    def stored_edge(self) -> tuple[int, int, list[bytes]] | None:
+        if self.memory is not None:
+            return None
+        return self._read(self.tree.edge_stored_in)  # type: ignore[union-attr]
+
+    def erasure_rows(self, page: int = 1000) -> Iterator[tuple[int, str]]:
+        """(position, field) of every erased text the store keeps a digest for, in that order."""
+        if self.memory is not None:
+            with self.recorder._database_lock:
+                rows = sorted((p, f) for p, fields in self.memory.erasures.items() for f in fields)
+            yield from rows
+            return
+        after: tuple[int, str] = (-1, "")
+        while found := self._read(lambda cur: self.tree.erasure_rows_in(cur, after, page)):  # type: ignore[union-attr]
+            yield from found
+            after = found[-1]
+
+    def leaves_between(self, first: int, last: int) -> dict[int, bytes]:
+        """The stored leaves of positions first..last, by position."""
+        if self.memory is not None:
+            with self.recorder._database_lock:
+                entries = self.memory.entries  # in position order
+                lo = bisect_left(entries, first, key=lambda e: e.position)
+                hi = bisect_right(entries, last, key=lambda e: e.position)
+                return {e.position: e.leaf for e in entries[lo:hi]}
+        return self._read(lambda cur: self.tree.leaves_between_in(cur, first, last))  # type: ignore[union-attr]
+
+    def stored(self, notifications: Sequence[Any]) -> list[Event]:
+        """These notifications as the log holds them, with their salts and erasures."""
+        if not notifications:
+            return []
+        salts, erased = self._extras(notifications[0].id, notifications[-1].id)
+        return [Event(n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state), salts.get(n.id, {}),
+                      erased.get(n.id, {})) for n in notifications]
+
     # Heads and proofs ---------------------------------------------------------------------------------
 
     def head(self, size: int | None = None) -> tuple[int, bytes]:
@@ -89,14 +160,19 @@ class LogProofs:
         tree now) and its inclusion proof; None if no event there. One read transaction on the
         SQL stores (an auditor's script asks for thousands). Raises NotInLog for a size the leaf
         is not in, or one beyond the log."""
+        found = self.proof_and_root(position, size)
+        return None if found is None else found[:3]
+
+    def proof_and_root(self, position: int, size: int | None = None) -> tuple[Entry, int, list[bytes], bytes] | None:
+        """As proof_of, with the root of that size the stored tree makes (read with the proof)."""
         if self.memory is not None:
             index = self.index_of(position)
             if index is None:
                 return None
             size = self.size() if size is None else size
-            return self.entries(index, 1)[0], size, self.inclusion(index, size)
+            return self.entries(index, 1)[0], size, self.inclusion(index, size), self.head(size)[1]
 
-        def read(cur: Any) -> tuple[Entry, int, list[bytes]] | None:
+        def read(cur: Any) -> tuple[Entry, int, list[bytes], bytes] | None:
             tree = self.tree
             assert tree is not None
             index = tree.index_in(cur, position)
@@ -107,8 +183,9 @@ class LogProofs:
             if not 0 <= index < wanted <= now:
                 raise NotInLog(f"the event at position {position} is leaf {index}: not in a tree of {wanted}"
                                f" (the log has {now})")
-            nodes = tree.nodes_in(cur, M.inclusion_nodes(index, wanted))
-            return tree.entries_in(cur, index, 1)[0], wanted, M.inclusion_from(index, wanted, nodes)
+            nodes = tree.nodes_in(cur, M.inclusion_nodes(index, wanted) + M.root_nodes(wanted))
+            return (tree.entries_in(cur, index, 1)[0], wanted, M.inclusion_from(index, wanted, nodes),
+                    M.root_from(wanted, nodes))
 
         return self._read(read)
 
@@ -125,12 +202,8 @@ class LogProofs:
             found = self.recorder.select_notifications(after + 1, page)
             if not found:
                 return
-            first, last = found[0].id, found[-1].id
-            salts, erased = self._extras(first, last)
-            for n in found:
-                yield Event(n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state),
-                            salts.get(n.id, {}), erased.get(n.id, {}))
-            after = last
+            yield from self.stored(found)
+            after = found[-1].id
 
     def _extras(self, first: int, last: int) -> tuple[dict, dict]:
         if self.memory is not None:

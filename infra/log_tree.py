@@ -396,6 +396,53 @@ class LogTree:
         return found
 
 
+    # Holding the store to the log (infra/log_store_checks.py) -------------------------------------
+
+    def nodes_completed_in(self, cur: Any, start: int, end: int) -> dict[M.Node, bytes]:
+        """The stored interior nodes that leaves [start, end) complete (merkle.completed_between)."""
+        ranges = M.completed_between(start, end)
+        if not ranges:
+            return {}
+        where = " OR ".join(["(level = ? AND idx BETWEEN ? AND ?)"] * len(ranges))
+        cur.execute(self.d.sql(f"SELECT level, idx, hash FROM {{log_nodes}} WHERE {where}"),
+                    [v for r in ranges for v in r])
+        return {(_get(r, "level", 0), _get(r, "idx", 1)): bytes(_get(r, "hash", 2)) for r in _rows(cur)}
+
+    def node_beyond_in(self, cur: Any, size: int) -> M.Node | None:
+        """A stored interior node that is no complete subtree of a tree of `size` leaves, if there
+        is one (level 0 rows, leaf hashes an older version kept, change nothing). One index probe
+        per level."""
+        levels = range(1, 63)
+        where = " OR ".join(["(level = ? AND (idx < 0 OR idx >= ?))"] * len(levels))
+        cur.execute(self.d.sql(f"SELECT level, idx FROM {{log_nodes}} WHERE level > 62 OR {where}"
+                               " ORDER BY level, idx LIMIT 1"), [v for lv in levels for v in (lv, size >> lv)])
+        row = cur.fetchone()
+        return None if row is None else (_get(row, "level", 0), _get(row, "idx", 1))
+
+    def edge_stored_in(self, cur: Any) -> tuple[int, int, list[bytes]] | None:
+        """The edge the PostgreSQL trigger keeps (log_edge), if any: tree size, last position, and
+        the hashes of merkle.frontier(size), highest first."""
+        if self.d.kind != "postgres":
+            return None
+        cur.execute(self.d.sql("SELECT tree_size, last_position, frontier FROM {log_edge} WHERE one"))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return (_get(row, "tree_size", 0), _get(row, "last_position", 1),
+                [bytes(h) for h in _get(row, "frontier", 2) or []])
+
+    def erasure_rows_in(self, cur: Any, after: tuple[int, str], limit: int) -> list[tuple[int, str]]:
+        """(position, field) of the rows of log_erasures after `after`, in that order."""
+        cur.execute(self.d.sql("SELECT position, field FROM {log_erasures} WHERE position > ? OR (position = ?"
+                               " AND field > ?) ORDER BY position, field LIMIT ?"), (after[0], after[0], after[1], limit))
+        return [(_get(r, "position", 0), _get(r, "field", 1)) for r in _rows(cur)]
+
+    def leaves_between_in(self, cur: Any, first: int, last: int) -> dict[int, bytes]:
+        """The stored leaves of positions first..last, by position."""
+        cur.execute(self.d.sql("SELECT position, leaf FROM {log_leaves} WHERE position BETWEEN ? AND ?"), (first, last))
+        return {_get(r, "position", 0): bytes(_get(r, "leaf", 1)) for r in _rows(cur)}
+
+
 @dataclass(frozen=True)
 class _Stored:
     originator_id: Any

@@ -4,9 +4,10 @@ Every leaf is recomputed from the stored event (infra/tlog.py) and compared with
 leaf, in log order, so an edited, deleted, inserted or reordered event is named by its
 position. The tree is then rebuilt from the recomputed leaves, and its head compared with the
 stored tree's and with each signed checkpoint given (signature, key id, and a consistency proof
-from the checkpoint to the log now): a leaf rewritten to match an edit is caught there. Last, the
-names and e-mail addresses beside the log are held to the digests the log committed to
-(infra/people_verify.py).
+from the checkpoint to the log now): a leaf rewritten to match an edit is caught there. As the
+tree grows, each stored node is held to the recomputed one, and each erased text to the erasure
+event that must name it (infra/log_store_checks.py). Last, the names and e-mail addresses beside
+the log are held to the digests the log committed to (infra/people_verify.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from infra import merkle as M
 from infra import tlog
 from infra.checkpoints import Checkpoint, VerifierKey
 from infra.log_proofs import Event, LogProofs
+from infra.log_store_checks import EdgeCheck, ErasureCheck, Finding, NodeCheck
 from infra.people_verify import PeopleSeen, read_directory
 
 log = structlog.get_logger(__name__)
@@ -34,15 +36,6 @@ log = structlog.get_logger(__name__)
 #: are most of the work) while this one reads the next pages and grows the tree.
 PARALLEL_FROM = 50_000
 BATCH = 2_000
-
-
-@dataclass
-class Finding:
-    position: int | None
-    problem: str
-
-    def __str__(self) -> str:
-        return f"position {self.position}: {self.problem}" if self.position is not None else self.problem
 
 
 @dataclass
@@ -75,10 +68,12 @@ class _Stream:
     def size(self) -> int:
         return self.edge.size
 
-    def add(self, leaf: bytes) -> None:
-        self.edge.add(M.leaf_hash(leaf))
+    def add(self, leaf: bytes) -> list[bytes]:
+        """Add a leaf; the hashes of the nodes it completes (merkle.RightEdge.add)."""
+        made = self.edge.add(M.leaf_hash(leaf))
         if self.edge.size in self.wanted:
             self.roots[self.edge.size] = self.edge.root()
+        return made
 
     def root(self) -> bytes:
         return self.edge.root()
@@ -146,15 +141,17 @@ def verify(proofs: LogProofs, checkpoints: Sequence[Checkpoint] = (), key: Verif
     to spare, for a log of PARALLEL_FROM events or more; 0: in this one)."""
     report = Report()
     stream = _Stream([c.size for c in checkpoints])
+    checks = _StoreChecks(NodeCheck(proofs), EdgeCheck(proofs), ErasureCheck())
     if workers is None:
         workers = _workers() if proofs.size() >= PARALLEL_FROM else 0
     people = PeopleSeen()
     events = recomputed(people.watch(proofs.events(page=page)), workers)
     try:
-        _compare(report, proofs, stream, events, page)
+        last_position = _compare(report, proofs, stream, events, page, checks)
     finally:
         events.close()  # the worker processes, if any, end here
     report.size, report.root = stream.size, stream.root()
+    report.findings += checks.findings(proofs, stream.size, last_position, whole=not report.findings)
     if report.findings:
         return report
     stored_size, stored_root = proofs.head()
@@ -181,39 +178,66 @@ def _names(report: Report, proofs: LogProofs, people: PeopleSeen) -> None:
     report.unverified += unchecked
 
 
+@dataclass
+class _StoreChecks:
+    nodes: NodeCheck
+    edge: EdgeCheck
+    erasures: ErasureCheck
+
+    def findings(self, proofs: LogProofs, size: int, last_position: int, whole: bool) -> list[Finding]:
+        """`whole`: every leaf was read (else only the nodes of those read are known)."""
+        if not whole:
+            return self.nodes.findings(None)
+        return [*self.nodes.findings(size), *self.edge.findings(size), *self.erasures.findings(proofs, last_position)]
+
+
+def leaf_finding(event: Event, leaf: bytes | str, stored: bytes | None) -> Finding | None:
+    """Why the event's recomputed leaf (or why it has none, a str) is not the stored leaf of its
+    position (None: it has none), if it is not. The rule `ansvar verify` and a rebuild share."""
+    if stored is None:
+        return Finding(event.position, "an event the tree has no leaf for (inserted, or moved here)")
+    if isinstance(leaf, str):
+        return Finding(event.position, f"the stored event cannot be the one recorded: {leaf}")
+    if leaf != stored:
+        return Finding(event.position, "the stored event differs from what its leaf committed to"
+                                       " (aggregate, version, topic or state changed)")
+    return None
+
+
+def gone(position: int) -> Finding:
+    return Finding(position, "the tree has a leaf for it, but the event is gone (deleted, or moved elsewhere)")
+
+
 def _compare(report: Report, proofs: LogProofs, stream: _Stream, events: Iterator[tuple[Event, bytes | str]],
-             page: int) -> None:
-    """Each recomputed leaf against the stored one, in log order, up to the first that differs."""
-    index, entries = 0, proofs.entries(0, page)
-    offset = 0
+             page: int, checks: _StoreChecks) -> int:
+    """Each recomputed leaf against the stored one, in log order, up to the first that differs;
+    the stored nodes as the tree grows. The last position read."""
+    index, offset, position = 0, 0, 0
+    entries = proofs.entries(0, page)
+    checks.nodes.load(0, len(entries))
     for event, leaf in events:
+        position = event.position
         if index - offset >= len(entries):
             offset, entries = index, proofs.entries(index, page)
+            checks.nodes.load(index, index + len(entries))
         entry = entries[index - offset] if index - offset < len(entries) else None
-        if entry is None:
-            report.findings.append(Finding(event.position, "an event the tree has no leaf for (inserted?)"))
-            return
-        if entry.position != event.position:
-            if entry.position < event.position:
-                report.findings.append(Finding(entry.position, "the tree has a leaf for it, but the event is gone"
-                                                               " (deleted, or moved elsewhere)"))
-            else:
-                report.findings.append(Finding(event.position, "an event the tree has no leaf for (inserted, or"
-                                                               " moved here)"))
-            return
-        if isinstance(leaf, str):
-            report.findings.append(Finding(event.position, f"the stored event cannot be the one recorded: {leaf}"))
-            return
-        if leaf != entry.leaf:
-            report.findings.append(Finding(event.position, "the stored event differs from what its leaf committed to"
-                                                           " (aggregate, version, topic or state changed)"))
-            return
-        stream.add(leaf)
+        if entry is not None and entry.position < event.position:
+            report.findings.append(gone(entry.position))
+            return position
+        finding = leaf_finding(event, leaf, entry.leaf if entry is not None and entry.position == event.position
+                               else None)
+        if finding is not None:
+            report.findings.append(finding)
+            return position
+        checks.nodes.made(index, event.position, stream.add(leaf))  # type: ignore[arg-type]
+        if stream.size == checks.edge.size:
+            checks.edge.at_size(event.position, stream.edge.hashes)
+        checks.erasures.see(event)
         index += 1
     rest = proofs.entries(index, 1)
     if rest:
-        report.findings.append(Finding(rest[0].position, "the tree has a leaf for it, but the event is gone"
-                                                         " (deleted)"))
+        report.findings.append(gone(rest[0].position))
+    return position
 
 
 def _against(report: Report, proofs: LogProofs, stream: _Stream, checkpoint: Checkpoint, key: VerifierKey | None) -> None:

@@ -135,6 +135,19 @@ def append(size: int, leaf_hashes: Iterable[bytes], known: Mapping[Node, bytes])
     return created
 
 
+def completed_between(start: int, end: int) -> list[tuple[int, int, int]]:
+    """The interior nodes that leaves [start, end) complete (the ones whose last leaf is among
+    them), as (level, first index, last index), one range per level."""
+    found = []
+    level = 1
+    while (end >> level) > 0:
+        first, last = ((start + (1 << level)) >> level) - 1, (end >> level) - 1
+        if first <= last:
+            found.append((level, first, last))
+        level += 1
+    return found
+
+
 class RightEdge:
     """A tree grown one leaf hash at a time that keeps only its right edge: the hashes of
     `frontier(size)`, highest first. What reading a whole log needs (`ansvar verify`), without
@@ -144,13 +157,18 @@ class RightEdge:
         self.size = 0
         self.hashes: list[bytes] = []
 
-    def add(self, leaf_hash_: bytes) -> None:
+    def add(self, leaf_hash_: bytes) -> list[bytes]:
+        """Add a leaf; the hashes of the nodes it completes, from level 1 up: the node at level L
+        is (L, old size >> L)."""
         h, n = leaf_hash_, self.size
+        made = []
         while n & 1:  # each trailing one bit of the size is a complete subtree the new one joins
             h = node_hash(self.hashes.pop(), h)
+            made.append(h)
             n >>= 1
         self.hashes.append(h)
         self.size += 1
+        return made
 
     def root(self) -> bytes:
         if not self.hashes:

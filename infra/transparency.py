@@ -13,7 +13,9 @@ import httpx
 import structlog
 
 from infra.checkpoints import Checkpoint, NoteError, SigningKey, VerifierKey, b64
+from infra import merkle as M
 from infra.log_proofs import LogProofs, NotInLog
+from infra.log_tree import Entry
 from infra.settings import Witness
 
 log = structlog.get_logger("ansvar.log")
@@ -21,6 +23,11 @@ log = structlog.get_logger("ansvar.log")
 
 class NotSigning(RuntimeError):
     """No key to sign with (PostgreSQL with no ANSVAR_LOG_KEY or ANSVAR_LOG_KEY_FILE)."""
+
+
+class DamagedTree(RuntimeError):
+    """A proof made from the stored tree does not lead to the root it is for: a stored node was
+    altered. Handed out, it would fail against the signed checkpoint; `ansvar verify` names the node."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,17 @@ class TransparencyLog:
                 self._last = checkpoint
             return checkpoint
 
+    def inclusion(self, position: int, size: int | None = None) -> tuple[Entry, int, list[bytes]] | None:
+        """LogProofs.proof_of, checked before it is handed out: against the last signed checkpoint
+        if it is of that size, else against the root the stored tree makes (a few hashes)."""
+        found = self.proofs.proof_and_root(position, size)
+        if found is None:
+            return None
+        entry, size, hashes, stored_root = found
+        signed = self._last
+        _checked(position, entry, size, hashes, signed.root if signed is not None and signed.size == size else stored_root)
+        return entry, size, hashes
+
     def included(self, positions: Iterable[int]) -> tuple[Checkpoint, list[Included]]:
         """A signed checkpoint and, for each of the positions, its inclusion proof against it: what an
         answer carries to show the facts it rests on are in the log the checkpoint signs."""
@@ -74,6 +92,7 @@ class TransparencyLog:
             if proof is None:
                 raise NotInLog(f"position {position} is not in the log's tree of {checkpoint.size}")
             entry, _, hashes = proof
+            _checked(position, entry, checkpoint.size, hashes, checkpoint.root)
             found.append(Included(position, entry.idx, entry.leaf, hashes))
         return checkpoint, found
 
@@ -111,3 +130,11 @@ class TransparencyLog:
         finally:
             if self._client is None:
                 client.close()
+
+
+def _checked(position: int, entry: Entry, size: int, hashes: list[bytes], root: bytes) -> None:
+    if not M.verify_inclusion(entry.idx, size, M.leaf_hash(entry.leaf), hashes, root):
+        log.error("a proof made from the stored tree fails against its root: the stored tree was altered",
+                  position=position, tree_size=size)
+        raise DamagedTree(f"the proof of position {position} made from the stored tree does not lead to the log's root"
+                          f" at size {size}: the stored tree is damaged (`ansvar verify` names the node)")

@@ -62,15 +62,22 @@ REBUILD_BATCH = 5_000
 
 
 class CatchUp:
-    def __init__(self, app: Any, db: Any, views: Sequence[View], progress: Progress | None = None, batch_size: int = 500):
+    """`check`: held to each page of events read up to position `check_upto` (infra/log_read_check.py:
+    their leaves). Events the app writes while the views follow are its own; what a view replays
+    from the log (a rebuild, a view made afresh) is read back from the store, and checked."""
+
+    def __init__(self, app: Any, db: Any, views: Sequence[View], progress: Progress | None = None, batch_size: int = 500,
+                 check: Callable[[int, Sequence[Any]], None] | None = None, check_upto: int = 0):
         self.app = app
         self.db = db
         self.views = list(views)
         self.progress = progress or Progress()
         self.batch_size = batch_size
         self.positions_seen: dict[str, int] = {}
+        self.check, self.check_upto = check, check_upto
 
     def setup(self) -> None:
+        remade = False
         with self.db.transaction() as cur:
             if self.db.dialect == "postgres":  # two processes starting at once take turns (SQLite: BEGIN IMMEDIATE)
                 cur.execute("SELECT pg_advisory_xact_lock(7243)")
@@ -83,6 +90,7 @@ class CatchUp:
                 digest = schema_digest(view)
                 if made.get(view.name) != digest:
                     self._remake(cur, view, digest)
+                    remade = True
                     if view.name in made:
                         log.info("a view's tables changed shape: made afresh, rebuilt from the log", view=view.name)
                 for statement in view.ddl:
@@ -94,6 +102,8 @@ class CatchUp:
                     (view.name,),
                 )
         self.progress.advance(min(self.positions().values(), default=0))
+        if remade:  # replayed from the store, not from the app's hands: checked (read outside the views' lock)
+            self.check_upto = max(self.check_upto, self.head())
 
     @staticmethod
     def _remake(cur: Any, view: View, digest: str) -> None:
@@ -134,7 +144,7 @@ class CatchUp:
         tracked = [v for v in self.views if v.name in seen]
         rest = [v for v in tracked if v not in self._far_behind(tracked, seen, head)] or tracked
         start = min((seen[v.name] for v in rest), default=0) + 1
-        prefetched = self.app.recorder.select_notifications(start, limit or self.batch_size)
+        prefetched = self._checked(start, self.app.recorder.select_notifications(start, limit or self.batch_size))
         with self.db.transaction() as db_cursor:
             cur = WriteBuffer(db_cursor)
             count = self._apply_batch(cur, start, prefetched, head)
@@ -206,11 +216,20 @@ class CatchUp:
 
     def _notifications(self, start: int, stop: int) -> Iterator[Any]:
         while start <= stop:
-            page = self.app.recorder.select_notifications(start, 5_000, stop=stop)
+            page = self._checked(start, self.app.recorder.select_notifications(start, 5_000, stop=stop))
             if not page:
                 return
             yield from page
             start = page[-1].id + 1
+
+    def _checked(self, start: int, notifications: Sequence[Any]) -> Sequence[Any]:
+        """The notifications read from `start`, once those up to check_upto match their leaves
+        (raises infra.log_read_check.LogBroken)."""
+        if self.check is not None and notifications and start <= self.check_upto:
+            upto = notifications if notifications[-1].id <= self.check_upto else \
+                [n for n in notifications if n.id <= self.check_upto]
+            self.check(start, upto)
+        return notifications
 
     @staticmethod
     def _track(cur: Any, view: View, position: int) -> None:
@@ -258,6 +277,7 @@ class CatchUp:
                     cur.execute(f"TRUNCATE {table}" if self.db.dialect == "postgres" else f"DELETE FROM {table}")
                 cur.execute("UPDATE projection_tracking SET position = 0 WHERE name = ?", (view.name,))
         self.progress.reset()
+        self.check_upto = max(self.check_upto, self.head())
         return [v.name for v in chosen]
 
 

@@ -15,6 +15,11 @@ DDL = (
 )
 
 
+#: The name under which a log that does not verify is recorded (infra/log_read_check.py): a rebuild
+#: or a view made afresh read an event that does not match its leaf, and stopped there. No view's.
+LOG = "log"
+
+
 class ViewFailed(Exception):
     """A view's own code failed on an event (not the database being away): retrying soon will
     fail the same way, so the worker backs off and says so once."""
@@ -32,13 +37,23 @@ def is_outage(exc: BaseException) -> bool:
 
 
 def record(db: Any, failure: ViewFailed) -> None:
+    _upsert(db, failure.view, failure.position, failure.error)
+
+
+def _upsert(db: Any, name: str, position: int, error: str) -> None:
     with db.transaction() as cur:
         cur.execute(
             "INSERT INTO projection_failures (name, position, error, failed_at) VALUES (?, ?, ?, CURRENT_TIMESTAMP)"
             " ON CONFLICT (name) DO UPDATE SET position = excluded.position, error = excluded.error,"
             " failed_at = excluded.failed_at",
-            (failure.view, failure.position, failure.error),
+            (name, position, error),
         )
+
+
+def record_log(db: Any, position: int, problem: str) -> None:
+    """That the log does not verify at `position`: `/ready` says so until a rebuild or the views
+    made afresh read past it (it was mended, or the operator accepted it)."""
+    _upsert(db, LOG, position, problem[:2000])
 
 
 def clear(db: Any, names: list[str]) -> None:

@@ -7,6 +7,11 @@ with the live ones, one transaction swaps them in: the live tables go, the new o
 names, and the view's position becomes theirs. A reader sees the old complete views or the new
 complete views, never a mixture; a rebuild that fails or is killed leaves the old views serving
 (the next rebuild starts its new tables afresh).
+
+It never adopts what does not verify: each event it reads is held to the leaf the log's tree
+committed to (infra/log_read_check.py). On a difference it stops with LogBroken naming the
+position, and the old views go on serving; `on_broken` (the operator's `--accept-broken-log`)
+is told of each such event instead, and the rebuild goes on.
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ from typing import Any
 
 import structlog
 
+from infra.log_proofs import LogProofs
+from infra.log_read_check import ReadCheck
+from infra.log_store_checks import Finding
+from projections import failures
 from projections.catchup import CatchUp, View, schema_digest
 from projections.progress import Progress
 
@@ -90,21 +99,34 @@ class _Shadow:
 
 def rebuild(
     live: CatchUp, names: Sequence[str] | None = None, batch: int | None = None,
-    on_batch: Callable[[int], None] | None = None,
+    on_batch: Callable[[int], None] | None = None, on_broken: Callable[[Finding], None] | None = None,
 ) -> list[str]:
-    """Rebuild the named views (all by default) from the log and swap them in; their names."""
+    """Rebuild the named views (all by default) from the log and swap them in; their names.
+    Raises LogBroken at an event that does not match its leaf, unless `on_broken` is given."""
     chosen = [v for v in live.views if names is None or v.name in names]
     unknown = set(names or ()) - {v.name for v in chosen}
     if unknown:
         raise KeyError(f"no such projection: {', '.join(sorted(unknown))}")
     rename = _Renamer(t for v in chosen for t in v.tables)
     shadows = [_Shadow(v, rename) for v in chosen]
-    building = CatchUp(live.app, live.db, shadows, Progress(), live.batch_size)
+    check = _read_check(live, on_broken)
+    building = CatchUp(live.app, live.db, shadows, Progress(), live.batch_size, check=check, check_upto=2**62)
     _prepare(building, shadows)
     building.run_until_caught_up(on_batch, batch=batch)
+    if check is not None:
+        check.finish()
     while not _swap(live, building, chosen, shadows):
         building.run_until_caught_up(on_batch, batch=batch)  # the live views moved on meanwhile
+    failures.clear(live.db, [failures.LOG])  # the whole log read, and mended or accepted
     return [v.name for v in chosen]
+
+
+def _read_check(live: CatchUp, on_broken: Callable[[Finding], None] | None) -> ReadCheck | None:
+    proofs = live.check.proofs if isinstance(live.check, ReadCheck) else LogProofs(live.app.recorder)
+    if not proofs.has_tree:
+        log.warning("this event store keeps no Merkle tree: the rebuild cannot check the events it reads")
+        return None
+    return ReadCheck(proofs, on_broken)
 
 
 def _prepare(building: CatchUp, shadows: list[_Shadow]) -> None:

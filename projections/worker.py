@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import structlog
 
+from infra.log_read_check import LogBroken
 from projections import failures
 from projections.catchup import CatchUp
 
@@ -69,6 +70,11 @@ class Worker:
                 self.failures += 1
                 backoff = self._view_failed(failure, backoff)
                 continue
+            except LogBroken as broken:  # views made afresh replay the store: it was altered there
+                self.failures += 1
+                backoff = self._view_failed(failures.ViewFailed(failures.LOG, broken.position, broken), backoff,
+                                            broken.problem)
+                continue
             except Exception:
                 self.failures += 1
                 log.exception("projection batch failed; retrying", retry_in=backoff)
@@ -82,14 +88,23 @@ class Worker:
                 self._housekeep()
                 self._wake.wait(self.idle_seconds)
 
-    def _view_failed(self, failure: failures.ViewFailed, backoff: float) -> float:
+    def _view_failed(self, failure: failures.ViewFailed, backoff: float, log_problem: str | None = None) -> float:
+        """`log_problem`: not a view's fault but the log's (failure.view is failures.LOG)."""
         known = self.failing.get(failure.view)
         if known is None or (known.position, known.error) != (failure.position, failure.error):
-            log.error("a view cannot apply an event; it stays there until that is mended",
-                      view=failure.view, position=failure.position, error=failure.error, retry_in=backoff)
+            if log_problem is None:
+                log.error("a view cannot apply an event; it stays there until that is mended",
+                          view=failure.view, position=failure.position, error=failure.error, retry_in=backoff)
+            else:
+                log.error("the log does not verify where the views replay it: they stay before that event until"
+                          " the log is mended, or rebuilt over with --accept-broken-log",
+                          position=failure.position, problem=log_problem, retry_in=backoff)
             self.failing[failure.view] = failure
             try:
-                failures.record(self.catchup.db, failure)
+                if log_problem is None:
+                    failures.record(self.catchup.db, failure)
+                else:
+                    failures.record_log(self.catchup.db, failure.position, log_problem)
             except Exception:
                 log.exception("the failure could not be recorded")
         self._stop.wait(backoff)  # not woken by nudges: new events do not mend a failing one
@@ -98,7 +113,11 @@ class Worker:
     def _recovered(self) -> None:
         self._recorded_unseen = False
         positions = self.catchup.positions()
-        healed = [f["name"] for f in failures.failing(self.catchup.db) if positions.get(f["name"], 0) >= f["position"]]
+        # The log's failure goes once this worker's checked replay moves past it (not with any progress:
+        # a rebuild that stopped on it leaves the live views past it)
+        moved = min(positions.values(), default=0) if failures.LOG in self.failing else 0
+        healed = [f["name"] for f in failures.failing(self.catchup.db)
+                  if (moved if f["name"] == failures.LOG else positions.get(f["name"], 0)) >= f["position"]]
         if healed:
             failures.clear(self.catchup.db, healed)
             for name in healed:

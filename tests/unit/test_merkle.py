@@ -135,8 +135,11 @@ def test_the_right_edge_grown_leaf_by_leaf_has_the_rfcs_head_at_every_size(d):
     assert edge.root() == mth([])
     nodes = built(d)
     for n, x in enumerate(d, start=1):
-        edge.add(M.leaf_hash(x))
+        made = edge.add(M.leaf_hash(x))
         assert edge.root() == mth(d[:n])
+        assert made == [nodes[(level, (n - 1) >> level)] for level in range(1, len(made) + 1)]
+        assert {node for node in nodes if node[0] > 0 and ((node[1] + 1) << node[0]) == n} == \
+            {(level, (n - 1) >> level) for level in range(1, len(made) + 1)}  # every node the leaf completes
         assert edge.hashes == [nodes[node] for node in M.frontier(n)]
 
 
@@ -144,3 +147,11 @@ def test_a_proof_needs_only_logarithmically_many_stored_nodes():
     n = 1_000_003
     assert len(M.inclusion_nodes(777_777, n)) <= 2 * 20 and len(M.consistency_nodes(500_000, n)) <= 2 * 20
     assert set(M.root_nodes(n)) == set(M.frontier(n))
+
+
+@given(st.integers(0, 300), st.integers(0, 300))
+def test_the_nodes_a_range_of_leaves_completes_are_the_ones_whose_last_leaf_is_in_it(a, b):
+    start, end = min(a, b), max(a, b)
+    named = {(level, i) for level, first, last in M.completed_between(start, end) for i in range(first, last + 1)}
+    every = M.tree([bytes([n % 256]) * 32 for n in range(end)])
+    assert named == {(lv, i) for lv, i in every if lv > 0 and start <= ((i + 1) << lv) - 1 < end}
