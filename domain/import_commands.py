@@ -69,7 +69,7 @@ class ImportCommands(Commands):
                 system.state_archive_duty(s.archive_duty, meta(s.row))
             ids[s.key] = system.id
             systems[system.id] = system
-            pending.append(SystemName(org_unit_id=unit_id, name=s.name, system_id=system.id, meta=meta(s.row)))
+            pending += self.name_reservations(unit_id, s.name, system.id, meta(s.row), "name", check=False)
         for c in plan.changes:
             system_id = resolve(c.system)
             assert system_id is not None

@@ -36,6 +36,7 @@ class OrgCommands(Commands):
     ) -> Receipt:
         """Register a person; the name and e-mail go to the erasable directory, not the log."""
         self._open_unit(org_unit_id, "org_unit_id")
+        self._email_unused(email)
         person = Person(org_unit_id=org_unit_id, title=title, meta=actor.meta())
         return self._receipt(self.save(person, people=[PersonDetails(person.id, name, email)]), person.id)
 
