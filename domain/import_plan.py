@@ -87,6 +87,11 @@ class _Planner:
             if inv.blank(cells.get("name")):
                 self._problem(number, "name", "", "missing", "no system name: row skipped")
                 continue
+            named = {f: str(cells[f]) for f in ("name", "forvaltning", "afdeling", "team") if not inv.blank(cells.get(f))}
+            if bad := next(((f, c) for f, v in named.items() if (c := inv.control_character(v))), None):
+                self._problem(number, bad[0], named[bad[0]], "unreadable",
+                              f"a control character ({bad[1]}) in the name: row skipped (names hold none)")
+                continue
             key = self._same(str(cells["name"]))
             if key in first_row:
                 self._problem(number, "name", cells["name"], "duplicate", f"the same system as row {first_row[key]}: not imported twice")

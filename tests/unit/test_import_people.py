@@ -84,3 +84,9 @@ def test_an_email_in_a_look_alike_form_is_the_registered_persons(today):
     plan = plan_import([row(2, "A", "BО@Kommune.dk\u200b"), row(3, "B", "Bo Ravn")], HEADERS, snapshot, today,
                        skeleton=skeleton)  # a Cyrillic О and a zero-width space
     assert plan.people == [] and owners(plan) == [bo.id, bo.id] and kinds(plan) == []
+
+
+def test_a_row_with_a_control_character_in_a_name_is_reported_and_skipped(today):
+    plan = plan_import([row(2, "Løn\x07system", "Bo Ravn"), row(3, "ESDH", "Bo Ravn")], HEADERS, Snapshot(), today)
+    assert [s.name for s in plan.systems] == ["ESDH"] and kinds(plan) == [(2, "unreadable")]
+    assert "U+0007" in plan.problems[0].detail
