@@ -24,7 +24,7 @@ from domain.commands import SYSTEM, Actor, Commands, PersonDetails, Receipt, com
 from domain.errors import ConcurrentChange, SystemNotFound
 from domain.import_model import Change, Plan, Ref
 from domain.org import OrgUnit, Person
-from domain.systems import System, SystemName
+from domain.systems import System
 
 
 class ImportCommands(Commands):

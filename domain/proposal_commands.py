@@ -16,7 +16,6 @@ from domain.errors import (
     Forbidden,
     InvalidValue,
     NotFound,
-    SystemNameTaken,
     UnknownReference,
 )
 from domain.org import OrgUnit, Person
@@ -29,7 +28,7 @@ from domain.proposals import (
     Purpose,
     Status,
 )
-from domain.systems import System, SystemName
+from domain.systems import System
 from domain.vocabulary import Lifecycle, OrgLevel, Role
 
 
