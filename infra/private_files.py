@@ -19,20 +19,29 @@ log = structlog.get_logger(__name__)
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+_SECRETS = ("auth-secret", "log-key")  # the FILE_NAMEs of infra/local_secret.py and infra/log_key.py
 
 
 def private_folder(folder: Path) -> None:
-    """Make `folder` (and any missing parent) and leave it 0700. A folder that others share and
-    this user does not own (such as /tmp, with its sticky bit) is not changed, only reported."""
+    """Make `folder` (and any missing parent) and leave it 0700. An existing folder is tightened
+    only if it is ansvar's alone (this user's, holding nothing but a store and its secrets): a
+    shared one (such as /tmp, with its sticky bit) or a working folder the store was put in beside
+    other files is not changed, only reported."""
     folder.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
     info = folder.stat()
     if not stat.S_IMODE(info.st_mode) & 0o077:
         return
-    if info.st_uid != os.geteuid() or info.st_mode & stat.S_ISVTX:
-        log.warning("the data folder is readable by others and not this user's to change",
+    if info.st_uid != os.geteuid() or info.st_mode & stat.S_ISVTX or not all(map(_ansvars, folder.iterdir())):
+        log.warning("the data folder is readable by others; it holds more than ansvar's files, so it is left as it is",
                     path=str(folder), mode=oct(stat.S_IMODE(info.st_mode)))
         return
     _tighten(folder, FOLDER_MODE)
+
+
+def _ansvars(entry: Path) -> bool:
+    """A file ansvar makes in its data folder: a SQLite store and its companions, or a secret."""
+    return entry.is_file() and (entry.name in _SECRETS or entry.name.endswith((".db", *(".db" + s for s in
+                                                                                        SQLITE_COMPANIONS))))
 
 
 def private_file(path: Path) -> None:

@@ -102,3 +102,11 @@ def test_a_shared_folder_not_ours_is_left_as_it_is(tmp_path):
     os.chmod(shared, 0o1777)  # as /tmp: world-writable, sticky
     private_folder(shared)
     assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+
+
+def test_a_working_folder_the_store_was_put_in_beside_other_files_is_left_as_it_is(tmp_path, wide_umask):
+    work = tmp_path / "work"
+    work.mkdir(mode=0o755)
+    (work / "notes.txt").touch()
+    ensure_schema(Database("sqlite", path=work / "ansvar.db"))
+    assert stat.S_IMODE(work.stat().st_mode) == 0o755 and stat.S_IMODE((work / "ansvar.db").stat().st_mode) == 0o600
