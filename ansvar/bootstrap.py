@@ -19,7 +19,7 @@ from domain.clock import Clock, SystemClock
 from domain.commands import Actor
 from domain.errors import ConcurrentChange
 from domain.portfolio import Portfolio
-from infra import idempotency, log_key, recorders
+from infra import confusables, idempotency, log_key, recorders
 from infra.database import PostgresReader, SqliteReader, ensure_schema, open_sync
 from infra.listener import PostgresListener
 from infra.log_proofs import LogProofs
@@ -39,7 +39,7 @@ from projections.progress import Progress
 from projections.proposals_view import ProposalsView
 from projections.read_side import ReadSide
 from projections.reminders_view import RemindersView
-from projections.systems_view import SystemsView
+from projections.systems_view import SystemsView, systems_in_unit
 from projections.worker import Worker
 
 log = structlog.get_logger(__name__)
@@ -131,6 +131,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
     env = recorders.with_recorders(settings.eventsourcing_env())
     portfolio = Portfolio(env, clock=clock, directory=directory)
     portfolio.save_options = idempotency.save_kwargs  # an Idempotency-Key is written with the events
+    portfolio.skeleton = confusables.skeleton  # names that look alike are one (domain/identity.py)
+    portfolio.systems_in_unit = functools.partial(systems_in_unit, db)
     if hasattr(portfolio.recorder, "catch_up_tree"):
         # A log written before the tree existed (an upgrade) gets its leaves before anything else.
         if given := portfolio.recorder.catch_up_tree():

@@ -132,7 +132,7 @@ async def sync(runtime: Any, organization: str, *, apply: bool = False, since: d
             return load_links(cur, client.base)
 
     known = await anyio.to_thread.run_sync(links)  # also what the deleted usages were (created before)
-    planned = plan_sync(kitos, snapshot, known, today, roles)
+    planned = plan_sync(kitos, snapshot, known, today, roles, runtime.portfolio.skeleton)
     receipt = None
     if apply and not planned.plan.writes_nothing:
         receipt = await anyio.to_thread.run_sync(

@@ -121,6 +121,9 @@ def on_validation(request: Request, exc: ValidationException) -> Response[dict[s
 def _in_words(field: str, message: str) -> str:
     """msgspec's message, said as the person sending the request needs it: which values a choice
     allows, which form a date takes."""
+    if "matching regex" in message and "\\x00-" in message:
+        return (f"{message}: a control character (U+0000 to U+001F, U+007F to U+009F) is not allowed; a multi-line"
+                " text may hold tabs and line breaks; a name or text is not blank")
     if message.startswith("Invalid enum value") and (allowed := choices_for(field)):
         return f"{message}: {field.split('.')[-1]} is one of {', '.join(allowed)}"
     if "RFC3339 encoded date" in message and "datetime" not in message:

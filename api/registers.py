@@ -36,7 +36,8 @@ async def run_import(
     await reads.caught_up(await reads.log_head())
     today = reads.today()
     known = await reads.register.snapshot(today)
-    plan = await anyio.to_thread.run_sync(plan_import, sheet.rows, sheet.headers, known, today, progress)
+    plan = await anyio.to_thread.run_sync(plan_import, sheet.rows, sheet.headers, known, today, progress,
+                                          portfolio.skeleton)
     source = {"file": file, "sha256": sheet.sha256}
     receipt = None
     if apply and not plan.writes_nothing:

@@ -10,12 +10,17 @@ import msgspec
 
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel, Role
 
-# No NUL characters anywhere: PostgreSQL text cannot hold them, so one stored in an event froze
-# every view on PostgreSQL (the projection failed on it forever). Found by Schemathesis.
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")]
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")]
-ShortText = Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[^\x00]*$")]
-Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+$")]
+# No control characters in what is stored: a NUL cannot be held by PostgreSQL text (one stored in
+# an event froze every view there; found by Schemathesis), and the others cannot be written into
+# an XLSX export (one in a system's name made every register export a 500). A multi-line text may
+# hold tabs and line breaks. U+FFFE and U+FFFF are not characters at all.
+CONTROL = r"\x00-\x1f\x7f-\x9f\ufffe\uffff"
+LINE_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=rf"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$")]
+Text = Annotated[str, msgspec.Meta(
+    min_length=1, max_length=4000, pattern=rf"^[^{LINE_CONTROL}]*[^\s{LINE_CONTROL}][^{LINE_CONTROL}]*$")]
+ShortText = Annotated[str, msgspec.Meta(max_length=200, pattern=rf"^[^{CONTROL}]*$")]
+Email = Annotated[str, msgspec.Meta(max_length=254, pattern=rf"^[^@\s{CONTROL}]+@[^@\s{CONTROL}]+$")]
 
 
 class Receipt(msgspec.Struct):

@@ -24,12 +24,14 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from domain.clock import Clock
 from domain.errors import (
     ConcurrentChange,
+    EmailTaken,
     InvalidValue,
     NotFound,
     OrgUnitDissolved,
     PersonDeparted,
     UnknownReference,
 )
+from domain.identity import Skeleton, identity_key, no_confusables
 from domain.org import OrgUnit, Person
 from domain.periods import EARLIEST, LATEST
 from domain.person_details import PersonDetails
@@ -85,6 +87,7 @@ class PersonDirectory(Protocol):
     """Erasable personal details (name, e-mail) kept outside the event log."""
 
     def record(self, details: PersonDetails, position: int) -> None: ...
+    def emails(self) -> list[tuple[UUID, str | None, str]]: ...  # (id, name, e-mail) of everyone with one
     def forget(self, person_id: UUID) -> bool | None: ...
 
 
@@ -120,6 +123,11 @@ class Commands(Application[UUID]):
         self.on_saved: Callable[[], None] | None = None  # wakes the in-process projection worker
         # Extra keyword arguments for the recorder on every save (infra sets it: idempotency keys).
         self.save_options: Callable[[], dict[str, Any]] | None = None
+        # What names look like (domain/identity.py): the composition root hands in Unicode's
+        # confusables (infra/confusables.py), and the names of the systems an org unit already has
+        # (the register's view: systems registered before look-alikes were reserved).
+        self.skeleton: Skeleton = no_confusables
+        self.systems_in_unit: Callable[[UUID], list[tuple[UUID, str]]] | None = None
 
     def today(self) -> date:
         return self.clock.today()
@@ -161,6 +169,18 @@ class Commands(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def _email_unused(self, email: str | None, field: str = "email", besides: UUID | None = None) -> None:
+        """One e-mail address, one person: compared as domain/identity.py compares names (case,
+        compatibility forms, invisible characters, look-alike letters), so Bo@Kommune.dk and
+        bo@kommune.dk are the same address."""
+        if not email or self.directory is None:
+            return
+        key = identity_key(email, self.skeleton)
+        for person_id, name, other in self.directory.emails():
+            if person_id != besides and identity_key(other, self.skeleton) == key:
+                raise EmailTaken(f"{name or person_id} ({person_id}) already has the e-mail address {other!r}",
+                                 field=field, existing_id=str(person_id), existing_name=name)
 
     # Loading ----------------------------------------------------------------------------------
 

@@ -63,6 +63,11 @@ class SystemNameTaken(Conflict):
     title = "A system with this name already exists in this org unit"
 
 
+class EmailTaken(Conflict):
+    slug = "email-taken"
+    title = "Another person has this e-mail address"
+
+
 class ClaimAlreadyAnswered(Conflict):
     slug = "claim-already-answered"
     title = "The claim has already been answered"

@@ -25,7 +25,7 @@ from domain.errors import ConcurrentChange, SystemNotFound
 from domain.import_model import Change, Plan, Ref
 from domain.org import OrgUnit, Person
 from domain.person_details import Commitment
-from domain.systems import System, SystemName
+from domain.systems import System
 
 
 class ImportCommands(Commands):
@@ -71,7 +71,7 @@ class ImportCommands(Commands):
                 system.state_archive_duty(s.archive_duty, meta(s.row))
             ids[s.key] = system.id
             systems[system.id] = system
-            pending.append(SystemName(org_unit_id=unit_id, name=s.name, system_id=system.id, meta=meta(s.row)))
+            pending += self.name_reservations(unit_id, s.name, system.id, meta(s.row), "name", check=False)
         for c in plan.changes:
             system_id = resolve(c.system)
             assert system_id is not None

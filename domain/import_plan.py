@@ -27,6 +27,7 @@ from domain.import_model import (  # noqa: F401  (re-exported: the plan's vocabu
     Ref,
     Snapshot,
 )
+from domain.identity import Skeleton, identity_key, no_confusables
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel
 
 Row = tuple[int, Mapping[str, Any]]
@@ -36,29 +37,36 @@ _FALLBACK = {"criticality": "medium", "lifecycle": "in_operation", "personal_dat
 
 def plan_import(
     rows: Sequence[Row], headers: Mapping[str, str], snapshot: Snapshot, today: date,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, skeleton: Skeleton = no_confusables,
 ) -> Plan:
-    """What importing these rows would change. `headers` maps each field to its column's header."""
-    return _Planner(headers, snapshot, today, progress).run(rows)
+    """What importing these rows would change. `headers` maps each field to its column's header.
+    Systems, people's names and e-mail addresses are compared by domain/identity.py's key, with
+    `skeleton` (Unicode's confusables): a name that looks like a registered one is that one."""
+    return _Planner(headers, snapshot, today, progress, skeleton).run(rows)
 
 
 class _Planner:
-    def __init__(self, headers: Mapping[str, str], snapshot: Snapshot, today: date, progress: Any = None) -> None:
+    def __init__(self, headers: Mapping[str, str], snapshot: Snapshot, today: date, progress: Any = None,
+                 skeleton: Skeleton = no_confusables) -> None:
         self.headers, self.snapshot, self.today, self.progress = headers, snapshot, today, progress
+        self.skeleton = skeleton
         self.plan = Plan()
         self.units: dict[tuple[str, Ref | None, str], Ref] = {}
         for u in snapshot.units:
             parent = u.parent_id if u.level != OrgLevel.FORVALTNING else None  # a forvaltning is found by name
             self.units.setdefault((u.level, parent, inv.normalise_name(u.name)), u.id)
-        self.systems = {(s.org_unit_id, inv.normalise_name(s.name)): s for s in snapshot.systems}
+        self.systems: dict[tuple[UUID, str], KnownSystem] = {}
+        for s in snapshot.systems:  # of look-alikes registered before they were refused, the first
+            self.systems.setdefault((s.org_unit_id, self._same(s.name)), s)
+        self.email_owners: dict[str, list[UUID]] = {}
         self.people: dict[str, Ref] = {}
         self.by_name: dict[str, list[KnownPerson]] = {}
         for p in snapshot.people:
             self.people[f"id:{p.id}"] = p.id
             if p.email:
-                self.people.setdefault(f"email:{p.email.casefold()}", p.id)
+                self.email_owners.setdefault(self._same(p.email), []).append(p.id)
             if p.name:
-                self.by_name.setdefault(inv.normalise_name(p.name), []).append(p)
+                self.by_name.setdefault(self._same(p.name), []).append(p)
         self.new_people: dict[str, NewPerson] = {}  # the people this file creates, by key
         self.new_by_name: dict[str, list[str]] = {}  # and their keys by name
         self.departed = {p.id for p in snapshot.people if p.departed}
@@ -79,7 +87,12 @@ class _Planner:
             if inv.blank(cells.get("name")):
                 self._problem(number, "name", "", "missing", "no system name: row skipped")
                 continue
-            key = inv.normalise_name(str(cells["name"]))
+            named = {f: str(cells[f]) for f in ("name", "forvaltning", "afdeling", "team") if not inv.blank(cells.get(f))}
+            if bad := next(((f, c) for f, v in named.items() if (c := inv.control_character(v))), None):
+                self._problem(number, bad[0], named[bad[0]], "unreadable",
+                              f"a control character ({bad[1]}) in the name: row skipped (names hold none)")
+                continue
+            key = self._same(str(cells["name"]))
             if key in first_row:
                 self._problem(number, "name", cells["name"], "duplicate", f"the same system as row {first_row[key]}: not imported twice")
                 continue
@@ -95,7 +108,7 @@ class _Planner:
             return
         name = " ".join(str(cells["name"]).split())
         values = self._values(number, cells)
-        existing = self.systems.get((unit, inv.normalise_name(name))) if isinstance(unit, UUID) else None
+        existing = self.systems.get((unit, self._same(name))) if isinstance(unit, UUID) else None
         if existing is None and unit in self.dissolved:
             self._problem(number, "name", cells["name"], "missing", "a new system in an org unit that has been dissolved: row skipped")
             return
@@ -215,14 +228,18 @@ class _Planner:
         reported); beside a name that others with other e-mails have, it is a new person (reported:
         a namesake, or the same person under another address, is for a person to judge)."""
         text = ref.email or ref.name or str(ref.person_id)
-        found = self.people.get(ref.key)
+        ref_key = f"email:{self._same(ref.email)}" if ref.email and not ref.person_id else ref.key
+        owners = self.email_owners.get(self._same(ref.email), []) if ref.email and not ref.person_id else []
+        if len(owners) > 1:  # look-alike addresses registered before they were refused: not guessed
+            return inv.Unresolved(text, f"{len(owners)} people have this e-mail address")
+        found = owners[0] if owners else self.people.get(ref_key)
         if found is None and ref.person_id:
             return inv.Unresolved(text, "is not a known person id")
         if found is not None:
             if isinstance(found, UUID):
                 self.plan.matched_people.add(found)
             return found
-        name = inv.normalise_name(ref.name or "")
+        name = self._same(ref.name or "")
         known = self.by_name.get(name, []) if name else []
         new = self.new_by_name.get(name, []) if name else []
         column = role
@@ -237,7 +254,7 @@ class _Planner:
         else:
             without_email = [p for p in known if not p.email]
             if len(known) == 1 and without_email:
-                self.people[ref.key] = known[0].id
+                self.people[ref_key] = known[0].id
                 self.plan.matched_people.add(known[0].id)
                 self._problem(number, column, text, "linked", f"linked to {ref.name}, the one registered person of that"
                               " name, who has no e-mail address in the directory")
@@ -246,7 +263,7 @@ class _Planner:
             if not known and len(new) == 1 and new_without_email:
                 key = new[0]
                 self._give_email(key, ref.email)
-                self.people[ref.key] = key
+                self.people[ref_key] = key
                 self._problem(number, column, text, "linked", f"the same person as '{ref.name}' in row"
                               f" {self._new(key).row}: one person, with this e-mail address")
                 return key
@@ -254,13 +271,17 @@ class _Planner:
                 self._problem(number, column, text, "possible_duplicate", f"{len(known) + len(new)} other people are"
                               f" named {ref.name}, with other or no e-mail addresses: registered as a new person;"
                               " if it is one of them, correct the file")
-        key = ref.key
+        key = ref_key
         self.new_people[key] = NewPerson(key, number, ref.name, ref.email, ref.title, unit)
         self.plan.people.append(self.new_people[key])
         self.people[key] = key
         if name:
             self.new_by_name.setdefault(name, []).append(key)
         return key
+
+    def _same(self, text: str) -> str:
+        """What a name or e-mail address is compared by (domain/identity.py)."""
+        return identity_key(text, self.skeleton)
 
     def _new(self, key: str) -> NewPerson:
         return self.new_people[key]

@@ -77,6 +77,16 @@ def find_header(rows: list[list[str]], mapping: dict[str, str] | None = None, sc
     return None
 
 
+#: What no name holds (the API refuses them too): C0 and C1 control characters, and U+FFFE/U+FFFF.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in `text` as U+XXXX, or None."""
+    found = _CONTROL.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
 def blank(value: object) -> bool:
     return value is None or not str(value).strip()
 

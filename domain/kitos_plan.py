@@ -11,7 +11,8 @@ Reported, never guessed:
 - a role that KITOS gives two or more users (every ansvar role has one holder) is recorded as
   vacant with the reason naming them, which the gap report then shows;
 - a user is matched by e-mail first, then by exact name where exactly one person has it, else
-  created; a user without an e-mail is reported;
+  created (names and addresses compared as domain/identity.py does: look-alikes are one); a user
+  without an e-mail is reported, and one whose address several people have is not matched;
 - a field KITOS leaves out is reported (`missing`); fields ansvar does not use are ignored.
 
 Every write is dated by the usage's `lastModified` and carries its provenance (the KITOS
@@ -39,6 +40,7 @@ from domain.import_model import (
     Ref,
     Snapshot,
 )
+from domain.identity import Skeleton, identity_key, no_confusables
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel, Role
 
 #: KITOS's role names (and common local variants) -> ansvar's roles; a municipality's mapping file adds to it.
@@ -137,23 +139,32 @@ def personal_data_of(usage: Mapping[str, Any]) -> bool | None:
 
 class _Planner:
     def __init__(self, kitos: Kitos, snapshot: Snapshot, links: Links, today: date,
-                 roles: Mapping[str, str]) -> None:
+                 roles: Mapping[str, str], skeleton: Skeleton = no_confusables) -> None:
         self.kitos, self.snapshot, self.links, self.today = kitos, snapshot, links, today
+        self.skeleton = skeleton
         self.roles = {**{k: str(v) for k, v in ROLE_NAMES.items()}, **{_norm(k): v for k, v in roles.items()}}
         self.out = SyncPlan(Plan(), {})
         self.row = 0
         self.known_units = {u.id: u for u in snapshot.units}
         self.known_systems = {s.id: s for s in snapshot.systems}
-        self.by_unit_and_name = {(s.org_unit_id, _norm(s.name)): s for s in snapshot.systems}
-        self.by_email = {p.email.casefold(): p.id for p in snapshot.people if p.email}
+        self.by_unit_and_name: dict[tuple[UUID, str], KnownSystem] = {}
+        for s in snapshot.systems:  # of look-alikes registered before they were refused, the first
+            self.by_unit_and_name.setdefault((s.org_unit_id, self._same(s.name)), s)
+        self.by_email: dict[str, list[Ref]] = {}
         self.by_name: dict[str, list[UUID]] = {}
         for p in snapshot.people:
+            if p.email:
+                self.by_email.setdefault(self._same(p.email), []).append(p.id)
             if p.name:
-                self.by_name.setdefault(_norm(p.name), []).append(p.id)
+                self.by_name.setdefault(self._same(p.name), []).append(p.id)
         self.departed = {p.id for p in snapshot.people if p.departed}
         self.unit_refs: dict[str, Ref] = {}
         self.person_refs: dict[str, Ref] = {}
         self.root: Ref | None = None
+
+    def _same(self, text: str | None) -> str:
+        """What names and e-mail addresses are compared by (domain/identity.py): look-alikes are one."""
+        return identity_key(text or "", self.skeleton)
 
     def _next(self, kind: str, entity: Mapping[str, Any]) -> int:
         self.row += 1
@@ -245,10 +256,15 @@ class _Planner:
             name = " ".join((shown or "").split()) or None
             self._problem(row, "roles", user_uuid, "missing", "a role's user KITOS could not give: matched by name only")
         ref: Ref | None = self.links.people.get(user_uuid)
-        if ref is None and email and email.casefold() in self.by_email:
-            ref = self.by_email[email.casefold()]
+        owners = self.by_email.get(self._same(email), []) if ref is None and email else []
+        if len(owners) > 1:  # look-alike addresses registered before they were refused: not guessed
+            self._problem(row, "roles", email, "flagged_holder",
+                          f"{len(owners)} people have this e-mail address: not matched to one of them, not assigned")
+            return None
+        if owners:
+            ref = owners[0]
         if ref is None and name:
-            same = self.by_name.get(_norm(name), [])
+            same = self.by_name.get(self._same(name), [])
             if len(same) == 1 and (email is None or not any(p.email for p in self.snapshot.people if p.id == same[0])):
                 ref = same[0]
                 if email is None:
@@ -263,7 +279,7 @@ class _Planner:
             ref = f"kitos-user:{user_uuid}"
             self.out.plan.people.append(NewPerson(ref, row, name or email, email, None, self.root))
             if email:
-                self.by_email[email.casefold()] = ref  # type: ignore[assignment]
+                self.by_email[self._same(email)] = [ref]
         self.person_refs[user_uuid] = ref
         return ref
 
@@ -311,7 +327,7 @@ class _Planner:
             return
         existing = self.known_systems.get(self.links.systems[uuid]) if uuid in self.links.systems else None
         if existing is None and isinstance(unit, UUID):  # a register filled before (a spreadsheet): by unit and name
-            existing = self.by_unit_and_name.get((unit, _norm(name)))
+            existing = self.by_unit_and_name.get((unit, self._same(name)))
             if existing is not None:
                 self._problem(row, "systemContext", name, "linked",
                               "matched by name to a system the register already has in that org unit")
@@ -379,9 +395,10 @@ class _Planner:
 
 
 def plan_sync(kitos: Kitos, snapshot: Snapshot, links: Links, today: date,
-              roles: Mapping[str, str] | None = None) -> SyncPlan:
-    """What syncing `kitos` into the register would write (and every problem found)."""
-    planner = _Planner(kitos, snapshot, links, today, roles or {})
+              roles: Mapping[str, str] | None = None, skeleton: Skeleton = no_confusables) -> SyncPlan:
+    """What syncing `kitos` into the register would write (and every problem found). Names and
+    e-mail addresses are compared by domain/identity.py's key, with `skeleton` (Unicode's confusables)."""
+    planner = _Planner(kitos, snapshot, links, today, roles or {}, skeleton)
     planner.units()
     planner.usages()
     return planner.out

@@ -39,6 +39,7 @@ class OrgCommands(Commands):
         """Register a person; the name and e-mail go to the erasable directory, and the event
         carries only their salted digests (domain/person_details.py)."""
         self._open_unit(org_unit_id, "org_unit_id")
+        self._email_unused(email)
         person, details = Person.register(org_unit_id, title, Commitment.of(name, email), actor.meta())
         return self._receipt(self.save(person, people=[details]), person.id)
 
@@ -47,6 +48,8 @@ class OrgCommands(Commands):
         """Correct a person's name and e-mail (`email` None: they have none). The directory takes
         the new ones and the log records their salted digests, in one transaction; an erased
         person's details are not corrected (409)."""
+
+        self._email_unused(email, besides=person_id)
 
         def attempt() -> Receipt:
             person = self._existing(Person, person_id, PersonNotFound)

@@ -16,7 +16,6 @@ from domain.errors import (
     Forbidden,
     InvalidValue,
     NotFound,
-    SystemNameTaken,
     UnknownReference,
 )
 from domain.org import OrgUnit, Person
@@ -29,7 +28,7 @@ from domain.proposals import (
     Purpose,
     Status,
 )
-from domain.systems import System, SystemName
+from domain.systems import System
 from domain.vocabulary import Lifecycle, OrgLevel, Role
 
 
@@ -193,11 +192,7 @@ class ProposalCommands(Commands):
                     criticality=str(new_system["criticality"]), personal_data=bool(new_system["personal_data"]),
                     lifecycle=Lifecycle.PHASING_IN.value, lifecycle_from=start, meta=actor.meta(),
                 )
-                reservation = SystemName(org_unit_id=new_system["org_unit_id"], name=name, system_id=system.id)
-                if self._maybe(reservation.id) is not None:
-                    raise SystemNameTaken(f"org unit {new_system['org_unit_id']} already has a system named {name!r}",
-                                          field="system.name")
-                changed.append(reservation)
+                changed += self.name_reservations(new_system["org_unit_id"], name, system.id, None, "system.name")
             else:
                 system = self._existing(System, system_id, UnknownReference, "system_id")
                 if system.lifecycle_at(start) in (Lifecycle.PHASING_OUT, Lifecycle.DECOMMISSIONED):

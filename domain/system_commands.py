@@ -9,7 +9,8 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.commands import SYSTEM, Actor, Commands, Receipt, command
 from domain.errors import SystemNameTaken, SystemNotFound
-from domain.systems import System, SystemName
+from domain.identity import identity_key, look_alike
+from domain.systems import System, SystemLookAlike, SystemName
 
 
 class SystemCommands(Commands):
@@ -26,15 +27,39 @@ class SystemCommands(Commands):
             personal_data=personal_data, lifecycle=lifecycle, lifecycle_from=lifecycle_from or self.today(),
             meta=actor.meta(), in_use_from=lifecycle_from,
         )
-        reservation = SystemName(org_unit_id=org_unit_id, name=name, system_id=system.id, meta=actor.meta())
+        reservations = self.name_reservations(org_unit_id, name.strip(), system.id, actor.meta(), "name")
         try:
-            return self._receipt(self.save(system, reservation), system.id)
+            return self._receipt(self.save(system, *reservations), system.id)
         except IntegrityError:
-            taken = self.repository.get(reservation.id)
-            raise SystemNameTaken(
-                f"org unit {org_unit_id} already has a system named {name!r}",
-                field="name", existing_id=str(taken.system_id),
-            ) from None
+            raise self._name_taken(org_unit_id, name.strip(), reservations, "name") from None
+
+    def name_reservations(
+        self, org_unit_id: UUID, name: str, system_id: UUID, meta: dict | None, field: str, *, check: bool = True,
+    ) -> list[SystemName | SystemLookAlike]:
+        """What a new system's name reserves in its org unit: the name, and what it looks like. A
+        name that looks like one the unit has (reserved, or in the register from before look-alikes
+        were reserved) is refused, naming that system. An import, whose plan has compared every row with
+        the register already, does not `check` again: its save fails on a reservation taken meanwhile."""
+        reservations = [SystemName(org_unit_id=org_unit_id, name=name, system_id=system_id, meta=meta),
+                        SystemLookAlike(org_unit_id=org_unit_id, key=identity_key(name, self.skeleton), name=name,
+                                        system_id=system_id, meta=meta)]
+        if not check:
+            return reservations
+        if any(self._maybe(r.id) is not None for r in reservations):
+            raise self._name_taken(org_unit_id, name, reservations, field)
+        if self.systems_in_unit is not None:
+            found = look_alike(name, self.systems_in_unit(org_unit_id), self.skeleton)
+            if found is not None:
+                raise _taken(org_unit_id, name, found[0], found[1], field)
+        return reservations
+
+    def _name_taken(self, org_unit_id: UUID, name: str, reservations: list, field: str) -> SystemNameTaken:
+        for r in reservations:
+            taken = self._maybe(r.id)
+            if taken is not None:
+                shown = getattr(taken, "name", None) or self._maybe(taken.system_id).name
+                return _taken(org_unit_id, name, taken.system_id, shown, field)
+        return SystemNameTaken(f"org unit {org_unit_id} already has a system named {name!r}", field=field)
 
     def system(self, system_id: UUID) -> System:
         return self._existing(System, system_id, SystemNotFound)
@@ -46,3 +71,12 @@ class SystemCommands(Commands):
         return self._update(
             System, system_id, SystemNotFound, lambda s: s.change_lifecycle(lifecycle, effective_from, actor.meta())
         )
+
+
+def _taken(org_unit_id: UUID, name: str, existing_id: UUID, existing_name: str, field: str) -> SystemNameTaken:
+    same = " ".join(name.split()).casefold() == " ".join(existing_name.split()).casefold()
+    how = "named" if same else "whose name looks the same as"
+    return SystemNameTaken(
+        f"org unit {org_unit_id} already has a system {how} {name!r}: {existing_name!r} ({existing_id})",
+        field=field, existing_id=str(existing_id), existing_name=existing_name,
+    )

@@ -58,6 +58,40 @@ class SystemName(Aggregate):
         self.system_id = system_id
 
 
+_LOOKS = uuid5(NAMESPACE_URL, "urn:ansvar:system-look-alike")
+
+
+class SystemLookAlike(Aggregate):
+    """Reserves what a system's name looks like within an org unit (domain/identity.py's key):
+    "Асtive Directory" beside "Active Directory" is the same name to a reader. Its id is derived
+    from the unit and the key, so two look-alikes saved at once are one success and one conflict."""
+
+    TOPIC = "ansvar.system_look_alike"
+
+    class Event(RecordedEvent):
+        pass
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "ansvar.system_look_alike.created"
+
+    class Reserved(Created):
+        TOPIC = "ansvar.system_look_alike.reserved.v1"
+        org_unit_id: UUID
+        key: str
+        name: str
+        system_id: UUID
+        meta: dict | None = None
+
+    @staticmethod
+    def create_id(org_unit_id: UUID, key: str, name: str, system_id: UUID, meta: dict | None = None) -> UUID:
+        return uuid5(_LOOKS, f"{org_unit_id}/{key}")
+
+    @event(Reserved)
+    def __init__(self, org_unit_id: UUID, key: str, name: str, system_id: UUID, meta: dict | None = None) -> None:
+        self.system_id = system_id
+        self.name = name
+
+
 class ClaimState:
     __slots__ = ("role", "person_id", "status")
 

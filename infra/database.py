@@ -21,6 +21,7 @@ from uuid import UUID
 
 import anyio.to_thread
 
+from infra.private_files import private_sqlite
 from infra.settings import Database
 
 Row = dict[str, Any]
@@ -83,7 +84,7 @@ class SqliteDatabase:
         self._all: list[sqlite3.Connection] = []
         self._shared_lock = threading.RLock() if path is None else None
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite(path)
 
     def _connect(self) -> sqlite3.Connection:
         target = ":memory:" if self.path is None else str(self.path)
@@ -215,7 +216,10 @@ def open_sync(db: Database, size: int = 4) -> SqliteDatabase | PostgresDatabase:
 
 
 def ensure_schema(db: Database) -> None:
-    """Create the PostgreSQL schema before anything (the event store included) uses it."""
+    """Create the PostgreSQL schema, or the SQLite file only its owner can read, before anything
+    (the event store included) uses it."""
+    if db.kind == "sqlite" and db.path is not None:
+        private_sqlite(db.path)
     if db.kind != "postgres" or db.schema == "public":
         return
     import psycopg

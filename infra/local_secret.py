@@ -10,6 +10,7 @@ import secrets
 from dataclasses import replace
 from pathlib import Path
 
+from infra.private_files import private_file, private_folder
 from infra.settings import MIN_SECRET_LENGTH, Settings, SettingsError
 
 FILE_NAME = "auth-secret"
@@ -28,10 +29,11 @@ def with_local_secret(settings: Settings) -> Settings:
 
 
 def _read_or_create(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        private_file(path)
         secret = path.read_text().strip()
         if len(secret) < MIN_SECRET_LENGTH:
             raise SettingsError(f"{path} holds no usable secret; delete it to make a new one") from None

@@ -15,6 +15,7 @@ import socket
 from pathlib import Path
 
 from infra.checkpoints import NoteError, SigningKey
+from infra.private_files import private_file, private_folder
 from infra.settings import Settings, SettingsError
 
 FILE_NAME = "log-key"
@@ -49,10 +50,11 @@ def origin(settings: Settings, key: SigningKey | None) -> str:
 
 
 def _read_or_create(path: Path, name: str) -> SigningKey:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        private_file(path)
         try:
             return SigningKey.parse(path.read_text())
         except NoteError as exc:

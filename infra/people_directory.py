@@ -118,6 +118,12 @@ class PersonDirectory:
             cur.execute("SELECT person_id, name, email, erased_at FROM person_details WHERE person_id = ?", (person_id,))
             return cur.fetchone()
 
+    def emails(self) -> list[tuple[UUID, str | None, str]]:
+        """Everyone's e-mail address (id, name, e-mail), for the one-address-one-person check."""
+        with self.db.transaction(write=False) as cur:
+            cur.execute("SELECT person_id, name, email FROM person_details WHERE email IS NOT NULL AND erased_at IS NULL")
+            return [(r["person_id"], r["name"], r["email"]) for r in cur.fetchall()]
+
     def forget(self, person_id: UUID) -> bool | None:
         """Erase a person's name and e-mail, and the salts their digests in the log were made with:
         True if erased now, False if they already were, None if nothing was ever stored for this

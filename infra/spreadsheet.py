@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -166,8 +167,47 @@ def _cell(value: Any) -> Any:
     return str(value)  # an id (UUID) and the like: as text, which every spreadsheet can hold
 
 
+#: What an XLSX cell cannot hold (XML 1.0 has no C0 controls but tab, LF and CR, and no U+FFFE,
+#: U+FFFF) and what no UTF-8 file can (a lone surrogate): openpyxl raised on the first, and the
+#: whole export was a 500. Old events may hold them (the API refuses them now).
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _visible(char: str) -> str:
+    """A control character as its picture (U+2400 + code: NUL is ␀, BEL ␇), so a reader
+    sees that it was there; anything else unwritable as U+FFFD."""
+    return chr(0x2400 + ord(char)) if ord(char) < 0x20 else "\ufffd"
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_IN_XML.sub(lambda m: _visible(m.group()), text)
+
+
+#: Excel refuses these in a sheet's name, and a name longer than 31 characters (UTF-16 units),
+#: blank, or starting or ending with an apostrophe; "History" is its own.
+_NOT_IN_SHEET_TITLE = re.compile(r"[:\\/?*\[\]\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+SHEET_TITLE_MAX = 31
+
+
+def sheet_title(text: str, fallback: str = "Ark") -> str:
+    """A sheet title Excel accepts, made from any text: the forbidden characters become `-`, the
+    rest is cut to 31 UTF-16 units (Excel counts an emoji twice), apostrophes and spaces off the ends."""
+    title = " ".join(_NOT_IN_SHEET_TITLE.sub("-", text).split())
+    while len(title.encode("utf-16-le")) > SHEET_TITLE_MAX * 2:
+        title = title[:-1]
+    title = title.strip(" '")
+    if not title or title.casefold() == "history":
+        return fallback
+    return title
+
+
 def _inert(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def _utf8(value: Any) -> Any:
+    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def write_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
@@ -175,8 +215,12 @@ def write_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows([[_inert(_cell(v)) for v in r] for r in rows])
+    writer.writerows([[_utf8(_inert(_cell(v))) for v in r] for r in rows])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+def _xlsx_cell(value: Any) -> Any:
+    return xml_safe(value) if isinstance(value, str) else value
 
 
 def write_xlsx(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
@@ -185,12 +229,12 @@ def write_xlsx(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
 
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.title = title[:31]
+    sheet.title = sheet_title(title)
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        sheet.append([_cell(v) for v in r])
+        sheet.append([_xlsx_cell(_cell(v)) for v in r])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # text, as typed: openpyxl would otherwise store it as a formula

@@ -104,6 +104,14 @@ _SYSTEM_COLUMNS = (
 )
 
 
+def systems_in_unit(db: Any, org_unit_id: UUID) -> list[tuple[UUID, str]]:
+    """The systems an org unit has in the register (id, name), for the look-alike check of a new
+    name (domain/system_commands.py): systems registered before look-alikes were reserved too."""
+    with db.transaction(write=False) as cur:
+        cur.execute("SELECT id, name FROM systems WHERE org_unit_id = ?", (org_unit_id,))
+        return [(r["id"], r["name"]) for r in cur.fetchall()]
+
+
 def like_literal(text: str) -> str:
     """`text` as a LIKE pattern that matches itself: %, _ and the escape character are letters."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -257,3 +257,23 @@ def test_entries_kitos_should_not_send_are_reported_not_a_crash(runtime, kitos):
     report = run(runtime)
     unreadable = [p for p in report["problems"] if p["kind"] == "unreadable"]
     assert len(unreadable) == 4 and report["systems"]["to_create"] == USAGES and head(runtime) == 0
+
+
+def test_look_alikes_are_matched_and_an_address_several_people_have_is_not_guessed(runtime, kitos, monkeypatch):
+    from datetime import date as day
+
+    app = runtime.portfolio
+    root = app.establish_org_unit("Eksempel Kommune", "kommune", None).id
+    forvaltning = app.establish_org_unit("Forvaltning 0", "forvaltning", root).id
+    afdeling = app.establish_org_unit("Afdeling 0.0", "afdeling", forvaltning).id
+    app.register_system("Sуstem\u200b000", None, afdeling, "low", False, "in_operation", day(2020, 1, 1))  # a Cyrillic у
+    monkeypatch.setattr(app, "_email_unused", lambda *_: None)  # two people with one address, as before the rule
+    twins = {app.register_person(f"Bruger 1 Hansen {n}", root, None, e).id for n, e in enumerate(("bruger1@eksempel.dk",
+                                                                                                  "BRUGER1@eksempel.dk"))}
+    report = run(runtime, apply=True)
+    assert report["systems"]["matched"] == 1 and report["systems"]["to_create"] == USAGES - 1
+    assert rows(runtime, "SELECT id FROM systems WHERE name = 'System 000'") == []  # the register's one, not a second
+    assert any(p["kind"] == "flagged_holder" and p["value"] == "bruger1@eksempel.dk" and "2 people" in p["detail"]
+               for p in report["problems"])
+    held = rows(runtime, "SELECT DISTINCT person_id FROM responsibility_facts WHERE person_id IS NOT NULL")
+    assert not twins & {r["person_id"] for r in held}

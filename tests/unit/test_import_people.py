@@ -62,3 +62,31 @@ def test_a_known_email_is_certain_whatever_the_name_beside_it(today):
     plan = plan_import([row(2, "A", "B. Ravn <BO@kommune.dk>"), row(3, "B", "Bo Ravn")], HEADERS,
                        Snapshot(store.units, [bo], store.systems), today)
     assert plan.people == [] and owners(plan) == [bo.id, bo.id] and kinds(plan) == []
+
+
+def test_an_email_that_several_registered_people_have_is_reported_and_matches_none_of_them(today):
+    from infra.confusables import skeleton
+
+    twins = [KnownPerson(uuid4(), "Bo Ravn", "bo@kommune.dk"), KnownPerson(uuid4(), "Bo Ravn", "BO@kommune.dk")]
+    store = _store_with(None)
+    plan = plan_import([row(2, "A", "bo@kommune.dk")], HEADERS, Snapshot(store.units, twins, store.systems), today,
+                       skeleton=skeleton)
+    assert plan.people == [] and owners(plan) == [] and kinds(plan) == [(2, "flagged_holder")]
+    assert "2 people have this e-mail address" in plan.problems[0].detail
+
+
+def test_an_email_in_a_look_alike_form_is_the_registered_persons(today):
+    from infra.confusables import skeleton
+
+    bo = KnownPerson(uuid4(), "Bo Ravn", "bo@kommune.dk")
+    store = _store_with(None)
+    snapshot = Snapshot(store.units, [bo], store.systems)
+    plan = plan_import([row(2, "A", "BО@Kommune.dk\u200b"), row(3, "B", "Bo Ravn")], HEADERS, snapshot, today,
+                       skeleton=skeleton)  # a Cyrillic О and a zero-width space
+    assert plan.people == [] and owners(plan) == [bo.id, bo.id] and kinds(plan) == []
+
+
+def test_a_row_with_a_control_character_in_a_name_is_reported_and_skipped(today):
+    plan = plan_import([row(2, "Løn\x07system", "Bo Ravn"), row(3, "ESDH", "Bo Ravn")], HEADERS, Snapshot(), today)
+    assert [s.name for s in plan.systems] == ["ESDH"] and kinds(plan) == [(2, "unreadable")]
+    assert "U+0007" in plan.problems[0].detail
