@@ -228,7 +228,7 @@ ACCESS: dict[str, Rule] = {
     "uiSystem": ANY_PERSON,  # the timeline, decisions and as-of question only for HOLDER (as getTimeline)
     "uiEvidence": HOLDER,
     "uiMe": ANY_PERSON,
-    "uiPeople": ANY_PERSON,
+    "uiPeopleSearch": ANY_PERSON,  # a colleague found by name, beside a form's person field
     "uiHandOverForm": ANY_PERSON,
     "uiAttest": ROLE_HOLDER,
     "uiHandOver": ROLE_HOLDER,
@@ -239,6 +239,19 @@ ACCESS: dict[str, Rule] = {
     "uiDecision": ANY_PERSON,
     "uiDecisionForm": COUNCIL_ONLY,
     "uiRecordDecision": DECIDER,
+    # the administration's pages (issue 25)
+    "uiImportForm": ADMIN_ONLY,
+    "uiImport": ADMIN_ONLY,
+    "uiImportApply": ADMIN_ONLY,
+    "uiPeople": ADMIN_ONLY,
+    "uiPerson": ADMIN_ONLY,
+    "uiRegisterPerson": ADMIN_ONLY,
+    "uiRecordDeparture": ADMIN_ONLY,
+    "uiErasePerson": ADMIN_ONLY,
+    "uiIssueSignInLink": ADMIN_ONLY,  # as `ansvar serve --demo` prints: a one-time code, valid 15 minutes
+    "uiOrg": ADMIN_ONLY,
+    "uiEstablishOrgUnit": ADMIN_ONLY,
+    "uiDissolveOrgUnit": ADMIN_ONLY,
 }
 
 #: Refuses everything: what a route without an entry would get, had startup let it through.

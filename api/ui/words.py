@@ -38,6 +38,29 @@ CLAIM_STATUS = {"open": "Afventer svar", "confirmed": "Bekræftet", "rejected": 
 STAGE = {"proposed": "Foreslået", "decided": "Besluttet", "rejected": "Afvist", "completed": "Afsluttet"}
 ACCESS_ROLE = {"admin": "administrator", "council": "porteføljeråd", "auditor": "revisor", "owner": "ejer"}
 
+#: A form field's label, by the API's JSON field name: an error names the field as the form shows it.
+FIELD_LABEL = {
+    "name": "Navn", "email": "E-mail", "title": "Stilling", "org_unit_id": "Organisatorisk enhed",
+    "level": "Niveau", "parent_id": "Overordnet enhed", "effective": "Dato", "basis": "Grundlag",
+    "roles": "Adgang", "file": "Fil", "mapping": "Kolonneoversættelse", "apply": "Anvend", "sha256": "Filens fingeraftryk",
+    "role": "Rolle", "to_person_id": "Kollega", "effective_from": "Fra", "note": "Bemærkning", "statement": "Begrundelse",
+    "kind": "Slags beslutning", "rationale": "Begrundelse", "meeting_id": "Møde", "decided_on": "Besluttet den",
+    "period_from": "Periode fra", "period_to": "Periode til", "responsible_id": "Ansvarlig", "person_id": "Person",
+    "system_id": "System", "claim_id": "Krav", "confirmed_claim_id": "Bekræftet krav", "proposal": "Forslag",
+    "operations_owner_id": "Driftsejer", "subjects": "Emner", "priorities": "Prioriteter", "q": "Søg",
+}
+#: What an import's problem is, by its kind (domain/import_model.py), for the dry run's report.
+IMPORT_PROBLEM = {
+    "missing": "Mangler eller er ukendt",
+    "duplicate": "Dublet af en tidligere række: importeres ikke to gange",
+    "unreadable": "Kan ikke læses",
+    "flagged_holder": "Indehaveren kan ikke afgøres: rollen forbliver ubesat",
+    "kept": "Tom celle: den registrerede indehaver beholdes",
+    "linked": "Knyttet til en registreret person ved navnet",
+    "possible_duplicate": "Mulig dublet: en anden person har samme navn",
+    "not_recorded": "Registreres ikke",
+}
+
 
 def dato(value: date | datetime | None) -> str:
     """1. december 2026; an instant in Danish time, with the clock."""
@@ -99,5 +122,6 @@ FILTERS = {
     "change_kind": lambda v: label(CHANGE_KIND, v), "category": lambda v: label(CATEGORY, v),
     "capacity": lambda v: label(CAPACITY, v), "fact_kind": lambda v: label(FACT_KIND, v),
     "claim_status": lambda v: label(CLAIM_STATUS, v), "access_role": lambda v: label(ACCESS_ROLE, v),
+    "field_label": lambda v: label(FIELD_LABEL, v), "import_problem": lambda v: label(IMPORT_PROBLEM, v),
     "person": person, "stage": lambda v: label(STAGE, v), "lacking": lambda v: label(LACKING_DA, v),
 }
