@@ -35,7 +35,9 @@ from api.systems import SystemController
 from api.ui import on_app_error, template_config
 from api.ui.import_page import ImportPageController
 from api.ui.oidc import OidcController
+from api.ui.org_pages import OrgPageController
 from api.ui.pages import PageController
+from api.ui.people_pages import PeoplePageController
 from api.ui.signin import SignInController, root
 from domain.clock import Clock
 from infra.settings import Settings, SettingsError
@@ -48,7 +50,7 @@ CONTROLLERS = [
     ImportController, ExportController, KitosController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4
     PageController, SignInController, OidcController, root,  # the web pages (issue 16)
-    ImportPageController,  # the administration's pages (issue 25)
+    ImportPageController, PeoplePageController, OrgPageController,  # the administration's pages (issue 25)
 ]
 
 
