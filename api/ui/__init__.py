@@ -55,13 +55,16 @@ def on_ui_error(request: Request, exc: Exception) -> Response[Any]:
 def _signed_in(request: Request) -> dict[str, Any]:
     """The menu and the signed-in person, so that a failed form's page keeps them."""
     from api.ui.menu import display_name, menu
-    from api.ui.session import session_of
+    from api.ui.session import SESSION_COOKIE, session_of
     from infra.tokens import Principal
 
-    principal = request.scope.get("user")
-    if not isinstance(principal, Principal):
-        return {"me": None, "nav": []}
-    session = session_of(request)
+    principal, session = request.scope.get("user"), session_of(request)
+    if not isinstance(principal, Principal):  # no route matched (a malformed id): the cookie says who it is
+        sessions, session_id = request.app.state.get("ui_sessions"), request.cookies.get(SESSION_COOKIE)
+        session = sessions.find(session_id) if sessions is not None and session_id else None
+        if session is None:
+            return {"me": None, "nav": []}
+        principal = Principal(session.person_id, session.roles)
     runtime = request.app.state.get("runtime")
     directory = getattr(getattr(runtime, "portfolio", None), "directory", None)
     found = directory.get(principal.person_id) if directory is not None else None  # one row by key, synchronous
