@@ -147,9 +147,12 @@ ACCESS: dict[str, Rule] = {
     # organisation
     "establishOrgUnit": ADMIN_ONLY,
     "dissolveOrgUnit": ADMIN_ONLY,
+    "renameOrgUnit": ADMIN_ONLY,
+    "moveOrgUnit": ADMIN_ONLY,
     "listOrgUnits": ANY_PERSON,
     "getOrgUnit": ANY_PERSON,
     "registerPerson": ADMIN_ONLY,
+    "correctPerson": ADMIN_ONLY,
     "recordDeparture": ADMIN_ONLY,
     "erasePersonDetails": ADMIN_ONLY,
     "listPeople": ANY_PERSON,
@@ -252,6 +255,10 @@ ACCESS: dict[str, Rule] = {
     "uiOrg": ADMIN_ONLY,
     "uiEstablishOrgUnit": ADMIN_ONLY,
     "uiDissolveOrgUnit": ADMIN_ONLY,
+    "uiOrgUnit": ADMIN_ONLY,
+    "uiRenameOrgUnit": ADMIN_ONLY,
+    "uiMoveOrgUnit": ADMIN_ONLY,
+    "uiCorrectPerson": ADMIN_ONLY,
 }
 
 #: Refuses everything: what a route without an entry would get, had startup let it through.

@@ -126,6 +126,14 @@ class Dissolve(msgspec.Struct, forbid_unknown_fields=True):
     effective: date
 
 
+class RenameOrgUnit(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+
+
+class MoveOrgUnit(msgspec.Struct, forbid_unknown_fields=True):
+    parent_id: UUID
+
+
 class OrgUnit(msgspec.Struct):
     id: UUID
     name: str
@@ -144,6 +152,15 @@ class RegisterPerson(msgspec.Struct, forbid_unknown_fields=True):
     org_unit_id: UUID
     title: ShortText | None = None
     email: Email | None = None
+
+
+class CorrectPerson(msgspec.Struct, forbid_unknown_fields=True):
+    """What to correct; a field left out stays as it is; an empty `title` removes it."""
+
+    name: Name | None = None
+    email: Email | None = None
+    title: ShortText | None = None
+    org_unit_id: UUID | None = None
 
 
 class Depart(msgspec.Struct, forbid_unknown_fields=True):

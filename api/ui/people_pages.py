@@ -1,4 +1,4 @@
-"""The administration's people pages: find people, register one, record a departure, erase a
+"""The administration's people pages: find people, register and correct one, record a departure, erase a
 person's details on a basis, and issue a one-time sign-in link. Each form runs the command the
 API's route runs (api/org.py), with the request's field names, under the same rule."""
 
@@ -83,6 +83,20 @@ class PeoplePageController(Controller):
             data.name, data.org_unit_id, data.title, data.email, actor=actor))
         return done(f"/ui/people/{r.id}", "registered", r.position)
 
+    @post("/{person_id:uuid}/correction", operation_id="uiCorrectPerson")
+    async def correct(self, request: Request, person_id: UUID, portfolio: Portfolio) -> Redirect:
+        """Correct the person's name, e-mail, title or unit (an empty title removes it; an empty
+        name or e-mail leaves it as it is)."""
+        form = await form_of(request)
+        body: dict[str, Any] = {k: form[k] for k in ("name", "email", "org_unit_id") if form.get(k)}
+        if "title" in form:
+            body["title"] = form["title"]
+        data = convert(body, s.CorrectPerson)
+        actor = provide_actor(request)
+        r = await anyio.to_thread.run_sync(lambda: portfolio.correct_person(
+            person_id, name=data.name, email=data.email, title=data.title, org_unit_id=data.org_unit_id, actor=actor))
+        return done(f"/ui/people/{person_id}", "corrected", r.position)
+
     @post("/{person_id:uuid}/departure", operation_id="uiRecordDeparture")
     async def depart(self, request: Request, person_id: UUID, portfolio: Portfolio) -> Redirect:
         """Record that the person leaves the organisation on `effective`."""
@@ -127,5 +141,9 @@ async def _person(reads: ReadSide, person_id: UUID) -> dict[str, Any]:
     if row is None:
         raise PersonNotFound(f"no person with id {person_id}")
     tree = await units(reads)
-    return {"p": person_of(row), "unit": tree.names.get(UUID(str(row["org_unit_id"]))), "units": await open_units(reads),
+    choices = await open_units(reads)
+    if all(str(u["id"]) != str(row["org_unit_id"]) for u in choices):  # their unit was dissolved: still shown
+        choices.insert(0, {"id": row["org_unit_id"], "name": tree.names.get(UUID(str(row["org_unit_id"]))),
+                           "forvaltning": None})
+    return {"p": person_of(row), "unit": tree.names.get(UUID(str(row["org_unit_id"]))), "units": choices,
             "link_role_choices": [str(r) for r in LINK_ROLES]}

@@ -160,10 +160,28 @@ def test_the_admin_issues_a_sign_in_link_and_it_signs_that_person_in_once(town):
     assert bad.status_code == 422 and "Adgang" in visible(bad.text)
 
 
+def test_the_admin_corrects_a_person_from_their_page(town):
+    admin = sign_in(town, "admin")
+    person = register(admin, town, "Rasmus Retsen", email="rr@kommune.dk")
+    html = page(admin, f"/ui/people/{person}", town)
+    other = next(u["id"] for u in api_get(town, "/org-units")["items"]
+                 if u["level"] == "team" and not u["dissolved_on"])
+    response = admin.post(f"/ui/people/{person}/correction", data={
+        "csrf_token": csrf_of(html), "name": "Rasmus Rettet", "email": "rasmus@kommune.dk", "title": "",
+        "org_unit_id": other}, follow_redirects=False)
+    assert response.status_code == 303, response.text[:2000]
+    assert "Oplysningerne er rettet." in admin.get(response.headers["location"]).text
+    shown = api_get(town, f"/people/{person}")
+    assert (shown["name"], shown["email"], shown["title"], shown["org_unit_id"]) == (
+        "Rasmus Rettet", "rasmus@kommune.dk", None, other)
+    bad = admin.post(f"/ui/people/{person}/correction", data={"csrf_token": csrf_of(html), "email": "ikke en adresse"})
+    assert bad.status_code == 422 and "E-mail" in visible(bad.text) and "Log ud" in bad.text
+
+
 # ---------------------------------------------------------------------------------------------- the org tree
 
 
-def test_the_admin_establishes_and_dissolves_an_org_unit(town):
+def test_the_admin_establishes_renames_moves_and_dissolves_an_org_unit(town):
     admin = sign_in(town, "admin")
     html = page(admin, "/ui/org", town)
     kommune = next(u for u in api_get(town, "/org-units")["items"] if u["level"] == "kommune")
@@ -177,11 +195,29 @@ def test_the_admin_establishes_and_dissolves_an_org_unit(town):
     wrong = admin.post("/ui/org", data={"csrf_token": csrf_of(html), "name": "Team under intet", "level": "kommune",
                                         "parent_id": unit["id"]})
     assert wrong.status_code == 422 and "Overordnet enhed" in visible(wrong.text)
+    own = page(admin, f"/ui/org/{unit['id']}", town)
+    renamed = admin.post(f"/ui/org/{unit['id']}/name", data={"csrf_token": csrf_of(own), "name": "Forsøgsforvaltningen"},
+                         follow_redirects=False)
+    assert renamed.status_code == 303 and "Enheden har fået nyt navn." in admin.get(renamed.headers["location"]).text
+    assert api_get(town, f"/org-units/{unit['id']}")["name"] == "Forsøgsforvaltningen"
+    afdeling = a_unit(town)
+    before = api_get(town, f"/org-units/{afdeling}")["parent_id"]
+    moved = admin.post(f"/ui/org/{afdeling}/parent", data={"csrf_token": csrf_of(own), "parent_id": unit["id"]},
+                       follow_redirects=False)
+    assert moved.status_code == 303 and "Enheden er flyttet." in admin.get(moved.headers["location"]).text
+    assert api_get(town, f"/org-units/{afdeling}")["parent_id"] == unit["id"] != before
+    tree = page(admin, "/ui/org", town)  # the tree shows it under its new parent
+    assert tree.index(f'id="unit-{unit["id"]}"') < tree.index(f'id="unit-{afdeling}"')
+    back = admin.post(f"/ui/org/{afdeling}/parent", data={"csrf_token": csrf_of(own), "parent_id": before},
+                      follow_redirects=False)
+    assert back.status_code == 303
     day = town["clock"].today().isoformat()
     gone = admin.post(f"/ui/org/{unit['id']}/dissolution", data={"csrf_token": csrf_of(html), "effective": day},
                       follow_redirects=False)
     assert gone.status_code == 303
     assert api_get(town, f"/org-units/{unit['id']}")["dissolved_on"] == day
+    refused = admin.post(f"/ui/org/{unit['id']}/name", data={"csrf_token": csrf_of(own), "name": "Efter lukning"})
+    assert refused.status_code == 422 and "Organisatorisk enhed" in visible(refused.text)
 
 
 # ---------------------------------------------------------------------------------------------- refusals and bad input
@@ -196,11 +232,13 @@ def test_the_administrations_pages_refuse_everyone_else_with_a_danish_page(town,
     token = csrf_of(page(browser, "/ui/me", town))
     person = str(town["users"]["owner"])
     before = head(town)
-    for path in ADMIN_PAGES:
+    for path in [*ADMIN_PAGES, f"/ui/people/{person}", f"/ui/org/{a_unit(town)}"]:
         refused = browser.get(path, params={"after": head(town)})
         assert refused.status_code == 403 and "Det har du ikke adgang til." in refused.text, path
+    unit = a_unit(town)
     for path in ["/ui/people", f"/ui/people/{person}/departure", f"/ui/people/{person}/erasure",
-                 f"/ui/people/{person}/sign-in-link", "/ui/org", "/ui/import/apply"]:
+                 f"/ui/people/{person}/sign-in-link", f"/ui/people/{person}/correction", "/ui/org",
+                 f"/ui/org/{unit}/name", f"/ui/org/{unit}/parent", f"/ui/org/{unit}/dissolution", "/ui/import/apply"]:
         refused = browser.post(path, data={"csrf_token": token, "name": "x", "effective": "2030-01-01", "basis": "x"})
         assert refused.status_code == 403 and "text/html" in refused.headers["content-type"], path
     assert head(town) == before
@@ -221,14 +259,18 @@ def test_whatever_an_administration_form_is_sent_it_answers_without_a_500(town, 
         (f"/ui/people/{person}/erasure", {}, ["basis"]),
         (f"/ui/people/{person}/sign-in-link", {}, ["roles"]),
         (f"/ui/people/{person}/departure", {}, ["effective"]),
+        (f"/ui/people/{person}/correction", {}, ["name", "email", "org_unit_id"]),
         ("/ui/org", {"name": "Enhed", "level": "team", "parent_id": unit}, ["name", "level", "parent_id"]),
         (f"/ui/org/{unit}/dissolution", {}, ["effective"]),
+        (f"/ui/org/{unit}/name", {}, ["name"]),
+        (f"/ui/org/{unit}/parent", {}, ["parent_id"]),
         ("/ui/import/apply", {}, ["sha256", "apply"]),
     ]
     for path, base, fields in forms:
         for field in fields:
-            if path.endswith(("/erasure", "/departure", "/dissolution")) and value in ("9999-12-31",):
-                continue  # a valid date or basis: it would be recorded
+            if path.endswith(("/erasure", "/departure", "/dissolution", "/correction", "/name")) and value in (
+                    "9999-12-31", "<script>", "-1", "9" * 30, "ikke-en-dato", "2031-02-30"):
+                continue  # a valid date, name or basis: it would be recorded (the owner must stay, the unit open)
             response = admin.post(path, data={"csrf_token": token, **base, field: value}, follow_redirects=False)
             assert response.status_code < 500, f"{path} {field}={value[:20]!r}: {response.status_code}"
             if value == "<script>" and response.status_code != 303:  # a valid title is recorded, and shown escaped
