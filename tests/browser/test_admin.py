@@ -1,7 +1,7 @@
 """The administrator at work in the browser: landing on the administration's pages, importing the
 municipality's spreadsheet from the page (the dry run's report, then one button), and correcting a
-person. The import is applied to the shared demo, so the other tests compare their pages with the
-API's answers, never with the demo's fixed figures."""
+person. The import is applied to the shared demo and adds systems other tests find by name, so this
+module runs after them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # slow: a served demo and Chromium; not in ./dev fast
+RUNS_LAST = True  # the import changes the shared demo's register (conftest.py runs this module last)
 
 SPREADSHEET = Path(__file__).parent.parent / "data" / "it-systemer.xlsx"
 

@@ -42,6 +42,8 @@ def test_the_admin_imports_the_spreadsheet_dry_run_then_apply_then_apply_again_c
     if count(dry.text, "systems"):  # the first file of the two creates systems; the second finds them
         assert problems, "the file's known problems are listed with row, column and cell"
         assert all(kind and not kind.isascii() or " " in kind for *_, kind in problems)  # in Danish words
+        explained = re.findall(r'<td( lang="en")?>([^<]*)</td></tr>', dry.text.split('id="problems"', 1)[1])
+        assert explained and not [text for english, text in explained if english], "every explanation in Danish"
     sha = re.search(r'name="sha256" value="([0-9a-f]{64})"', dry.text)
     if sha is None:  # already imported (the other format of the same inventory): nothing to apply
         assert "intet at anvende" in text
