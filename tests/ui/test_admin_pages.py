@@ -202,6 +202,7 @@ def test_the_admin_establishes_renames_moves_and_dissolves_an_org_unit(town):
                          follow_redirects=False)
     assert renamed.status_code == 303 and "Enheden har fået nyt navn." in admin.get(renamed.headers["location"]).text
     assert api_get(town, f"/org-units/{unit['id']}")["name"] == "Forsøgsforvaltningen"
+    assert "Forsøgsforvaltningen" in page(sign_in(town, "council"), "/ui/gaps", town)  # the cached tree too
     afdeling = a_unit(town)
     before = api_get(town, f"/org-units/{afdeling}")["parent_id"]
     moved = admin.post(f"/ui/org/{afdeling}/parent", data={"csrf_token": csrf_of(own), "parent_id": unit["id"]},
