@@ -212,12 +212,14 @@ ACCESS: dict[str, Rule] = {
     # organisation
     "establishOrgUnit": ADMIN_ONLY,
     "dissolveOrgUnit": ADMIN_ONLY,
+    "renameOrgUnit": ADMIN_ONLY,
+    "moveOrgUnit": ADMIN_ONLY,
     "listOrgUnits": ANY_PERSON,
     "getOrgUnit": ANY_PERSON,
     "registerPerson": ADMIN_ONLY,
+    "correctPerson": ADMIN_ONLY,
     "recordDeparture": ADMIN_ONLY,
     "erasePersonDetails": ADMIN_ONLY,
-    "correctPersonDetails": ADMIN_ONLY,
     "listPeople": ANY_PERSON,
     "getPerson": ANY_PERSON,
     "getResponsibilities": THEMSELF,
@@ -294,7 +296,7 @@ ACCESS: dict[str, Rule] = {
     "uiSystem": ANY_PERSON,  # the timeline, decisions and as-of question only for HOLDER (as getTimeline)
     "uiEvidence": HOLDER,
     "uiMe": ANY_PERSON,
-    "uiPeople": ANY_PERSON,
+    "uiPeopleSearch": ANY_PERSON,  # a colleague found by name, beside a form's person field
     "uiHandOverForm": ANY_PERSON,
     "uiAttest": ROLE_HOLDER,
     "uiHandOver": ROLE_HOLDER,
@@ -305,6 +307,23 @@ ACCESS: dict[str, Rule] = {
     "uiDecision": ANY_PERSON,
     "uiDecisionForm": COUNCIL_ONLY,
     "uiRecordDecision": DECIDER,
+    # the administration's pages (issue 25)
+    "uiImportForm": ADMIN_ONLY,
+    "uiImport": ADMIN_ONLY,
+    "uiImportApply": ADMIN_ONLY,
+    "uiPeople": ADMIN_ONLY,
+    "uiPerson": ADMIN_ONLY,
+    "uiRegisterPerson": ADMIN_ONLY,
+    "uiRecordDeparture": ADMIN_ONLY,
+    "uiErasePerson": ADMIN_ONLY,
+    "uiIssueSignInLink": ADMIN_ONLY,  # as `ansvar serve --demo` prints: a one-time code, valid 15 minutes
+    "uiOrg": ADMIN_ONLY,
+    "uiEstablishOrgUnit": ADMIN_ONLY,
+    "uiDissolveOrgUnit": ADMIN_ONLY,
+    "uiOrgUnit": ADMIN_ONLY,
+    "uiRenameOrgUnit": ADMIN_ONLY,
+    "uiMoveOrgUnit": ADMIN_ONLY,
+    "uiCorrectPerson": ADMIN_ONLY,
 }
 
 #: Request fields that name the person acting, per operation: the guard holds each to the caller

@@ -32,9 +32,12 @@ from api.query import check_query
 from api.reminders import ReminderController
 from api.responsibility import ResponsibilityController
 from api.systems import SystemController
-from api.ui import template_config
+from api.ui import on_app_error, template_config
+from api.ui.import_page import ImportPageController
 from api.ui.oidc import OidcController
+from api.ui.org_pages import OrgPageController
 from api.ui.pages import PageController
+from api.ui.people_pages import PeoplePageController
 from api.ui.signin import SignInController, root
 from domain.clock import Clock
 from infra.settings import Settings, SettingsError
@@ -47,6 +50,7 @@ CONTROLLERS = [
     ImportController, ExportController, KitosController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4
     PageController, SignInController, OidcController, root,  # the web pages (issue 16)
+    ImportPageController, PeoplePageController, OrgPageController,  # the administration's pages (issue 25)
 ]
 
 
@@ -65,7 +69,7 @@ def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], Ab
         state=State({"verifier": verifier}),
         template_config=template_config(),
         dependencies=DEPENDENCIES,
-        exception_handlers=HANDLERS,
+        exception_handlers={key: on_app_error(handler) for key, handler in HANDLERS.items()},
         middleware=[request_id_middleware, idempotency_middleware],
         before_request=check_query,
         lifespan=[lifespan],

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
@@ -15,7 +16,7 @@ from api.dependencies import decode_cursor, encode_cursor
 from api.responsibility import At, KnownAt, as_known_at
 from api.systems import After, Limit, receipt
 from domain.commands import Actor
-from domain.errors import OrgUnitNotFound, PersonNotFound
+from domain.errors import InvalidValue, OrgUnitNotFound, PersonNotFound
 from domain.gaps import Attestation, attestation_due
 from domain.portfolio import Portfolio
 from domain.reminders import ATTESTATION_NOTICE_DAYS
@@ -58,6 +59,17 @@ class OrgUnitController(Controller):
         flagged in the gap report (`holder_departed`)."""
         return receipt(portfolio.dissolve_org_unit(org_unit_id, data.effective, actor=actor))
 
+    @post("/{org_unit_id:uuid}/name", operation_id="renameOrgUnit", status_code=201, sync_to_thread=True)
+    def rename(self, org_unit_id: UUID, data: s.RenameOrgUnit, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Give the org unit a new name; its id, level, place and history stay. The same name again: 409."""
+        return receipt(portfolio.rename_org_unit(org_unit_id, data.name, actor=actor))
+
+    @post("/{org_unit_id:uuid}/parent", operation_id="moveOrgUnit", status_code=201, sync_to_thread=True)
+    def move(self, org_unit_id: UUID, data: s.MoveOrgUnit, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Place the org unit under another parent (`parent_id`), of a higher level (a team under an
+        afdeling or forvaltning, ...); its people and systems move with it."""
+        return receipt(portfolio.move_org_unit(org_unit_id, data.parent_id, actor=actor))
+
     @get("/", operation_id="listOrgUnits")
     async def list_units(self, reads: ReadSide, after: After = None) -> s.OrgUnitList:
         """Every org unit, by name, with its level (kommune, forvaltning, afdeling, team) and parent."""
@@ -83,12 +95,17 @@ class PeopleController(Controller):
         """Register a person. The name and e-mail are stored apart from the events and can be erased."""
         return receipt(portfolio.register_person(data.name, data.org_unit_id, data.title, data.email, actor=actor))
 
-    @post("/{person_id:uuid}/correction", operation_id="correctPersonDetails", status_code=201, sync_to_thread=True)
+    @post("/{person_id:uuid}/correction", operation_id="correctPerson", status_code=201, sync_to_thread=True)
     def correct(self, person_id: UUID, data: s.CorrectPerson, portfolio: Portfolio, actor: Actor) -> s.Receipt:
-        """Correct the person's name and e-mail (both as they should be: no `email`, none). The
-        directory takes them and the log records their salted digests, so `ansvar verify` holds the
-        directory to them. An erased person's details are not corrected: 409."""
-        return receipt(portfolio.correct_person_details(person_id, data.name, data.email, actor=actor))
+        """Correct a person's name, e-mail, title or org unit; fields left out stay (`"email": null`
+        removes the address). The name and e-mail go to the erasable directory and the log records
+        their salted digests, so `ansvar verify` holds the directory to them. An erased person's
+        details are not corrected: 409."""
+        email = data.email if isinstance(data.email, str) else None
+        if data.name is None and data.email is msgspec.UNSET and data.title is None and data.org_unit_id is None:
+            raise InvalidValue("give at least one of name, email, title and org_unit_id to correct", field="name")
+        return receipt(portfolio.correct_person(person_id, name=data.name, email=email, remove_email=data.email is None,
+                                                title=data.title, org_unit_id=data.org_unit_id, actor=actor))
 
     @post("/{person_id:uuid}/departure", operation_id="recordDeparture", status_code=201, sync_to_thread=True)
     def depart(self, person_id: UUID, data: s.Depart, portfolio: Portfolio, actor: Actor) -> s.Receipt:

@@ -131,6 +131,14 @@ class Dissolve(msgspec.Struct, forbid_unknown_fields=True):
     effective: date
 
 
+class RenameOrgUnit(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+
+
+class MoveOrgUnit(msgspec.Struct, forbid_unknown_fields=True):
+    parent_id: UUID
+
+
 class OrgUnit(msgspec.Struct):
     id: UUID
     name: str
@@ -152,10 +160,13 @@ class RegisterPerson(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CorrectPerson(msgspec.Struct, forbid_unknown_fields=True):
-    """The person's name and e-mail as they should be; no `email`: they have none."""
+    """What to correct; a field left out stays as it is; an empty `title` removes it, and
+    `"email": null` the e-mail address."""
 
-    name: Name
-    email: Email | None = None
+    name: Name | None = None
+    email: Email | None | msgspec.UnsetType = msgspec.UNSET
+    title: ShortText | None = None
+    org_unit_id: UUID | None = None
 
 
 class Depart(msgspec.Struct, forbid_unknown_fields=True):

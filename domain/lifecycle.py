@@ -15,6 +15,7 @@ from datetime import date
 
 from domain import periods as P
 from domain.periods import Period
+from domain.vocabulary import OPERATING
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,11 @@ class LifecycleChange:
 
 def _in_force_order(changes: Iterable[LifecycleChange]) -> list[LifecycleChange]:
     return sorted(changes, key=lambda c: (c.effective_from, c.position))
+
+
+def in_use(state: str | None) -> bool:
+    """Whether a system in lifecycle `state` is in use (vocabulary.OPERATING): its roles must be held."""
+    return state in OPERATING
 
 
 def lifecycle_at(changes: Iterable[LifecycleChange], day: date) -> str | None:

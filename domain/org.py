@@ -53,6 +53,36 @@ class OrgUnit(Aggregate):
     def dissolved_by(self, day: date) -> bool:
         return self.dissolved_on is not None and self.dissolved_on <= day
 
+    class Renamed(Event):
+        TOPIC = "ansvar.org_unit.renamed.v1"
+        name: str
+        meta: dict
+
+    def rename(self, name: str, meta: dict) -> None:
+        if name == self.name:
+            raise AlreadyDone(f"org unit {self.id} is already named {name!r}", field="name")
+        self._rename(name, meta)
+
+    @event(Renamed)
+    def _rename(self, name: str, meta: dict) -> None:
+        self.name = name
+
+    class Moved(Event):
+        """The unit now sits under another parent (a reorganisation); its level stays."""
+
+        TOPIC = "ansvar.org_unit.moved.v1"
+        parent_id: UUID
+        meta: dict
+
+    def move(self, parent_id: UUID, meta: dict) -> None:
+        if parent_id == self.parent_id:
+            raise AlreadyDone(f"org unit {self.id} already sits under {parent_id}", field="parent_id")
+        self._move(parent_id, meta)
+
+    @event(Moved)
+    def _move(self, parent_id: UUID, meta: dict) -> None:
+        self.parent_id = parent_id
+
 
 class Person(Aggregate):
     TOPIC = "ansvar.person"
@@ -168,6 +198,26 @@ class Person(Aggregate):
     @event(DetailsErased)
     def _erased(self, basis: str, meta: dict) -> None:
         self.details_erased = True
+
+    class Corrected(Event):
+        """The person's unit or title corrected, and whether their name or e-mail was (the details
+        themselves go to the erasable directory, never into the log)."""
+
+        TOPIC = "ansvar.person.corrected.v1"
+        org_unit_id: UUID
+        title: str | None
+        details_corrected: bool
+        meta: dict
+
+    def correct(self, org_unit_id: UUID, title: str | None, details_corrected: bool, meta: dict) -> None:
+        if org_unit_id == self.org_unit_id and title == self.title and not details_corrected:
+            raise AlreadyDone(f"person {self.id} already has this unit and title", field="person_id")
+        self._correct(org_unit_id, title, details_corrected, meta)
+
+    @event(Corrected)
+    def _correct(self, org_unit_id: UUID, title: str | None, details_corrected: bool, meta: dict) -> None:
+        self.org_unit_id = org_unit_id
+        self.title = title
 
     class DigestChosen(Event):
         """Whether the person receives the council's weekly digest of new gaps (duties addressed

@@ -7,7 +7,7 @@ from datetime import date
 from uuid import UUID
 
 from domain.commands import SYSTEM, Actor, Commands, Receipt, command
-from domain.errors import AlreadyDone, Forbidden, InvalidValue, OrgUnitNotFound, PersonNotFound
+from domain.errors import AlreadyDone, Forbidden, InvalidValue, OrgUnitDissolved, OrgUnitNotFound, PersonNotFound
 from domain.org import OrgUnit, Person
 from domain.person_details import Commitment, PersonDetails
 from domain.vocabulary import OrgLevel
@@ -33,6 +33,31 @@ class OrgCommands(Commands):
         return self._update(OrgUnit, org_unit_id, OrgUnitNotFound, lambda u: u.dissolve(effective, actor.meta()))
 
     @command
+    def rename_org_unit(self, org_unit_id: UUID, name: str, actor: Actor = SYSTEM) -> Receipt:
+        """Give an org unit a new name (its id, level, place and history stay)."""
+        return self._update(OrgUnit, org_unit_id, OrgUnitNotFound,
+                            lambda u: (self._not_dissolved(u), u.rename(name, actor.meta())))
+
+    @command
+    def move_org_unit(self, org_unit_id: UUID, parent_id: UUID, actor: Actor = SYSTEM) -> Receipt:
+        """Place an org unit under another parent, one level above it at most (a team under an
+        afdeling or a forvaltning, ...). The levels only grow downwards, so no move makes a circle."""
+
+        def move(unit: OrgUnit) -> None:
+            self._not_dissolved(unit)
+            parent = self._open_unit(parent_id, "parent_id")
+            if OrgLevel(parent.level).depth >= OrgLevel(unit.level).depth:
+                raise InvalidValue(f"a {unit.level} cannot sit under a {parent.level}", field="parent_id",
+                                   parent_level=parent.level)
+            unit.move(parent_id, actor.meta())
+
+        return self._update(OrgUnit, org_unit_id, OrgUnitNotFound, move)
+
+    def _not_dissolved(self, unit: OrgUnit) -> None:
+        if unit.dissolved_by(self.today()):
+            raise OrgUnitDissolved(f"org unit {unit.id} was dissolved on {unit.dissolved_on}", field="org_unit_id")
+
+    @command
     def register_person(
         self, name: str, org_unit_id: UUID, title: str | None, email: str | None, actor: Actor = SYSTEM
     ) -> Receipt:
@@ -42,21 +67,6 @@ class OrgCommands(Commands):
         self._email_unused(email)
         person, details = Person.register(org_unit_id, title, Commitment.of(name, email), actor.meta())
         return self._receipt(self.save(person, people=[details]), person.id)
-
-    @command
-    def correct_person_details(self, person_id: UUID, name: str, email: str | None, actor: Actor = SYSTEM) -> Receipt:
-        """Correct a person's name and e-mail (`email` None: they have none). The directory takes
-        the new ones and the log records their salted digests, in one transaction; an erased
-        person's details are not corrected (409)."""
-
-        self._email_unused(email, besides=person_id)
-
-        def attempt() -> Receipt:
-            person = self._existing(Person, person_id, PersonNotFound)
-            details = person.correct_details(Commitment.of(name, email), actor.meta())
-            return self._receipt(self.save(person, people=[details]))
-
-        return self._retrying(attempt, f"person {person_id} kept changing; retry")
 
     @command
     def commit_earlier_details(self, people: Sequence[tuple[UUID, str, str | None]], actor: Actor = SYSTEM) -> int:
@@ -97,6 +107,41 @@ class OrgCommands(Commands):
         if actor.person_id == person_id:
             raise Forbidden("your own departure is recorded by another admin (it ends your access)", field="person_id")
         return self._update(Person, person_id, PersonNotFound, lambda p: p.depart(effective, actor.meta()))
+
+    @command
+    def correct_person(
+        self, person_id: UUID, *, name: str | None = None, email: str | None = None, remove_email: bool = False,
+        title: str | None = None, org_unit_id: UUID | None = None, actor: Actor = SYSTEM,
+    ) -> Receipt:
+        """Correct what was registered about a person. A field not given stays; an empty `title`
+        removes it, and so does `remove_email` the e-mail. The unit and title go in the log; the name
+        and e-mail go to the erasable directory, and the log records their salted digests in the
+        same transaction (domain/person_details.py). An erased person's details are not corrected
+        (409); a correction that changes nothing is a 409 too."""
+        if email is not None:
+            self._email_unused(email, besides=person_id)
+
+        def attempt() -> Receipt:
+            person = self._existing(Person, person_id, PersonNotFound)
+            if org_unit_id is not None and org_unit_id != person.org_unit_id:
+                self._open_unit(org_unit_id, "org_unit_id")
+            details = []
+            if name is not None or email is not None or remove_email:
+                known = (self.directory.get(person_id) if self.directory is not None else None) or {}
+                new_name = name if name is not None else known.get("name")
+                new_email = None if remove_email else email if email is not None else known.get("email")
+                if not new_name and not person.details_erased:
+                    raise InvalidValue("the person has no name on record: give one", field="name")
+                if person.details_erased or (new_name, new_email) != (known.get("name"), known.get("email")):
+                    details = [person.correct_details(Commitment.of(new_name or "", new_email), actor.meta())]
+            new_unit, new_title = org_unit_id or person.org_unit_id, person.title if title is None else (title or None)
+            if (new_unit, new_title) != (person.org_unit_id, person.title):
+                person.correct(new_unit, new_title, bool(details), actor.meta())
+            elif not details:
+                raise AlreadyDone(f"person {person_id} is already registered so", field="person_id")
+            return self._receipt(self.save(person, people=details))
+
+        return self._retrying(attempt, f"person {person_id} kept changing; retry")
 
     @command
     def erase_person_details(self, person_id: UUID, basis: str, actor: Actor = SYSTEM) -> Receipt:

@@ -20,8 +20,9 @@ The duties:
   it lacks anything; weekly from the decision.
 - `holder_gone`: to the council, when the person a duty is addressed to has left (or their unit
   is dissolved): a duty is never silently dropped.
-- `roles_unheld`: to the council, on Mondays, the systems in use where nobody holds an attested
-  role (Systemejer), so nobody can attest: one message listing them.
+- `roles_unheld`: to the council, on Mondays, the systems in use (lifecycle.in_use, the gap rules'
+  definition) where nobody holds an attested role (Systemejer), so nobody can attest: one message
+  listing them.
 
 The council is the attendees of its latest meeting on or before the day (the record says who
 sits); with no meeting on record, the council's mailbox (recipient None).
@@ -40,7 +41,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import gaps as G
 from domain import periods as P
-from domain.lifecycle import LifecycleChange, lifecycle_at
+from domain.lifecycle import LifecycleChange, in_use, lifecycle_at
 from domain.record_time import RecordedEvent
 from domain.responsibility import Fact, period_at
 from domain.vocabulary import Lifecycle
@@ -180,7 +181,8 @@ def attestation_reminders(record: Record, day: date) -> list[Reminder]:
         for role in record.policy.attested_roles:
             held = period_at(facts, role, day)
             if held is None or held.holder is None:
-                unheld.append((system_id, role))
+                if in_use(state):  # as the gap rule no_holder has it: a pilot without an owner is not listed
+                    unheld.append((system_id, role))
                 continue
             due = G.attestation_due(held, record.attestations.get(system_id, ()), days, day)
             if day < due - timedelta(days=ATTESTATION_NOTICE_DAYS):

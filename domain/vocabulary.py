@@ -47,7 +47,10 @@ class OrgLevel(StrEnum):
         return list(OrgLevel).index(self)
 
 
-#: Lifecycle states in which a system is "in operation" for the gap rules.
+#: What "in use" means, written once: the lifecycle states ("I drift") in which a system must have
+#: its required roles held. The gap rules (no_holder, no_operational_handover), the overview's
+#: "systems in use without a Systemejer" (counted from those gaps) and the council's weekly
+#: reminder of unheld roles all ask this one set.
 OPERATING = frozenset({Lifecycle.IN_OPERATION})
 
 

@@ -345,12 +345,14 @@ class AccountabilityQueries:
         return rows
 
     async def waiting_claims(self, limit: int) -> tuple[int, list[dict[str, Any]]]:
-        """How many claims wait for an answer, and the oldest `limit` of them with their system's name."""
+        """How many claims wait for an answer, and the oldest `limit` of them with their system's name:
+        oldest by the day each was made (its business date, as the gap rule and the reminders count
+        the wait), not by when it was recorded (a claim can be recorded after the day it was made)."""
         count = await self.reader.fetchrow("SELECT COUNT(*) AS n FROM claims WHERE status = 'open'")
         rows = await self.reader.fetch(
             "SELECT c.claim_id, c.system_id, s.name AS system_name, c.role, c.person_id, c.statement, c.made_at,"
             " c.made_on FROM claims c JOIN systems s ON s.id = c.system_id WHERE c.status = 'open'"
-            " ORDER BY c.made_at, c.claim_id LIMIT ?", limit,
+            " ORDER BY c.made_on, c.claim_id LIMIT ?", limit,
         )
         return int(count["n"] if count else 0), rows
 

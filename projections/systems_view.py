@@ -35,8 +35,11 @@ class SystemsView(Handlers):
     routes = {
         OrgUnit.Established: "_org_unit",
         OrgUnit.Dissolved: "_dissolved",
+        OrgUnit.Renamed: "_renamed",
+        OrgUnit.Moved: "_moved",
         Person.Registered: "_person",
         Person.Departed: "_departed",
+        Person.Corrected: "_corrected",
         System.Registered: "_system",
         System.LifecycleChanged: "_lifecycle",
         System.DetailsChanged: "_details",
@@ -60,6 +63,17 @@ class SystemsView(Handlers):
 
     def _dissolved(self, cur: Any, e: OrgUnit.Dissolved, position: int) -> None:
         cur.execute("UPDATE org_units SET dissolved_on = ? WHERE id = ?", (e.effective, e.originator_id))
+
+    # A unit's `position` is its latest name or place: org_units_mark moves when either changes.
+    def _renamed(self, cur: Any, e: OrgUnit.Renamed, position: int) -> None:
+        cur.execute("UPDATE org_units SET name = ?, position = ? WHERE id = ?", (e.name, position, e.originator_id))
+
+    def _moved(self, cur: Any, e: OrgUnit.Moved, position: int) -> None:
+        cur.execute("UPDATE org_units SET parent_id = ?, position = ? WHERE id = ?",
+                    (e.parent_id, position, e.originator_id))
+
+    def _corrected(self, cur: Any, e: Person.Corrected, position: int) -> None:
+        cur.execute("UPDATE people SET org_unit_id = ?, title = ? WHERE id = ?", (e.org_unit_id, e.title, e.originator_id))
 
     def _person(self, cur: Any, e: Person.Registered, position: int) -> None:
         cur.execute(
@@ -174,7 +188,8 @@ class DirectoryQueries:
         )
 
     async def org_units_mark(self) -> tuple[int, int]:
-        """How many org units there are and the newest's log position: what changes when one is added."""
+        """How many org units there are and the latest position that established, renamed or moved one:
+        what changes when the tree does."""
         row = await self.reader.fetchrow("SELECT COUNT(*) AS n, MAX(position) AS last FROM org_units")
         return (int(row["n"]), int(row["last"] or 0)) if row else (0, 0)
 

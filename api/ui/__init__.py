@@ -47,9 +47,43 @@ def on_ui_error(request: Request, exc: Exception) -> Response[Any]:
         fields.insert(0, body["field"])
     return Template(
         template_name="error.html", status_code=problem.status_code, headers={"Cache-Control": "no-store"},
-        context={"problem": body, "fields": fields, "me": getattr(request, "user", None) if "user" in request.scope else None,
-                 "nav": [], "back": request.headers.get("referer") or "/ui/"},
+        context={"problem": body, "fields": fields, "labels": words.FIELD_LABEL,
+                 "back": request.headers.get("referer") or "/ui/", **_signed_in(request)},
     )
+
+
+def _signed_in(request: Request) -> dict[str, Any]:
+    """The menu and the signed-in person, so that a failed form's page keeps them."""
+    from api.ui.menu import display_name, menu
+    from api.ui.session import SESSION_COOKIE, session_of
+    from infra.tokens import Principal
+
+    principal, session = request.scope.get("user"), session_of(request)
+    if not isinstance(principal, Principal):  # no route matched (a malformed id): the cookie says who it is
+        sessions, session_id = request.app.state.get("ui_sessions"), request.cookies.get(SESSION_COOKIE)
+        session = sessions.find(session_id) if sessions is not None and session_id else None
+        if session is None:
+            return {"me": None, "nav": []}
+        principal = Principal(session.person_id, session.roles)
+    runtime = request.app.state.get("runtime")
+    directory = getattr(getattr(runtime, "portfolio", None), "directory", None)
+    found = directory.get(principal.person_id) if directory is not None else None  # one row by key, synchronous
+    return {"me": principal, "nav": menu(principal), "my_name": display_name(found), "path": request.url.path,
+            "csrf": session.csrf if session else "", "csrf_field": "csrf_token"}
+
+
+def on_app_error(api_handler: Any) -> Any:
+    """An error raised before any page's handler ran (no route matched, e.g. `/ui/systems/abc`):
+    a page under /ui gets the HTML error page, the API its problem+json."""
+
+    def handle(request: Request, exc: Exception) -> Response[Any]:
+        from api.ui.session import is_ui
+
+        if is_ui(request.url.path):
+            return on_ui_error(request, exc)
+        return api_handler(request, exc)
+
+    return handle
 
 
 def _handlers() -> dict[Any, Any]:

@@ -41,6 +41,7 @@ from api.proposals import proposal_detail, proposals
 from api.responsibility import as_known_at, timeline_of
 from api.ui import UI_HANDLERS, words
 from api.ui.evidence import evidence as evidence_of
+from api.ui.menu import landing, menu
 from api.ui.reading import DUE_SOON_DAYS, may, overview, units
 from api.ui.session import CSRF_FIELD, csrf_guard, session_of
 from domain.council import DecisionKind, DecisionNotFound
@@ -66,10 +67,7 @@ async def _context(request: Request, reads: ReadSide, **values: Any) -> dict[str
     names = await reads.directory.names([principal.person_id])
     name, erased = names.get(principal.person_id, (None, False))
     session = session_of(request)
-    nav = [("/ui/me", "Mine systemer"), ("/ui/systems", "Registret")]
-    if may(principal, "listResponsibilityGaps"):
-        nav = [("/ui/", "Overblik"), *nav, ("/ui/gaps", "Uklart ansvar")]
-    nav += [("/ui/proposals", "Forslag"), ("/ui/decisions", "Beslutninger")]
+    nav = menu(principal)
     return {
         "me": principal, "my_name": name or ("(slettet)" if erased else "ukendt person"), "csrf_field": CSRF_FIELD,
         "csrf": session.csrf if session else "", "nav": nav, "path": request.url.path, "today": reads.today(),
@@ -115,8 +113,8 @@ class PageController(Controller):
     async def home(self, request: Request, reads: ReadSide, transparency: TransparencyLog, after: After = None) -> Template | Redirect:
         """The council's overview: unclear responsibility, attestations, claims, proposals, decisions."""
         await reads.caught_up(after)
-        if not may(request.user, "listResponsibilityGaps"):
-            return Redirect("/ui/me", status_code=303)
+        if (target := landing(request.user)) != "/ui/":
+            return Redirect(target, status_code=303)
         day = reads.today()
         view = await overview(reads, transparency, day)
         return _page("overview.html", await _context(request, reads, view=view, due_soon_days=DUE_SOON_DAYS,
@@ -226,7 +224,7 @@ class PageController(Controller):
         people = await _people(reads, q)
         return _page("handover.html", await _context(request, reads, system=row, role=role, q=q or "", people=people))
 
-    @get("/people", operation_id="uiPeople")
+    @get("/people/search", operation_id="uiPeopleSearch")
     async def people(
         self, request: Request, reads: ReadSide, field: Annotated[str, Parameter(pattern=r"^[a-z_]{1,40}$")] = "person_id",
         q: Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$")] = None,

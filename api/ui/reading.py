@@ -51,7 +51,7 @@ _TREES: WeakKeyDictionary[ReadSide, tuple[Any, Units]] = WeakKeyDictionary()  # 
 
 
 async def units(reads: ReadSide) -> Units:
-    """The org tree, read again only when a unit has been established since (units never move)."""
+    """The org tree, read again only when a unit has been established, renamed or moved since."""
     mark = await reads.directory.org_units_mark()
     known = _TREES.get(reads)
     if known is not None and known[0] == mark:

@@ -29,7 +29,7 @@ from api.ui.session import (
 )
 from infra.settings import Settings
 from infra.tokens import InvalidToken, TokenVerifier
-from infra.ui_sessions import SESSION_TTL
+from infra.ui_sessions import CODE_TTL, SESSION_TTL
 
 STATIC = Path(__file__).parent / "static"
 _ASSETS = {"htmx.min.js": "text/javascript; charset=utf-8", "ansvar.css": "text/css; charset=utf-8"}
@@ -66,12 +66,14 @@ class SignInController(Controller):
     async def form(self, request: Request, settings: Settings, next: Next = None, error: str | None = None) -> Template:  # noqa: A002
         """The sign-in page: the identity provider, or a token from `ansvar token issue`."""
         token, cookie = login_token(request)
-        messages = {"code": "Linket er brugt eller udløbet. Bed om et nyt.", "token": "Tokenet kunne ikke godkendes.",
+        messages = {"code": f"Linket er brugt eller udløbet: et engangslink virker én gang og i {CODE_TTL.seconds // 60} minutter.",
+                    "token": "Tokenet kunne ikke godkendes.",
                     "csrf": "Formularen var udløbet. Prøv igen.", "oidc": "Log-ind hos identitetsudbyderen mislykkedes."}
         response = Template(
             template_name="login.html", status_code=401 if error else 200, headers={"Cache-Control": "no-store"},
             context={"login_csrf": token, "csrf_field": CSRF_FIELD, "next": safe_next(next), "nav": [], "me": None,
-                     "error": messages.get(error or ""), "detail": None, "oidc": _oidc_on(settings),
+                     "error": messages.get(error or ""), "code_expired": error == "code", "detail": None,
+                     "oidc": _oidc_on(settings),
                      "local": bool(settings.auth.secret)},
         )
         if cookie is not None:

@@ -6,6 +6,7 @@ words the exports and reminders use; this module adds what only the pages show.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,76 @@ FACT_KIND = {"assignment": "Tildeling", "vacancy": "Ubesat", "handover": "Overdr
 CLAIM_STATUS = {"open": "Afventer svar", "confirmed": "Bekræftet", "rejected": "Afvist"}
 STAGE = {"proposed": "Foreslået", "decided": "Besluttet", "rejected": "Afvist", "completed": "Afsluttet"}
 ACCESS_ROLE = {"admin": "administrator", "council": "porteføljeråd", "auditor": "revisor", "owner": "ejer"}
+
+#: A form field's label, by the API's JSON field name: an error names the field as the form shows it.
+FIELD_LABEL = {
+    "name": "Navn", "email": "E-mail", "title": "Stilling", "org_unit_id": "Organisatorisk enhed",
+    "level": "Niveau", "parent_id": "Overordnet enhed", "effective": "Dato", "basis": "Grundlag",
+    "roles": "Adgang", "file": "Fil", "mapping": "Kolonneoversættelse", "apply": "Anvend", "sha256": "Filens fingeraftryk",
+    "role": "Rolle", "to_person_id": "Kollega", "effective_from": "Fra", "note": "Bemærkning", "statement": "Begrundelse",
+    "kind": "Slags beslutning", "rationale": "Begrundelse", "meeting_id": "Møde", "decided_on": "Besluttet den",
+    "period_from": "Periode fra", "period_to": "Periode til", "responsible_id": "Ansvarlig", "person_id": "Person",
+    "system_id": "System", "claim_id": "Krav", "confirmed_claim_id": "Bekræftet krav", "proposal": "Forslag",
+    "operations_owner_id": "Driftsejer", "subjects": "Emner", "priorities": "Prioriteter", "q": "Søg",
+}
+#: What an import's problem is, by its kind (domain/import_model.py), for the dry run's report.
+IMPORT_PROBLEM = {
+    "missing": "Mangler eller er ukendt",
+    "duplicate": "Dublet af en tidligere række: importeres ikke to gange",
+    "unreadable": "Kan ikke læses",
+    "flagged_holder": "Indehaveren kan ikke afgøres: rollen forbliver ubesat",
+    "kept": "Tom celle: den registrerede indehaver beholdes",
+    "linked": "Knyttet til en registreret person ved navnet",
+    "possible_duplicate": "Mulig dublet: en anden person har samme navn",
+    "not_recorded": "Registreres ikke",
+}
+
+#: The import's explanations (domain/import_plan.py writes them in English, for the API and the command
+#: line) as the page says them: each part of a detail by pattern; a detail with a part not known here
+#: is shown as written, marked English.
+_IMPORT_PARTS = [
+    (r"no system name", "intet systemnavn"),
+    (r"row skipped", "rækken springes over"),
+    (r"the same system as row (\d+)", r"samme system som række \1"),
+    (r"not imported twice", "importeres ikke to gange"),
+    (r"a new system in an org unit that has been dissolved", "et nyt system i en nedlagt enhed"),
+    (r"would sit under an org unit that has been dissolved", "ville ligge under en nedlagt enhed"),
+    (r"no forvaltning or afdeling", "hverken forvaltning eller afdeling"),
+    (r"the system has no org unit; row skipped", "systemet har ingen enhed; rækken springes over"),
+    (r"not given or unknown", "ikke angivet eller ukendt"),
+    (r"a new system gets medium, a registered one keeps its value",
+     "et nyt system får mellem, et registreret beholder sin værdi"),
+    (r"a new system gets in_operation, a registered one keeps its value",
+     "et nyt system får I drift, et registreret beholder sin værdi"),
+    (r"a new system gets yes \(personal data assumed\), a registered one keeps its value",
+     "et nyt system får ja (persondata antages), et registreret beholder sin værdi"),
+    (r"ignored", "ignoreres"),
+    (r"blank here, but the register names a holder", "tom her, men registret har en indehaver"),
+    (r"kept", "beholdes"),
+    (r"names more than one person", "nævner mere end én person"),
+    (r"names an org unit, not a person", "nævner en enhed, ikke en person"),
+    (r"does not name a person", "nævner ikke en person"),
+    (r"is not a known person id", "er ikke et kendt person-id"),
+    (r"has left the organisation", "er fratrådt"),
+    (r"(\d+) people have this name", r"\1 personer har dette navn"),
+    (r"the role stays unassigned", "rollen forbliver ubesat"),
+]
+
+
+def import_detail(detail: str) -> tuple[str, str]:
+    """An import problem's detail in Danish, and its language ("da"; "en" when a part is not known)."""
+    parts = re.split(r"(: |; )", detail)
+    out = []
+    for part in parts:
+        if part in (": ", "; "):
+            out.append(part)
+            continue
+        found = next((re.sub(f"^{en}$", da, part) for en, da in _IMPORT_PARTS if re.fullmatch(en, part)), None)
+        if found is None:
+            return detail, "en"
+        out.append(found)
+    text = "".join(out)
+    return text[:1].upper() + text[1:], "da"
 
 
 def dato(value: date | datetime | None) -> str:
@@ -99,5 +170,7 @@ FILTERS = {
     "change_kind": lambda v: label(CHANGE_KIND, v), "category": lambda v: label(CATEGORY, v),
     "capacity": lambda v: label(CAPACITY, v), "fact_kind": lambda v: label(FACT_KIND, v),
     "claim_status": lambda v: label(CLAIM_STATUS, v), "access_role": lambda v: label(ACCESS_ROLE, v),
+    "field_label": lambda v: label(FIELD_LABEL, v), "import_problem": lambda v: label(IMPORT_PROBLEM, v),
+    "import_detail": import_detail,
     "person": person, "stage": lambda v: label(STAGE, v), "lacking": lambda v: label(LACKING_DA, v),
 }

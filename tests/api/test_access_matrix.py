@@ -26,8 +26,9 @@ OVERSIGHT = frozenset({"council", "auditor"})
 #: "holder" holds a role on the system in the path and is the person in a person path.
 EXPECTED: dict[str, frozenset[str]] = {
     "health": EVERYONE, "ready": EVERYONE,
-    "establishOrgUnit": {"admin"}, "dissolveOrgUnit": {"admin"},
-    "registerPerson": {"admin"}, "recordDeparture": {"admin"}, "erasePersonDetails": {"admin"}, "correctPersonDetails": {"admin"}, "eraseText": {"admin"}, "syncKitos": {"admin"},
+    "establishOrgUnit": {"admin"}, "dissolveOrgUnit": {"admin"}, "renameOrgUnit": {"admin"}, "moveOrgUnit": {"admin"},
+    "correctPerson": {"admin"},
+    "registerPerson": {"admin"}, "recordDeparture": {"admin"}, "erasePersonDetails": {"admin"}, "eraseText": {"admin"}, "syncKitos": {"admin"},
     "listReminders": {"council", "auditor"}, "chooseDigest": PERSONS - {"auditor"},
     "listOrgUnits": PERSONS, "getOrgUnit": PERSONS, "listPeople": PERSONS, "getPerson": PERSONS, "getMe": PERSONS,
     "getResponsibilities": OVERSIGHT | {"holder"},
@@ -56,10 +57,13 @@ EXPECTED: dict[str, frozenset[str]] = {
     "uiRoot": EVERYONE, "uiLoginForm": EVERYONE, "uiLogin": EVERYONE, "uiLoginCode": EVERYONE,
     "uiOidcStart": EVERYONE, "uiOidcCallback": EVERYONE, "uiAsset": EVERYONE, "uiLogout": EVERYONE,
     "uiOverview": PERSONS, "uiGaps": OVERSIGHT, "uiSystems": PERSONS, "uiSystem": PERSONS,
-    "uiEvidence": OVERSIGHT | {"holder"}, "uiMe": PERSONS, "uiPeople": PERSONS, "uiHandOverForm": PERSONS,
+    "uiEvidence": OVERSIGHT | {"holder"}, "uiMe": PERSONS, "uiPeopleSearch": PERSONS, "uiHandOverForm": PERSONS,
     "uiAttest": PERSONS - {"auditor"}, "uiHandOver": PERSONS - {"auditor"}, "uiClaim": PERSONS - {"auditor"},
     "uiProposals": PERSONS, "uiProposal": PERSONS, "uiDecisions": PERSONS, "uiDecision": PERSONS,
     "uiDecisionForm": {"council"}, "uiRecordDecision": {"council"},
+    **{op: {"admin"} for op in ("uiImportForm", "uiImport", "uiImportApply", "uiPeople", "uiPerson", "uiRegisterPerson",
+                                "uiCorrectPerson", "uiRecordDeparture", "uiErasePerson", "uiIssueSignInLink", "uiOrg",
+                                "uiOrgUnit", "uiEstablishOrgUnit", "uiRenameOrgUnit", "uiMoveOrgUnit", "uiDissolveOrgUnit")},
 }
 PUBLIC_OPERATIONS = {op for op, who in EXPECTED.items() if who == EVERYONE}
 NOT_A_BODY = {"field_no_command_has": True}

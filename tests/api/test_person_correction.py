@@ -16,7 +16,7 @@ def test_an_admin_corrects_a_name_and_email_and_the_log_records_only_digests(api
     events = api.as_person(api.person("Revisor", unit), "auditor").get("/events", after=done["position"] - 1, limit=1)
     assert events["items"][0]["topic"] == "ansvar.person.details_corrected.v1"
     assert "Ida" not in json.dumps(events) and "ida@" not in json.dumps(events)
-    again = api.post(f"/people/{person}/correction", {"name": "Ida Jensen-Holm"})  # no e-mail: none
+    again = api.post(f"/people/{person}/correction", {"email": None})  # null: the address is removed
     assert api.get(f"/people/{person}", after=again["position"])["email"] is None
 
 
@@ -25,9 +25,9 @@ def test_an_erased_person_is_not_corrected_and_bad_input_names_the_field(api):
     person = api.person("Hans Hansen", unit)
     council = api.as_person(api.person("Rådsmedlem", unit), "council")
     assert "admin" in council.post(f"/people/{person}/correction", {"name": "X"}, expect=403)["detail"]
-    for body in ({}, {"name": ""}, {"name": "Hans", "email": "not an address"}, {"name": "Hans", "title": "x"}):
+    for body in ({}, {"name": ""}, {"name": "Hans", "email": "not an address"}, {"name": "Hans", "age": 3}):
         problem = api.post(f"/people/{person}/correction", body, expect=422)
-        assert any(word in str(problem) for word in ("name", "email", "title")), problem
+        assert any(word in str(problem) for word in ("name", "email", "age")), problem
     api.post("/people/00000000-0000-0000-0000-000000000001/correction", {"name": "X"}, expect=404)
     api.post(f"/people/{person}/erasure", {"basis": "request 3"})
     problem = api.post(f"/people/{person}/correction", {"name": "Hans Hansen"}, expect=409)

@@ -63,6 +63,12 @@ def require_browser() -> None:
     pytest.skip(why)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A module that changes what the others read (`RUNS_LAST = True`: the admin's import of a whole
+    inventory into the shared demo) runs after every other browser test; the rest keep their order."""
+    items.sort(key=lambda item: bool(getattr(getattr(item, "module", None), "RUNS_LAST", False)))
+
+
 # ---------------------------------------------------------------------------------- the server
 
 

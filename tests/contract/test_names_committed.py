@@ -199,7 +199,7 @@ def test_a_correction_that_an_erasure_overtook_writes_nothing(settings, clock, t
         head = runtime.portfolio.recorder.max_notification_id()
         runtime.directory.forget(town["bente"])  # the erasure's first step, just before the correction saves
         with pytest.raises(AlreadyDone, match="erased"):
-            runtime.portfolio.correct_person_details(town["bente"], "Bente Bro-Hansen", None)
+            runtime.portfolio.correct_person(town["bente"], name="Bente Bro-Hansen")
         assert runtime.portfolio.recorder.max_notification_id() == head
         assert runtime.directory.get(town["bente"])["name"] is None
     finally:
@@ -260,7 +260,7 @@ def test_a_correction_while_verify_runs_is_not_taken_for_an_edit(settings, clock
 
     def corrected_first(proofs):  # between verify's reading of the log and of the directory
         runtime = bootstrap(settings, clock)
-        runtime.portfolio.correct_person_details(town["bente"], "Bente Bro-Hansen", None)
+        runtime.portfolio.correct_person(town["bente"], name="Bente Bro-Hansen")
         runtime.close()
         return read(proofs)
 

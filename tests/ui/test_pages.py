@@ -374,7 +374,7 @@ def test_an_owner_hands_a_role_over_to_a_colleague_found_by_name(town):
     form = page(browser, f"/ui/systems/{held['system_id']}/handover", town, role=held["role"],
                 q=colleague["name"].split()[0])
     assert f'value="{colleague["id"]}"' in form
-    fragment = page(browser, "/ui/people", town, field="to_person_id", q=colleague["name"][:4])
+    fragment = page(browser, "/ui/people/search", town, field="to_person_id", q=colleague["name"][:4])
     assert "Vælg en person" in fragment
     response = browser.post(f"/ui/systems/{held['system_id']}/handover", data={
         "csrf_token": csrf_of(form), "role": held["role"], "to_person_id": colleague["id"],

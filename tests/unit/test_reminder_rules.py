@@ -116,3 +116,16 @@ def test_a_system_in_use_that_nobody_owns_is_listed_for_the_council():
     assert dict(listed[0].details) == {"count": "1", "systems": f"{SYSTEM}:systemejer"}
     never = record()  # registered, never given an owner
     assert [r.duty for r in R.attestation_reminders(never, date(2021, 3, 3))] == [R.Duty.ROLES_UNHELD] * 2
+
+
+def test_a_system_without_a_systemejer_is_listed_exactly_when_the_gap_rule_finds_it_in_use():
+    """One rule for "in use": the council's weekly list of unheld roles and the gap rule no_holder
+    (which the overview counts) agree for every lifecycle state."""
+    for state in ("not_in_operation", "pilot", "phasing_in", "in_operation", "phasing_out"):
+        rec = record()  # registered, never given an owner
+        rec.lifecycles[SYSTEM][0] = LifecycleChange(1, state, date(2015, 1, 1))  # type: ignore[index]
+        listed = [r for r in R.attestation_reminders(rec, date(2021, 3, 3)) if r.duty == R.Duty.ROLES_UNHELD]
+        history = G.SystemHistory(SYSTEM, "medium", rec.lifecycles[SYSTEM], [])
+        gaps = [g for g in G.find_gaps(history, rec.directory) if g.rule == "no_holder" and g.role == "systemejer"
+                and g.since <= date(2021, 3, 3) and (g.until is None or date(2021, 3, 3) < g.until)]
+        assert bool(listed) == bool(gaps), state
