@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
 from api.access import unmapped
+from api.allow import allow_middleware
 from api.audit import AuditController
 from api.auth import BearerAuth
 from api.context import request_id_middleware
@@ -66,7 +67,7 @@ def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], Ab
         template_config=template_config(),
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,
-        middleware=[request_id_middleware, idempotency_middleware],
+        middleware=[request_id_middleware, allow_middleware, idempotency_middleware],
         before_request=check_query,
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
