@@ -25,6 +25,7 @@ from api.idempotency import idempotency_middleware
 from api.imports import ExportController, ImportController
 from api.kitos import KitosController
 from api.log import LogController
+from api.openapi_constraints import document_limits
 from api.openapi_problems import document_problems
 from api.org import MeController, OrgUnitController, PeopleController
 from api.problems import HANDLERS
@@ -84,6 +85,7 @@ def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], Ab
     )
     if missing := unmapped(app):
         raise RuntimeError(f"routes without an entry in api/access.py (deny by default): {', '.join(missing)}")
+    document_limits(app)
     document_problems(app)
     document_operations(app)
     return app

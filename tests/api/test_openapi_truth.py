@@ -30,3 +30,36 @@ def test_options_allows_every_method_the_document_has_for_the_path(api, document
         assert answer.status_code == 204, path
         allowed = {m.strip() for m in answer.headers["allow"].split(",")}
         assert documented <= allowed, f"{path}: Allow {sorted(allowed)} leaves out {sorted(documented - allowed)}"
+
+
+def parameters(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []) if method in METHODS else []:
+                yield f"{method.upper()} {path} {parameter['name']}", parameter["schema"]
+
+
+def value_branch(schema):
+    values = [s for s in schema.get("oneOf", [schema]) if s.get("type") != "null"]
+    return values[0] if len(values) == 1 else schema
+
+
+def test_a_limit_of_zero_is_in_the_document_and_every_limit_is_on_the_value_it_binds(api, document):
+    # Litestar dropped ge=0 (falsy), so after=-1 was schema-valid and refused.
+    checkpoint = dict(parameters(document))["GET /log/checkpoint after"]
+    assert value_branch(checkpoint)["minimum"] == 0
+    assert api.client.get("/log/checkpoint", params={"after": -1}).status_code == 422
+    limits = {"minimum", "maximum", "minLength", "maxLength", "pattern", "enum"}
+    for name, schema in parameters(document):
+        assert not ("oneOf" in schema and limits & set(schema)), f"{name}: a limit beside oneOf binds nothing clearly"
+
+
+def test_a_body_limit_of_msgspec_is_on_the_field_it_binds(document):
+    vendor = document["components"]["schemas"]["RegisterSystem"]["properties"]["vendor"]
+    assert value_branch(vendor)["maxLength"] == 200 and "maxLength" not in vendor
+
+
+def test_the_export_names_and_formats_are_choices_in_the_document(document):
+    found = dict(parameters(document))
+    assert found["GET /exports/{what} what"]["enum"] == ["register", "gaps", "decisions"]
+    assert value_branch(found["GET /exports/{what} format"])["enum"] == ["csv", "xlsx"]
