@@ -55,6 +55,7 @@ _REASONS = {
     "404": "No resource with that id.",
     "409": "The command conflicts with the current state (or a retry with its key is still in flight).",
     "413": "The body is too large.",
+    "431": "A header is longer than any this API reads (16 kB).",
     "422": "A field is missing, of the wrong type, or has a value that is not accepted (the problem names it).",
     "503": "The database or the views cannot answer right now; retry after `Retry-After` seconds.",
 }
@@ -84,9 +85,12 @@ def document_problems(app: Litestar) -> None:
     for path, item in (openapi.paths or {}).items():
         for method in ("get", "post", "put", "patch", "delete"):
             operation = getattr(item, method, None)
-            if operation is None or operation.operation_id == "health":
+            if operation is None:
                 continue
-            statuses = ["400", "422", "503"]
+            if operation.operation_id == "health":  # it answers while the process runs; a header it cannot take is the one refusal
+                operation.responses = {**(operation.responses or {}), "431": _problem("431")}
+                continue
+            statuses = ["400", "422", "431", "503"]
             if not ACCESS.get(operation.operation_id or "", PUBLIC).public:  # a public operation needs no token
                 statuses += ["401", "403"]
             if "{" in path or operation.operation_id in _NOT_FOUND_BY_QUERY:

@@ -56,8 +56,7 @@ def problem(
     errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail}
-    body["instance"] = request.url.path
+    body = problem_body(status, slug, title, detail, request.url.path)
     if errors:
         body["errors"] = errors
     # Extension members never replace the standard ones.
@@ -66,6 +65,11 @@ def problem(
     if request_id:
         body["request_id"] = request_id
     return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def problem_body(status: int, slug: str, title: str, detail: str, instance: str) -> dict[str, Any]:
+    """The standard members; also what the HTTP server answers for a request it cannot parse (api/server.py)."""
+    return {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail, "instance": instance}
 
 
 def _pointer(field: str) -> str:
@@ -188,6 +192,10 @@ def on_http(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
         return problem(request, 403, "forbidden", "Not allowed for the acting person", str(exc.detail))
     if status == 413:
         return problem(request, 413, "body-too-large", "The request body is too large", str(exc.detail))
+    if status == 431:
+        field = exc.extra.get("field") if isinstance(exc.extra, dict) else None
+        return problem(request, 431, "header-too-large", "A request header is too large", str(exc.detail),
+                       extra={"field": field})
     if isinstance(exc, ClientException) and status == 400:
         return problem(request, 400, "malformed-request", "The request body is malformed", str(exc.detail))
     slug = "client-error" if status < 500 else "server-error"

@@ -63,3 +63,20 @@ def test_the_export_names_and_formats_are_choices_in_the_document(document):
     found = dict(parameters(document))
     assert found["GET /exports/{what} what"]["enum"] == ["register", "gaps", "decisions"]
     assert value_branch(found["GET /exports/{what} format"])["enum"] == ["csv", "xlsx"]
+
+
+def test_a_header_longer_than_any_the_api_reads_is_a_documented_problem(api, document):
+    answer = api.client.get("/systems", headers={"X-Padding": "a" * 100_000})
+    assert answer.status_code == 431 and answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["field"] == "x-padding"
+    assert "431" in document["paths"]["/systems"]["get"]["responses"]
+    assert api.client.get("/systems", headers={"X-Padding": "a" * 8_000}).status_code == 200
+
+
+def test_a_cursor_of_60_kb_is_a_problem_naming_the_cursor_and_the_document_bounds_it(api, document):
+    answer = api.client.get("/systems", params={"cursor": "a" * 60_000})  # httpx sends at most 64 kB; uvicorn's parser refuses 80 kB (test_server_refusals.py)
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["field"] == "cursor"
+    for name, schema in parameters(document):
+        if name.endswith(" cursor"):
+            assert value_branch(schema)["maxLength"] <= 2048, name
