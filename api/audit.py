@@ -52,7 +52,8 @@ class AuditController(Controller):
 
     @get("/responsibility-gaps", operation_id="listResponsibilityGaps")
     async def gaps(
-        self, reads: ReadSide, at: At = None, rule: str | None = None,
+        self, reads: ReadSide, at: At = None,
+        rule: Annotated[str | None, Parameter(description="One gap rule.", schema_extra={"enum": list(RULES)})] = None,
         system_id: UUID | None = None, limit: Annotated[int, Parameter(ge=1, le=10_000)] = 1000,
         cursor: Cursor = None, after: After = None,
     ) -> s.GapList:

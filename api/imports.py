@@ -112,7 +112,7 @@ class ExportController(Controller):
     path = "/exports"
     tags = ["import and export"]
 
-    @get("/{what:str}", operation_id="exportRegister")
+    @get("/{what:str}", operation_id="exportRegister", opt={"media_types": list(spreadsheet.MEDIA_TYPES.values())})
     async def export(
         self, what: Export, request: Request, reads: ReadSide, transparency: TransparencyLog,
         format: Format = None, after: After = None,

@@ -13,10 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+import msgspec.inspect as mi
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi.spec import Reference, Schema
 from litestar.params import KwargDefinition
+
+from domain.periods import EARLIEST, LATEST
 
 #: JSON Schema keyword -> the attribute of Litestar's `Schema` that writes it.
 _LIMITS = {
@@ -32,18 +35,31 @@ _PARAMETER_LIMITS = {
 }
 
 
+#: The years of domain/periods.py's range (1900 to 9998): every business date a command takes is in it.
+BUSINESS_DATE = r"^(?:19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
+assert (EARLIEST.isoformat(), LATEST.isoformat()) == ("1900-01-01", "9998-12-31"), "BUSINESS_DATE names other years"
+
+
 def document_limits(app: Litestar) -> None:
     """Write the enforced limits of every request body and parameter into the app's document."""
     openapi = app.plugins.get(OpenAPIPlugin).provide_openapi()
     components = (openapi.components.schemas if openapi.components else None) or {}
     bodies, parameters = _request_types(app)
     _, enforced = msgspec.json.schema_components(bodies, ref_template="#/components/schemas/{name}")
+    strict = _refusing_unknown_fields(bodies)
     for name, schema in enforced.items():
         documented = components.get(name)
         if isinstance(documented, Schema):
+            if name in strict:
+                documented.additional_properties = False
             for field, limits in (schema.get("properties") or {}).items():
                 target = (documented.properties or {}).get(field)
-                if isinstance(target, Schema) and (enforced_limits := _value_branch(limits)):
+                if not isinstance(target, Schema):
+                    continue
+                enforced_limits = _value_branch(limits)
+                if _value_branch_format(limits) == "date":  # commands refuse dates outside domain/periods.py
+                    enforced_limits["pattern"] = BUSINESS_DATE
+                if enforced_limits:
                     _limit(target, enforced_limits)
     for item in (openapi.paths or {}).values():
         for method in ("get", "post", "put", "patch", "delete"):
@@ -51,6 +67,35 @@ def document_limits(app: Litestar) -> None:
             for parameter in (operation.parameters or []) if operation is not None else []:
                 if isinstance(parameter.schema, Schema):
                     _limit(parameter.schema, parameters.get((operation.operation_id, parameter.param_in, parameter.name), {}))
+
+
+def _refusing_unknown_fields(bodies: list[Any]) -> set[str]:
+    """The names of the Structs, at any depth of a body, that refuse a field they do not have."""
+    strict: set[str] = set()
+    seen: set[int] = set()
+
+    def walk(t: mi.Type) -> None:
+        if id(t) in seen:
+            return
+        seen.add(id(t))
+        if isinstance(t, mi.StructType):
+            if t.forbid_unknown_fields:
+                strict.add(t.cls.__name__)
+            for f in t.fields:
+                walk(f.type)
+        for attribute in ("types", "item_type", "key_type", "value_type", "item_types"):
+            inner = getattr(t, attribute, None)
+            for each in inner if isinstance(inner, tuple) else [inner] if inner is not None else []:
+                walk(each)
+
+    for t in mi.multi_type_info(bodies):
+        walk(t)
+    return strict
+
+
+def _value_branch_format(schema: dict[str, Any]) -> str | None:
+    alternatives = [s for s in schema.get("anyOf", schema.get("oneOf", [])) if s.get("type") != "null"]
+    return (alternatives[0] if len(alternatives) == 1 else schema).get("format")
 
 
 def _request_types(app: Litestar) -> tuple[list[Any], dict[tuple[str, str, str], dict[str, Any]]]:

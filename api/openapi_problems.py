@@ -21,6 +21,7 @@ from litestar.openapi.spec import (
 )
 
 from api.access import ACCESS, PUBLIC
+from api.openapi_rules import document, rules_for
 from api.problems import MEDIA_TYPE
 
 _PROBLEM = Schema(
@@ -105,6 +106,7 @@ def document_problems(app: Litestar) -> None:
                 if status == "503" and "503" in responses:
                     continue  # an operation that documents its own 503 body (readiness) keeps it
                 responses[status] = _problem(status)
+            responses["422"] = document(responses["422"], rules_for(operation, method, components))
             operation.responses = responses
 
 
