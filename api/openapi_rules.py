@@ -24,7 +24,7 @@ CURSOR: Rule = ("invalid-value", "cursor", "`cursor` must be a `next_cursor` thi
 KNOWN_AT: Rule = ("invalid-value", "known_at", "`known_at` must be a real time or day (no month 13), within the calendar")
 REUSED_KEY: Rule = ("idempotency-key-reused", "Idempotency-Key",
                     "an `Idempotency-Key` sent before with another body or to another operation is refused")
-RANGE = "must be a date from 1900-01-01 to 9998-12-31"
+PERIOD: Rule = ("invalid-period", "effective_to", "`effective_to` must be after `effective_from`")
 
 #: Rules between fields, or about what exists, that only the operation knows.
 BY_OPERATION: dict[str, list[Rule]] = {
@@ -40,6 +40,7 @@ BY_OPERATION: dict[str, list[Rule]] = {
         ("invalid-value", "confirmed_claim_id", "an ownership ruling confirms one claim"),
         ("invalid-value", "operations_owner_id", "only an approval names who takes a system into operation"),
     ],
+    "getConsistencyProof": [("invalid-value", "from", "`from` must not be larger than `to` (or the tree now)")],
     "listDecisions": [("invalid-value", "decided_to", "`decided_to` must not be before `decided_from`")],
     "importInventory": [
         ("unreadable-spreadsheet", "file", "`file` must be CSV text or an XLSX workbook"),
@@ -71,9 +72,12 @@ def rules_for(operation: Any, method: str, components: dict[str, Any]) -> list[R
     rules += [rule for name, rule in (("after", AFTER), ("cursor", CURSOR), ("known_at", KNOWN_AT)) if name in names]
     if method in ("post", "put", "patch", "delete"):
         rules.append(REUSED_KEY)
-    for name, schema in _body_properties(operation, components).items():
+    body = _body_properties(operation, components)
+    for name, schema in body.items():
         if _is_reference(schema, components):
             rules.append(("unknown-reference", name, f"`{name}` must name one that exists"))
+    if {"effective_from", "effective_to"} <= set(body):
+        rules.append(PERIOD)
     return rules + BY_OPERATION.get(operation.operation_id or "", [])
 
 

@@ -80,3 +80,24 @@ def test_a_cursor_of_60_kb_is_a_problem_naming_the_cursor_and_the_document_bound
     for name, schema in parameters(document):
         if name.endswith(" cursor"):
             assert value_branch(schema)["maxLength"] <= 2048, name
+
+
+def listed_rules(document, path, method):
+    return {(r["type"], r["field"]) for r in document["paths"][path][method]["responses"]["422"].get("x-rules", [])}
+
+
+def test_a_refusal_of_a_well_formed_request_is_a_rule_its_operation_lists(api, document):
+    nobody = "00000000-0000-4000-8000-00000000dead"
+    answer = api.client.post("/systems", json={"name": "ESDH", "org_unit_id": nobody, "criticality": "low",
+                                               "personal_data": False, "lifecycle": "pilot"})
+    assert answer.status_code == 422
+    assert (answer.json()["type"], answer.json()["field"]) in listed_rules(document, "/systems", "post")
+    past_the_log = api.client.get("/systems", params={"after": 10**9}).json()
+    assert (past_the_log["type"], past_the_log["field"]) in listed_rules(document, "/systems", "get")
+    assert "after" in document["paths"]["/systems"]["get"]["responses"]["422"]["description"]
+
+
+def test_a_business_date_outside_the_calendar_the_domain_computes_with_is_outside_the_document_too(api, document):
+    pattern = re.compile(document["components"]["schemas"]["RecordAssignment"]["properties"]["effective_from"]["pattern"])
+    assert pattern.match("1900-01-01") and pattern.match("9998-12-31") and pattern.match("2026-12-07")
+    assert not pattern.match("1899-12-31") and not pattern.match("9999-01-01") and not pattern.match("0044-04-01")
