@@ -46,6 +46,8 @@ BY_OPERATION: dict[str, list[Rule]] = {
         ("unreadable-spreadsheet", "file", "`file` must be CSV text or an XLSX workbook"),
         ("no-recognisable-header", "file", "`file` must have a header row naming the system column and two more"),
         ("invalid-value", "mapping", "`mapping` must be a JSON object of column names"),
+        ("invalid-field", "file", "`file` is a file part: its Content-Disposition names a filename"),
+        ("invalid-field", "mapping", "`mapping` is a file part: its Content-Disposition names a filename"),
     ],
     "syncKitos": [
         ("invalid-value", "roles", "`roles` maps KITOS role names to ansvar roles"),
