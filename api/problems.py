@@ -217,8 +217,25 @@ def on_views_behind(request: Request, exc: ViewsBehind) -> Response[dict[str, An
 
 
 def on_undecodable(request: Request, exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
-    # Litestar decodes form fields as UTF-8 and lets the error through (found by Schemathesis).
+    # Litestar decodes form fields as UTF-8 and lets the error through (found by Schemathesis). A form
+    # part without a filename is such a field: when the part is found, the problem names it.
+    if field := _undecodable_part(exc):
+        detail = f"{field} is sent without a filename, so it is read as text, and it is not UTF-8: send it as a file"
+        return problem(request, 422, "invalid-field", "A field is missing or invalid", detail,
+                       [{"pointer": _pointer(field), "detail": detail, "source": "body"}], extra={"field": field})
     return problem(request, 400, "malformed-request", "The request body is malformed", "a field is not valid UTF-8 text")
+
+
+def _undecodable_part(exc: UnicodeDecodeError) -> str | None:
+    """The name of the multipart part Litestar could not decode: the form is streamed, not kept, so
+    the part is the one its parser was reading when the error rose (its `segment`)."""
+    trace = exc.__traceback__
+    while trace is not None:
+        segment = trace.tb_frame.f_locals.get("segment")
+        if trace.tb_frame.f_code.co_filename.endswith("_multipart.py") and isinstance(getattr(segment, "name", None), str):
+            return segment.name
+        trace = trace.tb_next
+    return None
 
 
 def on_too_deep(request: Request, exc: RecursionError) -> Response[dict[str, Any]]:

@@ -101,3 +101,10 @@ def test_a_business_date_outside_the_calendar_the_domain_computes_with_is_outsid
     pattern = re.compile(document["components"]["schemas"]["RecordAssignment"]["properties"]["effective_from"]["pattern"])
     assert pattern.match("1900-01-01") and pattern.match("9998-12-31") and pattern.match("2026-12-07")
     assert not pattern.match("1899-12-31") and not pattern.match("9999-01-01") and not pattern.match("0044-04-01")
+
+
+def test_a_form_part_without_a_filename_that_is_not_text_is_a_listed_refusal_naming_it(api, document):
+    body = b'--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\n\x89PNG\xff\xfe\r\n--XX--\r\n'
+    answer = api.client.post("/imports", content=body, headers={"Content-Type": "multipart/form-data; boundary=XX"})
+    assert answer.status_code == 422 and answer.json()["field"] == "file"
+    assert (answer.json()["type"], "file") in listed_rules(document, "/imports", "post")
