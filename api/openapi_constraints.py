@@ -127,7 +127,7 @@ def _place(kwarg: KwargDefinition, name: str, path_parameters: Any) -> tuple[str
         return "cookie", kwarg.cookie  # type: ignore[attr-defined]
     if name in path_parameters:
         return "path", name
-    return "query", getattr(kwarg, "query", None) or name
+    return "query", getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or name
 
 
 def _enforced_by_msgspec(annotation: Any) -> dict[str, Any]:
