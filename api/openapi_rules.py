@@ -26,6 +26,10 @@ REUSED_KEY: Rule = ("idempotency-key-reused", "Idempotency-Key",
                     "an `Idempotency-Key` sent before with another body or to another operation is refused")
 PERIOD: Rule = ("invalid-period", "effective_to", "`effective_to` must be after `effective_from`")
 
+#: Body fields naming an org unit, which may be dissolved, or a person, who may have left (domain/commands.py).
+UNITS = {"org_unit_id", "parent_id"}
+PEOPLE = {"person_id", "to_person_id", "proposer_id", "responsible_id", "operations_owner_id", "confirmed_claim_id"}
+
 #: Rules between fields, or about what exists, that only the operation knows.
 BY_OPERATION: dict[str, list[Rule]] = {
     "recordDecision": [
@@ -80,6 +84,10 @@ def rules_for(operation: Any, method: str, components: dict[str, Any]) -> list[R
     for name, schema in body.items():
         if _is_reference(schema, components):
             rules.append(("unknown-reference", name, f"`{name}` must name one that exists"))
+            if name in UNITS:
+                rules.append(("org-unit-dissolved", name, f"`{name}` must name an org unit not dissolved"))
+            elif name in PEOPLE:
+                rules.append(("person-departed", name, f"`{name}` must name a person who has not left"))
     if {"effective_from", "effective_to"} <= set(body):
         rules.append(PERIOD)
     return rules + BY_OPERATION.get(operation.operation_id or "", [])
