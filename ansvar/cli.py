@@ -35,6 +35,7 @@ def cmd_serve(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
 
     from ansvar.gc_tuning import tune_gc_for_service
     from ansvar.web import create_app
+    from api.server import http_protocol
 
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
     if args.demo:
@@ -43,7 +44,7 @@ def cmd_serve(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
                   f" database: {settings.database.kind})", soft_wrap=True)
     app = create_app(settings, clock=clock, configure_logging=False)
     tune_gc_for_service()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    uvicorn.run(app, host=settings.host, port=settings.port, http=http_protocol(), log_config=None, access_log=False)
     return 0
 
 

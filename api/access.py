@@ -345,7 +345,7 @@ DENY = Rule("deny", "nobody (the route has no entry in api/access.py)")
 
 def _after(connection: ASGIConnection) -> int | None:
     raw = connection.query_params.get("after")
-    return int(raw) if raw is not None and raw.isdigit() and 0 < len(raw) < 19 else None
+    return int(raw) if raw is not None and raw.isascii() and raw.isdigit() and 0 < len(raw) < 19 else None  # "³" is a digit
 
 
 def _is_documentation(handler: BaseRouteHandler, docs_path: str) -> bool:

@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
 from api.access import unmapped
+from api.allow import allow_middleware
 from api.audit import AuditController
 from api.auth import BearerAuth
 from api.context import request_id_middleware
@@ -24,6 +25,7 @@ from api.idempotency import idempotency_middleware
 from api.imports import ExportController, ImportController
 from api.kitos import KitosController
 from api.log import LogController
+from api.openapi_constraints import document_limits
 from api.openapi_problems import document_problems
 from api.org import MeController, OrgUnitController, PeopleController
 from api.problems import HANDLERS
@@ -70,7 +72,7 @@ def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], Ab
         template_config=template_config(),
         dependencies=DEPENDENCIES,
         exception_handlers={key: on_app_error(handler) for key, handler in HANDLERS.items()},
-        middleware=[request_id_middleware, idempotency_middleware],
+        middleware=[request_id_middleware, allow_middleware, idempotency_middleware],
         before_request=check_query,
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
@@ -87,6 +89,7 @@ def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], Ab
     )
     if missing := unmapped(app):
         raise RuntimeError(f"routes without an entry in api/access.py (deny by default): {', '.join(missing)}")
+    document_limits(app)
     document_problems(app)
     document_operations(app)
     return app

@@ -10,7 +10,7 @@ from litestar import Controller, get
 from litestar.params import Parameter
 
 from api import schemas as s
-from api.dependencies import decode_cursor, encode_cursor
+from api.dependencies import Cursor, decode_cursor, encode_cursor
 from api.explain import shown
 from api.responsibility import At, KnownAt, as_known_at
 from api.systems import After
@@ -27,7 +27,7 @@ class AuditController(Controller):
     @get("/accountability", operation_id="sweepAccountability")
     async def sweep(
         self, reads: ReadSide, at: At = None, known_at: KnownAt = None, role: Role | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=50_000)] = 1000, cursor: str | None = None, after: After = None,
+        limit: Annotated[int, Parameter(ge=1, le=50_000)] = 1000, cursor: Cursor = None, after: After = None,
     ) -> s.Sweep:
         """Every system's holders at `at` as known at `known_at`, optionally for one role (by system id)."""
         await reads.caught_up(after)
@@ -52,9 +52,10 @@ class AuditController(Controller):
 
     @get("/responsibility-gaps", operation_id="listResponsibilityGaps")
     async def gaps(
-        self, reads: ReadSide, at: At = None, rule: str | None = None,
+        self, reads: ReadSide, at: At = None,
+        rule: Annotated[str | None, Parameter(description="One gap rule.", schema_extra={"enum": list(RULES)})] = None,
         system_id: UUID | None = None, limit: Annotated[int, Parameter(ge=1, le=10_000)] = 1000,
-        cursor: str | None = None, after: After = None,
+        cursor: Cursor = None, after: After = None,
     ) -> s.GapList:
         """Where responsibility is unclear at `at`: most severe first, then longest-standing."""
         await reads.caught_up(after)

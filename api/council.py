@@ -13,7 +13,7 @@ from litestar.params import Parameter
 
 from api import council_schemas as c
 from api import schemas as s
-from api.dependencies import Position, decode_cursor, encode_cursor
+from api.dependencies import Cursor, Position, decode_cursor, encode_cursor
 from api.explain import actor_person
 from api.proof import WithProof, proof_of
 from api.responsibility import At
@@ -143,7 +143,7 @@ class CouncilController(Controller):
 
     @get("/decisions", operation_id="listDecisions")
     async def log(
-        self, reads: ReadSide, after: After = None, limit: Limit = 50, cursor: str | None = None,
+        self, reads: ReadSide, after: After = None, limit: Limit = 50, cursor: Cursor = None,
         subject_id: UUID | None = None, kind: DecisionKind | None = None,
         decided_from: Annotated[date | None, Parameter(description="Decided on or after.")] = None,
         decided_to: Annotated[date | None, Parameter(description="Decided on or before.")] = None,

@@ -10,6 +10,7 @@ import msgspec
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.params import Parameter
 
 from api.context import provide_actor
 from domain.errors import InvalidValue
@@ -55,6 +56,12 @@ DEPENDENCIES = {
     "actor": Provide(provide_actor, sync_to_thread=False),
 }
 
+
+#: A page's `next_cursor`: base64url, and far shorter than this (a system's name is the longest part).
+Cursor = Annotated[str | None, Parameter(
+    min_length=1, max_length=2048, pattern=r"^[A-Za-z0-9_-]+$",
+    description="The `next_cursor` of the page before, as it was handed out (any other is a 422).",
+)]
 
 #: A log position inside a cursor: a forged negative one is refused, not passed on to SQL.
 Position = Annotated[int, msgspec.Meta(ge=0)]

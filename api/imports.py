@@ -94,7 +94,9 @@ class ImportController(Controller):
         return Response(msgspec.convert(report, ImportReport), status_code=201 if report["applied"] else 200)
 
 
-Format = Annotated[str | None, Parameter(description="csv or xlsx; else the Accept header decides (default xlsx).")]
+Format = Annotated[str | None, Parameter(description="csv or xlsx; else the Accept header decides (default xlsx).",
+                                         schema_extra={"enum": list(spreadsheet.MEDIA_TYPES)})]
+Export = Annotated[str, Parameter(description="Which register.", schema_extra={"enum": list(EXPORTS)})]
 
 
 def _format(requested: str | None, request: Request) -> str:
@@ -110,9 +112,9 @@ class ExportController(Controller):
     path = "/exports"
     tags = ["import and export"]
 
-    @get("/{what:str}", operation_id="exportRegister")
+    @get("/{what:str}", operation_id="exportRegister", opt={"media_types": list(spreadsheet.MEDIA_TYPES.values())})
     async def export(
-        self, what: str, request: Request, reads: ReadSide, transparency: TransparencyLog,
+        self, what: Export, request: Request, reads: ReadSide, transparency: TransparencyLog,
         format: Format = None, after: After = None,
     ) -> Response[bytes]:
         """`register` (every system, every role, holder, since when), `gaps` (the gap report today) or

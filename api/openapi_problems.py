@@ -21,6 +21,7 @@ from litestar.openapi.spec import (
 )
 
 from api.access import ACCESS, PUBLIC
+from api.openapi_rules import document, rules_for
 from api.problems import MEDIA_TYPE
 
 _PROBLEM = Schema(
@@ -55,6 +56,7 @@ _REASONS = {
     "404": "No resource with that id.",
     "409": "The command conflicts with the current state (or a retry with its key is still in flight).",
     "413": "The body is too large.",
+    "431": "A header is longer than any this API reads (16 kB).",
     "422": "A field is missing, of the wrong type, or has a value that is not accepted (the problem names it).",
     "503": "The database or the views cannot answer right now; retry after `Retry-After` seconds.",
 }
@@ -84,9 +86,12 @@ def document_problems(app: Litestar) -> None:
     for path, item in (openapi.paths or {}).items():
         for method in ("get", "post", "put", "patch", "delete"):
             operation = getattr(item, method, None)
-            if operation is None or operation.operation_id == "health":
+            if operation is None:
                 continue
-            statuses = ["400", "422", "503"]
+            if operation.operation_id == "health":  # it answers while the process runs; a header it cannot take is the one refusal
+                operation.responses = {**(operation.responses or {}), "431": _problem("431")}
+                continue
+            statuses = ["400", "422", "431", "503"]
             if not ACCESS.get(operation.operation_id or "", PUBLIC).public:  # a public operation needs no token
                 statuses += ["401", "403"]
             if "{" in path or operation.operation_id in _NOT_FOUND_BY_QUERY:
@@ -101,6 +106,7 @@ def document_problems(app: Litestar) -> None:
                 if status == "503" and "503" in responses:
                     continue  # an operation that documents its own 503 body (readiness) keeps it
                 responses[status] = _problem(status)
+            responses["422"] = document(responses["422"], rules_for(operation, method, components))
             operation.responses = responses
 
 

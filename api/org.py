@@ -12,7 +12,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
 from api import schemas as s
-from api.dependencies import decode_cursor, encode_cursor
+from api.dependencies import Cursor, decode_cursor, encode_cursor
 from api.responsibility import At, KnownAt, as_known_at
 from api.systems import After, Limit, receipt
 from domain.commands import Actor
@@ -128,7 +128,7 @@ class PeopleController(Controller):
 
     @get("/", operation_id="listPeople")
     async def list_people(
-        self, reads: ReadSide, after: After = None, limit: Limit = 50, cursor: str | None = None,
+        self, reads: ReadSide, after: After = None, limit: Limit = 50, cursor: Cursor = None,
         org_unit_id: UUID | None = None,
         q: Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$",
                                            description="Part of a name or an e-mail address, in any case.")] = None,

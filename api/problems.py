@@ -56,8 +56,7 @@ def problem(
     errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail}
-    body["instance"] = request.url.path
+    body = problem_body(status, slug, title, detail, request.url.path)
     if errors:
         body["errors"] = errors
     # Extension members never replace the standard ones.
@@ -66,6 +65,11 @@ def problem(
     if request_id:
         body["request_id"] = request_id
     return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def problem_body(status: int, slug: str, title: str, detail: str, instance: str) -> dict[str, Any]:
+    """The standard members; also what the HTTP server answers for a request it cannot parse (api/server.py)."""
+    return {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail, "instance": instance}
 
 
 def _pointer(field: str) -> str:
@@ -191,6 +195,10 @@ def on_http(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
         return problem(request, 403, "forbidden", "Not allowed for the acting person", str(exc.detail))
     if status == 413:
         return problem(request, 413, "body-too-large", "The request body is too large", str(exc.detail))
+    if status == 431:
+        field = exc.extra.get("field") if isinstance(exc.extra, dict) else None
+        return problem(request, 431, "header-too-large", "A request header is too large", str(exc.detail),
+                       extra={"field": field})
     if isinstance(exc, ClientException) and status == 400:
         return problem(request, 400, "malformed-request", "The request body is malformed", str(exc.detail))
     slug = "client-error" if status < 500 else "server-error"
@@ -212,8 +220,25 @@ def on_views_behind(request: Request, exc: ViewsBehind) -> Response[dict[str, An
 
 
 def on_undecodable(request: Request, exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
-    # Litestar decodes form fields as UTF-8 and lets the error through (found by Schemathesis).
+    # Litestar decodes form fields as UTF-8 and lets the error through (found by Schemathesis). A form
+    # part without a filename is such a field: when the part is found, the problem names it.
+    if field := _undecodable_part(exc):
+        detail = f"{field} is sent without a filename, so it is read as text, and it is not UTF-8: send it as a file"
+        return problem(request, 422, "invalid-field", "A field is missing or invalid", detail,
+                       [{"pointer": _pointer(field), "detail": detail, "source": "body"}], extra={"field": field})
     return problem(request, 400, "malformed-request", "The request body is malformed", "a field is not valid UTF-8 text")
+
+
+def _undecodable_part(exc: UnicodeDecodeError) -> str | None:
+    """The name of the multipart part Litestar could not decode: the form is streamed, not kept, so
+    the part is the one its parser was reading when the error rose (its `segment`)."""
+    trace = exc.__traceback__
+    while trace is not None:
+        segment = trace.tb_frame.f_locals.get("segment")
+        if trace.tb_frame.f_code.co_filename.endswith("_multipart.py") and isinstance(getattr(segment, "name", None), str):
+            return segment.name
+        trace = trace.tb_next
+    return None
 
 
 def on_too_deep(request: Request, exc: RecursionError) -> Response[dict[str, Any]]:

@@ -12,7 +12,7 @@ from litestar import Controller, get, post
 
 from api import council_schemas as c
 from api import schemas as s
-from api.dependencies import Position, decode_cursor, encode_cursor
+from api.dependencies import Cursor, Position, decode_cursor, encode_cursor
 from api.explain import Names, actor_person
 from api.responsibility import At
 from api.systems import After, Limit, receipt
@@ -122,7 +122,7 @@ class ProposalController(Controller):
 
     @get("/", operation_id="listProposals")
     async def pipeline(
-        self, reads: ReadSide, after: After = None, limit: Limit = 50, cursor: str | None = None,
+        self, reads: ReadSide, after: After = None, limit: Limit = 50, cursor: Cursor = None,
         status: Status | None = None, category: ProblemCategory | None = None, purpose: Purpose | None = None,
         change_kind: ChangeKind | None = None, driver: Driver | None = None, forvaltning_id: UUID | None = None,
         driver_org_unit_id: UUID | None = None,

@@ -1,5 +1,6 @@
 """Query parameters are what a route declares, each at most once: an unknown one, or one given
-twice, is a 422 naming it (it was silently ignored, or silently the last)."""
+twice, is a 422 naming it (it was silently ignored, or silently the last). A header longer than any
+this API reads is a 431 naming it (the server's parser takes far longer ones; nothing here needs them)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import functools
 from typing import Any
 
 from litestar import Request
+from litestar.exceptions import HTTPException
 
 from api.access import ACCESS
 from domain.errors import InvalidValue
@@ -14,6 +16,12 @@ from domain.errors import InvalidValue
 _RESERVED = frozenset({"request", "state", "data", "headers", "cookies", "scope", "socket", "body", "query", "self"})
 #: Every read accepts `after` (read-your-writes, README); a route that has nothing to wait for ignores it.
 UNIVERSAL = {"after": False}
+#: Longer than any header a client of this API sends (a bearer token from an identity provider is a few kB).
+MAX_HEADER_BYTES = 16_384
+
+
+class HeaderTooLarge(HTTPException):
+    status_code = 431
 
 
 @functools.lru_cache(maxsize=256)
@@ -33,6 +41,11 @@ def _declared(handler: Any, path_parameters: frozenset[str]) -> dict[str, bool]:
 
 async def check_query(request: Request) -> None:
     """A `before_request` hook for every route of the permission table (not the API documents)."""
+    for name, value in request.scope["headers"]:
+        if len(value) > MAX_HEADER_BYTES:
+            header = name.decode("latin-1")
+            raise HeaderTooLarge(f"the {header} header is {len(value)} bytes; no header of this API takes more than "
+                                 f"{MAX_HEADER_BYTES}", extra={"field": header})
     handler = request.scope.get("route_handler")
     if handler is None or handler.operation_id not in ACCESS or not request.query_params:
         return

@@ -29,7 +29,9 @@ from projections.accountability_view import fact_from_row
 from projections.read_side import ReadSide
 
 At = Annotated[date | None, Parameter(description="Valid-time date (YYYY-MM-DD); default today.")]
-KnownAt = Annotated[str | None, Parameter(max_length=40, description=(
+KnownAt = Annotated[str | None, Parameter(max_length=40, schema_extra={"pattern": (
+    r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:[Zz]|[+-][0-9]{2}:?[0-9]{2}))?\s*$"
+)}, description=(
     "Record time: as the record stood then. An instant in ISO 8601 with its offset (2025-01-31T12:00:00+01:00,"
     " or Z), or a date YYYY-MM-DD: as the record stood at the end of that day, Danish time. Default: now."
 ))]

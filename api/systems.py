@@ -9,7 +9,7 @@ from litestar import Controller, get, post
 from litestar.params import Parameter
 
 from api import schemas as s
-from api.dependencies import decode_cursor, encode_cursor
+from api.dependencies import Cursor, decode_cursor, encode_cursor
 from domain.commands import Actor
 from domain.errors import SystemNotFound
 from domain.portfolio import Portfolio
@@ -39,7 +39,7 @@ class SystemController(Controller):
     @get("/", operation_id="listSystems")
     async def list_systems(
         self, reads: ReadSide, after: After = None, limit: Limit = 50,
-        cursor: str | None = None, org_unit_id: UUID | None = None, criticality: Criticality | None = None,
+        cursor: Cursor = None, org_unit_id: UUID | None = None, criticality: Criticality | None = None,
         lifecycle: Lifecycle | None = None, personal_data: bool | None = None,
         q: Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$", description="Part of the name.")] = None,
     ) -> s.SystemPage:
