@@ -186,6 +186,7 @@ ACCESS: dict[str, Rule] = {
     "importInventory": ADMIN_ONLY,
     "syncKitos": ADMIN_ONLY,
     "exportRegister": OVERSIGHT,
+    "getAuditPack": OVERSIGHT,  # the auditor's pack (issue 28)
     # proposals: anyone proposes; the council's handling of them is open to every person
     "submitProposal": PROPOSER,
     "reviseProposal": PROPOSER,

@@ -1,0 +1,53 @@
+"""The pack's PDF: the same rows for a person to read, in Danish, A4 with page numbers, rendered
+from an HTML template by WeasyPrint (which embeds the fonts it uses: DejaVu Sans, from Debian's
+fonts-dejavu-core). The summary page comes first; each section is headed with the control it
+evidences. A section longer than MAX_ROWS rows shows its first MAX_ROWS and says where the rest is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from api.audit_pack.sections import HEADERS, Question, Row, Summary, recorded
+from api.ui.words import dato
+from infra.checkpoints import Checkpoint
+
+MAX_ROWS = 5000
+CONTROLS = {
+    "Ejere": ("ISO/IEC 27001:2022 A.5.9 (fortegnelse over aktiver med ejere); NIS2-loven § 6 (styring af aktiver)",
+              "Hvert system med hver rolles indehaver på balancedagen, siden hvornår, på hvilket grundlag, seneste"
+              " bekræftelse, og om ansvaret er uklart."),
+    "Ændringer": ("ISO/IEC 27001:2022 A.5.9 (ændringer i fortegnelsen kan spores); NIS2-loven § 6",
+                  "Hver ansvarsregistrering, der trådte i kraft eller blev registreret i perioden: hvem registrerede,"
+                  " i hvilken egenskab, hvorfor, og om den blev tilbagedateret."),
+    "Bekræftelser": ("ISO/IEC 27001:2022 A.5.9 (fortegnelsen holdes ajour); NIS2-loven § 6 og § 7 (ledelsens tilsyn)",
+                     "Systemer i drift på balancedagen og om systemejeren har bekræftet sit ansvar inden for fristen."),
+    "Uklart ansvar": ("ISO/IEC 27001:2022 A.5.9; NIS2-loven § 6",
+                      "Hver periode med uklart ansvar, der overlapper perioden, med regel og længde i dage."),
+    "Beslutninger": ("NIS2-loven § 7 (ledelsen godkender og fører tilsyn); ISO/IEC 27001:2022 A.5.9",
+                     "Porteføljerådets beslutninger i perioden med begrundelse, møde og følger; afviklinger med arkivpligt."),
+}
+_ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())
+
+
+def cell(value: object) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        return f"{value:%d.%m.%Y}"  # type: ignore[str-format]
+    return str(value)
+
+
+def html(q: Question, summary: Summary, rows: dict[str, list[Row]], checkpoint: Checkpoint) -> str:
+    coverage = f"{100 * summary.attested / summary.in_use:.1f}".replace(".", ",") if summary.in_use else None
+    return _ENV.get_template("revision.html").render(
+        q=q, summary=summary, rows=rows, headers=HEADERS, controls=CONTROLS, checkpoint=checkpoint, max_rows=MAX_ROWS,
+        coverage=coverage, cell=cell, dato=dato, recorded=recorded,
+    )
+
+
+def render(q: Question, summary: Summary, rows: dict[str, list[Row]], checkpoint: Checkpoint) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html(q, summary, rows, checkpoint)).write_pdf()
