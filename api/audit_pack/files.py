@@ -23,7 +23,6 @@ from api.audit_pack.sections import (HEADERS, Question, Row, Summary, decision_r
 from domain.gaps import GapPolicy
 from infra import pack_verify
 from infra.checkpoints import Checkpoint, b64
-from infra.log_proofs import NotInLog
 from infra.transparency import TransparencyLog
 from projections.read_side import ReadSide
 
@@ -109,7 +108,7 @@ async def build(reads: ReadSide, transparency: TransparencyLog, policy: GapPolic
                 rows_file.write(json.dumps(evidence_row(row), ensure_ascii=False) + "\n")
                 positions.update(row.positions)
                 summary.counts[row.section] = summary.counts.get(row.section, 0) + 1
-                if len(shown[row.section]) < pdf.MAX_ROWS:
+                if len(shown[row.section]) < pdf.MAX_ROWS and pdf.shown(row):
                     shown[row.section].append(row)
 
             async for system, changes in systems_in_question(reads, q):
@@ -165,14 +164,13 @@ def _write_evidence(out: IO[bytes], q: Question, checkpoint: Checkpoint, transpa
     put(" }\n}\n")
 
 
-def proofs(transparency: TransparencyLog, checkpoint: Checkpoint, positions: Iterable[int]) -> Iterable[tuple[int, dict]]:
-    """Each position's RFC 9162 inclusion proof against `checkpoint`, as the API's ?proof=true gives it."""
-    for position in positions:
-        found = transparency.proofs.proof_of(position, checkpoint.size)
-        if found is None:
-            raise NotInLog(f"position {position} is not in the log's tree of {checkpoint.size}")
-        entry, _, hashes = found
-        yield position, {"leaf_index": entry.idx, "leaf": b64(entry.leaf), "hashes": [b64(h) for h in hashes]}
+def proofs(transparency: TransparencyLog, checkpoint: Checkpoint, positions: list[int]) -> Iterable[tuple[int, dict]]:
+    """Each position's RFC 9162 inclusion proof against `checkpoint`, as the API's ?proof=true gives
+    it, read PROOF_BATCH at a time (one read transaction each)."""
+    for start in range(0, len(positions), PROOF_BATCH):
+        for position, entry, hashes in transparency.proofs.proofs_of(positions[start : start + PROOF_BATCH],
+                                                                     checkpoint.size):
+            yield position, {"leaf_index": entry.idx, "leaf": b64(entry.leaf), "hashes": [b64(h) for h in hashes]}
 
 
 def verify_md(q: Question, checkpoint: Checkpoint, key: str) -> str:

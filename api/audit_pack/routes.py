@@ -10,7 +10,7 @@ from typing import Annotated
 
 import anyio
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from litestar.response import Stream
 
 from api.audit_pack.files import build
@@ -73,7 +73,7 @@ def download(path: str, q: Question) -> Stream:
     })
 
 
-From = Annotated[date, Parameter(query="from", description="The period's first day (YYYY-MM-DD).")]
+From = Annotated[date, QueryParameter(name="from", description="The period's first day (YYYY-MM-DD).")]
 Balance = Annotated[date, Parameter(description="The balance date: the period's last day (YYYY-MM-DD).")]
 
 

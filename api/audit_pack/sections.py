@@ -41,6 +41,7 @@ CAPACITY = {"admin": "administrator", "council": "porteføljerådet", "owner": "
             "demo": "demo", "import": "import", "system": "systemet", "operator": "driften"}
 KIND = {"assignment": "Tildeling", "vacancy": "Ubesat"}
 ERASED = "(oplysninger slettet)"
+IN_TIME = "Bekræftet rettidigt"
 PAGE = 500
 
 
@@ -182,7 +183,7 @@ async def system_rows(reads: ReadSide, q: Question, policy: GapPolicy, system: d
             positions = sorted({owner.fact.position if owner.fact else 0, *(a["position"] for a in own[-1:])} - {0})
             attestation = Row("Bekræftelser", [
                 name, named(owner.holder.name, owner.holder.erased, owner.holder.id),
-                own[-1]["attested_on"] if own else None, due, "Bekræftet rettidigt" if in_time else "Overskredet",
+                own[-1]["attested_on"] if own else None, due, IN_TIME if in_time else "Overskredet",
                 ", ".join(map(str, positions)),
             ], positions, sid, str(Role.SYSTEMEJER), held.holder)
         else:
