@@ -27,8 +27,12 @@ ZIP = "application/zip"
 CHUNK = 1 << 20
 
 
-def question(reads: ReadSide, start: date, at: date, known_at: str | None) -> Question:
+def question(reads: ReadSide, start: date | None, at: date | None, known_at: str | None) -> Question:
     """The period start..at as the record stood at known_at (default now); 422 naming the field otherwise."""
+    if start is None:
+        raise InvalidValue("from is required: the period's first day, YYYY-MM-DD", field="from")
+    if at is None:
+        raise InvalidValue("at is required: the balance date, the period's last day, YYYY-MM-DD", field="at")
     if start > at:
         raise InvalidValue("from must not be after at: the period runs from its first day to the balance date",
                            field="from")
@@ -73,8 +77,8 @@ def download(path: str, q: Question) -> Stream:
     })
 
 
-From = Annotated[date, QueryParameter(name="from", description="The period's first day (YYYY-MM-DD).")]
-Balance = Annotated[date, Parameter(description="The balance date: the period's last day (YYYY-MM-DD).")]
+From = Annotated[date | None, QueryParameter(name="from", description="The period's first day (YYYY-MM-DD).")]
+Balance = Annotated[date | None, Parameter(description="The balance date: the period's last day (YYYY-MM-DD).")]
 
 
 class AuditPackController(Controller):
@@ -83,8 +87,8 @@ class AuditPackController(Controller):
 
     @get("/", operation_id="getAuditPack", media_type=ZIP)
     async def pack(
-        self, reads: ReadSide, transparency: TransparencyLog, settings: Settings, start: From, at: Balance,
-        known_at: KnownAt = None, after: After = None,
+        self, reads: ReadSide, transparency: TransparencyLog, settings: Settings, start: From = None,
+        at: Balance = None, known_at: KnownAt = None, after: After = None,
     ) -> Stream:
         """The auditor's pack for the period `from`..`at` as the record stood at `known_at` (default now):
         one zip with the workbook (owners, changes, attestation, unclear responsibility, decisions), the
