@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 
 from api.access import unmapped
 from api.audit import AuditController
+from api.audit_pack.page import AuditPackPage
 from api.audit_pack.routes import AuditPackController
 from api.auth import BearerAuth
 from api.context import request_id_middleware
@@ -43,7 +44,7 @@ from infra.tokens import TokenVerifier
 
 CONTROLLERS = [
     HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, MeController,
-    AuditController, AuditPackController,  # issue 28
+    AuditController, AuditPackController, AuditPackPage,  # issue 28
     EventsController, LogController, ReminderController,
     ImportController, ExportController, KitosController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4

@@ -69,6 +69,8 @@ async def _context(request: Request, reads: ReadSide, **values: Any) -> dict[str
     nav = [("/ui/me", "Mine systemer"), ("/ui/systems", "Registret")]
     if may(principal, "listResponsibilityGaps"):
         nav = [("/ui/", "Overblik"), *nav, ("/ui/gaps", "Uklart ansvar")]
+    if may(principal, "uiAuditPackForm"):
+        nav.append(("/ui/audit-pack", "Revisionspakke"))
     nav += [("/ui/proposals", "Forslag"), ("/ui/decisions", "Beslutninger")]
     return {
         "me": principal, "my_name": name or ("(slettet)" if erased else "ukendt person"), "csrf_field": CSRF_FIELD,
