@@ -46,11 +46,42 @@ def shown(row: Row) -> bool:
     return row.section != "Bekræftelser" or row.cells[4] != IN_TIME
 
 
+#: What the PDF leaves to the workbook, by section: the log positions, and of the owners what a
+#: reader of one line per system can do without (WeasyPrint's time goes with the text it lays out).
+HIDDEN = {name: {h for h in headers if h.startswith("Logposition")} for name, headers in HEADERS.items()}
+HIDDEN["Ejere"] |= {"System", "Livscyklus", "Rolle", "Til", "Begrundelse", "Registreret", "Registreret af", "Uklart siden"}
+HIDDEN["Ændringer"] |= {"System"}
+HIDDEN["Bekræftelser"] |= {"System"}
+HIDDEN["Uklart ansvar"] |= {"System"}
+
+
+def lines(name: str, rows: list[Row]) -> list[tuple[str, str]]:
+    """Each row as (what it is about, its other cells as `heading: value`); the owners one line per
+    system, its roles after one another."""
+    headers = HEADERS[name]
+    hidden = {i for i, h in enumerate(headers) if h in HIDDEN[name]}
+
+    def rest(row: Row) -> str:
+        return " · ".join(f"{headers[i]}: {cell(v)}" for i, v in enumerate(row.cells)
+                          if i not in hidden and v is not None and v != "")
+
+    if name != "Ejere":
+        return [(cell(r.cells[0]), rest(r)) for r in rows]
+    grouped: list[tuple[str, str]] = []
+    for r in rows:
+        role = f"{r.cells[2]}: {rest(r)}"
+        title = f"{r.cells[0]} ({r.cells[1]})"
+        if grouped and grouped[-1][0] == title:
+            grouped[-1] = (title, grouped[-1][1] + "; " + role)
+        else:
+            grouped.append((title, role))
+    return grouped
+
+
 def html(q: Question, summary: Summary, rows: dict[str, list[Row]], checkpoint: Checkpoint) -> str:
-    hidden = {name: {i for i, h in enumerate(headers) if h.startswith("Logposition")} for name, headers in HEADERS.items()}
     coverage = f"{100 * summary.attested / summary.in_use:.1f}".replace(".", ",") if summary.in_use else None
     return _ENV.get_template("revision.html").render(
-        q=q, summary=summary, rows=rows, headers=HEADERS, controls=CONTROLS, checkpoint=checkpoint, hidden=hidden, max_rows=MAX_ROWS,
+        q=q, summary=summary, rows=rows, headers=HEADERS, controls=CONTROLS, checkpoint=checkpoint, lines=lines, max_rows=MAX_ROWS,
         coverage=coverage, cell=cell, dato=dato, recorded=recorded,
     )
 
