@@ -5,6 +5,7 @@ evidence rows to a temporary file, proofs in batches; only the PDF's rows are he
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tempfile
 import zipfile
@@ -29,6 +30,7 @@ from projections.read_side import ReadSide
 log = structlog.get_logger(__name__)
 FORMAT = "ansvar/audit-pack/v1"
 PROOF_BATCH = 2000
+AT_ONCE = 8  # systems asked about concurrently (the PostgreSQL pool has 10 connections by default)
 PDF, VERIFY_MD, VERIFY_PY = "ansvar-revision.pdf", "VERIFY.md", "verify.py"
 
 
@@ -111,15 +113,25 @@ async def build(reads: ReadSide, transparency: TransparencyLog, policy: GapPolic
                 if len(shown[row.section]) < pdf.MAX_ROWS and pdf.shown(row):
                     shown[row.section].append(row)
 
+            async def answer(batch: list[tuple[dict, list]]) -> None:
+                # A few systems' questions at once, on connections of the pool; rows kept in name order.
+                found = await asyncio.gather(*(system_rows(reads, q, policy, s, c) for s, c in batch))
+                for (system, _), (owners, changed, attestation, in_time) in zip(batch, found):
+                    summary.systems.append(system["name"])
+                    for row in [*owners, *changed]:
+                        keep(row)
+                    if attestation is not None:
+                        keep(attestation)
+                        summary.in_use += 1
+                        summary.attested += in_time
+
+            batch: list[tuple[dict, list]] = []
             async for system, changes in systems_in_question(reads, q):
-                summary.systems.append(system["name"])
-                owners, changed, attestation, in_time = await system_rows(reads, q, policy, system, changes)
-                for row in [*owners, *changed]:
-                    keep(row)
-                if attestation is not None:
-                    keep(attestation)
-                    summary.in_use += 1
-                    summary.attested += in_time
+                batch.append((system, changes))
+                if len(batch) == AT_ONCE:
+                    await answer(batch)
+                    batch = []
+            await answer(batch)
             async for row in gap_rows(reads, q):
                 keep(row)
                 summary.longest = sorted([*summary.longest, row], key=lambda r: -r.cells[5])[:10]
