@@ -15,7 +15,7 @@ from api.audit_pack.sections import HEADERS, IN_TIME, Question, Row, Summary, re
 from api.ui.words import dato
 from infra.checkpoints import Checkpoint
 
-MAX_ROWS = 3000
+MAX_ROWS = 1500
 CONTROLS = {
     "Ejere": ("ISO/IEC 27001:2022 A.5.9 (fortegnelse over aktiver med ejere); NIS2-loven § 6 (styring af aktiver)",
               "Hvert system med hver rolles indehaver på balancedagen, siden hvornår, på hvilket grundlag, seneste"
