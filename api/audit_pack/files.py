@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
-from uuid import UUID
 
 import anyio.to_thread
 import structlog

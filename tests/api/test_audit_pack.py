@@ -24,6 +24,7 @@ from litestar.testing import TestClient
 from ansvar import demo
 from ansvar.web import create_app
 from domain.clock import ManualClock
+from infra import merkle
 from infra.checkpoints import Checkpoint, SigningKey
 from infra.settings import Auth, LogSigning, Settings
 from tests.api.client import TEST_SECRET, bearer
@@ -93,6 +94,12 @@ def test_the_pack_holds_what_the_issue_names_and_verifies_with_its_own_script_al
     assert {r["section"] for r in found["rows"]} == {"Ejere", "Ændringer", "Bekræftelser", "Uklart ansvar"} | (
         {"Beslutninger"} if any(r["section"] == "Beslutninger" for r in found["rows"]) else set())
     assert all(str(p) in found["proofs"] for r in found["rows"] for p in r["positions"])
+    # Every proof also checks with the log's own RFC 9162 code, which verify.py does not share
+    head = Checkpoint.parse(found["checkpoint"])
+    for position, proof in found["proofs"].items():
+        leaf = base64.b64decode(proof["leaf"])
+        assert merkle.verify_inclusion(proof["leaf_index"], head.size, merkle.leaf_hash(leaf),
+                                       [base64.b64decode(h) for h in proof["hashes"]], head.root), position
     result = verify_alone(tmp_path, town["pack"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "the pack verifies" in result.stdout
