@@ -91,6 +91,14 @@ class Workbook:
         self.book.save(path)
 
 
+def coverage_row(summary: Summary) -> Row:
+    """The attestation sheet's last row: the share of systems in operation at D whose Systemejer
+    had attested in time (the rows above it, counted)."""
+    share = f"{100 * summary.attested / summary.in_use:.1f}".replace(".", ",") + " %" if summary.in_use else "–"
+    return Row("Bekræftelser", ["Dækning i alt", None, None, None,
+                                f"{share} ({summary.attested} af {summary.in_use} systemer i drift)", None], [])
+
+
 def evidence_row(row: Row) -> dict[str, Any]:
     return {"section": row.section, "system_id": str(row.system_id) if row.system_id else None, "role": row.role,
             "person_id": str(row.person_id) if row.person_id else None, "positions": row.positions,
@@ -131,6 +139,7 @@ async def build(reads: ReadSide, transparency: TransparencyLog, policy: GapPolic
                     await answer(batch)
                     batch = []
             await answer(batch)
+            keep(coverage_row(summary))
             async for row in gap_rows(reads, q):
                 keep(row)
                 summary.longest = sorted([*summary.longest, row], key=lambda r: -r.cells[5])[:10]

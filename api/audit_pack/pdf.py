@@ -43,7 +43,7 @@ def cell(value: object) -> str:
 
 def shown(row: Row) -> bool:
     """Whether the PDF shows a row it is handed: of the attestation rows only those that are not in time."""
-    return row.section != "Bekræftelser" or row.cells[4] != IN_TIME
+    return row.section != "Bekræftelser" or (row.cells[4] != IN_TIME and row.system_id is not None)
 
 
 #: What the PDF leaves to the workbook, by section: the log positions, and of the owners what a
