@@ -15,7 +15,7 @@ import structlog
 from rich.console import Console
 from rich.table import Table
 
-from ansvar import cli_access, cli_inventory, cli_kitos, cli_log, cli_reminders
+from ansvar import cli_access, cli_inventory, cli_kitos, cli_log, cli_pack, cli_reminders
 from ansvar.console import catch_up, console, progress_bar
 from domain.clock import Clock, SystemClock
 from infra import logging as app_logging
@@ -179,6 +179,7 @@ def parser() -> argparse.ArgumentParser:
     cli_log.register(sub)
     cli_reminders.register(sub)
     cli_kitos.register(sub)
+    cli_pack.register(sub)
     return p
 
 

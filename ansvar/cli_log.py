@@ -47,6 +47,10 @@ def _kept_note(path: Path) -> str:
 
 
 def cmd_verify(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
+    if args.pack:
+        from ansvar.cli_pack import cmd_verify_pack
+
+        return cmd_verify_pack(settings, args)
     try:
         checkpoints = [Checkpoint.parse(_kept_note(Path(f))) for f in args.checkpoint or []]
         if args.export:
@@ -139,6 +143,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                             " ends with one); repeat for several")
     check.add_argument("--export", metavar="FILE", help="verify an export (ansvar log export) instead of the database")
     check.add_argument("--key", metavar="VKEY", help="the verifier key to trust (default: this installation's)")
+    check.add_argument("--pack", metavar="FILE.zip", help="verify an auditor's pack (ansvar audit-pack) instead of the log")
+    check.add_argument("--json", action="store_true", help="with --pack: print the result as JSON")
     check.set_defaults(run=cmd_verify)
     log = sub.add_parser("log", help="export the log for a third party to verify; erase a free text from an event")
     log.add_argument("action", choices=["export", "erase"])

@@ -254,6 +254,7 @@ ACCESS: dict[str, Rule] = {
     "importInventory": ADMIN_ONLY,
     "syncKitos": ADMIN_ONLY,
     "exportRegister": OVERSIGHT,
+    "getAuditPack": OVERSIGHT,  # the auditor's pack (issue 28)
     # proposals: anyone proposes; the council's handling of them is open to every person
     "submitProposal": PROPOSER,
     "reviseProposal": PROPOSER,
@@ -292,6 +293,8 @@ ACCESS: dict[str, Rule] = {
     "uiLogout": PUBLIC,  # the session cookie and its CSRF token are what it checks (an auditor signs out too)
     "uiOverview": ANY_PERSON,  # the council's overview; anyone else is sent to their own systems
     "uiGaps": OVERSIGHT,
+    "uiAuditPackForm": OVERSIGHT,
+    "uiAuditPack": OVERSIGHT,
     "uiSystems": ANY_PERSON,
     "uiSystem": ANY_PERSON,  # the timeline, decisions and as-of question only for HOLDER (as getTimeline)
     "uiEvidence": HOLDER,

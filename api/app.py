@@ -14,6 +14,8 @@ from litestar.openapi import OpenAPIConfig
 from api.access import unmapped
 from api.allow import allow_middleware
 from api.audit import AuditController
+from api.audit_pack.page import AuditPackPage
+from api.audit_pack.routes import AuditPackController
 from api.auth import BearerAuth
 from api.context import request_id_middleware
 from api.council import CouncilController, DecommissioningController
@@ -47,7 +49,7 @@ from infra.tokens import TokenVerifier
 
 CONTROLLERS = [
     HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, MeController,
-    AuditController,
+    AuditController, AuditPackController, AuditPackPage,  # issue 28
     EventsController, LogController, ReminderController,
     ImportController, ExportController, KitosController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4

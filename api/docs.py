@@ -98,6 +98,7 @@ SUMMARIES: dict[str, str] = {
     # Spreadsheets
     "importInventory": "Import an IT-system inventory (CSV or XLSX)",
     "exportRegister": "Export the register, the gap report or the decision log (CSV or XLSX)",
+    "getAuditPack": "The auditor's pack for a period: workbook, PDF, evidence with inclusion proofs, verify.py",
     # Council: proposals
     "submitProposal": "Submit a proposal",
     "listProposals": "The proposal pipeline",

@@ -60,6 +60,10 @@ BY_OPERATION: dict[str, list[Rule]] = {
         ("invalid-value", "ANSVAR_KITOS_URL", "the server must be configured for KITOS (ANSVAR_KITOS_URL and account)"),
     ],
     "eraseText": [("invalid-value", "position", "the event at `position` must hold an erasable text in that `field`")],
+    "getAuditPack": [("invalid-value", "from", "`from` must not be after `at`: the period runs up to the balance date")],
+    "establishOrgUnit": [("invalid-value", "parent_id", "a unit sits under a parent of a higher level (a forvaltning"
+                                                        " under a kommune, an afdeling under a forvaltning, ...)")],
+    "moveOrgUnit": [("invalid-value", "parent_id", "the new parent is of a higher level than the unit")],
     "correctPerson": [
         ("invalid-value", "name", "give at least one of `name`, `email`, `title` and `org_unit_id` to correct"),
     ],

@@ -85,6 +85,12 @@ def on_domain_error(request: Request, exc: domain.DomainError) -> Response[dict[
 def on_validation(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:
     errors: list[dict[str, str]] = []
     malformed = False
+    if not exc.extra and (absent := _MISSING_PARAMETER.match(str(exc.detail))):
+        source, field = absent.groups()
+        detail = f"{field} is required (a {source} parameter)"
+        return problem(request, 422, "invalid-field", "A field is missing or invalid", detail,
+                       [{"pointer": _pointer(field), "detail": detail, "source": source}],
+                       extra={"field": field, "missing": [field]})
     for item in exc.extra if isinstance(exc.extra, list) else []:
         message, key, source = str(item.get("message", "")), item.get("key") or "", item.get("source") or ""
         path = _PATH_IN_MESSAGE.search(message)
@@ -120,6 +126,10 @@ def on_validation(request: Request, exc: ValidationException) -> Response[dict[s
         detail = f"required fields are missing: {', '.join(missing)}"
     return problem(request, 422, "invalid-field", "A field is missing or invalid", detail, errors,
                    extra={"field": field, "missing": missing or None})
+
+
+#: Litestar's words for a required parameter left out (it gives no `extra` then).
+_MISSING_PARAMETER = re.compile(r"Missing required (query|header|cookie|path) parameter '([^']+)'")
 
 
 def _in_words(field: str, message: str) -> str:

@@ -42,7 +42,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "listEvents": {"auditor"},
     "getLogCheckpoint": EVERYONE, "getLogKey": EVERYONE,  # a witness or a script fetches them without a token
     "listLogEntries": {"auditor"}, "getInclusionProof": {"auditor"}, "getConsistencyProof": {"auditor"},
-    "importInventory": {"admin"}, "exportRegister": OVERSIGHT,
+    "importInventory": {"admin"}, "exportRegister": OVERSIGHT, "getAuditPack": OVERSIGHT,
     "submitProposal": PERSONS - {"auditor"}, "reviseProposal": PERSONS - {"auditor"},
     "withdrawProposal": PERSONS - {"auditor"},
     "startAssessment": {"council"}, "startImplementation": {"council"}, "completeImplementation": {"council"},
@@ -56,7 +56,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     # the web pages: public sign-in, and otherwise the rule of the API operation each shows or runs
     "uiRoot": EVERYONE, "uiLoginForm": EVERYONE, "uiLogin": EVERYONE, "uiLoginCode": EVERYONE,
     "uiOidcStart": EVERYONE, "uiOidcCallback": EVERYONE, "uiAsset": EVERYONE, "uiLogout": EVERYONE,
-    "uiOverview": PERSONS, "uiGaps": OVERSIGHT, "uiSystems": PERSONS, "uiSystem": PERSONS,
+    "uiOverview": PERSONS, "uiGaps": OVERSIGHT, "uiAuditPackForm": OVERSIGHT, "uiAuditPack": OVERSIGHT, "uiSystems": PERSONS, "uiSystem": PERSONS,
     "uiEvidence": OVERSIGHT | {"holder"}, "uiMe": PERSONS, "uiPeopleSearch": PERSONS, "uiHandOverForm": PERSONS,
     "uiAttest": PERSONS - {"auditor"}, "uiHandOver": PERSONS - {"auditor"}, "uiClaim": PERSONS - {"auditor"},
     "uiProposals": PERSONS, "uiProposal": PERSONS, "uiDecisions": PERSONS, "uiDecision": PERSONS,

@@ -1,0 +1,106 @@
+"""`ansvar audit-pack` (the auditor's pack, as GET /audit-pack makes it) and `ansvar verify --pack`
+(the pack's own verify.py, run here). The report goes to stdout, in English; `--json` for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ansvar.console import catch_up, console
+from domain.clock import Clock
+from domain.errors import DomainError
+from infra import log_key, pack_verify
+from infra.settings import Settings
+from infra.transparency import NotSigning
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a date YYYY-MM-DD, not {text!r}") from None
+
+
+def cmd_audit_pack(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
+    from ansvar.bootstrap import bootstrap
+    from api.audit_pack.files import build
+    from api.audit_pack.routes import question
+
+    runtime = bootstrap(settings, clock)
+    started = time.perf_counter()
+    out = Path(args.out)
+    partial = out.with_name(out.name + ".partial")
+    try:
+        catch_up(runtime)
+        assert runtime.transparency is not None
+
+        async def run() -> Any:
+            try:
+                q = question(runtime.reads, args.start, args.at, args.known_at)
+                runtime.transparency.verifier_key  # noqa: B018 (NotSigning before any work)
+                with open(partial, "wb") as f:
+                    return q, await build(runtime.reads, runtime.transparency, settings.gap_policy, q, f)
+            finally:
+                await runtime.reads.reader.close()
+
+        q, summary = asyncio.run(run())
+        os.replace(partial, out)
+    except (DomainError, NotSigning) as exc:
+        partial.unlink(missing_ok=True)
+        console.print(f"[red]cannot make the pack:[/red] {getattr(exc, 'detail', None) or exc}")
+        return 2
+    finally:
+        runtime.close()
+    report = {
+        "file": str(out), "bytes": out.stat().st_size, "seconds": round(time.perf_counter() - started, 2),
+        "question": {"from": q.start.isoformat(), "at": q.at.isoformat(), "known_at": q.known_at.isoformat()},
+        "systems": len(summary.systems), "rows": summary.counts,
+        "attestation": {"in_use": summary.in_use, "attested_in_time": summary.attested},
+    }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(f"audit pack written to {out} ({report['bytes']} bytes, {report['seconds']} s)")
+        print(f"period {report['question']['from']} to {report['question']['at']}, as known at"
+              f" {report['question']['known_at']}")
+        print(f"{report['systems']} systems; rows: " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()))
+        print(f"attestation: {summary.attested} of {summary.in_use} systems in use attested in time")
+    return 0
+
+
+def cmd_verify_pack(settings: Settings, args: argparse.Namespace) -> int:
+    """The pack's verify.py, against this installation's key unless --key names another."""
+    key = args.key
+    if key is None:
+        own = log_key.signing_key(settings)
+        key = str(own.verifier) if own else None
+    try:
+        checked = pack_verify.verify_pack(Path(args.pack).read_bytes(), key)
+    except (OSError, pack_verify.Unreadable) as exc:
+        print(json.dumps({"ok": False, "error": str(exc)}) if args.json else f"cannot verify: {exc}")
+        return 2
+    except pack_verify.Failed as exc:
+        print(json.dumps({"ok": False, "failed": str(exc)}, ensure_ascii=False) if args.json else f"FAILED {exc}")
+        return 1
+    if args.json:
+        print(json.dumps({"ok": True, "checked": checked}, ensure_ascii=False))
+    else:
+        print("\n".join(f"ok {line}" for line in checked) + "\nthe pack verifies")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("audit-pack", help="the auditor's pack for a period: workbook, PDF, evidence with proofs, verify.py")
+    p.add_argument("--from", dest="start", type=_day, required=True, metavar="D0", help="the period's first day")
+    p.add_argument("--at", type=_day, required=True, metavar="D", help="the balance date: the period's last day")
+    p.add_argument("--known-at", metavar="K", help="as the record stood then (a date, or an instant with its offset);"
+                                                   " default now")
+    p.add_argument("--out", required=True, metavar="FILE.zip")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=cmd_audit_pack)

@@ -1,0 +1,7 @@
+"""The auditor's pack (issue 28): a period's responsibility, proven, in one zip.
+
+`sections.py` asks the read store the API's own questions (accountability at D as known at K, the
+timeline's facts, the gaps, the decision log) and turns each answer into a row; `files.py` writes
+the workbook, evidence.json with the rows' inclusion proofs, VERIFY.md and verify.py
+(infra/pack_verify.py) into the zip; `pdf.py` renders the same rows as a Danish PDF with WeasyPrint.
+"""

@@ -1,0 +1,225 @@
+"""Writing the pack: one zip with the workbook, evidence.json (every row with the log positions it
+rests on and their inclusion proofs against one signed checkpoint, taken after the rows were read),
+the PDF, VERIFY.md and verify.py. Rows are streamed: the workbook in openpyxl's write-only mode,
+evidence rows to a temporary file, proofs in batches; only the PDF's rows are held, up to a bound."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import anyio.to_thread
+import structlog
+
+from api.audit_pack import pdf
+from api.audit_pack.sections import (HEADERS, Question, Row, Summary, decision_rows, gap_rows, system_rows,
+                                     systems_in_question)
+from domain.gaps import GapPolicy
+from infra import pack_verify
+from infra.checkpoints import Checkpoint, b64
+from infra.transparency import TransparencyLog
+from projections.read_side import ReadSide
+
+log = structlog.get_logger(__name__)
+FORMAT = "ansvar/audit-pack/v1"
+PROOF_BATCH = 2000
+AT_ONCE = 8  # systems asked about concurrently (the PostgreSQL pool has 10 connections by default)
+PDF, VERIFY_MD, VERIFY_PY = "ansvar-revision.pdf", "VERIFY.md", "verify.py"
+
+
+def plain(value: Any) -> Any:
+    """A cell as evidence.json holds it (and verify.py reads it back from the workbook): text, a
+    whole number, an ISO date, or null."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        raise TypeError("record times go into the pack as Danish text (sections.recorded)")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (int, str)):
+        return _clean(value) if isinstance(value, str) else value
+    return _clean(str(value))
+
+
+def _clean(text: str) -> str:
+    """Control characters a workbook cannot hold, as U+FFFD in both the workbook and evidence.json."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+
+
+class Workbook:
+    """The five sheets, in write-only mode: rows go to disk as they come."""
+
+    def __init__(self) -> None:
+        import openpyxl
+        from openpyxl.styles import Font
+
+        self.book = openpyxl.Workbook(write_only=True)
+        self.sheets = {}
+        for name, headers in HEADERS.items():
+            sheet = self.book.create_sheet(name)
+            sheet.freeze_panes = "A2"
+            sheet.append([self._cell(sheet, h, Font(bold=True)) for h in headers])
+            self.sheets[name] = sheet
+
+    @staticmethod
+    def _cell(sheet: Any, value: Any, font: Any = None) -> Any:
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, date):
+            cell.number_format = "DD.MM.YYYY"  # as Danes write dates; a date cell, sortable
+        elif isinstance(value, str):
+            cell.data_type = "s"  # text, as typed: never a formula
+        if font is not None:
+            cell.font = font
+        return cell
+
+    def append(self, row: Row) -> None:
+        sheet = self.sheets[row.section]
+        sheet.append([self._cell(sheet, _clean(v) if isinstance(v, str) else (None if v == "" else v))
+                      for v in row.cells])
+
+    def save(self, path: Path) -> None:
+        self.book.save(path)
+
+
+def coverage_row(summary: Summary) -> Row:
+    """The attestation sheet's last row: the share of systems in operation at D whose Systemejer
+    had attested in time (the rows above it, counted)."""
+    share = f"{100 * summary.attested / summary.in_use:.1f}".replace(".", ",") + " %" if summary.in_use else "–"
+    return Row("Bekræftelser", ["Dækning i alt", None, None, None,
+                                f"{share} ({summary.attested} af {summary.in_use} systemer i drift)", None], [])
+
+
+def evidence_row(row: Row) -> dict[str, Any]:
+    return {"section": row.section, "system_id": str(row.system_id) if row.system_id else None, "role": row.role,
+            "person_id": str(row.person_id) if row.person_id else None, "positions": row.positions,
+            "cells": [plain(v) for v in row.cells]}
+
+
+async def build(reads: ReadSide, transparency: TransparencyLog, policy: GapPolicy, q: Question, out: IO[bytes]) -> Summary:
+    """Write the pack for question `q` to `out`; returns its summary."""
+    with tempfile.TemporaryDirectory(prefix="ansvar-pack-") as tmp:
+        folder = Path(tmp)
+        book, positions, summary = Workbook(), set(), Summary()
+        shown: dict[str, list[Row]] = {name: [] for name in HEADERS}
+        with open(folder / "rows.jsonl", "w", encoding="utf-8") as rows_file:
+            def keep(row: Row) -> None:
+                book.append(row)
+                rows_file.write(json.dumps(evidence_row(row), ensure_ascii=False) + "\n")
+                positions.update(row.positions)
+                summary.counts[row.section] = summary.counts.get(row.section, 0) + 1
+                if len(shown[row.section]) < pdf.MAX_ROWS and pdf.shown(row):
+                    shown[row.section].append(row)
+
+            async def answer(batch: list[tuple[dict, list]]) -> None:
+                # A few systems' questions at once, on connections of the pool; rows kept in name order.
+                found = await asyncio.gather(*(system_rows(reads, q, policy, s, c) for s, c in batch))
+                for (system, _), (owners, changed, attestation, in_time) in zip(batch, found):
+                    summary.systems.append(system["name"])
+                    for row in [*owners, *changed]:
+                        keep(row)
+                    if attestation is not None:
+                        keep(attestation)
+                        summary.in_use += 1
+                        summary.attested += in_time
+
+            batch: list[tuple[dict, list]] = []
+            async for system, changes in systems_in_question(reads, q):
+                batch.append((system, changes))
+                if len(batch) == AT_ONCE:
+                    await answer(batch)
+                    batch = []
+            await answer(batch)
+            keep(coverage_row(summary))
+            async for row in gap_rows(reads, q):
+                keep(row)
+                summary.longest = sorted([*summary.longest, row], key=lambda r: -r.cells[5])[:10]
+            async for row in decision_rows(reads, q):
+                keep(row)
+        await anyio.to_thread.run_sync(book.save, folder / pack_verify.WORKBOOK)
+        checkpoint = await anyio.to_thread.run_sync(transparency.checkpoint)  # after the rows: it covers them
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as pack:
+            pack.write(folder / pack_verify.WORKBOOK, pack_verify.WORKBOOK)
+            with pack.open(pack_verify.EVIDENCE, "w", force_zip64=True) as evidence:
+                await anyio.to_thread.run_sync(
+                    _write_evidence, evidence, q, checkpoint, transparency, folder / "rows.jsonl", sorted(positions),
+                    summary)
+            content = await anyio.to_thread.run_sync(pdf.render, q, summary, shown, checkpoint)
+            pack.writestr(PDF, content)
+            pack.writestr(VERIFY_MD, verify_md(q, checkpoint, transparency.verifier_key))
+            pack.writestr(VERIFY_PY, Path(pack_verify.__file__).read_text(encoding="utf-8"))
+    log.info("audit pack written", start=str(q.start), at=str(q.at), known_at=q.known_at.isoformat(),
+             rows=sum(summary.counts.values()), positions=len(positions), checkpoint=checkpoint.size)
+    return summary
+
+
+def _write_evidence(out: IO[bytes], q: Question, checkpoint: Checkpoint, transparency: TransparencyLog, rows: Path,
+                    positions: list[int], summary: Summary) -> None:
+    def put(text: str) -> None:
+        out.write(text.encode("utf-8"))
+
+    head = {
+        "format": FORMAT,
+        "question": {"from": q.start.isoformat(), "at": q.at.isoformat(), "known_at": q.known_at.isoformat()},
+        "checkpoint": checkpoint.note(), "key": transparency.verifier_key, "sheets": HEADERS,
+        "summary": {"systems": len(summary.systems), "rows": summary.counts, "in_use": summary.in_use,
+                    "attested_in_time": summary.attested},
+    }
+    put(json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "rows": [\n')
+    with open(rows, encoding="utf-8") as lines:
+        for n, line in enumerate(lines):
+            put(("  " if n == 0 else ", ") + line)
+    put(' ],\n "proofs": {\n')
+    for n, (position, proof) in enumerate(proofs(transparency, checkpoint, positions)):
+        put(("  " if n == 0 else ", ") + json.dumps(str(position)) + ": " + json.dumps(proof) + "\n")
+    put(" }\n}\n")
+
+
+def proofs(transparency: TransparencyLog, checkpoint: Checkpoint, positions: list[int]) -> Iterable[tuple[int, dict]]:
+    """Each position's RFC 9162 inclusion proof against `checkpoint`, as the API's ?proof=true gives
+    it, read PROOF_BATCH at a time (one read transaction each)."""
+    for start in range(0, len(positions), PROOF_BATCH):
+        for position, entry, hashes in transparency.proofs.proofs_of(positions[start : start + PROOF_BATCH],
+                                                                     checkpoint.size):
+            yield position, {"leaf_index": entry.idx, "leaf": b64(entry.leaf), "hashes": [b64(h) for h in hashes]}
+
+
+def verify_md(q: Question, checkpoint: Checkpoint, key: str) -> str:
+    return f"""# Sådan kontrolleres pakken / How to verify this pack
+
+Spørgsmålet: ansvaret i perioden {q.start:%d.%m.%Y}–{q.at:%d.%m.%Y}, som registeret stod {q.known_at:%d.%m.%Y %H:%M} (UTC).
+Logens kontrolpunkt (træstørrelse {checkpoint.size}) er underskrevet med nøglen
+
+    {key}
+
+Hent installationens nøgle selv (`GET /log/key`) og kontrollér pakken med Python og `cryptography`
+(`pip install cryptography`), intet andet:
+
+    python verify.py ansvar-revision.zip --key '<nøglen fra GET /log/key>'
+
+verify.py kontrollerer, og standser ved den første fejl, som den navngiver:
+
+1. at kontrolpunktet i evidence.json er underskrevet med nøglen (uden `--key` stoles på den nøgle,
+   pakken selv nævner, og det siger verify.py);
+2. at hvert inklusionsbevis (RFC 9162, afsnit 2.1.3.2) fører fra sin logpost til kontrolpunktets
+   rodhash, og at logposten nævner den position, den bevises for;
+3. at hver række i evidence.json hviler på beviste logpositioner, og en række om et system på
+   systemets egne hændelser;
+4. at hver række i hvert ark i ansvar-revision.xlsx er lig med sin række i evidence.json, celle for celle.
+
+Afslutningskode 0: pakken holder; 1: den holder ikke (linjen FAILED siger hvor); 2: den kan ikke læses.
+`ansvar verify --pack ansvar-revision.zip` kører den samme kontrol.
+
+In English: run `python verify.py PACK.zip --key VKEY` with only `cryptography` installed; it checks the
+checkpoint's signature, every inclusion proof, and that each workbook row equals its evidence row, and
+names the first thing that fails (exit 1). Add `--json` for a machine-readable answer.
+"""

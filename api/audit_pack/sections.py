@@ -1,0 +1,241 @@
+"""The pack's rows, section by section, each what the API answers for the same question: the
+owners (GET /systems/{id}/accountability at D as known at K), the changes (the timeline's facts as
+known at K), attestation (GET /me's attestation_due rule), the gaps (GET /responsibility-gaps) and
+the decisions (GET /decisions). Nothing here decides a rule: the domain's functions do."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from api import explain
+from api.audit import gap_item
+from api.council import decisions as shown_decisions
+from api.responsibility import fact_entry
+from api.ui.words import DANISH, DECISION_KIND, dato
+from domain.gaps import GapPolicy, attestation_due
+from domain.gaps import Attestation as Attested
+from domain.inventory import LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
+from domain.lifecycle import LifecycleChange, lifecycle_at
+from domain.responsibility import period_at
+from domain.vocabulary import OPERATING, Lifecycle, Role
+from projections.accountability_view import fact_from_row
+from projections.read_side import ReadSide
+
+HEADERS: dict[str, list[str]] = {
+    "Ejere": ["System", "Livscyklus", "Rolle", "Indehaver", "Status", "Siden", "Til", "Grundlag", "Begrundelse",
+              "Registreret", "Registreret af", "Senest bekræftet", "Uklart ansvar", "Uklart siden", "Logpositioner"],
+    "Ændringer": ["System", "Rolle", "Art", "Person", "Fra", "Til", "Registreret", "Registreret af", "Som", "Grundlag",
+                  "Begrundelse", "Tilbagedateret", "Logposition"],
+    "Bekræftelser": ["System", "Systemejer", "Senest bekræftet", "Næste frist", "Status", "Logpositioner"],
+    "Uklart ansvar": ["System", "Regel", "Rolle", "Fra", "Til", "Dage", "Alvorlighed", "Beskrivelse", "Logpositioner"],
+    "Beslutninger": ["Besluttet den", "Beslutning", "Begrundelse", "Emner", "Møde", "Besluttet af", "Følger",
+                     "Arkivpligt", "Registreret", "Logposition"],
+}
+STATUS = {"held": "Besat", "vacant": "Ubesat", "not_yet_known": "Endnu ikke kendt", "not_covered": "Ingen registrering",
+          "never": "Aldrig registreret"}
+CAPACITY = {"admin": "administrator", "council": "porteføljerådet", "owner": "ejer", "auditor": "revisor",
+            "demo": "demo", "import": "import", "system": "systemet", "operator": "driften"}
+KIND = {"assignment": "Tildeling", "vacancy": "Ubesat"}
+ERASED = "(oplysninger slettet)"
+IN_TIME = "Bekræftet rettidigt"
+PAGE = 500
+
+
+@dataclass(frozen=True)
+class Question:
+    start: date  # D0
+    at: date  # D
+    known_at: datetime  # K
+
+
+@dataclass(slots=True)
+class Row:
+    section: str
+    cells: list[Any]
+    positions: list[int]
+    system_id: UUID | None = None
+    role: str | None = None
+    person_id: UUID | None = None
+
+
+@dataclass
+class Summary:
+    """What the PDF's first page counts."""
+
+    systems: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    in_use: int = 0
+    attested: int = 0
+    longest: list[Row] = field(default_factory=list)
+
+
+def recorded(value: datetime) -> str:
+    """A record time as Danes write it, in Danish time: 07.12.2026 14:03."""
+    return f"{value.astimezone(DANISH):%d.%m.%Y %H:%M}"
+
+
+def named(name: str | None, erased: bool, person_id: Any) -> str | None:
+    if erased:
+        return ERASED
+    return name or (str(person_id) if person_id else None)
+
+
+def basis_of(decision_id: Any, claim_id: Any, source: dict | None, kind: str) -> str:
+    """On what basis a fact was recorded: a council decision, a confirmed claim, an import, KITOS, SCIM."""
+    if source and source.get("kitos"):
+        return "KITOS"
+    if source and source.get("scim"):
+        return "SCIM"
+    if source and source.get("file"):
+        return f"Import ({source['file']}, række {source.get('row')})"
+    if decision_id:
+        return "Afgørelse i porteføljerådet"
+    if claim_id:
+        return "Bekræftet krav"
+    return "Registreret som ubesat" if kind == "vacancy" else "Registrering"
+
+
+async def systems_in_question(reads: ReadSide, q: Question) -> AsyncIterator[tuple[dict, list[LifecycleChange]]]:
+    """Every system known at K and not already decommissioned when the period began, by name."""
+    after = None
+    while True:
+        page = await reads.systems.page(q.at, PAGE, after)
+        for s in page:
+            if s["registered_at"] > q.known_at:
+                continue
+            changes = [LifecycleChange(c["position"], c["lifecycle"], c["effective_from"])
+                       for c in await reads.systems.lifecycle_history(s["id"]) if c["recorded_at"] <= q.known_at]
+            state = lifecycle_at(changes, q.at)
+            if state is None or lifecycle_at(changes, q.start) == Lifecycle.DECOMMISSIONED:
+                continue
+            yield s, changes
+        if len(page) < PAGE:
+            return
+        after = (page[-1]["name"], page[-1]["id"])
+
+
+async def system_rows(reads: ReadSide, q: Question, policy: GapPolicy, system: dict,
+                      changes: list[LifecycleChange]) -> tuple[list[Row], list[Row], Row | None, bool]:
+    """One system's owners, changes and attestation rows, and whether its Systemejer had attested in time."""
+    sid, name = system["id"], system["name"]
+    state = lifecycle_at(changes, q.at)
+    answer = await explain.accountability(reads, sid, q.at, q.known_at)
+    assert answer is not None
+    fact_rows = [f for f in await reads.accountability.facts(sid) if f["recorded_at"] <= q.known_at]
+    facts = [fact_from_row(f) for f in fact_rows]
+    attestations = [a for a in await reads.accountability.attestations(sid) if a["recorded_at"] <= q.known_at]
+    unclear = [gap_item(g) for g in await reads.gaps.at(q.at, system_id=sid, limit=1000)]
+    names = await reads.directory.names([f["person_id"] for f in fact_rows] + [f["actor_id"] for f in fact_rows])
+
+    owners = []
+    for r in answer.roles:
+        if r.fact is None and r.role != Role.SYSTEMEJER:
+            continue
+        holder = r.holder.id if r.holder else None
+        mine = [a for a in attestations if a["role"] == r.role and holder and a["person_id"] == holder
+                and a["attested_on"] <= q.at]
+        last = mine[-1] if mine else None
+        gaps = [g for g in unclear if g.role == r.role or (g.role is None and r.role == Role.SYSTEMEJER)]
+        f = r.fact
+        cells = [
+            name, LIFECYCLE_LABEL.get(Lifecycle(state), state), ROLE_LABEL[Role(r.role)],
+            named(r.holder.name, r.holder.erased, r.holder.id) if r.holder else None, STATUS.get(r.answer, r.answer),
+            f.effective_from if f else None, f.effective_to if f else None,
+            basis_of(f.decision_id, f.claim_id, f.source, f.kind) if f else None, f.basis if f else None,
+            recorded(f.recorded_at) if f else None,
+            (named(f.recorded_by.name, f.recorded_by.erased, f.recorded_by.id) if f.recorded_by else "systemet")
+            if f else None,
+            last["attested_on"] if last else None,
+            "; ".join(RULE_LABEL.get(g.rule, g.rule) for g in gaps) or None, min((g.since for g in gaps), default=None),
+        ]
+        positions = sorted({p for p in ([f.position] if f else []) + ([last["position"]] if last else [])})
+        cells.append(", ".join(map(str, positions)) or None)
+        owners.append(Row("Ejere", cells, positions, sid, str(r.role), holder))
+
+    changed = []
+    for f in fact_rows:
+        day = f["recorded_at"].astimezone(DANISH).date()
+        if not (q.start <= f["effective_from"] <= q.at or q.start <= day <= q.at):
+            continue
+        e = fact_entry(f, names)
+        changed.append(Row("Ændringer", [
+            name, ROLE_LABEL[Role(e.role)], KIND.get(e.kind, e.kind), named(e.person_name, e.person_erased, e.person_id),
+            e.effective_from, e.effective_to, recorded(e.recorded_at), named(e.actor_name, e.actor_erased, e.actor_id),
+            CAPACITY.get(e.actor_role or "", e.actor_role), basis_of(e.decision_id, e.claim_id, e.source, e.kind), e.basis,
+            "Ja" if e.effective_from < day else "Nej", e.position,
+        ], [e.position], sid, str(e.role), e.person_id))
+
+    attestation, in_time = None, False
+    if state in OPERATING:
+        owner = next((r for r in answer.roles if r.role == Role.SYSTEMEJER), None)
+        held = period_at(facts, Role.SYSTEMEJER, q.at, q.known_at)
+        if owner is not None and owner.holder is not None and held is not None and held.holder is not None:
+            confirmations = [Attested(a["role"], a["person_id"], a["attested_on"]) for a in attestations
+                             if a["attested_on"] <= q.at]
+            due = attestation_due(held, confirmations, policy.attestation_days, q.at)
+            in_time = due > q.at
+            own = [a for a in attestations if a["role"] == Role.SYSTEMEJER and a["person_id"] == held.holder
+                   and held.period.covers(a["attested_on"]) and a["attested_on"] <= q.at]
+            positions = sorted({owner.fact.position if owner.fact else 0, *(a["position"] for a in own[-1:])} - {0})
+            attestation = Row("Bekræftelser", [
+                name, named(owner.holder.name, owner.holder.erased, owner.holder.id),
+                own[-1]["attested_on"] if own else None, due, IN_TIME if in_time else "Overskredet",
+                ", ".join(map(str, positions)),
+            ], positions, sid, str(Role.SYSTEMEJER), held.holder)
+        else:
+            positions = [owner.fact.position] if owner is not None and owner.fact is not None else []
+            attestation = Row("Bekræftelser", [name, None, None, None, "Ingen systemejer",
+                                               ", ".join(map(str, positions)) or None], positions, sid,
+                              str(Role.SYSTEMEJER), None)
+    return owners, changed, attestation, in_time
+
+
+async def gap_rows(reads: ReadSide, q: Question) -> AsyncIterator[Row]:
+    """Every period of unclear responsibility that overlaps D0..D, as GET /responsibility-gaps shows it."""
+    offset = 0
+    while True:
+        page = await reads.gaps.during(q.start, q.at, limit=PAGE, offset=offset)
+        for g in map(gap_item, page):
+            end = g.until if g.until is not None and g.until <= q.at else q.at
+            positions = sorted(set(g.facts))
+            yield Row("Uklart ansvar", [
+                g.system_name, RULE_LABEL.get(g.rule, g.rule), ROLE_LABEL.get(Role(g.role)) if g.role else None,
+                g.since, g.until, max((end - g.since).days, 0), g.severity, g.detail,
+                ", ".join(map(str, positions)) or None,
+            ], positions, g.system_id, g.role, g.person.id if g.person else None)
+        if len(page) < PAGE:
+            return
+        offset += PAGE
+
+
+async def decision_rows(reads: ReadSide, q: Question) -> AsyncIterator[Row]:
+    """The council's decisions taken in the period and recorded by K, as GET /decisions shows them,
+    with their consequences and, for a decommissioning, the archive duty."""
+    after = None
+    while True:
+        page = await reads.decisions.log(PAGE, after, decided_from=q.start, decided_to=q.at)
+        known = [r for r in page if r["recorded_at"] <= q.known_at]
+        meetings = {m["id"]: m["held_on"] for m in await reads.decisions.meetings()} if known else {}
+        for d in await shown_decisions(reads, known):
+            duties = []
+            for subject in d.subjects:
+                if d.kind == "decommission" and subject.kind == "system":
+                    found = await reads.decommissionings.of_system(subject.id)
+                    duties.append(f"{subject.name}: {found['duty']}" if found and found["duty"] else
+                                  f"{subject.name}: ikke afgjort")
+            consequences = [c["consequence"] for c in await reads.decisions.consequences(d.id)
+                            if c["recorded_at"] <= q.known_at]
+            yield Row("Beslutninger", [
+                d.decided_on, DECISION_KIND.get(d.kind, d.kind), d.rationale,
+                "; ".join(sorted(s.name or str(s.id) for s in d.subjects)) or None,
+                dato(meetings.get(d.meeting_id)) if d.meeting_id in meetings else None,
+                ", ".join(sorted(named(x.name, x.erased, x.person_id) or "" for x in d.deciders)) or None,
+                "; ".join(consequences) or None, "; ".join(duties) or None, recorded(d.recorded_at), d.position,
+            ], [d.position])
+        if len(page) < PAGE:
+            return
+        after = (page[-1]["decided_on"], page[-1]["position"])

@@ -1,0 +1,110 @@
+"""Benchmark 11: the auditor's pack (issue 28), as `ansvar audit-pack` makes it, in a process of its own.
+
+    ANSVAR_DATABASE_URL='postgresql://postgres@127.0.0.1:5432/test?schema=bench_pack' \\
+        .venv/bin/python -m bench.generate --systems 300 --events 10000 --municipalities 1   # a municipality
+    ANSVAR_DATABASE_URL='postgresql://postgres@127.0.0.1:5432/test?schema=bench_pack' .venv/bin/python -m bench.audit_pack
+
+The question: last calendar year, its last day the balance date, as known now. Figures: the wall
+time of `ansvar audit-pack` (process start to exit) and its peak resident memory; the pack's size,
+rows and proved positions; `verify.py` on the pack. Baseline, in the same run: the same process
+answering only the question's reads (the sections' rows, no files, no proofs). Targets: a
+municipality (300 systems, ten years) <= 5 s; the national set (30,000 systems) <= 2 min and <= 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from bench.common import check_own_schema, line, load, settings
+from infra.checkpoints import SigningKey
+
+BASELINE = """
+import asyncio, sys, time
+from datetime import date
+from ansvar.bootstrap import bootstrap
+from api.audit_pack import sections as S
+from infra.settings import Settings
+settings = Settings.from_env()
+runtime = bootstrap(settings)
+async def run():
+    q = S.Question(date.fromisoformat(sys.argv[1]), date.fromisoformat(sys.argv[2]), runtime.reads.now())
+    n = 0
+    async for system, changes in S.systems_in_question(runtime.reads, q):
+        owners, changed, attestation, _ = await S.system_rows(runtime.reads, q, settings.gap_policy, system, changes)
+        n += len(owners) + len(changed) + (attestation is not None)
+    async for _ in S.gap_rows(runtime.reads, q):
+        n += 1
+    async for _ in S.decision_rows(runtime.reads, q):
+        n += 1
+    await runtime.reads.reader.close()
+    return n
+print(asyncio.run(run()))
+runtime.close()
+"""
+
+
+def child(args: list[str], env: dict[str, str]) -> tuple[float, float, str, float]:
+    """Wall seconds, peak RSS in MB, stdout and CPU seconds (user + system) of one process. The CPU
+    time is the figure to read on a shared machine: at a load of 10 on 2 CPUs the wall time is 3-4x it."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_before = used.ru_utime + used.ru_stime
+    started = time.perf_counter()
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:4])} failed ({done.returncode}): {done.stdout}{done.stderr}")
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # ru_maxrss of the children is the largest of any child so far: each run's own peak shows only when it grew
+    return seconds, used.ru_maxrss / 1024, done.stdout, used.ru_utime + used.ru_stime - cpu_before
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--year", type=int, default=date.today().year - 1, help="the calendar year asked about")
+    p.add_argument("--rounds", type=int, default=3)
+    args = p.parse_args()
+    config = settings()
+    check_own_schema(config.database)
+    env = dict(os.environ, ANSVAR_LOG_LEVEL="warning")
+    env.setdefault("ANSVAR_DATABASE_URL", f"postgresql://postgres@127.0.0.1:5432/test?schema={config.database.schema}")
+    env.setdefault("ANSVAR_LOG_KEY", str(SigningKey.generate("bench.ansvar.local/log")))
+    start, at = date(args.year, 1, 1), date(args.year, 12, 31)
+    print(f"benchmark 11: the auditor's pack for {start}..{at} in {config.database.schema} ({load()})", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "pack.zip"
+        packs, bases, peaks, cpus, base_cpus = [], [], [], [], []
+        report: dict = {}
+        for _ in range(args.rounds):
+            seconds, peak, stdout, cpu = child([sys.executable, "-m", "ansvar.cli", "audit-pack", "--from", str(start),
+                                           "--at", str(at), "--out", str(out), "--json"], env)
+            packs.append(seconds)
+            cpus.append(cpu)
+            peaks.append(peak)
+            report = json.loads(stdout.strip().splitlines()[-1])
+            seconds, _, _, cpu = child([sys.executable, "-c", BASELINE, str(start), str(at)], env)
+            bases.append(seconds)
+            base_cpus.append(cpu)
+        verify_seconds, _, verified, _ = child([sys.executable, "-I", str(Path("infra/pack_verify.py").resolve()), str(out),
+                                             "--key", str(SigningKey.parse(env["ANSVAR_LOG_KEY"]).verifier)], env)
+        rows = sum(report["rows"].values())
+        line("11a ansvar audit-pack, wall (best/median)", f"{min(packs):.2f} s / {sorted(packs)[len(packs) // 2]:.2f} s",
+             f"reads alone {min(bases):.2f} s / {sorted(bases)[len(bases) // 2]:.2f} s")
+        line("11b its CPU time (user + system, best)", f"{min(cpus):.2f} s", f"reads alone {min(base_cpus):.2f} s")
+        line("11c its peak RSS", f"{max(peaks):.0f} MB", "")
+        line("11d the pack", f"{report['bytes'] / 1e6:.1f} MB, {report['systems']} systems, {rows} rows", "")
+        line("11e verify.py on it (python -I)", f"{verify_seconds:.2f} s", "ok" if "verifies" in verified else verified)
+    print(f"after: {load()}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
