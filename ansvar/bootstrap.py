@@ -17,6 +17,7 @@ import structlog
 
 from domain.clock import Clock, SystemClock
 from domain.portfolio import Portfolio
+from domain.provisioning import Provisioning
 from infra import idempotency, log_key, recorders
 from infra.database import PostgresReader, SqliteReader, ensure_schema, open_sync
 from infra.listener import PostgresListener
@@ -24,6 +25,7 @@ from infra.log_proofs import LogProofs
 from infra.people_directory import PersonDirectory
 from infra.settings import Settings
 from infra.transparency import TransparencyLog
+from infra.scim_store import ScimStore
 from infra.ui_sessions import SessionStore
 from projections.accountability_view import AccountabilityView
 from projections.catchup import CatchUp
@@ -140,5 +142,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
         log.warning("no key signs the log's checkpoints: set ANSVAR_LOG_KEY or ANSVAR_LOG_KEY_FILE")
     transparency = TransparencyLog(LogProofs(portfolio.recorder), key, log_key.origin(settings, key),
                                    settings.log.witnesses)
-    return Runtime(settings, clock, portfolio, reads, EventLog(portfolio), db, directory, catchup, worker, transparency,
-                   ui_sessions=ui_sessions)
+    runtime = Runtime(settings, clock, portfolio, reads, EventLog(portfolio), db, directory, catchup, worker,
+                      transparency, ui_sessions=ui_sessions)
+    runtime.extras["scim_store"] = scim_store = ScimStore(db)
+    scim_store.setup()  # after the views' setup: it indexes their org_units
+    runtime.extras["provisioning"] = Provisioning(portfolio, scim_store, clock, directory.put)
+    return runtime

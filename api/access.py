@@ -140,6 +140,9 @@ PROPOSER = Rule(
     (ADMIN, COUNCIL), _always,
 )
 
+#: /scim/v2: no person's token; api/scim.py's guard admits a SCIM credential and nothing else.
+SCIM = Rule("scim", "a SCIM credential only (`ansvar token issue --scim`)", public=True)
+
 ACCESS: dict[str, Rule] = {
     # operations
     "health": PUBLIC,
@@ -239,6 +242,10 @@ ACCESS: dict[str, Rule] = {
     "uiDecision": ANY_PERSON,
     "uiDecisionForm": COUNCIL_ONLY,
     "uiRecordDecision": DECIDER,
+    # provisioning from the identity provider (api/scim.py)
+    **{op: SCIM for op in ("scimServiceProviderConfig", "scimResourceTypes", "scimResourceType", "scimSchemas",
+                           "scimSchema", "scimListUsers", "scimCreateUser", "scimGetUser", "scimReplaceUser",
+                           "scimPatchUser", "scimDeleteUser", "scimUnknown")},
 }
 
 #: Refuses everything: what a route without an entry would get, had startup let it through.

@@ -31,6 +31,7 @@ from api.proposals import ProposalController
 from api.query import check_query
 from api.reminders import ReminderController
 from api.responsibility import ResponsibilityController
+from api.scim import router as scim_router
 from api.systems import SystemController
 from api.ui import template_config
 from api.ui.oidc import OidcController
@@ -47,6 +48,7 @@ CONTROLLERS = [
     ImportController, ExportController, KitosController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4
     PageController, SignInController, OidcController, root,  # the web pages (issue 16)
+    scim_router,  # provisioning from the identity provider (issue 27)
 ]
 
 

@@ -49,6 +49,12 @@ class OrgCommands(Commands):
         return self._update(Person, person_id, PersonNotFound, lambda p: p.depart(effective, actor.meta()))
 
     @command
+    def record_return(self, person_id: UUID, effective: date, actor: Actor = SYSTEM) -> Receipt:
+        """Record that a person who had left is back from `effective`: their departure ends."""
+        self._dates(effective=effective)
+        return self._update(Person, person_id, PersonNotFound, lambda p: p.come_back(effective, actor.meta()))
+
+    @command
     def erase_person_details(self, person_id: UUID, basis: str, actor: Actor = SYSTEM) -> Receipt:
         """Erase a person's name and e-mail, and record that it was done (not what was erased).
 
