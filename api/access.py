@@ -244,7 +244,7 @@ ACCESS: dict[str, Rule] = {
     "uiRecordDecision": DECIDER,
     # provisioning from the identity provider (api/scim.py)
     **{op: SCIM for op in ("scimServiceProviderConfig", "scimResourceTypes", "scimResourceType", "scimSchemas",
-                           "scimSchema", "scimListUsers", "scimCreateUser", "scimGetUser", "scimReplaceUser",
+                           "scimSchema", "scimListUsers", "scimSearchUsers", "scimSearch", "scimCreateUser", "scimGetUser", "scimReplaceUser",
                            "scimPatchUser", "scimDeleteUser", "scimUnknown")},
 }
 

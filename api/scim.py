@@ -245,6 +245,32 @@ async def list_users(
     sort_order: Annotated[str | None, QueryParameter(name="sortOrder")] = None,
 ) -> Response:
     """Users, oldest first, optionally filtered; paged by startIndex (1-based) and count."""
+    return await _search(request, filter_, start_index, count, attributes, excluded)
+
+
+@post("/Users/.search", operation_id="scimSearchUsers", include_in_schema=False, status_code=200)
+async def search_users(request: Request) -> Response:
+    """The same query as GET /Users, sent as a SearchRequest (RFC 7644 §3.4.3)."""
+    body = await _body(request)
+    if not isinstance(body, dict):
+        raise invalid("the body must be a SearchRequest object", "invalidSyntax")
+    fields = {k.lower(): v for k, v in body.items()}
+    for name in ("sortby", "sortorder"):
+        fields.pop(name, None)  # sorting is not supported: the order is the users' creation order
+    texts = {}
+    for name in ("filter", "startindex", "count", "attributes", "excludedattributes"):
+        value = fields.get(name)
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        if value is not None and not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise invalid(f"{name} has the wrong type", "invalidValue")
+        texts[name] = None if value is None else str(value)
+    return await _search(request, texts["filter"], texts["startindex"], texts["count"], texts["attributes"],
+                         texts["excludedattributes"])
+
+
+async def _search(request: Request, filter_: str | None, start_index: str | None, count: str | None,
+                  attributes: str | None, excluded: str | None) -> Response:
     start = max(1, _integer(start_index, "startIndex", 1))
     size = min(max(0, _integer(count, "count", DEFAULT_COUNT)), d.MAX_RESULTS)
     column, value = parse_filter(filter_) if filter_ else (None, None)
@@ -313,6 +339,12 @@ async def delete_user(request: Request, user_id: str) -> None:
     await _settled(request, outcome.position)
 
 
+@post("/.search", operation_id="scimSearch", include_in_schema=False, status_code=200)
+async def search(request: Request) -> Response:
+    """A search from the root: Users are all there is to search."""
+    return await search_users.fn(request)
+
+
 @route("/{rest:path}", http_method=["GET", "POST", "PUT", "PATCH", "DELETE"], operation_id="scimUnknown",
        include_in_schema=False)
 async def unknown(request: Request, rest: str) -> Response:
@@ -333,7 +365,7 @@ def _request_id(request: Request) -> str | None:
 
 router = Router(
     path=BASE,
-    route_handlers=[service_provider_config, resource_types, resource_type, schemas, schema, list_users, create_user,
+    route_handlers=[service_provider_config, resource_types, resource_type, schemas, schema, list_users, search_users, search, create_user,
                     get_user, replace_user, patch_user, delete_user, unknown],
     guards=[authenticate],
     exception_handlers={ScimError: _on_scim, domain.DomainError: _on_domain, HTTPException: _on_http,

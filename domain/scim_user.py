@@ -202,7 +202,8 @@ def _set(attrs: dict[str, Any], path: str, value: Any, verb: str) -> None:
         if not isinstance(value, dict):
             raise invalid(f"{ENTERPRISE} must be an object")
         for key, sub in value.items():
-            _set(attrs, f"{ENTERPRISE}:{key}", sub, verb)
+            if key.lower() != "schemas":
+                _set(attrs, f"{ENTERPRISE}:{key}", sub, verb)
         return
     schema, _, attr, value_filter, sub = _split(path)
     container = _container(attrs, schema)
@@ -239,6 +240,9 @@ def _set(attrs: dict[str, Any], path: str, value: Any, verb: str) -> None:
 
 
 def _remove(attrs: dict[str, Any], path: str) -> None:
+    if path.lower() == ENTERPRISE.lower():
+        attrs.pop(ENTERPRISE, None)
+        return
     schema, _, attr, value_filter, sub = _split(path)
     if schema is CORE and attr == "userName":
         raise invalid("userName is required and cannot be removed", "mutability")
