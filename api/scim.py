@@ -5,6 +5,7 @@ Users (create, get, list with a filter, replace, PATCH, delete). Only a SCIM cre
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -21,7 +22,7 @@ from scim2_filter_parser.parser import SCIMParser
 
 from api import scim_discovery as d
 from domain import errors as domain
-from domain.provisioning import Provisioning
+from domain.provisioning import NoOrgUnit, Provisioning
 from domain.scim_user import ENTERPRISE, USER, ScimError, invalid
 from infra.scim_store import is_scim_secret
 
@@ -296,8 +297,14 @@ def _integer(text: str | None, name: str, default: int) -> int:
 async def create_user(request: Request) -> Response:
     """A User: a person, found among those registered or registered now."""
     body = await _body(request)
-    outcome = await anyio.to_thread.run_sync(_provisioning(request).create, body, request.scope["scim_credential"],
-                                             _request_id(request))
+    create = functools.partial(_provisioning(request).create, body, request.scope["scim_credential"],
+                               _request_id(request))
+    try:
+        outcome = await anyio.to_thread.run_sync(create)
+    except NoOrgUnit:  # the kommune may be established and not yet in the views: once they have it, again
+        reads = request.app.state.reads
+        await reads.caught_up(await reads.log_head())
+        outcome = await anyio.to_thread.run_sync(create)
     await _settled(request, outcome.position)
     return _answer(outcome, request, 201)
 

@@ -48,6 +48,10 @@ class People(Protocol):
     def person(self, person_id: UUID) -> Any: ...
 
 
+class NoOrgUnit(ScimError):
+    """No org unit to place a new person in, as far as the views know (they may not have caught up)."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The user as stored now, and the log position of the last event written (None: nothing)."""
@@ -84,7 +88,7 @@ class Provisioning:
             if person_id is None:
                 unit = (user.department and self.store.org_unit_named(user.department)) or self.store.top_org_unit()
                 if unit is None:
-                    raise ScimError(400, "there is no org unit to place people in: establish the kommune first",
+                    raise NoOrgUnit(400, "there is no org unit to place people in: establish the kommune first",
                                     "invalidValue")
                 scim_id = uuid.uuid4()
                 receipt = self.people.register_person(user.name, unit, user.title, user.email,
