@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
@@ -35,9 +36,20 @@ class OrgCommands(Commands):
         self, name: str, org_unit_id: UUID, title: str | None, email: str | None, actor: Actor = SYSTEM
     ) -> Receipt:
         """Register a person; the name and e-mail go to the erasable directory, not the log."""
-        self._open_unit(org_unit_id, "org_unit_id")
-        person = Person(org_unit_id=org_unit_id, title=title, meta=actor.meta())
-        return self._receipt(self.save(person, people=[PersonDetails(person.id, name, email)]), person.id)
+        return self.register_people([(name, org_unit_id, title, email, actor)])[0]
+
+    @command
+    def register_people(self, people: Sequence[tuple[str, UUID, str | None, str | None, Actor]]) -> list[Receipt]:
+        """Register several people (name, org unit, title, e-mail, who registers them) in ONE
+        transaction: all or none. Provisioning from an identity provider registers the users that
+        arrive together this way (one commit for many)."""
+        units = {unit for _, unit, _, _, _ in people}
+        for unit in units:
+            self._open_unit(unit, "org_unit_id")
+        persons = [Person(org_unit_id=unit, title=title, meta=actor.meta()) for _, unit, title, _, actor in people]
+        details = [PersonDetails(p.id, name, email) for p, (name, _, _, email, _) in zip(persons, people, strict=True)]
+        recordings = self.save(*persons, people=details)
+        return [Receipt(r.notification.id, r.domain_event.timestamp, r.domain_event.originator_id) for r in recordings]
 
     @command
     def record_departure(self, person_id: UUID, effective: date, actor: Actor = SYSTEM) -> Receipt:

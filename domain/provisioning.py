@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -42,7 +42,7 @@ class Store(Protocol):
 class People(Protocol):
     """The portfolio's commands this use case calls (domain/org_commands.py)."""
 
-    def register_person(self, name: str, org_unit_id: UUID, title: str | None, email: str | None, actor: Actor = ...) -> Any: ...
+    def register_people(self, people: Any) -> list[Any]: ...
     def record_departure(self, person_id: UUID, effective: Any, actor: Actor = ...) -> Any: ...
     def record_return(self, person_id: UUID, effective: Any, actor: Actor = ...) -> Any: ...
     def person(self, person_id: UUID) -> Any: ...
@@ -61,6 +61,37 @@ class Outcome:
     person_id: UUID | None = None
 
 
+@dataclass(eq=False)
+class _New:
+    """A user to be registered as a new person, waiting for its batch."""
+
+    scim_id: UUID
+    attrs: dict[str, Any]
+    user: UserFacts
+    unit: UUID
+    actor: Actor
+    done: bool = False
+    error: Exception | None = None
+    person_id: UUID | None = None
+    position: int | None = None
+    row: dict[str, Any] = field(default_factory=dict)
+
+
+def _keys(user: UserFacts) -> set[str]:
+    keys = {f"userName:{user.user_name.lower()}"}
+    if user.external_id:
+        keys.add(f"externalId:{user.external_id}")
+    if user.email:
+        keys.add(f"email:{user.email.lower()}")
+    return keys
+
+
+def _row(scim_id: UUID, person_id: UUID, attrs: dict[str, Any], now: Any) -> dict[str, Any]:
+    return {"id": scim_id, "person_id": person_id, "external_id": attrs.get("externalId"),
+            "user_name": attrs["userName"], "attributes": attrs, "version": 1, "created_at": now,
+            "modified_at": now, "deleted": False}
+
+
 class Provisioning:
     def __init__(self, people: People, store: Store, clock: Clock,
                  update_details: Callable[[UUID, str, str | None], None] | None = None) -> None:
@@ -69,6 +100,9 @@ class Provisioning:
         self.clock = clock
         self.update_details = update_details
         self._lock = threading.Lock()  # one provisioning change at a time: matching then writing is one step
+        self._commit_lock = threading.Lock()  # one batch of new people written at a time
+        self._queue: list[_New] = []  # new users waiting to be registered
+        self._pending: dict[str, _New] = {}  # their userName, externalId and e-mail: not to be created twice
 
     def get(self, scim_id: UUID) -> dict[str, Any]:
         user = self.store.get(scim_id)
@@ -77,32 +111,74 @@ class Provisioning:
         return user
 
     def create(self, body: Any, credential: UUID, request_id: str | None = None) -> Outcome:
-        """POST /Users: a person for the user, found or registered; 409 if the userName is taken."""
+        """POST /Users: a person for the user, found or registered; 409 if the userName is taken.
+
+        New people are registered by group commit: users arriving while another batch is being
+        written are registered together, in one transaction (an identity provider sends many at
+        once, and each transaction costs a flush to disk)."""
         attrs = read_user(body)
         user = facts(attrs)
         with self._lock:
-            if self.store.by_user_name(user.user_name) is not None:
+            keys = _keys(user)
+            if self.store.by_user_name(user.user_name) is not None or keys & self._pending.keys():
                 raise ScimError(409, f"a User with userName {user.user_name!r} exists already", "uniqueness")
-            position = None
             person_id = self._match(user)
-            if person_id is None:
-                unit = (user.department and self.store.org_unit_named(user.department)) or self.store.top_org_unit()
-                if unit is None:
-                    raise NoOrgUnit(400, "there is no org unit to place people in: establish the kommune first",
-                                    "invalidValue")
-                scim_id = uuid.uuid4()
-                receipt = self.people.register_person(user.name, unit, user.title, user.email,
-                                                      actor=self._actor(credential, request_id, scim_id, "created"))
-                person_id, position = receipt.id, receipt.position
-            else:
-                scim_id = uuid.uuid4()
+            scim_id = uuid.uuid4()
+            if person_id is not None:  # a person already registered: linked, and present or gone as the user says
                 known = self.store.details(person_id)
                 if known is not None and not known["email"] and user.email and self.update_details is not None:
                     self.update_details(person_id, known["name"], user.email)  # matched by name: now reachable
-            now = self.clock.now()
-            self.store.put(scim_id, person_id, attrs, 1, now, user.email)
-            position = self._presence(person_id, user.active, credential, request_id, scim_id) or position
-            return Outcome(self.get(scim_id), position, person_id)
+                now = self.clock.now()
+                self.store.put([(scim_id, person_id, attrs, user.email)], now)
+                position = self._presence(person_id, user.active, credential, request_id, scim_id)
+                return Outcome(_row(scim_id, person_id, attrs, now), position, person_id)
+            unit = (user.department and self.store.org_unit_named(user.department)) or self.store.top_org_unit()
+            if unit is None:
+                raise NoOrgUnit(400, "there is no org unit to place people in: establish the kommune first",
+                                "invalidValue")
+            new = _New(scim_id, attrs, user, unit, self._actor(credential, request_id, scim_id, "created"))
+            self._pending.update(dict.fromkeys(keys, new))
+            self._queue.append(new)
+        try:
+            self._commit(new)
+        finally:
+            with self._lock:
+                for key in keys:
+                    self._pending.pop(key, None)
+        if new.error is not None:
+            raise new.error
+        position = self._presence(new.person_id, user.active, credential, request_id, scim_id) if not user.active else None
+        return Outcome(new.row, position or new.position, new.person_id)
+
+    def _commit(self, mine: _New) -> None:
+        """Register `mine` and whatever else is waiting, unless an earlier batch already took it."""
+        with self._commit_lock:
+            if mine.done:
+                return
+            with self._lock:
+                batch, self._queue = self._queue, []
+            try:
+                self._register(batch)
+            except Exception as exc:  # a batch is all or nothing: alone, only the one at fault fails
+                if len(batch) == 1:
+                    batch[0].error = exc
+                else:
+                    for new in batch:
+                        try:
+                            self._register([new])
+                        except Exception as alone:
+                            new.error = alone
+            for new in batch:
+                new.done = True
+
+    def _register(self, batch: list[_New]) -> None:
+        receipts = self.people.register_people(
+            [(n.user.name, n.unit, n.user.title, n.user.email, n.actor) for n in batch])
+        now = self.clock.now()
+        self.store.put([(n.scim_id, r.id, n.attrs, n.user.email) for n, r in zip(batch, receipts, strict=True)], now)
+        for new, receipt in zip(batch, receipts, strict=True):
+            new.person_id, new.position = receipt.id, receipt.position
+            new.row = _row(new.scim_id, receipt.id, new.attrs, now)
 
     def replace(self, scim_id: UUID, body: Any, credential: UUID, request_id: str | None = None,
                 if_match: int | None = None) -> Outcome:

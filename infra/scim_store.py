@@ -141,14 +141,15 @@ class ScimStore:
                         [*params, count, start - 1])
             return total, [_decoded(r) for r in cur.fetchall()]
 
-    def put(self, scim_id: UUID, person_id: UUID, attrs: dict[str, Any], version: int, now: datetime,
-            email: str | None) -> None:
+    def put(self, users: list[tuple[UUID, UUID, dict[str, Any], str | None]], now: datetime) -> None:
+        """New users (scim id, person id, attributes, e-mail), in one transaction."""
         with self.db.transaction() as cur:
-            cur.execute(
+            cur.executemany(
                 "INSERT INTO scim_users (id, person_id, external_id, user_name, user_name_key, email_key, attributes,"
                 " version, created_at, modified_at, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (scim_id, person_id, attrs.get("externalId"), attrs["userName"], attrs["userName"].lower(),
-                 email.lower() if email else None, json.dumps(attrs), version, now, now, False),
+                [(scim_id, person_id, attrs.get("externalId"), attrs["userName"], attrs["userName"].lower(),
+                  email.lower() if email else None, json.dumps(attrs), 1, now, now, False)
+                 for scim_id, person_id, attrs, email in users],
             )
 
     def update(self, scim_id: UUID, attrs: dict[str, Any], version: int, now: datetime, email: str | None) -> None:
