@@ -130,7 +130,7 @@ class Provisioning:
                     self.update_details(person_id, known["name"], user.email)  # matched by name: now reachable
                 now = self.clock.now()
                 self.store.put([(scim_id, person_id, attrs, user.email)], now)
-                position = self._presence(person_id, user.active, credential, request_id, scim_id)
+                position = self._presence(person_id, user.active is not False, credential, request_id, scim_id)
                 return Outcome(_row(scim_id, person_id, attrs, now), position, person_id)
             unit = (user.department and self.store.org_unit_named(user.department)) or self.store.top_org_unit()
             if unit is None:
@@ -147,7 +147,9 @@ class Provisioning:
                     self._pending.pop(key, None)
         if new.error is not None:
             raise new.error
-        position = self._presence(new.person_id, user.active, credential, request_id, scim_id) if not user.active else None
+        position = None
+        if user.active is False:  # created inactive: registered, and gone today
+            position = self._presence(new.person_id, False, credential, request_id, scim_id)
         return Outcome(new.row, position or new.position, new.person_id)
 
     def _commit(self, mine: _New) -> None:
@@ -218,7 +220,8 @@ class Provisioning:
                 if (user.name, user.email) != (before.name, before.email) and self.update_details is not None:
                     self.update_details(stored["person_id"], user.name, user.email)
                 self.store.update(scim_id, attrs, stored["version"] + 1, self.clock.now(), user.email)
-            position = self._presence(stored["person_id"], user.active, credential, request_id, scim_id)
+            if user.active is not None:
+                position = self._presence(stored["person_id"], user.active, credential, request_id, scim_id)
             return Outcome(self.get(scim_id), position, stored["person_id"])
 
     def _match(self, user: UserFacts) -> UUID | None:

@@ -45,7 +45,7 @@ class UserFacts:
     name: str
     email: str | None
     title: str | None
-    active: bool
+    active: bool | None  # None: not given (a PUT without it leaves the person as they are)
     department: str | None
     manager: str | None
 
@@ -63,7 +63,7 @@ def facts(attrs: dict[str, Any]) -> UserFacts:
     return UserFacts(
         user_name=attrs["userName"], external_id=attrs.get("externalId"),
         name=(attrs.get("displayName") or name.get("formatted") or given or attrs["userName"]).strip(),
-        email=email, title=attrs.get("title"), active=attrs.get("active", True) is not False,
+        email=email, title=attrs.get("title"), active=attrs.get("active"),
         department=ext.get("department"), manager=(ext.get("manager") or {}).get("value"),
     )
 

@@ -134,3 +134,33 @@ def test_filters_and_paging(api):
     assert (page["totalResults"], page["startIndex"], page["itemsPerPage"]) == (5, 2, 2)
     assert [u["id"] for u in page["Resources"]] == ids[1:3]
     assert scim.users(count=0)["Resources"] == [] and scim.users(count=0)["totalResults"] == 5
+
+
+def test_the_councils_next_reminder_names_the_holder_the_provider_deactivated(api, today):
+    from ansvar import reminders
+
+    unit = api.org_unit("Roskilde Kommune", "kommune")
+    member, chair = api.person("Rita Råd", unit), api.person("Formand", unit)
+    api.post("/meetings", {"held_on": today.isoformat(), "attendee_ids": [member, chair], "quorum": True})
+    scim = Scim(api, credential(api))
+    user = scim.create("ole@roskilde.dk", **entra_user("ole@roskilde.dk", "Ole", "Ejer", "obj-ole"))
+    ole = api.get("/people", q="Ole Ejer")["items"][0]["id"]
+    system = api.system("Lønsystem", unit)
+    api.assign(system, "systemejer", ole, (today - timedelta(days=400)).isoformat())  # attestation overdue
+    scim.patch(user["id"], {"op": "Replace", "path": "active", "value": "False"})
+    planned = reminders.run(api.client.app.state.runtime, worker_runs=True).planned
+    gone = [r for r in planned if r.duty == "holder_gone"]
+    assert gone and {str(r.about_person_id) for r in gone} == {ole}
+    assert {str(r.recipient_id) for r in gone} <= {member, chair, "None"}
+
+
+def test_a_replacement_that_says_nothing_of_active_leaves_a_departed_person_departed(api, today):
+    api.org_unit("Roskilde Kommune", "kommune")
+    scim = Scim(api, credential(api))
+    user = scim.create("eva@roskilde.dk", **entra_user("eva@roskilde.dk", "Eva", "Lund", "obj-eva"))
+    scim.patch(user["id"], {"op": "Replace", "path": "active", "value": "False"})
+    events = scim.events()
+    body = {k: v for k, v in entra_user("eva@roskilde.dk", "Eva", "Lund", "obj-eva").items() if k != "active"}
+    scim.send("PUT", f"/Users/{user['id']}", {"userName": "eva@roskilde.dk", **body})
+    person = api.get("/people", q="Eva Lund")["items"][0]
+    assert person["departed_on"] == today.isoformat() and scim.events() == events
