@@ -54,7 +54,8 @@ class NoOrgUnit(ScimError):
 
 @dataclass(frozen=True)
 class Outcome:
-    """The user as stored now, and the log position of the last event written (None: nothing)."""
+    """The user as stored now, and the log position of the departure or return it recorded (None:
+    the person's presence did not change; a registration alone is not waited for)."""
 
     user: dict[str, Any]
     position: int | None = None
@@ -150,7 +151,7 @@ class Provisioning:
         position = None
         if user.active is False:  # created inactive: registered, and gone today
             position = self._presence(new.person_id, False, credential, request_id, scim_id)
-        return Outcome(new.row, position or new.position, new.person_id)
+        return Outcome(new.row, position, new.person_id)
 
     def _commit(self, mine: _New) -> None:
         """Register `mine` and whatever else is waiting, unless an earlier batch already took it."""

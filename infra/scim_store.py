@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 import uuid
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,9 @@ DDL = (
     "CREATE INDEX IF NOT EXISTS person_details_name_ci ON person_details (lower(name))",
 )
 PREFIX = "scim_"
+#: A secret found valid is trusted again for this long without asking the database (a provider
+#: sends thousands of requests a minute); a replaced secret stops working within it.
+TRUSTED_SECONDS = 5.0
 _COLUMNS = "id, person_id, external_id, user_name, attributes, version, created_at, modified_at"
 
 
@@ -45,6 +49,7 @@ def is_scim_secret(token: str) -> bool:
 class ScimStore:
     def __init__(self, db: Any) -> None:
         self.db = db
+        self._known: dict[str, tuple[UUID, float]] = {}  # digest -> (credential, trusted until)
 
     def setup(self) -> None:
         with self.db.transaction() as cur:
@@ -56,6 +61,7 @@ class ScimStore:
     def issue(self, name: str, now: datetime) -> tuple[UUID, str]:
         """A new secret for the credential `name` (made if new; a secret issued before stops working)."""
         secret = PREFIX + secrets.token_urlsafe(32)
+        self._known.clear()  # in this process, a replaced secret stops working at once
         with self.db.transaction() as cur:
             cur.execute("SELECT id FROM scim_credentials WHERE name = ?", (name,))
             row = cur.fetchone()
@@ -70,10 +76,20 @@ class ScimStore:
         return credential, secret
 
     def credential(self, secret: str) -> UUID | None:
+        digest = _digest(secret)
         with self.db.transaction(write=False) as cur:
-            cur.execute("SELECT id FROM scim_credentials WHERE digest = ?", (_digest(secret),))
+            cur.execute("SELECT id FROM scim_credentials WHERE digest = ?", (digest,))
             row = cur.fetchone()
-        return row["id"] if row else None
+        if row is None:
+            self._known.pop(digest, None)
+            return None
+        self._known[digest] = (row["id"], time.monotonic() + TRUSTED_SECONDS)
+        return row["id"]
+
+    def trusted(self, secret: str) -> UUID | None:
+        """The credential of a secret checked less than TRUSTED_SECONDS ago (None: ask `credential`)."""
+        known = self._known.get(_digest(secret))
+        return known[0] if known is not None and known[1] > time.monotonic() else None
 
     # Users ----------------------------------------------------------------------------------
 
