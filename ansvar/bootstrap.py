@@ -146,5 +146,6 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
                       transparency, ui_sessions=ui_sessions)
     runtime.extras["scim_store"] = scim_store = ScimStore(db)
     scim_store.setup()  # after the views' setup: it indexes their org_units
+    directory.also_forget.append(scim_store.forget)  # erasing a person erases their SCIM users' details
     runtime.extras["provisioning"] = Provisioning(portfolio, scim_store, clock, directory.put)
     return runtime

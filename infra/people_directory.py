@@ -5,6 +5,7 @@ projection intact, and the API then shows "person erased"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +34,8 @@ class PersonDirectory:
     def __init__(self, db: Any, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        #: Other stores of a person's details, erased in the same transaction (SCIM's users).
+        self.also_forget: list[Callable[[Any, UUID], None]] = []
 
     def setup(self) -> None:
         with self.db.transaction() as cur:
@@ -66,6 +69,8 @@ class PersonDirectory:
         """Erase a person's name and e-mail: True if erased now, False if they already were,
         None if nothing was ever stored for this id. Of two erasures at once, one is 'now'."""
         with self.db.transaction() as cur:
+            for forget in self.also_forget:
+                forget(cur, person_id)
             cur.execute(
                 "UPDATE person_details SET name = NULL, email = NULL, search = NULL, erased_at = ?"
                 " WHERE person_id = ? AND erased_at IS NULL RETURNING person_id",

@@ -177,6 +177,17 @@ class ScimStore:
                  email.lower() if email else None, json.dumps(attrs), version, now, scim_id),
             )
 
+    @staticmethod
+    def forget(cur: Any, person_id: UUID) -> None:
+        """Erase the person's users' personal data (userName, names, e-mails), in the directory's
+        erasure transaction: what is left is the ids and whether the user is active."""
+        cur.execute("SELECT id, attributes FROM scim_users WHERE person_id = ?", (person_id,))
+        for row in cur.fetchall():
+            attrs = json.loads(row["attributes"])
+            kept = {"userName": str(row["id"]), **{k: attrs[k] for k in ("externalId", "active") if k in attrs}}
+            cur.execute("UPDATE scim_users SET user_name = ?, user_name_key = ?, email_key = NULL, attributes = ?"
+                        " WHERE id = ?", (str(row["id"]), str(row["id"]), json.dumps(kept), row["id"]))
+
     def mark_deleted(self, scim_id: UUID, now: datetime) -> None:
         with self.db.transaction() as cur:
             cur.execute("UPDATE scim_users SET deleted = ?, modified_at = ? WHERE id = ?", (True, now, scim_id))

@@ -164,3 +164,14 @@ def test_a_replacement_that_says_nothing_of_active_leaves_a_departed_person_depa
     scim.send("PUT", f"/Users/{user['id']}", {"userName": "eva@roskilde.dk", **body})
     person = api.get("/people", q="Eva Lund")["items"][0]
     assert person["departed_on"] == today.isoformat() and scim.events() == events
+
+
+def test_erasing_a_person_erases_their_scim_users_name_and_e_mail(api):
+    api.org_unit("Roskilde Kommune", "kommune")
+    scim = Scim(api, credential(api))
+    user = scim.create("ida@roskilde.dk", **entra_user("ida@roskilde.dk", "Ida", "Holm", "obj-17"))
+    person = api.get("/people", q="Ida Holm")["items"][0]["id"]
+    api.post(f"/people/{person}/erasure", {"basis": "sag 2026-17"})
+    left = scim.send("GET", f"/Users/{user['id']}")
+    assert "ida" not in str(left).lower() and left["externalId"] == "obj-17" and left["active"] is True
+    assert scim.users(filter='userName eq "ida@roskilde.dk"')["totalResults"] == 0
