@@ -63,7 +63,6 @@ def resource_types(base: str) -> list[dict[str, Any]]:
 def service_provider_config(base: str) -> dict[str, Any]:
     return {
         "schemas": [SPC],
-        "documentationUri": "https://github.com/ansvar/ansvar#scim-provisioning",
         "patch": {"supported": True},
         "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": True, "maxResults": MAX_RESULTS},
