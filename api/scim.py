@@ -240,10 +240,10 @@ async def create_user(request: Request) -> Response:
                                _request_id(request))
     try:
         outcome = await anyio.to_thread.run_sync(create)
-    except NoOrgUnit:  # the kommune may be established and not yet in the views: once they have it, again
+    except NoOrgUnit:  # the unit may be established and not yet in the views: once they have it, again
         reads = request.app.state.reads
         await reads.caught_up(await reads.log_head())
-        outcome = await anyio.to_thread.run_sync(create)
+        outcome = await anyio.to_thread.run_sync(functools.partial(create, views_current=True))
     await _settled(request, outcome.position)
     return _answer(outcome, request, 201)
 

@@ -54,8 +54,7 @@ class NoOrgUnit(ScimError):
 
 @dataclass(frozen=True)
 class Outcome:
-    """The user as stored now, and the log position of the departure or return it recorded (None:
-    the person's presence did not change; a registration alone is not waited for)."""
+    """The user as stored now, and the log position of the last event it recorded (None: none)."""
 
     user: dict[str, Any]
     position: int | None = None
@@ -111,12 +110,14 @@ class Provisioning:
             raise ScimError(404, f"no User with id {scim_id}")
         return user
 
-    def create(self, body: Any, credential: UUID, request_id: str | None = None) -> Outcome:
+    def create(self, body: Any, credential: UUID, request_id: str | None = None, views_current: bool = False) -> Outcome:
         """POST /Users: a person for the user, found or registered; 409 if the userName is taken.
 
         New people are registered by group commit: users arriving while another batch is being
         written are registered together, in one transaction (an identity provider sends many at
         once, and each transaction costs a flush to disk)."""
+        # NoOrgUnit: the department, or any unit, is unknown to the views; asked again with
+        # `views_current` once they have caught up, an unknown department places the person at the top.
         attrs = read_user(body)
         user = facts(attrs)
         with self._lock:
@@ -133,7 +134,10 @@ class Provisioning:
                 self.store.put([(scim_id, person_id, attrs, user.email)], now)
                 position = self._presence(person_id, user.active is not False, credential, request_id, scim_id)
                 return Outcome(_row(scim_id, person_id, attrs, now), position, person_id)
-            unit = (user.department and self.store.org_unit_named(user.department)) or self.store.top_org_unit()
+            unit = user.department and self.store.org_unit_named(user.department)
+            if user.department and unit is None and not views_current:
+                raise NoOrgUnit(400, f"no org unit named {user.department!r} (as far as the views know)", "invalidValue")
+            unit = unit or self.store.top_org_unit()
             if unit is None:
                 raise NoOrgUnit(400, "there is no org unit to place people in: establish the kommune first",
                                 "invalidValue")
@@ -151,7 +155,7 @@ class Provisioning:
         position = None
         if user.active is False:  # created inactive: registered, and gone today
             position = self._presence(new.person_id, False, credential, request_id, scim_id)
-        return Outcome(new.row, position, new.person_id)
+        return Outcome(new.row, position or new.position, new.person_id)
 
     def _commit(self, mine: _New) -> None:
         """Register `mine` and whatever else is waiting, unless an earlier batch already took it."""
