@@ -8,17 +8,20 @@ views and their catch-up loop, and the worker that keeps them current (not yet s
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 import anyio.to_thread
 import structlog
 
 from domain.clock import Clock, SystemClock
 from domain.commands import Actor
-from domain.errors import ConcurrentChange
+from domain.errors import AlreadyDone, ConcurrentChange
 from domain.portfolio import Portfolio
+from domain.provisioning import Provisioning
 from infra import confusables, idempotency, log_key, recorders
 from infra.database import PostgresReader, SqliteReader, ensure_schema, open_sync
 from infra.listener import PostgresListener
@@ -27,6 +30,7 @@ from infra.log_read_check import ReadCheck
 from infra.people_directory import PersonDirectory
 from infra.settings import Settings
 from infra.transparency import TransparencyLog
+from infra.scim_store import ScimStore
 from infra.ui_sessions import SessionStore
 from projections.accountability_view import AccountabilityView
 from projections.catchup import CatchUp
@@ -119,6 +123,19 @@ def commit_earlier_details(portfolio: Portfolio, directory: PersonDirectory, bat
     return committed
 
 
+def _details_corrector(portfolio: Portfolio) -> Callable[[UUID, str, str | None], None]:
+    """How provisioning changes a person's name or e-mail: through the correction command, so the
+    log commits to the new ones (an unchanged or erased person is left as they are)."""
+
+    def correct(person_id: UUID, name: str, email: str | None) -> None:
+        try:
+            portfolio.correct_person(person_id, name=name, email=email, remove_email=email is None)
+        except AlreadyDone:
+            pass
+
+    return correct
+
+
 def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
     """Every part, wired once. `clock` defaults to the wall clock; tests pass their own."""
     clock = clock or SystemClock()
@@ -164,5 +181,10 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
         log.warning("no key signs the log's checkpoints: set ANSVAR_LOG_KEY or ANSVAR_LOG_KEY_FILE")
     transparency = TransparencyLog(proofs, key, log_key.origin(settings, key),
                                    settings.log.witnesses)
-    return Runtime(settings, clock, portfolio, reads, EventLog(portfolio), db, directory, catchup, worker, transparency,
-                   ui_sessions=ui_sessions)
+    runtime = Runtime(settings, clock, portfolio, reads, EventLog(portfolio), db, directory, catchup, worker,
+                      transparency, ui_sessions=ui_sessions)
+    runtime.extras["scim_store"] = scim_store = ScimStore(db)
+    scim_store.setup()  # after the views' setup: it indexes their org_units
+    directory.also_forget.append(scim_store.forget)  # erasing a person erases their SCIM users' details
+    runtime.extras["provisioning"] = Provisioning(portfolio, scim_store, clock, _details_corrector(portfolio))
+    return runtime

@@ -60,6 +60,11 @@ def cmd_token(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
 
     from infra.tokens import issue, parse_ttl
 
+    if args.scim:
+        return cmd_scim_credential(settings, clock, args)
+    if args.person is None:
+        console.print("[red]--person is required[/red] (or --scim --name NAME for a provisioning credential)")
+        return 2
     if not settings.auth.secret:
         console.print("[red]no secret to sign with:[/red] set ANSVAR_AUTH_SECRET (tokens from an identity provider"
                       " are issued there)")
@@ -71,6 +76,25 @@ def cmd_token(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
         return 2
     roles = sorted(set(args.role or ()) - {"owner"})
     print(issue(settings.auth.secret, person, roles, ttl, now=clock.now()))
+    return 0
+
+
+def cmd_scim_credential(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
+    """A provisioning credential for /scim/v2 (printed once; stored as a digest). Issuing one
+    again under the same name replaces its secret: the old one stops working at once."""
+    from ansvar.bootstrap import bootstrap
+
+    name = (args.name or "").strip()
+    if not name or len(name) > 100:
+        console.print("[red]--scim needs --name NAME[/red] (1-100 characters, e.g. entra-id)")
+        return 2
+    runtime = bootstrap(settings, clock)
+    try:
+        credential, secret = runtime.extras["scim_store"].issue(name, clock.now())
+    finally:
+        runtime.close()
+    console.print(f"SCIM credential {name!r} ({credential}): give it to the identity provider as its secret token")
+    print(secret)
     return 0
 
 
@@ -122,7 +146,10 @@ def cmd_access_table(settings: Settings, clock: Clock, args: argparse.Namespace)
 def register(sub: argparse._SubParsersAction) -> None:
     token = sub.add_parser("token", help="issue a local bearer token (HS256, the configured secret)")
     token.add_argument("action", choices=["issue"])
-    token.add_argument("--person", required=True, help="the person id the token speaks for (sub)")
+    token.add_argument("--person", help="the person id the token speaks for (sub)")
+    token.add_argument("--scim", action="store_true",
+                       help="a provisioning credential for /scim/v2 instead (with --name); it can do nothing else")
+    token.add_argument("--name", help="the SCIM credential's name, e.g. entra-id (issuing again replaces it)")
     token.add_argument("--role", action="append", choices=["admin", "council", "auditor", "owner"],
                        help="a capacity the person may act in; repeat for several (everyone is an owner)")
     token.add_argument("--ttl", default="8h", help="lifetime: 90s, 30m, 8h, 2d (at most 30d); default 8h")

@@ -47,7 +47,7 @@ def _kept_note(path: Path) -> str:
 
 
 def cmd_verify(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
-    if args.pack:
+    if getattr(args, "pack", None):
         from ansvar.cli_pack import cmd_verify_pack
 
         return cmd_verify_pack(settings, args)

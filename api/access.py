@@ -205,6 +205,9 @@ PROPOSER = Rule(
     (ADMIN, COUNCIL), _always, for_others=(ADMIN, COUNCIL),
 )
 
+#: /scim/v2: no person's token; api/scim.py's guard admits a SCIM credential and nothing else.
+SCIM = Rule("scim", "a SCIM credential only (`ansvar token issue --scim`)", public=True)
+
 ACCESS: dict[str, Rule] = {
     # operations
     "health": PUBLIC,
@@ -327,6 +330,10 @@ ACCESS: dict[str, Rule] = {
     "uiRenameOrgUnit": ADMIN_ONLY,
     "uiMoveOrgUnit": ADMIN_ONLY,
     "uiCorrectPerson": ADMIN_ONLY,
+    # provisioning from the identity provider (api/scim.py)
+    **{op: SCIM for op in ("scimServiceProviderConfig", "scimResourceTypes", "scimResourceType", "scimSchemas",
+                           "scimSchema", "scimListUsers", "scimSearchUsers", "scimSearch", "scimCreateUser", "scimGetUser", "scimReplaceUser",
+                           "scimPatchUser", "scimDeleteUser", "scimUnknown")},
 }
 
 #: Request fields that name the person acting, per operation: the guard holds each to the caller

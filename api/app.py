@@ -35,6 +35,7 @@ from api.proposals import ProposalController
 from api.query import check_query
 from api.reminders import ReminderController
 from api.responsibility import ResponsibilityController
+from api.scim import router as scim_router
 from api.systems import SystemController
 from api.ui import on_app_error, template_config
 from api.ui.import_page import ImportPageController
@@ -55,6 +56,7 @@ CONTROLLERS = [
     ProposalController, CouncilController, DecommissioningController,  # issue 4
     PageController, SignInController, OidcController, root,  # the web pages (issue 16)
     ImportPageController, PeoplePageController, OrgPageController,  # the administration's pages (issue 25)
+    scim_router,  # provisioning from the identity provider (issue 27)
 ]
 
 

@@ -175,11 +175,21 @@ class Commands(Application[UUID]):
         """One e-mail address, one person: compared as domain/identity.py compares names (case,
         compatibility forms, invisible characters, look-alike letters), so Bo@Kommune.dk and
         bo@kommune.dk are the same address."""
-        if not email or self.directory is None:
+        self._emails_unused([email], field, besides)
+
+    def _emails_unused(self, emails: Sequence[str | None], field: str = "email", besides: UUID | None = None) -> None:
+        """`_email_unused` for several people registered together: none taken, none given twice."""
+        wanted: dict[str, str] = {}
+        for email in emails:
+            if email:
+                key = identity_key(email, self.skeleton)
+                if key in wanted:
+                    raise EmailTaken(f"the e-mail address {email!r} is given to two people ({wanted[key]!r})", field=field)
+                wanted[key] = email
+        if not wanted or self.directory is None:
             return
-        key = identity_key(email, self.skeleton)
         for person_id, name, other in self.directory.emails():
-            if person_id != besides and identity_key(other, self.skeleton) == key:
+            if person_id != besides and identity_key(other, self.skeleton) in wanted:
                 raise EmailTaken(f"{name or person_id} ({person_id}) already has the e-mail address {other!r}",
                                  field=field, existing_id=str(person_id), existing_name=name)
 

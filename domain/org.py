@@ -180,6 +180,23 @@ class Person(Aggregate):
     def _depart(self, effective: date, meta: dict) -> None:
         self.departed_on = effective
 
+    class Returned(Event):
+        """A departure ended: the person is back (an identity provider set them active again).
+        A new fact beside the departure, which stays in the history."""
+
+        TOPIC = "ansvar.person.returned.v1"
+        effective: date
+        meta: dict
+
+    def come_back(self, effective: date, meta: dict) -> None:
+        if self.departed_on is None:
+            raise AlreadyDone(f"person {self.id} has not left", field="active")
+        self._returned(effective, meta)
+
+    @event(Returned)
+    def _returned(self, effective: date, meta: dict) -> None:
+        self.departed_on = None
+
     class DetailsErased(Event):
         """The person's name and e-mail were erased from the directory. The event carries no
         personal data: only that it happened, when, on what basis, and who did it (meta)."""

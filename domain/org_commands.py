@@ -63,10 +63,20 @@ class OrgCommands(Commands):
     ) -> Receipt:
         """Register a person; the name and e-mail go to the erasable directory, and the event
         carries only their salted digests (domain/person_details.py)."""
-        self._open_unit(org_unit_id, "org_unit_id")
-        self._email_unused(email)
-        person, details = Person.register(org_unit_id, title, Commitment.of(name, email), actor.meta())
-        return self._receipt(self.save(person, people=[details]), person.id)
+        return self.register_people([(name, org_unit_id, title, email, actor)])[0]
+
+    @command
+    def register_people(self, people: Sequence[tuple[str, UUID, str | None, str | None, Actor]]) -> list[Receipt]:
+        """Register several people (name, org unit, title, e-mail, who registers them) in ONE
+        transaction: all or none. Provisioning from an identity provider registers the users that
+        arrive together this way (one commit for many)."""
+        for unit in {unit for _, unit, _, _, _ in people}:
+            self._open_unit(unit, "org_unit_id")
+        self._emails_unused([email for _, _, _, email, _ in people])
+        registered = [Person.register(unit, title, Commitment.of(name, email), actor.meta())
+                      for name, unit, title, email, actor in people]
+        recordings = self.save(*(p for p, _ in registered), people=[d for _, d in registered])
+        return [Receipt(r.notification.id, r.domain_event.timestamp, r.domain_event.originator_id) for r in recordings]
 
     @command
     def commit_earlier_details(self, people: Sequence[tuple[UUID, str, str | None]], actor: Actor = SYSTEM) -> int:
@@ -142,6 +152,12 @@ class OrgCommands(Commands):
             return self._receipt(self.save(person, people=details))
 
         return self._retrying(attempt, f"person {person_id} kept changing; retry")
+
+    @command
+    def record_return(self, person_id: UUID, effective: date, actor: Actor = SYSTEM) -> Receipt:
+        """Record that a person who had left is back from `effective`: their departure ends."""
+        self._dates(effective=effective)
+        return self._update(Person, person_id, PersonNotFound, lambda p: p.come_back(effective, actor.meta()))
 
     @command
     def erase_person_details(self, person_id: UUID, basis: str, actor: Actor = SYSTEM) -> Receipt:

@@ -12,6 +12,7 @@ the name when the person is erased. `ansvar verify` holds each row to the latest
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -71,6 +72,8 @@ class PersonDirectory:
     def __init__(self, db: Any, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        #: Other stores of a person's details, erased in the same transaction (SCIM's users).
+        self.also_forget: list[Callable[[Any, UUID], None]] = []
 
     def setup(self) -> None:
         with self.db.transaction() as cur:
@@ -130,6 +133,8 @@ class PersonDirectory:
         id. Of two erasures at once, one is 'now'."""
         with self.db.transaction() as cur:
             cur.execute("DELETE FROM person_salts WHERE person_id = ?", (person_id,))
+            for forget in self.also_forget:
+                forget(cur, person_id)
             cur.execute(
                 "UPDATE person_details SET name = NULL, email = NULL, search = NULL, erased_at = ?"
                 " WHERE person_id = ? AND erased_at IS NULL RETURNING person_id",

@@ -40,6 +40,7 @@ class SystemsView(Handlers):
         Person.Registered: "_person",
         Person.Departed: "_departed",
         Person.Corrected: "_corrected",
+        Person.Returned: "_returned",
         System.Registered: "_system",
         System.LifecycleChanged: "_lifecycle",
         System.DetailsChanged: "_details",
@@ -83,6 +84,9 @@ class SystemsView(Handlers):
 
     def _departed(self, cur: Any, e: Person.Departed, position: int) -> None:
         cur.execute("UPDATE people SET departed_on = ? WHERE id = ?", (e.effective, e.originator_id))
+
+    def _returned(self, cur: Any, e: Person.Returned, position: int) -> None:
+        cur.execute("UPDATE people SET departed_on = NULL WHERE id = ?", (e.originator_id,))
 
     def _system(self, cur: Any, e: System.Registered, position: int) -> None:
         cur.execute(

@@ -64,7 +64,12 @@ EXPECTED: dict[str, frozenset[str]] = {
     **{op: {"admin"} for op in ("uiImportForm", "uiImport", "uiImportApply", "uiPeople", "uiPerson", "uiRegisterPerson",
                                 "uiCorrectPerson", "uiRecordDeparture", "uiErasePerson", "uiIssueSignInLink", "uiOrg",
                                 "uiOrgUnit", "uiEstablishOrgUnit", "uiRenameOrgUnit", "uiMoveOrgUnit", "uiDissolveOrgUnit")},
+    # provisioning: a SCIM credential only, no person's token (401: it is not a credential there)
+    **{op: frozenset() for op in ("scimServiceProviderConfig", "scimResourceTypes", "scimResourceType", "scimSchemas",
+                                  "scimSchema", "scimListUsers", "scimSearchUsers", "scimSearch", "scimCreateUser",
+                                  "scimGetUser", "scimReplaceUser", "scimPatchUser", "scimDeleteUser", "scimUnknown")},
 }
+SCIM_ONLY = {op for op in EXPECTED if op.startswith("scim")}
 PUBLIC_OPERATIONS = {op for op, who in EXPECTED.items() if who == EVERYONE}
 NOT_A_BODY = {"field_no_command_has": True}
 
@@ -113,7 +118,7 @@ def test_every_route_answers_every_caller_as_its_rule_says(api, world):
             if name in EXPECTED[handler.operation_id]:
                 expected = "through"
             else:
-                expected = "401" if name == "anonymous" else "403"
+                expected = "401" if name == "anonymous" or handler.operation_id in SCIM_ONLY else "403"
             response = call(api, callers[name], method, path)
             status = response.status_code
             if status == 303 and "/ui/login?next=" in response.headers.get("location", ""):
@@ -128,7 +133,7 @@ def test_an_auditor_writes_nothing_whatever_else_their_token_says(api, world):
     values, _ = world
     auditor = api.as_person(uuid.uuid4(), "auditor", "admin", "council")
     writes = [(m, p) for m, p, h in access.routes(api.client.app)
-              if m not in ("GET", "HEAD") and h.operation_id not in PUBLIC_OPERATIONS]
+              if m not in ("GET", "HEAD") and h.operation_id not in PUBLIC_OPERATIONS | SCIM_ONLY]
     assert writes
     for method, template in writes:
         response = call(api, auditor, method, concrete(template, values))
@@ -142,6 +147,8 @@ def test_without_a_token_only_health_ready_the_log_head_and_the_api_documents_an
             assert response.status_code == 200, template
         elif handler.operation_id in PUBLIC_OPERATIONS:
             assert response.status_code < 500, template  # the pages' sign-in
+        elif handler.operation_id in SCIM_ONLY:
+            assert response.status_code == 401 and response.headers["content-type"].startswith("application/scim+json")
         elif template.startswith("/ui"):
             assert response.status_code == 303 and "/ui/login?next=" in response.headers["location"], template
         else:
