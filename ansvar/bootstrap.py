@@ -31,6 +31,7 @@ from projections.decisions_view import DecisionsView
 from projections.decommissioning_view import DecommissioningView
 from projections.event_log import EventLog
 from projections.gaps_view import GapsView
+from projections.handovers_view import HandoversView
 from projections.kitos_view import KitosView
 from projections.progress import Progress
 from projections.proposals_view import ProposalsView
@@ -116,7 +117,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
         # A log written before the tree existed (an upgrade) gets its leaves before anything else.
         if given := portfolio.recorder.catch_up_tree():
             log.info("the log's Merkle tree was filled in", events=given)
-    views = [SystemsView(), AccountabilityView(), GapsView(settings.gap_policy)]
+    views = [SystemsView(), AccountabilityView(), HandoversView(), GapsView(settings.gap_policy)]
     views += [ProposalsView(), DecisionsView(), DecommissioningView(), RemindersView(), KitosView()]
     catchup = CatchUp(portfolio, db, views, Progress())
     catchup.setup()

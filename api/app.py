@@ -21,6 +21,7 @@ from api.docs import assets_router, document_operations, render_plugins
 from api.events import EventsController
 from api.health import HealthController
 from api.idempotency import idempotency_middleware
+from api.handovers import HandoverController
 from api.imports import ExportController, ImportController
 from api.kitos import KitosController
 from api.log import LogController
@@ -41,7 +42,7 @@ from infra.settings import Settings, SettingsError
 from infra.tokens import TokenVerifier
 
 CONTROLLERS = [
-    HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, MeController,
+    HealthController, SystemController, ResponsibilityController, HandoverController, OrgUnitController, PeopleController, MeController,
     AuditController,
     EventsController, LogController, ReminderController,
     ImportController, ExportController, KitosController,

@@ -168,11 +168,17 @@ class ResponsibilityController(Controller):
         return receipt(portfolio.attest(system_id, data.role, data.person_id, actor=actor))
 
     @post("/handovers", operation_id="handOver", status_code=201, sync_to_thread=True)
-    def hand_over(self, system_id: UUID, data: s.HandOver, portfolio: Portfolio, actor: Actor) -> s.Receipt:
-        """The holder of a role hands it to another person from `effective_from` (today or later)."""
-        return receipt(portfolio.hand_over(
-            system_id, data.role, data.to_person_id, data.effective_from, data.note, actor=actor
-        ))
+    def hand_over(self, system_id: UUID, data: s.HandOver, portfolio: Portfolio, actor: Actor) -> s.HandoverOffer:
+        """The holder of a role offers it to another person from `effective_from` (today or later). An
+        offer until the recipient accepts (`POST /handovers/{id}/acceptance`); the holder stays
+        responsible meanwhile."""
+        r = portfolio.hand_over(system_id, data.role, data.to_person_id, data.effective_from, data.note, actor=actor)
+        assert r.id is not None and actor.person_id is not None
+        return s.HandoverOffer(
+            id=r.id, state="offered", system_id=system_id, role=data.role, from_person_id=actor.person_id,
+            to_person_id=data.to_person_id, effective_from=data.effective_from, position=r.position,
+            recorded_at=r.recorded_at,
+        )
 
     @get("/accountability", operation_id="getAccountability")
     async def accountability(

@@ -456,6 +456,25 @@ class HandOver(msgspec.Struct, forbid_unknown_fields=True):
     note: Text | None = None
 
 
+class HandoverOffer(msgspec.Struct, kw_only=True):
+    """A hand-over offer: `state` offered, accepted, refused or withdrawn. `position` and
+    `recorded_at` are those of the command that answered with it."""
+
+    id: UUID
+    state: str
+    system_id: UUID
+    role: str
+    from_person_id: UUID
+    to_person_id: UUID
+    effective_from: date
+    position: int
+    recorded_at: datetime
+
+
+class RefuseHandover(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Text
+
+
 class LoggedEvent(msgspec.Struct):
     position: int
     topic: str
