@@ -34,6 +34,7 @@ from api.reminders import ReminderController
 from api.responsibility import ResponsibilityController
 from api.systems import SystemController
 from api.ui import template_config
+from api.ui.handovers import HandoverPageController
 from api.ui.oidc import OidcController
 from api.ui.pages import PageController
 from api.ui.signin import SignInController, root
@@ -47,7 +48,7 @@ CONTROLLERS = [
     EventsController, LogController, ReminderController,
     ImportController, ExportController, KitosController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4
-    PageController, SignInController, OidcController, root,  # the web pages (issue 16)
+    PageController, HandoverPageController, SignInController, OidcController, root,  # the web pages (issue 16)
 ]
 
 
