@@ -60,6 +60,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "uiAttest": PERSONS - {"auditor"}, "uiHandOver": PERSONS - {"auditor"}, "uiClaim": PERSONS - {"auditor"},
     "uiProposals": PERSONS, "uiProposal": PERSONS, "uiDecisions": PERSONS, "uiDecision": PERSONS,
     "uiDecisionForm": {"council"}, "uiRecordDecision": {"council"},
+    # a hand-over offer is answered by its recipient and withdrawn by its maker (the command says 403 to others)
+    "acceptHandover": PERSONS - {"auditor"}, "refuseHandover": PERSONS - {"auditor"},
+    "withdrawHandover": PERSONS - {"auditor"}, "uiAcceptHandover": PERSONS - {"auditor"},
+    "uiRefuseHandover": PERSONS - {"auditor"}, "uiWithdrawHandover": PERSONS - {"auditor"},
 }
 PUBLIC_OPERATIONS = {op for op, who in EXPECTED.items() if who == EVERYONE}
 NOT_A_BODY = {"field_no_command_has": True}
