@@ -384,12 +384,27 @@ class OpenClaim(msgspec.Struct):
     made_at: datetime
 
 
+class PendingHandover(msgspec.Struct):
+    """A hand-over offer waiting for its recipient's answer (`POST /handovers/{id}/...`)."""
+
+    id: UUID
+    system_id: UUID
+    system_name: str
+    role: str
+    from_person_id: UUID
+    to_person_id: UUID
+    effective_from: date
+    offered_on: date
+
+
 class Responsibilities(msgspec.Struct):
     person_id: UUID
     at: date
     holds: list[HeldRole]
     open_claims: list[OpenClaim]
     attestations_due: list[HeldRole]
+    handovers_offered_to_me: list[PendingHandover] = []  # waiting for my answer
+    handovers_i_offered: list[PendingHandover] = []  # waiting for someone else's
 
 
 class Me(msgspec.Struct):

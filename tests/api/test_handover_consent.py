@@ -30,6 +30,12 @@ def offer(api, scene, effective_from=None, note=None):
 def test_an_offer_accepted_later_moves_the_role_from_the_acceptance_day(api, scene, clock):
     made = offer(api, scene, note="jeg går på barsel")
     assert made["state"] == "offered" and made["id"]
+    # Both see it waiting: the recipient among the offers to answer, the holder among their own
+    waiting = api.as_person(scene["bo"]).get("/me")["responsibilities"]["handovers_offered_to_me"]
+    assert [(w["id"], w["system_name"], w["from_person_id"]) for w in waiting] == \
+        [(made["id"], "Omsorgssystem", scene["anne"])]
+    mine = api.as_person(scene["anne"]).get("/me")["responsibilities"]["handovers_i_offered"]
+    assert [w["id"] for w in mine] == [made["id"]]
     clock.advance(timedelta(days=3))
     answer_day = clock.today()
     api.as_person(scene["bo"]).post(f"/handovers/{made['id']}/acceptance")
@@ -93,6 +99,20 @@ def test_an_offer_on_a_role_the_holder_no_longer_holds_is_void(api, scene):
     void = api.as_person(scene["bo"]).post(f"/handovers/{made['id']}/acceptance", expect=409)
     assert void["type"] == "/problems/handover-void"
     assert api.holders(scene["system"], str(scene["today"]))["systemejer"] == scene["carl"]
+
+
+def test_the_note_and_the_refusal_reason_are_erasable_and_the_views_forget_them(api, scene):
+    made = offer(api, scene, note="Anne Hansen går på barsel")
+    refused = api.as_person(scene["bo"]).post(f"/handovers/{made['id']}/refusal", {"reason": "Bo Berg er syg"})
+    api.post("/log/erasures", {"position": made["position"], "field": "note", "basis": "anmodning"})
+    api.post("/log/erasures", {"position": refused["position"], "field": "reason", "basis": "anmodning"})
+    api.get("/systems")  # the views have caught up with the erasures
+    runtime = api.client.app.state.runtime
+    with runtime.db.transaction(write=False) as cur:
+        cur.execute("SELECT note, reason FROM handover_offers WHERE position = ?", (made["position"],))
+        assert dict(cur.fetchone()) == {"note": "[erased]", "reason": "[erased]"}
+    again = api.post("/log/erasures", {"position": made["position"], "field": "note", "basis": "igen"}, expect=409)
+    assert again["field"] == "position" or again["status"] == 409
 
 
 def test_an_offer_unanswered_too_long_is_a_gap_until_it_is_answered(api, scene, clock):
