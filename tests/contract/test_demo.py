@@ -136,13 +136,13 @@ def test_the_demo_was_recorded_over_the_years_it_describes(town, today):
 
 
 def test_one_system_on_one_date_answers_differently_as_the_record_stood_on_two_dates_both_explained(town):
-    import anyio
+    import anyio.from_thread
 
     from api import explain
     from domain.clock import end_of_day, local_date
 
-    def ask(system_id, role, day, when):
-        answer = anyio.run(explain.accountability, town.reads, system_id, day, when)
+    def ask(portal, system_id, role, day, when):
+        answer = portal.call(explain.accountability, town.reads, system_id, day, when)
         return next(r for r in answer.roles if r.role == role)
 
     # Given the late corrections: facts recorded after the period they describe had ended
@@ -151,21 +151,23 @@ def test_one_system_on_one_date_answers_differently_as_the_record_stood_on_two_d
                        " AND person_id IS NOT NULL ORDER BY position")
     assert late
     shown = 0
-    for fact in late:
-        day = _date(fact["effective_from"]) + timedelta(days=30)  # D: inside the corrected stretch
-        recorded_on = local_date(_instant(fact["recorded_at"]))
-        k1, k2 = end_of_day(recorded_on - timedelta(days=1)), end_of_day(recorded_on)
-        # When asked about D as the record stood the day before the correction, and on its day
-        before, after = ask(fact["system_id"], fact["role"], day, k1), ask(fact["system_id"], fact["role"], day, k2)
-        assert after.holder is not None and str(after.holder.id) == str(fact["person_id"])
-        assert after.fact.position == fact["position"] and after.fact.effective_to == _date(fact["effective_to"])
-        if before.holder is None or before.holder.id == after.holder.id:
-            continue  # the correction named the person the record already had: the same answer
-        # Then two different answers, each explained by the fact it rests on, recorded before the time asked
-        assert before.fact is not None and before.fact.position < fact["position"]
-        assert before.fact.recorded_at <= k1 < after.fact.recorded_at <= k2
-        assert before.why and after.why and before.why != after.why
-        shown += 1
+    with anyio.from_thread.start_blocking_portal() as portal:  # one event loop: the PostgreSQL pool lives in it
+        for fact in late:
+            day = _date(fact["effective_from"]) + timedelta(days=30)  # D: inside the corrected stretch
+            recorded_on = local_date(_instant(fact["recorded_at"]))
+            k1, k2 = end_of_day(recorded_on - timedelta(days=1)), end_of_day(recorded_on)
+            # When asked about D as the record stood the day before the correction, and on its day
+            before = ask(portal, fact["system_id"], fact["role"], day, k1)
+            after = ask(portal, fact["system_id"], fact["role"], day, k2)
+            assert after.holder is not None and str(after.holder.id) == str(fact["person_id"])
+            assert after.fact.position == fact["position"] and after.fact.effective_to == _date(fact["effective_to"])
+            if before.holder is None or before.holder.id == after.holder.id:
+                continue  # the correction named the person the record already had: the same answer
+            # Then two different answers, each explained by the fact it rests on, recorded before the time asked
+            assert before.fact is not None and before.fact.position < fact["position"]
+            assert before.fact.recorded_at <= k1 < after.fact.recorded_at <= k2
+            assert before.why and after.why and before.why != after.why
+            shown += 1
     assert shown >= 5
 
 
