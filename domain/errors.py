@@ -153,6 +153,11 @@ class HandoverAlreadyAnswered(Conflict):
     title = "The hand-over offer has already been answered or withdrawn"
 
 
+class HandoverAlreadyOffered(Conflict):
+    slug = "handover-already-offered"
+    title = "The role is already offered to that person and waits for an answer"
+
+
 class HandoverVoid(Conflict):
     slug = "handover-void"
     title = "The person who offered the hand-over no longer holds the role"

@@ -4,6 +4,7 @@ assign directly (responsibility_commands.assign_role)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from uuid import UUID
 
@@ -114,7 +115,7 @@ class HandoverCommands(Commands):
             )
         return system.open_offer(offer_id)
 
-    def _on_offer(self, offer_id: UUID, change) -> Receipt:  # type: ignore[no-untyped-def]
+    def _on_offer(self, offer_id: UUID, change: Callable[[System], None]) -> Receipt:
         pointer = self._existing(HandoverOffer, offer_id, HandoverNotFound)
         receipt = self._update(System, pointer.system_id, SystemNotFound, change)
         return Receipt(receipt.position, receipt.recorded_at, offer_id)

@@ -18,6 +18,7 @@ from domain.errors import (
     ClaimAlreadyOpen,
     ClaimNotFound,
     HandoverAlreadyAnswered,
+    HandoverAlreadyOffered,
     HandoverNotFound,
     InvalidPeriod,
     NotHolder,
@@ -337,8 +338,23 @@ class System(Aggregate):
         note: str | None
         meta: dict
 
-    @event(HandoverOffered)
     def offer_handover(
+        self, offer_id: UUID, role: str, from_person_id: UUID, to_person_id: UUID, effective_from: date,
+        offered_on: date, note: str | None, meta: dict,
+    ) -> None:
+        """One open offer of a role to a person is enough: a second would wait beside the first."""
+        for existing, offer in self.offers.items():
+            if offer.status == "offered" and (offer.role, offer.from_person_id, offer.to_person_id) == (
+                role, from_person_id, to_person_id
+            ):
+                raise HandoverAlreadyOffered(
+                    f"{role} on system {self.id} is already offered to {to_person_id} (offer {existing})",
+                    field="to_person_id", offer_id=str(existing),
+                )
+        self._offer(offer_id, role, from_person_id, to_person_id, effective_from, offered_on, note, meta)
+
+    @event(HandoverOffered)
+    def _offer(
         self, offer_id: UUID, role: str, from_person_id: UUID, to_person_id: UUID, effective_from: date,
         offered_on: date, note: str | None, meta: dict,
     ) -> None:

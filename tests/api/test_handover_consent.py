@@ -85,6 +85,16 @@ def test_nobody_but_the_recipient_answers(api, scene, who):
 
 
 @one_backend
+def test_the_same_offer_twice_is_409_while_the_first_waits(api, scene):
+    first = offer(api, scene)
+    body = {"role": "systemejer", "to_person_id": scene["bo"], "effective_from": str(scene["today"])}
+    again = api.as_person(scene["anne"]).post(f"/systems/{scene['system']}/handovers", body, expect=409)
+    assert again["type"] == "/problems/handover-already-offered" and again["field"] == "to_person_id"
+    api.as_person(scene["anne"]).post(f"/handovers/{first['id']}/withdrawal")
+    offer(api, scene)  # withdrawn: it may be offered again
+
+
+@one_backend
 def test_a_refusal_needs_a_reason_and_an_unknown_offer_is_404(api, scene):
     made = offer(api, scene)
     problem = api.as_person(scene["bo"]).post(f"/handovers/{made['id']}/refusal", {"reason": "  "}, expect=422)
