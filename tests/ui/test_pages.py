@@ -421,6 +421,28 @@ def test_a_colleague_declines_an_offer_with_a_reason_and_the_role_stays(town):
     assert any(h["person_id"] == str(owner) and h["role"] == held["role"] for h in holders)
 
 
+def test_an_owner_withdraws_an_offer_nobody_has_answered_from_my_systems(town):
+    owner = town["users"]["owner"]
+    held = api_get(town, f"/people/{owner}/responsibilities")["holds"][-1]
+    colleague = next(p for p in api_get(town, "/people", limit=50)["items"][::-1]
+                     if p["id"] != str(owner) and p["name"] and not p.get("departed_on"))
+    browser = sign_in(town, "owner")
+    form = page(browser, f"/ui/systems/{held['system_id']}/handover", town, role=held["role"])
+    browser.post(f"/ui/systems/{held['system_id']}/handover", data={
+        "csrf_token": csrf_of(form), "role": held["role"], "to_person_id": colleague["id"]}, follow_redirects=False)
+    me = page(browser, "/ui/me", town)
+    offer_id = re.findall(r'action="/ui/handovers/([0-9a-f-]+)/withdrawal"', me)[-1]
+    # Nobody but its maker withdraws it
+    theirs = sign_in(town, "owner", UUID(colleague["id"]))
+    refused = theirs.post(f"/ui/handovers/{offer_id}/withdrawal", data={"csrf_token": csrf_of(page(theirs, "/ui/me", town))})
+    assert refused.status_code == 403
+    response = browser.post(f"/ui/handovers/{offer_id}/withdrawal", data={"csrf_token": csrf_of(me)},
+                            follow_redirects=False)
+    assert response.headers["location"].startswith("/ui/me?done=handover_withdrawn")
+    after = browser.get(response.headers["location"]).text
+    assert "Overdragelsen er trukket tilbage." in visible(after) and offer_id not in after
+
+
 def test_a_hand_over_without_a_colleague_names_the_field_and_writes_nothing(town):
     owner = town["users"]["owner"]
     held = api_get(town, f"/people/{owner}/responsibilities")["holds"][0]
