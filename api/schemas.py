@@ -353,6 +353,27 @@ class DigestChoice(msgspec.Struct, forbid_unknown_fields=True):
     receive: bool  # false: no weekly digest of new gaps (duties addressed to the person still come)
 
 
+class HandoverView(msgspec.Struct):
+    """A hand-over offer as known at the time asked: `state` offered, accepted, refused or withdrawn."""
+
+    id: UUID
+    role: str
+    from_person_id: UUID
+    from_name: str | None
+    to_person_id: UUID
+    to_name: str | None
+    effective_from: date
+    offered_on: date
+    recorded_at: datetime
+    note: str | None
+    state: str
+    answered_on: date | None
+    reason: str | None  # a refusal's reason
+    accepted_from: date | None  # from when the role became the recipient's
+    position: int
+    answer_position: int | None
+
+
 class Timeline(msgspec.Struct):
     system_id: UUID
     known_at: datetime
@@ -362,6 +383,7 @@ class Timeline(msgspec.Struct):
     attestations: list[AttestationView]
     proof: Proof | None = None  # with ?proof=true: every fact's, claim's, answer's and attestation's
     reminders: list[ReminderView] = []  # who was told what about this system, and when
+    handovers: list[HandoverView] = []  # the hand-overs offered, and how each was answered
 
 
 class HeldRole(msgspec.Struct):

@@ -70,7 +70,7 @@ _ERASED_IN = {System.HandoverOffered.TOPIC: "note", System.HandoverRefused.TOPIC
 
 _COLUMNS = (
     "h.offer_id, h.system_id, s.name AS system_name, h.role, h.from_person_id, h.to_person_id, h.effective_from,"
-    " h.offered_on, h.offered_at, h.note, h.status, h.answered_on, h.reason, h.accepted_from, h.position,"
+    " h.offered_on, h.offered_at, h.note, h.status, h.answered_on, h.answered_at, h.reason, h.accepted_from, h.position,"
     " h.answer_position,"
     " CASE WHEN f.erased_at IS NULL THEN f.name END AS from_name, CASE WHEN t.erased_at IS NULL THEN t.name END AS to_name"
     " FROM handover_offers h JOIN systems s ON s.id = h.system_id"
@@ -97,6 +97,10 @@ class HandoverQueries:
         return await self.reader.fetch(
             f"SELECT {_COLUMNS} WHERE h.from_person_id = ? AND h.status = 'offered' ORDER BY h.position", person_id
         )
+
+    async def of_system(self, system_id: UUID) -> list[dict[str, Any]]:
+        """Every offer about a system, answered or not, in the log's order."""
+        return await self.reader.fetch(f"SELECT {_COLUMNS} WHERE h.system_id = ? ORDER BY h.position", system_id)
 
     async def open_on(self, system_id: UUID) -> list[dict[str, Any]]:
         """A system's offers waiting for an answer."""

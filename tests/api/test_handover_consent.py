@@ -55,8 +55,14 @@ def test_an_offer_for_a_later_date_moves_the_role_on_that_date(api, scene):
 def test_a_refusal_keeps_the_role_with_the_holder_and_a_second_answer_is_409(api, scene):
     made = offer(api, scene)
     bo = api.as_person(scene["bo"])
-    bo.post(f"/handovers/{made['id']}/refusal", {"reason": "Jeg har ikke tid"})
+    refused = bo.post(f"/handovers/{made['id']}/refusal", {"reason": "Jeg har ikke tid"})
     assert api.holders(scene["system"], str(scene["today"]))["systemejer"] == scene["anne"]
+    # The system's timeline tells the story, as known now and as known before the answer
+    [now] = api.get(f"/systems/{scene['system']}/timeline")["handovers"]
+    assert (now["state"], now["reason"], now["from_name"], now["to_name"]) == ("refused", "Jeg har ikke tid", "Anne", "Bo")
+    assert now["answer_position"] == refused["position"]
+    [then] = api.get(f"/systems/{scene['system']}/timeline", known_at=made["recorded_at"])["handovers"]
+    assert (then["state"], then["reason"], then["answer_position"]) == ("offered", None, None)
     again = bo.post(f"/handovers/{made['id']}/acceptance", expect=409)
     assert again["type"] == "/problems/handover-already-answered"
     withdrawn = api.as_person(scene["anne"]).post(f"/handovers/{made['id']}/withdrawal", expect=409)

@@ -417,6 +417,9 @@ def test_a_colleague_declines_an_offer_with_a_reason_and_the_role_stays(town):
     declined = theirs.post(f"/ui/handovers/{offer_id}/refusal", data={"csrf_token": csrf_of(me), "reason": "Travlt"},
                            follow_redirects=False)
     assert declined.headers["location"].startswith("/ui/me?done=handover_refused")
+    auditor = sign_in(town, "auditor")
+    story = visible(page(auditor, f"/ui/systems/{held['system_id']}", town))
+    assert f"til {colleague['name']}" in story and "afslået" in story and "Travlt" in story
     holders = api_get(town, f"/systems/{held['system_id']}/accountability")["holders"]
     assert any(h["person_id"] == str(owner) and h["role"] == held["role"] for h in holders)
 
