@@ -51,7 +51,21 @@ def load(app: Portfolio, seed: int = 7, progress: Callable[[int, int], None] | N
         systems = [town.history.replayed(s) for s in town.systems()]
     town.history.save_in_order(app, progress)
     demo_council.council(app, town, [s for s, _ in systems], DEMO)
+    _an_offer_for_the_demo_owner(app, [s.id for s, _ in systems])
     return True
+
+
+def _an_offer_for_the_demo_owner(app: Portfolio, systems: list[UUID]) -> None:
+    """Today a colleague offers the demo's owner a role, so their own page has an offer to answer."""
+    owner = demo_users(app).get("owner")
+    today = app.today()
+    for system_id in systems:
+        holder = app.system(system_id).holder(Role.SYSTEMANSVARLIG, today)
+        if holder is None or holder == owner or app.person(holder).departed_by(today) or owner is None:
+            continue
+        colleague = Actor(person_id=holder, role="owner", request_id=DEMO.request_id)
+        app.hand_over(system_id, Role.SYSTEMANSVARLIG, owner, today, "Du kender systemet bedst", actor=colleague)
+        return
 
 
 class _Town:

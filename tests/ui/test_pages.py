@@ -424,6 +424,12 @@ def test_a_colleague_declines_an_offer_with_a_reason_and_the_role_stays(town):
     assert any(h["person_id"] == str(owner) and h["role"] == held["role"] for h in holders)
 
 
+def test_the_demo_owner_finds_a_colleagues_offer_waiting_on_my_systems(town):
+    me = visible(page(sign_in(town, "owner"), "/ui/me", town))
+    assert "tilbyder dig Systemansvarlig" in me and "Du kender systemet bedst" in me
+    assert "Tag imod" in me and "Sig nej" in me
+
+
 def test_an_owner_withdraws_an_offer_nobody_has_answered_from_my_systems(town):
     owner = town["users"]["owner"]
     held = api_get(town, f"/people/{owner}/responsibilities")["holds"][-1]
