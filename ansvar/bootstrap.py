@@ -38,6 +38,7 @@ from projections.decisions_view import DecisionsView
 from projections.decommissioning_view import DecommissioningView
 from projections.event_log import EventLog
 from projections.gaps_view import GapsView
+from projections.handovers_view import HandoversView
 from projections.kitos_view import KitosView
 from projections.progress import Progress
 from projections.proposals_view import ProposalsView
@@ -155,7 +156,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
         if given := portfolio.recorder.catch_up_tree():
             log.info("the log's Merkle tree was filled in", events=given)
     commit_earlier_details(portfolio, directory)
-    views = [SystemsView(), AccountabilityView(), GapsView(settings.gap_policy)]
+    views = [SystemsView(), AccountabilityView(), HandoversView(), GapsView(settings.gap_policy)]
     views += [ProposalsView(), DecisionsView(), DecommissioningView(), RemindersView(), KitosView()]
     proofs = LogProofs(portfolio.recorder)
     # What the views replay from the store (a view made afresh) is held to the log's leaves first.

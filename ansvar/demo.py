@@ -6,10 +6,16 @@ placements, handovers, departures (some never followed up), a dissolved team, la
 open, competing), attestations (kept up, and lapsed), ping-pong, critical systems owned too low,
 systems without an operational handover, and decommissioning (some of it unowned).
 
-Deterministic per seed (names, ids, dates, facts). Record time is the application's clock: every
-event is recorded now; only the business dates (valid time, when a claim was made) reach back. Aggregates are built in memory, where their
-own rules run, and saved a batch at a time, so `serve --demo` stays quick. Loads only into an
-empty store.
+Deterministic per seed (names, ids, dates, facts). The facts are recorded over the years they
+describe, as a municipality would have recorded them (demo_history.py): the organisation and the
+register's first placements when ansvar was taken into use three years ago (the older placements
+back-dated to when they began), each later change a few days after it took effect, a late
+correction months after the period it corrects, a claim on the day it was made and its answer on
+the day it was answered. The loader sets the recording clock (domain/record_time.py) to each
+fact's record time as it records it, never the calendar: so "who held it on D, as the record
+stood on K" has a different, explained answer for different K. Aggregates are built in memory,
+where their own rules run, and saved in record-time order, so `serve --demo` stays quick. Loads
+only into an empty store.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from uuid import UUID
 
 from ansvar import demo_catalog as C
 from ansvar import demo_council
+from ansvar.demo_history import History
 from domain.commands import Actor
 from domain.org import OrgUnit, Person
 from domain.person_details import Commitment, PersonDetails
@@ -29,7 +36,6 @@ from domain.systems import System, SystemName
 from domain.vocabulary import Role
 
 DEMO = Actor(role="demo", request_id="demo-loader")
-_BATCH = 30
 
 
 def is_empty(app: Portfolio) -> bool:
@@ -40,17 +46,27 @@ def load(app: Portfolio, seed: int = 7, progress: Callable[[int, int], None] | N
     """Load the demo into an empty store; returns False (and writes nothing) if it is not empty."""
     if not is_empty(app):
         return False
-    with app.recording():  # the aggregates are built here, not by commands: the app's clock stamps them
-        town = _Town(app, random.Random(seed))
+    town = _Town(app, random.Random(seed))
+    with town.history.recording():  # the aggregates are built here, not by commands: each at its record time
         town.organisation()
-        systems = town.systems()
-        for start in range(0, len(systems), _BATCH):
-            batch = systems[start : start + _BATCH]
-            app.save(*[s for pair in batch for s in pair])
-            if progress:
-                progress(start + len(batch), len(systems))
+        systems = [town.history.replayed(s) for s in town.systems()]
+    town.history.save_in_order(app, progress)
     demo_council.council(app, town, [s for s, _ in systems], DEMO)
+    _an_offer_for_the_demo_owner(app, [s.id for s, _ in systems])
     return True
+
+
+def _an_offer_for_the_demo_owner(app: Portfolio, systems: list[UUID]) -> None:
+    """Today a colleague offers the demo's owner a role, so their own page has an offer to answer."""
+    owner = demo_users(app).get("owner")
+    today = app.today()
+    for system_id in systems:
+        holder = app.system(system_id).holder(Role.SYSTEMANSVARLIG, today)
+        if holder is None or holder == owner or app.person(holder).departed_by(today) or owner is None:
+            continue
+        colleague = Actor(person_id=holder, role="owner", request_id=DEMO.request_id)
+        app.hand_over(system_id, Role.SYSTEMANSVARLIG, owner, today, "Du kender systemet bedst", actor=colleague)
+        return
 
 
 class _Town:
@@ -58,6 +74,7 @@ class _Town:
         self.app, self.rng = app, rng
         self.today = app.today()
         self.t0 = self.today - timedelta(days=3 * 365)
+        self.history = History(app.clock.now(), self.t0)
         self.meta = DEMO.meta()
         self.names = iter(rng.sample([f"{f} {l}" for f in C.FIRST for l in C.LAST], len(C.FIRST) * len(C.LAST)))
         self.people: dict[UUID, Person] = {}
@@ -77,6 +94,8 @@ class _Town:
     # Organisation ------------------------------------------------------------------------------
 
     def organisation(self) -> None:
+        """Recorded a month before the register: the org chart and its people are loaded first."""
+        self.history.set(self.t0 - timedelta(days=30))
         units: list[OrgUnit] = []
 
         def unit(name: str, level: str, parent: UUID | None) -> UUID:
@@ -101,16 +120,18 @@ class _Town:
                     if team == C.IT_TEAM:
                         self.it = crew + [self._person(t, "driftskonsulent") for _ in range(4)]
         # A reorganisation dissolved one team (its people's roles are left hanging), and people left.
+        self.history.first(*units, *self.people.values(), people=self.details)
         dissolved = next(u for u in units if u.name == "Sygedagpenge")
-        dissolved.dissolve(self.today - timedelta(days=200), self.meta)
+        self.history.at(self.today - timedelta(days=200), dissolved.dissolve, self.today - timedelta(days=200), self.meta)
         movable = [p for a in self.staff.values() for p in a] + [p for a in self.leaders.values() for p in a[:2]]
         for pid in self.rng.sample(sorted(set(movable) - set(self.it)), 14):
-            self.people[pid].depart(self._day(self.t0 + timedelta(days=200), self.today - timedelta(days=20)), self.meta)
+            left = self._day(self.t0 + timedelta(days=200), self.today - timedelta(days=20))
+            self.history.at(left, self.people[pid].depart, left, self.meta, lag=10)  # told HR's news a few days late
         self.gone = {pid: p.departed_on for pid, p in self.people.items() if p.departed_on}
         for pid, p in self.people.items():
             if p.org_unit_id == dissolved.id:
                 self.gone[pid] = dissolved.dissolved_on
-        self.app.save(*units, *self.people.values(), people=self.details)
+        self.history.later(*units, *self.people.values())
 
     def _person(self, unit: UUID, title: str) -> UUID:
         name = next(self.names)
@@ -149,13 +170,15 @@ class _Town:
         else:
             since = self._day(self.t0 - timedelta(days=3000), self.t0 + timedelta(days=300))
             lifecycle = "in_operation"
+        self.history.set(since)
         s = System._create(
             System.Registered, id=self._id(), name=name, vendor=vendor, org_unit_id=unit, criticality=criticality,
             personal_data=personal, lifecycle=lifecycle, lifecycle_from=since, meta=self.meta, in_use_from=since,
         )
+        h = self.history.of(s)
         if lifecycle == "pilot":
-            s.change_lifecycle("phasing_in", since + timedelta(days=120), self.meta)
-            s.change_lifecycle("in_operation", since + timedelta(days=300), self.meta)
+            h.at(since + timedelta(days=120), "change_lifecycle", "phasing_in", since + timedelta(days=120), self.meta)
+            h.at(since + timedelta(days=300), "change_lifecycle", "in_operation", since + timedelta(days=300), self.meta)
         leaders, staff = self.leaders[afdeling], self.staff[afdeling]
         owners = [staff[0]] if criticality == "critical" and i % 9 == 0 else leaders  # a few owned too low
         self._timeline(s, Role.SYSTEMEJER, owners, since, handovers=rng.choice([0, 0, 0, 1, 1, 2]))
@@ -167,26 +190,32 @@ class _Town:
         if i % 25 == 7:
             self._ping_pong(s, leaders + staff[:2])
         if i % 23 == 5:
-            s.vacate(Role.SYSTEMANSVARLIG, self.today - timedelta(days=rng.randrange(30, 300)), None,
-                     "stillingen er ikke genbesat efter omstruktureringen", self.meta)
+            vacant = self.today - timedelta(days=rng.randrange(30, 300))
+            h.at(vacant, "vacate", Role.SYSTEMANSVARLIG, vacant, None, "stillingen er ikke genbesat efter omstruktureringen",
+                 self.meta, lag=20)
         if i % 7 == 2:
             self._claims(s, i, leaders + staff)
+        if i % 13 == 4:
+            self._handover_offer(s, i, leaders + staff)
         self._attest(s, i, since)
         if i % 37 == 11:
             self._decommission(s, i)
+        self.history.set(since)
         return s, SystemName(org_unit_id=unit, name=name, system_id=s.id, meta=self.meta)
 
     def _timeline(self, s: System, role: str, pool: list[UUID], since: date, handovers: int) -> None:
         """Placements and handovers over valid time; a holder who leaves is followed up, or not."""
+        h = self.history.of(s)
         holder = self.rng.choice(self._available(pool, since) or pool)
-        s.assign(role, holder, since, None, "demo: første placering", None, self.meta)
+        h.at(since, "assign", role, holder, since, None, "demo: første placering", None, self.meta)
         changes = sorted(self._day(max(since, self.t0), self.today - timedelta(days=20)) for _ in range(handovers))
         for change in [*changes, self.today]:
             left = self.gone.get(holder)
             if left is not None and left < change:
                 if self.rng.random() < 0.6 and left + timedelta(days=45) < self.today:
                     successor = self.rng.choice(self._available(pool, left + timedelta(days=45)) or self.it)
-                    s.assign(role, successor, left + timedelta(days=self.rng.randrange(7, 45)), None, "demo: efterfølger", None, self.meta)
+                    start = left + timedelta(days=self.rng.randrange(7, 45))
+                    h.at(start, "assign", role, successor, start, None, "demo: efterfølger", None, self.meta, lag=30)
                     holder = successor
                 else:
                     return  # nobody took over: the role stays with someone who has left
@@ -195,20 +224,23 @@ class _Town:
             candidates = [p for p in self._available(pool, change) if p != holder]
             if candidates:
                 holder = self.rng.choice(candidates)
-                s.assign(role, holder, change, None, "demo: overdragelse", None, self.meta)
+                h.at(change, "assign", role, holder, change, None, "demo: overdragelse", None, self.meta, lag=14)
 
     def _correction(self, s: System, role: str, pool: list[UUID]) -> None:
         """Recorded late: someone else actually held the role for a past stretch."""
         start = self._day(self.t0, self.today - timedelta(days=200))
         who = self._available(pool, start + timedelta(days=120))
-        if who:
-            s.assign(role, self.rng.choice(who), start, start + timedelta(days=120), "rettelse: registreret forkert", None, self.meta)
+        if who:  # found out months after the stretch ended
+            found = min(start + timedelta(days=120 + self.rng.randrange(30, 150)), self.today - timedelta(days=1))
+            self.history.of(s).at(found, "assign", role, self.rng.choice(who), start, start + timedelta(days=120),
+                                  "rettelse: registreret forkert", None, self.meta)
 
     def _ping_pong(self, s: System, pool: list[UUID]) -> None:
         who = self._available(pool, self.today)
         for n, days in enumerate((80, 55, 30, 12)):
-            s.assign(Role.SYSTEMEJER, who[n % min(2, len(who))] if n % 2 else who[-1], self.today - timedelta(days=days), None,
-                     "demo: sorteper", None, self.meta)
+            day = self.today - timedelta(days=days)
+            self.history.of(s).at(day, "assign", Role.SYSTEMEJER, who[n % min(2, len(who))] if n % 2 else who[-1], day,
+                                  None, "demo: sorteper", None, self.meta)
 
     def _claims(self, s: System, i: int, pool: list[UUID]) -> None:
         made_on = self.today - timedelta(days=self.rng.randrange(10, 120))
@@ -218,16 +250,42 @@ class _Town:
             return
         first = self.rng.choice(who)
         claim = self._id()
-        s.make_claim(claim, Role.FORRETNINGSEJER, first, "Vi bruger systemet hver dag og ejer processen", made_on, self.meta)
+        h = self.history.of(s)
+        h.at(made_on, "make_claim", claim, Role.FORRETNINGSEJER, first, "Vi bruger systemet hver dag og ejer processen",
+             made_on, self.meta)
         answered_on = min(self.today, made_on + timedelta(days=self.rng.randrange(1, 30)))
         if i % 3 == 0:
-            s.confirm_claim(claim, answered_on, None, answered_on, self.meta)
+            h.at(answered_on, "confirm_claim", claim, answered_on, None, answered_on, self.meta)
         elif i % 3 == 1:
-            s.reject_claim(claim, "Forretningsejerskabet ligger i fagafdelingen", None, answered_on, self.meta)
+            h.at(answered_on, "reject_claim", claim, "Forretningsejerskabet ligger i fagafdelingen", None, answered_on,
+                 self.meta)
         elif others := [p for p in who if p != first]:  # still open (some for longer than the council
             # should take), and a competing claim by someone else
-            s.make_claim(self._id(), Role.FORRETNINGSEJER, self.rng.choice(others),
-                         "Det er os, der betaler licensen", made_on + timedelta(days=3), self.meta)
+            h.at(made_on + timedelta(days=3), "make_claim", self._id(), Role.FORRETNINGSEJER, self.rng.choice(others),
+                 "Det er os, der betaler licensen", made_on + timedelta(days=3), self.meta)
+
+    def _handover_offer(self, s: System, i: int, pool: list[UUID]) -> None:
+        """A holder offers the Systemansvarlig role to a colleague: accepted, declined, withdrawn, or
+        still waiting (some past the answer deadline)."""
+        offered_on = self.today - timedelta(days=self.rng.randrange(3, 60))
+        holder = s.holder(Role.SYSTEMANSVARLIG, offered_on)
+        if holder is None or holder in self.gone or s.holder(Role.SYSTEMANSVARLIG, self.today) != holder:
+            return
+        to = [p for p in self._available(pool, self.today) if p != holder]
+        if not to:
+            return
+        offer = self.history.offer(s, offered_on)
+        h = self.history.of(s)
+        h.at(offered_on, "offer_handover", offer, Role.SYSTEMANSVARLIG, holder, self.rng.choice(to), offered_on,
+             offered_on, "Jeg skifter til en anden opgave", self.meta)
+        answered_on = min(self.today, offered_on + timedelta(days=self.rng.randrange(1, 10)))
+        outcome = (i // 13) % 4
+        if outcome == 0:
+            h.at(answered_on, "accept_handover", offer, answered_on, self.meta)
+        elif outcome == 1:
+            h.at(answered_on, "refuse_handover", offer, answered_on, "Jeg har ikke tid til opgaven nu", self.meta)
+        elif outcome == 2:
+            h.at(answered_on, "withdraw_handover", offer, answered_on, self.meta)
 
     def _attest(self, s: System, i: int, since: date) -> None:
         """Owners re-confirm about yearly; some stopped two years ago (overdue at past dates)."""
@@ -236,16 +294,17 @@ class _Town:
         while on < stop:
             holder = s.holder(Role.SYSTEMEJER, on)
             if holder is not None and (holder not in self.gone or self.gone[holder] > on) and on >= self.t0:
-                s.attest(Role.SYSTEMEJER, holder, on, self.meta)
+                self.history.of(s).attest(on, Role.SYSTEMEJER, holder, self.meta)
             on += timedelta(days=self.rng.randrange(300, 360))
 
     def _decommission(self, s: System, i: int) -> None:
         out = self.today - timedelta(days=self.rng.randrange(60, 300))
-        s.change_lifecycle("phasing_out", out, self.meta)
+        h = self.history.of(s)
+        h.at(out, "change_lifecycle", "phasing_out", out, self.meta)
         if i % 2:  # the owner went with the old organisation: nobody carries the decommissioning
-            s.vacate(Role.SYSTEMEJER, out, None, "afvikling besluttet, men ingen ansvarlig udpeget", self.meta)
+            h.at(out, "vacate", Role.SYSTEMEJER, out, None, "afvikling besluttet, men ingen ansvarlig udpeget", self.meta)
         else:
-            s.change_lifecycle("decommissioned", out + timedelta(days=45), self.meta)
+            h.at(out + timedelta(days=45), "change_lifecycle", "decommissioned", out + timedelta(days=45), self.meta)
 
 
 def demo_users(app: Portfolio) -> dict[str, UUID]:

@@ -199,6 +199,12 @@ FOR_THEMSELF = Rule(
 ROLE_HOLDER = Rule(
     "owner, holding the role", "any person, for a role they hold (403 otherwise)", check=_always,
 )
+OFFER_RECIPIENT = Rule(
+    "owner, offered the hand-over", "the person a hand-over is offered to (403 otherwise)", check=_always,
+)
+OFFER_MAKER = Rule(
+    "owner, who offered the hand-over", "the person who offered the hand-over (403 otherwise)", check=_always,
+)
 
 PROPOSER = Rule(
     "owner for themself; admin, council", "any person in their own name (403 otherwise); admin or council for anyone",
@@ -239,7 +245,10 @@ ACCESS: dict[str, Rule] = {
     "confirmClaim": CONFIRMER,
     "rejectClaim": COUNCIL_ONLY,
     "attest": ROLE_HOLDER,
-    "handOver": ROLE_HOLDER,
+    "handOver": ROLE_HOLDER,  # an offer: the role moves when the recipient accepts
+    "acceptHandover": OFFER_RECIPIENT,
+    "refuseHandover": OFFER_RECIPIENT,
+    "withdrawHandover": OFFER_MAKER,
     "getAccountability": HOLDER,
     "getTimeline": HOLDER,
     # audit
@@ -306,6 +315,9 @@ ACCESS: dict[str, Rule] = {
     "uiHandOverForm": ANY_PERSON,
     "uiAttest": ROLE_HOLDER,
     "uiHandOver": ROLE_HOLDER,
+    "uiAcceptHandover": OFFER_RECIPIENT,
+    "uiRefuseHandover": OFFER_RECIPIENT,
+    "uiWithdrawHandover": OFFER_MAKER,
     "uiClaim": FOR_THEMSELF,
     "uiProposals": ANY_PERSON,
     "uiProposal": ANY_PERSON,

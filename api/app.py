@@ -24,6 +24,7 @@ from api.docs import assets_router, document_operations, render_plugins
 from api.events import EventsController
 from api.health import HealthController
 from api.idempotency import idempotency_middleware
+from api.handovers import HandoverController
 from api.imports import ExportController, ImportController
 from api.kitos import KitosController
 from api.log import LogController
@@ -38,6 +39,7 @@ from api.responsibility import ResponsibilityController
 from api.scim import router as scim_router
 from api.systems import SystemController
 from api.ui import on_app_error, template_config
+from api.ui.handovers import HandoverPageController
 from api.ui.import_page import ImportPageController
 from api.ui.oidc import OidcController
 from api.ui.org_pages import OrgPageController
@@ -49,12 +51,12 @@ from infra.settings import Settings, SettingsError
 from infra.tokens import TokenVerifier
 
 CONTROLLERS = [
-    HealthController, SystemController, ResponsibilityController, OrgUnitController, PeopleController, MeController,
+    HealthController, SystemController, ResponsibilityController, HandoverController, OrgUnitController, PeopleController, MeController,
     AuditController, AuditPackController, AuditPackPage,  # issue 28
     EventsController, LogController, ReminderController,
     ImportController, ExportController, KitosController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4
-    PageController, SignInController, OidcController, root,  # the web pages (issue 16)
+    PageController, HandoverPageController, SignInController, OidcController, root,  # the web pages (issue 16)
     ImportPageController, PeoplePageController, OrgPageController,  # the administration's pages (issue 25)
     scim_router,  # provisioning from the identity provider (issue 27)
 ]

@@ -64,7 +64,10 @@ SUMMARIES: dict[str, str] = {
     "makeClaim": "Claim a role on a system (it waits for an answer)",
     "confirmClaim": "Confirm a claim: the claimant becomes the holder",
     "rejectClaim": "Reject a claim, with the reason",
-    "handOver": "Hand a role over to someone else",
+    "handOver": "Offer a role you hold to someone else (it moves when they accept)",
+    "acceptHandover": "Accept a hand-over offered to you: the role becomes yours",
+    "refuseHandover": "Decline a hand-over offered to you, saying why",
+    "withdrawHandover": "Withdraw a hand-over you offered, before it is answered",
     "attest": "Re-confirm that you still hold a role",
     # Organisation and people
     "establishOrgUnit": "Add an org unit (kommune, forvaltning, afdeling, team)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
@@ -183,7 +183,8 @@ class MeController(Controller):
 async def responsibilities_of(
     reads: ReadSide, settings: Settings, person_id: UUID, day: date, when: datetime,
 ) -> s.Responsibilities:
-    """What a person holds at `day` as known at `when`, their open claims, and attestations due."""
+    """What a person holds at `day` as known at `when`, their open claims, attestations due, and the
+    hand-over offers waiting for their answer or made by them."""
     policy = settings.gap_policy
     rows = await reads.accountability.held_by(person_id, day, when)
     attested = [r["system_id"] for r in rows if r["role"] in policy.attested_roles]
@@ -201,4 +202,16 @@ async def responsibilities_of(
         holds.append(s.HeldRole(**r, attestation_due=due))
     claims = [s.OpenClaim(**c) for c in await reads.accountability.open_claims_of(person_id)]
     due_soon = [h for h in holds if h.attestation_due is not None and h.attestation_due <= _later(day, DUE_SOON)]
-    return s.Responsibilities(person_id=person_id, at=day, holds=holds, open_claims=claims, attestations_due=due_soon)
+    return s.Responsibilities(
+        person_id=person_id, at=day, holds=holds, open_claims=claims, attestations_due=due_soon,
+        handovers_offered_to_me=[_pending(o) for o in await reads.handovers.open_to(person_id)],
+        handovers_i_offered=[_pending(o) for o in await reads.handovers.open_from(person_id)],
+    )
+
+
+def _pending(row: dict[str, Any]) -> s.PendingHandover:
+    return s.PendingHandover(
+        id=row["offer_id"], system_id=row["system_id"], system_name=row["system_name"], role=row["role"],
+        from_person_id=row["from_person_id"], to_person_id=row["to_person_id"], effective_from=row["effective_from"],
+        offered_on=row["offered_on"],
+    )

@@ -110,12 +110,14 @@ async def timeline_of(
         ]
         roles.append(s.RoleTimeline(role=role, periods=periods, facts=[fact_entry(f, names) for f in by_role[role]]))
     lifecycle = [e for e in await reads.systems.lifecycle_history(system_id) if e["recorded_at"] <= when]
+    handovers = [_handover_as_known(h, when) for h in await reads.handovers.of_system(system_id) if h["offered_at"] <= when]
     shown = None
     if transparency is not None:
         shown = await proof_of(transparency, [
             *(f["position"] for f in facts), *(c["position"] for c in claims),
             *(c["answer_position"] for c in claims if c["answered_at"] is not None),
             *(a["position"] for a in attestations), *(e["position"] for e in lifecycle),
+            *(h.position for h in handovers), *(h.answer_position for h in handovers if h.answer_position),
         ])
     return s.Timeline(
         system_id=system_id, known_at=when, roles=roles,
@@ -124,6 +126,20 @@ async def timeline_of(
                 for c in claims],
         attestations=[s.AttestationView(**a, **_named(a["person_id"], names)) for a in attestations],
         proof=shown, reminders=await reminder_views(reads, await reads.reminders.of_system(system_id)),
+        handovers=handovers,
+    )
+
+
+def _handover_as_known(h: dict[str, Any], when: datetime) -> s.HandoverView:
+    """An offer as the record stood at `when`: an answer recorded later is not known yet."""
+    answered = h["answered_at"] is not None and h["answered_at"] <= when
+    return s.HandoverView(
+        id=h["offer_id"], role=h["role"], from_person_id=h["from_person_id"], from_name=h["from_name"],
+        to_person_id=h["to_person_id"], to_name=h["to_name"], effective_from=h["effective_from"],
+        offered_on=h["offered_on"], recorded_at=h["offered_at"], note=h["note"],
+        state=h["status"] if answered else "offered", answered_on=h["answered_on"] if answered else None,
+        reason=h["reason"] if answered else None, accepted_from=h["accepted_from"] if answered else None,
+        position=h["position"], answer_position=h["answer_position"] if answered else None,
     )
 
 
@@ -170,11 +186,17 @@ class ResponsibilityController(Controller):
         return receipt(portfolio.attest(system_id, data.role, data.person_id, actor=actor))
 
     @post("/handovers", operation_id="handOver", status_code=201, sync_to_thread=True)
-    def hand_over(self, system_id: UUID, data: s.HandOver, portfolio: Portfolio, actor: Actor) -> s.Receipt:
-        """The holder of a role hands it to another person from `effective_from` (today or later)."""
-        return receipt(portfolio.hand_over(
-            system_id, data.role, data.to_person_id, data.effective_from, data.note, actor=actor
-        ))
+    def hand_over(self, system_id: UUID, data: s.HandOver, portfolio: Portfolio, actor: Actor) -> s.HandoverOffer:
+        """The holder of a role offers it to another person from `effective_from` (today or later). An
+        offer until the recipient accepts (`POST /handovers/{id}/acceptance`); the holder stays
+        responsible meanwhile."""
+        r = portfolio.hand_over(system_id, data.role, data.to_person_id, data.effective_from, data.note, actor=actor)
+        assert r.id is not None and actor.person_id is not None
+        return s.HandoverOffer(
+            id=r.id, state="offered", system_id=system_id, role=data.role, from_person_id=actor.person_id,
+            to_person_id=data.to_person_id, effective_from=data.effective_from, position=r.position,
+            recorded_at=r.recorded_at,
+        )
 
     @get("/accountability", operation_id="getAccountability")
     async def accountability(

@@ -376,6 +376,27 @@ class DigestChoice(msgspec.Struct, forbid_unknown_fields=True):
     receive: bool  # false: no weekly digest of new gaps (duties addressed to the person still come)
 
 
+class HandoverView(msgspec.Struct):
+    """A hand-over offer as known at the time asked: `state` offered, accepted, refused or withdrawn."""
+
+    id: UUID
+    role: str
+    from_person_id: UUID
+    from_name: str | None
+    to_person_id: UUID
+    to_name: str | None
+    effective_from: date
+    offered_on: date
+    recorded_at: datetime
+    note: str | None
+    state: str
+    answered_on: date | None
+    reason: str | None  # a refusal's reason
+    accepted_from: date | None  # from when the role became the recipient's
+    position: int
+    answer_position: int | None
+
+
 class Timeline(msgspec.Struct):
     system_id: UUID
     known_at: datetime
@@ -385,6 +406,7 @@ class Timeline(msgspec.Struct):
     attestations: list[AttestationView]
     proof: Proof | None = None  # with ?proof=true: every fact's, claim's, answer's and attestation's
     reminders: list[ReminderView] = []  # who was told what about this system, and when
+    handovers: list[HandoverView] = []  # the hand-overs offered, and how each was answered
 
 
 class HeldRole(msgspec.Struct):
@@ -407,12 +429,27 @@ class OpenClaim(msgspec.Struct):
     made_at: datetime
 
 
+class PendingHandover(msgspec.Struct):
+    """A hand-over offer waiting for its recipient's answer (`POST /handovers/{id}/...`)."""
+
+    id: UUID
+    system_id: UUID
+    system_name: str
+    role: str
+    from_person_id: UUID
+    to_person_id: UUID
+    effective_from: date
+    offered_on: date
+
+
 class Responsibilities(msgspec.Struct):
     person_id: UUID
     at: date
     holds: list[HeldRole]
     open_claims: list[OpenClaim]
     attestations_due: list[HeldRole]
+    handovers_offered_to_me: list[PendingHandover] = []  # waiting for my answer
+    handovers_i_offered: list[PendingHandover] = []  # waiting for someone else's
 
 
 class Me(msgspec.Struct):
@@ -487,6 +524,25 @@ class HandOver(msgspec.Struct, forbid_unknown_fields=True):
     to_person_id: UUID
     effective_from: date
     note: Text | None = None
+
+
+class HandoverOffer(msgspec.Struct, kw_only=True):
+    """A hand-over offer: `state` offered, accepted, refused or withdrawn. `position` and
+    `recorded_at` are those of the command that answered with it."""
+
+    id: UUID
+    state: str
+    system_id: UUID
+    role: str
+    from_person_id: UUID
+    to_person_id: UUID
+    effective_from: date
+    position: int
+    recorded_at: datetime
+
+
+class RefuseHandover(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Text
 
 
 class LoggedEvent(msgspec.Struct):

@@ -4,7 +4,7 @@ without touching the proof that the log is unaltered.
 Names and e-mail addresses are never in events (they live in the people directory). What is
 left is text people type or a spreadsheet cell carries: a vacancy's reason (an import copies
 the unreadable cell, often a name), an assignment's basis (a hand-over note goes there), a
-claim's statement and a rejection's reason. The log's leaves commit to a salted hash of each of
+claim's statement and a rejection's reason, a hand-over offer's note and a refusal's reason. The log's leaves commit to a salted hash of each of
 these instead of the text (infra/tlog.py), so erasing one leaves every proof valid.
 
 Not erasable: ids, dates, roles, topics, system, vendor and org-unit names, decision rationales,
@@ -24,6 +24,8 @@ ERASABLE: dict[str, tuple[str, ...]] = {
     System.AssignmentRecorded.TOPIC: ("basis",),
     System.ClaimMade.TOPIC: ("statement",),
     System.ClaimRejected.TOPIC: ("reason",),
+    System.HandoverOffered.TOPIC: ("note",),
+    System.HandoverRefused.TOPIC: ("reason",),
 }
 
 #: What an erased text reads as, in the event and in every view.

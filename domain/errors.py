@@ -58,6 +58,11 @@ class ClaimNotFound(NotFound):
     title = "No such claim"
 
 
+class HandoverNotFound(NotFound):
+    slug = "handover-not-found"
+    title = "No such hand-over offer"
+
+
 class SystemNameTaken(Conflict):
     slug = "system-name-taken"
     title = "A system with this name already exists in this org unit"
@@ -136,6 +141,31 @@ class OwnClaim(Forbidden):
 class BackdatedHandover(Forbidden):
     slug = "backdated-handover"
     title = "A hand-over cannot take effect before today"
+
+
+class NotOfferRecipient(Forbidden):
+    slug = "not-offer-recipient"
+    title = "Only the person a hand-over is offered to may answer it"
+
+
+class NotOfferMaker(Forbidden):
+    slug = "not-offer-maker"
+    title = "Only the person who offered a hand-over may withdraw it"
+
+
+class HandoverAlreadyAnswered(Conflict):
+    slug = "handover-already-answered"
+    title = "The hand-over offer has already been answered or withdrawn"
+
+
+class HandoverAlreadyOffered(Conflict):
+    slug = "handover-already-offered"
+    title = "The role is already offered to that person and waits for an answer"
+
+
+class HandoverVoid(Conflict):
+    slug = "handover-void"
+    title = "The person who offered the hand-over no longer holds the role"
 
 
 class UpstreamRefused(DomainError):

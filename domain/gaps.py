@@ -27,7 +27,8 @@ SEVERITY: dict[str, int] = {
     "owner_too_low": 6,
     "ping_pong": 7,
     "claim_unanswered": 8,
-    "attestation_overdue": 9,
+    "handover_unanswered": 9,
+    "attestation_overdue": 10,
 }
 RULES = tuple(SEVERITY)
 
@@ -40,6 +41,7 @@ class GapPolicy:
     operational_role: str = Role.TEKNISK_ANSVARLIG
     owner_role: str = Role.SYSTEMEJER
     claim_answer_days: int = 14
+    handover_answer_days: int = 14
     competing_claims: int = 2
     ping_pong_changes: int = 3
     ping_pong_window_days: int = 90
@@ -55,6 +57,18 @@ class Claim:
     role: str
     person_id: UUID
     made_on: date
+    answered_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A hand-over offer: made on `offered_on`, answered (accepted, refused or withdrawn) on `answered_on`."""
+
+    offer_id: UUID
+    role: str
+    from_person_id: UUID
+    to_person_id: UUID
+    offered_on: date
     answered_on: date | None = None
 
 
@@ -87,6 +101,7 @@ class SystemHistory:
     facts: Sequence[Fact]
     claims: Sequence[Claim] = ()
     attestations: Sequence[Attestation] = ()
+    offers: Sequence[Offer] = ()
 
 
 @dataclass(frozen=True)
@@ -227,6 +242,7 @@ def find_gaps(system: SystemHistory, directory: Directory, policy: GapPolicy = G
     )
     gaps += _holder_departed(system, directory, alive)
     gaps += _claims(system, policy)
+    gaps += handovers_unanswered(system, policy)
     if system.criticality in policy.critical:
         gaps += _owner_too_low(system, directory, policy, alive)
     gaps += _ping_pong(system, policy, alive)
@@ -279,6 +295,30 @@ def _claims(system: SystemHistory, policy: GapPolicy) -> list[Gap]:
             claims = sorted({c.claim_id for p, open_then in crowded if window.intersect(p) for c in open_then})
             gaps.append(replace(gap, detail=f"{len(claims)} claims for {role} open at once, none decided",
                                 claims=tuple(claims)))
+    return gaps
+
+
+def handovers_unanswered(system: SystemHistory, policy: GapPolicy) -> list[Gap]:
+    """An offer nobody answers for more than `handover_answer_days` leaves it unclear who will hold
+    the role: a gap from then until it is answered or withdrawn, or until the offer is void
+    because the person who made it no longer holds the role."""
+    gaps: list[Gap] = []
+    for offer in system.offers:
+        end = offer.answered_on
+        stretch = next((h for h in _held(system.facts, offer.role)
+                        if h.holder == offer.from_person_id and h.period.covers(offer.offered_on)), None)
+        if stretch is None:
+            continue  # void from the start: the maker did not hold the role as the record stands
+        if stretch.end is not None and (end is None or stretch.end < end):
+            end = stretch.end
+        overdue = P.make(P.after(offer.offered_on, policy.handover_answer_days), end)
+        if overdue:
+            gaps += _gaps(
+                "handover_unanswered", offer.role, [overdue],
+                f"{offer.role} was offered to {PERSON} on {offer.offered_on}; the hand-over has been unanswered for"
+                f" more than {policy.handover_answer_days} days",
+                person_id=offer.to_person_id, facts=_positions(stretch.facts),
+            )
     return gaps
 
 

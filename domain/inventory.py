@@ -123,6 +123,7 @@ RULE_LABEL = {
     "no_operational_handover": "Ingen driftsoverdragelse", "decommission_unowned": "Afvikling uden ansvarlig",
     "competing_claims": "Konkurrerende krav", "owner_too_low": "Ejer for lavt placeret",
     "ping_pong": "Sorteper (ansvaret skifter hænder)", "claim_unanswered": "Krav ubesvaret",
+    "handover_unanswered": "Overdragelse ubesvaret",
     "attestation_overdue": "Bekræftelse for sent",
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from domain.council_commands import CouncilCommands
 from domain.decommissioning_commands import DecommissioningCommands
 from domain.erasure_commands import ErasureCommands
+from domain.handover_commands import HandoverCommands
 from domain.import_commands import ImportCommands
 from domain.org_commands import OrgCommands
 from domain.proposal_commands import ProposalCommands
@@ -18,7 +19,7 @@ from domain.system_commands import SystemCommands
 
 
 class Portfolio(
-    OrgCommands, SystemCommands, ResponsibilityCommands, ProposalCommands, CouncilCommands,
+    OrgCommands, SystemCommands, ResponsibilityCommands, HandoverCommands, ProposalCommands, CouncilCommands,
     DecommissioningCommands, ImportCommands, ErasureCommands, ReminderCommands,
 ):
     """Org units and people, the register, responsibility, proposals, the council's decisions,

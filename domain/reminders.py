@@ -20,6 +20,8 @@ The duties:
   it lacks anything; weekly from the decision.
 - `holder_gone`: to the council, when the person a duty is addressed to has left (or their unit
   is dissolved): a duty is never silently dropped.
+- `handover_offered`: to the person a hand-over is offered to, on the day it is offered and again
+  each week while it waits for their answer (accept or decline, on `/ui/me`).
 - `roles_unheld`: to the council, on Mondays, the systems in use (lifecycle.in_use, the gap rules'
   definition) where nobody holds an attested role (Systemejer), so nobody can attest: one message
   listing them.
@@ -62,6 +64,7 @@ class Duty(StrEnum):
     DECOMMISSIONING_LACKING = "decommissioning_lacking"
     HOLDER_GONE = "holder_gone"
     ROLES_UNHELD = "roles_unheld"
+    HANDOVER_OFFERED = "handover_offered"
 
 
 @dataclass(frozen=True, order=True)
@@ -126,6 +129,19 @@ class DecommissioningInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class OfferInfo:
+    """A hand-over offer still waiting for its recipient's answer."""
+
+    offer_id: UUID
+    system_id: UUID
+    role: str
+    from_person_id: UUID
+    to_person_id: UUID
+    offered_on: date
+    effective_from: date
+
+
+@dataclass(frozen=True, slots=True)
 class GapInfo:
     rule: str
     since: date
@@ -145,6 +161,7 @@ class Record:
     open_gaps: Sequence[GapInfo] = ()  # the gaps holding on the day
     council: Sequence[UUID] = ()  # the sitting council's members
     no_digest: frozenset[UUID] = field(default_factory=frozenset)  # who switched the digest off
+    offers: Sequence[OfferInfo] = ()  # hand-overs waiting for an answer
 
 
 def _gone(directory: G.Directory, person_id: UUID, day: date) -> date | None:
@@ -220,6 +237,20 @@ def claim_reminders(record: Record, day: date) -> list[Reminder]:
     return out
 
 
+def handover_reminders(record: Record, day: date) -> list[Reminder]:
+    """The recipient of an open offer is told the day it is made, and weekly until they answer."""
+    out: list[Reminder] = []
+    for o in record.offers:
+        due = weekly(o.offered_on, day)
+        if due is None:
+            continue
+        reminder = Reminder(Duty.HANDOVER_OFFERED, due, o.to_person_id, o.system_id, o.role, o.offer_id,
+                            o.from_person_id, (("effective_from", o.effective_from.isoformat()),
+                                               ("offered_on", o.offered_on.isoformat())))
+        out += _to_holder_or_council(record, day, o.to_person_id, reminder)
+    return out
+
+
 def decommissioning_reminders(record: Record, day: date) -> list[Reminder]:
     out: list[Reminder] = []
     for d in record.decommissionings:
@@ -250,7 +281,8 @@ def plan(record: Record, day: date) -> list[Reminder]:
     """Every reminder due on `day`, each once, in a stable order."""
     found: dict[UUID, Reminder] = {}
     for r in (*attestation_reminders(record, day), *claim_reminders(record, day),
-              *decommissioning_reminders(record, day), *digest_reminders(record, day)):
+              *decommissioning_reminders(record, day), *digest_reminders(record, day),
+              *handover_reminders(record, day)):
         found.setdefault(r.id, r)
     return sorted(found.values(), key=lambda r: (r.due_on, r.duty, str(r.system_id), str(r.recipient_id)))
 

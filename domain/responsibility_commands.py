@@ -1,4 +1,4 @@
-"""Responsibility facts on a system: assignments, vacancies, claims, attestations, hand-overs."""
+"""Responsibility facts on a system: assignments, vacancies, claims, attestations (hand-overs: handover_commands.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from uuid import UUID, uuid4
 from domain.commands import SYSTEM, Actor, Commands, Receipt, command
 from domain.errors import (
     ActingForAnother,
-    BackdatedHandover,
-    InvalidValue,
     NotRoleHolder,
     OwnClaim,
     PersonNotFound,
@@ -107,36 +105,6 @@ class ResponsibilityCommands(Commands):
             if actor.as_owner:
                 _require_holder(system, role, actor, today)
             system.attest(role, person_id, today, actor.meta())
-
-        return self._update(System, system_id, SystemNotFound, change)
-
-    @command
-    def hand_over(
-        self, system_id: UUID, role: str, to_person_id: UUID, effective_from: date, note: str | None = None,
-        actor: Actor = SYSTEM,
-    ) -> Receipt:
-        """The holder of a role hands it to another person from `effective_from` (today or later).
-
-        Recorded as an assignment with basis "handover"; the acting person must hold the role both
-        today and on `effective_from`. Backdating is the council's business (an assignment)."""
-        self._dates(effective_from=effective_from)
-        if actor.person_id is None:
-            raise NotRoleHolder("a hand-over is made by the person holding the role", field="role")
-        if to_person_id == actor.person_id:
-            raise InvalidValue("you cannot hand a role over to yourself", field="to_person_id")
-        today = self.today()
-        if effective_from < today:
-            raise BackdatedHandover(
-                f"a hand-over takes effect today ({today}) or later, not {effective_from};"
-                " ask the council to record a past change", field="effective_from",
-            )
-        self._assignable(to_person_id, effective_from, field="to_person_id")
-        basis = f"handover: {note}" if note else "handover"
-
-        def change(system: System) -> None:
-            for day in sorted({today, effective_from}):
-                _require_holder(system, role, actor, day)
-            system.assign(role, to_person_id, effective_from, None, basis, None, actor.meta())
 
         return self._update(System, system_id, SystemNotFound, change)
 

@@ -17,6 +17,9 @@ from domain.errors import (
     ClaimAlreadyAnswered,
     ClaimAlreadyOpen,
     ClaimNotFound,
+    HandoverAlreadyAnswered,
+    HandoverAlreadyOffered,
+    HandoverNotFound,
     InvalidPeriod,
     NotHolder,
 )
@@ -101,6 +104,19 @@ class ClaimState:
         self.status = "open"
 
 
+class OfferState:
+    """A hand-over offer: who offers which role to whom from when, and whether it was answered."""
+
+    __slots__ = ("role", "from_person_id", "to_person_id", "effective_from", "status")
+
+    def __init__(self, role: str, from_person_id: UUID, to_person_id: UUID, effective_from: date) -> None:
+        self.role = role
+        self.from_person_id = from_person_id
+        self.to_person_id = to_person_id
+        self.effective_from = effective_from
+        self.status = "offered"
+
+
 class System(Aggregate):
     TOPIC = "ansvar.system"
 
@@ -143,6 +159,7 @@ class System(Aggregate):
         self.lifecycle_changes: list[LifecycleChange] = [LifecycleChange(0, lifecycle, lifecycle_from)]
         self.facts: list[Fact] = []
         self.claims: dict[UUID, ClaimState] = {}
+        self.offers: dict[UUID, OfferState] = {}
 
     class LifecycleChanged(Event):
         TOPIC = "ansvar.system.lifecycle_changed.v1"
@@ -339,6 +356,101 @@ class System(Aggregate):
     @event(ClaimRejected)
     def _reject(self, claim_id: UUID, reason: str, decision_id: UUID | None, answered_on: date, meta: dict) -> None:
         self.claims[claim_id].status = "rejected"
+
+    # Hand-over offers ----------------------------------------------------------------------
+    # A holder's hand-over is an offer until the recipient accepts it; meanwhile the holder
+    # stays responsible. Only the acceptance records a fact (an assignment with basis "handover").
+
+    class HandoverOffered(Event):
+        TOPIC = "ansvar.system.handover_offered.v1"
+        offer_id: UUID
+        role: str
+        from_person_id: UUID
+        to_person_id: UUID
+        effective_from: date
+        offered_on: date
+        note: str | None
+        meta: dict
+
+    def offer_handover(
+        self, offer_id: UUID, role: str, from_person_id: UUID, to_person_id: UUID, effective_from: date,
+        offered_on: date, note: str | None, meta: dict,
+    ) -> None:
+        """One open offer of a role to a person is enough: a second would wait beside the first."""
+        for existing, offer in self.offers.items():
+            if offer.status == "offered" and (offer.role, offer.from_person_id, offer.to_person_id) == (
+                role, from_person_id, to_person_id
+            ):
+                raise HandoverAlreadyOffered(
+                    f"{role} on system {self.id} is already offered to {to_person_id} (offer {existing})",
+                    field="to_person_id", offer_id=str(existing),
+                )
+        self._offer(offer_id, role, from_person_id, to_person_id, effective_from, offered_on, note, meta)
+
+    @event(HandoverOffered)
+    def _offer(
+        self, offer_id: UUID, role: str, from_person_id: UUID, to_person_id: UUID, effective_from: date,
+        offered_on: date, note: str | None, meta: dict,
+    ) -> None:
+        self.offers[offer_id] = OfferState(role, from_person_id, to_person_id, effective_from)
+
+    def open_offer(self, offer_id: UUID) -> OfferState:
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            raise HandoverNotFound(f"system {self.id} has no hand-over offer {offer_id}")
+        if offer.status != "offered":
+            raise HandoverAlreadyAnswered(
+                f"hand-over offer {offer_id} was already {offer.status}", offer_id=str(offer_id), current=offer.status
+            )
+        return offer
+
+    class HandoverAccepted(Event):
+        TOPIC = "ansvar.system.handover_accepted.v1"
+        offer_id: UUID
+        answered_on: date
+        effective_from: date
+        meta: dict
+
+    def accept_handover(self, offer_id: UUID, answered_on: date, meta: dict) -> None:
+        """The recipient accepts: the role is theirs from the acceptance day, or from the offer's
+        date if that is later (the holder stayed responsible until the answer)."""
+        offer = self.open_offer(offer_id)
+        start = max(answered_on, offer.effective_from)
+        self._accept_offer(offer_id, answered_on, start, meta)
+        self.assign(offer.role, offer.to_person_id, start, None, "handover", None, meta)
+
+    @event(HandoverAccepted)
+    def _accept_offer(self, offer_id: UUID, answered_on: date, effective_from: date, meta: dict) -> None:
+        self.offers[offer_id].status = "accepted"
+
+    class HandoverRefused(Event):
+        TOPIC = "ansvar.system.handover_refused.v1"
+        offer_id: UUID
+        answered_on: date
+        reason: str
+        meta: dict
+
+    def refuse_handover(self, offer_id: UUID, answered_on: date, reason: str, meta: dict) -> None:
+        self.open_offer(offer_id)
+        self._refuse_offer(offer_id, answered_on, reason, meta)
+
+    @event(HandoverRefused)
+    def _refuse_offer(self, offer_id: UUID, answered_on: date, reason: str, meta: dict) -> None:
+        self.offers[offer_id].status = "refused"
+
+    class HandoverWithdrawn(Event):
+        TOPIC = "ansvar.system.handover_withdrawn.v1"
+        offer_id: UUID
+        withdrawn_on: date
+        meta: dict
+
+    def withdraw_handover(self, offer_id: UUID, withdrawn_on: date, meta: dict) -> None:
+        self.open_offer(offer_id)
+        self._withdraw_offer(offer_id, withdrawn_on, meta)
+
+    @event(HandoverWithdrawn)
+    def _withdraw_offer(self, offer_id: UUID, withdrawn_on: date, meta: dict) -> None:
+        self.offers[offer_id].status = "withdrawn"
 
     # Attestation --------------------------------------------------------------------------
 

@@ -64,6 +64,14 @@ def texts(r: Mapping[str, Any], system_name: str | None, about_name: str | None,
             f"Porteføljerådet har {answer} dit krav på rollen som {role} for {system}.",
             "Se svaret og begrundelsen på systemets tidslinje i ansvar.",
         ])
+    if duty == Duty.HANDOVER_OFFERED:
+        who = about_name or "En kollega"
+        return (f"{who} vil overdrage rollen som {role} for {system} til dig", [
+            f"{who} har tilbudt dig rollen som {role} for {system} fra {details.get('effective_from')}"
+            f" (tilbudt {details.get('offered_on')}).",
+            f"Tag imod eller sig nej med en begrundelse under Mine systemer i ansvar. Indtil du svarer, har {who}"
+            " ansvaret.",
+        ])
     if duty == Duty.CLAIMS_WAITING:
         count = details.get("count", "0")
         return (f"{count} krav venter på svar", [
@@ -102,6 +110,8 @@ def page_of(r: Mapping[str, Any], base: str | None) -> str | None:
     overview for a list."""
     if not base:
         return None
+    if r.get("duty") == Duty.HANDOVER_OFFERED:
+        return f"{base}/ui/me"
     return f"{base}/ui/systems/{r['system_id']}" if r.get("system_id") else f"{base}/ui/"
 
 

@@ -16,7 +16,7 @@ DEFAULT_DATABASE_URL = "sqlite:///data/ansvar.db"
 VARIABLES = (
     "ANSVAR_DATABASE_URL", "ANSVAR_HOST", "ANSVAR_PORT", "ANSVAR_LOG_LEVEL", "ANSVAR_LOG_FORMAT",
     "ANSVAR_RUN_PROJECTIONS", "ANSVAR_READ_WAIT_SECONDS", "ANSVAR_MAX_BODY_BYTES", "ANSVAR_DB_POOL_SIZE",
-    "ANSVAR_REQUIRED_ROLES", "ANSVAR_CLAIM_ANSWER_DAYS", "ANSVAR_PING_PONG_CHANGES",
+    "ANSVAR_REQUIRED_ROLES", "ANSVAR_CLAIM_ANSWER_DAYS", "ANSVAR_HANDOVER_ANSWER_DAYS", "ANSVAR_PING_PONG_CHANGES",
     "ANSVAR_PING_PONG_WINDOW_DAYS", "ANSVAR_ATTESTATION_DAYS", "ANSVAR_LOWEST_OWNER_LEVEL",
     "ANSVAR_AUTH_SECRET", "ANSVAR_AUTH_ISSUER", "ANSVAR_AUTH_AUDIENCE", "ANSVAR_AUTH_JWKS_URL",
     "ANSVAR_AUTH_ALGORITHMS", "ANSVAR_AUTH_JWKS_CACHE_SECONDS", "ANSVAR_IDEMPOTENCY_KEY_HOURS",
@@ -246,6 +246,7 @@ class Settings:
                 policy = _replace(policy, required_roles=tuple(r.strip() for r in roles.split(",") if r.strip()))
             for var, attr in (
                 ("ANSVAR_CLAIM_ANSWER_DAYS", "claim_answer_days"),
+                ("ANSVAR_HANDOVER_ANSWER_DAYS", "handover_answer_days"),
                 ("ANSVAR_PING_PONG_CHANGES", "ping_pong_changes"),
                 ("ANSVAR_PING_PONG_WINDOW_DAYS", "ping_pong_window_days"),
                 ("ANSVAR_ATTESTATION_DAYS", "attestation_days"),

@@ -117,7 +117,7 @@ class GapsView(Handlers):
 
 
 def load_histories(cur: Any, ids: list[UUID]) -> tuple[list[rules.SystemHistory], rules.Directory]:
-    """Everything the gap rules need for these systems, in five set-based queries."""
+    """Everything the gap rules need for these systems, in six set-based queries."""
     cur.execute(f"SELECT id, criticality FROM systems WHERE id IN {_in(ids)}", ids)
     criticality = {r["id"]: r["criticality"] for r in cur.fetchall()}
     lifecycle: dict[UUID, list[LifecycleChange]] = defaultdict(list)
@@ -136,6 +136,15 @@ def load_histories(cur: Any, ids: list[UUID]) -> tuple[list[rules.SystemHistory]
     cur.execute(f"SELECT system_id, role, person_id, attested_on FROM attestations WHERE system_id IN {_in(ids)}", ids)
     for r in cur.fetchall():
         attestations[r["system_id"]].append(rules.Attestation(r["role"], r["person_id"], r["attested_on"]))
+    offers: dict[UUID, list[rules.Offer]] = defaultdict(list)
+    cur.execute(
+        "SELECT offer_id, system_id, role, from_person_id, to_person_id, offered_on, answered_on FROM handover_offers"
+        f" WHERE system_id IN {_in(ids)} ORDER BY position", ids,
+    )
+    for r in cur.fetchall():
+        offers[r["system_id"]].append(rules.Offer(
+            r["offer_id"], r["role"], r["from_person_id"], r["to_person_id"], r["offered_on"], r["answered_on"],
+        ))
     cur.execute(
         "SELECT p.id, p.org_unit_id, p.departed_on, o.level, o.dissolved_on FROM people p"
         " JOIN org_units o ON o.id = p.org_unit_id WHERE p.id IN"
@@ -149,7 +158,7 @@ def load_histories(cur: Any, ids: list[UUID]) -> tuple[list[rules.SystemHistory]
     histories = [
         rules.SystemHistory(
             system_id=i, criticality=criticality[i], lifecycle=lifecycle[i], facts=facts[i],
-            claims=claims[i], attestations=attestations[i],
+            claims=claims[i], attestations=attestations[i], offers=offers[i],
         )
         for i in ids
         if i in criticality

@@ -19,6 +19,7 @@ from projections.accountability_view import AccountabilityQueries
 from projections.decisions_view import DecisionQueries
 from projections.decommissioning_view import DecommissioningQueries
 from projections.gaps_view import GapQueries
+from projections.handovers_view import HandoverQueries
 from projections.progress import Progress, ViewsBehind
 from projections.proposals_view import ProposalQueries
 from projections.rebuild import SUFFIX as REBUILDING
@@ -49,6 +50,7 @@ class ReadSide:
         self.decommissionings = DecommissioningQueries(reader)
         self.register = RegisterQueries(reader)
         self.reminders = ReminderQueries(reader)
+        self.handovers = HandoverQueries(reader)
 
     def today(self) -> date:
         """The default valid-time date of every question."""

@@ -118,8 +118,12 @@ def load_record(cur: Any, day: date, policy: G.GapPolicy) -> R.Record:
     council = [UUID(a) for a in json.loads(meeting["attendee_ids"])] if meeting else []
     cur.execute("SELECT person_id FROM digest_choices WHERE receive = ?", (False,))
     no_digest = frozenset(r["person_id"] for r in cur.fetchall())
+    cur.execute("SELECT offer_id, system_id, role, from_person_id, to_person_id, offered_on, effective_from"
+                " FROM handover_offers WHERE status = 'offered' AND offered_on <= ?", (day,))
+    offers = [R.OfferInfo(r["offer_id"], r["system_id"], r["role"], r["from_person_id"], r["to_person_id"],
+                          _day(r["offered_on"]), _day(r["effective_from"])) for r in cur.fetchall()]
     return R.Record(policy, lifecycles, facts, attestations, G.Directory(people, units), claims, decommissionings,
-                    gaps, council, no_digest)
+                    gaps, council, no_digest, offers)
 
 
 def decided_ids(cur: Any, since: date) -> set[UUID]:

@@ -180,6 +180,7 @@ class PageController(Controller):
             context["decommissioning"] = (await decommissionings(reads, [found]))[0] if found else None
         claims = [cl for cl in await reads.accountability.claims(system_id) if cl["person_id"] == principal.person_id]
         context["my_claims"] = claims
+        context["offers"] = await reads.handovers.open_on(system_id)
         return _page("system.html", await _context(request, reads, **context))
 
     @get("/systems/{system_id:uuid}/evidence", operation_id="uiEvidence")
@@ -203,13 +204,14 @@ class PageController(Controller):
     async def me(
         self, request: Request, reads: ReadSide, settings: Settings, after: After = None, done: Done = None,
     ) -> Template:
-        """What I hold, attestations due, my open claims and their answers."""
+        """What I hold, attestations due, hand-overs offered to me and by me, my open claims and their answers."""
         await reads.caught_up(after)
         principal: Principal = request.user
         mine = await responsibilities_of(reads, settings, principal.person_id, reads.today(), reads.now())
         answered = [cl for cl in await reads.accountability.claims_of(principal.person_id) if cl["status"] != "open"]
         return _page("me.html", await _context(request, reads, mine=mine, answered=answered,
-                                                 due_soon=timedelta(days=DUE_SOON_DAYS)))
+                                                 due_soon=timedelta(days=DUE_SOON_DAYS),
+                                                 offers=await offers_of(reads, principal.person_id)))
 
     @get("/systems/{system_id:uuid}/handover", operation_id="uiHandOverForm")
     async def handover_form(
@@ -245,7 +247,7 @@ class PageController(Controller):
 
     @post("/systems/{system_id:uuid}/handover", operation_id="uiHandOver")
     async def hand_over(self, request: Request, system_id: UUID, portfolio: Portfolio, reads: ReadSide) -> Redirect:
-        """Hand a role I hold over to a colleague."""
+        """Offer a role I hold to a colleague; it moves when they accept."""
         form = await form_of(request)
         if not form.get("to_person_id"):
             raise InvalidValue("choose the colleague to hand the role over to", field="to_person_id")
@@ -255,7 +257,7 @@ class PageController(Controller):
         actor = provide_actor(request)
         r = await anyio.to_thread.run_sync(lambda: portfolio.hand_over(
             system_id, data.role, data.to_person_id, data.effective_from, data.note, actor=actor))
-        return done(f"/ui/systems/{system_id}", "handed_over", r.position)
+        return done(f"/ui/systems/{system_id}", "handover_offered", r.position)
 
     @post("/systems/{system_id:uuid}/claim", operation_id="uiClaim")
     async def claim(self, request: Request, system_id: UUID, portfolio: Portfolio) -> Redirect:
@@ -370,6 +372,11 @@ class PageController(Controller):
         actor = provide_actor(request)
         r = await anyio.to_thread.run_sync(record, portfolio, data, actor)
         return done(f"/ui/decisions/{r.id}", "decided", r.position)
+
+
+async def offers_of(reads: ReadSide, person_id: UUID) -> dict[str, list[dict[str, Any]]]:
+    """The hand-overs waiting for my answer, and my own offers waiting for someone else's."""
+    return {"to_me": await reads.handovers.open_to(person_id), "from_me": await reads.handovers.open_from(person_id)}
 
 
 async def _people(reads: ReadSide, q: str | None) -> list[dict[str, Any]]:

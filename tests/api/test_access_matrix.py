@@ -68,6 +68,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     **{op: frozenset() for op in ("scimServiceProviderConfig", "scimResourceTypes", "scimResourceType", "scimSchemas",
                                   "scimSchema", "scimListUsers", "scimSearchUsers", "scimSearch", "scimCreateUser",
                                   "scimGetUser", "scimReplaceUser", "scimPatchUser", "scimDeleteUser", "scimUnknown")},
+    # a hand-over offer is answered by its recipient and withdrawn by its maker (the command says 403 to others)
+    "acceptHandover": PERSONS - {"auditor"}, "refuseHandover": PERSONS - {"auditor"},
+    "withdrawHandover": PERSONS - {"auditor"}, "uiAcceptHandover": PERSONS - {"auditor"},
+    "uiRefuseHandover": PERSONS - {"auditor"}, "uiWithdrawHandover": PERSONS - {"auditor"},
 }
 SCIM_ONLY = {op for op in EXPECTED if op.startswith("scim")}
 PUBLIC_OPERATIONS = {op for op, who in EXPECTED.items() if who == EVERYONE}

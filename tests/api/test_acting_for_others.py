@@ -64,12 +64,17 @@ def test_attesting_for_someone_else_or_a_role_one_does_not_hold_is_403(api, scen
 
 
 def test_the_holder_hands_a_role_over_and_the_fact_says_so(api, scene):
+    # Given Anne's offer of her role to Bo: an offer, and Anne stays responsible until Bo answers
     path = f"/systems/{scene['system']}/handovers"
     body = {"role": "systemejer", "to_person_id": scene["bo"], "effective_from": scene["today"], "note": "new job"}
-    api.as_person(scene["anne"]).post(path, body)
+    offer = api.as_person(scene["anne"]).post(path, body)
+    assert (offer["state"], offer["from_person_id"], offer["to_person_id"]) == ("offered", scene["anne"], scene["bo"])
+    assert api.holders(scene["system"], scene["today"])["systemejer"] == scene["anne"]
+    # When Bo accepts, then the role is his from today, recorded as a hand-over in his name
+    api.as_person(scene["bo"]).post(f"/handovers/{offer['id']}/acceptance")
     assert api.holders(scene["system"], scene["today"])["systemejer"] == scene["bo"]
     fact = api.get(f"/systems/{scene['system']}/timeline")["roles"][0]["facts"][-1]
-    assert (fact["basis"], fact["actor_id"], fact["actor_role"]) == ("handover: new job", scene["anne"], "owner")
+    assert (fact["basis"], fact["actor_id"], fact["actor_role"]) == ("handover", scene["bo"], "owner")
     assert fact["request_id"]
 
 

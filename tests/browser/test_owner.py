@@ -1,5 +1,5 @@
-"""A system owner at work in the browser: their roles, re-confirming one, handing one over to a
-colleague found by name, and claiming a role on a system found in the register.
+"""A system owner at work in the browser: their roles, re-confirming one, offering one to a
+colleague found by name who accepts it, and claiming a role on a system found in the register.
 
 The tests share one demo, so each changes something no other test reads: the attestation is on
 the owner's Systemejer role, the handover on another of their roles, the claim on a system they
@@ -70,15 +70,29 @@ def test_an_owner_hands_a_role_over_to_a_colleague_found_by_name(browser, site):
     option.click()
     browser.submit(browser.find("main form[method=post] button[type=submit]"))
 
-    assert re.fullmatch(rf"/ui/systems/{role['system_id']}\?done=handed_over&after=\d+", browser.path), browser.path
-    assert browser.notice() == "Rollen er overdraget."
-    row = next(r for r in browser.find_all("#roles-today tbody tr")
-               if r.find_element("css selector", "th").text == ROLE_LABEL[role["role"]])
+    # An offer: the role stays the owner's until the colleague accepts
+    assert re.fullmatch(rf"/ui/systems/{role['system_id']}\?done=handover_offered&after=\d+", browser.path), browser.path
+    assert browser.notice().startswith("Overdragelsen er tilbudt")
+    label = ROLE_LABEL[role["role"]]
+    row = next(r for r in browser.find_all("#roles-today tbody tr") if r.find_element("css selector", "th").text == label)
+    assert f"Overdragelse til {colleague} fra {dato(TEST_TODAY)} venter på svar" in row.text, "the offer beside the holder"
+    browser.find("header nav a[href='/ui/me']").click()
+    assert (role["system_name"], label) in my_roles(browser), "still theirs until it is accepted"
+    assert f"{role['system_name']}, {label} til {colleague}" in browser.text("#my-offers")
+
+    # The colleague accepts it on their own page
+    browser.sign_in("admin", then="/ui/me")
+    accept = browser.find(f"button[aria-label='Tag imod {label} for {role['system_name']}']")
+    browser.submit(accept)
+    assert re.fullmatch(r"/ui/me\?done=handover_accepted&after=\d+", browser.path), browser.path
+    assert browser.notice() == "Du har taget imod rollen."
+    browser.open(f"/ui/systems/{role['system_id']}")
+    row = next(r for r in browser.find_all("#roles-today tbody tr") if r.find_element("css selector", "th").text == label)
     assert colleague in row.find_elements("css selector", "td")[0].text, "the system page names the colleague"
     assert f"{colleague} har rollen fra {dato(TEST_TODAY)}" in row.text, "and says since when, and why"
 
-    browser.find("header nav a[href='/ui/me']").click()
-    assert (role["system_name"], ROLE_LABEL[role["role"]]) not in my_roles(browser), "no longer theirs"
+    browser.sign_in("owner", then="/ui/me")
+    assert (role["system_name"], label) not in my_roles(browser), "no longer theirs"
 
 
 def test_an_owner_claims_a_role_on_a_system_found_in_the_register(browser, site):

@@ -125,3 +125,59 @@ def test_every_export_works_in_every_format_on_the_demo(town):
         book = openpyxl.load_workbook(io.BytesIO(export_file(town, what, "xlsx")), read_only=True)
         rows = list(book.worksheets[0].iter_rows(values_only=True))
         assert list(rows[0]) == headers and len(rows) == len(table), what
+
+
+def test_the_demo_was_recorded_over_the_years_it_describes(town, today):
+    # Record times spread over three years (not the load's instant), in the log's order
+    rows = _rows(town, "SELECT recorded_at FROM responsibility_facts ORDER BY position")
+    recorded = [r["recorded_at"] for r in rows]
+    assert len({str(r)[:7] for r in recorded}) > 24  # facts recorded in more than two years' months
+    assert _count(town, "SELECT COUNT(*) AS n FROM responsibility_facts WHERE recorded_at > effective_from") > 100
+
+
+def test_one_system_on_one_date_answers_differently_as_the_record_stood_on_two_dates_both_explained(town):
+    import anyio.from_thread
+
+    from api import explain
+    from domain.clock import end_of_day, local_date
+
+    def ask(portal, system_id, role, day, when):
+        answer = portal.call(explain.accountability, town.reads, system_id, day, when)
+        return next(r for r in answer.roles if r.role == role)
+
+    # Given the late corrections: facts recorded after the period they describe had ended
+    late = _rows(town, "SELECT system_id, role, person_id, effective_from, effective_to, recorded_at, position"
+                       " FROM responsibility_facts WHERE effective_to IS NOT NULL AND recorded_at > effective_to"
+                       " AND person_id IS NOT NULL ORDER BY position")
+    assert late
+    shown = 0
+    with anyio.from_thread.start_blocking_portal() as portal:  # one event loop: the PostgreSQL pool lives in it
+        for fact in late:
+            day = _date(fact["effective_from"]) + timedelta(days=30)  # D: inside the corrected stretch
+            recorded_on = local_date(_instant(fact["recorded_at"]))
+            k1, k2 = end_of_day(recorded_on - timedelta(days=1)), end_of_day(recorded_on)
+            # When asked about D as the record stood the day before the correction, and on its day
+            before = ask(portal, fact["system_id"], fact["role"], day, k1)
+            after = ask(portal, fact["system_id"], fact["role"], day, k2)
+            assert after.holder is not None and str(after.holder.id) == str(fact["person_id"])
+            assert after.fact.position == fact["position"] and after.fact.effective_to == _date(fact["effective_to"])
+            if before.holder is None or before.holder.id == after.holder.id:
+                continue  # the correction named the person the record already had: the same answer
+            # Then two different answers, each explained by the fact it rests on, recorded before the time asked
+            assert before.fact is not None and before.fact.position < fact["position"]
+            assert before.fact.recorded_at <= k1 < after.fact.recorded_at <= k2
+            assert before.why and after.why and before.why != after.why
+            shown += 1
+    assert shown >= 5
+
+
+def _date(value):
+    from datetime import date
+
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _instant(value):
+    from datetime import datetime
+
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

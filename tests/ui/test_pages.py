@@ -364,7 +364,7 @@ def test_an_owner_attests_from_my_systems_and_the_next_due_date_moves(town):
     assert moved["last_attested_on"] == town["clock"].today().isoformat()
 
 
-def test_an_owner_hands_a_role_over_to_a_colleague_found_by_name(town):
+def test_an_owner_offers_a_role_to_a_colleague_found_by_name_who_accepts_it_on_my_systems(town):
     owner = town["users"]["owner"]
     mine = api_get(town, f"/people/{owner}/responsibilities")["holds"]
     held = next(h for h in mine if h["role"] != "systemejer") if any(h["role"] != "systemejer" for h in mine) else mine[-1]
@@ -381,10 +381,75 @@ def test_an_owner_hands_a_role_over_to_a_colleague_found_by_name(town):
         "effective_from": town["clock"].today().isoformat(), "note": "ny i teamet",
     }, follow_redirects=False)
     assert response.status_code == 303, response.text
-    system_page = browser.get(response.headers["location"]).text
-    assert "Rollen er overdraget." in system_page and colleague["name"] in system_page
-    answer = api_get(town, f"/systems/{held['system_id']}/accountability")
-    assert any(h["person_id"] == colleague["id"] and h["role"] == held["role"] for h in answer["holders"])
+    # The offer waits beside the holder; the owner is still responsible
+    system_page = visible(browser.get(response.headers["location"]).text)
+    assert "Overdragelsen er tilbudt" in system_page
+    assert f"Overdragelse til {colleague['name']}" in system_page and "venter på svar" in system_page
+    holders = lambda: api_get(town, f"/systems/{held['system_id']}/accountability")["holders"]  # noqa: E731
+    assert any(h["person_id"] == str(owner) and h["role"] == held["role"] for h in holders())
+    assert held["system_name"] in visible(page(browser, "/ui/me", town))  # among my offers awaiting an answer
+    # The colleague sees it on their own page and accepts it
+    theirs = sign_in(town, "owner", UUID(colleague["id"]))
+    me = page(theirs, "/ui/me", town)
+    assert "tilbyder dig" in visible(me) and "ny i teamet" in visible(me)
+    offer_id = re.search(r'action="/ui/handovers/([0-9a-f-]+)/acceptance"', me).group(1)
+    accepted = theirs.post(f"/ui/handovers/{offer_id}/acceptance", data={"csrf_token": csrf_of(me)},
+                           follow_redirects=False)
+    assert accepted.status_code == 303 and accepted.headers["location"].startswith("/ui/me?done=handover_accepted")
+    assert "Du har taget imod rollen." in visible(theirs.get(accepted.headers["location"]).text)
+    assert any(h["person_id"] == colleague["id"] and h["role"] == held["role"] for h in holders())
+
+
+def test_a_colleague_declines_an_offer_with_a_reason_and_the_role_stays(town):
+    owner = town["users"]["owner"]
+    held = api_get(town, f"/people/{owner}/responsibilities")["holds"][0]
+    colleague = next(p for p in api_get(town, "/people", limit=50)["items"]
+                     if p["id"] != str(owner) and p["name"] and not p.get("departed_on"))
+    browser = sign_in(town, "owner")
+    form = page(browser, f"/ui/systems/{held['system_id']}/handover", town, role=held["role"])
+    browser.post(f"/ui/systems/{held['system_id']}/handover", data={
+        "csrf_token": csrf_of(form), "role": held["role"], "to_person_id": colleague["id"]}, follow_redirects=False)
+    theirs = sign_in(town, "owner", UUID(colleague["id"]))
+    me = page(theirs, "/ui/me", town)
+    offer_id = re.findall(r'action="/ui/handovers/([0-9a-f-]+)/refusal"', me)[-1]
+    empty = theirs.post(f"/ui/handovers/{offer_id}/refusal", data={"csrf_token": csrf_of(me), "reason": ""})
+    assert empty.status_code == 422 and "reason" in visible(empty.text)
+    declined = theirs.post(f"/ui/handovers/{offer_id}/refusal", data={"csrf_token": csrf_of(me), "reason": "Travlt"},
+                           follow_redirects=False)
+    assert declined.headers["location"].startswith("/ui/me?done=handover_refused")
+    auditor = sign_in(town, "auditor")
+    story = visible(page(auditor, f"/ui/systems/{held['system_id']}", town))
+    assert f"til {colleague['name']}" in story and "afslået" in story and "Travlt" in story
+    holders = api_get(town, f"/systems/{held['system_id']}/accountability")["holders"]
+    assert any(h["person_id"] == str(owner) and h["role"] == held["role"] for h in holders)
+
+
+def test_the_demo_owner_finds_a_colleagues_offer_waiting_on_my_systems(town):
+    me = visible(page(sign_in(town, "owner"), "/ui/me", town))
+    assert "tilbyder dig Systemansvarlig" in me and "Du kender systemet bedst" in me
+    assert "Tag imod" in me and "Sig nej" in me
+
+
+def test_an_owner_withdraws_an_offer_nobody_has_answered_from_my_systems(town):
+    owner = town["users"]["owner"]
+    held = api_get(town, f"/people/{owner}/responsibilities")["holds"][-1]
+    colleague = next(p for p in api_get(town, "/people", limit=50)["items"][::-1]
+                     if p["id"] != str(owner) and p["name"] and not p.get("departed_on"))
+    browser = sign_in(town, "owner")
+    form = page(browser, f"/ui/systems/{held['system_id']}/handover", town, role=held["role"])
+    browser.post(f"/ui/systems/{held['system_id']}/handover", data={
+        "csrf_token": csrf_of(form), "role": held["role"], "to_person_id": colleague["id"]}, follow_redirects=False)
+    me = page(browser, "/ui/me", town)
+    offer_id = re.findall(r'action="/ui/handovers/([0-9a-f-]+)/withdrawal"', me)[-1]
+    # Nobody but its maker withdraws it
+    theirs = sign_in(town, "owner", UUID(colleague["id"]))
+    refused = theirs.post(f"/ui/handovers/{offer_id}/withdrawal", data={"csrf_token": csrf_of(page(theirs, "/ui/me", town))})
+    assert refused.status_code == 403
+    response = browser.post(f"/ui/handovers/{offer_id}/withdrawal", data={"csrf_token": csrf_of(me)},
+                            follow_redirects=False)
+    assert response.headers["location"].startswith("/ui/me?done=handover_withdrawn")
+    after = browser.get(response.headers["location"]).text
+    assert "Overdragelsen er trukket tilbage." in visible(after) and offer_id not in after
 
 
 def test_a_hand_over_without_a_colleague_names_the_field_and_writes_nothing(town):

@@ -158,3 +158,27 @@ def test_a_recorded_vacancy_gives_its_reason_in_the_gap_detail():
     h = history(staffed([vacancy]))
     gap = next(g for g in find_gaps(h, DIRECTORY, QUIET) if g.rule == "no_holder")
     assert gap.since == D("2022-01-01") and "spreadsheet said: 'Hjemmeplejen'" in gap.detail
+
+
+def test_a_hand_over_offer_unanswered_too_long_is_a_gap_until_answered_or_void():
+    from domain.gaps import GapPolicy, Offer, SystemHistory, find_gaps
+    from domain.lifecycle import LifecycleChange
+    from domain.responsibility import Fact
+
+    sys_id, anne, bo, carl = (UUID(int=i) for i in range(1, 5))
+    held = [Fact(1, None, "systemejer", anne, date(2020, 1, 1))]  # type: ignore[arg-type]
+    lifecycle = [LifecycleChange(0, "in_operation", date(2019, 1, 1))]
+    policy = GapPolicy(required_roles=("systemejer",), handover_answer_days=14)
+
+    def found(offers, facts=held):
+        history = SystemHistory(sys_id, "high", lifecycle, facts, offers=offers)
+        return [(g.since, g.until) for g in find_gaps(history, Directory(), policy) if g.rule == "handover_unanswered"]
+
+    made = date(2021, 3, 1)
+    assert found([Offer(UUID(int=9), "systemejer", anne, bo, made)]) == [(date(2021, 3, 15), None)]
+    assert found([Offer(UUID(int=9), "systemejer", anne, bo, made, date(2021, 3, 20))]) == \
+        [(date(2021, 3, 15), date(2021, 3, 20))]
+    assert found([Offer(UUID(int=9), "systemejer", anne, bo, made, date(2021, 3, 10))]) == []  # answered in time
+    moved = [*held, Fact(2, None, "systemejer", carl, date(2021, 3, 18))]  # type: ignore[arg-type]
+    assert found([Offer(UUID(int=9), "systemejer", anne, bo, made)], moved) == \
+        [(date(2021, 3, 15), date(2021, 3, 18))]  # void once Anne no longer holds the role

@@ -129,3 +129,17 @@ def test_a_system_without_a_systemejer_is_listed_exactly_when_the_gap_rule_finds
         gaps = [g for g in G.find_gaps(history, rec.directory) if g.rule == "no_holder" and g.role == "systemejer"
                 and g.since <= date(2021, 3, 3) and (g.until is None or date(2021, 3, 3) < g.until)]
         assert bool(listed) == bool(gaps), state
+
+
+def test_the_recipient_of_a_hand_over_is_told_the_day_it_is_offered_and_weekly_until_they_answer():
+    offered = date(2021, 3, 1)
+    offer = R.OfferInfo(UUID(int=50), SYSTEM, "systemejer", BO, IB, offered, offered + timedelta(days=10))
+    base = record(facts=OWNED)
+    with_offer = R.Record(**{**base.__dict__, "offers": [offer]})
+    assert R.handover_reminders(with_offer, offered - timedelta(days=1)) == []
+    assert duties(R.handover_reminders(with_offer, offered)) == [(R.Duty.HANDOVER_OFFERED, IB, offered)]
+    assert duties(R.handover_reminders(with_offer, offered + timedelta(days=9))) == \
+        [(R.Duty.HANDOVER_OFFERED, IB, offered + timedelta(days=7))]
+    [told] = R.handover_reminders(with_offer, offered)
+    assert told.about_person_id == BO and told.subject_id == offer.offer_id
+    assert R.handover_reminders(base, offered) == []  # answered offers are not in the record
