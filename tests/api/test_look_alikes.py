@@ -61,7 +61,7 @@ def test_a_second_person_with_an_e_mail_address_someone_has_is_refused_naming_th
 def test_an_import_holder_that_several_people_match_by_e_mail_is_reported_not_guessed(api, monkeypatch):
     unit = api.org_unit("Økonomiforvaltningen", "forvaltning")
     portfolio = api.client.app.state.runtime.portfolio
-    monkeypatch.setattr(portfolio, "_email_unused", lambda *_: None)
+    monkeypatch.setattr(portfolio, "_emails_unused", lambda *_: None)
     for name, email in (("Bo Larsen", "bo@kommune.dk"), ("Bo Larsen", "BO@kommune.dk")):  # as before the rule
         portfolio.register_person(name, UUID(unit), None, email)
     api.position = portfolio.recorder.max_notification_id()

@@ -267,7 +267,7 @@ def test_look_alikes_are_matched_and_an_address_several_people_have_is_not_guess
     forvaltning = app.establish_org_unit("Forvaltning 0", "forvaltning", root).id
     afdeling = app.establish_org_unit("Afdeling 0.0", "afdeling", forvaltning).id
     app.register_system("Sуstem\u200b000", None, afdeling, "low", False, "in_operation", day(2020, 1, 1))  # a Cyrillic у
-    monkeypatch.setattr(app, "_email_unused", lambda *_: None)  # two people with one address, as before the rule
+    monkeypatch.setattr(app, "_emails_unused", lambda *_: None)  # two people with one address, as before the rule
     twins = {app.register_person(f"Bruger 1 Hansen {n}", root, None, e).id for n, e in enumerate(("bruger1@eksempel.dk",
                                                                                                   "BRUGER1@eksempel.dk"))}
     report = run(runtime, apply=True)
