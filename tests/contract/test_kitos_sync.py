@@ -209,12 +209,12 @@ def test_the_command_line_dry_run_then_apply(settings, clock, kitos, capsys):
     from ansvar.cli_kitos import cmd_kitos
 
     config = replace(settings, kitos=KitosAccount(kitos.url, kitos.email, kitos.password))
-    args = argparse.Namespace(action="sync", organization=ORG, apply=False, since=None, roles=None)
+    args = argparse.Namespace(action="sync", organization=ORG, apply=False, since=None, roles=None, json=False)
     assert cmd_kitos(config, clock, args) == 0
-    said = " ".join(capsys.readouterr().err.split())
+    said = " ".join(capsys.readouterr().out.split())
     assert f"{USAGES} usages" in said and "dry run: nothing written" in said and "unknown_role" in said
     assert cmd_kitos(config, clock, argparse.Namespace(**{**vars(args), "apply": True})) == 0
-    assert "written in one transaction, up to log position" in " ".join(capsys.readouterr().err.split())
+    assert "written in one transaction, up to log position" in " ".join(capsys.readouterr().out.split())
     kitos.password = "changed"
     assert cmd_kitos(config, clock, args) == 2
     assert "nothing was written" in " ".join(capsys.readouterr().err.split())

@@ -138,16 +138,16 @@ def test_the_demo_towns_reminders_arrive_once_each_to_a_person_naming_their_syst
 def test_with_the_server_down_the_run_fails_clearly_and_the_reminders_go_later(town, clock, smtp, capsys):
     server, inbox, _ = smtp
     server.stop()
-    code = cmd_reminders(town, clock, argparse.Namespace(action="run", at=None))
+    code = cmd_reminders(town, clock, argparse.Namespace(action="run", at=None, json=False))
     said = " ".join(capsys.readouterr().err.split())
     assert code == 1 and "could not be reached" in said and "127.0.0.1" in said
     assert inbox.messages == []
     server.start()
     clock.advance(timedelta(minutes=4))  # before the first retry is due: nothing goes
-    assert cmd_reminders(town, clock, argparse.Namespace(action="run", at=clock.today())) == 0
+    assert cmd_reminders(town, clock, argparse.Namespace(action="run", at=clock.today(), json=False)) == 0
     assert inbox.messages == []
     clock.advance(timedelta(minutes=2))
-    assert cmd_reminders(town, clock, argparse.Namespace(action="run", at=clock.today())) == 0
+    assert cmd_reminders(town, clock, argparse.Namespace(action="run", at=clock.today(), json=False)) == 0
     assert inbox.messages  # sent once the server is back and the backoff has passed
     runtime = bootstrap(town, clock)
     try:
