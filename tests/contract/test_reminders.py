@@ -160,6 +160,25 @@ def test_with_the_server_down_the_run_fails_clearly_and_the_reminders_go_later(t
         runtime.close()
 
 
+def test_the_preview_is_a_report_on_stdout_whole_on_its_lines_and_json_for_a_script(town, clock, capsys):
+    assert cmd_reminders(town, clock, argparse.Namespace(action="preview", at=None, json=True)) == 0
+    answer = json.loads(capsys.readouterr().out)
+    runtime = bootstrap(town, clock)
+    try:
+        planned, _ = reminders.plan(runtime, clock.today())  # the views caught up by the preview
+    finally:
+        runtime.close()
+    assert answer["day"] == clock.today().isoformat() and len(answer["reminders"]) == len(planned) > 0
+    assert {r["duty"] for r in answer["reminders"]} == {str(r.duty) for r in planned}
+    to_people = [r for r in answer["reminders"] if r["recipient"] is not None]
+    assert to_people and all(r["recipient"]["id"] and r["recipient"]["name"] for r in to_people)
+    assert {r["recipient"]["id"] for r in to_people} == {str(r.recipient_id) for r in planned if r.recipient_id}
+    assert cmd_reminders(town, clock, argparse.Namespace(action="preview", at=None, json=False)) == 0
+    shown = capsys.readouterr()
+    assert "…" not in shown.out and all(str(r.duty) in shown.out for r in planned)  # not cut at 80 columns
+    assert max(len(line) for line in shown.out.splitlines()) > 80  # the table as wide as it needs
+
+
 def test_a_crash_between_sending_and_recording_sends_one_duplicate_with_the_same_message_id(town, clock, smtp):
     _, inbox, _ = smtp
     runtime = bootstrap(town, clock)
