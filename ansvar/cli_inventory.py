@@ -68,11 +68,12 @@ def print_report(found: dict[str, Any]) -> None:
     report.print(summary)
     f = found["facts"]
     report.print(
-                 f"rows read: {found['rows_read']}  ·  facts: {f['assignments']} assignments, {f['vacancies']} vacancies,"
-                 f" {f['lifecycle_changes']} lifecycle changes, {f['details_changes']} detail changes  ·  flagged holders: {found['flagged_holders']}"
-                 f"  ·  duplicates: {found['duplicates']}  ·  people linked by name: {found['people_linked']},"
-                 f" possible duplicate people: {found['possible_duplicate_people']}"
-                 )
+        f"rows read: {found['rows_read']}  ·  facts: {f['assignments']} assignments, {f['vacancies']} vacancies,"
+        f" {f['lifecycle_changes']} lifecycle changes, {f['details_changes']} detail changes"
+        f"  ·  flagged holders: {found['flagged_holders']}  ·  duplicates: {found['duplicates']}"
+        f"  ·  people linked by name: {found['people_linked']},"
+        f" possible duplicate people: {found['possible_duplicate_people']}"
+    )
     if found["problems"]:
         problems = Table("row", "column", "value", "problem", title=f"{len(found['problems'])} problems")
         for p in found["problems"]:

@@ -36,7 +36,8 @@ def cmd_reminders(settings: Settings, clock: Clock, args: argparse.Namespace) ->
         report.json({
             "day": day.isoformat(), "due": len(outcome.planned), "decided": outcome.decided, "sent": len(outcome.sent),
             "failed": len(outcome.failed), "unreachable": outcome.unreachable,
-            "undeliverable": [{"id": str(row["id"]), "duty": row["duty"], "why": why} for row, why in outcome.undeliverable],
+            "undeliverable": [{"id": str(row["id"]), "duty": row["duty"], "why": why}
+                              for row, why in outcome.undeliverable],
         })
     else:
         report.print(f"{day}: {len(outcome.planned)} due, {outcome.decided} newly decided, {len(outcome.sent)} sent,"
