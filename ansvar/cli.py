@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import structlog
-from rich.console import Console
 from rich.table import Table
 
 from ansvar import cli_access, cli_inventory, cli_kitos, cli_log, cli_pack, cli_reminders
-from ansvar.console import catch_up, console, progress_bar
+from ansvar.console import catch_up, progress, progress_bar, report
 from domain.clock import Clock, SystemClock
 from infra import logging as app_logging
 from infra.local_secret import with_local_secret
@@ -40,8 +39,8 @@ def cmd_serve(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
     if args.demo:
         cmd_demo(settings, clock, args)  # its hint names the address served, so after --host/--port
-    console.print(f"ansvar on {cli_access.base_url(settings)}  (API docs: {cli_access.base_url(settings)}/schema,"
-                  f" database: {settings.database.kind})", soft_wrap=True)
+    progress.print(f"ansvar on {cli_access.base_url(settings)}  (API docs: {cli_access.base_url(settings)}/schema,"
+                   f" database: {settings.database.kind})", soft_wrap=True)
     app = create_app(settings, clock=clock, configure_logging=False)
     tune_gc_for_service()
     uvicorn.run(app, host=settings.host, port=settings.port, http=http_protocol(), log_config=None, access_log=False)
@@ -58,7 +57,7 @@ def cmd_demo(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
             task = bar.add_task("demo municipality", total=None)
             loaded = demo.load(runtime.portfolio, seed=args.seed,
                                progress=lambda done, total: bar.update(task, completed=done, total=total))
-        console.print("demo loaded" if loaded else "the store already holds data: demo not loaded again")
+        report.print("demo loaded" if loaded else "the store already holds data: demo not loaded again")
         catch_up(runtime)
         cli_access.print_demo_tokens(settings, runtime)
     finally:
@@ -77,9 +76,9 @@ def cmd_projections(settings: Settings, clock: Clock, args: argparse.Namespace) 
             tune_gc_for_service()  # a rebuild of 1M events: 7,701 -> 9,071 events/s (bench/rebuild.py)
             names = [v.name for v in runtime.catchup.views if not args.names or v.name in args.names]
             if unknown := set(args.names) - set(names):
-                console.print(f"[red]no such projection:[/red] {', '.join(sorted(unknown))}")
+                progress.print(f"[red]no such projection:[/red] {', '.join(sorted(unknown))}")
                 return 2
-            console.print(f"rebuilding {', '.join(names)} into new tables; the live views serve until they are swapped in")
+            progress.print(f"rebuilding {', '.join(names)} into new tables; the live views serve until they are swapped in")
             accepted: list[Finding] = []
             try:
                 with progress_bar() as bar:
@@ -88,12 +87,12 @@ def cmd_projections(settings: Settings, clock: Clock, args: argparse.Namespace) 
                             on_broken=accepted.append if args.accept_broken_log else None)
             except failures.ViewFailed as failure:
                 failures.record(runtime.db, failure)
-                console.print(f"[red]the rebuild stopped:[/red] {failure}; the live views are as they were")
+                progress.print(f"[red]the rebuild stopped:[/red] {failure}; the live views are as they were")
                 return 1
             except LogBroken as broken:
                 failures.record_log(runtime.db, broken.position, broken.problem)
-                console.print(f"[red]the rebuild stopped:[/red] {broken}; the live views are as they were. `ansvar"
-                              " verify` tells what else differs; to rebuild over it knowingly: --accept-broken-log")
+                progress.print(f"[red]the rebuild stopped:[/red] {broken}; the live views are as they were. `ansvar"
+                               " verify` tells what else differs; to rebuild over it knowingly: --accept-broken-log")
                 return 1
             if accepted:
                 _said_accepted(accepted)
@@ -105,28 +104,27 @@ def cmd_projections(settings: Settings, clock: Clock, args: argparse.Namespace) 
             stopped = failing.get(name)
             table.add_row(name, str(position), str(head), str(max(head - position, 0)),
                           f"position {stopped['position']}: {stopped['error']}" if stopped else "")
-        Console().print(table)
+        report.print(table)
     finally:
         runtime.close()
     if failing:
-        console.print(f"[red]{len(failing)} view(s) stopped on an event they cannot apply:[/red]")
+        progress.print(f"[red]{len(failing)} view(s) stopped on an event they cannot apply:[/red]")
         for name, stopped in failing.items():
-            console.print(f"  {name} at log position {stopped['position']}: {stopped['error']}", highlight=False)
+            progress.print(f"  {name} at log position {stopped['position']}: {stopped['error']}", highlight=False)
         return 1
     return 0
 
 
 def _said_accepted(accepted: list[Finding]) -> None:
-    """On stdout (what the operator keeps), and in the log: the views now rest on these."""
+    """In the report (what the operator keeps), and in the log: the views now rest on these."""
     log.warning("views rebuilt over a log that does not verify, as the operator asked (--accept-broken-log)",
                 events=len(accepted), positions=[f.position for f in accepted[:100]])
-    out = Console()
-    out.print(f"WARNING: rebuilt over {len(accepted)} event(s) that do not match the log's leaves, as asked"
-              " (--accept-broken-log); the views hold what the store holds now:", highlight=False)
+    report.print(f"WARNING: rebuilt over {len(accepted)} event(s) that do not match the log's leaves, as asked"
+                 " (--accept-broken-log); the views hold what the store holds now:", highlight=False)
     for finding in accepted[:20]:
-        out.print(f"  {finding}", highlight=False, soft_wrap=True)
+        report.print(f"  {finding}", highlight=False, soft_wrap=True)
     if len(accepted) > 20:
-        out.print(f"  ... and {len(accepted) - 20} more (ansvar verify names the first)", highlight=False)
+        report.print(f"  ... and {len(accepted) - 20} more (ansvar verify names the first)", highlight=False)
 
 
 def cmd_worker(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
@@ -139,7 +137,7 @@ def cmd_worker(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
     runtime.start_worker()
-    console.print("projection worker running; Ctrl-C stops it")
+    progress.print("projection worker running; Ctrl-C stops it")
     done.wait()
     runtime.close()
     return 0
@@ -189,7 +187,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     try:
         settings = with_local_secret(Settings.from_env())
     except SettingsError as exc:
-        console.print(f"[red]configuration error:[/red] {exc}")
+        progress.print(f"[red]configuration error:[/red] {exc}")
         return 2
     app_logging.configure(settings.log_level, settings.log_format)
     return args.run(settings, clock or SystemClock(), args)

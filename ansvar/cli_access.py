@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ansvar.console import console
+from ansvar.console import progress, report
 from domain.clock import Clock
 from infra.settings import Settings
 
@@ -19,29 +19,29 @@ def print_demo_tokens(settings: Settings, runtime: Any) -> None:
     if not users:
         return
     if not settings.auth.secret:
-        console.print("sign in through your identity provider; demo tokens need ANSVAR_AUTH_SECRET")
+        report.print("sign in through your identity provider; demo tokens need ANSVAR_AUTH_SECRET")
         print_demo_links(settings, runtime, users)
         return
-    console.print("\n[bold]Demo tokens[/bold] (8 hours; send as 'Authorization: Bearer <token>'):")
+    report.print("\n[bold]Demo tokens[/bold] (8 hours; send as 'Authorization: Bearer <token>'):")
     for role, person_id in users.items():
         details = runtime.directory.get(person_id) or {}
         roles = () if role == "owner" else (role,)
-        console.print(f"\n{role:8} {details.get('name') or '(erased)'}  person {person_id}")
-        console.print(issue(settings.auth.secret, person_id, roles, now=runtime.clock.now()), soft_wrap=True, highlight=False)
-    console.print(f"\ne.g. TOKEN=<one of them>; curl -H \"Authorization: Bearer $TOKEN\" {base_url(settings)}/systems\n")
+        report.print(f"\n{role:8} {details.get('name') or '(erased)'}  person {person_id}")
+        report.print(issue(settings.auth.secret, person_id, roles, now=runtime.clock.now()), soft_wrap=True, highlight=False)
+    report.print(f"\ne.g. TOKEN=<one of them>; curl -H \"Authorization: Bearer $TOKEN\" {base_url(settings)}/systems\n")
     print_demo_links(settings, runtime, users)
 
 
 def print_demo_links(settings: Settings, runtime: Any, users: dict[str, Any]) -> None:
     """One sign-in link per demo person for the web pages: a one-time code, valid 15 minutes,
     never a token in a URL."""
-    console.print("[bold]Sign in to the pages[/bold] (each link works once, within 15 minutes):")
+    report.print("[bold]Sign in to the pages[/bold] (each link works once, within 15 minutes):")
     for role, person_id in users.items():
         details = runtime.directory.get(person_id) or {}
         code = runtime.ui_sessions.issue_code(person_id, () if role == "owner" else (role,))
-        console.print(f"{role:8} {details.get('name') or '(erased)':28} {base_url(settings)}/ui/login/code?code={code}",
-                      soft_wrap=True, highlight=False)
-    console.print("")
+        report.print(f"{role:8} {details.get('name') or '(erased)':28} {base_url(settings)}/ui/login/code?code={code}",
+                     soft_wrap=True, highlight=False)
+    report.print("")
 
 
 def base_url(settings: Settings) -> str:
@@ -63,16 +63,16 @@ def cmd_token(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
     if args.scim:
         return cmd_scim_credential(settings, clock, args)
     if args.person is None:
-        console.print("[red]--person is required[/red] (or --scim --name NAME for a provisioning credential)")
+        progress.print("[red]--person is required[/red] (or --scim --name NAME for a provisioning credential)")
         return 2
     if not settings.auth.secret:
-        console.print("[red]no secret to sign with:[/red] set ANSVAR_AUTH_SECRET (tokens from an identity provider"
-                      " are issued there)")
+        progress.print("[red]no secret to sign with:[/red] set ANSVAR_AUTH_SECRET (tokens from an identity provider"
+                       " are issued there)")
         return 2
     try:
         person, ttl = UUID(args.person), parse_ttl(args.ttl)
     except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
+        progress.print(f"[red]{exc}[/red]")
         return 2
     roles = sorted(set(args.role or ()) - {"owner"})
     print(issue(settings.auth.secret, person, roles, ttl, now=clock.now()))
@@ -86,14 +86,14 @@ def cmd_scim_credential(settings: Settings, clock: Clock, args: argparse.Namespa
 
     name = (args.name or "").strip()
     if not name or len(name) > 100:
-        console.print("[red]--scim needs --name NAME[/red] (1-100 characters, e.g. entra-id)")
+        progress.print("[red]--scim needs --name NAME[/red] (1-100 characters, e.g. entra-id)")
         return 2
     runtime = bootstrap(settings, clock)
     try:
         credential, secret = runtime.extras["scim_store"].issue(name, clock.now())
     finally:
         runtime.close()
-    console.print(f"SCIM credential {name!r} ({credential}): give it to the identity provider as its secret token")
+    progress.print(f"SCIM credential {name!r} ({credential}): give it to the identity provider as its secret token")
     print(secret)
     return 0
 
@@ -108,22 +108,22 @@ def cmd_people(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     try:
         person_id = UUID(args.person)
     except ValueError:
-        console.print(f"[red]not a person id:[/red] {args.person}")
+        progress.print(f"[red]not a person id:[/red] {args.person}")
         return 2
     runtime = bootstrap(settings, clock)
     try:
         # Recorded as done at the command line by whoever operates the installation (no person id).
         receipt = runtime.portfolio.erase_person_details(person_id, args.basis, actor=Actor(role="operator"))
     except PersonNotFound:
-        console.print(f"[red]no person with id {person_id}[/red]")
+        progress.print(f"[red]no person with id {person_id}[/red]")
         return 1
     except AlreadyDone:
-        console.print(f"person {person_id}: name and e-mail were already erased")
+        report.print(f"person {person_id}: name and e-mail were already erased")
         return 0
     finally:
         runtime.close()
-    console.print(f"person {person_id}: name and e-mail erased; the history keeps the id"
-                  f" (recorded at log position {receipt.position})")
+    report.print(f"person {person_id}: name and e-mail erased; the history keeps the id"
+                 f" (recorded at log position {receipt.position})")
     return 0
 
 
@@ -137,7 +137,7 @@ def cmd_access_table(settings: Settings, clock: Clock, args: argparse.Namespace)
     if args.write:
         path = Path(args.write)
         path.write_text(replace_in_readme(path.read_text(), table))
-        console.print(f"permission table written to {path}")
+        report.print(f"permission table written to {path}")
     else:
         print(table)
     return 0

@@ -7,7 +7,9 @@ import argparse
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ansvar.console import console, progress_bar
+from rich.markup import escape
+
+from ansvar.console import progress_bar, refuse, report
 from domain.clock import Clock
 from domain.errors import DomainError
 from infra.settings import Settings
@@ -37,32 +39,35 @@ def cmd_kitos(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
                     tasks[what] = bar.add_task(f"KITOS {what}", total=total or None)
                 bar.update(tasks[what], completed=done, total=total or None)
 
-            report = _run(runtime, kitos_sync.sync(runtime, args.organization, apply=args.apply, since=args.since,
+            plan = _run(runtime, kitos_sync.sync(runtime, args.organization, apply=args.apply, since=args.since,
                                                    roles=roles, actor=Actor(role="import"), progress=progress))
     except DomainError as exc:
-        console.print(f"[red]{exc.title}:[/red] {exc.detail}\nnothing was written")
+        refuse(f"{exc.title}: {exc.detail}\nnothing was written", as_json=args.json)
         return 2
     except OSError as exc:
-        console.print(f"[red]cannot read the role mapping:[/red] {exc}")
+        refuse(f"cannot read the role mapping: {exc}", as_json=args.json)
         return 2
     finally:
         runtime.close()
-    s, p, u, f = report["systems"], report["people"], report["org_units"], report["facts"]
-    console.print(f"KITOS {report['kitos']}, organisation {report['organization']}"
-                  + (f", changed since {report['since']}" if report["since"] else "")
-                  + f": {report['usages_read']} usages, {report['org_units_read']} org units read")
-    console.print(f"systems: {s['to_create']} new, {s['matched']} matched; people: {p['to_create']} new;"
-                  f" org units: {u['to_create']} new; facts: {f['assignments']} assignments, {f['vacancies']} vacancies,"
-                  f" {f['lifecycle_changes']} lifecycle changes, {f['details_changes']} details changes")
-    for problem in report["problems"][:40]:
-        console.print(f"  [yellow]{problem['kind']}[/yellow] {problem['entity']} {problem['uuid']} {problem['field']}:"
-                      f" {problem['detail']}")
-    if len(report["problems"]) > 40:
-        console.print(f"  ... and {len(report['problems']) - 40} more problems")
-    for gone in report["deleted_in_kitos"]:
-        console.print(f"  [yellow]deleted in KITOS[/yellow] usage {gone['uuid']} at {gone['occurred_at']}"
-                      + (f": system {gone['system_id']}, for the council to decide" if gone["system_id"] else ""))
-    print_outcome(console, report)
+    if args.json:
+        report.json(plan)
+        return 0
+    s, p, u, f = plan["systems"], plan["people"], plan["org_units"], plan["facts"]
+    report.print(f"KITOS {plan['kitos']}, organisation {plan['organization']}"
+                 + (f", changed since {plan['since']}" if plan["since"] else "")
+                 + f": {plan['usages_read']} usages, {plan['org_units_read']} org units read")
+    report.print(f"systems: {s['to_create']} new, {s['matched']} matched; people: {p['to_create']} new;"
+                 f" org units: {u['to_create']} new; facts: {f['assignments']} assignments, {f['vacancies']} vacancies,"
+                 f" {f['lifecycle_changes']} lifecycle changes, {f['details_changes']} details changes")
+    for problem in plan["problems"][:40]:
+        report.print(f"  [yellow]{problem['kind']}[/yellow] {problem['entity']} {problem['uuid']} {problem['field']}:"
+                     f" {escape(str(problem['detail']))}", highlight=False)
+    if len(plan["problems"]) > 40:
+        report.print(f"  ... and {len(plan['problems']) - 40} more problems")
+    for gone in plan["deleted_in_kitos"]:
+        report.print(f"  [yellow]deleted in KITOS[/yellow] usage {gone['uuid']} at {gone['occurred_at']}"
+                     + (f": system {gone['system_id']}, for the council to decide" if gone["system_id"] else ""))
+    print_outcome(plan)
     return 0
 
 
@@ -73,4 +78,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--apply", action="store_true", help="write it (all or nothing); without: a dry run")
     p.add_argument("--since", type=_since, help="only usages changed since (ISO 8601); default: since the last sync")
     p.add_argument("--roles", help="a JSON file mapping the municipality's KITOS role names to ansvar roles")
+    p.add_argument("--json", action="store_true",
+                   help="print the plan as one JSON document (counts, problems, deleted in KITOS, outcome)")
     p.set_defaults(run=cmd_kitos)

@@ -6,7 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ansvar.console import console
+from rich.markup import escape
+
+from ansvar.console import progress, refuse, report
 from api.registers import CHECKPOINT_LABEL, checkpoint_in_minutes
 from domain.clock import Clock
 from domain.errors import InvalidValue
@@ -65,26 +67,30 @@ def cmd_verify(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
             key_text = args.key or (str(own.verifier) if own else None)
         key = VerifierKey.parse(key_text) if key_text else None
     except (OSError, NoteError, ValueError, InvalidValue) as exc:
-        console.print(f"[red]cannot verify:[/red] {exc}")
+        refuse(f"cannot verify: {exc}", as_json=args.json)
         return 2
     if checkpoints and key is None:
-        console.print("[red]cannot verify:[/red] no key to check the checkpoints' signatures with (--key)")
+        refuse("cannot verify: no key to check the checkpoints' signatures with (--key)", as_json=args.json)
         return 2
     try:
-        report = verify(proofs, sorted(checkpoints, key=lambda c: c.size), key)  # type: ignore[arg-type]
+        result = verify(proofs, sorted(checkpoints, key=lambda c: c.size), key)  # type: ignore[arg-type]
     finally:
         owner = getattr(proofs, "owner", None)
         if owner is not None:
             owner.close()
-    for line in report.checked:
-        console.print(f"[green]ok[/green] {line}")
-    for line in report.unverified:
-        console.print(f"[yellow]not verified[/yellow] {line}")
-    if report.ok:
-        console.print(f"[green]the log verifies[/green]: {report.size} events, root {report.root.hex()}")
+    if args.json:
+        report.json({"ok": result.ok, "size": result.size, "root": result.root.hex(), "checked": list(result.checked),
+                     "unverified": list(result.unverified), "findings": [str(f) for f in result.findings]})
+        return 0 if result.ok else 1
+    for line in result.checked:
+        report.print(f"[green]ok[/green] {escape(str(line))}")
+    for line in result.unverified:
+        report.print(f"[yellow]not verified[/yellow] {escape(str(line))}")
+    if result.ok:
+        report.print(f"[green]the log verifies[/green]: {result.size} events, root {result.root.hex()}")
         return 0
-    for finding in report.findings:
-        console.print(f"[red]FAILED[/red] {finding}")
+    for finding in result.findings:
+        report.print(f"[red]FAILED[/red] {escape(str(finding))}")
     return 1
 
 
@@ -104,8 +110,10 @@ def cmd_log(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
         else:
             with open(args.output, "w", encoding="utf-8") as out:
                 written = write(transparency.proofs, checkpoint, key, out)
-        console.print(f"{written} entries written" + (f", up to the checkpoint of size {checkpoint.size}" if checkpoint else
-                                                      " (unsigned: no log key)"))
+        said = f"{written} entries written" + (f", up to the checkpoint of size {checkpoint.size}" if checkpoint else
+                                               " (unsigned: no log key)")
+        # the export itself on stdout leaves the count to stderr
+        (progress if args.output == "-" else report).print(said)
     finally:
         runtime.close()
     return 0
@@ -117,22 +125,22 @@ def _erase(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     from domain.errors import AlreadyDone, DomainError
 
     if args.position is None or args.position < 1:
-        console.print("[red]ansvar log erase needs the event's log position[/red] (a timeline shows it)")
+        progress.print("[red]ansvar log erase needs the event's log position[/red] (a timeline shows it)")
         return 2
     runtime = bootstrap(settings, clock)
     try:
         # Recorded as done at the command line by whoever operates the installation (no person id).
         receipt = runtime.portfolio.erase_text(args.position, args.basis, args.field, actor=Actor(role="operator"))
     except AlreadyDone as exc:
-        console.print(str(exc))
+        report.print(escape(str(exc)))
         return 0
     except DomainError as exc:
-        console.print(f"[red]{exc.title}:[/red] {exc.detail}")
+        progress.print(f"[red]{exc.title}:[/red] {escape(exc.detail)}")
         return 1
     finally:
         runtime.close()
-    console.print(f"the text of the event at position {args.position} is erased; every proof stays valid"
-                  f" (recorded at log position {receipt.position})")
+    report.print(f"the text of the event at position {args.position} is erased; every proof stays valid"
+                 f" (recorded at log position {receipt.position})")
     return 0
 
 
@@ -144,7 +152,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--export", metavar="FILE", help="verify an export (ansvar log export) instead of the database")
     check.add_argument("--key", metavar="VKEY", help="the verifier key to trust (default: this installation's)")
     check.add_argument("--pack", metavar="FILE.zip", help="verify an auditor's pack (ansvar audit-pack) instead of the log")
-    check.add_argument("--json", action="store_true", help="with --pack: print the result as JSON")
+    check.add_argument("--json", action="store_true",
+                       help="print the result as one JSON document (ok, size, root, checked, findings; with --pack:"
+                            " ok, checked, findings)")
     check.set_defaults(run=cmd_verify)
     log = sub.add_parser("log", help="export the log for a third party to verify; erase a free text from an event")
     log.add_argument("action", choices=["export", "erase"])

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ansvar.console import catch_up, console
+from rich.markup import escape
+
+from ansvar.console import catch_up, refuse, report
 from domain.clock import Clock
 from domain.errors import DomainError
 from infra import log_key, pack_verify
@@ -53,24 +54,24 @@ def cmd_audit_pack(settings: Settings, clock: Clock, args: argparse.Namespace) -
         os.replace(partial, out)
     except (DomainError, NotSigning) as exc:
         partial.unlink(missing_ok=True)
-        console.print(f"[red]cannot make the pack:[/red] {getattr(exc, 'detail', None) or exc}")
+        refuse(f"cannot make the pack: {getattr(exc, 'detail', None) or exc}", as_json=args.json)
         return 2
     finally:
         runtime.close()
-    report = {
+    made = {
         "file": str(out), "bytes": out.stat().st_size, "seconds": round(time.perf_counter() - started, 2),
         "question": {"from": q.start.isoformat(), "at": q.at.isoformat(), "known_at": q.known_at.isoformat()},
         "systems": len(summary.systems), "rows": summary.counts,
         "attestation": {"in_use": summary.in_use, "attested_in_time": summary.attested},
     }
     if args.json:
-        print(json.dumps(report, ensure_ascii=False))
+        report.json(made)
     else:
-        print(f"audit pack written to {out} ({report['bytes']} bytes, {report['seconds']} s)")
-        print(f"period {report['question']['from']} to {report['question']['at']}, as known at"
-              f" {report['question']['known_at']}")
-        print(f"{report['systems']} systems; rows: " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()))
-        print(f"attestation: {summary.attested} of {summary.in_use} systems in use attested in time")
+        report.print(f"audit pack written to {escape(str(out))} ({made['bytes']} bytes, {made['seconds']} s)")
+        report.print(f"period {made['question']['from']} to {made['question']['at']}, as known at"
+                     f" {made['question']['known_at']}")
+        report.print(f"{made['systems']} systems; rows: " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()))
+        report.print(f"attestation: {summary.attested} of {summary.in_use} systems in use attested in time")
     return 0
 
 
@@ -83,15 +84,21 @@ def cmd_verify_pack(settings: Settings, args: argparse.Namespace) -> int:
     try:
         checked = pack_verify.verify_pack(Path(args.pack).read_bytes(), key)
     except (OSError, pack_verify.Unreadable) as exc:
-        print(json.dumps({"ok": False, "error": str(exc)}) if args.json else f"cannot verify: {exc}")
+        refuse(f"cannot verify: {exc}", as_json=args.json)
         return 2
     except pack_verify.Failed as exc:
-        print(json.dumps({"ok": False, "failed": str(exc)}, ensure_ascii=False) if args.json else f"FAILED {exc}")
+        # the same keys as `ansvar verify --json`; "failed" kept for scripts written before
+        if args.json:
+            report.json({"ok": False, "checked": [], "findings": [str(exc)], "failed": str(exc)})
+        else:
+            report.print(f"[red]FAILED[/red] {escape(str(exc))}")
         return 1
     if args.json:
-        print(json.dumps({"ok": True, "checked": checked}, ensure_ascii=False))
+        report.json({"ok": True, "checked": checked, "findings": []})
     else:
-        print("\n".join(f"ok {line}" for line in checked) + "\nthe pack verifies")
+        for line in checked:
+            report.print(f"[green]ok[/green] {escape(str(line))}")
+        report.print("[green]the pack verifies[/green]")
     return 0
 
 

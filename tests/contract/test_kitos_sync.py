@@ -209,15 +209,36 @@ def test_the_command_line_dry_run_then_apply(settings, clock, kitos, capsys):
     from ansvar.cli_kitos import cmd_kitos
 
     config = replace(settings, kitos=KitosAccount(kitos.url, kitos.email, kitos.password))
-    args = argparse.Namespace(action="sync", organization=ORG, apply=False, since=None, roles=None)
+    args = argparse.Namespace(action="sync", organization=ORG, apply=False, since=None, roles=None, json=False)
     assert cmd_kitos(config, clock, args) == 0
-    said = " ".join(capsys.readouterr().err.split())
+    said = " ".join(capsys.readouterr().out.split())
     assert f"{USAGES} usages" in said and "dry run: nothing written" in said and "unknown_role" in said
     assert cmd_kitos(config, clock, argparse.Namespace(**{**vars(args), "apply": True})) == 0
-    assert "written in one transaction, up to log position" in " ".join(capsys.readouterr().err.split())
+    assert "written in one transaction, up to log position" in " ".join(capsys.readouterr().out.split())
     kitos.password = "changed"
     assert cmd_kitos(config, clock, args) == 2
     assert "nothing was written" in " ".join(capsys.readouterr().err.split())
+
+
+def test_the_command_line_plan_as_json_for_a_script(settings, clock, kitos, capsys):
+    import argparse
+    import json
+
+    from ansvar.cli_kitos import cmd_kitos
+
+    config = replace(settings, kitos=KitosAccount(kitos.url, kitos.email, kitos.password))
+    args = argparse.Namespace(action="sync", organization=ORG, apply=False, since=None, roles=None, json=True)
+    assert cmd_kitos(config, clock, args) == 0
+    shown = capsys.readouterr()
+    plan = json.loads(shown.out)  # one document, nothing else on stdout; the progress bars are on stderr
+    assert plan["usages_read"] == USAGES and plan["dry_run"] is True and plan["applied"] is False
+    assert plan["systems"]["to_create"] > 0 and set(plan["facts"]) >= {"assignments", "vacancies"}
+    assert "unknown_role" in {p["kind"] for p in plan["problems"]}
+    assert "KITOS" in shown.err
+    kitos.password = "changed"
+    assert cmd_kitos(config, clock, args) == 2  # the exit code as without --json
+    refused = json.loads(capsys.readouterr().out)
+    assert refused["ok"] is False and "nothing was written" in refused["error"]
 
 
 def test_a_kitos_without_the_user_list_or_the_delta_feed_still_syncs(runtime, kitos):

@@ -49,8 +49,8 @@ def run_verify(settings, clock, capsys, *checkpoints: Any) -> tuple[int, str]:
         file = (path or __import__("pathlib").Path("/tmp")) / f"checkpoint-{id(settings)}-{i}.txt"
         file.write_text(checkpoint.note(), encoding="utf-8")
         files.append(str(file))
-    code = cmd_verify(settings, clock, argparse.Namespace(checkpoint=files, export=None, key=None))
-    return code, " ".join(capsys.readouterr().err.split())
+    code = cmd_verify(settings, clock, argparse.Namespace(checkpoint=files, export=None, key=None, json=False))
+    return code, " ".join(capsys.readouterr().out.split())  # the report, on stdout
 
 
 @contextmanager
@@ -97,15 +97,15 @@ def test_the_council_minutes_are_a_checkpoint_to_verify_against(settings, clock,
         file = tmp_path / f"beslutninger.{kind}"
         file.write_bytes(spreadsheet.write(kind, "Beslutningslog", ["Dato"], [["2026-03-01"], [], *checkpoint_rows(kept)]))
         files.append(str(file))
-    verify = lambda: cmd_verify(settings, clock, argparse.Namespace(checkpoint=files, export=None, key=None))  # noqa: E731
+    verify = lambda: cmd_verify(settings, clock, argparse.Namespace(checkpoint=files, export=None, key=None, json=False))  # noqa: E731
     assert verify() == 0, capsys.readouterr().err
     position = history["departure"] - 2
     with superuser(settings) as sql:
         sql.run("UPDATE {p}log_leaves SET leaf = ? WHERE position = ?", b"rewritten", position)
         sql.run("DELETE FROM {p}log_nodes")
-    assert verify() == 1 and f"position {position}" in " ".join(capsys.readouterr().err.split())
+    assert verify() == 1 and f"position {position}" in " ".join(capsys.readouterr().out.split())
     (tmp_path / "tom.csv").write_bytes(spreadsheet.write("csv", "Beslutningslog", ["Dato"], [["x"]]))
-    unsigned = argparse.Namespace(checkpoint=[str(tmp_path / "tom.csv")], export=None, key=None)
+    unsigned = argparse.Namespace(checkpoint=[str(tmp_path / "tom.csv")], export=None, key=None, json=False)
     capsys.readouterr()
     assert cmd_verify(settings, clock, unsigned) == 2 and "no signed checkpoint" in " ".join(capsys.readouterr().err.split())
 
@@ -230,11 +230,12 @@ def test_the_operator_erases_a_text_at_the_command_line(settings, clock, capsys,
 
     vacancy = history["departure"] - 1
     erase = argparse.Namespace(action="erase", position=vacancy, basis="sag 2026-41", field=None)
-    said = lambda: " ".join(capsys.readouterr().err.split())  # noqa: E731  (the console writes to stderr)
+    said = lambda: " ".join(capsys.readouterr().out.split())  # noqa: E731  (the report, on stdout)
+    refused = lambda: " ".join(capsys.readouterr().err.split())  # noqa: E731  (errors, on stderr)
     assert cmd_log(settings, clock, erase) == 0 and "erased; every proof stays valid" in said()
     assert cmd_log(settings, clock, erase) == 0 and "already erased" in said()
     wrong = argparse.Namespace(action="erase", position=1, basis="x", field=None)  # the org unit: no free text
-    assert cmd_log(settings, clock, wrong) == 1 and "no erasable text" in said()
+    assert cmd_log(settings, clock, wrong) == 1 and "no erasable text" in refused()
     assert run_verify(settings, clock, capsys, history["checkpoint"])[0] == 0
 
 
@@ -574,12 +575,12 @@ def test_an_export_is_held_to_its_erasure_events_too(settings, clock, capsys, hi
     runtime.close()
     exported = tmp_path / "log.jsonl"
     assert cmd_log(settings, clock, argparse.Namespace(action="export", output=str(exported))) == 0
-    verify_export = argparse.Namespace(checkpoint=[], export=str(exported), key=None)
+    verify_export = argparse.Namespace(checkpoint=[], export=str(exported), key=None, json=False)
     assert cmd_verify(settings, clock, verify_export) == 0, capsys.readouterr().err
     lines = exported.read_text(encoding="utf-8").splitlines()  # the erasure event left out of a copy
     erasure = next(i for i, line in enumerate(lines) if '"ansvar.system.text_erased.v1"' in line)
     (tmp_path / "cut.jsonl").write_text("\n".join(lines[:erasure]) + "\n", encoding="utf-8")
     capsys.readouterr()
-    cut = argparse.Namespace(checkpoint=[], export=str(tmp_path / "cut.jsonl"), key=None)
+    cut = argparse.Namespace(checkpoint=[], export=str(tmp_path / "cut.jsonl"), key=None, json=False)
     assert cmd_verify(settings, clock, cut) == 1
-    assert f"position {vacancy}: reason reads as erased, but no erasure event" in " ".join(capsys.readouterr().err.split())
+    assert f"position {vacancy}: reason reads as erased, but no erasure event" in " ".join(capsys.readouterr().out.split())

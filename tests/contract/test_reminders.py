@@ -138,16 +138,16 @@ def test_the_demo_towns_reminders_arrive_once_each_to_a_person_naming_their_syst
 def test_with_the_server_down_the_run_fails_clearly_and_the_reminders_go_later(town, clock, smtp, capsys):
     server, inbox, _ = smtp
     server.stop()
-    code = cmd_reminders(town, clock, argparse.Namespace(action="run", at=None))
+    code = cmd_reminders(town, clock, argparse.Namespace(action="run", at=None, json=False))
     said = " ".join(capsys.readouterr().err.split())
     assert code == 1 and "could not be reached" in said and "127.0.0.1" in said
     assert inbox.messages == []
     server.start()
     clock.advance(timedelta(minutes=4))  # before the first retry is due: nothing goes
-    assert cmd_reminders(town, clock, argparse.Namespace(action="run", at=clock.today())) == 0
+    assert cmd_reminders(town, clock, argparse.Namespace(action="run", at=clock.today(), json=False)) == 0
     assert inbox.messages == []
     clock.advance(timedelta(minutes=2))
-    assert cmd_reminders(town, clock, argparse.Namespace(action="run", at=clock.today())) == 0
+    assert cmd_reminders(town, clock, argparse.Namespace(action="run", at=clock.today(), json=False)) == 0
     assert inbox.messages  # sent once the server is back and the backoff has passed
     runtime = bootstrap(town, clock)
     try:
@@ -158,6 +158,25 @@ def test_with_the_server_down_the_run_fails_clearly_and_the_reminders_go_later(t
         assert by.get(("sent", 2), 0) == len(inbox.messages) and not any(s == "failed" for s, _ in by)
     finally:
         runtime.close()
+
+
+def test_the_preview_is_a_report_on_stdout_whole_on_its_lines_and_json_for_a_script(town, clock, capsys):
+    assert cmd_reminders(town, clock, argparse.Namespace(action="preview", at=None, json=True)) == 0
+    answer = json.loads(capsys.readouterr().out)
+    runtime = bootstrap(town, clock)
+    try:
+        planned, _ = reminders.plan(runtime, clock.today())  # the views caught up by the preview
+    finally:
+        runtime.close()
+    assert answer["day"] == clock.today().isoformat() and len(answer["reminders"]) == len(planned) > 0
+    assert {r["duty"] for r in answer["reminders"]} == {str(r.duty) for r in planned}
+    to_people = [r for r in answer["reminders"] if r["recipient"] is not None]
+    assert to_people and all(r["recipient"]["id"] and r["recipient"]["name"] for r in to_people)
+    assert {r["recipient"]["id"] for r in to_people} == {str(r.recipient_id) for r in planned if r.recipient_id}
+    assert cmd_reminders(town, clock, argparse.Namespace(action="preview", at=None, json=False)) == 0
+    shown = capsys.readouterr()
+    assert "…" not in shown.out and all(str(r.duty) in shown.out for r in planned)  # not cut at 80 columns
+    assert max(len(line) for line in shown.out.splitlines()) > 80  # the table as wide as it needs
 
 
 def test_a_crash_between_sending_and_recording_sends_one_duplicate_with_the_same_message_id(town, clock, smtp):

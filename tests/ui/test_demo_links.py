@@ -18,7 +18,7 @@ def test_serve_demo_prints_a_link_per_demo_person_that_signs_them_in_once(monkey
     monkeypatch.setenv("ANSVAR_DATABASE_URL", f"sqlite:///{tmp_path}/ansvar.db")
     monkeypatch.setattr("uvicorn.run", lambda app, host, port, **kw: None)
     assert cli.main(["serve", "--demo", "--port", "8765"], clock=clock) == 0
-    out = capsys.readouterr().err
+    out = capsys.readouterr().out  # the demo's report
     links = re.findall(r"(admin|council|auditor|owner)\s+.*?http://127\.0\.0\.1:8765(/ui/login/code\?code=[\w-]+)", out)
     assert {role for role, _ in links} == {"admin", "council", "auditor", "owner"}, out
     app = create_app(Settings.from_env(), clock=clock, configure_logging=False)
