@@ -332,7 +332,7 @@ class _Planner:
         self.plan.possible_duplicates.append(PossibleDuplicate(number, self.headers.get(column, column),
                                                                (f"{given} (row {number})",) + records))
         self._problem(number, column, given, "possible_duplicate", "possibly the same person as "
-                      + "; ".join(records) + ": registered as a new person; if it is one of them, correct the file")
+                      + " or ".join(records) + ": registered as a new person; if it is one of them, correct the file")
         return None
 
     def _known(self, person_id: UUID) -> KnownPerson:

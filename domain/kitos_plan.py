@@ -315,7 +315,7 @@ class _Planner:
             return found[0].id
         records = tuple(_described(p) for p in found)
         self.out.plan.possible_duplicates.append(PossibleDuplicate(row, "roles", (f"{given} (KITOS)",) + records))
-        self._problem(row, "roles", given, "possible_duplicate", "possibly the same person as " + "; ".join(records)
+        self._problem(row, "roles", given, "possible_duplicate", "possibly the same person as " + " or ".join(records)
                       + ": registered as a new person; if it is one of them, merge the two")
         return None
 

@@ -129,3 +129,15 @@ def test_an_address_beside_a_registered_namesake_with_another_address_is_listed_
     plan = plan_import([row(2, "A", "aase.loekke@kommune.dk")], HEADERS, Snapshot(store.units, [known], store.systems), today)
     assert [p.email for p in plan.people] == ["aase.loekke@kommune.dk"] and kinds(plan) == [(2, "possible_duplicate")]
     assert "Åse Løkke <al@kommune.dk> (registered" in plan.possible_duplicates[0].records[1]
+
+
+def test_the_import_page_says_a_link_and_a_possible_duplicate_in_danish(today):
+    from api.ui.words import import_detail
+
+    plan = plan_import([row(2, "A", "Henrik Sørensen"), row(3, "B", "henrik.soerensen@kommune.dk"),
+                        row(4, "C", "Henrik Sorensen"), row(5, "D", "henrik.sorensen@kommune.dk")], HEADERS, Snapshot(), today)
+    assert kinds(plan) == [(3, "linked"), (5, "possible_duplicate")]
+    linked, duplicate = (import_detail(p.detail) for p in plan.problems)
+    assert linked == ("Samme person som Henrik Sørensen <henrik.soerensen@kommune.dk> (række 2): adressen staver navnet"
+                      " (æ, ø, å som ae, oe eller o, aa eller a): én person", "da")
+    assert duplicate[1] == "da" and "(række 2) eller Henrik Sorensen (række 4)" in duplicate[0]
