@@ -31,7 +31,7 @@ from domain.import_model import (  # noqa: F401  (re-exported: the plan's vocabu
 )
 from domain.identity import Skeleton, identity_key, no_confusables
 from domain.import_model import PossibleDuplicate
-from domain.person_match import candidates, home_domains
+from domain.person_match import address_key, candidates, home_domains, name_keys
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel
 
 Row = tuple[int, Mapping[str, Any]]
@@ -75,6 +75,14 @@ class _Planner:
         self.new_by_name: dict[str, list[str]] = {}  # and their keys by name
         self.departed = {p.id for p in snapshot.people if p.departed}
         self.known_people = {p.id: p for p in snapshot.people}
+        self.named_by_key: dict[str, list[KnownPerson]] = {}  # an index for the spelling rule
+        self.addressed_by_key: dict[str, list[KnownPerson]] = {}
+        for p in snapshot.people:
+            if p.name and "@" not in p.name:
+                for k in name_keys(p.name):
+                    self.named_by_key.setdefault(k, []).append(p)
+            if p.email:
+                self.addressed_by_key.setdefault(address_key(p.email), []).append(p)
         self.dissolved = {u.id for u in snapshot.units if u.dissolved}
 
     def run(self, rows: Sequence[Row]) -> Plan:
@@ -298,17 +306,18 @@ class _Planner:
         fitting person without what this cell gives (a name or an e-mail) becomes this cell's person.
         Several fitting, or one who has another name or address: nobody is guessed, each is listed."""
         if ref.email:  # an address alone: whose name does it spell?
-            known = [(p.id, p.name) for p in self.snapshot.people if p.name and p.email is None or
-                     p.name and p.email and self._same(p.email) != self._same(ref.email)]
+            known = [(p.id, p.name) for p in self.named_by_key.get(address_key(ref.email), [])
+                     if p.email is None or self._same(p.email) != self._same(ref.email)]
             new = [(k, p.name) for k, p in self.new_people.items() if p.name]
             found = candidates(ref.email, known + new, self.domains)
             free = [f for f in found if (self._new(f).email if isinstance(f, str) else self._known(f).email) is None]
             given = ref.email
         else:  # a name alone: whose address spells it?
             name = ref.name or ""
-            known = [p.id for p in self.snapshot.people if p.email and not p.name]
+            near = list({p.id: p for k in name_keys(name) for p in self.addressed_by_key.get(k, [])}.values())
+            known = [p.id for p in near if not p.name]
             new = [k for k, p in self.new_people.items() if p.email and not p.name]
-            named = [p.id for p in self.snapshot.people if p.email and p.name]
+            named = [p.id for p in near if p.name]
             found = [who for who in known + new + named
                      if candidates(self._email(who) or "", [(who, name)], self.domains)]
             free = [f for f in found if f in known or f in new]

@@ -43,7 +43,7 @@ from domain.import_model import (
     Snapshot,
 )
 from domain.identity import Skeleton, identity_key, no_confusables
-from domain.person_match import candidates, home_domains
+from domain.person_match import address_key, candidates, home_domains, name_keys
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel, Role
 
 #: KITOS's role names (and common local variants) -> ansvar's roles; a municipality's mapping file adds to it.
@@ -167,6 +167,14 @@ class _Planner:
         self.departed = {p.id for p in snapshot.people if p.departed}
         self.domains = home_domains([p.email for p in snapshot.people if p.email],
                                     [str(u.get("email") or "") for u in kitos.users.values() if u])
+        self.named_by_key: dict[str, list[KnownPerson]] = {}  # an index for the spelling rule
+        self.addressed_by_key: dict[str, list[KnownPerson]] = {}
+        for p in snapshot.people:
+            if p.name and "@" not in p.name:
+                for k in name_keys(p.name):
+                    self.named_by_key.setdefault(k, []).append(p)
+            if p.email:
+                self.addressed_by_key.setdefault(address_key(p.email), []).append(p)
         self.unit_refs: dict[str, Ref] = {}
         self.person_refs: dict[str, Ref] = {}
         self.root: Ref | None = None
@@ -300,10 +308,11 @@ class _Planner:
         one with another name or address, are listed as possible duplicates, and nobody is guessed."""
         found: list[KnownPerson] = []
         if email:
-            named = [(p, p.name) for p in self.snapshot.people if p.name and "@" not in p.name]
+            named = [(p, p.name) for p in self.named_by_key.get(address_key(email), [])]
             found += [p for p in candidates(email, named, self.domains) if self._same(p.email) != self._same(email)]
         if name:
-            found += [p for p in self.snapshot.people if p.email and p not in found
+            near = list({p.id: p for k in name_keys(name) for p in self.addressed_by_key.get(k, [])}.values())
+            found += [p for p in near if p not in found
                       and candidates(p.email, [(p, name)], self.domains)]
         if not found:
             return None
