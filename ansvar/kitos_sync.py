@@ -166,6 +166,8 @@ def report(planned: SyncPlan, kitos: Kitos, organization: str, since: datetime |
         "systems_to_create": [{"uuid": uuid(s.row), "name": s.name} for s in plan.systems],
         "people_to_create": [{"uuid": uuid(p.row), "name": p.name, "email": p.email} for p in plan.people],
         "org_units_to_create": [{"uuid": uuid(u.row), "name": u.name, "level": u.level} for u in plan.units],
+        # A user who may be one already registered (domain/person_match.py), with every record: not guessed.
+        "possible_duplicates": [{"uuid": uuid(d.row), "records": list(d.records)} for d in plan.possible_duplicates],
         "problems": [{"uuid": uuid(p.row), "entity": sources.get(p.row, {}).get("entity"), "field": p.column,
                       "value": p.value, "kind": p.kind, "detail": p.detail} for p in plan.problems],
         # Usages KITOS deleted since the last sync: the council decides (never an automatic decommissioning).

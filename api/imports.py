@@ -69,6 +69,7 @@ class ImportReport(msgspec.Struct):
     duplicates: int
     people_linked: int
     possible_duplicate_people: int
+    possible_duplicates: list[dict[str, Any]]
     systems_to_create: list[dict[str, Any]]
     people_to_create: list[dict[str, Any]]
     problems: list[ImportProblem]

@@ -101,6 +101,9 @@ def report(plan: Plan, sheet: spreadsheet.Sheet, *, applied: bool, position: int
         "duplicates": plan.count("duplicate"),
         "people_linked": plan.count("linked"),  # a cell's person linked by name (see its problem)
         "possible_duplicate_people": plan.count("possible_duplicate"),  # registered anew beside a namesake
+        "possible_duplicates": [  # each with every record it may be one with: for a person to judge
+            {"row": d.row, "column": d.column, "records": list(d.records)} for d in plan.possible_duplicates
+        ],
         "systems_to_create": [{"row": s.row, "name": s.name} for s in plan.systems],
         "people_to_create": [{"row": p.row, "name": p.name, "email": p.email} for p in plan.people],
         "problems": [

@@ -60,6 +60,15 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class PossibleDuplicate:
+    """A cell's person who may be one already known (registered, or named in another row): not
+    guessed, registered anew; `records` describes each candidate, the cell's own person first."""
+    row: int
+    column: str
+    records: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class NewUnit:
     key: str
     row: int
@@ -120,6 +129,7 @@ class Plan:
     matched_systems: set[UUID] = field(default_factory=set)
     matched_people: set[UUID] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
+    possible_duplicates: list[PossibleDuplicate] = field(default_factory=list)
 
     @property
     def writes_nothing(self) -> bool:

@@ -7,6 +7,8 @@ here, so a dry run and `--apply` see exactly the same plan.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
@@ -28,6 +30,8 @@ from domain.import_model import (  # noqa: F401  (re-exported: the plan's vocabu
     Snapshot,
 )
 from domain.identity import Skeleton, identity_key, no_confusables
+from domain.import_model import PossibleDuplicate
+from domain.person_match import address_key, candidates, home_domains, name_keys
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel
 
 Row = tuple[int, Mapping[str, Any]]
@@ -70,6 +74,15 @@ class _Planner:
         self.new_people: dict[str, NewPerson] = {}  # the people this file creates, by key
         self.new_by_name: dict[str, list[str]] = {}  # and their keys by name
         self.departed = {p.id for p in snapshot.people if p.departed}
+        self.known_people = {p.id: p for p in snapshot.people}
+        self.named_by_key: dict[str, list[KnownPerson]] = {}  # an index for the spelling rule
+        self.addressed_by_key: dict[str, list[KnownPerson]] = {}
+        for p in snapshot.people:
+            if p.name and "@" not in p.name:
+                for k in name_keys(p.name):
+                    self.named_by_key.setdefault(k, []).append(p)
+            if p.email:
+                self.addressed_by_key.setdefault(address_key(p.email), []).append(p)
         self.dissolved = {u.id for u in snapshot.units if u.dissolved}
 
     def run(self, rows: Sequence[Row]) -> Plan:
@@ -77,6 +90,8 @@ class _Planner:
         for _, cells in rows:
             names |= {inv.normalise_name(str(cells[f])) for f in ("forvaltning", "afdeling", "team") if not inv.blank(cells.get(f))}
         self.unit_names = frozenset(names)
+        given = [m for _, cells in rows for f in inv.ROLE_FIELDS for m in _EMAIL.findall(str(cells.get(f) or ""))]
+        self.domains = home_domains([p.email for p in self.snapshot.people if p.email], given)
         first_row: dict[str, int] = {}
         for done, (number, cells) in enumerate(rows, 1):
             if self.progress:
@@ -251,6 +266,9 @@ class _Planner:
                 return known[0].id
             if new:
                 return new[0]
+            spelt = self._spelt(number, column, ref)
+            if spelt is not None:
+                return spelt
         else:
             without_email = [p for p in known if not p.email]
             if len(known) == 1 and without_email:
@@ -271,6 +289,10 @@ class _Planner:
                 self._problem(number, column, text, "possible_duplicate", f"{len(known) + len(new)} other people are"
                               f" named {ref.name}, with other or no e-mail addresses: registered as a new person;"
                               " if it is one of them, correct the file")
+            if not ref.name:
+                spelt = self._spelt(number, column, ref)
+                if spelt is not None:
+                    return spelt
         key = ref_key
         self.new_people[key] = NewPerson(key, number, ref.name, ref.email, ref.title, unit)
         self.plan.people.append(self.new_people[key])
@@ -278,6 +300,67 @@ class _Planner:
         if name:
             self.new_by_name.setdefault(name, []).append(key)
         return key
+
+    def _spelt(self, number: int, column: str, ref: inv.PersonRef) -> Ref | None:
+        """One person given by e-mail here and by name elsewhere (domain/person_match.py): the one
+        fitting person without what this cell gives (a name or an e-mail) becomes this cell's person.
+        Several fitting, or one who has another name or address: nobody is guessed, each is listed."""
+        if ref.email:  # an address alone: whose name does it spell?
+            known = [(p.id, p.name) for p in self.named_by_key.get(address_key(ref.email), [])
+                     if p.email is None or self._same(p.email) != self._same(ref.email)]
+            new = [(k, p.name) for k, p in self.new_people.items() if p.name]
+            found = candidates(ref.email, known + new, self.domains)
+            free = [f for f in found if (self._new(f).email if isinstance(f, str) else self._known(f).email) is None]
+            given = ref.email
+        else:  # a name alone: whose address spells it?
+            name = ref.name or ""
+            near = list({p.id: p for k in name_keys(name) for p in self.addressed_by_key.get(k, [])}.values())
+            known = [p.id for p in near if not p.name]
+            new = [k for k, p in self.new_people.items() if p.email and not p.name]
+            named = [p.id for p in near if p.name]
+            found = [who for who in known + new + named
+                     if candidates(self._email(who) or "", [(who, name)], self.domains)]
+            free = [f for f in found if f in known or f in new]
+            given = name
+        if not found:
+            return None
+        if len(found) == 1 and free:
+            who = free[0]
+            if isinstance(who, str):
+                if ref.email:
+                    self._give_email(who, ref.email)
+                else:
+                    self._give_name(who, ref.name or "")
+            else:
+                self.plan.matched_people.add(who)
+            self.people[ref.key if not ref.email else f"email:{self._same(ref.email)}"] = who
+            self._problem(number, column, given, "linked", f"the same person as {self._describe(who)}:"
+                          " the address spells the name (æ, ø, å as ae, oe or o, aa or a): one person")
+            return who
+        records = tuple(self._describe(f) for f in found)
+        self.plan.possible_duplicates.append(PossibleDuplicate(number, self.headers.get(column, column),
+                                                               (f"{given} (row {number})",) + records))
+        self._problem(number, column, given, "possible_duplicate", "possibly the same person as "
+                      + " or ".join(records) + ": registered as a new person; if it is one of them, correct the file")
+        return None
+
+    def _known(self, person_id: UUID) -> KnownPerson:
+        return self.known_people[person_id]
+
+    def _email(self, who: Ref) -> str | None:
+        return self._new(who).email if isinstance(who, str) else self._known(who).email
+
+    def _describe(self, who: Ref) -> str:
+        if isinstance(who, str):
+            p = self._new(who)
+            return f"{' '.join(x for x in (p.name, p.email and f'<{p.email}>') if x)} (row {p.row})"
+        k = self._known(who)
+        return f"{' '.join(x for x in (k.name, k.email and f'<{k.email}>') if x)} (registered, {k.id})"
+
+    def _give_name(self, key: str, name: str) -> None:
+        self.new_people[key] = replace(self.new_people[key], name=name)
+        self.plan.people = [self.new_people[key] if p.key == key else p for p in self.plan.people]
+        self.new_by_name.setdefault(self._same(name), []).append(key)
 
     def _same(self, text: str) -> str:
         """What a name or e-mail address is compared by (domain/identity.py)."""
@@ -293,6 +376,9 @@ class _Planner:
     def _problem(self, row: int, field_: str, value: Any, kind: str, detail: str) -> None:
         column = self.headers.get(field_, field_)
         self.plan.problems.append(Problem(row, column, "" if value is None else str(value), kind, detail))
+
+
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _text(value: Any) -> str | None:

@@ -7,6 +7,8 @@ guessed at: the caller gets `NotUnderstood` (for values) or an `Unresolved` hold
 
 from __future__ import annotations
 
+from domain.person_match import fold
+
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -292,6 +294,6 @@ def normalise_name(name: str) -> str:
 
 
 def search_key(*texts: str | None) -> str:
-    """What a search compares with, the same on every backend: case-folded in Python, so Æ, Ø, Å
-    and their small letters are one letter each (SQLite's LOWER knows only ASCII)."""
-    return " ".join(" ".join(t.split()).casefold() for t in texts if t)
+    """What a search compares with, the same on every backend: folded in Python (SQLite's LOWER
+    knows only ASCII) by domain/person_match.fold, so "soeren", "soren" and "Søren" are one."""
+    return fold(*texts)

@@ -31,16 +31,19 @@ from domain import inventory as inv
 from domain.clock import local_date
 from domain.import_model import (
     Change,
+    KnownPerson,
     KnownSystem,
     NewPerson,
     NewSystem,
     NewUnit,
     Plan,
+    PossibleDuplicate,
     Problem,
     Ref,
     Snapshot,
 )
 from domain.identity import Skeleton, identity_key, no_confusables
+from domain.person_match import address_key, candidates, home_domains, name_keys
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel, Role
 
 #: KITOS's role names (and common local variants) -> ansvar's roles; a municipality's mapping file adds to it.
@@ -85,6 +88,10 @@ class SyncPlan:
     sources: dict[int, dict[str, Any]]  # row -> provenance of what that row writes
     usages_read: int = 0
     units_read: int = 0
+
+
+def _described(p: KnownPerson) -> str:
+    return f"{' '.join(x for x in (p.name, p.email and f'<{p.email}>') if x)} (registered, {p.id})"
 
 
 def _norm(text: str | None) -> str:
@@ -158,6 +165,16 @@ class _Planner:
             if p.name:
                 self.by_name.setdefault(self._same(p.name), []).append(p.id)
         self.departed = {p.id for p in snapshot.people if p.departed}
+        self.domains = home_domains([p.email for p in snapshot.people if p.email],
+                                    [str(u.get("email") or "") for u in kitos.users.values() if u])
+        self.named_by_key: dict[str, list[KnownPerson]] = {}  # an index for the spelling rule
+        self.addressed_by_key: dict[str, list[KnownPerson]] = {}
+        for p in snapshot.people:
+            if p.name and "@" not in p.name:
+                for k in name_keys(p.name):
+                    self.named_by_key.setdefault(k, []).append(p)
+            if p.email:
+                self.addressed_by_key.setdefault(address_key(p.email), []).append(p)
         self.unit_refs: dict[str, Ref] = {}
         self.person_refs: dict[str, Ref] = {}
         self.root: Ref | None = None
@@ -270,6 +287,8 @@ class _Planner:
                 if email is None:
                     self._problem(row, "roles", name, "linked", "a KITOS user without an e-mail: linked by name")
         if ref is None:
+            ref = self._spelt(row, name, email)
+        if ref is None:
             if email is None:
                 self._problem(row, "roles", name or user_uuid, "no_email",
                               "a KITOS user without an e-mail: registered without one (no reminders reach them)")
@@ -282,6 +301,32 @@ class _Planner:
                 self.by_email[self._same(email)] = [ref]
         self.person_refs[user_uuid] = ref
         return ref
+
+    def _spelt(self, row: int, name: str | None, email: str | None) -> UUID | None:
+        """A registered person given only by e-mail (or only by name) whom this user's name (or
+        address) spells (domain/person_match.py): the one such person is this user; several, or
+        one with another name or address, are listed as possible duplicates, and nobody is guessed."""
+        found: list[KnownPerson] = []
+        if email:
+            named = [(p, p.name) for p in self.named_by_key.get(address_key(email), [])]
+            found += [p for p in candidates(email, named, self.domains) if self._same(p.email) != self._same(email)]
+        if name:
+            near = list({p.id: p for k in name_keys(name) for p in self.addressed_by_key.get(k, [])}.values())
+            found += [p for p in near if p not in found
+                      and candidates(p.email, [(p, name)], self.domains)]
+        if not found:
+            return None
+        given = " ".join(f"{x}" for x in (name, email and f"<{email}>") if x)
+        if len(found) == 1 and (found[0].email is None or not found[0].name or "@" in found[0].name):
+            self._problem(row, "roles", given, "linked", f"the same person as {_described(found[0])}: the address"
+                          " spells the name (æ, ø, å as ae, oe or o, aa or a)")
+            self.out.plan.matched_people.add(found[0].id)
+            return found[0].id
+        records = tuple(_described(p) for p in found)
+        self.out.plan.possible_duplicates.append(PossibleDuplicate(row, "roles", (f"{given} (KITOS)",) + records))
+        self._problem(row, "roles", given, "possible_duplicate", "possibly the same person as " + " or ".join(records)
+                      + ": registered as a new person; if it is one of them, merge the two")
+        return None
 
     # Usages ------------------------------------------------------------------------------------------
 

@@ -31,6 +31,8 @@ SALTS_DDL = {
     for kind, blob in (("sqlite", "BLOB"), ("postgres", "bytea"))
 }
 SALTS_INDEX = "CREATE INDEX IF NOT EXISTS person_salts_person ON person_salts (person_id)"
+#: How the search column is folded (domain/person_match.fold); a new name re-folds every row at start.
+SEARCH_FOLDING = "danish-transliteration-1"
 #: A person's details, written anew (and no longer erased). The event recorders run it in the
 #: transaction of the person's registration (infra/recorders.py), with `row()`'s values.
 UPSERT = (
@@ -79,6 +81,7 @@ class PersonDirectory:
         with self.db.transaction() as cur:
             cur.execute(DDL)
             self._with_search_column(cur)
+            self._refold(cur)
             cur.execute(SALTS_DDL[self.db.dialect])
             cur.execute(SALTS_INDEX)
 
@@ -95,6 +98,18 @@ class PersonDirectory:
         cur.execute("SELECT person_id, name, email FROM person_details WHERE erased_at IS NULL")
         cur.executemany("UPDATE person_details SET search = ? WHERE person_id = ?",
                         [(search_key(r["name"], r["email"]), r["person_id"]) for r in cur.fetchall()])
+
+    def _refold(self, cur: Any) -> None:
+        """Directories whose search text was folded an older way are folded anew, once."""
+        cur.execute("CREATE TABLE IF NOT EXISTS person_details_search (folding text PRIMARY KEY)")
+        cur.execute("SELECT folding FROM person_details_search")
+        if [r["folding"] for r in cur.fetchall()] == [SEARCH_FOLDING]:
+            return
+        cur.execute("SELECT person_id, name, email FROM person_details WHERE erased_at IS NULL")
+        cur.executemany("UPDATE person_details SET search = ? WHERE person_id = ?",
+                        [(search_key(r["name"], r["email"]), r["person_id"]) for r in cur.fetchall()])
+        cur.execute("DELETE FROM person_details_search")
+        cur.execute("INSERT INTO person_details_search (folding) VALUES (?)", (SEARCH_FOLDING,))
 
     def record(self, details: PersonDetails, position: int) -> None:
         """The in-memory store's way (the SQL recorders write the same in the events' transaction)."""

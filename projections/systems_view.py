@@ -25,7 +25,8 @@ class SystemsView(Handlers):
         "CREATE INDEX IF NOT EXISTS people_org_unit ON people (org_unit_id)",
         "CREATE TABLE IF NOT EXISTS systems (id uuid PRIMARY KEY, name text NOT NULL, vendor text,"
         " org_unit_id uuid NOT NULL, criticality text NOT NULL, personal_data boolean NOT NULL,"
-        " registered_at timestamptz NOT NULL, position bigint NOT NULL, in_use_from date, search_name text NOT NULL,"
+        " registered_at timestamptz NOT NULL, position bigint NOT NULL, in_use_from date,"
+        " search_name text NOT NULL /* domain.person_match.fold, since search folds Danish letters */,"
         " archive_duty text)",
         "CREATE INDEX IF NOT EXISTS systems_name ON systems (name, id)",
         "CREATE TABLE IF NOT EXISTS lifecycle_changes (position bigint PRIMARY KEY, system_id uuid NOT NULL,"

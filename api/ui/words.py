@@ -57,8 +57,8 @@ IMPORT_PROBLEM = {
     "unreadable": "Kan ikke læses",
     "flagged_holder": "Indehaveren kan ikke afgøres: rollen forbliver ubesat",
     "kept": "Tom celle: den registrerede indehaver beholdes",
-    "linked": "Knyttet til en registreret person ved navnet",
-    "possible_duplicate": "Mulig dublet: en anden person har samme navn",
+    "linked": "Knyttet til en person ved navn eller e-mailadresse",
+    "possible_duplicate": "Mulig dublet: en anden person kan være den samme",
     "not_recorded": "Registreres ikke",
 }
 
@@ -91,7 +91,16 @@ _IMPORT_PARTS = [
     (r"has left the organisation", "er fratrådt"),
     (r"(\d+) people have this name", r"\1 personer har dette navn"),
     (r"the role stays unassigned", "rollen forbliver ubesat"),
+    (r"the same person as (.+)", r"samme person som \1"),
+    (r"the address spells the name \(æ, ø, å as ae, oe or o, aa or a\)",
+     "adressen staver navnet (æ, ø, å som ae, oe eller o, aa eller a)"),
+    (r"one person", "én person"),
+    (r"possibly the same person as (.+)", r"måske samme person som \1"),
+    (r"registered as a new person", "oprettet som ny person"),
+    (r"if it is one of them, correct the file", "er det en af dem, så ret filen"),
 ]
+#: How a detail names a record (domain/import_plan.py): by its row, or as registered.
+_RECORD_PARTS = [(r"\(row (\d+)\)", r"(række \1)"), (r"\(registered, ", "(registreret, "), (r"\) or ", ") eller ")]
 
 
 def import_detail(detail: str) -> tuple[str, str]:
@@ -107,6 +116,8 @@ def import_detail(detail: str) -> tuple[str, str]:
             return detail, "en"
         out.append(found)
     text = "".join(out)
+    for en, da in _RECORD_PARTS:
+        text = re.sub(en, da, text)
     return text[:1].upper() + text[1:], "da"
 
 

@@ -65,7 +65,25 @@ def expected(name: str) -> dict:
                 people.add(cell.split(" (")[0].casefold())
             else:
                 flagged += 1
-    return {"rows_read": len(rows), "systems": systems, "people": len(people), "flagged": flagged, "duplicates": duplicates}
+    pairs = _spelt_pairs(people)
+    return {"rows_read": len(rows), "systems": systems, "people": len(people) - len(pairs), "flagged": flagged,
+            "duplicates": duplicates, "pairs": pairs}
+
+
+def _spelt_pairs(people: set[str]) -> dict[str, str]:
+    """Each address that spells exactly one name of the file (first.last, with ø as oe or o, å as aa
+    or a, æ as ae), in the domain most addresses have: one person, given twice."""
+    emails = [p for p in people if "@" in p]
+    home = Counter(e.partition("@")[2] for e in emails).most_common(1)[0][0]
+    spelt: dict[str, list[str]] = {}
+    for name in (p for p in people if "@" not in p):
+        forms = {name}
+        for letter, ways in (("æ", ("ae",)), ("ø", ("oe", "o")), ("å", ("aa", "a")), ("é", ("e",))):
+            forms = {f.replace(letter, w) for f in forms for w in ways}
+        for form in forms:
+            spelt.setdefault(form.replace(" ", "."), []).append(name)
+    return {e: spelt[local][0] for e in emails
+            if (local := e.partition("@")[0]) in spelt and len(spelt[local]) == 1 and e.endswith("@" + home)}
 
 
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
@@ -135,10 +153,22 @@ def test_given_the_sample_when_dry_run_then_the_report_counts_what_the_file_says
     assert report["people"] == {"to_create": want["people"], "matched": 0}
     assert report["flagged_holders"] == want["flagged"]
     assert report["duplicates"] == want["duplicates"]
+    assert report["people_linked"] == len(want["pairs"]) and report["possible_duplicate_people"] == 0
     assert report["facts"]["vacancies"] == want["flagged"]  # every flagged owner leaves its role explicitly vacant
     problems = Counter(p["kind"] for p in report["problems"])
     assert problems["flagged_holder"] == want["flagged"] and problems["duplicate"] == want["duplicates"]
     assert all(p["row"] >= 2 and p["column"] for p in report["problems"])
+
+
+def test_given_the_sample_then_each_address_that_spells_a_name_in_it_is_one_person_with_both(api):
+    want = expected("it-systemer.csv")
+    assert len(want["pairs"]) == 50 and sum(e.partition("@")[0].replace(".", " ") != n for e, n in want["pairs"].items()) == 10
+    report = upload(api, sample("it-systemer.csv"), "it-systemer.csv", apply=True, expect=201)
+    assert report["people"]["to_create"] == len(report["people_to_create"]) == want["people"]
+    for email, name in want["pairs"].items():
+        [person] = api.get("/people", q=email)["items"]
+        assert (person["email"], person["name"].casefold()) == (email, name)
+    assert api.get("/people", q="søren")["items"] == api.get("/people", q="soeren")["items"] != []
 
 
 def test_given_the_sample_when_applied_twice_then_the_second_import_creates_nothing(api):

@@ -90,3 +90,54 @@ def test_a_row_with_a_control_character_in_a_name_is_reported_and_skipped(today)
     plan = plan_import([row(2, "Løn\x07system", "Bo Ravn"), row(3, "ESDH", "Bo Ravn")], HEADERS, Snapshot(), today)
     assert [s.name for s in plan.systems] == ["ESDH"] and kinds(plan) == [(2, "unreadable")]
     assert "U+0007" in plan.problems[0].detail
+
+
+def test_an_address_that_spells_a_name_given_elsewhere_is_that_person_whichever_comes_first(today):
+    for cells in (["henrik.soerensen@kommune.dk", "Henrik Sørensen"], ["Henrik Sørensen", "henrik.soerensen@kommune.dk"]):
+        plan = plan_import([row(2, "A", cells[0]), row(3, "B", cells[1]), row(4, "C", "bo.ravn@kommune.dk")],
+                           HEADERS, Snapshot(), today)
+        assert sorted((p.name or "", p.email) for p in plan.people) == [
+            ("", "bo.ravn@kommune.dk"), ("Henrik Sørensen", "henrik.soerensen@kommune.dk")]
+        assert len(set(owners(plan))) == 2 and kinds(plan) == [(3, "linked")]
+
+
+def test_an_address_in_another_domain_than_the_municipalitys_is_not_linked(today):
+    plan = plan_import([row(2, "A", "Henrik Sørensen"), row(3, "B", "henrik.soerensen@gmail.com"),
+                        row(4, "C", "bo@kommune.dk"), row(5, "D", "ib@kommune.dk")], HEADERS, Snapshot(), today)
+    assert len(plan.people) == 4 and kinds(plan) == []
+
+
+def test_an_address_that_spells_two_peoples_names_is_not_guessed_and_both_are_listed(today):
+    plan = plan_import([row(2, "A", "Henrik Sørensen"), row(3, "B", "Henrik Sorensen"),
+                        row(4, "C", "henrik.sorensen@kommune.dk")], HEADERS, Snapshot(), today)
+    assert len(plan.people) == 3 and kinds(plan) == [(4, "possible_duplicate")]
+    [duplicate] = plan.possible_duplicates
+    assert duplicate.row == 4 and duplicate.column == "Systemejer"
+    assert duplicate.records == ("henrik.sorensen@kommune.dk (row 4)", "Henrik Sørensen (row 2)", "Henrik Sorensen (row 3)")
+
+
+def test_a_name_alone_links_to_the_registered_person_whose_address_spells_it(today):
+    known = KnownPerson(uuid4(), None, "aase.loekke@kommune.dk")
+    store = _store_with(None)
+    plan = plan_import([row(2, "A", "Åse Løkke")], HEADERS, Snapshot(store.units, [known], store.systems), today)
+    assert plan.people == [] and owners(plan) == [known.id] and kinds(plan) == [(2, "linked")]
+
+
+def test_an_address_beside_a_registered_namesake_with_another_address_is_listed_not_linked(today):
+    known = KnownPerson(uuid4(), "Åse Løkke", "al@kommune.dk")
+    store = _store_with(None)
+    plan = plan_import([row(2, "A", "aase.loekke@kommune.dk")], HEADERS, Snapshot(store.units, [known], store.systems), today)
+    assert [p.email for p in plan.people] == ["aase.loekke@kommune.dk"] and kinds(plan) == [(2, "possible_duplicate")]
+    assert "Åse Løkke <al@kommune.dk> (registered" in plan.possible_duplicates[0].records[1]
+
+
+def test_the_import_page_says_a_link_and_a_possible_duplicate_in_danish(today):
+    from api.ui.words import import_detail
+
+    plan = plan_import([row(2, "A", "Henrik Sørensen"), row(3, "B", "henrik.soerensen@kommune.dk"),
+                        row(4, "C", "Henrik Sorensen"), row(5, "D", "henrik.sorensen@kommune.dk")], HEADERS, Snapshot(), today)
+    assert kinds(plan) == [(3, "linked"), (5, "possible_duplicate")]
+    linked, duplicate = (import_detail(p.detail) for p in plan.problems)
+    assert linked == ("Samme person som Henrik Sørensen <henrik.soerensen@kommune.dk> (række 2): adressen staver navnet"
+                      " (æ, ø, å som ae, oe eller o, aa eller a): én person", "da")
+    assert duplicate[1] == "da" and "(række 2) eller Henrik Sorensen (række 4)" in duplicate[0]
