@@ -167,9 +167,9 @@ class SystemQueries:
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        if name_contains:
-            where.append("s.search_name LIKE ? ESCAPE '\\'")
-            params.append("%" + like_literal(search_key(name_contains)) + "%")
+        if name_contains:  # a query of punctuation alone folds to nothing, and finds nothing
+            where.append("s.search_name LIKE ? ESCAPE '\\'" if search_key(name_contains) else "1 = 0")
+            params += ["%" + like_literal(search_key(name_contains)) + "%"] if search_key(name_contains) else []
         if lifecycle is not None:
             where.append(f"{CURRENT_LIFECYCLE} = ?")
             params += [today, lifecycle]
@@ -226,9 +226,9 @@ class DirectoryQueries:
         self, limit: int, after: UUID | None, org_unit_id: UUID | None = None, name_contains: str | None = None,
     ) -> list[dict[str, Any]]:
         where, params = [], []
-        if name_contains:  # names and e-mail addresses, as search_key folds them
-            where.append("d.search LIKE ? ESCAPE '\\'")
-            params.append("%" + like_literal(search_key(name_contains)) + "%")
+        if name_contains:  # names and e-mail addresses, as search_key folds them; punctuation alone: nothing
+            where.append("d.search LIKE ? ESCAPE '\\'" if search_key(name_contains) else "1 = 0")
+            params += ["%" + like_literal(search_key(name_contains)) + "%"] if search_key(name_contains) else []
         if after is not None:
             where.append("p.id > ?")
             params.append(after)
