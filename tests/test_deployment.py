@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 from litestar.testing import TestClient
-from structlog.testing import capture_logs
 
 from ansvar.web import create_app
 from domain.clock import ManualClock
 from infra.database import ensure_schema
 from infra.local_secret import with_local_secret
+from infra import private_files
 from infra.private_files import private_folder
 from infra.settings import VARIABLES, Auth, Database, Settings
 from tests.api.client import TEST_SECRET, bearer
@@ -82,15 +82,27 @@ def test_a_fresh_store_served_is_readable_by_its_owner_only(tmp_path, wide_umask
     assert modes == {name: (0o700 if name == "data" else 0o600) for name in modes}
 
 
-def test_an_older_store_that_others_could_read_is_tightened_at_start_and_says_so(tmp_path, wide_umask):
+class _Recorder:
+    """A logger that keeps each line as a dict (event and fields)."""
+
+    def __init__(self, lines: list[dict]) -> None:
+        self.lines = lines
+
+    def __getattr__(self, level: str):
+        return lambda event, **fields: self.lines.append({"event": event, "log_level": level, **fields})
+
+
+def test_an_older_store_that_others_could_read_is_tightened_at_start_and_says_so(tmp_path, wide_umask, monkeypatch):
     folder = tmp_path / "data"
     folder.mkdir(mode=0o755)
     for name in ("ansvar.db", "ansvar.db-wal", "auth-secret"):
         (folder / name).touch(mode=0o644)
     (folder / "auth-secret").write_text("x" * 64)
-    with capture_logs() as logs:
-        settings = with_local_secret(Settings(database=Database("sqlite", path=folder / "ansvar.db")))
-        ensure_schema(settings.database)
+    logs: list[dict] = []
+    # the lines themselves, whatever level or cached logger an earlier test configured structlog with
+    monkeypatch.setattr(private_files, "log", _Recorder(logs))
+    settings = with_local_secret(Settings(database=Database("sqlite", path=folder / "ansvar.db")))
+    ensure_schema(settings.database)
     assert _modes(folder) == {"data": 0o700, "ansvar.db": 0o600, "ansvar.db-wal": 0o600, "auth-secret": 0o600}
     tightened = {Path(e["path"]).name for e in logs if e["event"].startswith("tightened")}
     assert tightened == {"data", "ansvar.db", "ansvar.db-wal", "auth-secret"}
