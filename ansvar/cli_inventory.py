@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ansvar.bootstrap import Runtime, bootstrap
 from ansvar.console import catch_up, progress_bar, refuse, report
-from api.registers import export, run_import
+from usecases.registers import export, run_import
 from domain.clock import Clock
 from domain.errors import DomainError
 from infra.settings import Settings

@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from ansvar.console import progress, refuse, report
-from api.registers import CHECKPOINT_LABEL, checkpoint_in_minutes
+from usecases.registers import CHECKPOINT_LABEL, checkpoint_in_minutes
 from domain.clock import Clock
 from domain.errors import InvalidValue
 from infra import log_key

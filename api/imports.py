@@ -11,7 +11,7 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 
-from api.registers import export, run_import
+from usecases.registers import export, run_import
 from api.systems import After
 from domain.commands import Actor
 from domain.errors import InvalidValue

@@ -10,7 +10,7 @@ import msgspec
 from litestar import Controller, Response, post
 from litestar.datastructures import State
 
-from ansvar import kitos_sync
+from usecases import kitos_sync
 from domain.commands import Actor
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import anyio
 
-from ansvar import kitos_sync
+from usecases import kitos_sync
 from ansvar.bootstrap import bootstrap
 from bench.common import line, load
 from infra.kitos import KitosClient

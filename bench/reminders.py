@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from datetime import date, timedelta
 
-from ansvar import reminders
+from usecases import reminders
 from ansvar.bootstrap import bootstrap
 from bench.common import check_own_schema, line, load, settings
 from domain.clock import SystemClock

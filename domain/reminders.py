@@ -149,7 +149,7 @@ class GapInfo:
 
 @dataclass(frozen=True)
 class Record:
-    """What the rules need, read from the views (infra/reminder_runner.py loads it)."""
+    """What the rules need, read from the views (projections/reminders_view.py loads it)."""
 
     policy: G.GapPolicy
     lifecycles: Mapping[UUID, Sequence[LifecycleChange]]  # system -> its lifecycle changes

@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 import pytest
 
-from ansvar import kitos_sync
+from usecases import kitos_sync
 from ansvar.bootstrap import bootstrap
 from domain.errors import UpstreamRefused
 from infra.settings import KitosAccount

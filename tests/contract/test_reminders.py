@@ -17,10 +17,11 @@ from email.policy import default as default_policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from ansvar import demo, reminders
+from ansvar import demo
+from usecases import reminders
 from ansvar.bootstrap import bootstrap
 from ansvar.cli_reminders import cmd_reminders
-from ansvar.reminders import pages_at
+from usecases.reminders import pages_at
 from domain.reminders import Duty, ReminderRecord
 from infra.settings import Reminders, Smtp
 
