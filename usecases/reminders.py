@@ -184,17 +184,19 @@ def _names(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, str]:
     return names
 
 
-def _claim_listings(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, list[str]]:
-    """For each council list (claims waiting, roles unheld), a line per item: the system, the role,
-    since when."""
+def _claim_listings(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, list[mailer.Listed]]:
+    """For each council list (claims waiting, roles unheld), an item per line: the system, the role,
+    and for a claim who made it (None once erased) and on which day."""
     wanted = {r["id"]: [c for c in dict(r["details"]).get("claims", "").split(",") if c] for r in rows
               if r["duty"] == R.Duty.CLAIMS_WAITING}
     ids = sorted({c for cs in wanted.values() for c in cs})
-    found: dict[str, str] = {}
+    found: dict[str, mailer.Listed] = {}
     for chunk in _chunks(ids):
-        cur.execute("SELECT c.claim_id, s.name, c.role, c.made_on FROM claims c JOIN systems s ON s.id = c.system_id"
+        cur.execute("SELECT c.claim_id, s.name, c.role, c.made_on, d.name AS claimant FROM claims c"
+                    " JOIN systems s ON s.id = c.system_id"
+                    " LEFT JOIN person_details d ON d.person_id = c.person_id AND d.erased_at IS NULL"
                     f" WHERE c.claim_id IN ({', '.join('?' for _ in chunk)})", [UUID(c) for c in chunk])
-        found.update({str(r["claim_id"]): f"{r['name']}: {mailer.role_da(r['role'])}, krævet {r['made_on']}"
+        found.update({str(r["claim_id"]): mailer.Listed(r["name"], r["role"], r["claimant"], _day(r["made_on"]))
                       for r in cur.fetchall()})
     listings = {rid: [found[c] for c in cs if c in found] for rid, cs in wanted.items()}
     unheld = {r["id"]: [x.split(":", 1) for x in dict(r["details"]).get("systems", "").split(",") if ":" in x]
@@ -205,8 +207,12 @@ def _claim_listings(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, list[str]
         cur.execute(f"SELECT id, name FROM systems WHERE id IN ({', '.join('?' for _ in chunk)})", [UUID(x) for x in chunk])
         names.update({str(r["id"]): r["name"] for r in cur.fetchall()})
     for rid, pairs in unheld.items():
-        listings[rid] = [f"{names.get(system, system)}: {mailer.role_da(role)}" for system, role in pairs]
+        listings[rid] = [mailer.Listed(names.get(system), role) for system, role in pairs]
     return listings
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
