@@ -40,6 +40,9 @@ def schema_digest(view: View) -> str:
 
 
 class View(Protocol):
+    """A read model. One whose rows depend on settings also has `made_with`: those settings as
+    canonical text, part of its schema digest."""
+
     name: str
     ddl: Sequence[str]
     tables: Sequence[str]
