@@ -12,7 +12,6 @@ from litestar.datastructures import UploadFile
 from litestar.response import Template
 
 from api.context import provide_actor
-from usecases.registers import run_import
 from api.ui import UI_HANDLERS
 from api.ui.pages import _context, _page
 from api.ui.session import csrf_guard
@@ -21,6 +20,7 @@ from domain.errors import InvalidValue
 from domain.portfolio import Portfolio
 from infra import spreadsheet
 from projections.read_side import ReadSide
+from usecases.registers import run_import
 
 _UPLOADS = "ui_uploads"
 

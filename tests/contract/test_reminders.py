@@ -18,12 +18,12 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from ansvar import demo
-from usecases import reminders
 from ansvar.bootstrap import bootstrap
 from ansvar.cli_reminders import cmd_reminders
-from usecases.reminders import pages_at
 from domain.reminders import Duty, ReminderRecord
 from infra.settings import Reminders, Smtp
+from usecases import reminders
+from usecases.reminders import pages_at
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
 
