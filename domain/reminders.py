@@ -4,9 +4,9 @@
 views hold. What the gap rules (domain/gaps.py) decide is read from their results, never worked
 out again here: an attestation is overdue, or falls due, where the rule `attestation_overdue`
 says (its gap begins on the due date); a claim waits too long where `claim_unanswered` holds; a
-system in use has nobody to attest where `no_holder` holds for an attested role. A reminder has an id made
-from its duty, subject, recipient and due date, so deciding it twice is one reminder: the
-`Reminder` aggregate's first event has that id, and a second decision conflicts.
+system in use has nobody to attest where `no_holder` holds for an attested role. A reminder has
+an id made from its duty, subject, recipient and due date, so deciding it twice is one reminder:
+the `Reminder` aggregate's first event has that id, and a second decision conflicts.
 
 The duties:
 
