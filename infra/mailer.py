@@ -12,21 +12,15 @@ from uuid import UUID
 
 import aiosmtplib
 
-from domain import inventory as inv
 from domain.reminders import Duty
+from infra.phrasebook.da import labels as da
+from infra.phrasebook.da.labels import LACKING as LACKING_DA
+from infra.phrasebook.da.labels import role_da
 from infra.settings import Smtp
-
-LACKING_DA = {"decision": "en beslutning", "archive_duty": "afklaret arkiveringspligt",
-              "contracts_ended": "opsagte kontrakter", "sign_off": "den ansvarliges afslutning"}
 
 
 class Undeliverable(Exception):
     """No address to send to: the reminder is recorded as undeliverable, for the council to see."""
-
-
-def role_da(role: str | None) -> str:
-    """A role's Danish name, as the exports write it."""
-    return inv.ROLE_LABEL.get(role, (role or "").replace("_", " ").capitalize())  # type: ignore[call-overload]
 
 
 def message_id(reminder_id: UUID, sender: str) -> str:
@@ -100,7 +94,7 @@ def texts(r: Mapping[str, Any], system_name: str | None, about_name: str | None,
     if duty == Duty.GAP_DIGEST:
         rules = [(k.removeprefix("rule:"), v) for k, v in details.items() if k.startswith("rule:")]
         lines = [f"Nye ansvarshuller siden sidste uge: {details.get('new', '0')}. Åbne i alt: {details.get('open', '0')}."]
-        lines += [f"{inv.RULE_LABEL.get(rule, rule)}: {n}" for rule, n in rules]
+        lines += [f"{da.RULE_LABEL.get(rule, rule)}: {n}" for rule, n in rules]
         return (f"Ugens ansvarshuller: {details.get('new', '0')} nye, {details.get('open', '0')} åbne", lines)
     return (f"Påmindelse fra ansvar om {system}", [f"{duty}: {system}"])
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.audit_pack.sections import HEADERS, IN_TIME, Question, Row, Summary, recorded
-from api.ui.words import dato
 from infra.checkpoints import Checkpoint
+from infra.phrasebook.da.dates import dato
 
 MAX_ROWS = 1500
 CONTROLS = {

@@ -15,13 +15,15 @@ from api import explain
 from api.audit import gap_item
 from api.council import decisions as shown_decisions
 from api.responsibility import fact_entry
-from api.ui.words import DANISH, DECISION_KIND, dato
 from domain.gaps import GapPolicy, attestation_due
 from domain.gaps import Attestation as Attested
-from domain.inventory import LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
 from domain.lifecycle import LifecycleChange, lifecycle_at
 from domain.responsibility import period_at
 from domain.vocabulary import OPERATING, Lifecycle, Role
+from infra.phrasebook.da.dates import DANISH, dato
+from infra.phrasebook.da.labels import ANSWER as STATUS
+from infra.phrasebook.da.labels import CAPACITY, DECISION_KIND, LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
+from infra.phrasebook.da.labels import FACT_KIND as KIND
 from projections.accountability_view import fact_from_row
 from projections.read_side import ReadSide
 
@@ -35,11 +37,6 @@ HEADERS: dict[str, list[str]] = {
     "Beslutninger": ["Besluttet den", "Beslutning", "Begrundelse", "Emner", "Møde", "Besluttet af", "Følger",
                      "Arkivpligt", "Registreret", "Logposition"],
 }
-STATUS = {"held": "Besat", "vacant": "Ubesat", "not_yet_known": "Endnu ikke kendt", "not_covered": "Ingen registrering",
-          "never": "Aldrig registreret"}
-CAPACITY = {"admin": "administrator", "council": "porteføljerådet", "owner": "ejer", "auditor": "revisor",
-            "demo": "demo", "import": "import", "system": "systemet", "operator": "driften"}
-KIND = {"assignment": "Tildeling", "vacancy": "Ubesat"}
 ERASED = "(oplysninger slettet)"
 IN_TIME = "Bekræftet rettidigt"
 PAGE = 500

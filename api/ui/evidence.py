@@ -5,7 +5,7 @@ inclusion proofs vouch for), as CSV or XLSX with the exports' own writer."""
 from __future__ import annotations
 
 from api import schemas as s
-from domain.inventory import ROLE_LABEL
+from infra.phrasebook.da.labels import ROLE_LABEL
 from infra.spreadsheet import MEDIA_TYPES, write
 
 HEADERS = ["Rolle", "Art", "Person", "Fra", "Til", "Registreret", "Registreret af", "Som", "Grundlag", "Afgørelse",

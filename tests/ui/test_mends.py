@@ -7,12 +7,12 @@ import re
 import sqlite3
 from datetime import date
 
+from babel.dates import get_month_names
 from litestar.testing import TestClient
 
 from tests.ui.test_pages import head, page, sign_in, town, visible  # noqa: F401 (the fixture)
 
-MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-          "november", "december")
+MONTHS = [get_month_names("wide", locale="da_DK")[m] for m in range(1, 13)]
 
 
 def danish_date(text: str) -> date:
