@@ -47,6 +47,6 @@ def test_a_malformed_id_gets_a_danish_page_with_the_menu_and_the_api_still_answe
     for path in ("/ui/systems/abc", "/ui/decisions/abc", "/ui/proposals/123"):
         response = browser.get(path)
         assert response.status_code == 404 and "text/html" in response.headers["content-type"], path
-        assert "Det findes ikke." in response.text and "Log ud" in response.text and 'href="/ui/gaps"' in response.text
+        assert "Det, du bad om, findes ikke." in response.text and "Log ud" in response.text and 'href="/ui/gaps"' in response.text
     api = town["client"].get("/systems/abc")
     assert api.headers["content-type"].startswith("application/") and "json" in api.headers["content-type"]

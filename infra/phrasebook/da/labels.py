@@ -79,7 +79,7 @@ FIELD_LABEL = {
     "period_from": "Periode fra", "period_to": "Periode til", "responsible_id": "Ansvarlig", "person_id": "Person",
     "system_id": "System", "claim_id": "Krav", "confirmed_claim_id": "Bekræftet krav", "proposal": "Forslag",
     "proposal_id": "Forslag", "operations_owner_id": "Driftsejer", "subjects": "Emner", "priorities": "Prioriteter",
-    "rank": "Rang", "q": "Søg", "at": "Dato", "known_at": "Som registret stod", "start": "Periode fra",
+    "rank": "Rang", "q": "Søg", "at": "Dag", "known_at": "Som registret stod", "from": "Periodens første dag",
     "format": "Format", "csrf_token": "Formularens sikkerhedskode", "token": "Adgangsnøgle", "code": "Engangskode",
     "after": "Logposition", "criticality": "Kritikalitet", "lifecycle": "Livscyklus", "duty": "Arkivpligt",
 }
