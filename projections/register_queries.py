@@ -182,7 +182,7 @@ async def person_names(reader: Reader) -> dict[UUID, str]:
 
 
 ERASED = "(oplysninger slettet)"
-SUBJECT_LABEL = {"proposal": "Forslag", "system": "System", "claim": "Krav"}
+SUBJECT_LABEL = da.SUBJECT_KIND
 
 
 async def decision_rows(reader: Reader, today: date) -> list[list[Any]]:

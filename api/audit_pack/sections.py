@@ -20,7 +20,7 @@ from domain.gaps import Attestation as Attested
 from domain.lifecycle import LifecycleChange, lifecycle_at
 from domain.responsibility import period_at
 from domain.vocabulary import OPERATING, Lifecycle, Role
-from infra.phrasebook.da.dates import DANISH, dato
+from infra.phrasebook.da.dates import DANISH, dato, short_datetime
 from infra.phrasebook.da.labels import ANSWER as STATUS
 from infra.phrasebook.da.labels import CAPACITY, DECISION_KIND, LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
 from infra.phrasebook.da.labels import FACT_KIND as KIND
@@ -72,7 +72,7 @@ class Summary:
 
 def recorded(value: datetime) -> str:
     """A record time as Danes write it, in Danish time: 07.12.2026 14:03."""
-    return f"{value.astimezone(DANISH):%d.%m.%Y %H:%M}"
+    return short_datetime(value)
 
 
 def named(name: str | None, erased: bool, person_id: Any) -> str | None:

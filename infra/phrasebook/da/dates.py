@@ -39,6 +39,16 @@ def dato(value: date | datetime | None) -> str:
     return danish_date(value)
 
 
+def short_date(value: date | None) -> str:
+    """07.12.2026: a date in a table's narrow column."""
+    return NONE if value is None else format_date(value, "dd.MM.y", locale=LOCALE)
+
+
+def short_datetime(value: datetime | None) -> str:
+    """07.12.2026 14:03, in Danish time: a record time in a table's narrow column."""
+    return NONE if value is None else format_datetime(value, "dd.MM.y HH:mm", tzinfo=DANISH, locale=LOCALE)
+
+
 def local_timestamp(value: datetime | None) -> str | None:
     """An instant in Danish time with its offset, to the second, for a cell a person reads beside
     others: "2026-07-07 12:00:00+02:00"."""

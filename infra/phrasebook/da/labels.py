@@ -30,6 +30,7 @@ RULE_LABEL = {
     "attestation_overdue": "Bekræftelse for sent",
 }
 ORG_LEVEL = {"kommune": "Kommune", "forvaltning": "Forvaltning", "afdeling": "Afdeling", "team": "Team"}
+SUBJECT_KIND = {"proposal": "Forslag", "system": "System", "claim": "Krav"}
 DECISION_KIND = {
     "prioritisation": "Prioritering", "approval": "Godkendelse", "rejection": "Afvisning", "deferral": "Udsættelse",
     "decommission": "Afvikling", "ownership_ruling": "Afgørelse om ejerskab", "benefit_review": "Gevinstopfølgning",
