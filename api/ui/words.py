@@ -59,5 +59,5 @@ FILTERS = {
     "handover_status": _table(HANDOVER_STATUS), "answer_kind": _table(ANSWER), "org_level": _table(ORG_LEVEL),
     "done": lambda v: DONE.get(v, "Gemt."),
     "field_label": field_label, "import_problem": _table(IMPORT_PROBLEM), "import_detail": import_detail,
-    "person": person, "stage": _table(STAGE), "lacking": _table(LACKING),
+    "person": person, "stage": _table(STAGE), "lacking": _table(LACKING), "basis": da_explanation.basis,
 }
