@@ -49,6 +49,12 @@ def test_the_clock_change_nights_are_said_on_either_side():
     assert danish_datetime(before + timedelta(minutes=1), offset=True) == "29. marts 2026 kl. 03:00 +02:00"
 
 
+def test_the_last_hour_of_the_calendar_is_said_in_utc_rather_than_failing():
+    last = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)  # Danish time would be in year 10000
+    assert danish_datetime(last, offset=True) == "31. december 9999 kl. 23:30 +00:00"
+    assert danish_date(last) == "31. december 9999" and local_timestamp(last) == "9999-12-31 23:30:00+00:00"
+
+
 def test_the_test_clocks_day_is_written_with_its_danish_month():
     today = TEST_TODAY
     said = danish_date(today)

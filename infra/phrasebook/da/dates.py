@@ -14,12 +14,20 @@ DANISH = ZoneInfo("Europe/Copenhagen")
 NONE = "–"
 
 
+def in_denmark(value: datetime) -> datetime:
+    """An instant in Danish time; the last hour of year 9999 in UTC has none, and stays as given."""
+    try:
+        return value.astimezone(DANISH)
+    except OverflowError:
+        return value
+
+
 def danish_date(value: date | datetime | None) -> str:
     """7. december 2026 (an instant: its day in Danish time)."""
     if value is None:
         return NONE
     if isinstance(value, datetime):
-        value = value.astimezone(DANISH).date()
+        value = in_denmark(value).date()
     return format_date(value, "d. MMMM y", locale=LOCALE)
 
 
@@ -29,7 +37,8 @@ def danish_datetime(value: datetime | None, offset: bool = False) -> str:
     if value is None:
         return NONE
     pattern = "d. MMMM y 'kl.' HH:mm" + (" xxx" if offset else "")
-    return format_datetime(value, pattern, tzinfo=DANISH, locale=LOCALE)
+    local = in_denmark(value)
+    return format_datetime(local, pattern, tzinfo=local.tzinfo, locale=LOCALE)
 
 
 def dato(value: date | datetime | None) -> str:
@@ -46,7 +55,10 @@ def short_date(value: date | None) -> str:
 
 def short_datetime(value: datetime | None) -> str:
     """07.12.2026 14:03, in Danish time: a record time in a table's narrow column."""
-    return NONE if value is None else format_datetime(value, "dd.MM.y HH:mm", tzinfo=DANISH, locale=LOCALE)
+    if value is None:
+        return NONE
+    local = in_denmark(value)
+    return format_datetime(local, "dd.MM.y HH:mm", tzinfo=local.tzinfo, locale=LOCALE)
 
 
 def local_timestamp(value: datetime | None) -> str | None:
@@ -54,7 +66,7 @@ def local_timestamp(value: datetime | None) -> str | None:
     others: "2026-07-07 12:00:00+02:00"."""
     if value is None:
         return None
-    return value.astimezone(DANISH).isoformat(sep=" ", timespec="seconds")
+    return in_denmark(value).isoformat(sep=" ", timespec="seconds")
 
 
 def danish_number(value: int | float | None) -> str:
