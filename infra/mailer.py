@@ -14,24 +14,18 @@ from typing import Any
 from uuid import UUID
 
 import aiosmtplib
-from babel.dates import format_date
 
-from domain import inventory as inv
 from domain.gaps import SEVERITY
 from domain.reminders import Duty
+from infra.phrasebook.da import labels as da
+from infra.phrasebook.da.dates import danish_date
+from infra.phrasebook.da.labels import LACKING as LACKING_DA
+from infra.phrasebook.da.labels import role_da
 from infra.settings import Smtp
-
-LACKING_DA = {"decision": "en beslutning", "archive_duty": "afklaret arkiveringspligt",
-              "contracts_ended": "opsagte kontrakter", "sign_off": "den ansvarliges afslutning"}
 
 
 class Undeliverable(Exception):
     """No address to send to: the reminder is recorded as undeliverable, for the council to see."""
-
-
-def role_da(role: str | None) -> str:
-    """A role's Danish name, as the exports write it."""
-    return inv.ROLE_LABEL.get(role, (role or "").replace("_", " ").capitalize())  # type: ignore[call-overload]
 
 
 def message_id(reminder_id: UUID, sender: str) -> str:
@@ -45,8 +39,7 @@ def date_da(value: date | str | None) -> str:
     """A date as Danes write it: "21. oktober 2025" (Babel's Danish month names)."""
     if value is None or value == "":
         return "en ukendt dato"
-    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return format_date(day, format="d. MMMM y", locale="da_DK")
+    return danish_date(value if isinstance(value, date) else date.fromisoformat(str(value)[:10]))
 
 
 def _role(role: str | None) -> str:
@@ -148,7 +141,7 @@ def texts(r: Mapping[str, Any], system_name: str | None, about_name: str | None,
         return (f"Ugens huller i ansvaret: {new} {'nyt' if new == '1' else 'nye'}, {open_} åbne i alt", [
             f"Siden sidste uge er der kommet {new} {'nyt hul' if new == '1' else 'nye huller'} i ansvaret."
             f" I alt er der {open_} åbne, fordelt sådan:",
-            [f"{inv.RULE_LABEL.get(rule, 'Andet')}: {n}" for rule, n in rules],
+            [f"{da.RULE_LABEL.get(rule, 'Andet')}: {n}" for rule, n in rules],
             "Se dem under Uklart ansvar.",
         ])
     return (f"Påmindelse om {system}", [f"Du har en opgave i ansvar, der vedrører {system}."])
