@@ -46,6 +46,7 @@ AFTER_RECOVERY = 8  # commands answered 2xx after the failover before the burst 
 STOP_AFTER = 16  # commands answered before the primary is stopped
 DOWN_SECONDS = 2.0  # between the stop and the promotion: the failover's detection time
 RECOVERY_LIMIT = 30.0
+PREFIX = "ansvar_failover_"  # the clusters' names: PREFIX, the test process's id, a or b
 # The server under test runs on the tests' clock (not the calendar): the same code as `ansvar serve`.
 SERVE = ("import sys; from ansvar import cli; from domain.clock import ManualClock; from tests.story import TEST_TODAY;"
          " sys.exit(cli.main(['serve'], clock=ManualClock.on(TEST_TODAY)))")
@@ -93,13 +94,23 @@ class Cluster:
         self.conf.write_text(f"listen_addresses = '127.0.0.1'\nfsync = off\n{settings}")
 
     def ctl(self, action: str, *extra: str) -> None:
-        _run("pg_ctlcluster", self.version, self.name, action, *extra)
+        # Not through systemd where it runs: these clusters are this test's, started and stopped by it.
+        _run("pg_ctlcluster", "--skip-systemctl-redirect", self.version, self.name, action, *extra)
 
     def drop(self) -> None:
         subprocess.run(["pg_dropcluster", "--stop", self.version, self.name], capture_output=True, timeout=60)
 
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+
+def _drop_leftovers() -> None:
+    """Clusters of an earlier run that was killed before its clean-up (its process is gone)."""
+    for line in _run("pg_lsclusters", "--no-header").splitlines():
+        found_version, name = line.split()[:2]
+        pid = name.removeprefix(PREFIX).partition("_")[0]
+        if name.startswith(PREFIX) and pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            Cluster(found_version, name, 0).drop()
 
 
 @pytest.fixture
@@ -114,8 +125,9 @@ def failover(tmp_path):
         pytest.skip(why)
     version = _version()
     assert version is not None
+    _drop_leftovers()
     began = time.monotonic()
-    tag = f"ansvar_failover_{os.getpid()}"
+    tag = f"{PREFIX}{os.getpid()}"
     primary, standby = Cluster(version, f"{tag}_a", _free_port()), Cluster(version, f"{tag}_b", _free_port())
     url = (f"postgresql://postgres@127.0.0.1:{primary.port},127.0.0.1:{standby.port}/postgres"
            "?target_session_attrs=read-write")
