@@ -319,6 +319,22 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
             time.sleep(wait)
             wait = min(wait * 2, 2.0)
 
+    def select_events(self, *args: Any, **kwargs: Any) -> Any:
+        """Reading an aggregate's events is safe to repeat: through a failover, on fresh connections,
+        for as long as a save would try (the library's own retry drew the dead ones one by one, and
+        waited its pool's timeout for each while no server took connections: ~50 s)."""
+        deadline = time.monotonic() + self.failover_seconds
+        wait = 0.1
+        while True:
+            try:
+                return PostgresApplicationRecorder.select_events.__wrapped__(self, *args, **kwargs)  # type: ignore[attr-defined]
+            except (OperationalError, InterfaceError):
+                if time.monotonic() + wait > deadline:
+                    raise
+            self._drop_dead_connections()
+            time.sleep(wait)
+            wait = min(wait * 2, 2.0)
+
     def _insert_once(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         # The library's insert without its blind retry (see the class's comment).
         return PostgresApplicationRecorder.insert_events.__wrapped__(self, stored_events, **kwargs)  # type: ignore[attr-defined]

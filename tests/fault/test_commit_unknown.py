@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from eventsourcing.persistence import OperationalError
+from eventsourcing.postgres import PostgresApplicationRecorder
 from litestar.testing import TestClient
 
 from ansvar.web import create_app
@@ -139,3 +140,20 @@ def test_given_the_store_cannot_be_asked_then_503_commit_unknown_and_no_blind_re
         again = client.post("/systems", json={"name": "Uvis", "org_unit_id": unit, **SYSTEM}, headers=headers)
         assert again.status_code == 409 and again.json()["type"] == "/problems/idempotency-key-in-flight"
         assert again.json()["position"] is not None
+
+
+def test_given_reading_an_aggregate_loses_its_connection_then_it_is_read_again_and_the_command_done(served, monkeypatch):
+    client, recorder, unit = served
+    system = client.post("/systems", json={"name": "Laes", "org_unit_id": unit, **SYSTEM}).json()["id"]
+    real, lost = PostgresApplicationRecorder.select_events.__wrapped__, []
+
+    def once(self, *args, **kwargs):
+        if not lost:
+            lost.append(args)
+            raise OperationalError("the connection is lost")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(PostgresApplicationRecorder.select_events, "__wrapped__", once)
+    changed = client.post(f"/systems/{system}/lifecycle", json={"lifecycle": "phasing_out", "effective_from": "2031-01-01"})
+    assert changed.status_code == 201, changed.text
+    assert lost and log_events_of(recorder, system) == 2
