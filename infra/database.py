@@ -228,6 +228,23 @@ def ensure_schema(db: Database) -> None:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"')
 
 
+@contextmanager
+def serialised_setup(db: Database) -> Iterator[None]:
+    """Processes starting at once on one PostgreSQL schema (several API processes, a worker) make
+    their tables one after another: two `CREATE TABLE IF NOT EXISTS` of one table at the same
+    moment fail in the second (a unique violation in the catalogue), and that process did not
+    start. The lock is transaction-scoped, held by an open transaction on a connection of its own,
+    so it is released however the process ends, and holds through a pooler in transaction mode."""
+    if db.kind != "postgres":
+        yield
+        return
+    import psycopg
+
+    with psycopg.connect(db.dsn, autocommit=True, connect_timeout=5) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(7242, hashtext(%s))", (db.schema,))
+        yield
+
+
 def vacuum_analyze(db: Database, tables: Sequence[str]) -> None:
     """After a rebuild on PostgreSQL: statistics and a visibility map for the new rows now, not
     when autovacuum comes by; until then index-only scans fall back to bitmap scans and sorts."""

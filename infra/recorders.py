@@ -277,6 +277,8 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
         ).format(Identifier(schema), Identifier(self.events_table_name))
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if not stored_events:  # nothing whose commit could be looked for
+            return _KeyedInsert.insert_events(self, stored_events, **kwargs)
         attempt = kwargs["attempt"] = _Attempt()
         deadline = time.monotonic() + self.failover_seconds
         maybe_committed = False  # an attempt that began failed: its commit may have landed
