@@ -25,6 +25,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain import errors as domain
+from infra.idempotency import CommitUnknown
 from projections.progress import ViewsBehind
 
 log = structlog.get_logger(__name__)
@@ -223,6 +224,14 @@ def on_unavailable(request: Request, exc: ServiceUnavailable) -> Response[dict[s
     )
 
 
+def on_commit_unknown(request: Request, exc: CommitUnknown) -> Response[dict[str, Any]]:
+    log.warning("a command's commit is unknown: the database went away during it", keyed=exc.keyed)
+    return problem(
+        request, 503, "commit-unknown", "The database failed during this command; whether it was recorded is unknown",
+        exc.detail, headers={"Retry-After": "2"},
+    )
+
+
 def on_views_behind(request: Request, exc: ViewsBehind) -> Response[dict[str, Any]]:
     return problem(
         request, 503, "views-behind", "The views have not caught up with that position yet; retry", str(exc),
@@ -303,6 +312,7 @@ HANDLERS = {
     ValidationException: on_validation,
     HTTPException: on_http,
     ServiceUnavailable: on_unavailable,
+    CommitUnknown: on_commit_unknown,
     ViewsBehind: on_views_behind,
     UnicodeDecodeError: on_undecodable,
     RecursionError: on_too_deep,
