@@ -191,11 +191,29 @@ class OrgCommands(Commands):
                 check_merge(merged, merged, self.today())
             survivor = self._existing(Person, into, UnknownReference, "into")
             check_merge(merged, survivor, self.today())
+            details = self._address_to_survivor(merged, survivor, actor)
             merged._merged(into, actor.meta())
             survivor._absorbed(person_id, actor.meta())
-            return [merged, survivor], into
+            return [merged, survivor], into, details
 
-        return self._atomically(build)
+        def attempt() -> Receipt:
+            aggregates, new_id, details = build()
+            return self._receipt(self.save(*aggregates, people=details), new_id)
+
+        return self._retrying(attempt, "the records this merge touches kept changing; retry")
+
+    def _address_to_survivor(self, merged: Person, survivor: Person, actor: Actor) -> list[PersonDetails]:
+        """A survivor without an e-mail address takes the merged record's (reminders go to the survivor,
+        by its address), and without a name, its name: corrections of both records' details, committed
+        by digests as any correction is, in the merge's transaction. Otherwise the details stay."""
+        if self.directory is None or merged.details_erased:
+            return []
+        mine, theirs = self.directory.get(survivor.id) or {}, self.directory.get(merged.id) or {}
+        if mine.get("email") or not theirs.get("email"):
+            return []
+        name = mine.get("name") or theirs.get("name") or ""
+        return [merged.correct_details(Commitment.of(theirs.get("name") or "", None), actor.meta()),
+                survivor.correct_details(Commitment.of(name, theirs["email"]), actor.meta())]
 
     def person(self, person_id: UUID) -> Person:
         return self._existing(Person, person_id, PersonNotFound)

@@ -9,7 +9,10 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
+
 from tests.conftest import one_backend
+from tests.contract.test_log_tamper import run_verify
 
 
 def town(api, today):
@@ -52,7 +55,8 @@ def test_the_merged_records_facts_read_as_the_survivors_everywhere(api, today):
 
     pointer = api.get(f"/people/{mailed}")
     assert pointer["merged_into"] == named and pointer["id"] == mailed
-    assert [(m["merged_id"], m["into_id"], m["position"]) for m in pointer["merges"]] == [(mailed, named, done["position"] - 1)]  # the receipt names the last of its two events
+    assert [(m["merged_id"], m["into_id"]) for m in pointer["merges"]] == [(mailed, named)]
+    assert pointer["merges"][0]["position"] < done["position"]  # the receipt names the merge's last event
     assert api.get(f"/people/{named}")["merges"][0]["actor_id"] is not None  # who made it
     assert api.get(f"/people/{named}")["merged_into"] is None
 
@@ -61,9 +65,10 @@ def test_the_history_shows_the_merge_with_ids_only_and_who_made_it(api, today):
     unit, named, mailed, system, other = town(api, today)
     done = api.post(f"/people/{mailed}/merge", {"into": named})
     auditor = api.as_person(api.person("Revisor", unit), "auditor")
-    events = auditor.get("/events", after=done["position"] - 2, limit=2)["items"]
-    assert [(e["topic"], e["originator_id"]) for e in events] == [
-        ("ansvar.person.merged.v1", mailed), ("ansvar.person.absorbed.v1", named)]
+    events = auditor.get("/events", after=done["position"] - 4, limit=4)["items"]
+    assert [(e["topic"], e["originator_id"]) for e in events] == [  # the address moved to the survivor, by digests
+        ("ansvar.person.details_corrected.v1", mailed), ("ansvar.person.merged.v1", mailed),
+        ("ansvar.person.details_corrected.v1", named), ("ansvar.person.absorbed.v1", named)]
     assert all(e["actor_role"] == "admin" and e["actor_id"] for e in events)
     assert "Sørensen" not in str(events) and "soerensen" not in str(events)
 
@@ -212,3 +217,39 @@ def test_concurrent_conflicting_merges_one_wins_the_other_is_a_409(api, today):
     assert sorted(answers) == [201, 409]
     shown = [api.get(f"/people/{p}")["merged_into"] for p in (a, b)]
     assert shown.count(None) == 1
+
+
+def test_the_merged_records_reminders_are_the_survivors_and_the_next_go_to_the_survivor(api, clock, today):
+    from ansvar import reminders
+
+    unit, named, mailed, system, other = town(api, today)
+    runtime = api.client.app.state.runtime
+    first = reminders.run(runtime, worker_runs=True)
+    assert ("attestation_overdue", mailed) in {(r.duty, str(r.recipient_id)) for r in first.planned}
+    done = api.post(f"/people/{mailed}/merge", {"into": named})
+    listed = api.get("/reminders", after=done["position"])["items"]
+    overdue = [r for r in listed if r["duty"] == "attestation_overdue"]
+    assert [r["recipient_id"] for r in overdue] == [named] and overdue[0]["recipient_name"] == "Henrik Sørensen"
+    clock.advance(timedelta(days=8))
+    later = reminders.run(runtime, worker_runs=True)
+    recipients = {str(r.recipient_id) for r in later.planned if r.duty == "attestation_overdue"}
+    assert recipients == {named}
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
+def test_ansvar_verify_passes_after_a_merge_and_an_erasure(api, settings, clock, capsys, today):
+    unit, named, mailed, system, other = town(api, today)
+    before = api.client.app.state.runtime.transparency.checkpoint()
+    api.post(f"/people/{mailed}/merge", {"into": named})
+    api.post(f"/people/{mailed}/erasure", {"basis": "request 3"})
+    api.get("/ready")
+    code, out = run_verify(settings, clock, capsys, before)
+    assert code == 0, out
+
+
+def test_a_survivor_without_an_address_takes_the_merged_records(api, today):
+    unit, named, mailed, system, other = town(api, today)
+    done = api.post(f"/people/{mailed}/merge", {"into": named})
+    survivor, merged = api.get(f"/people/{named}", after=done["position"]), api.get(f"/people/{mailed}")
+    assert (survivor["name"], survivor["email"]) == ("Henrik Sørensen", "henrik.soerensen@kommune.dk")
+    assert merged["email"] is None and merged["merged_into"] == named
