@@ -19,7 +19,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -100,6 +100,29 @@ def name_keys(name: str) -> frozenset[str]:
     if not words or not words[0]:
         return frozenset()
     return frozenset({fold(words[0][0]), fold("".join(words[0]))})
+
+
+class Known(Protocol):
+    name: str | None
+    email: str | None
+
+
+K = TypeVar("K", bound=Known)
+
+
+def spelling_index(people: Iterable[K]) -> tuple[dict[str, list[K]], dict[str, list[K]]]:
+    """The spelling rule's index of known people: by each key of their name (`name_keys`; a name that
+    is an address names no one) and by their address's `address_key`. An address is held only
+    against the people under its key, so a directory of thousands is not compared name by name."""
+    named: dict[str, list[K]] = {}
+    addressed: dict[str, list[K]] = {}
+    for p in people:
+        if p.name and "@" not in p.name:
+            for k in name_keys(p.name):
+                named.setdefault(k, []).append(p)
+        if p.email:
+            addressed.setdefault(address_key(p.email), []).append(p)
+    return named, addressed
 
 
 def address_key(email: str) -> str:
