@@ -339,6 +339,8 @@ ACCESS: dict[str, Rule] = {
     "uiRegisterPerson": ADMIN_ONLY,
     "uiRecordDeparture": ADMIN_ONLY,
     "uiErasePerson": ADMIN_ONLY,
+    "uiDuplicates": ADMIN_ONLY,
+    "uiMergePerson": ADMIN_ONLY,
     "uiIssueSignInLink": ADMIN_ONLY,  # as `ansvar serve --demo` prints: a one-time code, valid 15 minutes
     "uiOrg": ADMIN_ONLY,
     "uiEstablishOrgUnit": ADMIN_ONLY,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Protocol, TypeVar
 
@@ -123,6 +123,22 @@ def spelling_index(people: Iterable[K]) -> tuple[dict[str, list[K]], dict[str, l
         if p.email:
             addressed.setdefault(address_key(p.email), []).append(p)
     return named, addressed
+
+
+def likely_duplicates(people: Sequence[K], domains: frozenset[str]) -> list[tuple[K, K, int]]:
+    """Pairs of records that look like one person: (the record given by an e-mail address, the
+    record whose name that address spells, how many records the address spells). A record by name
+    with an address of its own is someone else (addresses are one person's each). With one fitting
+    record, `candidates` would match them beyond doubt; with more, a person judges."""
+    named, _ = spelling_index(people)
+    pairs = []
+    for p in people:
+        if not p.email:
+            continue
+        near = {id(q): q for q in named.get(address_key(p.email), []) if q is not p and not q.email}
+        fits = candidates(p.email, [(q, q.name) for q in near.values()], domains)
+        pairs += [(p, q, len(fits)) for q in fits]
+    return pairs
 
 
 def address_key(email: str) -> str:

@@ -235,6 +235,15 @@ class DirectoryQueries:
             person_id,
         )
 
+    async def standing(self) -> list[dict[str, Any]]:
+        """Every person whose record stands for them (not merged into another) and whose details are not
+        erased, with their name and e-mail: what the duplicates page compares."""
+        return await self.reader.fetch(
+            "SELECT p.id, p.org_unit_id, p.title, p.departed_on, p.registered_at, d.name, d.email FROM people p"
+            " JOIN person_details d ON d.person_id = p.id WHERE p.merged_into IS NULL AND d.erased_at IS NULL"
+            " ORDER BY p.id"
+        )
+
     async def merges(self, person_id: UUID) -> list[dict[str, Any]]:
         """The merges this record was a side of, oldest first: who was merged into whom, when, by whom."""
         return await self.reader.fetch(
