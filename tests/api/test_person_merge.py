@@ -253,3 +253,13 @@ def test_a_survivor_without_an_address_takes_the_merged_records(api, today):
     survivor, merged = api.get(f"/people/{named}", after=done["position"]), api.get(f"/people/{mailed}")
     assert (survivor["name"], survivor["email"]) == ("Henrik Sørensen", "henrik.soerensen@kommune.dk")
     assert merged["email"] is None and merged["merged_into"] == named
+
+
+def test_a_departed_records_roles_are_no_gap_once_merged_into_the_person_still_here(api, today):
+    unit, named, mailed, system, other = town(api, today)
+    api.post(f"/people/{mailed}/departure", {"effective": (today - timedelta(days=10)).isoformat()})
+    rules = {g["rule"] for g in api.get("/responsibility-gaps", system_id=system)["items"]}
+    assert "holder_departed" in rules
+    api.post(f"/people/{mailed}/merge", {"into": named})
+    rules = {g["rule"] for g in api.get("/responsibility-gaps", system_id=system)["items"]}
+    assert "holder_departed" not in rules  # one person, still here: the survivor holds the role
