@@ -41,6 +41,8 @@ def test_the_admin_sees_a_likely_duplicate_with_its_evidence_and_merges_it_with_
     assert "lagt sammen" in visible(after.text) and "aase.kjaergaard.moeller@demo.dk" not in visible(after.text)
     shown = town["client"].get(f"/people/{mailed}", headers={"Authorization": bearer()}, params={"after": head(town)})
     assert shown.json()["merged_into"] == named
+    record = page(browser, f"/ui/people/{mailed}", town)
+    assert f'href="/ui/people/{named}"' in record.split('id="merged-into"', 1)[1].split("</p>", 1)[0]
 
     again = browser.post(f"/ui/people/{mailed}/merge", data={"into": named, "csrf_token": csrf_of(after.text)})
     assert again.status_code == 409, again.text[:2000]
