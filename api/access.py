@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
@@ -100,6 +100,10 @@ class Rule:
         reads = connection.app.state.reads
         # Once for the rule and its checks: a departure, or a role, just recorded counts at once.
         await reads.caught_up(_after(connection))
+        survivor = await reads.acting_for(principal.person_id)
+        if survivor != principal.person_id:  # the record was merged: its tokens and sessions act as the survivor
+            principal = replace(principal, person_id=survivor)
+            connection.scope["user"] = principal
         departed = await reads.departed_on(principal.person_id)
         if departed is not None:
             raise PermissionDeniedException(f"person {principal.person_id} left on {departed}: their access has ended",
@@ -236,6 +240,7 @@ ACCESS: dict[str, Rule] = {
     "correctPerson": ADMIN_ONLY,
     "recordDeparture": ADMIN_ONLY,
     "erasePersonDetails": ADMIN_ONLY,
+    "mergePerson": ADMIN_ONLY,
     "listPeople": ANY_PERSON,
     "getPerson": ANY_PERSON,
     "getResponsibilities": THEMSELF,
@@ -341,6 +346,8 @@ ACCESS: dict[str, Rule] = {
     "uiRegisterPerson": ADMIN_ONLY,
     "uiRecordDeparture": ADMIN_ONLY,
     "uiErasePerson": ADMIN_ONLY,
+    "uiDuplicates": ADMIN_ONLY,
+    "uiMergePerson": ADMIN_ONLY,
     "uiIssueSignInLink": ADMIN_ONLY,  # as `ansvar serve --demo` prints: a one-time code, valid 15 minutes
     "uiOrg": ADMIN_ONLY,
     "uiEstablishOrgUnit": ADMIN_ONLY,

@@ -67,7 +67,9 @@ class GapsView(Handlers):
     def _touch(self, cur: Any, cls: type, originator_id: UUID) -> None:
         if issubclass(cls, System.Event):
             self.dirty.add(originator_id)
-        elif issubclass(cls, (Person.Departed, Person.Returned, Person.Corrected)):  # left, back, or moved
+        elif issubclass(cls, (Person.Departed, Person.Returned, Person.Corrected, Person.Merged, Person.Absorbed)):
+            # left, back, moved, or one person with another record: the survivor's systems (their facts
+            # read as the survivor's once the accountability view has the merge, before or after this)
             cur.execute("SELECT DISTINCT system_id FROM responsibility_facts WHERE person_id = ?", (originator_id,))
             self.dirty.update(r["system_id"] for r in cur.fetchall())
         elif issubclass(cls, OrgUnit.Dissolved):

@@ -38,7 +38,12 @@ class RemindersView(Handlers):
         R.ReminderRecord.Sent: "_sent",
         R.ReminderRecord.Failed: "_failed",
         Person.DigestChosen: "_digest",
+        Person.Merged: "_merged",
     }
+
+    def _merged(self, cur: Any, e: Person.Merged, position: int) -> None:
+        for column in ("recipient_id", "about_person_id"):  # the survivor's reminders, and about them
+            cur.execute(f"UPDATE reminders SET {column} = ? WHERE {column} = ?", (e.into, e.originator_id))
 
     def _decided(self, cur: Any, e: R.ReminderRecord.Decided, position: int) -> None:
         cur.execute(

@@ -78,6 +78,7 @@ def exceptions(town: dict[str, Any]) -> list[tuple[str, Exception]]:
         extra = extras.get(cls.slug, {})
         raised.append((cls.slug, cls(f"{cls.slug} about {some}: see {proposal}", field="to_person_id", **extra)))
     from domain.errors import InvalidValue
+    from infra.idempotency import CommitUnknown
 
     for field, extra in [("rank_" + proposal, {}), ("rationale", {}), ("parent_id", {"parent_level": "team"}),
                          ("effective_from", {"earliest": "2000-01-01", "latest": "2099-12-31"}),
@@ -114,6 +115,7 @@ def exceptions(town: dict[str, Any]) -> list[tuple[str, Exception]]:
         ("unavailable", ServiceUnavailable("the database is not reachable")),
         ("views-behind", ViewsBehind(10**9, 5, 5.0)),
         ("internal-error", RuntimeError(f"bug near {some}")),
+        ("commit-unknown", CommitUnknown(f"lost the answer for {some}", keyed=True)),
     ]
     return raised
 

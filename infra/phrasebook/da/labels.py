@@ -107,6 +107,7 @@ DONE = {
     "departed": "Fratrædelsen er registreret.", "erased": "Personens navn og e-mail er slettet; id og historik består.",
     "corrected": "Oplysningerne er rettet.", "established": "Enheden er oprettet.", "renamed": "Enheden har fået nyt navn.",
     "moved": "Enheden er flyttet.", "dissolved": "Nedlæggelsen er registreret.",
+    "merged": "De to poster er lagt sammen til én person.",
 }
 
 
