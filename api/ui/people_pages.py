@@ -18,7 +18,7 @@ from api.org import person as person_of
 from api.ui import UI_HANDLERS
 from api.ui.pages import After, Done, _context, _page, convert, done, form_of
 from api.ui.reading import units
-from api.ui.register_pages import Asked, PageNumber, choice, given, pages, unit_tree
+from api.ui.register_pages import Asked, PageNumber, choice, given, pages, tidy, unit_tree
 from api.ui.session import csrf_guard, store
 from domain.errors import InvalidValue, PersonNotFound
 from domain.portfolio import Portfolio
@@ -55,7 +55,8 @@ class PeoplePageController(Controller):
 
     @get("/", operation_id="uiPeople")
     async def people(self, request: Request, reads: ReadSide, q: Query = None, org_unit_id: Query = None,
-                     status: Query = None, page: PageNumber = 1, after: After = None, done: Done = None) -> Template:
+                     status: Query = None, page: PageNumber = 1, after: After = None,
+                     done: Done = None) -> Template | Redirect:
         """People by name, found by name or e-mail, by unit (with the units below) and by whether
         they have left, a page at a time; and the form that registers a person."""
         await reads.caught_up(after)
@@ -65,6 +66,8 @@ class PeoplePageController(Controller):
             raise InvalidValue(f"status must be one of {', '.join(STATUS)}", field="status")
         tree, narrowing = await units(reads), await unit_tree(reads)
         query = {k: v for k, v in (("q", given(q)), ("org_unit_id", unit and str(unit)), ("status", shown_status)) if v}
+        if (again := tidy(request, Asked(query, []), page)) is not None:
+            return again
         found = await RegisterPageQueries(reads.reader).people(
             limit=PAGE, offset=(page - 1) * PAGE, q=given(q), org_unit_ids=narrowing.within(unit) if unit else None,
             status=shown_status, today=reads.today())

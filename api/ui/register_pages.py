@@ -15,7 +15,7 @@ from weakref import WeakKeyDictionary
 
 from litestar import Controller, Request, get
 from litestar.params import Parameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from api.access import ACCESS
 from api.audit import gap_item, known_rule
@@ -279,6 +279,15 @@ async def _gaps_asked(
     return Asked(query, said, {"day": day, "rule": rule or None, "role": role, "org_unit_ids": within})
 
 
+def tidy(request: Request, asked: Asked, page: int) -> Redirect | None:
+    """A form sent with blank fields, as a GET form sends them, leads to the same list at its tidy
+    address (only what was asked), so the address bar holds a link worth keeping or sharing."""
+    if not any(v == "" for v in request.query_params.values()):
+        return None
+    extra = {k: request.query_params[k] for k in ("after", "done") if request.query_params.get(k)}
+    return Redirect(asked.url(request.url.path, **({"page": page} if page > 1 else {}), **extra), status_code=303)
+
+
 def pages(current: int, total: int, size: int) -> dict[str, Any]:
     """The page links: first, last and a few around the current one, with gaps marked as None."""
     last = max(1, -(-total // size))
@@ -305,7 +314,7 @@ class RegisterPageController(Controller):
         criticality: Text = None, personal_data: Text = None, no_systemejer: Text = None, holder: Text = None,
         holder_q: Text = None, at: Text = None, known_at: KnownAtText = None, sort: Sort = "name",
         page: PageNumber = 1, after: After = None,
-    ) -> Template:
+    ) -> Template | Redirect:
         """The register, every system by page, filtered by unit (with the units below), lifecycle,
         criticality, personal data, "in use without a Systemejer" and holder; sorted by name or criticality."""
         await reads.caught_up(after)
@@ -313,6 +322,8 @@ class RegisterPageController(Controller):
             request, reads, q=q, org_unit_id=org_unit_id, lifecycle=lifecycle, criticality=criticality,
             personal_data=personal_data, no_systemejer=no_systemejer, holder=holder, holder_q=holder_q, at=at,
             known_at=known_at, sort=sort)
+        if (again := tidy(request, asked, page)) is not None:
+            return again
         found = await RegisterPageQueries(reads.reader).systems(asked.filter, PAGE, (page - 1) * PAGE)
         f = asked.filter
         return _page("systems.html", await _context(
@@ -328,10 +339,12 @@ class RegisterPageController(Controller):
     async def gaps(
         self, request: Request, reads: ReadSide, rule: Text = None, role: Text = None, forvaltning: Text = None,
         at: Text = None, page: PageNumber = 1, after: After = None,
-    ) -> Template:
+    ) -> Template | Redirect:
         """Where responsibility is unclear, by rule, role and forvaltning, as GET /responsibility-gaps lists it."""
         await reads.caught_up(after)
         asked = await gaps_asked(reads, rule=rule, role=role, forvaltning=forvaltning, at=at)
+        if (again := tidy(request, asked, page)) is not None:
+            return again
         f = asked.filter
         rows = await reads.gaps.at(f["day"], rule=f["rule"], role=f["role"], org_unit_ids=f["org_unit_ids"],
                                    limit=PAGE, offset=(page - 1) * PAGE)
