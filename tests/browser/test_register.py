@@ -118,11 +118,17 @@ def test_the_lists_keep_what_matters_at_a_phones_width(browser, site, shots):
     row = browser.find("#system-list tbody tr")
     cells = row.find_elements("css selector", "td")
     assert [c.is_displayed() for c in cells] == [True, True, True, False, False], "name, Systemejer, criticality"
+    inside = browser.driver.execute_script(
+        "const t = document.getElementById('system-list'); return [t.scrollWidth, t.parentElement.clientWidth]")
+    assert inside[0] <= inside[1], f"the register's table is wider than the phone: {inside}"
     assert browser.find("nav.paging a[aria-current=page]").text == "2"
     browser.full_shot("register-phone")
     browser.driver.save_screenshot(str(shots / "register-phone.png"))
     browser.open("/ui/gaps?page=2")
     checked(browser)
+    assert browser.driver.execute_script(
+        "const t = document.getElementById('gap-list'); return t.scrollWidth <= t.parentElement.clientWidth")
+    browser.full_shot("gaps-phone")
     browser.driver.save_screenshot(str(shots / "gaps-phone.png"))
     browser.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     browser.open("/ui/gaps?page=2")
@@ -136,4 +142,5 @@ def test_the_lists_keep_what_matters_at_a_phones_width(browser, site, shots):
     browser.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
     browser.open("/ui/people?page=2")
     checked(browser)
+    browser.full_shot("people-phone")
     browser.driver.save_screenshot(str(shots / "people-phone.png"))
