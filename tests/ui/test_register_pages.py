@@ -457,3 +457,24 @@ def test_the_evidence_export_says_which_system_and_when(town):
     assert asked["System"] == system["name"] and "Logens rodhash" in asked
     assert data and all(isinstance(r[header.index("Fra")], datetime) for r in data)
     assert all(LOCAL_TIME.match(r[header.index("Registreret")]) for r in data)
+
+
+def test_the_apis_exports_write_dates_as_date_cells_and_record_times_in_danish_time(town):
+    """Issue 26 part 5, for GET /exports/...: the register's dates are date cells in XLSX (and still
+    ISO dates in CSV, which re-import); the decision log's record times are Danish time with the offset."""
+    from tests.api.client import bearer
+
+    client = town["client"]
+    book = client.get("/exports/register", params={"format": "xlsx", "after": head(town)},
+                      headers={"Authorization": bearer()})
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
+    header = [c.value for c in sheet[1]]
+    since = [r[header.index("Systemejer siden")] for r in sheet.iter_rows(min_row=2) if r[header.index("Systemejer siden")].value]
+    assert since and all(isinstance(c.value, datetime) and c.number_format == "dd-mm-yyyy" for c in since)
+    as_csv = client.get("/exports/register", params={"format": "csv"}, headers={"Authorization": bearer()}).content
+    rows = csv_rows(as_csv)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", next(r[rows[0].index("Systemejer siden")] for r in rows[1:]
+                                                   if r[rows[0].index("Systemejer siden")]))
+    log = csv_rows(client.get("/exports/decisions", params={"format": "csv"}, headers={"Authorization": bearer()}).content)
+    recorded = [r[log[0].index("Registreret")] for r in log[1:] if len(r) > 5]
+    assert recorded and all(LOCAL_TIME.match(t) for t in recorded), recorded[:3]
