@@ -478,3 +478,19 @@ def test_the_apis_exports_write_dates_as_date_cells_and_record_times_in_danish_t
     log = csv_rows(client.get("/exports/decisions", params={"format": "csv"}, headers={"Authorization": bearer()}).content)
     recorded = [r[log[0].index("Registreret")] for r in log[1:] if len(r) > 5]
     assert recorded and all(LOCAL_TIME.match(t) for t in recorded), recorded[:3]
+
+
+def test_a_name_that_looks_like_a_formula_is_text_in_every_page_export(town):
+    """The exports' safety (infra/spreadsheet.py): a cell that starts like a formula is written as text."""
+    app = town["runtime"].portfolio
+    unit = next(u["id"] for u in api_units(town) if u["level"] == "forvaltning")
+    name = "=HYPERLINK(\"http://x\";\"klik\")"
+    app.register_system(name, "@leverandør", UUID(unit), "low", False, "in_operation", town["clock"].today())
+    auditor = sign_in(town, "auditor")
+    as_csv = download(auditor, town, "/ui/exports/register", format="csv", q="HYPERLINK").content.decode("utf-8-sig")
+    assert f"'{name}".replace('"', '""') in as_csv and "'@leverandør" in as_csv
+    book = openpyxl.load_workbook(io.BytesIO(download(auditor, town, "/ui/exports/register", format="xlsx",
+                                                      q="HYPERLINK").content))
+    cells = [c for row in book.active.iter_rows() for c in row if c.value == name]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert ("Navnet indeholder", "HYPERLINK") in [tuple(r[:2]) for r in book.active.iter_rows(values_only=True)]
