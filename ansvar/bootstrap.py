@@ -72,7 +72,7 @@ class Runtime:
         self.worker.start()
         self.portfolio.on_saved = self.worker.nudge
         if self.settings.reminders.smtp is not None:  # reminders go out once a day, from this process
-            from ansvar.reminders import ReminderScheduler
+            from ansvar.scheduler import ReminderScheduler
 
             self.extras["reminders"] = scheduler = ReminderScheduler(self, self.settings.reminders.hour)
             scheduler.start()

@@ -202,7 +202,8 @@ def on_http(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
             headers={"WWW-Authenticate": 'Bearer realm="ansvar"'},
         )
     if isinstance(exc, PermissionDeniedException):
-        return problem(request, 403, "forbidden", "Not allowed for the acting person", str(exc.detail))
+        return problem(request, 403, "forbidden", "Not allowed for the acting person", str(exc.detail),
+                       extra=exc.extra if isinstance(exc.extra, dict) else None)
     if status == 413:
         return problem(request, 413, "body-too-large", "The request body is too large", str(exc.detail))
     if status == 431:

@@ -284,6 +284,16 @@ class Settings:
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc
 
+    def served_at(self) -> str:
+        """Where `ansvar serve` answers, as a client on this machine reaches it (a server listening on
+        every address is reached on the loopback one)."""
+        host = self.host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's own settings for this database (never its DB functions)."""
         db = self.database

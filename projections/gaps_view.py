@@ -5,6 +5,8 @@ stores the periods they return."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -53,6 +55,9 @@ class GapsView(Handlers):
 
     def __init__(self, policy: rules.GapPolicy = rules.GapPolicy()) -> None:
         self.policy = policy
+        # The thresholds are part of the view's schema digest (projections/catchup.py): rows computed
+        # with other ones are remade from the log at start, with no operator to remember it.
+        self.made_with = json.dumps(dataclasses.asdict(policy), sort_keys=True)
         self.dirty: set[UUID] = set()
         self._classes: dict[str, type] = {}
 

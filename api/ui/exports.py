@@ -31,13 +31,12 @@ from api.ui.evidence import HEADERS as EVIDENCE_HEADERS
 from api.ui.evidence import evidence_rows
 from api.ui.pages import After
 from api.ui.register_pages import Asked, KnownAtText, Sort, Text, gaps_asked, register_asked, unit_tree
-from api.ui.words import DECISION_KIND
 from domain.council import DecisionKind
 from domain.errors import SystemNotFound
-from domain.inventory import CRITICALITY_LABEL, LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
 from domain.responsibility import period_at
 from domain.vocabulary import Role
 from infra import spreadsheet
+from infra.phrasebook.da.labels import CRITICALITY_LABEL, DECISION_KIND, LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
 from infra.transparency import NotSigning, TransparencyLog
 from projections.read_side import ReadSide
 from projections.register_page import RegisterPageQueries

@@ -45,7 +45,7 @@ from api.ui.session import CSRF_FIELD, csrf_guard, session_of
 from domain.council import DecisionKind, DecisionNotFound
 from domain.errors import InvalidValue, SystemNotFound
 from domain.gaps import RULES
-from domain.inventory import RULE_LABEL
+from infra.phrasebook.da.labels import RULE_LABEL
 from domain.portfolio import Portfolio
 from domain.proposals import TRANSITIONS
 from domain.vocabulary import Role

@@ -26,8 +26,8 @@ from api.ui.reading import units
 from api.ui.session import csrf_guard
 from domain.errors import Forbidden, InvalidValue
 from domain.gaps import RULES
-from domain.inventory import CRITICALITY_LABEL, LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel, Role
+from infra.phrasebook.da.labels import CRITICALITY_LABEL, LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
 from infra.tokens import Principal
 from projections.read_side import ReadSide
 from projections.register_page import SORTS, RegisterPageQueries, SystemFilter

@@ -137,7 +137,7 @@ def test_filters_and_paging(api):
 
 
 def test_the_councils_next_reminder_names_the_holder_the_provider_deactivated(api, today):
-    from ansvar import reminders
+    from usecases import reminders
 
     unit = api.org_unit("Roskilde Kommune", "kommune")
     member, chair = api.person("Rita Råd", unit), api.person("Formand", unit)
