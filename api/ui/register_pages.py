@@ -38,6 +38,7 @@ KnownAtText = Annotated[str | None, Parameter(max_length=40)]
 PageNumber = Annotated[int, Parameter(ge=1, le=1_000_000)]
 Sort = Annotated[str, Parameter(pattern="^(" + "|".join(SORTS) + ")$")]
 PERSONAL_DATA = {True: "Ja", False: "Nej"}
+CHOICES_IN_FULL = 400  # org units up to which a list's unit filter offers every afdeling too
 
 
 def given(value: str | None) -> str | None:
@@ -134,7 +135,10 @@ async def unit_tree(reads: ReadSide) -> UnitTree:
             top = next((k for k in kommuner if i in below[k]), None)
             if top is not None and top != i:
                 path[i] = f"{rows[top]['name']}: {path[i]}"
-    shown = (OrgLevel.KOMMUNE, OrgLevel.FORVALTNING, OrgLevel.AFDELING)
+    # The select lists forvaltninger and afdelinger; with many municipalities (the national set: 3,600
+    # units) the afdelinger would make every list page some 150 KB, so only the levels above them
+    # (any unit, afdelinger included, is still asked for by its id in the address).
+    shown = (OrgLevel.KOMMUNE, OrgLevel.FORVALTNING) + ((OrgLevel.AFDELING,) if len(rows) <= CHOICES_IN_FULL else ())
     choices = sorted(((i, path[i]) for i, r in rows.items() if r["level"] in shown and r["dissolved_on"] is None),
                      key=lambda c: c[1].casefold())
     tree = UnitTree(below, path, choices)
