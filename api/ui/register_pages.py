@@ -245,7 +245,7 @@ async def _register_asked(
         query["sort"] = sort
     f = SystemFilter(at=day, known_at=when, org_unit_ids=within, lifecycle=lifecycle, criticality=criticality,
                      personal_data=personal_data, no_systemejer=no_systemejer, holder_system_ids=held, q=q or None,
-                     sort=sort)
+                     sort=sort, known_now=not known_at)
     return Asked(query, said, f, notice, choices, holder_name)
 
 

@@ -331,6 +331,9 @@ def test_the_registers_filters_in_sql_are_the_domains_rules(world, systems, prob
         if k >= 35:  # as known now: the gap rule's own answer, from the gaps view
             gaps = loop.run_until_complete(reads.gaps.at(at, rule="no_holder", role=Role.SYSTEMEJER, org_unit_ids=[unit]))
             assert {UUID(str(g["system_id"])) for g in gaps} == unowned, ("the gap rule", at)
+            _, found = loop.run_until_complete(queries.system_ids(SystemFilter(
+                at=at, known_at=known_at, org_unit_ids=(unit,), no_systemejer=True, known_now=True)))
+            assert set(found) == unowned, ("in use without a Systemejer, read from the gaps view", at)
 
 
 # ---------------------------------------------------------------------------------------------- exports
