@@ -220,7 +220,7 @@ def test_concurrent_conflicting_merges_one_wins_the_other_is_a_409(api, today):
 
 
 def test_the_merged_records_reminders_are_the_survivors_and_the_next_go_to_the_survivor(api, clock, today):
-    from ansvar import reminders
+    from usecases import reminders
 
     unit, named, mailed, system, other = town(api, today)
     runtime = api.client.app.state.runtime
