@@ -15,6 +15,7 @@ from api import explain
 from api.audit import gap_item
 from api.council import decisions as shown_decisions
 from api.responsibility import fact_entry
+from api.ui import basis_words
 from api.ui.words import DANISH, DECISION_KIND, dato
 from domain.gaps import GapPolicy, attestation_due
 from domain.gaps import Attestation as Attested
@@ -145,7 +146,8 @@ async def system_rows(reads: ReadSide, q: Question, policy: GapPolicy, system: d
             name, LIFECYCLE_LABEL.get(Lifecycle(state), state), ROLE_LABEL[Role(r.role)],
             named(r.holder.name, r.holder.erased, r.holder.id) if r.holder else None, STATUS.get(r.answer, r.answer),
             f.effective_from if f else None, f.effective_to if f else None,
-            basis_of(f.decision_id, f.claim_id, f.source, f.kind) if f else None, f.basis if f else None,
+            basis_of(f.decision_id, f.claim_id, f.source, f.kind) if f else None,
+            (basis_words.of_fact(f) or None) if f else None,
             recorded(f.recorded_at) if f else None,
             (named(f.recorded_by.name, f.recorded_by.erased, f.recorded_by.id) if f.recorded_by else "systemet")
             if f else None,
@@ -165,7 +167,8 @@ async def system_rows(reads: ReadSide, q: Question, policy: GapPolicy, system: d
         changed.append(Row("Ændringer", [
             name, ROLE_LABEL[Role(e.role)], KIND.get(e.kind, e.kind), named(e.person_name, e.person_erased, e.person_id),
             e.effective_from, e.effective_to, recorded(e.recorded_at), named(e.actor_name, e.actor_erased, e.actor_id),
-            CAPACITY.get(e.actor_role or "", e.actor_role), basis_of(e.decision_id, e.claim_id, e.source, e.kind), e.basis,
+            CAPACITY.get(e.actor_role or "", e.actor_role), basis_of(e.decision_id, e.claim_id, e.source, e.kind),
+            basis_words.of_fact(e) or None,
             "Ja" if e.effective_from < day else "Nej", e.position,
         ], [e.position], sid, str(e.role), e.person_id))
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from api import schemas as s
+from api.ui import basis_words
 from domain.inventory import CRITICALITY_LABEL, LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
 from infra.mailer import LACKING_DA
 
@@ -161,11 +162,12 @@ def why(answer: s.RoleAnswer, day: date, when: datetime) -> str:
         if fact.source and fact.source.get("file") else "",
         ", synkroniseret fra KITOS" if fact.source and fact.source.get("kitos") else "",
     ])
+    shown = basis_words.of_fact(fact)
+    basis = f" Grundlag: {shown}" if shown else ""
     if answer.answer == "held":
-        basis = f" Grundlag: {fact.basis}." if fact.basis else ""
         return f"{person(answer.holder)} har rollen {period}: {recorded}{grounds}.{basis}"
     if answer.answer == "vacant":
-        return f"Ingen har rollen: den er registreret som ubesat {period}, fordi: {fact.basis}; {recorded}{grounds}."
+        return f"Ingen har rollen: den er registreret som ubesat {period}; {recorded}{grounds}.{basis}"
     if answer.answer == "not_yet_known":
         return (f"Intet om rollen {role} den {dato(day)} var kendt {dato(when)}: det første, der dækker dagen, blev"
                 f" {recorded}.")
@@ -184,4 +186,5 @@ FILTERS = {
     "field_label": lambda v: label(FIELD_LABEL, v), "import_problem": lambda v: label(IMPORT_PROBLEM, v),
     "import_detail": import_detail,
     "person": person, "stage": lambda v: label(STAGE, v), "lacking": lambda v: label(LACKING_DA, v),
+    "grundlag": basis_words.of_fact, "svar": basis_words.of_answer,
 }

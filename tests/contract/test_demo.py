@@ -47,8 +47,9 @@ def test_about_three_hundred_systems_in_seven_forvaltninger(town):
 
 def test_the_history_has_handovers_corrections_departures_claims_attestations_and_decommissioning(town, today):
     facts = "SELECT COUNT(*) AS n FROM responsibility_facts WHERE "
-    assert _count(town, facts + "basis = 'demo: overdragelse'") > 50
-    assert _count(town, facts + "basis = 'rettelse: registreret forkert' AND effective_to IS NOT NULL") > 10  # late corrections
+    assert _count(town, facts + "basis_code = 'demo' AND basis_params = '{\"step\":\"handover\"}'") > 50
+    assert _count(town, facts + "basis_code = 'demo' AND basis_params = '{\"step\":\"correction\"}'"
+                  " AND effective_to IS NOT NULL") > 10  # late corrections
     assert _count(town, facts + "kind = 'vacancy'") > 5
     assert _count(town, "SELECT COUNT(*) AS n FROM people WHERE departed_on IS NOT NULL") > 5
     assert _count(town, "SELECT COUNT(*) AS n FROM org_units WHERE dissolved_on IS NOT NULL") == 1
