@@ -366,13 +366,14 @@ class ReminderView(msgspec.Struct):
     details: dict[str, str]
     status: str  # due | sent | failed | undeliverable
     attempts: int
-    last_reply: str | None
+    last_reply: str | None  # in English: why it could not be sent (last_reply_code's words), or the SMTP server's reply
     retry_after: datetime | None
     message_id: str | None
     decided_at: datetime
     sent_at: datetime | None
     position: int
     recipient_name: str | None = None
+    last_reply_code: str | None = None  # why ansvar could not send it, as a code (no_email_address, ...)
 
 
 class ReminderPage(msgspec.Struct):

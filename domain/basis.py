@@ -41,6 +41,10 @@ class BasisCode(StrEnum):
     COUNCIL_RULING = "council_ruling"  # the council ruled for another claim (decision_id); reason: its rationale
     # an erasure asked for at the command line without a basis (Person.DetailsErased, System.TextErased)
     COMMAND_LINE = "command_line"
+    # why a reminder could not be sent (ReminderRecord.Failed; an SMTP server's own reply stays as it answered)
+    NO_COUNCIL_ADDRESS = "no_council_address"  # no council member on record and no council mailbox configured
+    NO_DIRECTORY_DETAILS = "no_directory_details"  # the recipient's details are not in the directory (erased?)
+    NO_EMAIL_ADDRESS = "no_email_address"  # the recipient has no e-mail address
     # SCIM provisioning (meta.source.basis, already codes when first stored)
     SCIM_USER_CREATED = "scim.user_created"
     SCIM_USER_REACTIVATED = "scim.user_reactivated"
@@ -150,6 +154,23 @@ def read_rejection(state: dict) -> None:
     if isinstance(old, str) and old.startswith(_RULED) and state.get("decision_id"):
         return _read(state, "reason", BasisCode.COUNCIL_RULING, {}, old[len(_RULED):])
     return _read(state, "reason", None, {}, old)
+
+
+_UNDELIVERABLE = (
+    (re.compile(r"no council member is on record .*ANSVAR_COUNCIL_EMAIL is not set"), BasisCode.NO_COUNCIL_ADDRESS),
+    (re.compile(r"person \S+ has no details in the directory \(erased\?\)"), BasisCode.NO_DIRECTORY_DETAILS),
+    (re.compile(r"person \S+ has no e-mail address"), BasisCode.NO_EMAIL_ADDRESS),
+)
+
+
+def read_failure(state: dict) -> None:
+    """A reminder's failure of before the codes: why it was undeliverable was an English sentence
+    in `reply` (naming the recipient's id); an SMTP server's reply stays as it answered."""
+    old = state.get("reply")
+    for pattern, code in _UNDELIVERABLE:
+        if state.get("final") and isinstance(old, str) and pattern.fullmatch(old):
+            return _read(state, "reply", code, {}, None)
+    return _read(state, "reply", None, {}, old)
 
 
 def read_erasure(state: dict) -> None:

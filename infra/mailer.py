@@ -13,6 +13,7 @@ from uuid import UUID
 import aiosmtplib
 
 from domain import inventory as inv
+from domain.basis import BasisCode
 from domain.reminders import Duty
 from infra.settings import Smtp
 
@@ -21,7 +22,12 @@ LACKING_DA = {"decision": "en beslutning", "archive_duty": "afklaret arkiverings
 
 
 class Undeliverable(Exception):
-    """No address to send to: the reminder is recorded as undeliverable, for the council to see."""
+    """No address to send to: the reminder is recorded as undeliverable, for the council to see,
+    with the code of why (`why`); the message is the operator's, in English."""
+
+    def __init__(self, why: BasisCode, message: str) -> None:
+        super().__init__(message)
+        self.why = why
 
 
 def role_da(role: str | None) -> str:

@@ -22,7 +22,7 @@ GRUNDLAG: dict[str, str] = {
     C.IMPORT: "Registreret ved import af registret",
     C.KITOS: "Overført fra KITOS",
     C.DECOMMISSION_CARRIER: "Udfører afviklingen, som porteføljerådet har besluttet",
-    C.PROPOSAL_DELIVERED: "Tager systemet fra forslaget {proposal} i drift",
+    C.PROPOSAL_DELIVERED: "Tager systemet fra {proposal} i drift",
     C.DEMO: "Demodata: {step}",
     C.IMPORT_STATED_VACANT: "Importfilen angiver rollen som ubesat",
     C.IMPORT_UNRESOLVED: "Importfilen navngiver ikke én bestemt person",
@@ -30,6 +30,9 @@ GRUNDLAG: dict[str, str] = {
     C.KITOS_SEVERAL_HOLDERS: "KITOS angiver {count} personer som indehavere",
     C.COUNCIL_RULING: "Afgjort af porteføljerådet",
     C.COMMAND_LINE: "Sletning bestilt på kommandolinjen",
+    C.NO_COUNCIL_ADDRESS: "Ingen medlemmer af porteføljerådet er registreret, og rådets postkasse er ikke sat op",
+    C.NO_DIRECTORY_DETAILS: "Modtagerens oplysninger findes ikke længere (slettet)",
+    C.NO_EMAIL_ADDRESS: "Modtageren har ingen e-mailadresse",
     C.SCIM_USER_CREATED: "Oprettet via brugerprovisionering (SCIM)",
     C.SCIM_USER_REACTIVATED: "Genaktiveret via brugerprovisionering (SCIM)",
     C.SCIM_USER_DEACTIVATED: "Deaktiveret via brugerprovisionering (SCIM)",
@@ -63,14 +66,14 @@ def grundlag(code: str | None, raw_params: str | Mapping[str, Any] | None, note:
         "count": given.get("count", "flere"),
         "proposal": _named((names or {}).get(str(given.get("proposal_id"))), "et godkendt forslag"),
     }
-    sentence = sentence.format_map(shown).replace("forslaget et godkendt forslag", "et godkendt forslag")
+    sentence = sentence.format_map(shown)
     if text:
         sentence = f"{sentence}. {NOTE_LEAD.get(code, 'Bemærkning')}: »{text}«"
     return _stop(sentence)
 
 
 def _named(name: str | None, otherwise: str) -> str:
-    return f"»{name}«" if name else otherwise
+    return f"forslaget »{name}«" if name else otherwise
 
 
 def _stop(sentence: str) -> str:

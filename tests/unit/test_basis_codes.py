@@ -197,3 +197,30 @@ def test_an_old_replay_gives_the_same_aggregate(told):
     now = app.repository.get(ids["system"])
     assert replayed.facts == now.facts
     assert {k: v.status for k, v in replayed.claims.items()} == {k: v.status for k, v in now.claims.items()}
+
+
+@pytest.mark.parametrize("old, code, reply", [
+    ("no council member is on record (no meeting yet) and ANSVAR_COUNCIL_EMAIL is not set", "no_council_address", None),
+    ("person 0b6c3a5e-1f7e-4c61-9d2a-5a1b2c3d4e5f has no details in the directory (erased?)", "no_directory_details",
+     None),
+    ("person 0b6c3a5e-1f7e-4c61-9d2a-5a1b2c3d4e5f has no e-mail address", "no_email_address", None),
+    ("550 5.1.1 mailbox unavailable", None, "550 5.1.1 mailbox unavailable"),  # the server's reply: as it answered
+])
+def test_an_old_undeliverable_reminder_reads_its_sentence_as_a_code(clock, old, code, reply):
+    from domain.reminders import ReminderRecord
+
+    app = Portfolio({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
+    with app.recording():
+        record = ReminderRecord(duty="attestation_overdue", due_on=clock.today(), recipient_id=uuid4(), system_id=None,
+                                role=None, subject_id=None, about_person_id=None, details=[], meta={})
+        record.record_failed(None, None, True, {}, Basis(BasisCode.NO_EMAIL_ADDRESS))
+    app.save(record)
+    stored = events(app)[-1]
+    assert stored.topic == ReminderRecord.Failed.TOPIC
+    state = json.loads(stored.state)
+    for new in ("basis_code", "basis_params", "class_version"):
+        state.pop(new)
+    state["reply"] = old
+    event = decoded(app, StoredEvent(stored.originator_id, stored.originator_version, stored.topic,
+                                     json.dumps(state).encode()))
+    assert (event.basis_code, event.reply) == (code, reply)
