@@ -128,7 +128,7 @@ def read_assignment(state: dict) -> None:
         return _read(state, "basis", BasisCode.DECOMMISSION_CARRIER, {}, None)
     if delivered := _DELIVERED.fullmatch(old):
         return _read(state, "basis", BasisCode.PROPOSAL_DELIVERED, {"proposal_id": delivered.group(1).lower()}, None)
-    if old in _DEMO_STEPS:
+    if old in _DEMO_STEPS and (state.get("meta") or {}).get("actor_role") == "demo":
         return _read(state, "basis", BasisCode.DEMO, {"step": _DEMO_STEPS[old].value}, None)
     return _read(state, "basis", None, {}, old)  # typed by a person: as typed
 

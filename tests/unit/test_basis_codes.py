@@ -133,6 +133,7 @@ def _state_of(app, topic: str, **match) -> dict:
      "proposal_delivered", {"proposal_id": "0b6c3a5e-1f7e-4c61-9d2a-5a1b2c3d4e5f"}, None),
     ("demo: første placering", "demo", {"step": "first_placement"}, None),
     ("rettelse: registreret forkert", "demo", {"step": "correction"}, None),
+    ("rettelse: registreret forkert", None, {}, "rettelse: registreret forkert"),  # typed by the council: as typed
     ("the director's letter", None, {}, "the director's letter"),
     ("[erased]", None, {}, "[erased]"),
     (None, None, {}, None),
@@ -142,6 +143,8 @@ def test_an_old_assignment_reads_its_sentence_as_code_and_typed_text(told, old, 
     state = _state_of(app, System.AssignmentRecorded.TOPIC, role="forretningsejer")  # a confirmed claim's
     state["basis"] = old
     state["decision_id"] = {"_type_": "uuid_hex", "_data_": uuid4().hex}  # a council's (decommissioning) has one
+    if code == "demo":
+        state["meta"]["actor_role"] = "demo"  # the demo's own words are read as its codes, nobody else's
     event = decoded(app, _stored(app, System.AssignmentRecorded.TOPIC, state))
     assert (event.basis_code, event.basis_params, event.basis) == (code, params, typed)
 
