@@ -182,3 +182,14 @@ def _instant(value):
     from datetime import datetime
 
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def test_the_demo_stores_codes_not_composed_sentences(town):
+    """What ansvar composes is a code (domain/basis.py); the demo's typed words are Danish, as a person's."""
+    from tests.unit.test_basis_codes import COMPOSED
+
+    found = [(n.id, n.topic) for n in town.portfolio.recorder.select_notifications(1, 1_000_000)
+             if any(s.encode() in n.state for s in COMPOSED)]
+    assert found == []
+    codes = _count(town, "SELECT COUNT(DISTINCT basis_code) AS n FROM responsibility_facts")
+    assert codes >= 3  # demo, handover, claim_confirmed at least
