@@ -91,6 +91,7 @@ def cmd_people(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     from uuid import UUID
 
     from ansvar.bootstrap import bootstrap
+    from domain.basis import Basis, BasisCode
     from domain.commands import Actor
     from domain.errors import AlreadyDone, PersonNotFound
 
@@ -102,7 +103,8 @@ def cmd_people(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     runtime = bootstrap(settings, clock)
     try:
         # Recorded as done at the command line by whoever operates the installation (no person id).
-        receipt = runtime.portfolio.erase_person_details(person_id, args.basis, actor=Actor(role="operator"))
+        receipt = runtime.portfolio.erase_person_details(person_id, args.basis, why=Basis(BasisCode.COMMAND_LINE),
+                                                         actor=Actor(role="operator"))
     except PersonNotFound:
         progress.print(f"[red]no person with id {person_id}[/red]")
         return 1
@@ -146,8 +148,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     people = sub.add_parser("people", help="personal data: forget a person's name and e-mail")
     people.add_argument("action", choices=["forget"])
     people.add_argument("person", help="the person id")
-    people.add_argument("--basis", default="erasure at the command line",
-                        help="why (e.g. the request's case number); recorded in the log, so no personal data")
+    people.add_argument("--basis", default=None,
+                        help="why (e.g. the request's case number); recorded in the log, so no personal data;"
+                        " without it, the log records that it was asked at the command line")
     people.set_defaults(run=cmd_people)
     access = sub.add_parser("access-table", help="print the permission table (or --write it into README.md)")
     access.add_argument("--write", metavar="README", help="replace the table between its markers in this file")

@@ -121,6 +121,7 @@ def cmd_log(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
 
 def _erase(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     from ansvar.bootstrap import bootstrap
+    from domain.basis import Basis, BasisCode
     from domain.commands import Actor
     from domain.errors import AlreadyDone, DomainError
 
@@ -130,7 +131,8 @@ def _erase(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     runtime = bootstrap(settings, clock)
     try:
         # Recorded as done at the command line by whoever operates the installation (no person id).
-        receipt = runtime.portfolio.erase_text(args.position, args.basis, args.field, actor=Actor(role="operator"))
+        receipt = runtime.portfolio.erase_text(args.position, args.basis, args.field, why=Basis(BasisCode.COMMAND_LINE),
+                                                 actor=Actor(role="operator"))
     except AlreadyDone as exc:
         report.print(escape(str(exc)))
         return 0
@@ -161,6 +163,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     log.add_argument("position", nargs="?", type=int, help="erase: the event's log position")
     log.add_argument("-o", "--output", default="-", help="export: file to write (default: standard output)")
     log.add_argument("--field", help="erase: which text (default: the event's one erasable text)")
-    log.add_argument("--basis", default="erasure at the command line",
-                     help="erase: why (e.g. the request's case number); recorded in the log, so no personal data")
+    log.add_argument("--basis", default=None,
+                     help="erase: why (e.g. the request's case number); recorded in the log, so no personal data;"
+                     " without it, the log records that it was asked at the command line")
     log.set_defaults(run=cmd_log)

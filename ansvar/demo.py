@@ -28,6 +28,7 @@ from uuid import UUID
 from ansvar import demo_catalog as C
 from ansvar import demo_council
 from ansvar.demo_history import History
+from domain.basis import Basis, BasisCode, DemoStep
 from domain.commands import Actor
 from domain.org import OrgUnit, Person
 from domain.person_details import Commitment, PersonDetails
@@ -207,7 +208,7 @@ class _Town:
         """Placements and handovers over valid time; a holder who leaves is followed up, or not."""
         h = self.history.of(s)
         holder = self.rng.choice(self._available(pool, since) or pool)
-        h.at(since, "assign", role, holder, since, None, "demo: første placering", None, self.meta)
+        h.at(since, "assign", role, holder, since, None, None, None, self.meta, None, _step(DemoStep.FIRST_PLACEMENT))
         changes = sorted(self._day(max(since, self.t0), self.today - timedelta(days=20)) for _ in range(handovers))
         for change in [*changes, self.today]:
             left = self.gone.get(holder)
@@ -215,7 +216,8 @@ class _Town:
                 if self.rng.random() < 0.6 and left + timedelta(days=45) < self.today:
                     successor = self.rng.choice(self._available(pool, left + timedelta(days=45)) or self.it)
                     start = left + timedelta(days=self.rng.randrange(7, 45))
-                    h.at(start, "assign", role, successor, start, None, "demo: efterfølger", None, self.meta, lag=30)
+                    h.at(start, "assign", role, successor, start, None, None, None, self.meta, None, _step(DemoStep.SUCCESSOR),
+                         lag=30)
                     holder = successor
                 else:
                     return  # nobody took over: the role stays with someone who has left
@@ -224,7 +226,8 @@ class _Town:
             candidates = [p for p in self._available(pool, change) if p != holder]
             if candidates:
                 holder = self.rng.choice(candidates)
-                h.at(change, "assign", role, holder, change, None, "demo: overdragelse", None, self.meta, lag=14)
+                h.at(change, "assign", role, holder, change, None, None, None, self.meta, None, _step(DemoStep.HANDOVER),
+                     lag=14)
 
     def _correction(self, s: System, role: str, pool: list[UUID]) -> None:
         """Recorded late: someone else actually held the role for a past stretch."""
@@ -233,14 +236,14 @@ class _Town:
         if who:  # found out months after the stretch ended
             found = min(start + timedelta(days=120 + self.rng.randrange(30, 150)), self.today - timedelta(days=1))
             self.history.of(s).at(found, "assign", role, self.rng.choice(who), start, start + timedelta(days=120),
-                                  "rettelse: registreret forkert", None, self.meta)
+                                  None, None, self.meta, None, _step(DemoStep.CORRECTION))
 
     def _ping_pong(self, s: System, pool: list[UUID]) -> None:
         who = self._available(pool, self.today)
         for n, days in enumerate((80, 55, 30, 12)):
             day = self.today - timedelta(days=days)
             self.history.of(s).at(day, "assign", Role.SYSTEMEJER, who[n % min(2, len(who))] if n % 2 else who[-1], day,
-                                  None, "demo: sorteper", None, self.meta)
+                                  None, None, None, self.meta, None, _step(DemoStep.PING_PONG))
 
     def _claims(self, s: System, i: int, pool: list[UUID]) -> None:
         made_on = self.today - timedelta(days=self.rng.randrange(10, 120))
@@ -305,6 +308,11 @@ class _Town:
             h.at(out, "vacate", Role.SYSTEMEJER, out, None, "afvikling besluttet, men ingen ansvarlig udpeget", self.meta)
         else:
             h.at(out + timedelta(days=45), "change_lifecycle", "decommissioned", out + timedelta(days=45), self.meta)
+
+
+def _step(step: DemoStep) -> Basis:
+    """The demo's placements, hand-overs and corrections are the demo's own, recorded as such."""
+    return Basis(BasisCode.DEMO, {"step": step.value})
 
 
 def demo_users(app: Portfolio) -> dict[str, UUID]:

@@ -15,6 +15,7 @@ from uuid import UUID
 import msgspec
 
 from api import schemas as s
+from api.basis import basis_fields
 from domain.explanation import explain
 from domain.responsibility import Answer, answer
 from domain.vocabulary import Role
@@ -80,6 +81,6 @@ def _fact(row: dict[str, Any], names: Names) -> s.DecidingFact:
     return s.DecidingFact(
         position=row["position"], kind=row["kind"], effective_from=row["effective_from"],
         effective_to=row["effective_to"], recorded_at=row["recorded_at"], recorded_by=person(row["actor_id"], names),
-        capacity=row["actor_role"], basis=row["basis"], decision_id=row["decision_id"], claim_id=row["claim_id"],
-        source=msgspec.json.decode(source) if isinstance(source, str) else source,
+        capacity=row["actor_role"], decision_id=row["decision_id"], claim_id=row["claim_id"],
+        source=msgspec.json.decode(source) if isinstance(source, str) else source, **basis_fields(row),
     )

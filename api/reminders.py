@@ -12,6 +12,7 @@ from litestar.params import Parameter
 
 from api import explain
 from api import schemas as s
+from api.basis import english
 from api.systems import After
 from projections.read_side import ReadSide
 
@@ -24,7 +25,9 @@ async def reminder_views(reads: ReadSide, rows: list[dict[str, Any]]) -> list[s.
     views = []
     for r in rows:
         recipient = explain.person(r["recipient_id"], names)
-        views.append(s.ReminderView(**{**r, "details": dict(r["details"])}, recipient_name=recipient and recipient.name))
+        views.append(s.ReminderView(**{**r, "details": dict(r["details"]),
+                                        "last_reply": english(r["last_reply_code"], None, r["last_reply"])},
+                                    recipient_name=recipient and recipient.name))
     return views
 
 

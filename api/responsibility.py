@@ -14,6 +14,7 @@ from litestar import Controller, get, post
 from litestar.params import Parameter
 
 from api import explain
+from api.basis import answer_fields, basis_fields
 from api import schemas as s
 from api.proof import WithProof, proof_of
 from api.reminders import reminder_views
@@ -64,7 +65,7 @@ def fact_entry(row: dict, names: explain.Names) -> s.FactEntry:
     source = row.get("source")
     holder, actor = explain.person(row["person_id"], names), explain.person(row["actor_id"], names)
     return s.FactEntry(**{
-        **row, "source": msgspec.json.decode(source) if isinstance(source, str) else source,
+        **row, **basis_fields(row), "source": msgspec.json.decode(source) if isinstance(source, str) else source,
         "person_name": holder.name if holder else None, "actor_name": actor.name if actor else None,
         "person_erased": bool(holder and holder.erased), "actor_erased": bool(actor and actor.erased),
     })
@@ -80,7 +81,7 @@ def _claim_as_known(claim: dict, when: datetime) -> dict:
     """A claim answered after `when` was still open as the record stood then."""
     if claim["answered_at"] is not None and claim["answered_at"] > when:
         return {**claim, "status": "open", "answered_at": None, "answered_on": None, "answer": None, "decision_id": None,
-                "answer_position": None}
+                "answer_position": None, "answer_code": None}
     return claim
 
 
@@ -122,8 +123,8 @@ async def timeline_of(
     return s.Timeline(
         system_id=system_id, known_at=when, roles=roles,
         lifecycle=[s.LifecycleEntry(**e) for e in lifecycle],
-        claims=[s.ClaimView(**{k: v for k, v in c.items() if k != "system_id"}, **_named(c["person_id"], names))
-                for c in claims],
+        claims=[s.ClaimView(**{**{k: v for k, v in c.items() if k != "system_id"}, **answer_fields(c)},
+                            **_named(c["person_id"], names)) for c in claims],
         attestations=[s.AttestationView(**a, **_named(a["person_id"], names)) for a in attestations],
         proof=shown, reminders=await reminder_views(reads, await reads.reminders.of_system(system_id)),
         handovers=handovers,

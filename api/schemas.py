@@ -242,10 +242,13 @@ class DecidingFact(msgspec.Struct):
     recorded_at: datetime
     recorded_by: PersonRef | None  # who recorded it (None: the system, an import run, the operator)
     capacity: str | None  # as what: owner, council, admin, import ...
-    basis: str | None  # an assignment's basis, a vacancy's reason
+    basis: str | None  # in English: an assignment's basis, a vacancy's reason (basis_code's words, then basis_note)
     decision_id: UUID | None
     claim_id: UUID | None
     source: dict | None  # an imported fact's file, sha256 and row
+    basis_code: str | None = None  # why ansvar recorded it, as a code (claim_confirmed, handover, import, ...)
+    basis_params: dict | None = None  # the code's parameters (ids, counts)
+    basis_note: str | None = None  # what the person who recorded it typed (or the source's text), exactly
 
 
 class RoleAnswer(msgspec.Struct):
@@ -306,13 +309,16 @@ class FactEntry(msgspec.Struct):
     effective_from: date
     effective_to: date | None
     recorded_at: datetime
-    basis: str | None
+    basis: str | None  # in English: basis_code's words, then basis_note
     decision_id: UUID | None
     claim_id: UUID | None
     actor_id: str | None
     actor_role: str | None
     request_id: str | None
     source: dict | None = None  # an imported fact's file, sha256 and row
+    basis_code: str | None = None  # why ansvar recorded it, as a code (claim_confirmed, handover, import, ...)
+    basis_params: dict | None = None  # the code's parameters (ids, counts)
+    basis_note: str | None = None  # what the person who recorded it typed (or the source's text), exactly
     person_name: str | None = None  # None: vacant, erased, or nobody registered under the id
     actor_name: str | None = None
     person_erased: bool = False
@@ -344,10 +350,12 @@ class ClaimView(msgspec.Struct):
     status: str
     answered_at: datetime | None
     answered_on: date | None
-    answer: str | None
+    answer: str | None  # in English: answer_code's words, then answer_note
     decision_id: UUID | None
     position: int = 0  # where the claim (its statement) sits in the log
     answer_position: int | None = None  # where its answer (a rejection's reason) sits
+    answer_code: str | None = None  # why ansvar rejected it, as a code (council_ruling)
+    answer_note: str | None = None  # the rejection's reason as typed (a ruling's: the council's rationale)
     person_name: str | None = None
     person_erased: bool = False
 
@@ -377,13 +385,14 @@ class ReminderView(msgspec.Struct):
     details: dict[str, str]
     status: str  # due | sent | failed | undeliverable
     attempts: int
-    last_reply: str | None
+    last_reply: str | None  # in English: why it could not be sent (last_reply_code's words), or the SMTP server's reply
     retry_after: datetime | None
     message_id: str | None
     decided_at: datetime
     sent_at: datetime | None
     position: int
     recipient_name: str | None = None
+    last_reply_code: str | None = None  # why ansvar could not send it, as a code (no_email_address, ...)
 
 
 class ReminderPage(msgspec.Struct):

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.basis import Basis, BasisCode
 from domain.commands import Actor, Commands, Receipt, command
 from domain.council import (
     PROPOSAL_STATUS,
@@ -168,8 +169,8 @@ class CouncilCommands(Commands):
             if system.holder(Role.SYSTEMEJER, decision.effective_from) is None:
                 # Nobody owns it: the person who carries the decommissioning out holds the system
                 # meanwhile, so "decided, but nobody responsible" (gap rule 8) cannot arise.
-                system.assign(Role.SYSTEMEJER.value, responsible_id, decision.effective_from, None,
-                              "carries out the decommissioning", decision.id, meta)
+                system.assign(Role.SYSTEMEJER.value, responsible_id, decision.effective_from, None, None, decision.id,
+                              meta, why=Basis(BasisCode.DECOMMISSION_CARRIER))
             changed += [process, system]
         elif decision.kind == DecisionKind.OWNERSHIP_RULING:
             (system_id,) = decision.subject_ids(SubjectKind.SYSTEM)
@@ -180,7 +181,8 @@ class CouncilCommands(Commands):
             system.confirm_claim(confirmed_claim_id, decision.effective_from, decision.id, self.today(), meta)
             for claim_id in decision.subject_ids(SubjectKind.CLAIM):
                 if claim_id != confirmed_claim_id:
-                    system.reject_claim(claim_id, f"ruled by the council: {rationale.strip()}", decision.id, self.today(), meta)
+                    system.reject_claim(claim_id, rationale.strip(), decision.id, self.today(), meta,
+                                        Basis(BasisCode.COUNCIL_RULING))
             changed.append(system)
         return changed
 

@@ -7,9 +7,13 @@ the same system, saying which event and field, when, by whom and on what basis.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
+
+from domain.basis import Basis, erasure_basis
 from domain.commands import SYSTEM, Actor, Commands, Receipt, command
 from domain.erasable import ERASABLE, ERASED, erasable
 from domain.errors import AlreadyDone, InvalidValue, NotFound
@@ -22,15 +26,18 @@ class EventNotFound(NotFound):
 
 class ErasureCommands(Commands):
     @command
-    def erase_text(self, position: int, basis: str, field: str | None = None, actor: Actor = SYSTEM) -> Receipt:
+    def erase_text(self, position: int, basis: str | None, field: str | None = None, actor: Actor = SYSTEM,
+                   why: Basis | None = None) -> Receipt:
         """Erase the erasable text of the event at log `position` (`field`: which, where the event
-        has more than one; every such event has one today). Asking again is a 409 (AlreadyDone)."""
+        has more than one; every such event has one today), on the `basis` a person typed or, asked
+        without one, ansvar's `why` (a code). Asking again is a 409 (AlreadyDone)."""
+        basis = erasure_basis(basis, why)
 
         def attempt() -> Receipt:
             target, chosen = self._erasable_text(position, field)
             system = self._existing(System, target.originator_id, EventNotFound, "position")
             system.record_text_erasure(position, chosen, target.topic, getattr(target.event, "claim_id", None),
-                                       basis, actor.meta())
+                                       basis, actor.meta(), why, target.code_erased)
             return self._receipt(self.save(system, erase=[(position, chosen)]))
 
         return self._retrying(attempt, f"system events around position {position} kept changing; retry")
@@ -56,7 +63,18 @@ class ErasureCommands(Commands):
             raise AlreadyDone(f"{field} of the event at position {position} is already erased", field="position")
         if not isinstance(value, str):
             raise InvalidValue(f"the event at position {position} holds no text in {field}", field="position")
-        return _Target(n.originator_id, n.topic, event), field
+        return _Target(n.originator_id, n.topic, event, self._code_erased(n, event, field)), field
+
+    def _code_erased(self, n: StoredEvent, event: object, field: str) -> bool:
+        """Whether erasing `field` takes the event's code (domain/basis.py) with it: so in an event
+        stored before the codes, whose text held the code ("handover: <note>"). The views then drop
+        the code as a rebuild, reading the erased event, would."""
+        if getattr(event, "basis_code", None) is None:
+            return False
+        state = json.loads(n.state)
+        state[field] = ERASED
+        erased = StoredEvent(n.originator_id, n.originator_version, n.topic, json.dumps(state).encode("utf-8"))
+        return getattr(self.mapper.to_domain_event(erased), "basis_code", None) is None
 
 
 @dataclass(frozen=True)
@@ -64,3 +82,4 @@ class _Target:
     originator_id: UUID
     topic: str
     event: object
+    code_erased: bool

@@ -5,12 +5,14 @@ API, Danish for the pages and the auditor's pack); nothing here is a sentence.
 The codes:
 - `never`: no fact about the role has ever been recorded for the system;
 - `held`: `holder` holds it over the deciding fact's period;
-- `vacant`: the deciding fact records it as vacant, for the reason in `basis`;
+- `vacant`: the deciding fact records it as vacant, for the reason in its basis;
 - `not_yet_known`: a fact covers the day, but none was recorded yet at the time asked;
 - `ended_before` / `begins_after`: no fact covers the day; the nearest ended before it, or begins after.
 
 `held`, `vacant` and `not_yet_known` carry how the fact was recorded (`recorded_at`, `recorded_by`,
-`capacity`) and its grounds (`decision_id`, `claim_id`, `import_file`/`import_row`, `kitos`).
+`capacity`) and its grounds (`decision_id`, `claim_id`, `import_file`/`import_row`, `kitos`); `held`
+and `vacant` its basis: `basis` as the API words it, and what it rests on (`basis_code` with
+`basis_params`, ansvar's code, domain/basis.py; `basis_note`, what a person typed).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ class DecidingFact(Protocol):
     recorded_by: Any
     capacity: str | None
     basis: str | None
+    basis_code: str | None
+    basis_params: dict | None
+    basis_note: str | None
     decision_id: Any
     claim_id: Any
     source: dict | None
@@ -59,6 +64,8 @@ def explain(role: str, kind: str, fact: DecidingFact | None, holder: Any, day: d
     }
     if kind == "not_yet_known":
         return Explanation("not_yet_known", {**base, **period, **recorded})
+    basis = {"basis": fact.basis, "basis_code": fact.basis_code, "basis_params": fact.basis_params,
+             "basis_note": fact.basis_note}
     if kind == "vacant":
-        return Explanation("vacant", {**base, **period, **recorded, "basis": fact.basis})
-    return Explanation("held", {**base, **period, **recorded, "basis": fact.basis, "holder": holder})
+        return Explanation("vacant", {**base, **period, **recorded, **basis})
+    return Explanation("held", {**base, **period, **recorded, **basis, "holder": holder})

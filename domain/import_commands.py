@@ -20,6 +20,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
+from domain.basis import Basis, BasisCode
 from domain.commands import SYSTEM, Actor, Commands, Receipt, command
 from domain.errors import ConcurrentChange, SystemNotFound
 from domain.import_model import Change, Plan, Ref
@@ -43,6 +44,7 @@ class ImportCommands(Commands):
             return replace(actor, source={**source, **sources.get(row, {}), "row": row}).meta()
 
         ids: dict[str, UUID] = {}
+        recorded_by = Basis(BasisCode.KITOS if source.get("kitos") else BasisCode.IMPORT)
 
         def resolve(ref: Ref | None) -> UUID | None:
             return ref if ref is None or isinstance(ref, UUID) else ids[ref]
@@ -83,10 +85,10 @@ class ImportCommands(Commands):
             if c.kind == "assign":
                 person_id = resolve(c.person)
                 assert person_id is not None and c.role and c.effective_from
-                system.assign(c.role, person_id, c.effective_from, None, "import", None, meta(c.row))
+                system.assign(c.role, person_id, c.effective_from, None, None, None, meta(c.row), why=recorded_by)
             elif c.kind == "vacate":
                 assert c.role and c.effective_from and c.reason
-                system.vacate(c.role, c.effective_from, None, c.reason, meta(c.row))
+                system.vacate(c.role, c.effective_from, None, c.reason, meta(c.row), c.why or recorded_by)
             elif c.kind == "details":
                 assert c.details is not None
                 system.change_details(*c.details, meta(c.row))

@@ -10,6 +10,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from domain.basis import Basis
+
 Ref = UUID | str  # an existing aggregate's id, or the plan key of one the import creates
 
 
@@ -116,6 +118,7 @@ class Change:
     lifecycle: str | None = None
     effective_from: date | None = None
     details: tuple[str | None, str, bool] | None = None  # `details`: (vendor, criticality, personal data)
+    why: Basis | None = None  # `vacate`: why the role is recorded vacant (the reason is the source's own text)
     expected: Any = None  # what the plan saw on an existing system (holder, lifecycle or details): checked on apply
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from domain import inventory as inv
+from domain.basis import Basis, BasisCode
 from domain.import_model import (  # noqa: F401  (re-exported: the plan's vocabulary)
     Change,
     KnownPerson,
@@ -202,31 +203,32 @@ class _Planner:
                 self._problem(number, role, "", "kept", "blank here, but the register names a holder: kept")
             return
         if isinstance(read, inv.Vacant):  # the file says so itself (as our exports write it): no problem
-            self._vacate(number, system, role, read.reason, current, since)
+            self._vacate(number, system, role, read.reason, current, since, BasisCode.IMPORT_STATED_VACANT)
             return
         person = self._person(number, role, read, unit) if isinstance(read, inv.PersonRef) else read
         if isinstance(person, inv.Unresolved):
             self._problem(number, role, raw, "flagged_holder", f"{person.why}: the role stays unassigned")
-            self._vacate(number, system, role, raw, current, since)
+            self._vacate(number, system, role, raw, current, since, BasisCode.IMPORT_UNRESOLVED)
             return
         if current is not None and current[0] == person:
             return
         if person in self.departed:
             self._problem(number, role, raw, "flagged_holder", "has left the organisation: the role stays unassigned")
-            self._vacate(number, system, role, raw, current, since)
+            self._vacate(number, system, role, raw, current, since, BasisCode.IMPORT_DEPARTED)
             return
         self.plan.changes.append(Change(
             "assign", number, system, role, person=person, effective_from=since or self.today,
             expected=current[0] if current else None,
         ))
 
-    def _vacate(self, number: int, system: Ref, role: str, raw: Any, current: Any, since: date | None) -> None:
+    def _vacate(self, number: int, system: Ref, role: str, raw: Any, current: Any, since: date | None,
+                why: BasisCode) -> None:
         # The cell's own text is the recorded reason, so the gap report shows what the file said.
         reason = " ".join(str(raw).split())
         if current != (None, reason):
             self.plan.changes.append(Change(
                 "vacate", number, system, role, reason=reason, effective_from=since or self.today,
-                expected=current[0] if current else None,
+                expected=current[0] if current else None, why=Basis(why),
             ))
 
     def _person(self, number: int, role: str, ref: inv.PersonRef, unit: Ref) -> Ref | inv.Unresolved:

@@ -28,6 +28,7 @@ from typing import Any
 from uuid import UUID
 
 from domain import inventory as inv
+from domain.basis import Basis, BasisCode
 from domain.clock import local_date
 from domain.import_model import (
     Change,
@@ -416,11 +417,15 @@ class _Planner:
             distinct = list(dict.fromkeys(users))
             if len(distinct) > 1:
                 names = ", ".join(sorted(str(n or u) for u, n in distinct))
-                reason = f"KITOS names {len(distinct)} holders of {role}: {names}"
-                self._problem(row, "roles", names, "flagged_holder", f"{reason}; recorded as vacant, for the council to rule")
-                if current != (None, reason):
-                    self.out.plan.changes.append(Change("vacate", row, system, role, reason=reason,
-                                                        effective_from=modified, expected=current[0] if current else None))
+                self._problem(row, "roles", names, "flagged_holder",
+                              f"KITOS names {len(distinct)} holders of {role}: {names}; recorded as vacant, for the council to rule")
+                # The vacancy's reason is what KITOS said (the holders' names, erasable); why, as a code.
+                if current != (None, names):
+                    self.out.plan.changes.append(Change(
+                        "vacate", row, system, role, reason=names, effective_from=modified,
+                        expected=current[0] if current else None,
+                        why=Basis(BasisCode.KITOS_SEVERAL_HOLDERS, {"count": len(distinct)}),
+                    ))
                 continue
             person = self._person(row, *distinct[0])
             if person is None or (current is not None and current[0] == person):

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.basis import Basis, fields, read_erasure
 from domain.errors import AlreadyDone
 from domain.person_details import Commitment, PersonDetails
 from domain.record_time import RecordedEvent
@@ -201,21 +202,30 @@ class Person(Aggregate):
 
     class DetailsErased(Event):
         """The person's name and e-mail were erased from the directory. The event carries no
-        personal data: only that it happened, when, on what basis, and who did it (meta)."""
+        personal data: only that it happened, when, on what basis (as typed, or a code:
+        domain/basis.py), and who did it (meta)."""
 
         TOPIC = "ansvar.person.details_erased.v1"
-        basis: str
+        class_version = 2
+        basis: str | None
         meta: dict
+        basis_code: str | None = None  # v2: the command line's default basis, as a code
+        basis_params: dict | None = None
 
-    def record_erasure(self, basis: str, meta: dict, erased_now: bool) -> None:
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            read_erasure(state)
+
+    def record_erasure(self, basis: str | None, meta: dict, erased_now: bool, why: Basis | None = None) -> None:
         """`erased_now`: the directory held details and erased them just now (they may have been
         stored again since an earlier erasure). Otherwise a second record is refused."""
         if self.details_erased and not erased_now:
             raise AlreadyDone(f"person {self.id}'s name and e-mail are already erased", field="person_id")
-        self._erased(basis, meta)
+        self._erased(basis, meta, **fields(why))
 
     @event(DetailsErased)
-    def _erased(self, basis: str, meta: dict) -> None:
+    def _erased(self, basis: str | None, meta: dict, basis_code: str | None = None,
+                basis_params: dict | None = None) -> None:
         self.details_erased = True
 
     class Corrected(Event):

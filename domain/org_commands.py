@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
+from domain.basis import Basis, erasure_basis
 from domain.commands import SYSTEM, Actor, Commands, Receipt, command
 from domain.errors import (
     AlreadyDone,
@@ -169,15 +170,18 @@ class OrgCommands(Commands):
         return self._update(Person, person_id, PersonNotFound, lambda p: p.come_back(effective, actor.meta()))
 
     @command
-    def erase_person_details(self, person_id: UUID, basis: str, actor: Actor = SYSTEM) -> Receipt:
-        """Erase a person's name and e-mail, and record that it was done (not what was erased).
+    def erase_person_details(self, person_id: UUID, basis: str | None, actor: Actor = SYSTEM,
+                             why: Basis | None = None) -> Receipt:
+        """Erase a person's name and e-mail, and record that it was done (not what was erased), on
+        the `basis` a person typed, or, asked without one, ansvar's `why` (a code: domain/basis.py).
 
         The directory is erased first: privacy does not wait on the event log. If the event is
         then lost (a crash in between), asking again records it. Asking again after both is a
         409 (AlreadyDone)."""
+        basis = erasure_basis(basis, why)
         self._existing(Person, person_id, PersonNotFound)
         erased_now = bool(self.directory.forget(person_id)) if self.directory is not None else False
-        return self._update(Person, person_id, PersonNotFound, lambda p: p.record_erasure(basis, actor.meta(), erased_now))
+        return self._update(Person, person_id, PersonNotFound, lambda p: p.record_erasure(basis, actor.meta(), erased_now, why))
 
     @command
     def merge_person(self, person_id: UUID, into: UUID, actor: Actor = SYSTEM) -> Receipt:
@@ -217,4 +221,5 @@ class OrgCommands(Commands):
 
     def person(self, person_id: UUID) -> Person:
         return self._existing(Person, person_id, PersonNotFound)
+
 

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from domain.basis import Basis, BasisCode
 from domain.commands import Actor, Commands, Receipt, command
 from domain.errors import (
     ActingForAnother,
@@ -202,9 +203,9 @@ class ProposalCommands(Commands):
                 if system.lifecycle_at(start) not in (Lifecycle.PHASING_IN, Lifecycle.IN_OPERATION):
                     system.change_lifecycle(Lifecycle.PHASING_IN.value, start, actor.meta())
             proposal.move(Status.IMPLEMENTED, actor.meta(), decision_id=proposal.approved_by, system_id=system.id)
-            system.assign(Role.TEKNISK_ANSVARLIG.value, operations_owner_id, start, None,
-                          f"takes the system delivered by proposal {proposal_id} into operation",
-                          proposal.approved_by, actor.meta())
+            system.assign(Role.TEKNISK_ANSVARLIG.value, operations_owner_id, start, None, None,
+                          proposal.approved_by, actor.meta(),
+                          why=Basis(BasisCode.PROPOSAL_DELIVERED, {"proposal_id": str(proposal_id)}))
             return changed + [system], system.id
 
         return self._atomically(build)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
+from domain.basis import BasisCode
 from domain.clock import Clock
 from domain.commands import Actor
 from domain.person_match import candidates, domain_of
@@ -147,7 +148,7 @@ class Provisioning:
             if unit is None:
                 raise NoOrgUnit(400, "there is no org unit to place people in: establish the kommune first",
                                 "invalidValue")
-            new = _New(scim_id, attrs, user, unit, self._actor(credential, request_id, scim_id, "created"))
+            new = _New(scim_id, attrs, user, unit, self._actor(credential, request_id, scim_id, BasisCode.SCIM_USER_CREATED))
             self._pending.update(dict.fromkeys(keys, new))
             self._queue.append(new)
         try:
@@ -207,7 +208,8 @@ class Provisioning:
         """DELETE /Users/{id}: the user is gone here, and the person has left (today, unless already)."""
         with self._lock:
             stored = self.get(scim_id)
-            position = self._presence(stored["person_id"], False, credential, request_id, scim_id, "deleted")
+            position = self._presence(stored["person_id"], False, credential, request_id, scim_id,
+                                      BasisCode.SCIM_USER_DELETED)
             self.store.mark_deleted(scim_id, self.clock.now())
             return Outcome(stored, position, stored["person_id"])
 
@@ -265,19 +267,19 @@ class Provisioning:
         return found[0] if len(found) == 1 else None
 
     def _presence(self, person_id: UUID, active: bool, credential: UUID, request_id: str | None,
-                  scim_id: UUID, why: str | None = None) -> int | None:
+                  scim_id: UUID, why: BasisCode | None = None) -> int | None:
         """Departure or return as `active` says, when the person's record says otherwise."""
         today = self.clock.today()
         person = self.people.person(person_id)
         if active and person.departed_on is not None:
-            actor = self._actor(credential, request_id, scim_id, "reactivated")
+            actor = self._actor(credential, request_id, scim_id, BasisCode.SCIM_USER_REACTIVATED)
             return self.people.record_return(person_id, today, actor=actor).position
         if not active and person.departed_on is None:
-            actor = self._actor(credential, request_id, scim_id, why or "deactivated")
+            actor = self._actor(credential, request_id, scim_id, why or BasisCode.SCIM_USER_DEACTIVATED)
             return self.people.record_departure(person_id, today, actor=actor).position
         return None
 
     @staticmethod
-    def _actor(credential: UUID, request_id: str | None, scim_id: UUID, basis: str) -> Actor:
+    def _actor(credential: UUID, request_id: str | None, scim_id: UUID, basis: BasisCode) -> Actor:
         return Actor(person_id=credential, role=ROLE, request_id=request_id,
-                     source={"provisioning": "scim", "basis": f"scim.user_{basis}", "scim_id": str(scim_id)})
+                     source={"provisioning": "scim", "basis": basis.value, "scim_id": str(scim_id)})

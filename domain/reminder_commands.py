@@ -8,6 +8,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
+from domain.basis import Basis
 from domain.commands import SYSTEM, Actor, Commands, Receipt, command
 from domain.errors import ActingForAnother, NotFound, PersonNotFound
 from domain.org import Person
@@ -48,10 +49,11 @@ class ReminderCommands(Commands):
                             lambda r: r.record_sent(message_id, actor.meta()))
 
     @command
-    def record_reminder_failed(self, reminder_id: UUID, reply: str, retry_after: str | None, final: bool,
-                               actor: Actor = SYSTEM) -> Receipt:
+    def record_reminder_failed(self, reminder_id: UUID, reply: str | None, retry_after: str | None, final: bool,
+                               actor: Actor = SYSTEM, why: Basis | None = None) -> Receipt:
+        """`reply`: the SMTP server's, as it answered; `why`: ansvar's reason it could not send, as a code."""
         return self._update(ReminderRecord, reminder_id, ReminderNotFound,
-                            lambda r: r.record_failed(reply, retry_after, final, actor.meta()))
+                            lambda r: r.record_failed(reply, retry_after, final, actor.meta(), why))
 
     @command
     def choose_digest(self, person_id: UUID, receive: bool, actor: Actor = SYSTEM) -> Receipt:

@@ -46,6 +46,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain import gaps as G
+from domain.basis import Basis, fields, read_failure
 from domain.record_time import RecordedEvent
 
 ATTESTATION_NOTICE_DAYS = 30
@@ -353,22 +354,32 @@ class ReminderRecord(Aggregate):
         self.attempts = attempt
 
     class Failed(Event):
-        """Not delivered: the SMTP server's reply (or why not, e.g. no e-mail address); retried
-        from `retry_after` unless `final`."""
+        """Not delivered: the SMTP server's reply as it answered, or why ansvar could not send it
+        (a code, domain/basis.py: no e-mail address...); retried from `retry_after` unless `final`."""
 
         TOPIC = "ansvar.reminder.failed.v1"
-        reply: str
+        class_version = 2
+        reply: str | None
         attempt: int
         retry_after: str | None  # an ISO instant
         final: bool
         meta: dict
+        basis_code: str | None = None  # v2: why ansvar could not send it; v1 wrote an English sentence in `reply`
+        basis_params: dict | None = None
 
-    def record_failed(self, reply: str, retry_after: str | None, final: bool, meta: dict) -> None:
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            read_failure(state)
+
+    def record_failed(self, reply: str | None, retry_after: str | None, final: bool, meta: dict,
+                      why: Basis | None = None) -> None:
         if not self.sent:
-            self._failed(reply[:500], self.attempts + 1, retry_after, final, meta)
+            self._failed(reply[:500] if reply is not None else None, self.attempts + 1, retry_after, final, meta,
+                         **fields(why))
 
     @event(Failed)
-    def _failed(self, reply: str, attempt: int, retry_after: str | None, final: bool, meta: dict) -> None:
+    def _failed(self, reply: str | None, attempt: int, retry_after: str | None, final: bool, meta: dict,
+                basis_code: str | None = None, basis_params: dict | None = None) -> None:
         self.attempts = attempt
 
 

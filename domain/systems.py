@@ -11,6 +11,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import basis as b
+from domain.basis import Basis
 from domain.clock import local_date
 from domain.errors import (
     AlreadyHoldsRole,
@@ -210,7 +212,11 @@ class System(Aggregate):
     # Responsibility facts ---------------------------------------------------------------
 
     class AssignmentRecorded(Event):
+        """`basis`: what the person recording it typed; `basis_code` and `basis_params`: why ansvar
+        recorded it (domain/basis.py), when ansvar did (a claim confirmed, a hand-over accepted...)."""
+
         TOPIC = "ansvar.system.assignment_recorded.v1"
+        class_version = 2
         role: str
         person_id: UUID
         effective_from: date
@@ -219,6 +225,12 @@ class System(Aggregate):
         decision_id: UUID | None
         claim_id: UUID | None
         meta: dict
+        basis_code: str | None = None  # v2: the code; v1 held it as English words in `basis`
+        basis_params: dict | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            b.read_assignment(state)
 
         def apply(self, aggregate: System) -> None:
             aggregate.facts.append(Fact(
@@ -228,31 +240,45 @@ class System(Aggregate):
     def assign(
         self, role: str, person_id: UUID, effective_from: date, effective_to: date | None,
         basis: str | None, decision_id: UUID | None, meta: dict, claim_id: UUID | None = None,
+        why: Basis | None = None,
     ) -> None:
+        """`basis`: a person's own words, as typed; `why`: ansvar's reason, as a code."""
         _check_period(effective_from, effective_to)
         self.trigger_event(
             self.AssignmentRecorded, role=role, person_id=person_id, effective_from=effective_from,
             effective_to=effective_to, basis=basis, decision_id=decision_id, claim_id=claim_id, meta=meta,
+            **b.fields(why),
         )
 
     class VacancyRecorded(Event):
+        """`reason`: the text a person or a source gave (typed, a file's cell, the names KITOS gave);
+        `basis_code` and `basis_params`: why ansvar recorded the vacancy, when ansvar did."""
+
         TOPIC = "ansvar.system.vacancy_recorded.v1"
+        class_version = 2
         role: str
         effective_from: date
         effective_to: date | None
         reason: str
         meta: dict
+        basis_code: str | None = None  # v2, as AssignmentRecorded
+        basis_params: dict | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            b.read_vacancy(state)
 
         def apply(self, aggregate: System) -> None:
             aggregate.facts.append(Fact(
                 self.originator_version, self.timestamp, self.role, None, self.effective_from, self.effective_to,
             ))
 
-    def vacate(self, role: str, effective_from: date, effective_to: date | None, reason: str, meta: dict) -> None:
+    def vacate(self, role: str, effective_from: date, effective_to: date | None, reason: str, meta: dict,
+               why: Basis | None = None) -> None:
         _check_period(effective_from, effective_to)
         self.trigger_event(
             self.VacancyRecorded, role=role, effective_from=effective_from, effective_to=effective_to,
-            reason=reason, meta=meta,
+            reason=reason, meta=meta, **b.fields(why),
         )
 
     def holder(self, role: str, day: date, known_at: datetime | None = None) -> UUID | None:
@@ -325,7 +351,8 @@ class System(Aggregate):
     ) -> None:
         claim = self.open_claim(claim_id)
         self._confirm(claim_id, decision_id, answered_on, meta)
-        self.assign(claim.role, claim.person_id, effective_from, None, "claim confirmed", decision_id, meta, claim_id)
+        self.assign(claim.role, claim.person_id, effective_from, None, None, decision_id, meta, claim_id,
+                    Basis(b.BasisCode.CLAIM_CONFIRMED))
         # The same person's other open claims for the role (filed before one open claim was the
         # rule) are answered by this one: confirmed with it, without a second assignment.
         for other, state in list(self.claims.items()):
@@ -338,28 +365,36 @@ class System(Aggregate):
 
     class ClaimRejected(Event):
         TOPIC = "ansvar.system.claim_rejected.v1"
-        class_version = 2
+        class_version = 3
         claim_id: UUID
-        reason: str
+        reason: str  # as typed (by the council: the ruling's rationale)
         decision_id: UUID | None
         answered_on: date  # v2, as ClaimConfirmed
         meta: dict
+        basis_code: str | None = None  # v3: e.g. council_ruling; v2 wrote "ruled by the council: " before the reason
+        basis_params: dict | None = None
 
         @staticmethod
         def upcast_v1_v2(state: dict) -> None:
             state["answered_on"] = local_date(state["timestamp"])
 
-    def reject_claim(self, claim_id: UUID, reason: str, decision_id: UUID | None, answered_on: date, meta: dict) -> None:
+        @staticmethod
+        def upcast_v2_v3(state: dict) -> None:
+            b.read_rejection(state)
+
+    def reject_claim(self, claim_id: UUID, reason: str, decision_id: UUID | None, answered_on: date, meta: dict,
+                     why: Basis | None = None) -> None:
         self.open_claim(claim_id)
-        self._reject(claim_id, reason, decision_id, answered_on, meta)
+        self._reject(claim_id, reason, decision_id, answered_on, meta, **b.fields(why))
 
     @event(ClaimRejected)
-    def _reject(self, claim_id: UUID, reason: str, decision_id: UUID | None, answered_on: date, meta: dict) -> None:
+    def _reject(self, claim_id: UUID, reason: str, decision_id: UUID | None, answered_on: date, meta: dict,
+                basis_code: str | None = None, basis_params: dict | None = None) -> None:
         self.claims[claim_id].status = "rejected"
 
     # Hand-over offers ----------------------------------------------------------------------
     # A holder's hand-over is an offer until the recipient accepts it; meanwhile the holder
-    # stays responsible. Only the acceptance records a fact (an assignment with basis "handover").
+    # stays responsible. Only the acceptance records a fact (an assignment, code `handover`).
 
     class HandoverOffered(Event):
         TOPIC = "ansvar.system.handover_offered.v1"
@@ -418,7 +453,7 @@ class System(Aggregate):
         offer = self.open_offer(offer_id)
         start = max(answered_on, offer.effective_from)
         self._accept_offer(offer_id, answered_on, start, meta)
-        self.assign(offer.role, to or offer.to_person_id, start, None, "handover", None, meta)
+        self.assign(offer.role, to or offer.to_person_id, start, None, None, None, meta, why=Basis(b.BasisCode.HANDOVER))
 
     @event(HandoverAccepted)
     def _accept_offer(self, offer_id: UUID, answered_on: date, effective_from: date, meta: dict) -> None:
@@ -476,23 +511,35 @@ class System(Aggregate):
 
     class TextErased(Event):
         """A free text in one of this system's earlier events (domain/erasable.py) was erased:
-        which event (its log position and topic), which field, and on what basis; never the text.
-        `claim_id`: the claim a claim's statement or rejection reason belongs to."""
+        which event (its log position and topic), which field, and on what basis (as typed, or a
+        code: domain/basis.py); never the text. `claim_id`: the claim a claim's statement or
+        rejection reason belongs to. `code_erased`: the text held ansvar's code too (an event
+        stored before the codes: "handover: <note>"), so the event has no code after it."""
 
         TOPIC = "ansvar.system.text_erased.v1"
+        class_version = 2
         position: int
         field: str
         topic: str
         claim_id: UUID | None
-        basis: str
+        basis: str | None
         meta: dict
+        basis_code: str | None = None  # v2: the command line's default basis, as a code
+        basis_params: dict | None = None
+        code_erased: bool = False  # v2; an erasure before it did not say (a rebuild reads the erased event)
 
-    def record_text_erasure(self, position: int, field: str, topic: str, claim_id: UUID | None, basis: str,
-                            meta: dict) -> None:
-        self._text_erased(position, field, topic, claim_id, basis, meta)
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            b.read_erasure(state)
+            state["code_erased"] = False
+
+    def record_text_erasure(self, position: int, field: str, topic: str, claim_id: UUID | None, basis: str | None,
+                            meta: dict, why: Basis | None = None, code_erased: bool = False) -> None:
+        self._text_erased(position, field, topic, claim_id, basis, meta, **b.fields(why), code_erased=code_erased)
 
     @event(TextErased)
-    def _text_erased(self, position: int, field: str, topic: str, claim_id: UUID | None, basis: str, meta: dict) -> None:
+    def _text_erased(self, position: int, field: str, topic: str, claim_id: UUID | None, basis: str | None, meta: dict,
+                     basis_code: str | None = None, basis_params: dict | None = None, code_erased: bool = False) -> None:
         pass
 
 

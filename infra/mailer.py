@@ -15,6 +15,7 @@ from uuid import UUID
 
 import aiosmtplib
 
+from domain.basis import BasisCode
 from domain.gaps import SEVERITY
 from domain.reminders import Duty
 from infra.phrasebook.da import labels as da
@@ -25,7 +26,12 @@ from infra.settings import Smtp
 
 
 class Undeliverable(Exception):
-    """No address to send to: the reminder is recorded as undeliverable, for the council to see."""
+    """No address to send to: the reminder is recorded as undeliverable, for the council to see,
+    with the code of why (`why`); the message is the operator's, in English."""
+
+    def __init__(self, why: BasisCode, message: str) -> None:
+        super().__init__(message)
+        self.why = why
 
 
 def message_id(reminder_id: UUID, sender: str) -> str:

@@ -32,7 +32,7 @@ class AccountabilityView(Handlers):
         "CREATE TABLE IF NOT EXISTS responsibility_facts (position bigint PRIMARY KEY, system_id uuid NOT NULL,"
         " role text NOT NULL, person_id uuid, effective_from date NOT NULL, effective_to date,"
         " recorded_at timestamptz NOT NULL, kind text NOT NULL, basis text, decision_id uuid, claim_id uuid,"
-        " actor_id text, actor_role text, request_id text, source text)",
+        " actor_id text, actor_role text, request_id text, source text, basis_code text, basis_params text)",
         # Covering, in the order the deciding-fact queries read them (newest fact first): on
         # PostgreSQL an index-only scan answers one system or a whole sweep without sorting.
         "DROP INDEX IF EXISTS facts_system_role",
@@ -45,7 +45,7 @@ class AccountabilityView(Handlers):
         "CREATE TABLE IF NOT EXISTS claims (claim_id uuid PRIMARY KEY, system_id uuid NOT NULL, role text NOT NULL,"
         " person_id uuid NOT NULL, statement text NOT NULL, made_at timestamptz NOT NULL, made_on date NOT NULL,"
         " status text NOT NULL, answered_at timestamptz, answered_on date, answer text, decision_id uuid, actor_id text,"
-        " position bigint NOT NULL, answer_position bigint)",
+        " position bigint NOT NULL, answer_position bigint, answer_code text)",
         "CREATE INDEX IF NOT EXISTS claims_system ON claims (system_id)",
         "CREATE INDEX IF NOT EXISTS claims_waiting ON claims (made_at) WHERE status = 'open'",
         "CREATE INDEX IF NOT EXISTS claims_person ON claims (person_id)",
@@ -74,8 +74,8 @@ class AccountabilityView(Handlers):
 
     _INSERT_FACT = (
         "INSERT INTO responsibility_facts (position, system_id, role, person_id, effective_from, effective_to,"
-        " recorded_at, kind, basis, decision_id, claim_id, actor_id, actor_role, request_id, source)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " recorded_at, kind, basis, decision_id, claim_id, actor_id, actor_role, request_id, source, basis_code,"
+        " basis_params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
 
     def _assignment(self, cur: Any, e: System.AssignmentRecorded, position: int) -> None:
@@ -83,7 +83,7 @@ class AccountabilityView(Handlers):
         cur.execute(self._INSERT_FACT, (
             position, e.originator_id, e.role, e.person_id, e.effective_from, e.effective_to, e.timestamp,
             "assignment", e.basis, e.decision_id, e.claim_id, m.get("actor_id"), m.get("actor_role"), m.get("request_id"),
-            _source(m),
+            _source(m), e.basis_code, _params(e.basis_params),
         ))
 
     def _vacancy(self, cur: Any, e: System.VacancyRecorded, position: int) -> None:
@@ -91,6 +91,7 @@ class AccountabilityView(Handlers):
         cur.execute(self._INSERT_FACT, (
             position, e.originator_id, e.role, None, e.effective_from, e.effective_to, e.timestamp,
             "vacancy", e.reason, None, None, m.get("actor_id"), m.get("actor_role"), m.get("request_id"), _source(m),
+            e.basis_code, _params(e.basis_params),
         ))
 
     def _claim(self, cur: Any, e: System.ClaimMade, position: int) -> None:
@@ -111,8 +112,8 @@ class AccountabilityView(Handlers):
     def _rejected(self, cur: Any, e: System.ClaimRejected, position: int) -> None:
         cur.execute(
             "UPDATE claims SET status = 'rejected', answered_at = ?, answered_on = ?, answer = ?, decision_id = ?,"
-            " answer_position = ? WHERE claim_id = ?",
-            (e.timestamp, e.answered_on, e.reason, e.decision_id, position, e.claim_id),
+            " answer_position = ?, answer_code = ? WHERE claim_id = ?",
+            (e.timestamp, e.answered_on, e.reason, e.decision_id, position, e.basis_code, e.claim_id),
         )
 
     def _text_erased(self, cur: Any, e: System.TextErased, position: int) -> None:
@@ -120,7 +121,10 @@ class AccountabilityView(Handlers):
         if where is None:  # nothing of that event is kept here
             return
         table, column, key = where
-        cur.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?",
+        # A text that held the code too (an event stored before the codes) takes the code with it.
+        code = ({"responsibility_facts": ", basis_code = NULL, basis_params = NULL", "claims": ", answer_code = NULL"}[table]
+                if e.code_erased else "")
+        cur.execute(f"UPDATE {table} SET {column} = ?{code} WHERE {key} = ?",
                     (ERASED, e.claim_id if key == "claim_id" else e.position))
 
     def _attested(self, cur: Any, e: System.Attested, position: int) -> None:
@@ -143,6 +147,11 @@ _ERASED_IN = {
 def _source(meta: dict[str, Any]) -> str | None:
     """Where an imported fact came from ({file, sha256, row}), as JSON text; None for the rest."""
     return msgspec.json.encode(meta["source"]).decode() if meta.get("source") else None
+
+
+def _params(params: dict | None) -> str | None:
+    """A basis code's parameters (domain/basis.py), as JSON text; None for none."""
+    return msgspec.json.encode(params).decode() if params else None
 
 
 #: The columns a `Fact` is read from, and the one way a row becomes one (every reader of facts uses it).
@@ -240,7 +249,8 @@ class AccountabilityQueries:
     async def facts(self, system_id: UUID) -> list[dict[str, Any]]:
         return await self.reader.fetch(
             "SELECT position, role, person_id, effective_from, effective_to, recorded_at, kind, basis, decision_id,"
-            " claim_id, actor_id, actor_role, request_id, source FROM responsibility_facts WHERE system_id = ?"
+            " claim_id, actor_id, actor_role, request_id, source, basis_code, basis_params FROM responsibility_facts"
+            " WHERE system_id = ?"
             " ORDER BY position",
             system_id,
         )
@@ -281,7 +291,7 @@ class AccountabilityQueries:
             " WHERE system_id = ?) r), picked AS (SELECT r.p0, " + ", ".join(columns[1:]) + " FROM decided r)"
             " SELECT s.name AS system_name, g.* FROM systems s LEFT JOIN ("
             " SELECT f.position, f.role, f.person_id, f.effective_from, f.effective_to, f.recorded_at, f.kind, f.basis,"
-            " f.decision_id, f.claim_id, f.actor_id, f.actor_role, f.request_id, f.source,"
+            " f.decision_id, f.claim_id, f.actor_id, f.actor_role, f.request_id, f.source, f.basis_code, f.basis_params,"
             " h.name AS person_name, h.erased_at IS NOT NULL AS person_erased,"
             " a.name AS actor_name, a.erased_at IS NOT NULL AS actor_erased"
             " FROM responsibility_facts f LEFT JOIN person_details h ON h.person_id = f.person_id"
@@ -317,14 +327,14 @@ class AccountabilityQueries:
     async def claims(self, system_id: UUID) -> list[dict[str, Any]]:
         return await self.reader.fetch(
             "SELECT claim_id, system_id, role, person_id, statement, made_at, made_on, status, answered_at, answered_on,"
-            " answer, decision_id, position, answer_position FROM claims WHERE system_id = ? ORDER BY position",
+            " answer, decision_id, position, answer_position, answer_code FROM claims WHERE system_id = ? ORDER BY position",
             system_id,
         )
 
     async def claim(self, claim_id: UUID) -> dict[str, Any] | None:
         return await self.reader.fetchrow(
             "SELECT claim_id, system_id, role, person_id, statement, made_at, made_on, status, answered_at, answered_on,"
-            " answer, decision_id, position, answer_position FROM claims WHERE claim_id = ?",
+            " answer, decision_id, position, answer_position, answer_code FROM claims WHERE claim_id = ?",
             claim_id,
         )
 
@@ -368,7 +378,7 @@ class AccountabilityQueries:
         """Every claim a person has made, newest first, with the system's name and the answer."""
         return await self.reader.fetch(
             "SELECT c.claim_id, c.system_id, s.name AS system_name, c.role, c.statement, c.made_at, c.status,"
-            " c.answered_at, c.answer FROM claims c JOIN systems s ON s.id = c.system_id WHERE c.person_id = ?"
+            " c.answered_at, c.answer, c.answer_code FROM claims c JOIN systems s ON s.id = c.system_id WHERE c.person_id = ?"
             " ORDER BY c.made_at DESC", person_id,
         )
 

@@ -17,7 +17,7 @@ from projections.dispatch import Handlers
 
 _COLUMNS = (
     "id, duty, due_on, recipient_id, system_id, role, subject_id, about_person_id, details, status, attempts,"
-    " last_reply, retry_after, message_id, decided_at, sent_at, position"
+    " last_reply, retry_after, message_id, decided_at, sent_at, position, last_reply_code"
 )
 
 
@@ -28,7 +28,8 @@ class RemindersView(Handlers):
         "CREATE TABLE IF NOT EXISTS reminders (id uuid PRIMARY KEY, duty text NOT NULL, due_on date NOT NULL,"
         " recipient_id uuid, system_id uuid, role text, subject_id uuid, about_person_id uuid, details text NOT NULL,"
         " status text NOT NULL, attempts integer NOT NULL, last_reply text, retry_after timestamptz,"
-        " message_id text, decided_at timestamptz NOT NULL, sent_at timestamptz, position bigint NOT NULL)",
+        " message_id text, decided_at timestamptz NOT NULL, sent_at timestamptz, position bigint NOT NULL,"
+        " last_reply_code text)",
         "CREATE INDEX IF NOT EXISTS reminders_status ON reminders (status, due_on)",
         "CREATE INDEX IF NOT EXISTS reminders_system ON reminders (system_id)",
         "CREATE TABLE IF NOT EXISTS digest_choices (person_id uuid PRIMARY KEY, receive boolean NOT NULL)",
@@ -59,8 +60,9 @@ class RemindersView(Handlers):
 
     def _failed(self, cur: Any, e: R.ReminderRecord.Failed, position: int) -> None:
         retry = datetime.fromisoformat(e.retry_after) if e.retry_after else None
-        cur.execute("UPDATE reminders SET status = ?, attempts = ?, last_reply = ?, retry_after = ? WHERE id = ?",
-                    ("undeliverable" if e.final else "failed", e.attempt, e.reply, retry, e.originator_id))
+        cur.execute("UPDATE reminders SET status = ?, attempts = ?, last_reply = ?, last_reply_code = ?, retry_after = ?"
+                    " WHERE id = ?",
+                    ("undeliverable" if e.final else "failed", e.attempt, e.reply, e.basis_code, retry, e.originator_id))
 
     def _digest(self, cur: Any, e: Person.DigestChosen, position: int) -> None:
         cur.execute("INSERT INTO digest_choices (person_id, receive) VALUES (?, ?)"

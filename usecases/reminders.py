@@ -24,6 +24,7 @@ import aiosmtplib
 import structlog
 
 from domain import reminders as R
+from domain.basis import Basis, BasisCode
 from domain.commands import Actor
 from infra import mailer
 from projections.reminders_view import decided_ids, load_record, to_send
@@ -126,7 +127,7 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
         try:
             to_name, address = _address(runtime, row)
         except mailer.Undeliverable as exc:
-            runtime.portfolio.record_reminder_failed(row["id"], str(exc), None, True, actor=WORKER)
+            runtime.portfolio.record_reminder_failed(row["id"], None, None, True, actor=WORKER, why=Basis(exc.why))
             outcome.undeliverable.append((row, str(exc)))
             continue
         messages.append((row, mailer.build(row, to_name, address, smtp, names.get(row["system_id"]),
@@ -224,12 +225,13 @@ def _address(runtime: Any, row: dict[str, Any]) -> tuple[str | None, str]:
     if row["recipient_id"] is None:
         mailbox = runtime.settings.reminders.council_email
         if not mailbox:
-            raise mailer.Undeliverable("no council member is on record (no meeting yet) and ANSVAR_COUNCIL_EMAIL"
-                                       " is not set")
+            raise mailer.Undeliverable(BasisCode.NO_COUNCIL_ADDRESS, "no council member is on record (no meeting yet)"
+                                       " and ANSVAR_COUNCIL_EMAIL is not set")
         return None, mailbox
     details = runtime.directory.get(row["recipient_id"])
     if details is None or details["erased_at"] is not None:
-        raise mailer.Undeliverable(f"person {row['recipient_id']} has no details in the directory (erased?)")
+        raise mailer.Undeliverable(BasisCode.NO_DIRECTORY_DETAILS,
+                                   f"person {row['recipient_id']} has no details in the directory (erased?)")
     if not details["email"]:
-        raise mailer.Undeliverable(f"person {row['recipient_id']} has no e-mail address")
+        raise mailer.Undeliverable(BasisCode.NO_EMAIL_ADDRESS, f"person {row['recipient_id']} has no e-mail address")
     return details["name"], details["email"]

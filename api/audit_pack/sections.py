@@ -21,7 +21,7 @@ from domain.lifecycle import LifecycleChange, lifecycle_at
 from domain.responsibility import period_at
 from domain.vocabulary import OPERATING, Lifecycle, Role
 from infra.phrasebook.da.dates import DANISH, dato, short_datetime
-from infra.phrasebook.da.explanation import basis
+from infra.phrasebook.da import basis as basis_words
 from infra.phrasebook.da.labels import ANSWER as STATUS
 from infra.phrasebook.da.labels import CAPACITY, DECISION_KIND, LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
 from infra.phrasebook.da.labels import FACT_KIND as KIND
@@ -143,7 +143,8 @@ async def system_rows(reads: ReadSide, q: Question, policy: GapPolicy, system: d
             name, LIFECYCLE_LABEL.get(Lifecycle(state), state), ROLE_LABEL[Role(r.role)],
             named(r.holder.name, r.holder.erased, r.holder.id) if r.holder else None, STATUS.get(r.answer, r.answer),
             f.effective_from if f else None, f.effective_to if f else None,
-            basis_of(f.decision_id, f.claim_id, f.source, f.kind) if f else None, basis(f.basis) if f else None,
+            basis_of(f.decision_id, f.claim_id, f.source, f.kind) if f else None,
+            (basis_words.of_fact(f) or None) if f else None,
             recorded(f.recorded_at) if f else None,
             (named(f.recorded_by.name, f.recorded_by.erased, f.recorded_by.id) if f.recorded_by else "systemet")
             if f else None,
@@ -163,7 +164,8 @@ async def system_rows(reads: ReadSide, q: Question, policy: GapPolicy, system: d
         changed.append(Row("Ændringer", [
             name, ROLE_LABEL[Role(e.role)], KIND.get(e.kind, e.kind), named(e.person_name, e.person_erased, e.person_id),
             e.effective_from, e.effective_to, recorded(e.recorded_at), named(e.actor_name, e.actor_erased, e.actor_id),
-            CAPACITY.get(e.actor_role or "", e.actor_role), basis_of(e.decision_id, e.claim_id, e.source, e.kind), basis(e.basis),
+            CAPACITY.get(e.actor_role or "", e.actor_role), basis_of(e.decision_id, e.claim_id, e.source, e.kind),
+            basis_words.of_fact(e) or None,
             "Ja" if e.effective_from < day else "Nej", e.position,
         ], [e.position], sid, str(e.role), e.person_id))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from api import schemas as s
-from infra.phrasebook.da.explanation import basis
+from infra.phrasebook.da import basis as basis_words
 from infra.phrasebook.da.labels import CAPACITY, FACT_KIND, ROLE_LABEL
 
 HEADERS = ["Rolle", "Art", "Person", "Fra", "Til", "Registreret", "Registreret af", "Som", "Grundlag",
@@ -38,7 +38,7 @@ def evidence_rows(timeline: s.Timeline, decided: dict[Any, str]) -> list[list[An
                 ROLE_LABEL.get(role.role, role.role), "Ubesat" if f.kind == "vacancy" else FACT_KIND.get(f.kind, "Tildeling"),
                 _person(f.person_name, f.person_erased, f.person_id) if f.kind != "vacancy" else "",
                 f.effective_from, f.effective_to, f.recorded_at, _person(f.actor_name, f.actor_erased, f.actor_id),
-                CAPACITY.get(f.actor_role or "", f.actor_role or ""), basis(f.basis) or "",
+                CAPACITY.get(f.actor_role or "", f.actor_role or ""), basis_words.of_fact(f),
                 decided.get(f.decision_id, "") if f.decision_id else "", "Ja" if f.claim_id else "",
                 _source(f.source or {}), f.position,
             ])

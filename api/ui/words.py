@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from api import schemas as s
 from domain.explanation import explain
+from infra.phrasebook.da import basis as basis_words
 from infra.phrasebook.da import explanation as da_explanation
 from infra.phrasebook.da.dates import DANISH, danish_date, danish_datetime, danish_number, dato
 from infra.phrasebook.da.imports import import_detail
@@ -59,5 +60,6 @@ FILTERS = {
     "handover_status": _table(HANDOVER_STATUS), "answer_kind": _table(ANSWER), "org_level": _table(ORG_LEVEL),
     "done": lambda v: DONE.get(v, "Gemt."),
     "field_label": field_label, "import_problem": _table(IMPORT_PROBLEM), "import_detail": import_detail,
-    "person": person, "stage": _table(STAGE), "lacking": _table(LACKING), "basis": da_explanation.basis,
+    "person": person, "stage": _table(STAGE), "lacking": _table(LACKING),
+    "grundlag": basis_words.of_fact, "svar": basis_words.of_answer,
 }

@@ -42,7 +42,7 @@ def test_a_pack_as_known_at_a_past_k_differs_from_one_as_known_now_exactly_where
     changed = {k[:3] for k in old if old[k] != new[k]}
     assert changed == {("Ejere", first, "systemejer"), ("Bekræftelser", first, "systemejer")}
     holder = {k[0]: new[k] for k in new if k[1] == first and k[2] == "systemejer"}
-    assert holder["Ejere"][3] == "IT-drift" and holder["Ejere"][8] == "rettelse: registreret forkert"
+    assert holder["Ejere"][3] == "IT-drift" and holder["Ejere"][8] == "»rettelse: registreret forkert«."
     assert {k[0]: old[k] for k in old if k[1] == first and k[2] == "systemejer"}["Ejere"][3] == "Rådets formand"
 
 

@@ -47,8 +47,9 @@ def test_about_three_hundred_systems_in_seven_forvaltninger(town):
 
 def test_the_history_has_handovers_corrections_departures_claims_attestations_and_decommissioning(town, today):
     facts = "SELECT COUNT(*) AS n FROM responsibility_facts WHERE "
-    assert _count(town, facts + "basis = 'demo: overdragelse'") > 50
-    assert _count(town, facts + "basis = 'rettelse: registreret forkert' AND effective_to IS NOT NULL") > 10  # late corrections
+    assert _count(town, facts + "basis_code = 'demo' AND basis_params = '{\"step\":\"handover\"}'") > 50
+    assert _count(town, facts + "basis_code = 'demo' AND basis_params = '{\"step\":\"correction\"}'"
+                  " AND effective_to IS NOT NULL") > 10  # late corrections
     assert _count(town, facts + "kind = 'vacancy'") > 5
     assert _count(town, "SELECT COUNT(*) AS n FROM people WHERE departed_on IS NOT NULL") > 5
     assert _count(town, "SELECT COUNT(*) AS n FROM org_units WHERE dissolved_on IS NOT NULL") == 1
@@ -181,3 +182,14 @@ def _instant(value):
     from datetime import datetime
 
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def test_the_demo_stores_codes_not_composed_sentences(town):
+    """What ansvar composes is a code (domain/basis.py); the demo's typed words are Danish, as a person's."""
+    from tests.unit.test_basis_codes import COMPOSED
+
+    found = [(n.id, n.topic) for n in town.portfolio.recorder.select_notifications(1, 1_000_000)
+             if any(s.encode() in n.state for s in COMPOSED)]
+    assert found == []
+    codes = _count(town, "SELECT COUNT(DISTINCT basis_code) AS n FROM responsibility_facts")
+    assert codes >= 3  # demo, handover, claim_confirmed at least

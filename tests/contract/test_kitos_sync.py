@@ -148,16 +148,19 @@ def test_apply_writes_it_all_and_a_second_sync_writes_nothing(runtime, kitos):
     assert lifecycles["System 000"] == "in_operation" and lifecycles["System 002"] == "not_in_operation"
     assert lifecycles["System 001"] == "pilot" and lifecycles["System 004"] == "phasing_out"
     # Holders as KITOS has them; two Systemejere: vacant, with the reason, in the gap report.
-    facts = rows(runtime, "SELECT s.name, f.role, f.kind, f.basis, f.person_id, f.effective_from, f.source"
-                          " FROM responsibility_facts f JOIN systems s ON s.id = f.system_id")
+    facts = rows(runtime, "SELECT s.name, f.role, f.kind, f.basis, f.basis_code, f.basis_params, f.person_id,"
+                          " f.effective_from, f.source FROM responsibility_facts f JOIN systems s ON s.id = f.system_id")
     nine = [f for f in facts if f["name"] == "System 009" and f["role"] == "systemejer"]
-    assert len(nine) == 1 and nine[0]["kind"] == "vacancy" and "2 holders of systemejer" in nine[0]["basis"]
+    # the code says why, the reason keeps the names KITOS gave (erasable)
+    assert len(nine) == 1 and nine[0]["kind"] == "vacancy" and nine[0]["basis_code"] == "kitos_several_holders"
+    assert nine[0]["basis_params"] == '{"count":2}' and nine[0]["basis"] == "Bruger 33 Hansen, Bruger 9 Hansen"
+    assert {f["basis_code"] for f in facts if f["kind"] == "assignment"} == {"kitos"}
     owner = next(f for f in facts if f["name"] == "System 010" and f["role"] == "systemejer")
     email = rows(runtime, "SELECT email FROM person_details WHERE person_id = ?", owner["person_id"])[0]["email"]
     assert email == "bruger10@eksempel.dk" and str(owner["effective_from"])[:10] == "2025-03-14"  # dated by lastModified
     assert uid(4, 10) in owner["source"] and "lastModified" in owner["source"]  # its provenance
     gaps = rows(runtime, "SELECT rule, detail FROM responsibility_gaps WHERE system_id = ?", by_name["System 009"]["id"])
-    assert any("2 holders" in g["detail"] for g in gaps)
+    assert any("Bruger 33 Hansen, Bruger 9 Hansen" in g["detail"] for g in gaps)  # the vacancy's reason
     # A second sync of an unchanged KITOS writes no event.
     before = head(runtime)
     again = run(runtime, apply=True, since=None)

@@ -228,9 +228,11 @@ def test_a_person_without_an_e_mail_address_is_reported_and_the_council_can_see_
         assert [m["To"].addresses[0].addr_spec for m in inbox.messages] == ["raadet@demo.kommune.dk"]  # the digest
         runtime.catchup.run_until_caught_up()
         with runtime.db.transaction(write=False) as cur:
-            cur.execute("SELECT status, recipient_id, last_reply, details FROM reminders ORDER BY duty")
+            cur.execute("SELECT status, recipient_id, last_reply, last_reply_code, details FROM reminders ORDER BY duty")
             rows = [dict(r) for r in cur.fetchall()]
         assert rows[0]["status"] == "undeliverable" and str(rows[0]["recipient_id"]) == str(owner)
+        # why, as a code: the log holds no sentence naming the recipient's id
+        assert (rows[0]["last_reply"], rows[0]["last_reply_code"]) == (None, "no_email_address")
         assert json.loads(rows[0]["details"])  # what it was about stays on record
     finally:
         runtime.close()

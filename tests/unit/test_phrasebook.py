@@ -103,6 +103,13 @@ class Fact:
     decision_id: UUID | None = None
     claim_id: UUID | None = None
     source: dict | None = None
+    basis_code: str | None = None
+    basis_params: dict | None = None
+    basis_note: str | None = None
+
+    def __post_init__(self) -> None:  # the API's answer: `basis` in English, what was typed in `basis_note`
+        if self.basis_code is None:
+            self.basis_note = self.basis
 
 
 BODIL = Person(UUID("00000000-0000-4000-8000-0000000000b0"), "Bodil Ejer")
@@ -111,8 +118,9 @@ DAY, WHEN = date(2026, 3, 14), datetime(2026, 3, 14, 11, 0, tzinfo=UTC)
 RECORDED = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)
 HELD = Fact(date(2026, 2, 1), None, RECORDED, RASMUS, "council", "udpeget af rådet.",
             decision_id=UUID("00000000-0000-4000-8000-0000000000d0"))
-VACANT = Fact(date(2026, 1, 1), date(2026, 6, 1), RECORDED, None, "import", "stillingen er ved at blive besat",
-              source={"file": "it.csv", "row": 2})
+VACANT = Fact(date(2026, 1, 1), date(2026, 6, 1), RECORDED, None, "import",
+              "the import file states it vacant: stillingen er ved at blive besat", source={"file": "it.csv", "row": 2},
+              basis_code="import_stated_vacant", basis_note="stillingen er ved at blive besat")
 ENDED = Fact(date(2025, 1, 1), date(2026, 1, 1), RECORDED, RASMUS, "admin", None)
 LATER = Fact(date(2026, 5, 1), None, RECORDED, RASMUS, "admin", None, source={"kitos": True})
 
@@ -125,12 +133,13 @@ CASES = [
      "Bodil Ejer holds systemejer from 2026-02-01: recorded 2026-02-01 09:30 UTC by Rådsmedlem Rasmussen as council"
      " (basis: udpeget af rådet.), decision 00000000-0000-4000-8000-0000000000d0",
      "Bodil Ejer har rollen fra 1. februar 2026: registreret 1. februar 2026 kl. 10:30 af Rådsmedlem Rasmussen som"
-     " porteføljerådet, på grundlag af en afgørelse i porteføljerådet. Grundlag: udpeget af rådet."),
+     " porteføljerådet, på grundlag af en afgørelse i porteføljerådet. Grundlag: »udpeget af rådet.«"),
     ("vacant", VACANT, None, "vacant",
-     "nobody holds systemejer: it was recorded as vacant from 2026-01-01 until 2026-06-01, because: stillingen er ved"
-     " at blive besat; recorded 2026-02-01 09:30 UTC by the system as import, imported from it.csv row 2",
-     "Ingen har rollen: den er registreret som ubesat fra 1. januar 2026 til 1. juni 2026, fordi: stillingen er ved at"
-     " blive besat; registreret 1. februar 2026 kl. 10:30 af systemet som import, importeret fra it.csv række 2."),
+     "nobody holds systemejer: it was recorded as vacant from 2026-01-01 until 2026-06-01, because: the import file"
+     " states it vacant: stillingen er ved at blive besat; recorded 2026-02-01 09:30 UTC by the system as import, imported from it.csv row 2",
+     "Ingen har rollen: den er registreret som ubesat fra 1. januar 2026 til 1. juni 2026; registreret 1. februar 2026"
+     " kl. 10:30 af systemet som import, importeret fra it.csv række 2. Grundlag: Importfilen angiver rollen som"
+     " ubesat. Begrundelse: »stillingen er ved at blive besat«."),
     ("not_yet_known", HELD, None, "not_yet_known",
      "nothing about systemejer on 2026-03-14 was known yet at 2026-03-14 11:00 UTC: the first fact covering it was"
      " recorded 2026-02-01 09:30 UTC by Rådsmedlem Rasmussen as council",

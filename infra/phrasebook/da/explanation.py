@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.explanation import Explanation
+from infra.phrasebook.da.basis import grundlag
 from infra.phrasebook.da.dates import danish_date, dato
 from infra.phrasebook.da.labels import CAPACITY, ROLE_LABEL, label
 
@@ -19,11 +20,9 @@ def person(ref: Any) -> str:
     return ref.name or "en person, der ikke er registreret"
 
 
-def basis(text: str | None) -> str | None:
-    """A fact's basis as a person reads it. Issue 26 part 1 turns the bases ansvar writes itself
-    (a hand-over, a confirmed claim, a council ruling) into codes with parameters: their Danish
-    sentences belong here, beside the explanation that shows them. What a person typed is shown as typed."""
-    return text
+def basis(p: dict[str, Any]) -> str:
+    """The deciding fact's basis in Danish (da/basis.py): ansvar's code said, what a person typed quoted."""
+    return grundlag(p.get("basis_code"), p.get("basis_params"), p.get("basis_note"))
 
 
 def said(e: Explanation) -> str:
@@ -47,9 +46,8 @@ def said(e: Explanation) -> str:
         f", importeret fra {p['import_file']} række {p['import_row']}" if p["import_file"] else "",
         ", synkroniseret fra KITOS" if p["kitos"] else "",
     ])
+    told = basis(p)
+    because = f" Grundlag: {told}" if told else ""
     if e.code == "vacant":
-        return (f"Ingen har rollen: den er registreret som ubesat {period}, fordi: {basis(p['basis'])}; "
-                f"{recorded}{grounds}.")
-    told = basis(p["basis"])
-    return f"{person(p['holder'])} har rollen {period}: {recorded}{grounds}." + (
-        f" Grundlag: {told.rstrip('.')}." if told else "")
+        return f"Ingen har rollen: den er registreret som ubesat {period}; {recorded}{grounds}.{because}"
+    return f"{person(p['holder'])} har rollen {period}: {recorded}{grounds}.{because}"
