@@ -39,6 +39,7 @@ from api.responsibility import ResponsibilityController
 from api.scim import router as scim_router
 from api.systems import SystemController
 from api.ui import on_app_error, template_config
+from api.ui.council_pages import CouncilPageController
 from api.ui.handovers import HandoverPageController
 from api.ui.import_page import ImportPageController
 from api.ui.oidc import OidcController
@@ -58,6 +59,7 @@ CONTROLLERS = [
     ProposalController, CouncilController, DecommissioningController,  # issue 4
     PageController, HandoverPageController, SignInController, OidcController, root,  # the web pages (issue 16)
     ImportPageController, PeoplePageController, OrgPageController,  # the administration's pages (issue 25)
+    CouncilPageController,  # the council's pages (issue 25)
     scim_router,  # provisioning from the identity provider (issue 27)
 ]
 
