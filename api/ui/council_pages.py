@@ -129,7 +129,7 @@ class CouncilPageController(Controller):
         extra: dict[str, Any] = {"steps": steps}
         if steps["completion"]:
             approval = next((d for d in context["decisions"] if d.kind == DecisionKind.APPROVAL), None)
-            owner = approval.operations_owner_id if approval else None
+            owner = _uuid(approval.operations_owner_id) if approval else None  # the details hold it as text
             names = await reads.directory.names([owner] if owner else [])
             extra.update(named_owner=words.person(_ref(owner, names)) if owner else None, people=await _people(reads, q),
                          units=await open_units(reads), criticalities=list(Criticality),

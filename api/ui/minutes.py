@@ -77,7 +77,9 @@ async def _on_system(reads: ReadSide, d: c.Decision, system: c.SubjectShown) -> 
         said.append(f"{system_name} går over til »{label(LIFECYCLE_LABEL, Lifecycle.PHASING_OUT)}« fra"
                     f" {dato(d.effective_from)}; {_name(names, d.responsible_id)} står for afviklingen.")
     answered = {UUID(str(cl["claim_id"])): cl for cl in claims}
-    for sj in (x for x in d.subjects if x.kind == SubjectKind.CLAIM):
+    confirmed_first = sorted((x for x in d.subjects if x.kind == SubjectKind.CLAIM),
+                             key=lambda x: str(x.id) != str(d.confirmed_claim_id))
+    for sj in confirmed_first:
         claim = answered.get(sj.id)
         if claim is None:
             continue

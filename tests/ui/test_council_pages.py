@@ -140,7 +140,8 @@ def test_the_council_takes_a_proposal_through_assessment_deferral_approval_imple
     landed(council, post(council, town, f"{path}/implementation", path, {}))
     assert api_get(town, path.replace("/ui", ""))["status"] == "in_implementation"
     shown = page(council, path, town)
-    assert 'id="form-completion"' in shown and "Godkendelsen udpegede" in visible(shown)
+    owner_name = api_get(town, f"/people/{owner}")["name"]
+    assert 'id="form-completion"' in shown and f"Godkendelsen udpegede {owner_name}" in visible(shown)
     unit = api_get(town, "/org-units")["items"][-1]["id"]
     completed = post(council, town, f"{path}/completion", path, {
         "system.name": f"Ruteplanlægning {proposal[:4]}", "system.org_unit_id": unit, "system.criticality": "high",
