@@ -160,6 +160,12 @@ class DecisionQueries:
         return await self.reader.fetch(
             f"SELECT {_DECISION} FROM decisions d WHERE d.meeting_id = ? ORDER BY d.position", meeting_id)
 
+    async def meeting_counts(self) -> dict[UUID, int]:
+        """How many decisions each meeting took, by meeting id (one query for the list of meetings)."""
+        rows = await self.reader.fetch(
+            "SELECT meeting_id, COUNT(*) AS n FROM decisions WHERE meeting_id IS NOT NULL GROUP BY meeting_id")
+        return {UUID(str(r["meeting_id"])): int(r["n"]) for r in rows}
+
     async def get(self, decision_id: UUID) -> dict[str, Any] | None:
         return await self.reader.fetchrow(f"SELECT {_DECISION} FROM decisions d WHERE d.id = ?", decision_id)
 

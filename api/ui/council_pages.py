@@ -255,7 +255,8 @@ class CouncilPageController(Controller):
         await reads.caught_up(after)
         rows = list(reversed(await reads.decisions.meetings()))
         shown = await meetings(reads, rows)
-        counts = {m.id: len(await reads.decisions.of_meeting(m.id)) for m in shown}
+        taken = await reads.decisions.meeting_counts()
+        counts = {m.id: taken.get(UUID(str(m.id)), 0) for m in shown}
         return _page("meetings.html", await _context(request, reads, items=shown, counts=counts,
                                                      notice=words.DONE.get(done or ""), done=None))
 

@@ -47,6 +47,7 @@ def body_of(pairs: list[tuple[str, str]], type_: type, skip: tuple[str, ...] = (
     """The JSON body the form's (name, value) pairs make for the API's request type `type_`.
     Names the type does not know are kept as given, so that the conversion refuses them by name."""
     root = mi.type_info(type_)
+    pairs = _numbered(pairs, root)
     body: dict[str, Any] = {}
     numbered: dict[tuple[int, str], tuple[dict[str, Any], str, mi.Type]] = {}
     for name, raw in pairs:
@@ -85,6 +86,21 @@ def body_of(pairs: list[tuple[str, str]], type_: type, skip: tuple[str, ...] = (
         rows = [parent[key][i] for i in sorted(parent[key])]
         parent[key] = [r for r in rows if not (len(required) > 1 and len(r) == 1)]
     return body
+
+
+def _numbered(pairs: list[tuple[str, str]], root: mi.Type) -> list[tuple[str, str]]:
+    """Items of a list of objects sent as parallel repeated names (`subjects.kind`, `subjects.id`,
+    `subjects.kind`, ...) numbered by their order (`subjects[0].kind`, ...), blanks counted."""
+    seen: dict[str, int] = {}
+    out = []
+    for name, value in pairs:
+        head, _, rest = name.partition(".")
+        known = _fields(root).get(head)
+        if rest and known is not None and _is_list(known.type) and _fields(_item(known.type)):
+            n = seen[name] = seen.get(name, -1) + 1
+            name = f"{head}[{n}].{rest}"
+        out.append((name, value))
+    return out
 
 
 def bool_of(value: str | None) -> bool | None:

@@ -385,3 +385,19 @@ def test_the_new_pages_answer_every_person_by_the_rule_of_their_api(town, path):
     assert sign_in(town, "owner").get(path).status_code == 200
     if path == "/ui/proposals/new":
         assert 'name="proposer_id"' not in page(sign_in(town, "owner"), path, town)
+
+
+def test_a_list_of_objects_may_also_be_sent_as_repeated_names_in_order(town):
+    _, first = submitted(town)
+    _, second = submitted(town, follow_up_on=town["clock"].today().isoformat())
+    council = sign_in(town, "council")
+    for proposal in (first, second):
+        landed(council, post(council, town, f"/ui/proposals/{proposal}/assessment", f"/ui/proposals/{proposal}", {}))
+    form = page(council, "/ui/decisions/new", town, kind="deferral")
+    response = council.post("/ui/decisions", data={
+        "csrf_token": csrf_of(form), "kind": "deferral", "rationale": "Begge venter",
+        "subjects.kind": ["proposal", "proposal"], "subjects.id": [first, second],  # each name's n-th value: item n
+    }, follow_redirects=False)
+    decision = api_get(town, f"/decisions/{id_in(landed(council, response) and response.headers['location'], 'decisions')}")
+    assert sorted(s["id"] for s in decision["subjects"]) == sorted([first, second])
+    assert {api_get(town, f"/proposals/{p}")["status"] for p in (first, second)} == {"deferred"}
