@@ -401,3 +401,31 @@ def test_a_list_of_objects_may_also_be_sent_as_repeated_names_in_order(town):
     decision = api_get(town, f"/decisions/{id_in(landed(council, response) and response.headers['location'], 'decisions')}")
     assert sorted(s["id"] for s in decision["subjects"]) == sorted([first, second])
     assert {api_get(town, f"/proposals/{p}")["status"] for p in (first, second)} == {"deferred"}
+
+
+BAD = ["", "x" * 20_000, "\x00", "ikke-en-dato", "-1", "9" * 30, "00000000-0000-0000-0000-000000000000", "<script>",
+       "true", "[]"]
+NAMES = ["title", "purposes", "benefits.text", "benefits.figures[0].amount", "benefits.figures[99999].label",
+         "markers.use_of_data", "proposer_id", "withdrawn_by", "reason", "system_id", "system.name",
+         "system.personal_data", "operations_owner_id", "held_on", "attendee_ids", "quorum", "kind", "subjects[0].id",
+         "subjects.id", "priorities[0].rank", "period_from", "meeting_id", "supersedes", "subjects[0].id.x"]
+
+
+@pytest.mark.parametrize("value", BAD)
+def test_whatever_a_council_form_is_sent_it_answers_without_a_500_and_writes_nothing(town, value):
+    council = sign_in(town, "council")
+    proposal = api_get(town, "/proposals", status="withdrawn")["items"][0]["id"]  # an end state: every step refused
+    token = csrf_of(page(council, "/ui/meetings/new", town))
+    before = head(town)
+    for path in ("/ui/proposals", f"/ui/proposals/{proposal}/revisions", f"/ui/proposals/{proposal}/assessment",
+                 f"/ui/proposals/{proposal}/withdrawal", f"/ui/proposals/{proposal}/implementation",
+                 f"/ui/proposals/{proposal}/completion", f"/ui/proposals/{proposal}/abandonment", "/ui/meetings",
+                 "/ui/decisions"):
+        for name in NAMES:
+            data = {"csrf_token": token, "kind": "deferral", "rationale": "r", "quorum": "true", name: value}
+            response = council.post(path, data=data, follow_redirects=False)
+            assert response.status_code < 500, f"{path} {name}={value[:20]!r}: {response.status_code}"
+            assert response.status_code != 303, (path, name, value)  # each form lacks or spoils what it needs
+            if value == "<script>":
+                assert "<script>" not in response.text.split("</head>", 1)[1], path
+    assert head(town) == before
