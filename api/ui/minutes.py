@@ -13,7 +13,7 @@ from uuid import UUID
 import anyio.to_thread
 
 from api import council_schemas as c
-from api.ui.words import STATUS, dato, label
+from api.ui.words import DECISION_KIND, STATUS, dato, label
 from domain.council import PROPOSAL_STATUS, DecisionKind, SubjectKind
 from domain.inventory import LIFECYCLE_LABEL, ROLE_LABEL
 from domain.responsibility import holder_at
@@ -62,6 +62,10 @@ async def effects(reads: ReadSide, d: c.Decision) -> list[str]:
         said += [f"Den foreslåede afvikling af {sj.name or 'systemet'} er afvist; systemet består." for sj in systems]
     for sj in systems if d.kind in (DecisionKind.DECOMMISSION, DecisionKind.OWNERSHIP_RULING) else []:
         said += await _on_system(reads, d, sj)
+    earlier = await reads.decisions.get(d.supersedes) if d.supersedes else None
+    if earlier is not None:
+        said.append(f"Den erstatter en tidligere beslutning ({label(DECISION_KIND, earlier['kind']).lower()},"
+                    f" {dato(earlier['decided_on'])}) fra {dato(d.effective_from)}.")
     return said
 
 

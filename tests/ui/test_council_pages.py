@@ -368,6 +368,8 @@ def test_the_demos_decisions_each_say_in_danish_what_they_did(town):
         assert not UUID_TEXT.search(shown), d["kind"]
         for english in ("prioritised", "approved", "rejected", "deferred", "assigned", "phasing_out", "None"):
             assert english not in did, (d["kind"], english, did)
+        if d["supersedes"]:
+            assert "Den erstatter en tidligere beslutning" in did
 
 
 def test_an_owner_or_auditor_gets_no_decision_form_and_cannot_post_one(town):
