@@ -345,11 +345,14 @@ class CouncilPageController(Controller):
     @get("/decisions/new", operation_id="uiDecisionForm")
     async def decision_form(
         self, request: Request, reads: ReadSide, kind: DecisionKind | None = None, proposal: UUID | None = None,
-        system: UUID | None = None, claim: UUID | None = None, q: Query = None, after: After = None,
+        system: UUID | None = None, claim: UUID | None = None, meeting: UUID | None = None, q: Query = None,
+        after: After = None,
     ) -> Template:
-        """The form that records a council decision: first its kind, then only the fields that kind needs."""
+        """The form that records a council decision: first its kind, then only the fields that kind needs
+        (`proposal`, `system`, `claim` and `meeting` choose what it starts with)."""
         await reads.caught_up(after)
-        prefill = {"subjects": [str(proposal)] if proposal else [], "confirmed_claim_id": str(claim) if claim else ""}
+        prefill = {"subjects": [str(proposal)] if proposal else [], "confirmed_claim_id": str(claim) if claim else "",
+                   "meeting_id": str(meeting) if meeting else "", "proposal": str(proposal) if proposal else ""}
         return _page("decide.html", await _context(
             request, reads, **await form_context(reads, kind, system, q, prefill)))
 

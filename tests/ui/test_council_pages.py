@@ -250,6 +250,11 @@ def test_the_council_holds_a_meeting_decides_at_it_and_reads_the_minutes_with_th
         proofs.head(int(size.group(1)))[1])
     assert not UUID_TEXT.search(text)
     assert meeting in page(council, "/ui/meetings", town)
+    assert f"/ui/decisions/new?meeting={meeting}" in minutes
+    chosen = page(council, "/ui/decisions/new", town, meeting=meeting)
+    assert f'name="meeting" value="{meeting}"' in chosen, "the meeting stays chosen while the kind is chosen"
+    assert f'<option value="{meeting}" selected>' in page(council, "/ui/decisions/new", town, meeting=meeting,
+                                                          kind="deferral")
 
 
 def test_a_meeting_without_attendees_or_quorum_is_refused_naming_the_field(town):
