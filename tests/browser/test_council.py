@@ -44,7 +44,7 @@ def test_the_council_records_an_approval_and_it_stands_in_the_log(browser, site)
     assert browser.path == "/ui/decisions/new"
 
     Select(browser.find("#kind")).select_by_visible_text("Godkendelse")  # swapped in place by htmx
-    browser.wait(lambda d: d.find_elements("css selector", "#kind-form #rationale"), "the approval's fields")
+    _swapped(browser, "#kind-form #rationale")
     assert not browser.find_all("#period_from"), "only the approval's fields"
     rationale = "Browsertest: passer i budgettet, og IT har sagt ja til driften"
     browser.find("#rationale").send_keys(rationale)
@@ -72,6 +72,12 @@ def test_the_council_records_an_approval_and_it_stands_in_the_log(browser, site)
     browser.find("main ul a[href^='/ui/proposals/']").click()
     assert browser.text("h1") == title
     assert "Godkendt" in browser.text("main .tag"), "the proposal moved on with the decision"
+
+
+def _swapped(browser, css: str) -> None:
+    """Wait for htmx to have swapped in the kind's fields and settled (no request, swap or settle under way)."""
+    idle = "return !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    browser.wait(lambda d: d.find_elements("css selector", css) and d.execute_script(idle), f"{css} swapped in")
 
 
 def _set_date(browser, css: str, day) -> None:
@@ -135,7 +141,7 @@ def test_a_member_proposes_the_council_assesses_meets_prioritises_rules_and_read
     # At the meeting it prioritises: the new proposal first, for a period.
     browser.open("/ui/decisions/new")
     Select(browser.find("#kind")).select_by_visible_text("Prioritering")
-    browser.wait(lambda d: d.find_elements("css selector", "#ranks"), "the prioritisation's fields")
+    _swapped(browser, "#kind-form #ranks")
     assert not browser.find_all("#proposal-choices"), "ranks, not ticks"
     _checked(browser, "council-decide-prioritisation")
     browser.find("#rationale").send_keys("Velfærdsteknologi først i 2031")
