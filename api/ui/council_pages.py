@@ -24,7 +24,7 @@ from api.context import provide_actor
 from api.council import decision, decisions, in_order, meetings, record
 from api.problems import on_domain_error
 from api.proposals import content, proposal_detail, proposals
-from api.ui import UI_HANDLERS, words
+from api.ui import UI_HANDLERS, council_words, words
 from api.ui.decision_form import body_from_form, form_context, subjects_sent
 from api.ui.form_body import body_of, convert
 from api.ui.minutes import effects, minutes_log
@@ -50,8 +50,8 @@ def problem_of(request: Request, exc: DomainError) -> tuple[dict[str, Any], int]
     answer = on_domain_error(request, exc)
     body = answer.content if isinstance(answer.content, dict) else {}
     field = body.get("field")
-    return {"lead": words.PROBLEM_LEAD.get(answer.status_code, "Det lykkedes ikke."), "field": field,
-            "label": words.FIELD_LABEL.get(field, field) if field else None, "detail": body.get("detail", "")}, \
+    return {"lead": council_words.PROBLEM_LEAD.get(answer.status_code, "Det lykkedes ikke."), "field": field,
+            "label": council_words.field_label(field), "detail": body.get("detail", "")}, \
         answer.status_code
 
 
@@ -123,8 +123,8 @@ class CouncilPageController(Controller):
         detail = await proposal_detail(reads, proposal_id)
         rows = await reads.decisions.log(50, subject_id=proposal_id)
         context = await _context(request, reads, p=detail, decisions=await decisions(reads, rows), problem=problem,
-                                 form=form or {}, notice=words.DONE.get(request.query_params.get("done", "")),
-                                 done=None, q=q or "")
+                                 form=form or {}, notice=council_words.DONE.get(request.query_params.get("done", "")),
+                                 done=None, q=q or "", said=council_words)
         steps = _steps(detail, context["may"], request.user.person_id)
         extra: dict[str, Any] = {"steps": steps}
         if steps["completion"]:
@@ -157,6 +157,7 @@ class CouncilPageController(Controller):
             form = _card_values(p)
         return _page("proposal_new.html", await _context(
             request, reads, p=p, problem=problem, form=form or {}, q=q or "", people=await _people(reads, q),
+            said=council_words,
             purposes=list(Purpose), categories=list(ProblemCategory), change_kinds=list(ChangeKind),
             drivers=list(Driver), markers=list(Marker), units=await open_units(reads)), status_code)
 
@@ -258,7 +259,7 @@ class CouncilPageController(Controller):
         taken = await reads.decisions.meeting_counts()
         counts = {m.id: taken.get(UUID(str(m.id)), 0) for m in shown}
         return _page("meetings.html", await _context(request, reads, items=shown, counts=counts,
-                                                     notice=words.DONE.get(done or ""), done=None))
+                                                     notice=council_words.DONE.get(done or ""), done=None))
 
     @get("/meetings/new", operation_id="uiMeetingForm")
     async def meeting_form(self, request: Request, reads: ReadSide, q: Query = None, after: After = None) -> Template:
@@ -309,7 +310,7 @@ class CouncilPageController(Controller):
         dealt = {sj.id: sj.name for d in taken for sj in d.subjects if sj.kind == "proposal"}
         log = await minutes_log(transparency, rows[0], taken)
         return _page("meeting.html", await _context(
-            request, reads, m=shown, minutes=minutes, dealt=dealt, log=log, notice=words.DONE.get(done or ""),
+            request, reads, m=shown, minutes=minutes, dealt=dealt, log=log, notice=council_words.DONE.get(done or ""),
             done=None))
 
     # ------------------------------------------------------------------ decisions
@@ -340,7 +341,7 @@ class CouncilPageController(Controller):
         held = (await meetings(reads, await reads.decisions.meetings(shown.meeting_id)))[:1] if shown.meeting_id else []
         return _page("decision.html", await _context(
             request, reads, d=shown, did=await effects(reads, shown), meeting=held[0] if held else None,
-            notice=words.DONE.get(done or ""), done=None))
+            notice=council_words.DONE.get(done or ""), done=None))
 
     @get("/decisions/new", operation_id="uiDecisionForm")
     async def decision_form(

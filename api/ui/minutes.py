@@ -13,9 +13,8 @@ from uuid import UUID
 import anyio.to_thread
 
 from api import council_schemas as c
-from api.ui.words import DECISION_KIND, STATUS, dato, label
+from api.ui.words import DECISION_KIND, LIFECYCLE_LABEL, ROLE_LABEL, STATUS, dato, label
 from domain.council import PROPOSAL_STATUS, DecisionKind, SubjectKind
-from domain.inventory import LIFECYCLE_LABEL, ROLE_LABEL
 from domain.responsibility import holder_at
 from domain.vocabulary import Lifecycle
 from infra.checkpoints import Checkpoint

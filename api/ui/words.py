@@ -121,44 +121,6 @@ def import_detail(detail: str) -> tuple[str, str]:
     return text[:1].upper() + text[1:], "da"
 
 
-# The council's pages (issue 25 part 2): the proposal form's choices, its fields, the meeting's and
-# the decision form's fields, what a form that succeeded did, and what a refused form is told.
-PURPOSE = {"efficiency": "Effektivisering", "professional_quality": "Faglig kvalitet",
-           "citizen_quality": "Kvalitet for borgerne"}
-DRIVER = {"professional_area": "Et fagområde", "it": "IT-afdelingen"}
-MARKER = {"user_involvement": "Brugerinddragelse", "organisational_anchoring": "Organisatorisk forankring",
-          "benefit_realisation": "Ressourceforbrug og gevinstrealisering", "use_of_data": "Bedre brug af data"}
-FIELD_LABEL.update({
-    "title": "Titel", "problem": "Problemet", "purposes": "Formål", "category": "Problemkategori",
-    "change_kind": "Slags forandring", "driver": "Drives af", "driver_org_unit_id": "Fagområdets enhed",
-    "benefits": "Forventede gevinster", "benefits.text": "Forventede gevinster",
-    "benefits.figures": "Gevinster i tal", "follow_up_on": "Gevinstopfølgning den",
-    "related_system_ids": "Berørte systemer", "markers": "Pejlemærker",
-    **{f"markers.{k}": v for k, v in MARKER.items()}, **MARKER,
-    "proposer_id": "Stillet af", "withdrawn_by": "Trukket tilbage af", "reason": "Begrundelse",
-    "proposal_id": "Forslag", "system": "Nyt system", "system.name": "Systemets navn",
-    "system.org_unit_id": "Systemets enhed", "system.criticality": "Kritikalitet",
-    "system.personal_data": "Personoplysninger", "system.vendor": "Leverandør",
-    "held_on": "Mødedato", "attendee_ids": "Deltagere", "quorum": "Beslutningsdygtigt",
-    "supersedes": "Erstatter", "decided_by": "Besluttet af", "priorities.rank": "Rang",
-    "priorities.proposal_id": "Forslag", "subjects.id": "Emner", "subjects.kind": "Emner",
-})
-#: What a council form that succeeded did, by the `done` it redirects with.
-DONE = {
-    "submitted": "Forslaget er indsendt.", "revised": "Forslaget er rettet.",
-    "assessed": "Forslaget er taget op til vurdering.", "withdrawn": "Forslaget er trukket tilbage.",
-    "implementing": "Forslaget er sat i gang.", "completed": "Forslaget er gennemført, og systemet er registreret.",
-    "abandoned": "Forslaget er opgivet.", "meeting_held": "Mødet er registreret.",
-    "decided": "Beslutningen er registreret.",
-}
-#: What a refused form is told first, by the status the API would have answered.
-PROBLEM_LEAD = {
-    400: "Formularen kunne ikke læses.", 401: "Du er ikke logget ind.", 403: "Det har du ikke adgang til.",
-    404: "Det findes ikke.", 409: "Det strider mod det, der allerede er registreret.",
-    422: "Et felt mangler eller har en værdi, der ikke kan bruges.",
-}
-
-
 def dato(value: date | datetime | None) -> str:
     """1. december 2026; an instant in Danish time, with the clock."""
     if value is None:
@@ -222,5 +184,4 @@ FILTERS = {
     "field_label": lambda v: label(FIELD_LABEL, v), "import_problem": lambda v: label(IMPORT_PROBLEM, v),
     "import_detail": import_detail,
     "person": person, "stage": lambda v: label(STAGE, v), "lacking": lambda v: label(LACKING_DA, v),
-    "purpose": lambda v: label(PURPOSE, v), "driver": lambda v: label(DRIVER, v), "marker": lambda v: label(MARKER, v),
 }

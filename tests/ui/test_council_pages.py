@@ -351,7 +351,7 @@ def test_a_ruling_says_whose_claim_was_confirmed_and_rejected_and_who_got_and_lo
     shown = visible(landed(council, response))
     after = {c["claim_id"]: c for c in api_get(town, f"/systems/{system}/timeline")["claims"]}
     assert after[first]["status"] == "confirmed" and after[second]["status"] == "rejected"
-    from domain.inventory import ROLE_LABEL
+    from api.ui.words import ROLE_LABEL
 
     winner = api_get(town, f"/people/{claims[first]['person_id']}")["name"]
     loser = api_get(town, f"/people/{claims[second]['person_id']}")["name"]
