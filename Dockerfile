@@ -9,6 +9,8 @@ COPY domain domain
 COPY api api
 COPY projections projections
 COPY infra infra
+COPY usecases usecases
+COPY ansvar ansvar
 RUN uv sync --frozen --no-dev
 ENV PATH="/app/.venv/bin:$PATH"
 EXPOSE 8000

@@ -23,7 +23,7 @@ from domain.errors import AlreadyDone, ConcurrentChange
 from domain.portfolio import Portfolio
 from domain.provisioning import Provisioning
 from infra import confusables, idempotency, log_key, recorders
-from infra.database import PostgresReader, SqliteReader, ensure_schema, open_sync
+from infra.database import PostgresReader, SqliteReader, ensure_schema, open_sync, serialised_setup
 from infra.listener import PostgresListener
 from infra.log_proofs import LogProofs
 from infra.log_read_check import ReadCheck
@@ -72,7 +72,7 @@ class Runtime:
         self.worker.start()
         self.portfolio.on_saved = self.worker.nudge
         if self.settings.reminders.smtp is not None:  # reminders go out once a day, from this process
-            from ansvar.reminders import ReminderScheduler
+            from ansvar.scheduler import ReminderScheduler
 
             self.extras["reminders"] = scheduler = ReminderScheduler(self, self.settings.reminders.hour)
             scheduler.start()
@@ -138,8 +138,13 @@ def _details_corrector(portfolio: Portfolio) -> Callable[[UUID, str, str | None]
 
 
 def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
-    """Every part, wired once. `clock` defaults to the wall clock; tests pass their own."""
-    clock = clock or SystemClock()
+    """Every part, wired once. `clock` defaults to the wall clock; tests pass their own. Processes
+    starting together on one database set up their tables in turn (infra/database.py)."""
+    with serialised_setup(settings.database):
+        return _bootstrap(settings, clock or SystemClock())
+
+
+def _bootstrap(settings: Settings, clock: Clock) -> Runtime:
     ensure_schema(settings.database)
     db = open_sync(settings.database, size=max(2, settings.pool_size // 2))
     directory = PersonDirectory(db, clock)

@@ -39,7 +39,7 @@ def cmd_serve(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
     if args.demo:
         cmd_demo(settings, clock, args)  # its hint names the address served, so after --host/--port
-    progress.print(f"ansvar on {cli_access.base_url(settings)}  (API docs: {cli_access.base_url(settings)}/schema,"
+    progress.print(f"ansvar on {settings.served_at()}  (API docs: {settings.served_at()}/schema,"
                    f" database: {settings.database.kind})", soft_wrap=True)
     app = create_app(settings, clock=clock, configure_logging=False)
     tune_gc_for_service()

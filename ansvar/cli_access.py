@@ -28,7 +28,7 @@ def print_demo_tokens(settings: Settings, runtime: Any) -> None:
         roles = () if role == "owner" else (role,)
         report.print(f"\n{role:8} {details.get('name') or '(erased)'}  person {person_id}")
         report.print(issue(settings.auth.secret, person_id, roles, now=runtime.clock.now()), soft_wrap=True, highlight=False)
-    report.print(f"\ne.g. TOKEN=<one of them>; curl -H \"Authorization: Bearer $TOKEN\" {base_url(settings)}/systems\n")
+    report.print(f"\ne.g. TOKEN=<one of them>; curl -H \"Authorization: Bearer $TOKEN\" {settings.served_at()}/systems\n")
     print_demo_links(settings, runtime, users)
 
 
@@ -39,20 +39,9 @@ def print_demo_links(settings: Settings, runtime: Any, users: dict[str, Any]) ->
     for role, person_id in users.items():
         details = runtime.directory.get(person_id) or {}
         code = runtime.ui_sessions.issue_code(person_id, () if role == "owner" else (role,))
-        report.print(f"{role:8} {details.get('name') or '(erased)':28} {base_url(settings)}/ui/login/code?code={code}",
+        report.print(f"{role:8} {details.get('name') or '(erased)':28} {settings.served_at()}/ui/login/code?code={code}",
                      soft_wrap=True, highlight=False)
     report.print("")
-
-
-def base_url(settings: Settings) -> str:
-    """Where `ansvar serve` answers, as a client on this machine reaches it (a server listening on
-    every address is reached on the loopback one)."""
-    host = settings.host
-    if host in ("0.0.0.0", "::", ""):
-        host = "127.0.0.1"
-    elif ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{settings.port}"
 
 
 def cmd_token(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:

@@ -12,11 +12,11 @@ from rich.table import Table
 
 from ansvar.bootstrap import Runtime, bootstrap
 from ansvar.console import catch_up, progress_bar, refuse, report
-from api.registers import export, run_import
 from domain.clock import Clock
 from domain.errors import DomainError
 from infra.settings import Settings
 from projections.register_queries import EXPORTS
+from usecases.registers import export, run_import
 
 
 def cmd_import(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ def _since(text: str) -> datetime:
 
 
 def cmd_kitos(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
-    from ansvar import kitos_sync
+    from usecases import kitos_sync
     from ansvar.bootstrap import bootstrap
     from ansvar.cli_inventory import _run, print_outcome
     from ansvar.console import catch_up

@@ -9,7 +9,6 @@ from pathlib import Path
 from rich.markup import escape
 
 from ansvar.console import progress, refuse, report
-from api.registers import CHECKPOINT_LABEL, checkpoint_in_minutes
 from domain.clock import Clock
 from domain.errors import InvalidValue
 from infra import log_key
@@ -18,6 +17,7 @@ from infra.log_export import ExportProofs, write
 from infra.log_proofs import LogProofs
 from infra.log_verify import verify
 from infra.settings import Settings
+from usecases.registers import CHECKPOINT_LABEL, checkpoint_in_minutes
 
 
 def _open_log(settings: Settings, clock: Clock) -> LogProofs:

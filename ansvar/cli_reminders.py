@@ -16,7 +16,7 @@ from infra.settings import Settings
 
 
 def cmd_reminders(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
-    from ansvar import reminders
+    from usecases import reminders
     from ansvar.bootstrap import bootstrap
 
     runtime = bootstrap(settings, clock)

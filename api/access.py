@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
@@ -84,6 +84,11 @@ class Rule:
             return True
         return self.check is not None and await self.check(connection, principal)
 
+    def refusal(self, principal: Principal, refusal: str = "rule") -> dict[str, Any]:
+        """A 403's code and parameters (the problem's members), for a reader's own words (a page's Danish)."""
+        return {"refusal": refusal, "allowed_roles": sorted(map(str, self.roles)),
+                "held_roles": sorted(map(str, principal.roles)), "for_holders": self.check not in (None, _always)}
+
     async def __call__(self, connection: ASGIConnection, handler: BaseRouteHandler) -> None:
         """The guard: sets the acting capacity, or refuses with the reason."""
         if self.public:
@@ -95,16 +100,22 @@ class Rule:
         reads = connection.app.state.reads
         # Once for the rule and its checks: a departure, or a role, just recorded counts at once.
         await reads.caught_up(_after(connection))
+        survivor = await reads.acting_for(principal.person_id)
+        if survivor != principal.person_id:  # the record was merged: its tokens and sessions act as the survivor
+            principal = replace(principal, person_id=survivor)
+            connection.scope["user"] = principal
         departed = await reads.departed_on(principal.person_id)
         if departed is not None:
-            raise PermissionDeniedException(f"person {principal.person_id} left on {departed}: their access has ended")
+            raise PermissionDeniedException(f"person {principal.person_id} left on {departed}: their access has ended",
+                                            extra={"refusal": "departed", "left_on": str(departed)})
         if AUDITOR in principal.roles and connection.scope.get("method") not in _READS:
-            raise PermissionDeniedException(refusal_in_words(self, connection, principal, auditor_writes=True))
+            raise PermissionDeniedException(refusal_in_words(self, connection, principal, auditor_writes=True),
+                                            extra=self.refusal(principal, "auditor_writes"))
         role = next((r for r in self.roles if r in principal.roles), None)
         if role is None and self.check is not None and await self.check(connection, principal):
             role = OWNER
         if role is None:
-            raise PermissionDeniedException(refusal_in_words(self, connection, principal))
+            raise PermissionDeniedException(refusal_in_words(self, connection, principal), extra=self.refusal(principal))
         if role not in self.for_others:
             await _names_only_the_caller(connection, handler, principal, self, role)
         connection.scope["user"] = principal.acting_as(role)
@@ -229,6 +240,7 @@ ACCESS: dict[str, Rule] = {
     "correctPerson": ADMIN_ONLY,
     "recordDeparture": ADMIN_ONLY,
     "erasePersonDetails": ADMIN_ONLY,
+    "mergePerson": ADMIN_ONLY,
     "listPeople": ANY_PERSON,
     "getPerson": ANY_PERSON,
     "getResponsibilities": THEMSELF,
@@ -347,6 +359,8 @@ ACCESS: dict[str, Rule] = {
     "uiRegisterPerson": ADMIN_ONLY,
     "uiRecordDeparture": ADMIN_ONLY,
     "uiErasePerson": ADMIN_ONLY,
+    "uiDuplicates": ADMIN_ONLY,
+    "uiMergePerson": ADMIN_ONLY,
     "uiIssueSignInLink": ADMIN_ONLY,  # as `ansvar serve --demo` prints: a one-time code, valid 15 minutes
     "uiOrg": ADMIN_ONLY,
     "uiEstablishOrgUnit": ADMIN_ONLY,

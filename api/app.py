@@ -45,6 +45,7 @@ from api.ui.import_page import ImportPageController
 from api.ui.oidc import OidcController
 from api.ui.org_pages import OrgPageController
 from api.ui.pages import PageController
+from api.ui.duplicates_page import DuplicatesPageController
 from api.ui.people_pages import PeoplePageController
 from api.ui.signin import SignInController, root
 from domain.clock import Clock
@@ -58,7 +59,7 @@ CONTROLLERS = [
     ImportController, ExportController, KitosController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4
     PageController, HandoverPageController, SignInController, OidcController, root,  # the web pages (issue 16)
-    ImportPageController, PeoplePageController, OrgPageController,  # the administration's pages (issue 25)
+    ImportPageController, DuplicatesPageController, PeoplePageController, OrgPageController,  # the administration's pages (issue 25)
     CouncilPageController,  # the council's pages (issue 25)
     scim_router,  # provisioning from the identity provider (issue 27)
 ]

@@ -82,6 +82,7 @@ SUMMARIES: dict[str, str] = {
     "correctPerson": "Correct a person's name, e-mail, title or org unit",
     "recordDeparture": "Record that a person leaves the organisation",
     "erasePersonDetails": "Erase a person's name and e-mail (GDPR art. 17)",
+    "mergePerson": "Merge two records of one person into the survivor",
     "getResponsibilities": "What a person is responsible for on a date",
     "getMe": "Who you are, your roles and what you are responsible for today",
     # Audit

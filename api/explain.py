@@ -1,8 +1,9 @@
 """Answers that explain themselves: for every role of a system, who held it at (d, k), which
 recorded fact says so (when, by whom, as what, on what basis), or, where nobody did, why not.
 
-The rule and its grounds are domain/responsibility.py's `answer`; this module only puts names
-beside the ids and the grounds into words.
+The rule and its grounds are domain/responsibility.py's `answer`, the case analysis of its grounds
+domain/explanation.py's; this module puts names beside the ids, and the phrasebook's English
+(infra/phrasebook/en) says the grounds.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from uuid import UUID
 import msgspec
 
 from api import schemas as s
+from domain.explanation import explain
 from domain.responsibility import Answer, answer
 from domain.vocabulary import Role
+from infra.phrasebook.en.explanation import said, shown
 from projections.accountability_view import fact_from_row
 from projections.read_side import ReadSide
 
 Names = dict[UUID, tuple[str | None, bool]]
+__all__ = ["Names", "accountability", "actor_person", "person", "shown"]
 
 
 async def accountability(reads: ReadSide, system_id: UUID, day: date, when: datetime) -> s.Accountability | None:
@@ -65,18 +69,10 @@ def actor_person(actor_id: str | None) -> UUID | None:
         return None
 
 
-def shown(ref: s.PersonRef | None) -> str:
-    if ref is None:
-        return "the system"
-    if ref.erased:
-        return "a person whose details are erased"
-    return ref.name or f"person {ref.id}"
-
-
 def _role(a: Answer, rows: dict[int, dict[str, Any]], names: Names, day: date, when: datetime) -> s.RoleAnswer:
     fact = _fact(rows[a.fact.position], names) if a.fact is not None else None
     holder = person(a.fact.holder, names) if a.kind == "held" and a.fact is not None else None
-    return s.RoleAnswer(a.role, holder, a.kind, _why(a, fact, holder, day, when), fact)
+    return s.RoleAnswer(a.role, holder, a.kind, said(explain(a.role, a.kind, fact, holder, day, when)), fact)
 
 
 def _fact(row: dict[str, Any], names: Names) -> s.DecidingFact:
@@ -87,26 +83,3 @@ def _fact(row: dict[str, Any], names: Names) -> s.DecidingFact:
         capacity=row["actor_role"], basis=row["basis"], decision_id=row["decision_id"], claim_id=row["claim_id"],
         source=msgspec.json.decode(source) if isinstance(source, str) else source,
     )
-
-
-def _why(a: Answer, fact: s.DecidingFact | None, holder: s.PersonRef | None, day: date, when: datetime) -> str:
-    if fact is None:
-        return f"no fact about {a.role} has ever been recorded for this system"
-    period = f"from {fact.effective_from}" + (f" until {fact.effective_to}" if fact.effective_to else "")
-    recorded = f"recorded {fact.recorded_at:%Y-%m-%d %H:%M} UTC by {shown(fact.recorded_by)}" + (
-        f" as {fact.capacity}" if fact.capacity else "")
-    grounds = "".join([
-        f", decision {fact.decision_id}" if fact.decision_id else "",
-        f", confirming claim {fact.claim_id}" if fact.claim_id else "",
-        f", imported from {fact.source['file']} row {fact.source.get('row')}" if fact.source else "",
-    ])
-    if a.kind == "held":
-        basis = f" (basis: {fact.basis})" if fact.basis else ""
-        return f"{shown(holder)} holds {a.role} {period}: {recorded}{basis}{grounds}"
-    if a.kind == "vacant":
-        return f"nobody holds {a.role}: it was recorded as vacant {period}, because: {fact.basis}; {recorded}{grounds}"
-    if a.kind == "not_yet_known":
-        return (f"nothing about {a.role} on {day} was known yet at {when:%Y-%m-%d %H:%M} UTC: the first fact covering"
-                f" it was {recorded}")
-    side = "ended" if fact.effective_to is not None and fact.effective_to <= day else "begins"
-    return f"no recorded fact covers {day}: the nearest, {period}, {side} {'before' if side == 'ended' else 'after'} it"

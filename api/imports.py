@@ -11,7 +11,6 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 
-from api.registers import export, run_import
 from api.systems import After
 from domain.commands import Actor
 from domain.errors import InvalidValue
@@ -20,6 +19,7 @@ from infra import spreadsheet
 from infra.transparency import TransparencyLog
 from projections.read_side import ReadSide
 from projections.register_queries import EXPORTS
+from usecases.registers import export, run_import
 
 
 @dataclass

@@ -10,8 +10,8 @@ import msgspec
 from litestar import Controller, Response, post
 from litestar.datastructures import State
 
-from ansvar import kitos_sync
 from domain.commands import Actor
+from usecases import kitos_sync
 
 
 class KitosSync(msgspec.Struct, forbid_unknown_fields=True):

@@ -67,6 +67,7 @@ BY_OPERATION: dict[str, list[Rule]] = {
     "correctPerson": [
         ("invalid-value", "name", "give at least one of `name`, `email`, `title` and `org_unit_id` to correct"),
     ],
+    "mergePerson": [("invalid-value", "into", "`into` names another person than the one merged")],
     "completeImplementation": [
         ("invalid-value", "system_id", "give either `system_id` (an existing system) or `system` (a new one)"),
     ],

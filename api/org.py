@@ -41,6 +41,7 @@ def person(row: dict) -> s.Person:
         id=row["id"], org_unit_id=row["org_unit_id"], title=row["title"], departed_on=row["departed_on"],
         registered_at=row["registered_at"], name=row["name"] if not row["erased_at"] else None,
         email=row["email"] if not row["erased_at"] else None, erased=row["erased_at"] is not None,
+        merged_into=row.get("merged_into"),
     )
 
 
@@ -119,6 +120,19 @@ class PeopleController(Controller):
         again once done: 409."""
         return receipt(portfolio.erase_person_details(person_id, data.basis, actor=actor))
 
+    @post("/{person_id:uuid}/merge", operation_id="mergePerson", status_code=201, sync_to_thread=True)
+    def merge(self, person_id: UUID, data: s.MergePerson, portfolio: Portfolio, actor: Actor) -> s.Receipt:
+        """Record that this person's record and `into` (the survivor) are one person. Afterwards every
+        fact, claim, attestation, hand-over, reminder and session of this record reads as the
+        survivor's; `GET /people/{person_id}` answers 200 with `merged_into` naming the survivor;
+        both records' history (`merges`) shows the merge and who made it. Nothing recorded is
+        rewritten: one event on each record, ids only, so every proof stays valid. Refused: into
+        itself (422), into an unknown person (422, `into`), a record already merged or into a merged
+        one (409 `person-merged`, with `merged_into`), into an erased person, or an active person
+        into one who has left (409 `merge-refused`); a merge racing another over the same record
+        (409)."""
+        return receipt(portfolio.merge_person(person_id, data.into, actor=actor))
+
     @post("/{person_id:uuid}/digest", operation_id="chooseDigest", status_code=201, sync_to_thread=True,
           tags=["reminders"])
     def choose_digest(self, person_id: UUID, data: s.DigestChoice, portfolio: Portfolio, actor: Actor) -> s.Receipt:
@@ -142,22 +156,28 @@ class PeopleController(Controller):
 
     @get("/{person_id:uuid}", operation_id="getPerson")
     async def get_person(self, person_id: UUID, reads: ReadSide, after: After = None) -> s.Person:
-        """One person; an erased person keeps their id and history, not their name."""
+        """One person; an erased person keeps their id and history, not their name. A record merged
+        into another answers 200 as it was, with `merged_into` naming the survivor (the person now)
+        and `merges` the merge: who made it and when (not a redirect, so a client sees both ids)."""
         await reads.caught_up(after)
         row = await reads.directory.person(person_id)
         if row is None:
             raise PersonNotFound(f"no person with id {person_id}")
-        return person(row)
+        merges = [s.PersonMerge(**{**m, "actor_id": UUID(m["actor_id"]) if m["actor_id"] else None})
+                  for m in await reads.directory.merges(person_id)]
+        return msgspec.structs.replace(person(row), merges=merges)
 
     @get("/{person_id:uuid}/responsibilities", operation_id="getResponsibilities", tags=["responsibility"])
     async def responsibilities(
         self, person_id: UUID, reads: ReadSide, settings: Settings, at: At = None, known_at: KnownAt = None,
         after: After = None,
     ) -> s.Responsibilities:
-        """What a person holds at `at` ("my systems"), their open claims, and attestations due."""
+        """What a person holds at `at` ("my systems"), their open claims, and attestations due. Asked
+        of a record merged into another, the answer is the survivor's (its `person_id`)."""
         await reads.caught_up(after)
         if await reads.directory.person(person_id) is None:
             raise PersonNotFound(f"no person with id {person_id}")
+        person_id = await reads.directory.survivor(person_id)
         day, when = at or reads.today(), as_known_at(known_at, reads)
         return await responsibilities_of(reads, settings, person_id, day, when)
 

@@ -25,6 +25,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain import errors as domain
+from infra.idempotency import CommitUnknown
 from projections.progress import ViewsBehind
 
 log = structlog.get_logger(__name__)
@@ -202,7 +203,8 @@ def on_http(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
             headers={"WWW-Authenticate": 'Bearer realm="ansvar"'},
         )
     if isinstance(exc, PermissionDeniedException):
-        return problem(request, 403, "forbidden", "Not allowed for the acting person", str(exc.detail))
+        return problem(request, 403, "forbidden", "Not allowed for the acting person", str(exc.detail),
+                       extra=exc.extra if isinstance(exc.extra, dict) else None)
     if status == 413:
         return problem(request, 413, "body-too-large", "The request body is too large", str(exc.detail))
     if status == 431:
@@ -219,6 +221,14 @@ def on_unavailable(request: Request, exc: ServiceUnavailable) -> Response[dict[s
     return problem(
         request, 503, "unavailable", "The service cannot answer right now; retry", exc.detail,
         headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+def on_commit_unknown(request: Request, exc: CommitUnknown) -> Response[dict[str, Any]]:
+    log.warning("a command's commit is unknown: the database went away during it", keyed=exc.keyed)
+    return problem(
+        request, 503, "commit-unknown", "The database failed during this command; whether it was recorded is unknown",
+        exc.detail, headers={"Retry-After": "2"},
     )
 
 
@@ -302,6 +312,7 @@ HANDLERS = {
     ValidationException: on_validation,
     HTTPException: on_http,
     ServiceUnavailable: on_unavailable,
+    CommitUnknown: on_commit_unknown,
     ViewsBehind: on_views_behind,
     UnicodeDecodeError: on_undecodable,
     RecursionError: on_too_deep,

@@ -177,6 +177,20 @@ class Erase(msgspec.Struct, forbid_unknown_fields=True):
     basis: Text  # why, e.g. the data subject's request and its case number; kept in the log, so no personal data
 
 
+class MergePerson(msgspec.Struct, forbid_unknown_fields=True):
+    into: UUID  # the survivor: the record that stands for the person from now on
+
+
+class PersonMerge(msgspec.Struct):
+    """One merge this record was a side of: `merged_id` was merged into `into_id` by `actor_id`."""
+
+    position: int
+    merged_id: UUID
+    into_id: UUID
+    recorded_at: datetime
+    actor_id: UUID | None
+
+
 class Person(msgspec.Struct):
     id: UUID
     org_unit_id: UUID
@@ -186,6 +200,11 @@ class Person(msgspec.Struct):
     name: str | None
     email: str | None
     erased: bool
+    # Set when this record was merged into another (POST /people/{id}/merge): the survivor's id.
+    # Everything of this record reads as the survivor's; ask the survivor's id for the person now.
+    merged_into: UUID | None = None
+    # The merges this record was a side of (GET /people/{id} only; lists leave it empty).
+    merges: list[PersonMerge] = []
 
 
 class PersonPage(msgspec.Struct):

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import anyio
 
-from ansvar import kitos_sync
 from ansvar.bootstrap import bootstrap
 from bench.common import line, load
 from infra.kitos import KitosClient
 from infra.settings import Database, KitosAccount, Settings
 from tests.contract import test_kitos_sync as town
 from tests.kitos_standin import StandIn
+from usecases import kitos_sync
 
 
 def main() -> None:

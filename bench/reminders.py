@@ -18,19 +18,16 @@ import time
 from collections import Counter
 from datetime import date, timedelta
 
-from ansvar import reminders
 from ansvar.bootstrap import bootstrap
 from bench.common import check_own_schema, line, load, settings
 from domain.clock import SystemClock
+from usecases import reminders
 
-READS = [
-    "SELECT system_id, position, lifecycle, effective_from FROM lifecycle_changes",
-    "SELECT system_id, position, recorded_at, role, person_id, effective_from, effective_to, kind, basis"
-    " FROM responsibility_facts WHERE role IN ('systemejer') ORDER BY position",
-    "SELECT system_id, role, person_id, attested_on FROM attestations WHERE role IN ('systemejer')",
+READS = [  # what projections/reminders_view.py's load_record reads (the gap rules' results among them)
     "SELECT id, org_unit_id, departed_on FROM people", "SELECT id, level, dissolved_on FROM org_units",
     "SELECT claim_id, system_id, role, person_id, made_on, status, answered_on FROM claims",
-    "SELECT rule, since FROM responsibility_gaps",
+    "SELECT rule, since, until, system_id, role, person_id, claim_ids FROM responsibility_gaps",
+    "SELECT offer_id, system_id, role, from_person_id, to_person_id, offered_on, effective_from FROM handover_offers",
 ]
 
 

@@ -29,6 +29,7 @@ from domain.errors import (
     NotFound,
     OrgUnitDissolved,
     PersonDeparted,
+    PersonMerged,
     UnknownReference,
 )
 from domain.identity import Skeleton, identity_key, no_confusables
@@ -211,7 +212,32 @@ class Commands(Application[UUID]):
         return aggregate
 
     def _existing_person(self, person_id: UUID, field: str) -> Person:
-        return self._existing(Person, person_id, UnknownReference, field)
+        person = self._existing(Person, person_id, UnknownReference, field)
+        if person.merged_into is not None:  # new facts go to the record that stands for the person
+            raise PersonMerged(f"person {person_id} was merged into {person.merged_into}: name that person",
+                               field=field, merged_into=str(person.merged_into))
+        return person
+
+    def identities(self, person_id: UUID | None) -> frozenset[UUID]:
+        """The person and every record merged into them (and into those): whose roles are theirs."""
+        if person_id is None:
+            return frozenset()
+        seen, todo = {person_id}, [person_id]
+        while todo:
+            found = self._maybe(todo.pop())
+            for merged in getattr(found, "absorbed", ()) if isinstance(found, Person) else ():
+                if merged not in seen:
+                    seen.add(merged)
+                    todo.append(merged)
+        return frozenset(seen)
+
+    def survivor(self, person_id: UUID) -> UUID:
+        """The record that stands for the person now: theirs, or the one it was merged into."""
+        seen = {person_id}
+        while isinstance(found := self._maybe(person_id), Person) and found.merged_into not in (None, *seen):
+            person_id = found.merged_into
+            seen.add(person_id)
+        return person_id
 
     def _assignable(self, person_id: UUID, on: date, field: str = "person_id") -> Person:
         """A registered person who has not left by `on`: someone a role, a claim or a duty can go to."""

@@ -168,6 +168,18 @@ class HandoverVoid(Conflict):
     title = "The person who offered the hand-over no longer holds the role"
 
 
+class PersonMerged(Conflict):
+    """The record was merged into another (its survivor): it takes no new facts and no second merge."""
+
+    slug = "person-merged"
+    title = "The person's record was merged into another"
+
+
+class MergeRefused(Conflict):
+    slug = "merge-refused"
+    title = "These two records cannot be merged"
+
+
 class UpstreamRefused(DomainError):
     """A service ansvar reads from (KITOS) refused or could not be reached: 502."""
 

@@ -48,8 +48,9 @@ class HandoverCommands(Commands):
 
         def build() -> tuple[list, UUID]:
             system = self._existing(System, system_id, SystemNotFound)
+            mine = self.identities(actor.person_id)
             for day in sorted({today, effective_from}):
-                _require_holder(system, role, actor.person_id, day)
+                _require_holder(system, role, mine, day, actor.person_id)
             pointer = HandoverOffer(system_id=system_id)
             system.offer_handover(
                 pointer.id, role, actor.person_id, to_person_id, effective_from, today, note or None, actor.meta()
@@ -65,14 +66,16 @@ class HandoverCommands(Commands):
 
         def change(system: System) -> None:
             offer = self._answerable(system, offer_id, actor)
-            self._assignable(offer.to_person_id, max(today, offer.effective_from), field="offer_id")
+            recipient = self.survivor(offer.to_person_id)
+            self._assignable(recipient, max(today, offer.effective_from), field="offer_id")
+            maker = self.identities(self.survivor(offer.from_person_id))
             for day in sorted({today, offer.effective_from}):
-                if system.holder(offer.role, day) != offer.from_person_id:
+                if system.holder(offer.role, day) not in maker:
                     raise HandoverVoid(
                         f"the offer is void: {offer.from_person_id} no longer holds {offer.role} on {day}",
                         field="offer_id", offer_id=str(offer_id),
                     )
-            system.accept_handover(offer_id, today, actor.meta())
+            system.accept_handover(offer_id, today, actor.meta(), to=recipient)
 
         return self._on_offer(offer_id, change)
 
@@ -96,7 +99,7 @@ class HandoverCommands(Commands):
 
         def change(system: System) -> None:
             offer = system.open_offer(offer_id)
-            if actor.person_id != offer.from_person_id:
+            if actor.person_id not in (offer.from_person_id, self.survivor(offer.from_person_id)):
                 raise NotOfferMaker(
                     f"you ({actor.person_id}) did not make hand-over offer {offer_id}; only its maker may withdraw it",
                     field="offer_id",
@@ -105,10 +108,9 @@ class HandoverCommands(Commands):
 
         return self._on_offer(offer_id, change)
 
-    @staticmethod
-    def _answerable(system: System, offer_id: UUID, actor: Actor) -> OfferState:
+    def _answerable(self, system: System, offer_id: UUID, actor: Actor) -> OfferState:
         offer = system.offers.get(offer_id)
-        if offer is not None and actor.person_id != offer.to_person_id:
+        if offer is not None and actor.person_id not in (offer.to_person_id, self.survivor(offer.to_person_id)):
             raise NotOfferRecipient(
                 f"hand-over offer {offer_id} is made to {offer.to_person_id}, not to you ({actor.person_id})",
                 field="offer_id",
@@ -121,6 +123,6 @@ class HandoverCommands(Commands):
         return Receipt(receipt.position, receipt.recorded_at, offer_id)
 
 
-def _require_holder(system: System, role: str, person_id: UUID | None, day: date) -> None:
-    if system.holder(role, day) != person_id:
+def _require_holder(system: System, role: str, mine: frozenset[UUID], day: date, person_id: UUID | None) -> None:
+    if system.holder(role, day) not in mine:
         raise NotRoleHolder(f"you ({person_id}) do not hold {role} on system {system.id} on {day}", field="role")

@@ -31,7 +31,7 @@ from domain.import_model import (  # noqa: F401  (re-exported: the plan's vocabu
 )
 from domain.identity import Skeleton, identity_key, no_confusables
 from domain.import_model import PossibleDuplicate
-from domain.person_match import address_key, candidates, home_domains, name_keys
+from domain.person_match import address_key, candidates, home_domains, name_keys, spelling_index
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel
 
 Row = tuple[int, Mapping[str, Any]]
@@ -75,14 +75,7 @@ class _Planner:
         self.new_by_name: dict[str, list[str]] = {}  # and their keys by name
         self.departed = {p.id for p in snapshot.people if p.departed}
         self.known_people = {p.id: p for p in snapshot.people}
-        self.named_by_key: dict[str, list[KnownPerson]] = {}  # an index for the spelling rule
-        self.addressed_by_key: dict[str, list[KnownPerson]] = {}
-        for p in snapshot.people:
-            if p.name and "@" not in p.name:
-                for k in name_keys(p.name):
-                    self.named_by_key.setdefault(k, []).append(p)
-            if p.email:
-                self.addressed_by_key.setdefault(address_key(p.email), []).append(p)
+        self.named_by_key, self.addressed_by_key = spelling_index(snapshot.people)  # the spelling rule's index
         self.dissolved = {u.id for u in snapshot.units if u.dissolved}
 
     def run(self, rows: Sequence[Row]) -> Plan:

@@ -43,7 +43,7 @@ from domain.import_model import (
     Snapshot,
 )
 from domain.identity import Skeleton, identity_key, no_confusables
-from domain.person_match import address_key, candidates, home_domains, name_keys
+from domain.person_match import address_key, candidates, home_domains, name_keys, spelling_index
 from domain.vocabulary import Criticality, Lifecycle, OrgLevel, Role
 
 #: KITOS's role names (and common local variants) -> ansvar's roles; a municipality's mapping file adds to it.
@@ -167,14 +167,7 @@ class _Planner:
         self.departed = {p.id for p in snapshot.people if p.departed}
         self.domains = home_domains([p.email for p in snapshot.people if p.email],
                                     [str(u.get("email") or "") for u in kitos.users.values() if u])
-        self.named_by_key: dict[str, list[KnownPerson]] = {}  # an index for the spelling rule
-        self.addressed_by_key: dict[str, list[KnownPerson]] = {}
-        for p in snapshot.people:
-            if p.name and "@" not in p.name:
-                for k in name_keys(p.name):
-                    self.named_by_key.setdefault(k, []).append(p)
-            if p.email:
-                self.addressed_by_key.setdefault(address_key(p.email), []).append(p)
+        self.named_by_key, self.addressed_by_key = spelling_index(snapshot.people)  # the spelling rule's index
         self.unit_refs: dict[str, Ref] = {}
         self.person_refs: dict[str, Ref] = {}
         self.root: Ref | None = None

@@ -117,6 +117,8 @@ class Person(Aggregate):
         self.departed_on: date | None = None
         self.details_erased = False
         self.details_committed = name_digest is not None
+        self.merged_into: UUID | None = None
+        self.absorbed: tuple[UUID, ...] = ()
 
     @classmethod
     def register(cls, org_unit_id: UUID, title: str | None, commitment: Commitment, meta: dict,
@@ -250,6 +252,30 @@ class Person(Aggregate):
     @event(DigestChosen)
     def _digest(self, receive: bool, meta: dict) -> None:
         self.receives_digest = receive
+
+    class Merged(Event):
+        """This record and `into` (the survivor) are one person: from now on everything of this
+        record reads as the survivor's. Ids only; who merged them is in `meta`."""
+
+        TOPIC = "ansvar.person.merged.v1"
+        into: UUID
+        meta: dict
+
+    class Absorbed(Event):
+        """The survivor's side of a merge: `merged_id` is now read as this person. Written in the
+        merge's transaction, so two merges touching one record at once collide (409)."""
+
+        TOPIC = "ansvar.person.absorbed.v1"
+        merged_id: UUID
+        meta: dict
+
+    @event(Merged)
+    def _merged(self, into: UUID, meta: dict) -> None:
+        self.merged_into = into
+
+    @event(Absorbed)
+    def _absorbed(self, merged_id: UUID, meta: dict) -> None:
+        self.absorbed = (*getattr(self, "absorbed", ()), merged_id)
 
     def departed_by(self, day: date) -> bool:
         return self.departed_on is not None and self.departed_on <= day

@@ -7,9 +7,18 @@ from datetime import date
 from uuid import UUID
 
 from domain.commands import SYSTEM, Actor, Commands, Receipt, command
-from domain.errors import AlreadyDone, Forbidden, InvalidValue, OrgUnitDissolved, OrgUnitNotFound, PersonNotFound
+from domain.errors import (
+    AlreadyDone,
+    Forbidden,
+    InvalidValue,
+    OrgUnitDissolved,
+    OrgUnitNotFound,
+    PersonNotFound,
+    UnknownReference,
+)
 from domain.org import OrgUnit, Person
 from domain.person_details import Commitment, PersonDetails
+from domain.person_merge import check_merge
 from domain.vocabulary import OrgLevel
 
 
@@ -169,6 +178,42 @@ class OrgCommands(Commands):
         self._existing(Person, person_id, PersonNotFound)
         erased_now = bool(self.directory.forget(person_id)) if self.directory is not None else False
         return self._update(Person, person_id, PersonNotFound, lambda p: p.record_erasure(basis, actor.meta(), erased_now))
+
+    @command
+    def merge_person(self, person_id: UUID, into: UUID, actor: Actor = SYSTEM) -> Receipt:
+        """Record that `person_id` and `into` are one person (domain/person_merge.py's rule): an
+        event on each record, in one transaction, ids only. Two merges touching one record at once
+        collide; the one that loses is run again on the fresh state and meets the rule (409)."""
+
+        def build() -> tuple[list, UUID]:
+            merged = self._existing(Person, person_id, PersonNotFound)
+            if into == person_id:
+                check_merge(merged, merged, self.today())
+            survivor = self._existing(Person, into, UnknownReference, "into")
+            check_merge(merged, survivor, self.today())
+            details = self._address_to_survivor(merged, survivor, actor)
+            merged._merged(into, actor.meta())
+            survivor._absorbed(person_id, actor.meta())
+            return [merged, survivor], into, details
+
+        def attempt() -> Receipt:
+            aggregates, new_id, details = build()
+            return self._receipt(self.save(*aggregates, people=details), new_id)
+
+        return self._retrying(attempt, "the records this merge touches kept changing; retry")
+
+    def _address_to_survivor(self, merged: Person, survivor: Person, actor: Actor) -> list[PersonDetails]:
+        """A survivor without an e-mail address takes the merged record's (reminders go to the survivor,
+        by its address), and without a name, its name: corrections of both records' details, committed
+        by digests as any correction is, in the merge's transaction. Otherwise the details stay."""
+        if self.directory is None or merged.details_erased:
+            return []
+        mine, theirs = self.directory.get(survivor.id) or {}, self.directory.get(merged.id) or {}
+        if mine.get("email") or not theirs.get("email"):
+            return []
+        name = mine.get("name") or theirs.get("name") or ""
+        return [merged.correct_details(Commitment.of(theirs.get("name") or "", None), actor.meta()),
+                survivor.correct_details(Commitment.of(name, theirs["email"]), actor.meta())]
 
     def person(self, person_id: UUID) -> Person:
         return self._existing(Person, person_id, PersonNotFound)

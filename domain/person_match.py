@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -100,6 +100,45 @@ def name_keys(name: str) -> frozenset[str]:
     if not words or not words[0]:
         return frozenset()
     return frozenset({fold(words[0][0]), fold("".join(words[0]))})
+
+
+class Known(Protocol):
+    name: str | None
+    email: str | None
+
+
+K = TypeVar("K", bound=Known)
+
+
+def spelling_index(people: Iterable[K]) -> tuple[dict[str, list[K]], dict[str, list[K]]]:
+    """The spelling rule's index of known people: by each key of their name (`name_keys`; a name that
+    is an address names no one) and by their address's `address_key`. An address is held only
+    against the people under its key, so a directory of thousands is not compared name by name."""
+    named: dict[str, list[K]] = {}
+    addressed: dict[str, list[K]] = {}
+    for p in people:
+        if p.name and "@" not in p.name:
+            for k in name_keys(p.name):
+                named.setdefault(k, []).append(p)
+        if p.email:
+            addressed.setdefault(address_key(p.email), []).append(p)
+    return named, addressed
+
+
+def likely_duplicates(people: Sequence[K], domains: frozenset[str]) -> list[tuple[K, K, int]]:
+    """Pairs of records that look like one person: (the record given by an e-mail address, the
+    record whose name that address spells, how many records the address spells). A record by name
+    with an address of its own is someone else (addresses are one person's each). With one fitting
+    record, `candidates` would match them beyond doubt; with more, a person judges."""
+    named, _ = spelling_index(people)
+    pairs = []
+    for p in people:
+        if not p.email:
+            continue
+        near = {id(q): q for q in named.get(address_key(p.email), []) if q is not p and not q.email}
+        fits = candidates(p.email, [(q, q.name) for q in near.values()], domains)
+        pairs += [(p, q, len(fits)) for q in fits]
+    return pairs
 
 
 def address_key(email: str) -> str:

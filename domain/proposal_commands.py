@@ -118,9 +118,10 @@ class ProposalCommands(Commands):
     def revise_proposal(self, proposal_id: UUID, content: dict[str, Any], actor: Actor) -> Receipt:
         """Replace a proposal's content; only before any decision on it."""
         current = self.proposal(proposal_id)
-        if actor.as_owner and current.proposer_id != actor.person_id:
+        if actor.as_owner and current.proposer_id not in self.identities(actor.person_id):
             raise ActingForAnother("only the proposer (or the council) may revise a proposal", field="proposal_id")
-        content, forvaltning_id = self._checked(content, self._existing_person(current.proposer_id, "proposer_id"))
+        proposer = self._existing_person(self.survivor(current.proposer_id), "proposer_id")  # merged: the survivor
+        content, forvaltning_id = self._checked(content, proposer)
         return self._update(Proposal, proposal_id, ProposalNotFound, lambda p: p.revise(content, forvaltning_id, actor.meta()))
 
     def proposal(self, proposal_id: UUID) -> Proposal:

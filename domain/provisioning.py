@@ -2,8 +2,10 @@
 inactive or deleted is a departure recorded that day; set active again, the departure ends.
 
 A new user is matched to a person already registered before one is made: by externalId (a user
-the provider deleted and sends again), then by e-mail (any case), then by name when exactly one
-person of that name has no e-mail or one in the same domain and is not provisioned already.
+the provider deleted and sends again), then by e-mail (any case), then when the address spells the
+name of exactly one person without an address (domain/person_match.py: ø as oe or o, and so on, in
+the municipality's domain), then by name when exactly one person of that name has no e-mail or one
+in the same domain; never a person provisioned already, and a merged record stands for its survivor.
 Repeating a request changes nothing and records nothing. The events are the portfolio's own
 commands (registration, departure, return), acted by the SCIM credential, with the provisioning
 as their basis (meta.source); the user's attributes stay in the store, out of the log."""
@@ -19,6 +21,7 @@ from uuid import UUID
 
 from domain.clock import Clock
 from domain.commands import Actor
+from domain.person_match import candidates, domain_of
 from domain.scim_user import ScimError, UserFacts, facts, patched, read_user
 
 ROLE = "scim"  # the actor_role of every event the provisioning writes
@@ -31,6 +34,8 @@ class Store(Protocol):
     def linked(self, person_id: UUID) -> bool: ...
     def people_by_email(self, email: str) -> list[UUID]: ...
     def people_by_name(self, name: str, domain: str | None) -> list[UUID]: ...
+    def people_without_email(self) -> list[tuple[UUID, str]]: ...
+    def domain_in_use(self, domain: str) -> bool: ...
     def details(self, person_id: UUID) -> dict[str, Any] | None: ...
     def org_unit_named(self, name: str) -> UUID | None: ...
     def top_org_unit(self) -> UUID | None: ...
@@ -46,6 +51,7 @@ class People(Protocol):
     def record_departure(self, person_id: UUID, effective: Any, actor: Actor = ...) -> Any: ...
     def record_return(self, person_id: UUID, effective: Any, actor: Actor = ...) -> Any: ...
     def person(self, person_id: UUID) -> Any: ...
+    def survivor(self, person_id: UUID) -> UUID: ...
 
 
 class NoOrgUnit(ScimError):
@@ -230,6 +236,14 @@ class Provisioning:
             return Outcome(self.get(scim_id), position, stored["person_id"])
 
     def _match(self, user: UserFacts) -> UUID | None:
+        """The person a new user is, if one is registered (never a second record of one person):
+        by externalId, then by e-mail address, then by domain/person_match.py's rule (the address
+        spells the name of exactly one person without an address of their own, in the municipality's
+        domain), then by the same name once. A record merged into another stands for its survivor."""
+        found = self._match_record(user)
+        return self.people.survivor(found) if found is not None else None
+
+    def _match_record(self, user: UserFacts) -> UUID | None:
         if user.external_id:
             earlier = self.store.by_external_id(user.external_id)
             if earlier is not None:
@@ -238,7 +252,15 @@ class Provisioning:
             found = [p for p in self.store.people_by_email(user.email) if not self.store.linked(p)]
             if len(found) == 1:
                 return found[0]
-        domain = user.email.lower().rsplit("@", 1)[-1] if user.email and "@" in user.email else None
+        domain = domain_of(user.email) if user.email and "@" in user.email else None
+        if user.email and domain:
+            named = [(p, name) for p, name in self.store.people_without_email() if not self.store.linked(p)]
+            domains = frozenset({domain}) if named and self.store.domain_in_use(domain) else frozenset()
+            spelt = candidates(user.email, named, domains)
+            if len(spelt) == 1:
+                return spelt[0]
+            if spelt:  # several fit: nothing is guessed
+                return None
         found = [p for p in self.store.people_by_name(user.name, domain) if not self.store.linked(p)]
         return found[0] if len(found) == 1 else None
 

@@ -1,19 +1,23 @@
 """Reminders (advis): who must be told what, and by when, derived from the record alone.
 
 `plan(record, day)` answers, for one day, every reminder that is due: pure, from the facts the
-views hold (domain/gaps.py's rules for when an attestation is due). A reminder has an id made
-from its duty, subject, recipient and due date, so deciding it twice is one reminder: the
-`Reminder` aggregate's first event has that id, and a second decision conflicts.
+views hold. What the gap rules (domain/gaps.py) decide is read from their results, never worked
+out again here: an attestation is overdue, or falls due, where the rule `attestation_overdue`
+says (its gap begins on the due date); a claim waits too long where `claim_unanswered` holds; a
+system in use has nobody to attest where `no_holder` holds for an attested role. A reminder has
+an id made from its duty, subject, recipient and due date, so deciding it twice is one reminder:
+the `Reminder` aggregate's first event has that id, and a second decision conflicts.
 
 The duties:
 
 - `attestation_due`: to the holder of an attested role (Systemejer) whose next attestation is
-  due within `ATTESTATION_NOTICE_DAYS`; once, for that due date.
-- `attestation_overdue`: to the same holder once it is past due; again each week (at most).
+  due within `ATTESTATION_NOTICE_DAYS` (an `attestation_overdue` gap begins then); once, for that
+  due date.
+- `attestation_overdue`: to the same holder while that gap holds; again each week (at most).
 - `claim_answered`: to a claimant, when the claim is confirmed or rejected (answered within the
   last `ANSWER_LOOKBACK_DAYS`, so a first run does not repeat years of answers).
-- `claims_waiting`: to the council, on Mondays, the claims waiting past the policy's
-  claim_answer_days: one message listing them (the oldest `WAITING_LISTED` by id), not one each.
+- `claims_waiting`: to the council, on Mondays, the claims whose `claim_unanswered` gap holds:
+  one message listing them (the oldest `WAITING_LISTED` by id), not one each.
 - `gap_digest`: to each council member who has not switched it off, on Mondays: the gaps that
   began since the last digest and the open ones by rule.
 - `decommissioning_lacking`: to the person a decommissioning decision made responsible, while
@@ -22,8 +26,8 @@ The duties:
   is dissolved): a duty is never silently dropped.
 - `handover_offered`: to the person a hand-over is offered to, on the day it is offered and again
   each week while it waits for their answer (accept or decline, on `/ui/me`).
-- `roles_unheld`: to the council, on Mondays, the systems in use (lifecycle.in_use, the gap rules'
-  definition) where nobody holds an attested role (Systemejer), so nobody can attest: one message
+- `roles_unheld`: to the council, on Mondays, the systems where the gap `no_holder` holds for an
+  attested role (Systemejer: in use, and nobody holds it), so nobody can attest: one message
   listing them.
 
 The council is the attendees of its latest meeting on or before the day (the record says who
@@ -33,7 +37,7 @@ sits); with no meeting on record, the council's mailbox (recipient None).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -42,11 +46,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain import gaps as G
-from domain import periods as P
-from domain.lifecycle import LifecycleChange, in_use, lifecycle_at
 from domain.record_time import RecordedEvent
-from domain.responsibility import Fact, period_at
-from domain.vocabulary import Lifecycle
 
 ATTESTATION_NOTICE_DAYS = 30
 WAITING_LISTED = 50
@@ -143,25 +143,40 @@ class OfferInfo:
 
 @dataclass(frozen=True, slots=True)
 class GapInfo:
+    """One period a gap rule found (domain/gaps.py's `Gap`, as the gaps view stores it)."""
+
     rule: str
     since: date
+    until: date | None = None
+    system_id: UUID | None = None
+    role: str | None = None
+    person_id: UUID | None = None
+    claims: tuple[UUID, ...] = ()
+
+    @classmethod
+    def of(cls, system_id: UUID, gap: G.Gap) -> GapInfo:
+        return cls(gap.rule, gap.since, gap.until, system_id, gap.role, gap.person_id, gap.claims)
+
+    def holds_at(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day < self.until)
 
 
 @dataclass(frozen=True)
 class Record:
-    """What the rules need, read from the views (infra/reminder_runner.py loads it)."""
+    """What the rules need, read from the views (projections/reminders_view.py loads it)."""
 
     policy: G.GapPolicy
-    lifecycles: Mapping[UUID, Sequence[LifecycleChange]]  # system -> its lifecycle changes
-    facts: Mapping[UUID, Sequence[Fact]]  # system -> its facts of the attested roles
-    attestations: Mapping[UUID, Sequence[G.Attestation]]
     directory: G.Directory
+    gaps: Sequence[GapInfo] = ()  # the gap rules' results holding on the day or beginning within the notice
     claims: Sequence[ClaimInfo] = ()
     decommissionings: Sequence[DecommissioningInfo] = ()
-    open_gaps: Sequence[GapInfo] = ()  # the gaps holding on the day
     council: Sequence[UUID] = ()  # the sitting council's members
     no_digest: frozenset[UUID] = field(default_factory=frozenset)  # who switched the digest off
     offers: Sequence[OfferInfo] = ()  # hand-overs waiting for an answer
+
+
+def open_gaps(record: Record, day: date, rule: str | None = None) -> list[GapInfo]:
+    return [g for g in record.gaps if g.holds_at(day) and (rule is None or g.rule == rule)]
 
 
 def _gone(directory: G.Directory, person_id: UUID, day: date) -> date | None:
@@ -188,31 +203,22 @@ def _to_holder_or_council(record: Record, day: date, person_id: UUID, reminder: 
 
 def attestation_reminders(record: Record, day: date) -> list[Reminder]:
     out: list[Reminder] = []
-    days = record.policy.attestation_days
-    unheld: list[tuple[UUID, str]] = []
-    for system_id, changes in record.lifecycles.items():
-        state = lifecycle_at(changes, day)
-        if state is None or state == Lifecycle.DECOMMISSIONED:
+    attested = record.policy.attested_roles
+    for g in record.gaps:
+        if g.rule != "attestation_overdue" or g.role not in attested or g.person_id is None or g.system_id is None:
             continue
-        facts = record.facts.get(system_id, ())
-        for role in record.policy.attested_roles:
-            held = period_at(facts, role, day)
-            if held is None or held.holder is None:
-                if in_use(state):  # as the gap rule no_holder has it: a pilot without an owner is not listed
-                    unheld.append((system_id, role))
-                continue
-            due = G.attestation_due(held, record.attestations.get(system_id, ()), days, day)
-            if day < due - timedelta(days=ATTESTATION_NOTICE_DAYS):
-                continue
-            if day < due:
-                reminder = Reminder(Duty.ATTESTATION_DUE, due, held.holder, system_id, role,
-                                    details=(("due_on", due.isoformat()),))
-            else:
-                reminder = Reminder(Duty.ATTESTATION_OVERDUE, weekly(due, day) or due, held.holder, system_id, role,
-                                    details=(("due_on", due.isoformat()),))
-            out += _to_holder_or_council(record, day, held.holder, reminder)
+        details = (("due_on", g.since.isoformat()),)
+        if g.holds_at(day):
+            reminder = Reminder(Duty.ATTESTATION_OVERDUE, weekly(g.since, day) or g.since, g.person_id, g.system_id,
+                                g.role, details=details)
+        elif day < g.since <= day + timedelta(days=ATTESTATION_NOTICE_DAYS):
+            reminder = Reminder(Duty.ATTESTATION_DUE, g.since, g.person_id, g.system_id, g.role, details=details)
+        else:
+            continue
+        out += _to_holder_or_council(record, day, g.person_id, reminder)
+    unheld = sorted({(str(g.system_id), g.role) for g in open_gaps(record, day, "no_holder")
+                     if g.role in attested and g.system_id is not None})
     if unheld:
-        unheld.sort(key=lambda x: (str(x[0]), x[1]))
         details = (("count", str(len(unheld))),
                    ("systems", ",".join(f"{system}:{role}" for system, role in unheld[:WAITING_LISTED])))
         out += [Reminder(Duty.ROLES_UNHELD, monday_of(day), member, details=details) for member in _council(record)]
@@ -227,9 +233,8 @@ def claim_reminders(record: Record, day: date) -> list[Reminder]:
                 reminder = Reminder(Duty.CLAIM_ANSWERED, c.answered_on, c.person_id, c.system_id, c.role, c.claim_id,
                                     c.person_id, (("status", c.status),))
                 out += _to_holder_or_council(record, day, c.person_id, reminder)
-    days = record.policy.claim_answer_days
-    waiting = sorted((c for c in record.claims if c.status == "open" and P.after(c.made_on, days) <= day),
-                     key=lambda c: (c.made_on, str(c.claim_id)))  # late as the gap rule has it
+    unanswered = {claim for g in open_gaps(record, day, "claim_unanswered") for claim in g.claims}
+    waiting = sorted((c for c in record.claims if c.claim_id in unanswered), key=lambda c: (c.made_on, str(c.claim_id)))
     if waiting:
         details = (("count", str(len(waiting))), ("oldest", waiting[0].made_on.isoformat()),
                    ("claims", ",".join(str(c.claim_id) for c in waiting[:WAITING_LISTED])))
@@ -267,11 +272,12 @@ def decommissioning_reminders(record: Record, day: date) -> list[Reminder]:
 
 def digest_reminders(record: Record, day: date) -> list[Reminder]:
     monday = monday_of(day)
-    new = [g for g in record.open_gaps if monday - WEEK < g.since <= monday]
+    holding = open_gaps(record, day)
+    new = [g for g in holding if monday - WEEK < g.since <= monday]
     by_rule: dict[str, int] = {}
-    for g in record.open_gaps:
+    for g in holding:
         by_rule[g.rule] = by_rule.get(g.rule, 0) + 1
-    details = (("new", str(len(new))), ("open", str(len(record.open_gaps))),
+    details = (("new", str(len(new))), ("open", str(len(holding))),
                *((f"rule:{rule}", str(n)) for rule, n in sorted(by_rule.items())))
     return [Reminder(Duty.GAP_DIGEST, monday, member, details=details)
             for member in _council(record) if member not in record.no_digest]

@@ -71,7 +71,7 @@ class ResponsibilityCommands(Commands):
         today = self.today()
         start = effective_from or today
         claim = self._existing(System, system_id, SystemNotFound).open_claim(claim_id)
-        if actor.person_id is not None and actor.person_id == claim.person_id:
+        if actor.person_id is not None and claim.person_id in self.identities(actor.person_id):
             # Separation of duties: another council member must answer a member's own claim.
             raise OwnClaim(f"claim {claim_id} is your own; another council member must confirm it", field="claim_id")
         self._assignable(claim.person_id, start, field="claim_id")
@@ -100,15 +100,16 @@ class ResponsibilityCommands(Commands):
             )
         self._existing(Person, person_id, PersonNotFound)
         today = self.today()
+        mine = self.identities(person_id)  # a role held by a record merged into the person is theirs
 
         def change(system: System) -> None:
             if actor.as_owner:
-                _require_holder(system, role, actor, today)
-            system.attest(role, person_id, today, actor.meta())
+                _require_holder(system, role, actor, today, self.identities(actor.person_id))
+            system.attest(role, person_id, today, actor.meta(), also=mine)
 
         return self._update(System, system_id, SystemNotFound, change)
 
 
-def _require_holder(system: System, role: str, actor: Actor, day: date) -> None:
-    if system.holder(role, day) != actor.person_id:
+def _require_holder(system: System, role: str, actor: Actor, day: date, mine: frozenset[UUID]) -> None:
+    if system.holder(role, day) not in mine | {actor.person_id}:
         raise NotRoleHolder(f"you ({actor.person_id}) do not hold {role} on system {system.id} on {day}", field="role")

@@ -411,13 +411,14 @@ class System(Aggregate):
         effective_from: date
         meta: dict
 
-    def accept_handover(self, offer_id: UUID, answered_on: date, meta: dict) -> None:
+    def accept_handover(self, offer_id: UUID, answered_on: date, meta: dict, to: UUID | None = None) -> None:
         """The recipient accepts: the role is theirs from the acceptance day, or from the offer's
-        date if that is later (the holder stayed responsible until the answer)."""
+        date if that is later (the holder stayed responsible until the answer). `to`: the record
+        that stands for the recipient now, when the offer's was merged into it."""
         offer = self.open_offer(offer_id)
         start = max(answered_on, offer.effective_from)
         self._accept_offer(offer_id, answered_on, start, meta)
-        self.assign(offer.role, offer.to_person_id, start, None, "handover", None, meta)
+        self.assign(offer.role, to or offer.to_person_id, start, None, "handover", None, meta)
 
     @event(HandoverAccepted)
     def _accept_offer(self, offer_id: UUID, answered_on: date, effective_from: date, meta: dict) -> None:
@@ -461,8 +462,9 @@ class System(Aggregate):
         attested_on: date
         meta: dict
 
-    def attest(self, role: str, person_id: UUID, on: date, meta: dict) -> None:
-        if self.holder(role, on) != person_id:
+    def attest(self, role: str, person_id: UUID, on: date, meta: dict, also: frozenset[UUID] = frozenset()) -> None:
+        """`also`: records merged into the person (domain/person_merge.py), whose roles are theirs."""
+        if self.holder(role, on) not in also | {person_id}:
             raise NotHolder(f"person {person_id} does not hold {role} on system {self.id} on {on}", field="person_id")
         self._attest(role, person_id, on, meta)
 

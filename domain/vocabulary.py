@@ -1,4 +1,5 @@
-"""The words of the domain: roles, lifecycle states, criticality, org levels."""
+"""The words of the domain: roles, lifecycle states, criticality, org levels (as codes; what a person
+reads for each is infra/phrasebook/da/labels.py's)."""
 
 from enum import StrEnum
 
@@ -11,14 +12,14 @@ class Criticality(StrEnum):
 
 
 class Lifecycle(StrEnum):
-    """KITOS lifecycle labels, then retirement."""
+    """KITOS's lifecycle states, then retirement (their Danish labels: infra/phrasebook/da/labels.py)."""
 
-    NOT_IN_OPERATION = "not_in_operation"  # Ikke i drift
-    PILOT = "pilot"  # Under afprøvning
-    PHASING_IN = "phasing_in"  # Under indfasning
-    IN_OPERATION = "in_operation"  # I drift
-    PHASING_OUT = "phasing_out"  # Under udfasning
-    DECOMMISSIONED = "decommissioned"  # Afviklet
+    NOT_IN_OPERATION = "not_in_operation"
+    PILOT = "pilot"
+    PHASING_IN = "phasing_in"
+    IN_OPERATION = "in_operation"
+    PHASING_OUT = "phasing_out"
+    DECOMMISSIONED = "decommissioned"
 
 
 class Role(StrEnum):

@@ -228,6 +228,23 @@ def ensure_schema(db: Database) -> None:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"')
 
 
+@contextmanager
+def serialised_setup(db: Database) -> Iterator[None]:
+    """Processes starting at once on one PostgreSQL schema (several API processes, a worker) make
+    their tables one after another: two `CREATE TABLE IF NOT EXISTS` of one table at the same
+    moment fail in the second (a unique violation in the catalogue), and that process did not
+    start. The lock is transaction-scoped, held by an open transaction on a connection of its own,
+    so it is released however the process ends, and holds through a pooler in transaction mode."""
+    if db.kind != "postgres":
+        yield
+        return
+    import psycopg
+
+    with psycopg.connect(db.dsn, autocommit=True, connect_timeout=5) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(7242, hashtext(%s))", (db.schema,))
+        yield
+
+
 def vacuum_analyze(db: Database, tables: Sequence[str]) -> None:
     """After a rebuild on PostgreSQL: statistics and a visibility map for the new rows now, not
     when autovacuum comes by; until then index-only scans fall back to bitmap scans and sorts."""
@@ -313,8 +330,10 @@ class PostgresReader:
                 import asyncpg
 
                 db = self.db
+                servers = db.servers  # several: tried in order, the first with the session attributes wanted
                 self._pool = await asyncpg.create_pool(
-                    host=db.host, port=db.port, user=db.user, password=db.password or None, database=db.name,
+                    host=[h for h, _ in servers], port=[p for _, p in servers], target_session_attrs=db.target_session_attrs,
+                    user=db.user, password=db.password or None, database=db.name,
                     min_size=1, max_size=self.size, timeout=5, command_timeout=30, reset=_keep_session,
                     # The schema in the name tells an operator (and the outage test) whose connections these are.
                     # JIT compiles a plan in ~10 ms: a loss for queries that run in 0.3-70 ms.
@@ -331,16 +350,46 @@ class PostgresReader:
         return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
 
     async def fetch(self, sql: str, *params: Any) -> list[Row]:
-        rows = await (self._pool or await self._connected()).fetch(self._sql(sql), *params)
+        pool = self._pool or await self._connected()
+        try:
+            rows = await pool.fetch(self._sql(sql), *params)
+        except Exception as exc:
+            await self._lost(pool, exc)
+            raise
         return [dict(r) for r in rows]
 
     async def fetch_values(self, sql: str, *params: Any) -> Sequence[Sequence[Any]]:
-        # asyncpg's records are sequences
-        return await (self._pool or await self._connected()).fetch(self._sql(sql), *params)
+        pool = self._pool or await self._connected()
+        try:
+            return await pool.fetch(self._sql(sql), *params)  # asyncpg's records are sequences
+        except Exception as exc:
+            await self._lost(pool, exc)
+            raise
 
     async def fetchrow(self, sql: str, *params: Any) -> Row | None:
-        row = await (self._pool or await self._connected()).fetchrow(self._sql(sql), *params)
+        pool = self._pool or await self._connected()
+        try:
+            row = await pool.fetchrow(self._sql(sql), *params)
+        except Exception as exc:
+            await self._lost(pool, exc)
+            raise
         return dict(row) if row is not None else None
+
+    @staticmethod
+    async def _lost(pool: Any, exc: BaseException) -> None:
+        """A connection died under a query (the primary failed over, or restarted): every pooled
+        connection is replaced on its next use, so the reads after this one (answered 503) reach
+        the new primary instead of drawing the old one's dead connections one by one."""
+        import asyncpg
+        from asyncpg.exceptions import OperatorInterventionError, QueryCanceledError
+
+        # OperatorInterventionError: 57P01, the backend shut down under the query (a fast or immediate stop);
+        # its QueryCanceledError is a statement timeout, which says nothing about the connection.
+        if isinstance(exc, QueryCanceledError):
+            return
+        if isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OperatorInterventionError,
+                            ConnectionError, OSError)):
+            await pool.expire_connections()
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -42,6 +42,16 @@ def stored_key(owner: str, key: str) -> str:
     return f"{owner} {key}" if owner else key
 
 
+class CommitUnknown(RuntimeError):
+    """The database went away while a command's events were being committed, and it could not be
+    found out in time whether they were (infra/recorders.py): the command must not be re-run
+    blindly. HTTP 503 `commit-unknown`; sent again with its key, it happens at most once."""
+
+    def __init__(self, detail: str, keyed: bool) -> None:
+        super().__init__(detail)
+        self.detail, self.keyed = detail, keyed
+
+
 @dataclass
 class KeyClaim:
     key: str  # as the client sent it

@@ -18,21 +18,24 @@ in-memory store (tests, `memory://`) keeps the details in its own directory afte
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+import structlog
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import PostgresFactory as _LibraryPostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg.sql import SQL, Identifier
 
 from domain.person_details import PersonDetails
 from infra import tlog
-from infra.idempotency import TABLE, KeyAlreadyUsed, KeyClaim, StoredAnswer
+from infra.idempotency import TABLE, CommitUnknown, KeyAlreadyUsed, KeyClaim, StoredAnswer
 from infra.log_tree import (
     LEAVES_SETTING,
     TREE_MOVED,
@@ -46,6 +49,7 @@ from infra.people_directory import ADD_SALT, CORRECT, UPSERT, correction, erased
 from infra.people_directory import row as details_row
 
 _CONSTRAINT = "idempotency_keys_pkey"
+log = structlog.get_logger(__name__)
 
 
 def _text(moment: datetime) -> str:
@@ -122,7 +126,7 @@ class _KeyedInsert:
             # the tree's edge itself and gives any event without a leaf its leaf first.
             kwargs["leaves"] = _Leaves(prepared, in_sql and attempt == 1, argument)
             try:
-                ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+                ids = self._insert_once(stored_events, **kwargs)
                 break
             except IntegrityError as exc:
                 _reclassify(exc, kwargs.get("idempotency"))
@@ -133,6 +137,9 @@ class _KeyedInsert:
                 raise
         _committed(kwargs.get("idempotency"), ids)
         return ids
+
+    def _insert_once(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
 
     def _grow_tree(self, cur: Any, ids: Sequence[int] | None, stored_events: Sequence[StoredEvent],
                    kwargs: dict[str, Any]) -> None:
@@ -227,7 +234,30 @@ def _same(value: Any) -> Any:
     return value
 
 
+class _Attempt:
+    """Whether an insert got as far as a connection and its transaction: from then on it may have
+    committed, though its answer was lost."""
+
+    began = False
+
+
 class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
+    """The library's recorder, and a save that rides out a failover without doing a command twice.
+
+    The library retries a failed insert on its own (10 times, 0.2 s apart), blindly: an insert
+    whose COMMIT reached the server but whose answer was lost (the primary died, the connection
+    was cut) was sent again, met its own events as a version conflict, and the command was re-run
+    on the fresh state, a second time. Here a save that lost its connection looks first: its
+    events there, with the very bytes it sent, mean it committed (its positions are returned, as
+    if nothing had happened); not there means it did not, and it is sent again, on a new
+    connection, which the multi-host URL takes to the new primary. A retry that meets its own
+    events (the first attempt's commit landed late) is found the same way. Only when the
+    database cannot be asked within `failover_seconds` does the save give up: CommitUnknown
+    (503) if an attempt may have committed, else the outage itself (503, nothing recorded).
+    """
+
+    failover_seconds = 15.0  # a primary's failover (promotion, DNS) fits in this; then 503
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         schema = self.datastore.schema
@@ -241,6 +271,100 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
         self.sql_create_statements += [SQL(statement) for statement in self.tree.d.ddl]  # type: ignore[arg-type]
         self.sql_create_statements += [SQL(s) for s in append_trigger(self.tree.d, events)]  # type: ignore[arg-type]
         self._announce_sql = SQL(f"SELECT set_config('{LEAVES_SETTING}', %s, true)")  # type: ignore[arg-type]
+        self._ours_sql = SQL(
+            "SELECT originator_id, originator_version, notification_id, state FROM {}.{}"
+            " WHERE originator_id = ANY(%s) AND originator_version = ANY(%s)"
+        ).format(Identifier(schema), Identifier(self.events_table_name))
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if not stored_events:  # nothing whose commit could be looked for
+            return _KeyedInsert.insert_events(self, stored_events, **kwargs)
+        attempt = kwargs["attempt"] = _Attempt()
+        deadline = time.monotonic() + self.failover_seconds
+        maybe_committed = False  # an attempt that began failed: its commit may have landed
+        known_absent = False  # ...and the store was asked since, and had none of its events
+        wait = 0.1
+        while True:
+            attempt.began = False
+            try:
+                return _KeyedInsert.insert_events(self, stored_events, **kwargs)
+            except (OperationalError, InterfaceError) as exc:
+                failure: Exception = exc
+                maybe_committed = maybe_committed or attempt.began
+            except (IntegrityError, KeyAlreadyUsed):
+                if maybe_committed:  # perhaps its own events, from an attempt whose commit landed late
+                    try:
+                        ids = self._ours(stored_events)
+                    except (OperationalError, InterfaceError) as exc:
+                        claim = kwargs.get("idempotency")
+                        raise CommitUnknown(_unknown_detail(claim, self.failover_seconds), keyed=claim is not None) from exc
+                    if ids is not None:
+                        return self._found_committed(ids, kwargs)
+                raise
+            self._drop_dead_connections()
+            if maybe_committed:
+                try:
+                    ids = self._ours(stored_events)
+                except (OperationalError, InterfaceError):
+                    known_absent = False
+                else:
+                    if ids is not None:
+                        return self._found_committed(ids, kwargs)
+                    known_absent = True
+            if time.monotonic() + wait > deadline:
+                if maybe_committed and not known_absent:
+                    claim = kwargs.get("idempotency")
+                    raise CommitUnknown(_unknown_detail(claim, self.failover_seconds), keyed=claim is not None) from failure
+                raise failure
+            log.warning("the database connection was lost while saving; trying again", error=str(failure),
+                        retry_in=wait)
+            time.sleep(wait)
+            wait = min(wait * 2, 2.0)
+
+    def select_events(self, *args: Any, **kwargs: Any) -> Any:
+        """Reading an aggregate's events is safe to repeat: through a failover, on fresh connections,
+        for as long as a save would try (the library's own retry drew the dead ones one by one, and
+        waited its pool's timeout for each while no server took connections: ~50 s)."""
+        deadline = time.monotonic() + self.failover_seconds
+        wait = 0.1
+        while True:
+            try:
+                return PostgresApplicationRecorder.select_events.__wrapped__(self, *args, **kwargs)  # type: ignore[attr-defined]
+            except (OperationalError, InterfaceError):
+                if time.monotonic() + wait > deadline:
+                    raise
+            self._drop_dead_connections()
+            time.sleep(wait)
+            wait = min(wait * 2, 2.0)
+
+    def _insert_once(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        # The library's insert without its blind retry (see the class's comment).
+        return PostgresApplicationRecorder.insert_events.__wrapped__(self, stored_events, **kwargs)  # type: ignore[attr-defined]
+
+    def _ours(self, stored_events: Sequence[StoredEvent]) -> list[int] | None:
+        """The positions of these very events if they are stored (same aggregate, version and
+        bytes), else None. A commit is whole: all of them are there, or none."""
+        wanted = {(UUID(str(e.originator_id)), e.originator_version): bytes(e.state) for e in stored_events}
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._ours_sql, (list({k[0] for k in wanted}), list({k[1] for k in wanted})))
+            found = {(UUID(str(r["originator_id"])), r["originator_version"]): r for r in curs.fetchall()}
+        rows = [found.get(k) for k in wanted]
+        if any(r is None or bytes(r["state"]) != wanted[k] for k, r in zip(wanted, rows)):
+            return None
+        return [r["notification_id"] for r in rows]  # type: ignore[index]
+
+    def _found_committed(self, ids: list[int], kwargs: dict[str, Any]) -> list[int]:
+        log.warning("a save whose answer was lost with its connection had committed; carrying on", position=ids[-1])
+        _committed(kwargs.get("idempotency"), ids)
+        return ids
+
+    def _drop_dead_connections(self) -> None:
+        """After a failover every pooled connection is to the old primary: test them now, so the
+        next attempt gets a new one (to the new primary), not the next dead one."""
+        try:
+            self.datastore.pool.check()
+        except Exception:  # noqa: BLE001 - the next attempt reports what matters
+            pass
 
     def _lock_for_tree(self, cur: Any) -> None:
         self._lock_table(cur)  # as an insert does: the tree grows in log order
@@ -249,6 +373,8 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
         # Before the library takes the lock and inserts: the corrections' details (raising here rolls
         # the transaction back; after the insert the library would commit what it holds), and the
         # announcing of the leaves to the trigger that grows the tree in SQL (log_tree.append_trigger).
+        if (attempt := kwargs.get("attempt")) is not None:
+            attempt.began = True
         _correct_people(curs, kwargs.get("people", ()), self._people_sql, _same)
         super()._insert_events(curs, stored_events, **kwargs)
         leaves: _Leaves = kwargs["leaves"]
@@ -297,6 +423,28 @@ class PostgresRecorder(_KeyedInsert, PostgresApplicationRecorder):
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("DELETE FROM {} WHERE created_at < %s").format(self.keys_table), (cutoff,))
             return curs.rowcount
+
+
+def _unknown_detail(claim: KeyClaim | None, seconds: float) -> str:
+    lost = (f"the database went away while this command was being committed, and for {seconds:.0f} s it could not be"
+            " found out whether it was recorded")
+    if claim is not None:
+        return (f"{lost}; send it again with the same Idempotency-Key {claim.key!r}: it is then recorded once, or"
+                " answered with the position it was recorded at")
+    return (f"{lost}; look before sending it again (it may have taken effect), and send commands with an"
+            " Idempotency-Key, so that a retry is always safe")
+
+
+class PostgresFactory(_LibraryPostgresFactory):
+    """The library's factory, with libpq's `target_session_attrs` on its connections (the
+    library has no setting for it): with a multi-host ANSVAR_DATABASE_URL the write side then
+    connects to whichever server is the primary (infra/settings.py)."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        attrs = self.env.get("POSTGRES_TARGET_SESSION_ATTRS")
+        if attrs:
+            self.datastore.pool.kwargs["target_session_attrs"] = attrs  # type: ignore[index]
 
 
 class POPORecorder(POPOApplicationRecorder):
@@ -353,7 +501,8 @@ class POPORecorderFactory(POPOFactory):
 RECORDER_ENV = {
     "eventsourcing.popo": {"PERSISTENCE_MODULE": "infra.recorders:POPORecorderFactory"},
     "eventsourcing.sqlite": {"APPLICATION_RECORDER_TOPIC": "infra.recorders:SQLiteRecorder"},
-    "eventsourcing.postgres": {"APPLICATION_RECORDER_TOPIC": "infra.recorders:PostgresRecorder"},
+    "eventsourcing.postgres": {"PERSISTENCE_MODULE": "infra.recorders:PostgresFactory",
+                               "APPLICATION_RECORDER_TOPIC": "infra.recorders:PostgresRecorder"},
 }
 
 

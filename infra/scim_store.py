@@ -123,6 +123,26 @@ class ScimStore:
         return [r["person_id"] for r in rows
                 if not r["email"] or (domain is not None and r["email"].lower().rsplit("@", 1)[-1] == domain)]
 
+    def people_without_email(self) -> list[tuple[UUID, str]]:
+        """(id, name) of every person with a name and no e-mail address: those an address may spell
+        (domain/person_match.py); someone with an address of their own is matched by it, or is another."""
+        with self.db.transaction(write=False) as cur:
+            cur.execute("SELECT person_id, name FROM person_details WHERE email IS NULL AND erased_at IS NULL"
+                        " AND name IS NOT NULL")
+            return [(r["person_id"], r["name"]) for r in cur.fetchall()]
+
+    def domain_in_use(self, domain: str) -> bool:
+        """Whether `domain` is the municipality's: a registered person's address has it, or nobody's
+        address has any (the first user provisioned names the domain)."""
+        with self.db.transaction(write=False) as cur:
+            literal = domain.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            cur.execute("SELECT 1 FROM person_details WHERE lower(email) LIKE ? ESCAPE '\\' AND erased_at IS NULL"
+                        " LIMIT 1", ("%@" + literal,))
+            if cur.fetchone() is not None:
+                return True
+            cur.execute("SELECT 1 FROM person_details WHERE email IS NOT NULL AND erased_at IS NULL LIMIT 1")
+            return cur.fetchone() is None
+
     def details(self, person_id: UUID) -> dict[str, Any] | None:
         with self.db.transaction(write=False) as cur:
             cur.execute("SELECT name, email FROM person_details WHERE person_id = ? AND erased_at IS NULL", (person_id,))

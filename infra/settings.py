@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from domain.gaps import GapPolicy
 
@@ -32,9 +32,19 @@ class SettingsError(ValueError):
     pass
 
 
+#: libpq's `target_session_attrs` values that psycopg (libpq 14+) and asyncpg both understand.
+SESSION_ATTRS = ("any", "read-write", "read-only", "primary", "standby", "prefer-standby")
+
+
 @dataclass(frozen=True)
 class Database:
-    """Where events and read models live: `memory`, a SQLite file, or PostgreSQL."""
+    """Where events and read models live: `memory`, a SQLite file, or PostgreSQL.
+
+    PostgreSQL may be several servers, in libpq's multi-host form
+    (`postgresql://h1:5432,h2:5432/ansvar?target_session_attrs=read-write`): every connection,
+    the write side's, the views' and the API's reads, tries them in order and takes the first
+    with the wanted session attributes, so after a failover new connections find the promoted
+    primary. `host` and `port` are the first server's; `hosts` all of them."""
 
     kind: str  # "memory" | "sqlite" | "postgres"
     path: Path | None = None
@@ -44,6 +54,9 @@ class Database:
     user: str = "postgres"
     password: str = ""
     schema: str = "public"
+    hosts: tuple[tuple[str, int], ...] = ()  # () means ((host, port),)
+    # None: libpq's default ("any"). Several hosts and none given: "read-write", since ansvar writes.
+    target_session_attrs: str | None = None
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -58,21 +71,62 @@ class Database:
             return cls("sqlite", path=Path(path))
         if parts.scheme in ("postgres", "postgresql"):
             query = parse_qs(parts.query)
+            userinfo, _, hostlist = parts.netloc.rpartition("@")
+            user, _, password = userinfo.partition(":")
+            hosts = _hosts(hostlist, url)
+            attrs = query.get("target_session_attrs", [None])[0]
+            if attrs is not None and attrs not in SESSION_ATTRS:
+                raise SettingsError(f"ANSVAR_DATABASE_URL: target_session_attrs must be one of {', '.join(SESSION_ATTRS)},"
+                                    f" not {attrs!r}")
+            if attrs is None and len(hosts) > 1:
+                attrs = "read-write"
             return cls(
                 "postgres",
-                host=parts.hostname or "127.0.0.1",
-                port=parts.port or 5432,
-                name=parts.path.lstrip("/") or "postgres",
-                user=unquote(parts.username or "postgres"),
-                password=unquote(parts.password or ""),
+                host=hosts[0][0],
+                port=hosts[0][1],
+                name=unquote(parts.path.lstrip("/")) or "postgres",
+                user=unquote(user or "postgres"),
+                password=unquote(password),
                 schema=query.get("schema", ["public"])[0],
+                hosts=hosts if len(hosts) > 1 else (),
+                target_session_attrs=attrs,
             )
         raise SettingsError(f"ANSVAR_DATABASE_URL must start with sqlite://, postgresql:// or memory://, not {url!r}")
 
     @property
+    def servers(self) -> tuple[tuple[str, int], ...]:
+        """Every server, in the order they are tried."""
+        return self.hosts or ((self.host, self.port),)
+
+    @property
     def dsn(self) -> str:
-        auth = self.user + (f":{self.password}" if self.password else "")
-        return f"postgresql://{auth}@{self.host}:{self.port}/{self.name}"
+        """A libpq URI for psycopg: every server, and the session attributes wanted."""
+        auth = quote(self.user, safe="") + (f":{quote(self.password, safe='')}" if self.password else "")
+        servers = ",".join(f"{_bracketed(h)}:{p}" for h, p in self.servers)
+        attrs = f"?target_session_attrs={self.target_session_attrs}" if self.target_session_attrs else ""
+        return f"postgresql://{auth}@{servers}/{quote(self.name, safe='')}{attrs}"
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _hosts(hostlist: str, url: str) -> tuple[tuple[str, int], ...]:
+    """`h1:5432,h2,[::1]:5433` as ((host, port), ...); a host without a port is on 5432."""
+    found = []
+    for entry in (hostlist or "127.0.0.1").split(","):
+        entry = entry.strip()
+        if entry.startswith("["):  # an IPv6 address
+            host, _, rest = entry[1:].partition("]")
+            port_text = rest.removeprefix(":")
+        else:
+            host, _, port_text = entry.partition(":")
+        if not host:
+            raise SettingsError(f"ANSVAR_DATABASE_URL names an empty host in {hostlist!r}")
+        if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
+            raise SettingsError(f"ANSVAR_DATABASE_URL: {port_text!r} is not a port (in {hostlist!r})")
+        found.append((unquote(host), int(port_text) if port_text else 5432))
+    return tuple(found)
 
 
 #: Signature algorithms an identity provider may use; symmetric ones never come from a JWKS.
@@ -284,6 +338,16 @@ class Settings:
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc
 
+    def served_at(self) -> str:
+        """Where `ansvar serve` answers, as a client on this machine reaches it (a server listening on
+        every address is reached on the loopback one)."""
+        host = self.host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's own settings for this database (never its DB functions)."""
         db = self.database
@@ -295,8 +359,9 @@ class Settings:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": db.name,
-            "POSTGRES_HOST": db.host,
-            "POSTGRES_PORT": str(db.port),
+            # libpq takes lists: the library hands these to psycopg, which tries the servers in order.
+            "POSTGRES_HOST": ",".join(h for h, _ in db.servers),
+            "POSTGRES_PORT": ",".join(str(p) for _, p in db.servers),
             "POSTGRES_USER": db.user,
             "POSTGRES_PASSWORD": db.password,
             "POSTGRES_SCHEMA": db.schema,
@@ -305,6 +370,8 @@ class Settings:
             "POSTGRES_LOCK_TIMEOUT": "5",
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            # Read by infra/recorders.py's factory, not the library (which has no such setting).
+            "POSTGRES_TARGET_SESSION_ATTRS": db.target_session_attrs or "",
         }
 
 

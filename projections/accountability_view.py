@@ -17,6 +17,7 @@ import msgspec
 
 from domain.erasable import ERASED
 from domain.responsibility import Fact
+from domain.org import Person
 from domain.systems import System
 from infra.database import Reader
 from projections.dispatch import Handlers, meta
@@ -62,7 +63,14 @@ class AccountabilityView(Handlers):
         System.ClaimRejected: "_rejected",
         System.Attested: "_attested",
         System.TextErased: "_text_erased",
+        Person.Merged: "_merged",
     }
+
+    def _merged(self, cur: Any, e: Person.Merged, position: int) -> None:
+        """Two records are one person: the merged one's facts, claims and attestations read as the
+        survivor's (the events stay as recorded; the view answers for the person)."""
+        for table in ("responsibility_facts", "claims", "attestations"):
+            cur.execute(f"UPDATE {table} SET person_id = ? WHERE person_id = ?", (e.into, e.originator_id))
 
     _INSERT_FACT = (
         "INSERT INTO responsibility_facts (position, system_id, role, person_id, effective_from, effective_to,"

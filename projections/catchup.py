@@ -28,16 +28,21 @@ TRACKING_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_tracking ("
     " name text PRIMARY KEY, position bigint NOT NULL, updated_at timestamptz)"
 )
-#: The shape each view's tables were made with (a digest of its DDL). A view whose DDL changed
-#: since (a new column, say) has its tables dropped and made again, and is rebuilt from the log.
+#: The shape each view's tables were made with (a digest of its DDL, and of the settings its rows
+#: are computed with). A view whose DDL changed since (a new column, say), or whose settings did
+#: (a gap threshold), has its tables dropped and made again, and is rebuilt from the log.
 SCHEMA_DDL = "CREATE TABLE IF NOT EXISTS projection_schemas (name text PRIMARY KEY, digest text NOT NULL)"
 
 
 def schema_digest(view: View) -> str:
-    return hashlib.sha256("\n".join(view.ddl).encode()).hexdigest()
+    made_with = getattr(view, "made_with", "")  # the settings its rows depend on, as canonical text
+    return hashlib.sha256("\n".join([*view.ddl, *([made_with] if made_with else [])]).encode()).hexdigest()
 
 
 class View(Protocol):
+    """A read model. One whose rows depend on settings also has `made_with`: those settings as
+    canonical text, part of its schema digest."""
+
     name: str
     ddl: Sequence[str]
     tables: Sequence[str]
@@ -92,7 +97,8 @@ class CatchUp:
                     self._remake(cur, view, digest)
                     remade = True
                     if view.name in made:
-                        log.info("a view's tables changed shape: made afresh, rebuilt from the log", view=view.name)
+                        log.info("a view's tables or settings changed: made afresh, rebuilt from the log",
+                                 view=view.name)
                 for statement in view.ddl:
                     if self.db.dialect != "postgres":  # covering-index columns are PostgreSQL's
                         statement = re.sub(r"\s+INCLUDE\s*\([^)]*\)", "", statement)

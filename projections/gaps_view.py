@@ -5,6 +5,8 @@ stores the periods they return."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -53,6 +55,9 @@ class GapsView(Handlers):
 
     def __init__(self, policy: rules.GapPolicy = rules.GapPolicy()) -> None:
         self.policy = policy
+        # The thresholds are part of the view's schema digest (projections/catchup.py): rows computed
+        # with other ones are remade from the log at start, with no operator to remember it.
+        self.made_with = json.dumps(dataclasses.asdict(policy), sort_keys=True)
         self.dirty: set[UUID] = set()
         self._classes: dict[str, type] = {}
 
@@ -62,7 +67,9 @@ class GapsView(Handlers):
     def _touch(self, cur: Any, cls: type, originator_id: UUID) -> None:
         if issubclass(cls, System.Event):
             self.dirty.add(originator_id)
-        elif issubclass(cls, (Person.Departed, Person.Returned, Person.Corrected)):  # left, back, or moved
+        elif issubclass(cls, (Person.Departed, Person.Returned, Person.Corrected, Person.Merged, Person.Absorbed)):
+            # left, back, moved, or one person with another record: the survivor's systems (their facts
+            # read as the survivor's once the accountability view has the merge, before or after this)
             cur.execute("SELECT DISTINCT system_id FROM responsibility_facts WHERE person_id = ?", (originator_id,))
             self.dirty.update(r["system_id"] for r in cur.fetchall())
         elif issubclass(cls, OrgUnit.Dissolved):

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.erasable import ERASED
+from domain.org import Person
 from domain.systems import System
 from infra.database import Reader
 from projections.dispatch import Handlers, meta
@@ -31,7 +32,12 @@ class HandoversView(Handlers):
         System.HandoverRefused: "_refused",
         System.HandoverWithdrawn: "_withdrawn",
         System.TextErased: "_text_erased",
+        Person.Merged: "_merged",
     }
+
+    def _merged(self, cur: Any, e: Person.Merged, position: int) -> None:
+        for column in ("from_person_id", "to_person_id"):  # the survivor offered and was offered
+            cur.execute(f"UPDATE handover_offers SET {column} = ? WHERE {column} = ?", (e.into, e.originator_id))
 
     def _offered(self, cur: Any, e: System.HandoverOffered, position: int) -> None:
         cur.execute(

@@ -37,7 +37,7 @@ class ReadSide:
     ) -> None:
         self.reader = reader
         self.clock = clock
-        self._departures: dict[UUID, tuple[date | None, Any, float]] = {}  # person -> (departed_on, mark, when)
+        self._departures: dict[UUID, tuple[tuple[date | None, UUID | None], Any, float]] = {}  # person -> ((departed_on, merged_into), mark, when)
         self.head = head  # the log's last position: a position past it will never be reached
         self.progress = progress  # None when the views are kept current by another process
         self.wait_seconds = wait_seconds
@@ -69,18 +69,26 @@ class ReadSide:
         on nothing they send is accepted, whatever token they hold. Asked on every request, so the
         answer is kept until the views move on (or for DEPARTURE_SECONDS when another process keeps
         them), and a departure counts from the moment its event is in the views."""
+        departed = (await self._standing(person_id))[0]
+        return departed if departed is not None and departed <= self.today() else None
+
+    async def acting_for(self, person_id: UUID) -> UUID:
+        """Whom a token or a session of `person_id` acts for: the person, or, once their record was
+        merged into another (domain/person_merge.py), that survivor. Cached as `departed_on`."""
+        return (await self._standing(person_id))[1] or person_id
+
+    async def _standing(self, person_id: UUID) -> tuple[date | None, UUID | None]:
         mark = self.progress.position if self.progress is not None else None
         now = time.monotonic()
         cached = self._departures.get(person_id)
         if cached is not None and (cached[1] == mark if mark is not None else now - cached[2] < DEPARTURE_SECONDS):
-            departed = cached[0]
-        else:
-            row = await self.reader.fetchrow("SELECT departed_on FROM people WHERE id = ?", person_id)
-            departed = row["departed_on"] if row is not None else None
-            if len(self._departures) >= 10_000:
-                self._departures.clear()
-            self._departures[person_id] = (departed, mark, now)
-        return departed if departed is not None and departed <= self.today() else None
+            return cached[0]
+        row = await self.reader.fetchrow("SELECT departed_on, merged_into FROM people WHERE id = ?", person_id)
+        standing = (row["departed_on"], UUID(str(row["merged_into"])) if row["merged_into"] else None) if row else (None, None)
+        if len(self._departures) >= 10_000:
+            self._departures.clear()
+        self._departures[person_id] = (standing, mark, now)
+        return standing
 
     async def failing(self) -> dict[str, dict[str, Any]]:
         """Views that stopped on an event they cannot apply (projections/failures.py), by name."""

@@ -17,13 +17,14 @@ from domain.lifecycle import LifecycleChange, stated_lifecycle
 from domain.responsibility import Fact, deciding_fact, period_at
 from domain.vocabulary import Criticality, Lifecycle, Role
 from infra.database import Reader
+from infra.phrasebook.da import labels as da
 from projections.accountability_view import FACT_COLUMNS, facts_by_system
 from projections.systems_view import CURRENT_LIFECYCLE
 
 REGISTER_HEADERS = [
     "Systemnavn", "Leverandør", "Forvaltning", "Afdeling", "Team", "Kritikalitet", "Persondata", "Livscyklus", "Ibrugtagning",
     "Arkivpligt",
-    *[h for r in Role for h in (inv.ROLE_LABEL[r], f"{inv.ROLE_LABEL[r]} siden")],
+    *[h for r in Role for h in (da.ROLE_LABEL[r], f"{da.ROLE_LABEL[r]} siden")],
 ]
 GAP_HEADERS = ["Systemnavn", "Forvaltning", "Afdeling", "Regel", "Rolle", "Siden", "Til", "Alvorlighed", "Beskrivelse"]
 
@@ -118,8 +119,8 @@ async def register_rows(reader: Reader, today: date) -> list[list[Any]]:
         path = _path(units, s["org_unit_id"])
         row: list[Any] = [
             s["name"], s["vendor"], path.get("forvaltning"), path.get("afdeling"), path.get("team"),
-            inv.CRITICALITY_LABEL[Criticality(s["criticality"])], bool(s["personal_data"]),
-            inv.LIFECYCLE_LABEL[Lifecycle(s["lifecycle"])] if s["lifecycle"] else None, s["in_use_from"],
+            da.CRITICALITY_LABEL[Criticality(s["criticality"])], bool(s["personal_data"]),
+            da.LIFECYCLE_LABEL[Lifecycle(s["lifecycle"])] if s["lifecycle"] else None, s["in_use_from"],
             s["archive_duty"],
         ]
         for role in Role:
@@ -154,9 +155,9 @@ async def gap_rows(reader: Reader, today: date) -> list[list[Any]]:
     rows = []
     for g in found:
         path = _path(units, g["org_unit_id"])
-        role = inv.ROLE_LABEL.get(g["role"], g["role"])  # type: ignore[call-overload]
+        role = da.ROLE_LABEL.get(g["role"], g["role"])  # type: ignore[call-overload]
         rows.append([
-            g["name"], path.get("forvaltning"), path.get("afdeling"), inv.RULE_LABEL.get(g["rule"], g["rule"]), role,
+            g["name"], path.get("forvaltning"), path.get("afdeling"), da.RULE_LABEL.get(g["rule"], g["rule"]), role,
             g["since"], g["until"], g["severity"], gaps.in_words(g["detail"], _person_in_words(g)),
         ])
     return rows
@@ -181,7 +182,7 @@ async def person_names(reader: Reader) -> dict[UUID, str]:
 
 
 ERASED = "(oplysninger slettet)"
-SUBJECT_LABEL = {"proposal": "Forslag", "system": "System", "claim": "Krav"}
+SUBJECT_LABEL = da.SUBJECT_KIND
 
 
 async def decision_rows(reader: Reader, today: date) -> list[list[Any]]:

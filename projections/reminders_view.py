@@ -4,17 +4,14 @@ read of the other views that the reminder rules (domain/reminders.py) plan from.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from domain import gaps as G
 from domain import reminders as R
-from domain.lifecycle import LifecycleChange
 from domain.org import Person
 from infra.database import Reader
-from projections.accountability_view import FACT_COLUMNS, facts_by_system
 from projections.decommissioning_view import lacking
 from projections.dispatch import Handlers
 
@@ -41,7 +38,12 @@ class RemindersView(Handlers):
         R.ReminderRecord.Sent: "_sent",
         R.ReminderRecord.Failed: "_failed",
         Person.DigestChosen: "_digest",
+        Person.Merged: "_merged",
     }
+
+    def _merged(self, cur: Any, e: Person.Merged, position: int) -> None:
+        for column in ("recipient_id", "about_person_id"):  # the survivor's reminders, and about them
+            cur.execute(f"UPDATE reminders SET {column} = ? WHERE {column} = ?", (e.into, e.originator_id))
 
     def _decided(self, cur: Any, e: R.ReminderRecord.Decided, position: int) -> None:
         cur.execute(
@@ -78,26 +80,11 @@ def _day(value: Any) -> date:
 
 def load_record(cur: Any, day: date, policy: G.GapPolicy) -> R.Record:
     """What the rules plan from, as the views stand (one read transaction: `cur`)."""
-    roles = list(policy.attested_roles)
-    marks = ", ".join("?" for _ in roles)
-    lifecycles: dict[UUID, list[LifecycleChange]] = defaultdict(list)
-    cur.execute("SELECT system_id, position, lifecycle, effective_from FROM lifecycle_changes")
-    for r in cur.fetchall():
-        lifecycles[r["system_id"]].append(LifecycleChange(r["position"], r["lifecycle"], r["effective_from"]))
-    cur.execute(f"SELECT system_id, {FACT_COLUMNS} FROM responsibility_facts WHERE role IN ({marks}) ORDER BY position",
-                roles)
-    facts = facts_by_system(cur.fetchall())
-    attestations: dict[UUID, list[G.Attestation]] = defaultdict(list)
-    # Only each holder's latest attestation on or before the day counts (domain/gaps.py's
-    # attestation_due takes the latest confirmation): one row per system, role and person.
-    cur.execute(f"SELECT system_id, role, person_id, max(attested_on) AS attested_on FROM attestations"
-                f" WHERE role IN ({marks}) AND attested_on <= ? GROUP BY system_id, role, person_id", [*roles, day])
-    for r in cur.fetchall():
-        attestations[r["system_id"]].append(G.Attestation(r["role"], r["person_id"], _day(r["attested_on"])))
     cur.execute("SELECT id, org_unit_id, departed_on FROM people")
     people = {r["id"]: G.PersonInfo(r["id"], r["org_unit_id"], r["departed_on"]) for r in cur.fetchall()}
     cur.execute("SELECT id, level, dissolved_on FROM org_units")
     units = {r["id"]: G.OrgUnitInfo(r["id"], r["level"], r["dissolved_on"]) for r in cur.fetchall()}
+    # Open, or answered lately (the claimant is told) or after the day (a waiting one's made_on).
     cur.execute("SELECT claim_id, system_id, role, person_id, made_on, status, answered_on FROM claims"
                 " WHERE status = 'open' OR answered_on >= ?", (R.lookback(day),))
     claims = [R.ClaimInfo(r["claim_id"], r["system_id"], r["role"], r["person_id"], r["made_on"], r["status"],
@@ -109,9 +96,13 @@ def load_record(cur: Any, day: date, policy: G.GapPolicy) -> R.Record:
     )
     decommissionings = [R.DecommissioningInfo(r["process_id"], r["system_id"], r["responsible_id"], r["decided_on"],
                                               tuple(lacking(r))) for r in cur.fetchall()]
-    cur.execute("SELECT rule, since FROM responsibility_gaps WHERE since <= ? AND (until IS NULL OR until > ?)",
-                (day, day))
-    gaps = [R.GapInfo(r["rule"], r["since"]) for r in cur.fetchall()]
+    # The gap rules' results the plan reads (domain/reminders.py): holding on the day, or beginning
+    # within an attestation's notice.
+    cur.execute("SELECT rule, since, until, system_id, role, person_id, claim_ids FROM responsibility_gaps"
+                " WHERE since <= ? AND (until IS NULL OR until > ?)",
+                (day + timedelta(days=R.ATTESTATION_NOTICE_DAYS), day))
+    gaps = [R.GapInfo(r["rule"], _day(r["since"]), r["until"] and _day(r["until"]), r["system_id"], r["role"],
+                      r["person_id"], tuple(UUID(c) for c in json.loads(r["claim_ids"]))) for r in cur.fetchall()]
     cur.execute("SELECT attendee_ids FROM meetings WHERE held_on <= ? ORDER BY held_on DESC, position DESC LIMIT 1",
                 (day,))
     meeting = cur.fetchone()
@@ -122,8 +113,7 @@ def load_record(cur: Any, day: date, policy: G.GapPolicy) -> R.Record:
                 " FROM handover_offers WHERE status = 'offered' AND offered_on <= ?", (day,))
     offers = [R.OfferInfo(r["offer_id"], r["system_id"], r["role"], r["from_person_id"], r["to_person_id"],
                           _day(r["offered_on"]), _day(r["effective_from"])) for r in cur.fetchall()]
-    return R.Record(policy, lifecycles, facts, attestations, G.Directory(people, units), claims, decommissionings,
-                    gaps, council, no_digest, offers)
+    return R.Record(policy, G.Directory(people, units), gaps, claims, decommissionings, council, no_digest, offers)
 
 
 def decided_ids(cur: Any, since: date) -> set[UUID]:

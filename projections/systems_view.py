@@ -11,18 +11,24 @@ from domain.inventory import search_key
 from domain.org import OrgUnit, Person
 from domain.systems import System
 from infra.database import Reader
-from projections.dispatch import Handlers
+from projections.dispatch import Handlers, meta
 
 
 class SystemsView(Handlers):
     name = "systems"
-    tables = ("org_units", "people", "systems", "lifecycle_changes")
+    tables = ("org_units", "people", "systems", "lifecycle_changes", "person_merges")
     ddl = (
         "CREATE TABLE IF NOT EXISTS org_units (id uuid PRIMARY KEY, name text NOT NULL, level text NOT NULL,"
         " parent_id uuid, dissolved_on date, established_at timestamptz NOT NULL, position bigint NOT NULL)",
         "CREATE TABLE IF NOT EXISTS people (id uuid PRIMARY KEY, org_unit_id uuid NOT NULL, title text,"
-        " departed_on date, registered_at timestamptz NOT NULL, position bigint NOT NULL)",
+        " departed_on date, registered_at timestamptz NOT NULL, position bigint NOT NULL, merged_into uuid)",
         "CREATE INDEX IF NOT EXISTS people_org_unit ON people (org_unit_id)",
+        # merged_into: the record that stands for this person now (domain/person_merge.py), kept
+        # as the end of the chain, so one look-up answers it.
+        "CREATE TABLE IF NOT EXISTS person_merges (position bigint PRIMARY KEY, merged_id uuid NOT NULL,"
+        " into_id uuid NOT NULL, recorded_at timestamptz NOT NULL, actor_id text)",
+        "CREATE INDEX IF NOT EXISTS person_merges_merged ON person_merges (merged_id)",
+        "CREATE INDEX IF NOT EXISTS person_merges_into ON person_merges (into_id)",
         "CREATE TABLE IF NOT EXISTS systems (id uuid PRIMARY KEY, name text NOT NULL, vendor text,"
         " org_unit_id uuid NOT NULL, criticality text NOT NULL, personal_data boolean NOT NULL,"
         " registered_at timestamptz NOT NULL, position bigint NOT NULL, in_use_from date,"
@@ -42,6 +48,7 @@ class SystemsView(Handlers):
         Person.Departed: "_departed",
         Person.Corrected: "_corrected",
         Person.Returned: "_returned",
+        Person.Merged: "_merged",
         System.Registered: "_system",
         System.LifecycleChanged: "_lifecycle",
         System.DetailsChanged: "_details",
@@ -88,6 +95,12 @@ class SystemsView(Handlers):
 
     def _returned(self, cur: Any, e: Person.Returned, position: int) -> None:
         cur.execute("UPDATE people SET departed_on = NULL WHERE id = ?", (e.originator_id,))
+
+    def _merged(self, cur: Any, e: Person.Merged, position: int) -> None:
+        cur.execute("UPDATE people SET merged_into = ? WHERE id = ? OR merged_into = ?",
+                    (e.into, e.originator_id, e.originator_id))
+        cur.execute("INSERT INTO person_merges (position, merged_id, into_id, recorded_at, actor_id) VALUES (?, ?, ?, ?, ?)",
+                    (position, e.originator_id, e.into, e.timestamp, meta(e).get("actor_id")))
 
     def _system(self, cur: Any, e: System.Registered, position: int) -> None:
         cur.execute(
@@ -217,10 +230,31 @@ class DirectoryQueries:
 
     async def person(self, person_id: UUID) -> dict[str, Any] | None:
         return await self.reader.fetchrow(
-            "SELECT p.id, p.org_unit_id, p.title, p.departed_on, p.registered_at, d.name, d.email, d.erased_at"
-            " FROM people p LEFT JOIN person_details d ON d.person_id = p.id WHERE p.id = ?",
+            "SELECT p.id, p.org_unit_id, p.title, p.departed_on, p.registered_at, p.merged_into, d.name, d.email,"
+            " d.erased_at FROM people p LEFT JOIN person_details d ON d.person_id = p.id WHERE p.id = ?",
             person_id,
         )
+
+    async def standing(self) -> list[dict[str, Any]]:
+        """Every person whose record stands for them (not merged into another) and whose details are not
+        erased, with their name and e-mail: what the duplicates page compares."""
+        return await self.reader.fetch(
+            "SELECT p.id, p.org_unit_id, p.title, p.departed_on, p.registered_at, d.name, d.email FROM people p"
+            " JOIN person_details d ON d.person_id = p.id WHERE p.merged_into IS NULL AND d.erased_at IS NULL"
+            " ORDER BY p.id"
+        )
+
+    async def merges(self, person_id: UUID) -> list[dict[str, Any]]:
+        """The merges this record was a side of, oldest first: who was merged into whom, when, by whom."""
+        return await self.reader.fetch(
+            "SELECT position, merged_id, into_id, recorded_at, actor_id FROM person_merges"
+            " WHERE merged_id = ? OR into_id = ? ORDER BY position", person_id, person_id,
+        )
+
+    async def survivor(self, person_id: UUID) -> UUID:
+        """The record that stands for the person now: `person_id`, or the one it was merged into."""
+        row = await self.reader.fetchrow("SELECT merged_into FROM people WHERE id = ?", person_id)
+        return UUID(str(row["merged_into"])) if row is not None and row["merged_into"] is not None else person_id
 
     async def people(
         self, limit: int, after: UUID | None, org_unit_id: UUID | None = None, name_contains: str | None = None,
@@ -236,8 +270,8 @@ class DirectoryQueries:
             where.append("p.org_unit_id = ?")
             params.append(org_unit_id)
         sql = (
-            "SELECT p.id, p.org_unit_id, p.title, p.departed_on, p.registered_at, d.name, d.email, d.erased_at"
-            " FROM people p LEFT JOIN person_details d ON d.person_id = p.id"
+            "SELECT p.id, p.org_unit_id, p.title, p.departed_on, p.registered_at, p.merged_into, d.name, d.email,"
+            " d.erased_at FROM people p LEFT JOIN person_details d ON d.person_id = p.id"
         )
         if where:
             sql += " WHERE " + " AND ".join(where)

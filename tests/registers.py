@@ -1,5 +1,5 @@
 """Imports and exports from synchronous tests, as the command line runs them: the views caught
-up in this process first, then the use case of api/registers.py in an event loop of its own."""
+up in this process first, then the use case of usecases/registers.py in an event loop of its own."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from ansvar.bootstrap import Runtime
-from api.registers import export, run_import
+from usecases.registers import export, run_import
 from domain.import_plan import Snapshot
 
 

@@ -146,4 +146,4 @@ def test_serve_demo_names_the_address_it_serves_in_every_hint(monkeypatch, capsy
 ])
 def test_the_printed_address_is_one_a_client_on_this_machine_can_use(host, url):
     settings = Settings(database=Database("memory"), auth=Auth(secret=SECRET))
-    assert cli_access.base_url(replace(settings, host=host, port=9000)) == url
+    assert replace(settings, host=host, port=9000).served_at() == url

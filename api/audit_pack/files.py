@@ -23,6 +23,7 @@ from api.audit_pack.sections import (HEADERS, Question, Row, Summary, decision_r
 from domain.gaps import GapPolicy
 from infra import pack_verify
 from infra.checkpoints import Checkpoint, b64
+from infra.phrasebook.da.dates import danish_datetime, short_date
 from infra.transparency import TransparencyLog
 from projections.read_side import ReadSide
 
@@ -196,7 +197,7 @@ def proofs(transparency: TransparencyLog, checkpoint: Checkpoint, positions: lis
 def verify_md(q: Question, checkpoint: Checkpoint, key: str) -> str:
     return f"""# Sådan kontrolleres pakken / How to verify this pack
 
-Spørgsmålet: ansvaret i perioden {q.start:%d.%m.%Y}–{q.at:%d.%m.%Y}, som registeret stod {q.known_at:%d.%m.%Y %H:%M} (UTC).
+Spørgsmålet: ansvaret i perioden {short_date(q.start)}–{short_date(q.at)}, som registeret stod {danish_datetime(q.known_at, offset=True)}.
 Logens kontrolpunkt (træstørrelse {checkpoint.size}) er underskrevet med nøglen
 
     {key}

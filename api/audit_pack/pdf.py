@@ -12,8 +12,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.audit_pack.sections import HEADERS, IN_TIME, Question, Row, Summary, recorded
-from api.ui.words import dato
 from infra.checkpoints import Checkpoint
+from infra.phrasebook.da.dates import dato, short_date
 
 MAX_ROWS = 1500
 CONTROLS = {
@@ -31,13 +31,14 @@ CONTROLS = {
                      "Porteføljerådets beslutninger i perioden med begrundelse, møde og følger; afviklinger med arkivpligt."),
 }
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())
+_ENV.filters["short_date"] = short_date
 
 
 def cell(value: object) -> str:
     if value is None:
         return ""
     if hasattr(value, "isoformat") and not isinstance(value, str):
-        return f"{value:%d.%m.%Y}"  # type: ignore[str-format]
+        return short_date(value)  # type: ignore[arg-type]
     return str(value)
 
 

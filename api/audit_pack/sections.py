@@ -15,13 +15,16 @@ from api import explain
 from api.audit import gap_item
 from api.council import decisions as shown_decisions
 from api.responsibility import fact_entry
-from api.ui.words import DANISH, DECISION_KIND, dato
 from domain.gaps import GapPolicy, attestation_due
 from domain.gaps import Attestation as Attested
-from domain.inventory import LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
 from domain.lifecycle import LifecycleChange, lifecycle_at
 from domain.responsibility import period_at
 from domain.vocabulary import OPERATING, Lifecycle, Role
+from infra.phrasebook.da.dates import DANISH, dato, short_datetime
+from infra.phrasebook.da.explanation import basis
+from infra.phrasebook.da.labels import ANSWER as STATUS
+from infra.phrasebook.da.labels import CAPACITY, DECISION_KIND, LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
+from infra.phrasebook.da.labels import FACT_KIND as KIND
 from projections.accountability_view import fact_from_row
 from projections.read_side import ReadSide
 
@@ -35,11 +38,6 @@ HEADERS: dict[str, list[str]] = {
     "Beslutninger": ["Besluttet den", "Beslutning", "Begrundelse", "Emner", "Møde", "Besluttet af", "Følger",
                      "Arkivpligt", "Registreret", "Logposition"],
 }
-STATUS = {"held": "Besat", "vacant": "Ubesat", "not_yet_known": "Endnu ikke kendt", "not_covered": "Ingen registrering",
-          "never": "Aldrig registreret"}
-CAPACITY = {"admin": "administrator", "council": "porteføljerådet", "owner": "ejer", "auditor": "revisor",
-            "demo": "demo", "import": "import", "system": "systemet", "operator": "driften"}
-KIND = {"assignment": "Tildeling", "vacancy": "Ubesat"}
 ERASED = "(oplysninger slettet)"
 IN_TIME = "Bekræftet rettidigt"
 PAGE = 500
@@ -75,7 +73,7 @@ class Summary:
 
 def recorded(value: datetime) -> str:
     """A record time as Danes write it, in Danish time: 07.12.2026 14:03."""
-    return f"{value.astimezone(DANISH):%d.%m.%Y %H:%M}"
+    return short_datetime(value)
 
 
 def named(name: str | None, erased: bool, person_id: Any) -> str | None:
@@ -145,7 +143,7 @@ async def system_rows(reads: ReadSide, q: Question, policy: GapPolicy, system: d
             name, LIFECYCLE_LABEL.get(Lifecycle(state), state), ROLE_LABEL[Role(r.role)],
             named(r.holder.name, r.holder.erased, r.holder.id) if r.holder else None, STATUS.get(r.answer, r.answer),
             f.effective_from if f else None, f.effective_to if f else None,
-            basis_of(f.decision_id, f.claim_id, f.source, f.kind) if f else None, f.basis if f else None,
+            basis_of(f.decision_id, f.claim_id, f.source, f.kind) if f else None, basis(f.basis) if f else None,
             recorded(f.recorded_at) if f else None,
             (named(f.recorded_by.name, f.recorded_by.erased, f.recorded_by.id) if f.recorded_by else "systemet")
             if f else None,
@@ -165,7 +163,7 @@ async def system_rows(reads: ReadSide, q: Question, policy: GapPolicy, system: d
         changed.append(Row("Ændringer", [
             name, ROLE_LABEL[Role(e.role)], KIND.get(e.kind, e.kind), named(e.person_name, e.person_erased, e.person_id),
             e.effective_from, e.effective_to, recorded(e.recorded_at), named(e.actor_name, e.actor_erased, e.actor_id),
-            CAPACITY.get(e.actor_role or "", e.actor_role), basis_of(e.decision_id, e.claim_id, e.source, e.kind), e.basis,
+            CAPACITY.get(e.actor_role or "", e.actor_role), basis_of(e.decision_id, e.claim_id, e.source, e.kind), basis(e.basis),
             "Ja" if e.effective_from < day else "Nej", e.position,
         ], [e.position], sid, str(e.role), e.person_id))
 

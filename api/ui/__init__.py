@@ -33,8 +33,8 @@ def template_config() -> TemplateConfig:
 
 
 def on_ui_error(request: Request, exc: Exception) -> Response[Any]:
-    """A page's failure as a page: signed out goes to sign-in; anything else shows the problem the
-    API would have answered (its status, title and the field it names)."""
+    """A page's failure as a page: signed out goes to sign-in; anything else shows, in Danish, the
+    problem the API would have answered (its status, what went wrong, what to do, the fields by label)."""
     from api.problems import HANDLERS, on_unexpected
 
     if isinstance(exc, NotAuthorizedException):
@@ -42,14 +42,48 @@ def on_ui_error(request: Request, exc: Exception) -> Response[Any]:
     handler = next((HANDLERS[k] for k in type(exc).__mro__ if k in HANDLERS), on_unexpected)
     problem = handler(request, exc)
     body = problem.content if isinstance(problem.content, dict) else {}
-    fields = [e.get("field") for e in body.get("errors", []) if isinstance(e, dict) and e.get("field")]
-    if body.get("field"):
-        fields.insert(0, body["field"])
+    return problem_page(request, body, problem.status_code, problem.headers)
+
+
+def problem_page(request: Request, problem: dict[str, Any], status: int, headers: Any = None) -> Template:
+    """The error page for a problem (a problem+json body): Danish words from the phrasebook, the menu
+    and the signed-in person kept. Every page that shows a problem shows it through this."""
+    from infra.phrasebook.da.problems import said
+
+    kept = {k: v for k, v in dict(headers or {}).items() if k.lower() in ("retry-after", "www-authenticate")}
     return Template(
-        template_name="error.html", status_code=problem.status_code, headers={"Cache-Control": "no-store"},
-        context={"problem": body, "fields": fields, "labels": words.FIELD_LABEL,
+        template_name="error.html", status_code=status, headers={**kept, "Cache-Control": "no-store"},
+        context={"said": said(problem, _name_of(request)), "status": status,
+                 "reference": problem.get("request_id") if status == 500 else None,
                  "back": request.headers.get("referer") or "/ui/", **_signed_in(request)},
     )
+
+
+def _name_of(request: Request) -> Any:
+    """A thing's name by its kind and id, for a problem's words: read synchronously from the write
+    side (an aggregate by its key, a person's directory row), as the command that failed just did."""
+    from uuid import UUID
+
+    portfolio = getattr(request.app.state.get("runtime"), "portfolio", None)
+
+    def name_of(kind: str, thing_id: Any) -> str | None:
+        try:
+            key = UUID(str(thing_id))
+        except ValueError:
+            return None
+        if portfolio is None:
+            return None
+        try:
+            if kind == "person":
+                found = portfolio.directory.get(key) if portfolio.directory is not None else None
+                return None if not found or found.get("erased_at") else found.get("name")
+            thing = portfolio.repository.get(key)
+        except Exception:  # noqa: BLE001 - a name is a courtesy: without it the sentence names the kind of thing
+            return None
+        name = getattr(thing, "name", None) or (getattr(thing, "content", None) or {}).get("title")
+        return str(name) if name else None
+
+    return name_of
 
 
 def _signed_in(request: Request) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The administration's import page: upload a CSV or XLSX inventory, read the dry run's report,
-apply it with one button. It runs the use case `POST /imports` runs (api/registers.py), under the
+apply it with one button. It runs the use case `POST /imports` runs (usecases/registers.py), under the
 same rule; the file is held server-side by its hash between the dry run and the apply
 (api/ui/uploads.py), so it is sent once."""
 
@@ -12,7 +12,6 @@ from litestar.datastructures import UploadFile
 from litestar.response import Template
 
 from api.context import provide_actor
-from api.registers import run_import
 from api.ui import UI_HANDLERS
 from api.ui.pages import _context, _page
 from api.ui.session import csrf_guard
@@ -21,6 +20,7 @@ from domain.errors import InvalidValue
 from domain.portfolio import Portfolio
 from infra import spreadsheet
 from projections.read_side import ReadSide
+from usecases.registers import run_import
 
 _UPLOADS = "ui_uploads"
 

@@ -19,9 +19,10 @@ from api.ui.session import csrf_guard
 from domain.errors import OrgUnitNotFound
 from domain.portfolio import Portfolio
 from domain.vocabulary import OrgLevel
+from infra.phrasebook.da.labels import ORG_LEVEL
 from projections.read_side import ReadSide
 
-LEVEL = {"kommune": "Kommune", "forvaltning": "Forvaltning", "afdeling": "Afdeling", "team": "Team"}
+LEVEL = ORG_LEVEL
 
 
 def tree_of(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

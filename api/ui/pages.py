@@ -37,7 +37,7 @@ from api.ui.reading import DUE_SOON_DAYS, may, overview, units
 from api.ui.session import CSRF_FIELD, csrf_guard, session_of
 from domain.errors import InvalidValue, SystemNotFound
 from domain.gaps import RULES
-from domain.inventory import RULE_LABEL
+from infra.phrasebook.da.labels import RULE_LABEL
 from domain.portfolio import Portfolio
 from domain.vocabulary import Role
 from infra.settings import Settings

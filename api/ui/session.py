@@ -98,7 +98,7 @@ async def csrf_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> N
     form = await _form(connection)
     if not same(form.get(CSRF_FIELD), session.csrf):
         raise PermissionDeniedException("the form was sent without its CSRF token (or with another session's);"
-                                        " reload the page and send it again")
+                                        " reload the page and send it again", extra={"refusal": "csrf"})
 
 
 async def _form(connection: ASGIConnection) -> dict[str, Any]:

@@ -28,7 +28,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "health": EVERYONE, "ready": EVERYONE,
     "establishOrgUnit": {"admin"}, "dissolveOrgUnit": {"admin"}, "renameOrgUnit": {"admin"}, "moveOrgUnit": {"admin"},
     "correctPerson": {"admin"},
-    "registerPerson": {"admin"}, "recordDeparture": {"admin"}, "erasePersonDetails": {"admin"}, "eraseText": {"admin"}, "syncKitos": {"admin"},
+    "registerPerson": {"admin"}, "recordDeparture": {"admin"}, "erasePersonDetails": {"admin"}, "mergePerson": {"admin"}, "eraseText": {"admin"}, "syncKitos": {"admin"},
     "listReminders": {"council", "auditor"}, "chooseDigest": PERSONS - {"auditor"},
     "listOrgUnits": PERSONS, "getOrgUnit": PERSONS, "listPeople": PERSONS, "getPerson": PERSONS, "getMe": PERSONS,
     "getResponsibilities": OVERSIGHT | {"holder"},
@@ -67,7 +67,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     **{op: {"council"} for op in ("uiStartAssessment", "uiStartImplementation", "uiCompleteImplementation",
                                   "uiAbandonProposal", "uiMeetingForm", "uiHoldMeeting")},
     **{op: {"admin"} for op in ("uiImportForm", "uiImport", "uiImportApply", "uiPeople", "uiPerson", "uiRegisterPerson",
-                                "uiCorrectPerson", "uiRecordDeparture", "uiErasePerson", "uiIssueSignInLink", "uiOrg",
+                                "uiCorrectPerson", "uiRecordDeparture", "uiErasePerson", "uiIssueSignInLink", "uiOrg", "uiDuplicates", "uiMergePerson",
                                 "uiOrgUnit", "uiEstablishOrgUnit", "uiRenameOrgUnit", "uiMoveOrgUnit", "uiDissolveOrgUnit")},
     # provisioning: a SCIM credential only, no person's token (401: it is not a credential there)
     **{op: frozenset() for op in ("scimServiceProviderConfig", "scimResourceTypes", "scimResourceType", "scimSchemas",

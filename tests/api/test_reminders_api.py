@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ansvar import reminders
+from usecases import reminders
 
 
 def scene(api, clock):
@@ -76,7 +76,7 @@ def test_a_later_day_brings_only_what_is_new(api, clock):
 def test_the_worker_runs_once_a_day_from_the_configured_hour_and_at_start_up_if_it_has_passed(api, clock):
     import time
 
-    from ansvar.reminders import ReminderScheduler
+    from ansvar.scheduler import ReminderScheduler
     from domain.clock import COPENHAGEN
 
     scene(api, clock)

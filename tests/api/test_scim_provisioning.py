@@ -137,7 +137,7 @@ def test_filters_and_paging(api):
 
 
 def test_the_councils_next_reminder_names_the_holder_the_provider_deactivated(api, today):
-    from ansvar import reminders
+    from usecases import reminders
 
     unit = api.org_unit("Roskilde Kommune", "kommune")
     member, chair = api.person("Rita Råd", unit), api.person("Formand", unit)
@@ -175,3 +175,37 @@ def test_erasing_a_person_erases_their_scim_users_name_and_e_mail(api):
     left = scim.send("GET", f"/Users/{user['id']}")
     assert "ida" not in str(left).lower() and left["externalId"] == "obj-17" and left["active"] is True
     assert scim.users(filter='userName eq "ida@roskilde.dk"')["totalResults"] == 0
+
+
+def test_a_user_whose_address_spells_a_registered_name_is_that_person_and_several_are_not_guessed(api):
+    # issue 27: the SCIM match uses the spelling rule (domain/person_match.py) after externalId and e-mail
+    unit = api.org_unit("Roskilde Kommune", "kommune")
+    api.post("/people", {"name": "Åse Holm", "org_unit_id": unit, "title": None, "email": "aase.holm@roskilde.dk"})
+    soeren = api.person("Søren Kjærgaard", unit)
+    api.person("Mette Lund", unit)
+    api.person("Mette Lund", unit)
+    scim = Scim(api, credential(api))
+    # displayName as the directory writes it, not as registered: the address spells the name
+    scim.create("soeren.kjaergaard@roskilde.dk", **entra_user("soeren.kjaergaard@roskilde.dk", "Soeren", "Kjaergaard",
+                                                              "s-1"))
+    shown = api.get(f"/people/{soeren}")
+    assert shown["email"] == "soeren.kjaergaard@roskilde.dk"
+    scim.create("mette.lund@roskilde.dk", **entra_user("mette.lund@roskilde.dk", "M.", "Lund", "m-1"))
+    people = api.get("/people")["items"]
+    assert len(people) == 5  # Søren found, not duplicated; two Mette Lunds fit: a new record, nothing guessed
+    scim.create("soeren.kjaergaard2@other.dk", **entra_user("soeren.kjaergaard2@other.dk", "S", "K", "s-2"))
+    assert len(api.get("/people")["items"]) == 6
+
+
+def test_a_user_matched_to_a_merged_record_is_its_survivor(api):
+    unit = api.org_unit("Roskilde Kommune", "kommune")
+    survivor = api.post("/people", {"name": "Ib Ravn", "org_unit_id": unit, "title": None,
+                                    "email": "ib.ravn@roskilde.dk"})["id"]
+    merged = api.post("/people", {"name": "I. Ravn", "org_unit_id": unit, "title": None,
+                                  "email": "iravn@roskilde.dk"})["id"]
+    api.post(f"/people/{merged}/merge", {"into": survivor})
+    scim = Scim(api, credential(api))
+    user = scim.create("iravn@roskilde.dk", **entra_user("iravn@roskilde.dk", "Ib", "Ravn", "r-1"))
+    scim.send("DELETE", f"/Users/{user['id']}", expect=204)
+    assert api.get(f"/people/{survivor}", after=None)["departed_on"] is not None  # the person, not the old record
+    assert len(api.get("/people")["items"]) == 2

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from api.ui.words import dato
-from domain.inventory import ROLE_LABEL
+from infra.phrasebook.da.labels import ROLE_LABEL
 from tests.story import TEST_TODAY
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # slow: a served demo and Chromium; not in ./dev fast

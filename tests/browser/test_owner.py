@@ -13,7 +13,7 @@ import pytest
 from selenium.webdriver.support.ui import Select
 
 from api.ui.words import dato
-from domain.inventory import ROLE_LABEL
+from infra.phrasebook.da.labels import ROLE_LABEL
 from domain.periods import after
 from tests.story import TEST_TODAY
 

@@ -13,11 +13,11 @@ from typing import Any
 import anyio
 import pytest
 
-from ansvar import kitos_sync
 from ansvar.bootstrap import bootstrap
 from domain.errors import UpstreamRefused
 from infra.settings import KitosAccount
 from tests.kitos_standin import StandIn
+from usecases import kitos_sync
 
 pytestmark = pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
 ORG = "c0ffee00-2222-4b3c-9d4e-5f6a7b8c9d0e"

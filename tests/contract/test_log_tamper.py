@@ -88,7 +88,7 @@ def test_an_untouched_log_verifies_against_its_checkpoint(settings, clock, capsy
 
 
 def test_the_council_minutes_are_a_checkpoint_to_verify_against(settings, clock, capsys, history, tmp_path):
-    from api.registers import checkpoint_rows
+    from usecases.registers import checkpoint_rows
     from infra import spreadsheet
 
     kept = type("Kept", (), {"checkpoint": lambda self: history["checkpoint"]})()

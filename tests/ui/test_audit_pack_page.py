@@ -48,7 +48,7 @@ def test_an_auditor_fills_in_the_form_and_gets_the_pack_an_owner_is_refused(tmp_
             rows = json.loads(z.read("evidence.json"))["rows"]
         assert any(r["system_id"] == system and r["person_id"] == t.chair for r in rows if r["section"] == "Ejere")
         wrong = auditor.get("/ui/audit-pack/download", params={"from": on("2026-07-01"), "at": on("2026-06-30")})
-        assert wrong.status_code == 422 and "from" in wrong.text and 'role="alert"' in wrong.text
+        assert wrong.status_code == 422 and "Ret feltet <strong>Periodens første dag</strong>" in wrong.text and 'role="alert"' in wrong.text
         owner = browser(t.proposer)
         assert owner.get("/ui/audit-pack").status_code == 403
         assert owner.get("/ui/audit-pack/download", params={"from": on("2026-01-01"), "at": on("2026-06-30")}).status_code == 403

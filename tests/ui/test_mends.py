@@ -7,12 +7,12 @@ import re
 import sqlite3
 from datetime import date
 
+from babel.dates import get_month_names
 from litestar.testing import TestClient
 
 from tests.ui.test_pages import head, page, sign_in, town, visible  # noqa: F401 (the fixture)
 
-MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-          "november", "december")
+MONTHS = [get_month_names("wide", locale="da_DK")[m] for m in range(1, 13)]
 
 
 def danish_date(text: str) -> date:
@@ -47,6 +47,6 @@ def test_a_malformed_id_gets_a_danish_page_with_the_menu_and_the_api_still_answe
     for path in ("/ui/systems/abc", "/ui/decisions/abc", "/ui/proposals/123"):
         response = browser.get(path)
         assert response.status_code == 404 and "text/html" in response.headers["content-type"], path
-        assert "Det findes ikke." in response.text and "Log ud" in response.text and 'href="/ui/gaps"' in response.text
+        assert "Det, du bad om, findes ikke." in response.text and "Log ud" in response.text and 'href="/ui/gaps"' in response.text
     api = town["client"].get("/systems/abc")
     assert api.headers["content-type"].startswith("application/") and "json" in api.headers["content-type"]

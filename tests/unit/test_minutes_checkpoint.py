@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from api.registers import checkpoint_in_minutes, checkpoint_rows
+from usecases.registers import checkpoint_in_minutes, checkpoint_rows
 from infra import spreadsheet
 from infra.checkpoints import Checkpoint, SigningKey, VerifierKey
 from infra.transparency import NotSigning

@@ -1,5 +1,8 @@
 """The reminder rules (domain/reminders.py): who is told what, once, and when; property tests
-that a reminder is planned at most once per week and never for a day before its due date."""
+that a reminder is planned at most once per week and never for a day before its due date.
+
+The record's gaps are what the gap rules (domain/gaps.py) find for the system's history, as the
+gaps view stores them: the reminders read those results and never work them out again."""
 
 from __future__ import annotations
 
@@ -13,19 +16,27 @@ from domain import gaps as G
 from domain import reminders as R
 from domain.lifecycle import LifecycleChange
 from domain.responsibility import Fact
+from domain.vocabulary import OPERATING
 
 SYSTEM, BO, IB, CHAIR, MEMBER = (UUID(int=i) for i in range(1, 6))
 UNIT = UUID(int=99)
 
 
-def record(*, facts=(), attestations=(), departed: date | None = None, claims=(), decommissionings=(), gaps=(),
-           council=(CHAIR, MEMBER), no_digest=frozenset()) -> R.Record:
+IN_OPERATION = (LifecycleChange(1, "in_operation", date(2015, 1, 1)),)
+
+
+def record(*, facts=(), attestations=(), departed: date | None = None, claims=(), decommissionings=(), gaps=None,
+           council=(CHAIR, MEMBER), no_digest=frozenset(), lifecycle=IN_OPERATION) -> R.Record:
+    """The record of one system; its gaps found by the gap rules unless `gaps` gives them."""
     people = {p: G.PersonInfo(p, UNIT, departed if p == BO else None) for p in (BO, IB, CHAIR, MEMBER)}
-    return R.Record(
-        G.GapPolicy(), {SYSTEM: [LifecycleChange(1, "in_operation", date(2015, 1, 1))]}, {SYSTEM: list(facts)},
-        {SYSTEM: list(attestations)}, G.Directory(people, {UNIT: G.OrgUnitInfo(UNIT, "afdeling")}), list(claims),
-        list(decommissionings), list(gaps), list(council), frozenset(no_digest),
-    )
+    directory = G.Directory(people, {UNIT: G.OrgUnitInfo(UNIT, "afdeling")})
+    if gaps is None:
+        history = G.SystemHistory(SYSTEM, "medium", list(lifecycle), list(facts),
+                                  [G.Claim(c.claim_id, c.role, c.person_id, c.made_on, c.answered_on) for c in claims],
+                                  list(attestations))
+        gaps = [R.GapInfo.of(SYSTEM, g) for g in G.find_gaps(history, directory)]
+    return R.Record(G.GapPolicy(), directory, list(gaps), list(claims), list(decommissionings), list(council),
+                    frozenset(no_digest))
 
 
 OWNED = [Fact(1, None, "systemejer", BO, date(2020, 1, 1))]  # type: ignore[arg-type]
@@ -57,8 +68,7 @@ def test_a_holder_who_has_left_is_the_councils_to_follow_up_never_dropped():
 
 
 def test_a_decommissioned_system_brings_nothing_and_a_vacant_role_goes_to_the_council():
-    decommissioned = record(facts=OWNED)
-    decommissioned.lifecycles[SYSTEM].append(LifecycleChange(2, "decommissioned", date(2020, 6, 1)))  # type: ignore[attr-defined]
+    decommissioned = record(facts=OWNED, lifecycle=[*IN_OPERATION, LifecycleChange(2, "decommissioned", date(2020, 6, 1))])
     assert R.attestation_reminders(decommissioned, date(2021, 3, 1)) == []
     vacant = [*OWNED, Fact(2, None, "systemejer", None, date(2020, 6, 1))]  # type: ignore[arg-type]
     assert [r.duty for r in R.attestation_reminders(record(facts=vacant), date(2021, 3, 1))] == [R.Duty.ROLES_UNHELD] * 2
@@ -98,8 +108,7 @@ def test_a_decommissioning_lacking_something_reminds_its_responsible_weekly():
 
 @given(st.dates(date(2020, 1, 1), date(2024, 12, 31)))
 def test_a_reminder_is_never_due_after_the_day_it_is_planned_and_a_week_brings_at_most_one_of_a_kind(day):
-    rec = record(facts=OWNED, claims=[R.ClaimInfo(UUID(int=8), SYSTEM, "dataejer", IB, date(2020, 2, 1), "open")],
-                 gaps=[R.GapInfo("claim_unanswered", date(2020, 2, 15))])
+    rec = record(facts=OWNED, claims=[R.ClaimInfo(UUID(int=8), SYSTEM, "dataejer", IB, date(2020, 2, 1), "open")])
     planned = R.plan(rec, day)
     assert all(r.due_on <= day for r in planned if r.duty != R.Duty.ATTESTATION_DUE)
     assert all(r.due_on > day for r in planned if r.duty == R.Duty.ATTESTATION_DUE)
@@ -119,16 +128,26 @@ def test_a_system_in_use_that_nobody_owns_is_listed_for_the_council():
 
 
 def test_a_system_without_a_systemejer_is_listed_exactly_when_the_gap_rule_finds_it_in_use():
-    """One rule for "in use": the council's weekly list of unheld roles and the gap rule no_holder
-    (which the overview counts) agree for every lifecycle state."""
+    """One rule for "in use": the council's weekly list of unheld roles is the gap rule no_holder
+    (which the overview counts), for every lifecycle state."""
     for state in ("not_in_operation", "pilot", "phasing_in", "in_operation", "phasing_out"):
-        rec = record()  # registered, never given an owner
-        rec.lifecycles[SYSTEM][0] = LifecycleChange(1, state, date(2015, 1, 1))  # type: ignore[index]
+        rec = record(lifecycle=[LifecycleChange(1, state, date(2015, 1, 1))])  # registered, never given an owner
         listed = [r for r in R.attestation_reminders(rec, date(2021, 3, 3)) if r.duty == R.Duty.ROLES_UNHELD]
-        history = G.SystemHistory(SYSTEM, "medium", rec.lifecycles[SYSTEM], [])
-        gaps = [g for g in G.find_gaps(history, rec.directory) if g.rule == "no_holder" and g.role == "systemejer"
-                and g.since <= date(2021, 3, 3) and (g.until is None or date(2021, 3, 3) < g.until)]
-        assert bool(listed) == bool(gaps), state
+        assert bool(listed) == (state in OPERATING), state
+
+
+def test_the_reminders_read_the_gap_rules_results_and_work_nothing_out_again():
+    """Given facts that would make an attestation overdue and a claim late, but no gap found for
+    them, nothing is said; given only the gaps, the holder and the council are told."""
+    late_claim = R.ClaimInfo(UUID(int=8), SYSTEM, "dataejer", IB, date(2020, 2, 1), "open")
+    day = date(2021, 3, 3)
+    assert R.plan(record(facts=OWNED, claims=[late_claim], gaps=[], council=(), no_digest={None}), day) == []
+    gaps = [R.GapInfo("attestation_overdue", date(2021, 2, 1), None, SYSTEM, "systemejer", BO),
+            R.GapInfo("claim_unanswered", date(2020, 2, 15), None, SYSTEM, "dataejer", IB, (late_claim.claim_id,))]
+    planned = R.plan(record(claims=[late_claim], gaps=gaps, council=(), no_digest={None}), day)
+    assert duties(planned) == [(R.Duty.ATTESTATION_OVERDUE, BO, date(2021, 3, 1)),
+                               (R.Duty.CLAIMS_WAITING, None, date(2021, 3, 1))]
+    assert dict(planned[0].details) == {"due_on": "2021-02-01"}  # the gap begins on the due date
 
 
 def test_the_recipient_of_a_hand_over_is_told_the_day_it_is_offered_and_weekly_until_they_answer():

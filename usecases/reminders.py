@@ -1,6 +1,7 @@
 """Sending reminders: plan the day's from the record (domain/reminders.py), decide each new one
 as an event (once: a second decision is a conflict), then send every decided, unsent one and
-record how it went. Used by `ansvar reminders run|preview` and by the worker once a day.
+record how it went. The use case of `ansvar reminders run|preview` and of the daily schedule
+(ansvar/scheduler.py).
 
 Exactly once, as far as SMTP allows: a reminder is recorded as sent after the server accepted
 it. A process killed between the two sends it again on the next run, once, with the same
@@ -15,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +24,6 @@ import aiosmtplib
 import structlog
 
 from domain import reminders as R
-from domain.clock import COPENHAGEN
 from domain.commands import Actor
 from infra import mailer
 from projections.reminders_view import decided_ids, load_record, to_send
@@ -160,9 +160,7 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
 
 def pages_at(settings: Any) -> str:
     """Where recipients reach the web pages: ANSVAR_PUBLIC_URL, else the address `ansvar serve` answers on."""
-    from ansvar.cli_access import base_url
-
-    return settings.oidc.public_url or base_url(settings)
+    return settings.oidc.public_url or settings.served_at()
 
 
 def _failed(runtime: Any, row: dict[str, Any], reply: str, now: datetime, outcome: Outcome) -> None:
@@ -186,17 +184,19 @@ def _names(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, str]:
     return names
 
 
-def _claim_listings(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, list[str]]:
-    """For each council list (claims waiting, roles unheld), a line per item: the system, the role,
-    since when."""
+def _claim_listings(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, list[mailer.Listed]]:
+    """For each council list (claims waiting, roles unheld), an item per line: the system, the role,
+    and for a claim who made it (None once erased) and on which day."""
     wanted = {r["id"]: [c for c in dict(r["details"]).get("claims", "").split(",") if c] for r in rows
               if r["duty"] == R.Duty.CLAIMS_WAITING}
     ids = sorted({c for cs in wanted.values() for c in cs})
-    found: dict[str, str] = {}
+    found: dict[str, mailer.Listed] = {}
     for chunk in _chunks(ids):
-        cur.execute("SELECT c.claim_id, s.name, c.role, c.made_on FROM claims c JOIN systems s ON s.id = c.system_id"
+        cur.execute("SELECT c.claim_id, s.name, c.role, c.made_on, d.name AS claimant FROM claims c"
+                    " JOIN systems s ON s.id = c.system_id"
+                    " LEFT JOIN person_details d ON d.person_id = c.person_id AND d.erased_at IS NULL"
                     f" WHERE c.claim_id IN ({', '.join('?' for _ in chunk)})", [UUID(c) for c in chunk])
-        found.update({str(r["claim_id"]): f"{r['name']}: {mailer.role_da(r['role'])}, krævet {r['made_on']}"
+        found.update({str(r["claim_id"]): mailer.Listed(r["name"], r["role"], r["claimant"], _day(r["made_on"]))
                       for r in cur.fetchall()})
     listings = {rid: [found[c] for c in cs if c in found] for rid, cs in wanted.items()}
     unheld = {r["id"]: [x.split(":", 1) for x in dict(r["details"]).get("systems", "").split(",") if ":" in x]
@@ -207,8 +207,12 @@ def _claim_listings(cur: Any, rows: list[dict[str, Any]]) -> dict[Any, list[str]
         cur.execute(f"SELECT id, name FROM systems WHERE id IN ({', '.join('?' for _ in chunk)})", [UUID(x) for x in chunk])
         names.update({str(r["id"]): r["name"] for r in cur.fetchall()})
     for rid, pairs in unheld.items():
-        listings[rid] = [f"{names.get(system, system)}: {mailer.role_da(role)}" for system, role in pairs]
+        listings[rid] = [mailer.Listed(names.get(system), role) for system, role in pairs]
     return listings
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _chunks(values: list[Any], size: int = 500) -> list[list[Any]]:
@@ -229,50 +233,3 @@ def _address(runtime: Any, row: dict[str, Any]) -> tuple[str | None, str]:
     if not details["email"]:
         raise mailer.Undeliverable(f"person {row['recipient_id']} has no e-mail address")
     return details["name"], details["email"]
-
-
-class ReminderScheduler:
-    """Sends the day's reminders once a day at the configured hour (Danish time), and on start-up
-    if that hour has passed today. A failure is logged and tried again in a quarter of an hour."""
-
-    def __init__(self, runtime: Any, hour: int, poll_seconds: float = 60.0) -> None:
-        self.runtime, self.hour, self.poll_seconds = runtime, hour, poll_seconds
-        self.last_day: date | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="ansvar-reminders", daemon=True)
-        self._retry_at: float = 0.0
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def due(self, now: datetime) -> bool:
-        """The hour has come and today's run has not been made, or failed ones are due another try."""
-        local = now.astimezone(COPENHAGEN)
-        if local.hour < self.hour or time.monotonic() < self._retry_at:
-            return False
-        if self.last_day != local.date():
-            return True
-        with self.runtime.db.transaction(write=False) as cur:
-            cur.execute("SELECT count(*) AS n FROM reminders WHERE status = 'failed' AND retry_after <= ?", (now,))
-            return cur.fetchone()["n"] > 0
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            now = self.runtime.clock.now()
-            if self.due(now):
-                try:
-                    outcome = run(self.runtime, now.astimezone(COPENHAGEN).date(), worker_runs=True)
-                    self.last_day = outcome.day
-                    if outcome.unreachable:
-                        log.warning("reminders not sent", reason=outcome.unreachable)
-                        self.last_day = None  # the failed ones are retried with their backoff; try again
-                        self._retry_at = time.monotonic() + timedelta(minutes=15).total_seconds()
-                except Exception as exc:  # noqa: BLE001  (a worker never stops on a failure)
-                    log.error("reminders run failed", error=str(exc))
-                    self._retry_at = time.monotonic() + timedelta(minutes=15).total_seconds()
-            self._stop.wait(self.poll_seconds)

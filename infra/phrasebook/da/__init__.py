@@ -1,0 +1,1 @@
+"""Danish, for people: pages, mails, exports and printed reports."""

@@ -1,0 +1,1 @@
+"""English, for the API's problem details and the command line."""
