@@ -45,14 +45,17 @@ Again = Callable[[dict[str, Any], int], Awaitable[Template]]
 
 
 def problem_of(request: Request, exc: DomainError) -> tuple[dict[str, Any], int]:
-    """What the API would have answered, in the words a page shows: the lead in Danish, the field by
-    its label, and the API's own detail (English) for whoever needs it."""
+    """What the API would have answered, in the words every page says a problem in (the Danish
+    phrasebook: what went wrong, what to do), and the field by the label this form gives it."""
+    from api.ui import _name_of
+    from infra.phrasebook.da.problems import said
+
     answer = on_domain_error(request, exc)
     body = answer.content if isinstance(answer.content, dict) else {}
     field = body.get("field")
-    return {"lead": council_words.PROBLEM_LEAD.get(answer.status_code, "Det lykkedes ikke."), "field": field,
-            "label": council_words.field_label(field), "detail": body.get("detail", "")}, \
-        answer.status_code
+    words_for = said(body, _name_of(request))
+    return {"lead": words_for.what, "todo": words_for.todo, "field": field, "type": words_for.type,
+            "label": council_words.field_label(field)}, answer.status_code
 
 
 async def attempt(request: Request, run: Callable[[], Awaitable[Redirect]], again: Again) -> Response[Any]:

@@ -1,6 +1,6 @@
 """The council's pages' Danish words (issue 25 part 2), kept together so that the phrasebook can
 take them in whole: the proposal form's choices, the council forms' field labels (beside the
-pages' own, api/ui/words.py), what a form that succeeded did, and what a refused form is told."""
+pages' own, api/ui/words.py), what a form that succeeded did."""
 
 from __future__ import annotations
 
@@ -33,12 +33,6 @@ DONE = {
     "implementing": "Forslaget er sat i gang.", "completed": "Forslaget er gennemført, og systemet er registreret.",
     "abandoned": "Forslaget er opgivet.", "meeting_held": "Mødet er registreret.",
     "decided": "Beslutningen er registreret.",
-}
-#: What a refused form is told first, by the status the API would have answered.
-PROBLEM_LEAD = {
-    400: "Formularen kunne ikke læses.", 401: "Du er ikke logget ind.", 403: "Det har du ikke adgang til.",
-    404: "Det findes ikke.", 409: "Det strider mod det, der allerede er registreret.",
-    422: "Et felt mangler eller har en værdi, der ikke kan bruges.",
 }
 
 
