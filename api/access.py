@@ -322,6 +322,9 @@ ACCESS: dict[str, Rule] = {
     "uiSystems": ANY_PERSON,
     "uiSystem": ANY_PERSON,  # the timeline, decisions and as-of question only for HOLDER (as getTimeline)
     "uiEvidence": HOLDER,
+    "uiExportRegister": OVERSIGHT,  # as exportRegister (the register as filtered, also as of a past record)
+    "uiExportGaps": OVERSIGHT,  # as exportRegister and listResponsibilityGaps
+    "uiExportDecisions": ANY_PERSON,  # the decision log that /ui/decisions shows everyone
     "uiMe": ANY_PERSON,
     "uiPeopleSearch": ANY_PERSON,  # a colleague found by name, beside a form's person field
     "uiHandOverForm": ANY_PERSON,

@@ -40,13 +40,15 @@ from api.scim import router as scim_router
 from api.systems import SystemController
 from api.ui import on_app_error, template_config
 from api.ui.council_pages import CouncilPageController
+from api.ui.duplicates_page import DuplicatesPageController
+from api.ui.exports import ExportPageController
 from api.ui.handovers import HandoverPageController
 from api.ui.import_page import ImportPageController
 from api.ui.oidc import OidcController
 from api.ui.org_pages import OrgPageController
 from api.ui.pages import PageController
-from api.ui.duplicates_page import DuplicatesPageController
 from api.ui.people_pages import PeoplePageController
+from api.ui.register_pages import RegisterPageController
 from api.ui.signin import SignInController, root
 from domain.clock import Clock
 from infra.settings import Settings, SettingsError
@@ -60,6 +62,7 @@ CONTROLLERS = [
     ProposalController, CouncilController, DecommissioningController,  # issue 4
     PageController, HandoverPageController, SignInController, OidcController, root,  # the web pages (issue 16)
     ImportPageController, DuplicatesPageController, PeoplePageController, OrgPageController,  # the administration's pages (issue 25)
+    RegisterPageController, ExportPageController,  # the register to browse, and exports from the pages (issue 25)
     CouncilPageController,  # the council's pages (issue 25)
     scim_router,  # provisioning from the identity provider (issue 27)
 ]

@@ -148,10 +148,40 @@ def choose(runtime, today: date, rng: random.Random) -> dict:
         cur.execute("SELECT f.person_id, COUNT(*) AS n FROM responsibility_facts f JOIN people p ON p.id = f.person_id"
                     " WHERE p.departed_on IS NULL GROUP BY f.person_id ORDER BY n DESC LIMIT 30")
         busy = [r["person_id"] for r in cur.fetchall()]
+        cur.execute("SELECT id FROM org_units WHERE level = 'forvaltning' ORDER BY id LIMIT 1")
+        forvaltning = cur.fetchone()["id"]
+        cur.execute("SELECT COUNT(*) AS n FROM responsibility_gaps WHERE since <= ? AND (until IS NULL OR until > ?)",
+                    (today, today))
+        gaps = cur.fetchone()["n"]
+        cur.execute("SELECT COUNT(*) AS n FROM people")
+        people = cur.fetchone()["n"]
     word = max(reversed(typical["name"].split()), key=len)[:5]  # "System 019178": "01917", a real search
     council = demo.demo_users(runtime.portfolio).get("council") or rng.choice(present)
     return {"typical": typical, "busiest": busiest, "past": past, "q": word, "council": council,
+            "forvaltning": forvaltning, "last_page": max(1, -(-len(systems) // 50)), "busy_person": busy[0],
+            "late_gap_page": max(1, -(-gaps // 50) - 1), "late_people_page": max(1, -(-people // 50) - 1),
             "candidates": list(dict.fromkeys([*busy, *rng.sample(present, min(300, len(present)))]))}
+
+
+def register_pages(chosen: dict, council: TimedClient, admin: TimedClient) -> list[tuple[str, str, TimedClient]]:
+    """The register, the gap list and the people to browse (issue 25): filtered, and a late page."""
+    forvaltning, last_page = chosen["forvaltning"], chosen["last_page"]
+    return [
+        ("/ui/systems?page=last", f"/ui/systems?page={last_page}", council),
+        ("/ui/systems?sort=criticality&page=last", f"/ui/systems?sort=criticality&page={last_page}", council),
+        ("/ui/systems?org_unit_id=forvaltning&lifecycle&crit",
+         "/ui/systems?" + urlencode({"org_unit_id": forvaltning, "lifecycle": "in_operation", "criticality": "high"}),
+         council),
+        ("/ui/systems?no_systemejer=true", "/ui/systems?no_systemejer=true", council),
+        ("/ui/systems?holder=busiest", f"/ui/systems?holder={chosen['busy_person']}", council),
+        ("/ui/systems?at=&known_at=&lifecycle",
+         "/ui/systems?" + urlencode({**chosen["past"][chosen["typical"]["id"]], "lifecycle": "in_operation"}), council),
+        ("/ui/gaps?page=late", f"/ui/gaps?page={chosen['late_gap_page']}", council),
+        ("/ui/gaps?forvaltning=&rule=no_holder", "/ui/gaps?" + urlencode({"forvaltning": forvaltning,
+                                                                          "rule": "no_holder"}), council),
+        ("/ui/people?status=present&page=late", f"/ui/people?status=present&page={chosen['late_people_page']}", admin),
+        ("/ui/people?org_unit_id=forvaltning", f"/ui/people?org_unit_id={forvaltning}", admin),
+    ]
 
 
 def holders(base: str, candidates: list) -> tuple[tuple[UUID, int], tuple[UUID, int]]:
@@ -244,6 +274,7 @@ def main() -> None:
             (typ, n_typ), (top, n_top) = holders(base, chosen["candidates"])
             council = signed_in(base, runtime, chosen["council"], ("council",))
             holder, busy_holder = signed_in(base, runtime, typ, ()), signed_in(base, runtime, top, ())
+            admin = signed_in(base, runtime, chosen["council"], ("admin",))
             bearer = TimedClient(base, headers())
             t, b, past = chosen["typical"], chosen["busiest"], chosen["past"]
             print(f"typical system {t['name']!r} ({t['n']} facts), busiest {b['name']!r} ({b['n']} facts); "
@@ -257,6 +288,7 @@ def main() -> None:
                 ("/ui/gaps?rule=no_holder", "/ui/gaps?rule=no_holder", council),
                 ("/ui/systems", "/ui/systems", council),
                 (f"/ui/systems?q={chosen['q']}", "/ui/systems?" + urlencode({"q": chosen["q"]}), council),
+                *register_pages(chosen, council, admin),
                 ("/ui/systems/{typical}", f"/ui/systems/{t['id']}", council),
                 ("/ui/systems/{busiest}", f"/ui/systems/{b['id']}", council),
                 ("/ui/systems/{typical}?at=&known_at=", f"/ui/systems/{t['id']}?{urlencode(past[t['id']])}", council),
@@ -284,7 +316,7 @@ def main() -> None:
                 if "/ui/systems/" in path:
                     name = b["name"] if str(b["id"]) in path else t["name"]
                     assert escape(name).encode() in client.timed(path)[2], f"{label}: the system's name is missing"
-            for client in (council, holder, busy_holder, bearer):
+            for client in (council, holder, busy_holder, bearer, admin):
                 client.close()
         print(f"{'':44} {'server time (Server-Timing)':<46} {'client time, one connection':<46}")
         for label, _, _ in pages:

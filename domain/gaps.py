@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from domain import periods as P
-from domain.lifecycle import LifecycleChange, lifecycle_periods
+from domain.lifecycle import LifecycleChange, in_use, lifecycle_periods
 from domain.periods import Period
-from domain.responsibility import Fact, HolderPeriod, held_periods, resolve_periods
+from domain.responsibility import Fact, HolderPeriod, held_periods, holder_at, resolve_periods
 from domain.vocabulary import OPERATING, Criticality, Lifecycle, OrgLevel, Role
 
 #: Most severe first; the gap list is sorted by this, then by `since`.
@@ -392,6 +392,13 @@ def attestation_due(held: HolderPeriod, attestations: Iterable[Attestation], day
     """When the holder must next re-confirm, as of `on` (a day the stretch covers): `days` after
     their latest confirmation on or before `on`; the last day of the calendar if that is later."""
     return P.after(max(d for d in confirmed_on(held, attestations) if d <= on), days)
+
+
+def in_use_unheld(state: str | None, facts: Iterable[Fact], role: str, day: date, when: datetime | None = None) -> bool:
+    """A system in lifecycle `state` on `day` is in use and nobody holds `role` then, as known at
+    `when`: "in use without a Systemejer" for the owner role. The days `no_holder` finds for a role
+    (as known now) are exactly these; the register's filter asks this."""
+    return in_use(state) and holder_at(facts, role, day, when) is None
 
 
 def gaps_at(gaps: Iterable[Gap], day: date) -> list[Gap]:

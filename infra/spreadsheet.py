@@ -13,11 +13,13 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from domain import inventory as inv
+from domain.clock import COPENHAGEN
 from domain.errors import InvalidValue
 
 MAX_FILE_BYTES = 5_000_000
@@ -155,12 +157,21 @@ def _xlsx(content: bytes, file: str) -> list[tuple[str, list[list[Any]]]]:
 
 # Writing ----------------------------------------------------------------------------------------
 
+def local_time(value: datetime) -> str:
+    """A record time as a Dane reads it and a script parses it: Danish local time with its offset,
+    to the second (2026-12-07 13:45:12+01:00). A time without a zone is UTC, as the store keeps them."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return aware.astimezone(COPENHAGEN).isoformat(sep=" ", timespec="seconds")
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Ja" if value else "Nej"
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, datetime):
+        return local_time(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (int, float, str)):
         return value
@@ -210,45 +221,92 @@ def _utf8(value: Any) -> Any:
     return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
-def write_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
-    """Semicolon-separated UTF-8 with a BOM and CRLF: what Danish Excel opens without asking."""
+def write_csv(headers: list[str], rows: list[list[Any]], preface: Sequence[Sequence[Any]] = ()) -> bytes:
+    """Semicolon-separated UTF-8 with a BOM and CRLF: what Danish Excel opens without asking. The
+    `preface` (what was asked, and when) comes first, with a blank line before the header."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers)
+    if preface:
+        writer.writerows([[_utf8(_inert(_cell(v))) for v in r] for r in preface])
+        writer.writerow([])
+    writer.writerow([_utf8(_inert(h)) for h in headers])
     writer.writerows([[_utf8(_inert(_cell(v))) for v in r] for r in rows])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 
 def _xlsx_cell(value: Any) -> Any:
-    return xml_safe(value) if isinstance(value, str) else value
+    """A value as an XLSX cell holds it: a date as a date (the cell's format shows it), a record
+    time as Danish local time with its offset (text: a spreadsheet's time has no zone), text made
+    safe for XML."""
+    if isinstance(value, datetime):
+        return local_time(value)
+    if isinstance(value, date):
+        return value
+    shown = _cell(value)
+    return xml_safe(shown) if isinstance(shown, str) else shown
 
 
-def write_xlsx(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
+DATE_FORMAT = "dd-mm-yyyy"  # as Danes write a date in a spreadsheet; the cell stays a date, sortable
+WIDTH_SAMPLE = 2_000  # rows looked at for a column's width
+MIN_WIDTH, MAX_WIDTH = 8, 60
+
+
+def _width(value: Any) -> int:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return 10
+    return max((len(line) for line in str(value).split("\n")), default=0)
+
+
+def write_xlsx(title: str, headers: list[str], rows: list[list[Any]], preface: Sequence[Sequence[Any]] = ()) -> bytes:
+    """One sheet named `title`: the `preface` rows (their first cell bold), a blank row, the bold
+    header frozen in place, the rows; dates as date cells, columns as wide as what they hold."""
     import openpyxl
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = sheet_title(title)
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for r in rows:
-        sheet.append([_xlsx_cell(_cell(v)) for v in r])
-        for cell in sheet[sheet.max_row]:
+    bold = Font(bold=True)
+    widths: dict[int, int] = {}
+
+    def append(values: list[Any], sample: bool = True) -> None:
+        sheet.append([_xlsx_cell(v) for v in values])
+        for i, cell in enumerate(sheet[sheet.max_row]):
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # text, as typed: openpyxl would otherwise store it as a formula
-    sheet.freeze_panes = "A2"
+            elif isinstance(cell.value, date):
+                cell.number_format = DATE_FORMAT
+            if sample and cell.value is not None:
+                widths[i] = max(widths.get(i, 0), _width(cell.value))
+
+    for r in preface:
+        append(list(r), sample=False)
+        sheet.cell(row=sheet.max_row, column=1).font = bold
+    if preface:
+        sheet.append([])
+    append(list(headers))
+    header_row = sheet.max_row
+    for cell in sheet[header_row]:
+        cell.font = bold
+    for n, r in enumerate(rows):
+        append(r, sample=n < WIDTH_SAMPLE)
+    for r in preface:  # the preface's labels widen the first column; its values may run on
+        widths[0] = max(widths.get(0, 0), _width(r[0]) if r else 0)
+    for i, w in widths.items():
+        sheet.column_dimensions[get_column_letter(i + 1)].width = min(MAX_WIDTH, max(MIN_WIDTH, w + 2))
+    sheet.freeze_panes = f"A{header_row + 1}"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def write(kind: str, title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
+def write(kind: str, title: str, headers: list[str], rows: list[list[Any]], preface: Sequence[Sequence[Any]] = ()) -> bytes:
+    """The table as `kind` (csv | xlsx), after its `preface` (rows saying what it holds)."""
     if kind == "csv":
-        return write_csv(headers, rows)
+        return write_csv(headers, rows, preface)
     if kind == "xlsx":
-        return write_xlsx(title, headers, rows)
+        return write_xlsx(title, headers, rows, preface)
     raise InvalidValue("format must be csv or xlsx", field="format")
 
 

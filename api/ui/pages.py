@@ -18,20 +18,18 @@ from uuid import UUID
 
 import anyio.to_thread
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from api import explain
 from api import schemas as s
 from api.access import ACCESS
-from api.audit import gap_item, known_rule
 from api.context import provide_actor
 from api.council import decisions, decommissionings
 from api.org import responsibilities_of
 from api.responsibility import as_known_at, timeline_of
 from api.ui import UI_HANDLERS, words
-from api.ui.evidence import evidence as evidence_of
 from api.ui.menu import landing, menu
 from api.ui.reading import DUE_SOON_DAYS, may, overview, units
 from api.ui.session import CSRF_FIELD, csrf_guard, session_of
@@ -109,37 +107,9 @@ class PageController(Controller):
         return _page("overview.html", await _context(request, reads, view=view, due_soon_days=DUE_SOON_DAYS,
                                                        words=words, rules=RULES))
 
-    @get("/gaps", operation_id="uiGaps")
-    async def gaps(
-        self, request: Request, reads: ReadSide, rule: str | None = None, role: Role | None = None,
-        forvaltning: UUID | None = None, at: date | None = None, page: Annotated[int, Parameter(ge=0, le=10_000)] = 0,
-        after: After = None,
-    ) -> Template:
-        """Where responsibility is unclear, by rule and forvaltning, as GET /responsibility-gaps lists it."""
-        await reads.caught_up(after)
-        known_rule(rule)
-        day = at or reads.today()
-        tree = await units(reads)
-        within = tree.within(forvaltning) if forvaltning else None
-        rows = await reads.gaps.at(day, rule=rule, role=role, org_unit_ids=within, limit=PAGE + 1, offset=page * PAGE)
-        items = [gap_item(r) for r in rows[:PAGE]]
-        return _page("gaps.html", await _context(
-            request, reads, items=items, more=len(rows) > PAGE, page=page, rule=rule, role=role, at=day,
-            forvaltning=forvaltning, forvaltninger=tree.forvaltninger, rules=RULES,
-            forvaltning_name=tree.names.get(forvaltning) if forvaltning else None,
-        ))
+    # /ui/gaps and /ui/systems (the lists) are api/ui/register_pages.py's
 
     # ------------------------------------------------------------------ the register
-    @get("/systems", operation_id="uiSystems")
-    async def systems(
-        self, request: Request, reads: ReadSide,
-        q: Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$")] = None, after: After = None,
-    ) -> Template:
-        """Find a system in the register by name."""
-        await reads.caught_up(after)
-        rows = await reads.systems.page(reads.today(), PAGE, name_contains=q or None)
-        return _page("systems.html", await _context(request, reads, items=rows, q=q or "", more=len(rows) == PAGE))
-
     @get("/systems/{system_id:uuid}", operation_id="uiSystem")
     async def system(
         self, request: Request, system_id: UUID, reads: ReadSide, at: date | None = None,
@@ -172,21 +142,7 @@ class PageController(Controller):
         context["offers"] = await reads.handovers.open_on(system_id)
         return _page("system.html", await _context(request, reads, **context))
 
-    @get("/systems/{system_id:uuid}/evidence", operation_id="uiEvidence")
-    async def evidence(
-        self, request: Request, system_id: UUID, reads: ReadSide,
-        format: Annotated[str, Parameter(pattern="^(csv|xlsx)$")] = "csv",  # noqa: A002 (the query's name)
-        after: After = None,
-    ) -> Response[bytes]:
-        """The system's timeline as the auditor's evidence, CSV or XLSX."""
-        await reads.caught_up(after)
-        row = await reads.systems.get(system_id, reads.today())
-        if row is None:
-            raise SystemNotFound(f"no system with id {system_id}")
-        timeline = await timeline_of(reads, system_id, reads.now())
-        content, media_type = evidence_of(row["name"], timeline, format)
-        return Response(content, media_type=media_type, headers={
-            "Content-Disposition": f'attachment; filename="ansvar-{system_id}.{format}"', "Cache-Control": "no-store"})
+    # /ui/systems/{id}/evidence: api/ui/exports.py
 
     # ------------------------------------------------------------------ an owner's tasks
     @get("/me", operation_id="uiMe")

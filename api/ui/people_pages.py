@@ -14,11 +14,11 @@ from litestar.response import Redirect, Template
 
 from api import schemas as s
 from api.context import provide_actor
-from api.dependencies import decode_cursor, encode_cursor
 from api.org import person as person_of
 from api.ui import UI_HANDLERS
 from api.ui.pages import After, Done, _context, _page, convert, done, form_of
 from api.ui.reading import units
+from api.ui.register_pages import Asked, PageNumber, choice, given, pages, tidy, unit_tree
 from api.ui.session import csrf_guard, store
 from domain.errors import InvalidValue, PersonNotFound
 from domain.portfolio import Portfolio
@@ -26,10 +26,12 @@ from domain.vocabulary import AccessRole
 from infra.settings import Settings
 from infra.ui_sessions import CODE_TTL
 from projections.read_side import ReadSide
+from projections.register_page import RegisterPageQueries
 
 PAGE = 50
 Query = Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$")]
-Cursor = Annotated[str | None, Parameter(max_length=200)]
+#: Whom the list shows by whether they have left (the filter's values and their Danish words).
+STATUS = {"present": "Ansat", "departed": "Fratrådt"}
 #: The roles a sign-in link may carry besides being a person (every person is an owner).
 LINK_ROLES = (AccessRole.ADMIN, AccessRole.COUNCIL, AccessRole.AUDITOR)
 
@@ -52,18 +54,28 @@ class PeoplePageController(Controller):
     exception_handlers = UI_HANDLERS
 
     @get("/", operation_id="uiPeople")
-    async def people(self, request: Request, reads: ReadSide, q: Query = None, cursor: Cursor = None,
-                     after: After = None, done: Done = None) -> Template:
-        """People, found by name or e-mail, and the form that registers a person."""
+    async def people(self, request: Request, reads: ReadSide, q: Query = None, org_unit_id: Query = None,
+                     status: Query = None, page: PageNumber = 1, after: After = None,
+                     done: Done = None) -> Template | Redirect:
+        """People by name, found by name or e-mail, by unit (with the units below) and by whether
+        they have left, a page at a time; and the form that registers a person."""
         await reads.caught_up(after)
-        rows = await reads.directory.people(PAGE + 1, decode_cursor(cursor, UUID), None, q or None)
-        more = len(rows) > PAGE
-        rows = rows[:PAGE]
-        tree = await units(reads)
+        unit = choice(org_unit_id, UUID, "org_unit_id")
+        shown_status = choice(status, str, "status")
+        if shown_status not in (None, *STATUS):
+            raise InvalidValue(f"status must be one of {', '.join(STATUS)}", field="status")
+        tree, narrowing = await units(reads), await unit_tree(reads)
+        query = {k: v for k, v in (("q", given(q)), ("org_unit_id", unit and str(unit)), ("status", shown_status)) if v}
+        if (again := tidy(request, Asked(query, []), page)) is not None:
+            return again
+        found = await RegisterPageQueries(reads.reader).people(
+            limit=PAGE, offset=(page - 1) * PAGE, q=given(q), org_unit_ids=narrowing.within(unit) if unit else None,
+            status=shown_status, today=reads.today())
         items = [{**r, "unit": tree.names.get(UUID(str(r["org_unit_id"]))), "erased": r["erased_at"] is not None}
-                 for r in rows]
+                 for r in found.rows]
         return _page("people.html", await _context(
-            request, reads, items=items, q=q or "", next_cursor=encode_cursor(str(rows[-1]["id"])) if more else None,
+            request, reads, items=items, q=given(q) or "", org_unit_id=unit, status=shown_status, statuses=STATUS,
+            unit_choices=narrowing.choices, asked=Asked(query, []), paging=pages(page, found.total, PAGE),
             units=await open_units(reads)))
 
     @get("/{person_id:uuid}", operation_id="uiPerson")

@@ -13,6 +13,7 @@ from uuid import UUID
 import openpyxl
 import pytest
 
+from api.ui.exports import sheet_name
 from infra import spreadsheet
 from tests.api.council_helpers import decide, submit, town
 from tests.story import on
@@ -84,12 +85,13 @@ def test_every_export_opens_with_awkward_names_in_it(api, awkward, what, kind):
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
-def test_a_systems_evidence_opens_whatever_its_name_and_its_holders_names(api, awkward, kind):
+def test_a_systems_evidence_opens_whatever_its_name_and_its_holders_names(api, awkward, kind, clock):
     for system in (awkward["colon"], awkward["old"]):
         content = evidence(api, system, kind)
         if kind == "xlsx":
-            (title,) = titles(content)
-            assert title == spreadsheet.sheet_title(COLON if system == awkward["colon"] else OLD_SYSTEM)
+            (title,) = titles(content)  # the system's name, made a title Excel accepts, and the day it was taken
+            assert title == sheet_name(COLON if system == awkward["colon"] else OLD_SYSTEM, clock.today())
+            assert title.endswith(f" {clock.today():%d-%m-%Y}") and all(c not in title for c in ":/?*[]")
     holder = cells(evidence(api, awkward["colon"], kind), kind)
     assert (OLD_PERSON if kind == "csv" else "Bo\u2408 Larsen\u2401") in holder
 

@@ -83,6 +83,10 @@ FIELD_LABEL = {
     "rank": "Rang", "q": "Søg", "at": "Dag", "known_at": "Som registret stod", "from": "Periodens første dag",
     "format": "Format", "csrf_token": "Formularens sikkerhedskode", "token": "Adgangsnøgle", "code": "Engangskode",
     "after": "Logposition", "criticality": "Kritikalitet", "lifecycle": "Livscyklus", "duty": "Arkivpligt",
+    # the lists' filters (/ui/systems, /ui/gaps, /ui/people and their exports)
+    "personal_data": "Persondata", "no_systemejer": "Kun systemer i drift uden Systemejer", "holder": "Ansvarlig",
+    "holder_q": "Ansvarlig (navn)", "status": "Ansat eller fratrådt", "forvaltning": "Forvaltning", "rule": "Regel",
+    "page": "Side", "sort": "Sortér efter",
 }
 #: Fields a form names by a prefix and an id (the decision form's `rank_<proposal id>`).
 _PREFIXED = re.compile(r"^(rank)_[0-9a-f-]{36}$")
