@@ -39,6 +39,7 @@ from api.responsibility import ResponsibilityController
 from api.scim import router as scim_router
 from api.systems import SystemController
 from api.ui import on_app_error, template_config
+from api.ui.council_pages import CouncilPageController
 from api.ui.duplicates_page import DuplicatesPageController
 from api.ui.exports import ExportPageController
 from api.ui.handovers import HandoverPageController
@@ -62,6 +63,7 @@ CONTROLLERS = [
     PageController, HandoverPageController, SignInController, OidcController, root,  # the web pages (issue 16)
     ImportPageController, DuplicatesPageController, PeoplePageController, OrgPageController,  # the administration's pages (issue 25)
     RegisterPageController, ExportPageController,  # the register to browse, and exports from the pages (issue 25)
+    CouncilPageController,  # the council's pages (issue 25)
     scim_router,  # provisioning from the identity provider (issue 27)
 ]
 

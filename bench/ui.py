@@ -202,6 +202,22 @@ def signed_in(base: str, runtime, person: UUID, roles: tuple[str, ...]) -> Timed
     return TimedClient(base, {"Cookie": f"ansvar_session={answer.cookies['ansvar_session']}"})
 
 
+def council_pages(bearer: TimedClient, council: TimedClient) -> list[tuple[str, str, TimedClient]]:
+    """The council's pages (issue 25): the forms, a meeting's minutes, a proposal and a decision in names."""
+    meeting = bearer.get_json("/meetings")["items"][-1]["id"]
+    proposal = (bearer.get_json("/proposals?status=in_implementation&limit=1")["items"]
+                or bearer.get_json("/proposals?limit=1")["items"])[0]["id"]
+    ruled = bearer.get_json("/decisions?kind=prioritisation&limit=1")["items"][0]["id"]
+    return [(label, path, council) for label, path in [
+        ("/ui/proposals/new", "/ui/proposals/new"), ("/ui/proposals/{id}", f"/ui/proposals/{proposal}"),
+        ("/ui/meetings", "/ui/meetings"), ("/ui/meetings/new", "/ui/meetings/new"),
+        ("/ui/meetings/{latest}", f"/ui/meetings/{meeting}"),
+        ("/ui/decisions/new?kind=prioritisation", "/ui/decisions/new?kind=prioritisation"),
+        ("/ui/decisions/new?kind=ownership_ruling", "/ui/decisions/new?kind=ownership_ruling"),
+        ("/ui/decisions/{prioritisation}", f"/ui/decisions/{ruled}"),
+    ]]
+
+
 def figures(ms: list[float]) -> str:
     return f"p50 {pct(ms, 50):7.2f}  p95 {pct(ms, 95):7.2f}  p99 {pct(ms, 99):7.2f} ms"
 
@@ -282,6 +298,7 @@ def main() -> None:
                 ("/ui/proposals", "/ui/proposals", council),
                 ("/ui/decisions", "/ui/decisions", council),
                 ("/ui/decisions/new", "/ui/decisions/new", council),
+                *council_pages(bearer, council),
             ]
             for _ in range(args.warmup):
                 for _, path, client in pages:

@@ -150,10 +150,21 @@ class DecisionQueries:
         self.reader = reader
 
     async def meetings(self, meeting_id: UUID | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT id, held_on, attendee_ids, quorum, recorded_at FROM meetings"
+        sql = "SELECT id, held_on, attendee_ids, quorum, recorded_at, position FROM meetings"
         if meeting_id is not None:
             return await self.reader.fetch(sql + " WHERE id = ?", meeting_id)
         return await self.reader.fetch(sql + " ORDER BY held_on, position")
+
+    async def of_meeting(self, meeting_id: UUID) -> list[dict[str, Any]]:
+        """The decisions taken at a meeting, in the order they were recorded: its minutes."""
+        return await self.reader.fetch(
+            f"SELECT {_DECISION} FROM decisions d WHERE d.meeting_id = ? ORDER BY d.position", meeting_id)
+
+    async def meeting_counts(self) -> dict[UUID, int]:
+        """How many decisions each meeting took, by meeting id (one query for the list of meetings)."""
+        rows = await self.reader.fetch(
+            "SELECT meeting_id, COUNT(*) AS n FROM decisions WHERE meeting_id IS NOT NULL GROUP BY meeting_id")
+        return {UUID(str(r["meeting_id"])): int(r["n"]) for r in rows}
 
     async def get(self, decision_id: UUID) -> dict[str, Any] | None:
         return await self.reader.fetchrow(f"SELECT {_DECISION} FROM decisions d WHERE d.id = ?", decision_id)

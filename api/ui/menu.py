@@ -18,7 +18,7 @@ def menu(principal: Principal) -> list[tuple[str, str]]:
         nav = [("/ui/", "Overblik"), *nav, ("/ui/gaps", "Uklart ansvar")]
     if may(principal, "uiAuditPackForm"):
         nav.append(("/ui/audit-pack", "Revisionspakke"))
-    nav += [("/ui/proposals", "Forslag"), ("/ui/decisions", "Beslutninger")]
+    nav += [("/ui/proposals", "Forslag"), ("/ui/meetings", "Møder"), ("/ui/decisions", "Beslutninger")]
     nav += [(href, text) for href, text, operation in ADMIN_PAGES if may(principal, operation)]
     return nav
 

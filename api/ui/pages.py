@@ -22,32 +22,21 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from api import council_schemas as c
 from api import explain
 from api import schemas as s
 from api.access import ACCESS
 from api.context import provide_actor
-from api.council import (
-    decision,
-    decisions,
-    decommissionings,
-    in_order,
-    meetings,
-    record,
-)
+from api.council import decisions, decommissionings
 from api.org import responsibilities_of
-from api.proposals import proposal_detail, proposals
 from api.responsibility import as_known_at, timeline_of
 from api.ui import UI_HANDLERS, words
 from api.ui.menu import landing, menu
 from api.ui.reading import DUE_SOON_DAYS, may, overview, units
 from api.ui.session import CSRF_FIELD, csrf_guard, session_of
-from domain.council import DecisionKind, DecisionNotFound
 from domain.errors import InvalidValue, SystemNotFound
 from domain.gaps import RULES
 from infra.phrasebook.da.labels import RULE_LABEL
 from domain.portfolio import Portfolio
-from domain.proposals import TRANSITIONS
 from domain.vocabulary import Role
 from infra.settings import Settings
 from infra.tokens import Principal
@@ -225,109 +214,6 @@ class PageController(Controller):
         r = await anyio.to_thread.run_sync(lambda: portfolio.make_claim(
             system_id, data.role, data.person_id, data.statement, actor=actor))
         return done(f"/ui/systems/{system_id}", "claimed", r.position)
-
-    # ------------------------------------------------------------------ the council's work
-    @get("/proposals", operation_id="uiProposals")
-    async def proposals_page(
-        self, request: Request, reads: ReadSide, status: str | None = None, after: After = None,
-    ) -> Template:
-        """The proposals pipeline, by status."""
-        await reads.caught_up(after)
-        rows = await reads.proposals.page(500, status=status or None)
-        return _page("proposals.html", await _context(
-            request, reads, items=await proposals(reads, rows), status=status, statuses=list(words.STATUS),
-            counts=await reads.proposals.by_status()))
-
-    @get("/proposals/{proposal_id:uuid}", operation_id="uiProposal")
-    async def proposal(self, request: Request, proposal_id: UUID, reads: ReadSide, after: After = None) -> Template:
-        """One proposal with its history and the decisions about it."""
-        await reads.caught_up(after)
-        detail = await proposal_detail(reads, proposal_id)
-        rows = await reads.decisions.log(50, subject_id=proposal_id)
-        return _page("proposal.html", await _context(request, reads, p=detail,
-                                                       decisions=await decisions(reads, rows)))
-
-    @get("/decisions", operation_id="uiDecisions")
-    async def decision_log(
-        self, request: Request, reads: ReadSide, kind: DecisionKind | None = None, decided_from: date | None = None,
-        decided_to: date | None = None, subject_id: UUID | None = None, after: After = None,
-    ) -> Template:
-        """The decision log, newest first, with filters."""
-        await reads.caught_up(after)
-        in_order(decided_from, decided_to)
-        rows = await reads.decisions.log(PAGE * 2, kind=kind, decided_from=decided_from, decided_to=decided_to,
-                                         subject_id=subject_id, newest_first=True)
-        items = await decisions(reads, rows)
-        return _page("decisions.html", await _context(
-            request, reads, items=items, kind=kind, decided_from=decided_from, decided_to=decided_to,
-            kinds=list(DecisionKind), subject_id=subject_id))
-
-    @get("/decisions/{decision_id:uuid}", operation_id="uiDecision")
-    async def decision_page(
-        self, request: Request, decision_id: UUID, reads: ReadSide, after: After = None, done: Done = None,
-    ) -> Template:
-        """One decision with its rationale, subjects, deciders and what it superseded."""
-        await reads.caught_up(after)
-        row = await reads.decisions.get(decision_id)
-        if row is None:
-            raise DecisionNotFound(f"no decision with id {decision_id}")
-        shown = await decision(reads, row)
-        named = [("Ansvarlig for afviklingen", shown.responsible_id), ("Driftsejer", shown.operations_owner_id)]
-        names = await reads.directory.names(pid for _, pid in named)
-        people = [(what, words.person(explain.person(pid, names))) for what, pid in named if pid]
-        return _page("decision.html", await _context(request, reads, d=shown, people=people))
-
-    @get("/decisions/new", operation_id="uiDecisionForm")
-    async def decision_form(
-        self, request: Request, reads: ReadSide, kind: DecisionKind | None = None, proposal: UUID | None = None,
-        system: UUID | None = None, claim: UUID | None = None, after: After = None,
-    ) -> Template:
-        """The form that records a council decision."""
-        await reads.caught_up(after)
-        open_proposals = [p for p in await proposals(reads, await reads.proposals.page(500))
-                          if TRANSITIONS[p.status]]  # not in an end state
-        system_row = await reads.systems.get(system, reads.today()) if system else None
-        claims = [cl for cl in await reads.accountability.claims(system) if cl["status"] == "open"] if system else []
-        names = await reads.directory.names(cl["person_id"] for cl in claims)
-        for cl in claims:
-            cl["person_name"] = names.get(UUID(str(cl["person_id"])), (None, False))[0]
-        recent = await meetings(reads, (await reads.decisions.meetings())[-20:])
-        return _page("decide.html", await _context(
-            request, reads, kinds=list(DecisionKind), kind=kind, proposal=proposal, system=system_row, claim=claim,
-            open_proposals=open_proposals, claims=claims, meetings=list(reversed(recent))))
-
-    @post("/decisions", operation_id="uiRecordDecision")
-    async def record_decision(self, request: Request, portfolio: Portfolio) -> Redirect:
-        """Record a council decision with its rationale and meeting."""
-        raw, form = await request.form(), await form_of(request)
-        subjects = [{"kind": "proposal", "id": p} for p in raw.getall("proposal", []) if p]
-        if form.get("system_id"):
-            subjects.append({"kind": "system", "id": form["system_id"]})
-        ruled = [*raw.getall("claim_id", []), *([form["confirmed_claim_id"]] if form.get("confirmed_claim_id") else [])]
-        subjects += [{"kind": "claim", "id": c} for c in dict.fromkeys(ruled) if c]  # the confirmed one is ruled on too
-        priorities = []
-        if form.get("kind") == DecisionKind.PRIORITISATION:
-            for p in raw.getall("proposal", []):
-                rank = form.get(f"rank_{p}")
-                if not rank:
-                    raise InvalidValue("every proposal in a prioritisation needs its rank", field=f"rank_{p}")
-                priorities.append({"proposal_id": p, "rank": rank})
-        body: dict[str, Any] = {
-            "kind": form.get("kind"), "rationale": form.get("rationale", ""), "subjects": subjects,
-            "priorities": priorities,
-        }
-        for name in ("meeting_id", "decided_on", "effective_from", "period_from", "period_to", "responsible_id",
-                     "confirmed_claim_id", "operations_owner_id"):
-            if form.get(name):
-                body[name] = form[name]
-        if "meeting_id" not in body:  # decided outside a meeting: by the council member recording it
-            body["decided_by"] = [str(request.user.person_id)]
-        if body.get("kind") == DecisionKind.APPROVAL and "responsible_id" in body:
-            body["operations_owner_id"] = body.pop("responsible_id")  # the form's one person field: the operations owner
-        data = convert(body, c.RecordDecision)
-        actor = provide_actor(request)
-        r = await anyio.to_thread.run_sync(record, portfolio, data, actor)
-        return done(f"/ui/decisions/{r.id}", "decided", r.position)
 
 
 async def offers_of(reads: ReadSide, person_id: UUID) -> dict[str, list[dict[str, Any]]]:

@@ -179,8 +179,8 @@ def test_approving_a_submitted_proposal_names_it_and_says_which_steps_it_can_mak
     proposal = api_get(town, "/proposals", status="submitted")["items"][0]
     before = head(town)
     response = browser.post("/ui/decisions", data={
-        "csrf_token": csrf_of(form), "kind": "approval", "rationale": "Godt forslag", "proposal": proposal["id"],
-        "decided_on": town["clock"].today().isoformat()})
+        "csrf_token": csrf_of(form), "kind": "approval", "rationale": "Godt forslag", "subjects[0].kind": "proposal",
+        "subjects[0].id": proposal["id"], "decided_on": town["clock"].today().isoformat()})
     text = visible(response.text)
     assert response.status_code == 409 and head(town) == before
     assert f"Forslaget »{proposal['title']}« er indsendt, så det kan ikke blive godkendt nu." in text
@@ -193,10 +193,11 @@ def test_a_prioritisation_without_a_rank_names_the_rank_field_by_its_label(town)
     form = page(browser, "/ui/decisions/new", town)
     proposal = api_get(town, "/proposals", status="under_assessment")["items"][0]["id"]
     response = browser.post("/ui/decisions", data={
-        "csrf_token": csrf_of(form), "kind": "prioritisation", "rationale": "Rækkefølge", "proposal": proposal,
-        "decided_on": town["clock"].today().isoformat()})
+        "csrf_token": csrf_of(form), "kind": "prioritisation", "rationale": "Rækkefølge",
+        "priorities[0].proposal_id": proposal, "priorities[0].rank": "først",
+        "period_from": town["clock"].today().isoformat()})
     text = visible(response.text)
-    assert response.status_code == 422 and "Ret feltet Rang ." in text and "rank_" not in text
+    assert response.status_code == 422 and "Ret feltet Rang" in text and "rank" not in text
     assert not UUID_TEXT.search(text)
 
 

@@ -483,12 +483,12 @@ def test_a_person_claims_a_role_on_a_system_found_in_the_register(town):
 
 def test_the_council_records_a_decision_with_its_rationale_and_meeting(town):
     browser = sign_in(town, "council")
-    form = page(browser, "/ui/decisions/new", town)
+    form = page(browser, "/ui/decisions/new", town, kind="deferral")
     proposal = api_get(town, "/proposals", status="under_assessment")["items"][0]["id"]
-    assert f'name="proposal" value="{proposal}"' in form
+    assert re.search(rf'name="subjects\[\d+\]\.id" value="{proposal}"', form)
     meeting = re.search(r'<option value="([0-9a-f-]{36})">[^<]*deltagere', form)
     data = {"csrf_token": csrf_of(form), "kind": "deferral", "rationale": "Afventer budget 2027",
-            "proposal": proposal, "decided_on": town["clock"].today().isoformat()}
+            "subjects[0].kind": "proposal", "subjects[0].id": proposal, "decided_on": town["clock"].today().isoformat()}
     if meeting:
         data["meeting_id"] = meeting.group(1)
     response = browser.post("/ui/decisions", data=data, follow_redirects=False)
@@ -553,12 +553,13 @@ def test_behind_a_proxy_ending_tls_the_cookie_is_still_secure(town):
 
 def test_a_decision_taken_outside_a_meeting_is_the_recording_members_and_names_its_operations_owner(town):
     browser = sign_in(town, "council")
-    form = page(browser, "/ui/decisions/new", town)
+    form = page(browser, "/ui/decisions/new", town, kind="approval")
     proposal = api_get(town, "/proposals", status="under_assessment")["items"][-1]["id"]
     owner = town["users"]["owner"]
     response = browser.post("/ui/decisions", data={
-        "csrf_token": csrf_of(form), "kind": "approval", "rationale": "Godkendt uden for møde", "proposal": proposal,
-        "responsible_id": str(owner), "decided_by": str(owner),  # a forged decider is not read: the recorder decided
+        "csrf_token": csrf_of(form), "kind": "approval", "rationale": "Godkendt uden for møde",
+        "subjects[0].kind": "proposal", "subjects[0].id": proposal,
+        "operations_owner_id": str(owner), "decided_by": str(owner),  # a forged decider is not read: the recorder decided
     }, follow_redirects=False)
     assert response.status_code == 303, visible(response.text)
     decision_id = response.headers["location"].split("/ui/decisions/")[1].split("?")[0]
@@ -566,7 +567,7 @@ def test_a_decision_taken_outside_a_meeting_is_the_recording_members_and_names_i
     assert [d["person_id"] for d in recorded["deciders"]] == [str(town["users"]["council"])]
     assert recorded["operations_owner_id"] == str(owner)
     name = api_get(town, f"/people/{owner}")["name"]
-    assert f"Driftsejer: {name}" in visible(browser.get(response.headers["location"]).text)
+    assert f"{name} skal tage det leverede system i drift" in visible(browser.get(response.headers["location"]).text)
 
 
 def test_a_forvaltning_established_after_the_pages_first_read_the_org_tree_is_counted_and_listed(town):
@@ -602,7 +603,7 @@ def test_the_council_rules_on_competing_claims_confirming_one_and_rejecting_the_
     assert f'id="confirm-{first}" name="confirmed_claim_id" value="{first}" checked' in form
     response = browser.post("/ui/decisions", data={
         "csrf_token": csrf_of(form), "kind": "ownership_ruling", "rationale": "Fagafdelingen ejer systemet",
-        "system_id": system, "confirmed_claim_id": first, "claim_id": second,
+        "subjects[0].kind": "system", "subjects[0].id": system, "confirmed_claim_id": first,
     }, follow_redirects=False)
     assert response.status_code == 303, visible(response.text)
     claims = {c["claim_id"]: c for c in api_get(town, f"/systems/{system}/timeline")["claims"]}
