@@ -24,7 +24,7 @@ from api.context import provide_actor
 from api.council import decision, decisions, in_order, meetings, record
 from api.problems import on_domain_error
 from api.proposals import content, proposal_detail, proposals
-from api.ui import UI_HANDLERS, council_words, words
+from api.ui import UI_HANDLERS, words
 from api.ui.decision_form import body_from_form, form_context, subjects_sent
 from api.ui.form_body import body_of, convert
 from api.ui.minutes import effects, minutes_log
@@ -36,6 +36,7 @@ from domain.errors import DomainError
 from domain.portfolio import Portfolio
 from domain.proposals import ChangeKind, Driver, Marker, ProblemCategory, Purpose, Status, TRANSITIONS
 from domain.vocabulary import Criticality, Lifecycle
+from infra.phrasebook.da import council as council_words
 from infra.transparency import TransparencyLog
 from projections.read_side import ReadSide
 

@@ -1,10 +1,9 @@
-"""The council's pages' Danish words (issue 25 part 2), kept together so that the phrasebook can
-take them in whole: the proposal form's choices, the council forms' field labels (beside the
-pages' own, api/ui/words.py), what a form that succeeded did."""
+"""The council's pages' Danish words (issue 25 part 2): the proposal form's choices, the council
+forms' field labels (beside the phrasebook's own, labels.py), what a form that succeeded did."""
 
 from __future__ import annotations
 
-from api.ui import words
+from infra.phrasebook.da import labels as words
 
 PURPOSE = {"efficiency": "Effektivisering", "professional_quality": "Faglig kvalitet",
            "citizen_quality": "Kvalitet for borgerne"}
