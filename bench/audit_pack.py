@@ -38,9 +38,9 @@ runtime = bootstrap(settings)
 async def run():
     q = S.Question(date.fromisoformat(sys.argv[1]), date.fromisoformat(sys.argv[2]), runtime.reads.now())
     n = 0
-    async for system, changes in S.systems_in_question(runtime.reads, q):
-        owners, changed, attestation, _ = await S.system_rows(runtime.reads, q, settings.gap_policy, system, changes)
-        n += len(owners) + len(changed) + (attestation is not None)
+    async for chunk in S.systems_in_question(runtime.reads, q):
+        for found in await S.chunk_rows(runtime.reads, q, settings.gap_policy, chunk):
+            n += len(found.owners) + len(found.changed) + (found.attestation is not None)
     async for _ in S.gap_rows(runtime.reads, q):
         n += 1
     async for _ in S.decision_rows(runtime.reads, q):

@@ -237,6 +237,33 @@ class AccountabilityQueries:
             system_id,
         )
 
+    async def facts_by_system(self, system_ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        """`facts` of several systems in one query, by system, each system's in position order."""
+        found: dict[UUID, list[dict[str, Any]]] = {i: [] for i in system_ids}
+        if not system_ids:
+            return found
+        marks = ", ".join("?" for _ in system_ids)
+        for r in await self.reader.fetch(
+            "SELECT system_id, position, role, person_id, effective_from, effective_to, recorded_at, kind, basis,"
+            " decision_id, claim_id, actor_id, actor_role, request_id, source FROM responsibility_facts"
+            f" WHERE system_id IN ({marks}) ORDER BY system_id, position", *system_ids,
+        ):
+            found[UUID(str(r.pop("system_id")))].append(r)
+        return found
+
+    async def attestations_by_system(self, system_ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        """`attestations` of several systems in one query, by system, each system's in position order."""
+        found: dict[UUID, list[dict[str, Any]]] = {i: [] for i in system_ids}
+        if not system_ids:
+            return found
+        marks = ", ".join("?" for _ in system_ids)
+        for r in await self.reader.fetch(
+            "SELECT system_id, role, person_id, attested_on, recorded_at, position FROM attestations"
+            f" WHERE system_id IN ({marks}) ORDER BY system_id, position", *system_ids,
+        ):
+            found[UUID(str(r.pop("system_id")))].append(r)
+        return found
+
     async def grounds(self, system_id: UUID, at: date, known_at: datetime) -> list[dict[str, Any]]:
         """The facts of one system that domain/responsibility.py's `answer` needs to answer every
         role at (`at`, `known_at`), with the names of the holder and the recorder: per role the

@@ -185,6 +185,22 @@ class GapQueries:
         )
         return await self.reader.fetch(sql, *params, limit, offset)
 
+    async def at_systems(self, day: date, system_ids: Sequence[UUID]) -> list[dict[str, Any]]:
+        """`at(day, system_id=...)` for several systems in one query, in `at`'s shape and order."""
+        if not system_ids:
+            return []
+        where, params = self._where(day, None, None, None, None)
+        sql = (
+            "SELECT g.system_id, s.name AS system_name, g.rule, g.role, g.since, g.until, g.severity, g.detail,"
+            " g.person_id, CASE WHEN d.erased_at IS NULL THEN d.name END AS person_name,"
+            " d.erased_at IS NOT NULL AS person_erased, g.claim_ids, g.fact_positions"
+            " FROM responsibility_gaps g JOIN systems s ON s.id = g.system_id"
+            " LEFT JOIN person_details d ON d.person_id = g.person_id WHERE " + " AND ".join(where)
+            + f" AND g.system_id IN {_in(list(system_ids))}"
+            + " ORDER BY g.severity, g.since, s.name, g.system_id, g.role"
+        )
+        return await self.reader.fetch(sql, *params, *system_ids)
+
     async def during(self, start: date, end: date, *, limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
         """The gaps open on any day from `start` to `end` (both included), in `at`'s order and shape:
         the auditor's pack lists a period's, not a day's."""

@@ -5,7 +5,6 @@ evidence rows to a temporary file, proofs in batches; only the PDF's rows are he
 
 from __future__ import annotations
 
-import asyncio
 import json
 import tempfile
 import zipfile
@@ -18,7 +17,7 @@ import anyio.to_thread
 import structlog
 
 from api.audit_pack import pdf
-from api.audit_pack.sections import (HEADERS, Question, Row, Summary, decision_rows, gap_rows, system_rows,
+from api.audit_pack.sections import (HEADERS, Question, Row, Summary, chunk_rows, decision_rows, gap_rows,
                                      systems_in_question)
 from domain.gaps import GapPolicy
 from infra import pack_verify
@@ -29,7 +28,6 @@ from projections.read_side import ReadSide
 log = structlog.get_logger(__name__)
 FORMAT = "ansvar/audit-pack/v1"
 PROOF_BATCH = 2000
-AT_ONCE = 8  # systems asked about concurrently (the PostgreSQL pool has 10 connections by default)
 PDF, VERIFY_MD, VERIFY_PY = "ansvar-revision.pdf", "VERIFY.md", "verify.py"
 
 
@@ -120,25 +118,15 @@ async def build(reads: ReadSide, transparency: TransparencyLog, policy: GapPolic
                 if len(shown[row.section]) < pdf.MAX_ROWS and pdf.shown(row):
                     shown[row.section].append(row)
 
-            async def answer(batch: list[tuple[dict, list]]) -> None:
-                # A few systems' questions at once, on connections of the pool; rows kept in name order.
-                found = await asyncio.gather(*(system_rows(reads, q, policy, s, c) for s, c in batch))
-                for (system, _), (owners, changed, attestation, in_time) in zip(batch, found):
-                    summary.systems.append(system["name"])
-                    for row in [*owners, *changed]:
+            async for chunk in systems_in_question(reads, q):
+                for system, found in zip(chunk, await chunk_rows(reads, q, policy, chunk)):
+                    summary.systems.append(system[0]["name"])
+                    for row in [*found.owners, *found.changed]:
                         keep(row)
-                    if attestation is not None:
-                        keep(attestation)
+                    if found.attestation is not None:
+                        keep(found.attestation)
                         summary.in_use += 1
-                        summary.attested += in_time
-
-            batch: list[tuple[dict, list]] = []
-            async for system, changes in systems_in_question(reads, q):
-                batch.append((system, changes))
-                if len(batch) == AT_ONCE:
-                    await answer(batch)
-                    batch = []
-            await answer(batch)
+                        summary.attested += found.in_time
             keep(coverage_row(summary))
             async for row in gap_rows(reads, q):
                 keep(row)

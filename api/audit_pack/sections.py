@@ -99,37 +99,117 @@ def basis_of(decision_id: Any, claim_id: Any, source: dict | None, kind: str) ->
     return "Registreret som ubesat" if kind == "vacancy" else "Registrering"
 
 
-async def systems_in_question(reads: ReadSide, q: Question) -> AsyncIterator[tuple[dict, list[LifecycleChange]]]:
-    """Every system known at K and not already decommissioned when the period began, by name."""
+async def systems_in_question(reads: ReadSide, q: Question) -> AsyncIterator[list[tuple[dict, list[LifecycleChange]]]]:
+    """Every system known at K and not already decommissioned when the period began, by name, a page
+    (PAGE systems) at a time: the page's lifecycle histories in one query."""
     after = None
     while True:
         page = await reads.systems.page(q.at, PAGE, after)
-        for s in page:
-            if s["registered_at"] > q.known_at:
-                continue
+        known = [s for s in page if s["registered_at"] <= q.known_at]
+        histories = await reads.systems.lifecycle_histories([s["id"] for s in known])
+        chunk = []
+        for s in known:
             changes = [LifecycleChange(c["position"], c["lifecycle"], c["effective_from"])
-                       for c in await reads.systems.lifecycle_history(s["id"]) if c["recorded_at"] <= q.known_at]
+                       for c in histories[s["id"]] if c["recorded_at"] <= q.known_at]
             state = lifecycle_at(changes, q.at)
             if state is None or lifecycle_at(changes, q.start) == Lifecycle.DECOMMISSIONED:
                 continue
-            yield s, changes
+            chunk.append((s, changes))
+        if chunk:
+            yield chunk
         if len(page) < PAGE:
             return
         after = (page[-1]["name"], page[-1]["id"])
 
 
-async def system_rows(reads: ReadSide, q: Question, policy: GapPolicy, system: dict,
-                      changes: list[LifecycleChange]) -> tuple[list[Row], list[Row], Row | None, bool]:
-    """One system's owners, changes and attestation rows, and whether its Systemejer had attested in time."""
-    sid, name = system["id"], system["name"]
-    state = lifecycle_at(changes, q.at)
-    answer = await explain.accountability(reads, sid, q.at, q.known_at)
-    assert answer is not None
-    fact_rows = [f for f in await reads.accountability.facts(sid) if f["recorded_at"] <= q.known_at]
+class _Grounds:
+    """What explain.accountability reads, for systems whose facts were read for a whole chunk at once:
+    every fact of the system with the names beside it. Its answer over every fact is its answer over
+    the few facts the per-system query picks (tests/properties/test_one_rule.py), and the pack's
+    answers are held equal to the API's, system by system (tests/properties/test_pack_batched.py)."""
+
+    def __init__(self, names: dict[UUID, tuple[str | None, bool]]) -> None:
+        self.accountability = self
+        self.names = names
+        self.rows: dict[UUID, list[dict]] = {}
+
+    def put(self, system_id: UUID, system_name: str, facts: list[dict]) -> None:
+        rows = []
+        for f in facts:
+            holder = self.names.get(UUID(str(f["person_id"]))) if f["person_id"] else None
+            actor = self.names.get(a) if (a := explain.actor_person(f["actor_id"])) else None
+            rows.append({**f, "system_name": system_name,
+                         "person_name": holder[0] if holder else None, "person_erased": bool(holder and holder[1]),
+                         "actor_name": actor[0] if actor else None, "actor_erased": bool(actor and actor[1])})
+        self.rows[system_id] = rows or [{"system_name": system_name, "position": None}]
+
+    async def grounds(self, system_id: UUID, at: date, known_at: datetime) -> list[dict]:
+        return self.rows[system_id]
+
+
+@dataclass(slots=True)
+class SystemRows:
+    """One system's rows: its owners, its changes, its attestation row (None when not in operation)
+    and whether its Systemejer had attested in time."""
+
+    owners: list[Row]
+    changed: list[Row]
+    attestation: Row | None
+    in_time: bool
+
+
+@dataclass(slots=True)
+class Asked:
+    """What the API answers about one system for the question: who holds each role at D as known at
+    K (GET /systems/{id}/accountability), its facts and attestations as recorded by K (the timeline's),
+    and where its responsibility is unclear at D (GET /responsibility-gaps?system_id=)."""
+
+    system: dict
+    changes: list[LifecycleChange]
+    answer: Any
+    facts: list[dict]
+    attestations: list[dict]
+    unclear: list[Any]
+
+
+async def asked(reads: ReadSide, q: Question, chunk: list[tuple[dict, list[LifecycleChange]]],
+                ) -> tuple[list[Asked], dict[UUID, tuple[str | None, bool]]]:
+    """The API's answers for a chunk of systems, from a few queries over the whole chunk (facts,
+    attestations, names, gaps) instead of several per system; and the names of everyone in them."""
+    ids = [s["id"] for s, _ in chunk]
+    all_facts = await reads.accountability.facts_by_system(ids)
+    all_attestations = await reads.accountability.attestations_by_system(ids)
+    unclear: dict[UUID, list] = {i: [] for i in ids}
+    for g in await reads.gaps.at_systems(q.at, ids):
+        unclear[g["system_id"]].append(gap_item(g))
+    names = await reads.directory.names(
+        [f[k] for facts in all_facts.values() for f in facts for k in ("person_id", "actor_id")
+         if f[k] and (k == "person_id" or explain.actor_person(f[k]))])
+    grounds = _Grounds(names)
+    found = []
+    for system, changes in chunk:
+        grounds.put(system["id"], system["name"], all_facts[system["id"]])
+        answer = await explain.accountability(grounds, system["id"], q.at, q.known_at)  # type: ignore[arg-type]
+        assert answer is not None
+        found.append(Asked(system, changes, answer, [f for f in all_facts[system["id"]] if f["recorded_at"] <= q.known_at],
+                           [a for a in all_attestations[system["id"]] if a["recorded_at"] <= q.known_at],
+                           unclear[system["id"]]))
+    return found, names
+
+
+async def chunk_rows(reads: ReadSide, q: Question, policy: GapPolicy,
+                     chunk: list[tuple[dict, list[LifecycleChange]]]) -> list[SystemRows]:
+    """The rows of a chunk of systems, each from the API's answers for it."""
+    found, names = await asked(reads, q, chunk)
+    return [system_rows(q, policy, a, names) for a in found]
+
+
+def system_rows(q: Question, policy: GapPolicy, a: Asked, names: dict) -> SystemRows:
+    """One system's owners, changes and attestation rows, from the API's answers for it."""
+    sid, name = a.system["id"], a.system["name"]
+    state = lifecycle_at(a.changes, q.at)
+    answer, fact_rows, attestations, unclear = a.answer, a.facts, a.attestations, a.unclear
     facts = [fact_from_row(f) for f in fact_rows]
-    attestations = [a for a in await reads.accountability.attestations(sid) if a["recorded_at"] <= q.known_at]
-    unclear = [gap_item(g) for g in await reads.gaps.at(q.at, system_id=sid, limit=1000)]
-    names = await reads.directory.names([f["person_id"] for f in fact_rows] + [f["actor_id"] for f in fact_rows])
 
     owners = []
     for r in answer.roles:
@@ -191,7 +271,7 @@ async def system_rows(reads: ReadSide, q: Question, policy: GapPolicy, system: d
             attestation = Row("Bekræftelser", [name, None, None, None, "Ingen systemejer",
                                                ", ".join(map(str, positions)) or None], positions, sid,
                               str(Role.SYSTEMEJER), None)
-    return owners, changed, attestation, in_time
+    return SystemRows(owners, changed, attestation, in_time)
 
 
 async def gap_rows(reads: ReadSide, q: Question) -> AsyncIterator[Row]:
