@@ -17,12 +17,14 @@ import anyio.to_thread
 import structlog
 
 from api.audit_pack import pdf
-from api.audit_pack.sections import (HEADERS, Question, Row, Summary, chunk_rows, decision_rows, gap_rows,
+from api.audit_pack.sections import (HEADERS, Question, Row, Summary, chunk_rows, decision_rows,
                                      systems_in_question)
 from domain.gaps import GapPolicy
 from infra import pack_verify
 from infra.checkpoints import Checkpoint, b64
 from infra.transparency import TransparencyLog
+from projections.event_log import EventLog
+from projections.gaps_view import GapsAsKnown
 from projections.read_side import ReadSide
 
 log = structlog.get_logger(__name__)
@@ -103,8 +105,11 @@ def evidence_row(row: Row) -> dict[str, Any]:
             "cells": [plain(v) for v in row.cells]}
 
 
-async def build(reads: ReadSide, transparency: TransparencyLog, policy: GapPolicy, q: Question, out: IO[bytes]) -> Summary:
+async def build(reads: ReadSide, transparency: TransparencyLog, events: EventLog, policy: GapPolicy, q: Question,
+                out: IO[bytes]) -> Summary:
     """Write the pack for question `q` to `out`; returns its summary."""
+    changes, criticality = await anyio.to_thread.run_sync(events.directory_changes)
+    unclear = GapsAsKnown(reads.reader, q.known_at, policy, changes, criticality)
     with tempfile.TemporaryDirectory(prefix="ansvar-pack-") as tmp:
         folder = Path(tmp)
         book, positions, summary = Workbook(), set(), Summary()
@@ -119,7 +124,7 @@ async def build(reads: ReadSide, transparency: TransparencyLog, policy: GapPolic
                     shown[row.section].append(row)
 
             async for chunk in systems_in_question(reads, q):
-                for system, found in zip(chunk, await chunk_rows(reads, q, policy, chunk)):
+                for system, found in zip(chunk, await chunk_rows(reads, q, policy, chunk, unclear)):
                     summary.systems.append(system[0]["name"])
                     for row in [*found.owners, *found.changed]:
                         keep(row)
@@ -127,10 +132,10 @@ async def build(reads: ReadSide, transparency: TransparencyLog, policy: GapPolic
                         keep(found.attestation)
                         summary.in_use += 1
                         summary.attested += found.in_time
+                    for row in found.unclear:
+                        keep(row)
+                        summary.longest = sorted([*summary.longest, row], key=lambda r: -r.cells[5])[:10]
             keep(coverage_row(summary))
-            async for row in gap_rows(reads, q):
-                keep(row)
-                summary.longest = sorted([*summary.longest, row], key=lambda r: -r.cells[5])[:10]
             async for row in decision_rows(reads, q):
                 keep(row)
         await anyio.to_thread.run_sync(book.save, folder / pack_verify.WORKBOOK)

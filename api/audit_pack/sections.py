@@ -11,18 +11,21 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from api import explain
 from api.audit import gap_item
 from api.council import decisions as shown_decisions
 from api.responsibility import fact_entry
 from api.ui.words import DANISH, DECISION_KIND, dato
-from domain.gaps import GapPolicy, attestation_due
+from domain.gaps import Gap, GapPolicy, attestation_due, gaps_at
 from domain.gaps import Attestation as Attested
 from domain.inventory import LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
 from domain.lifecycle import LifecycleChange, lifecycle_at
 from domain.responsibility import period_at
 from domain.vocabulary import OPERATING, Lifecycle, Role
 from projections.accountability_view import fact_from_row
+from projections.gaps_view import GapsAsKnown
 from projections.read_side import ReadSide
 
 HEADERS: dict[str, list[str]] = {
@@ -156,51 +159,68 @@ class SystemRows:
     changed: list[Row]
     attestation: Row | None
     in_time: bool
+    unclear: list[Row]
 
 
 @dataclass(slots=True)
 class Asked:
     """What the API answers about one system for the question: who holds each role at D as known at
     K (GET /systems/{id}/accountability), its facts and attestations as recorded by K (the timeline's),
-    and where its responsibility is unclear at D (GET /responsibility-gaps?system_id=)."""
+    and where its responsibility was unclear as the record stood at K (the gap rules over its history
+    as recorded by then: every period, and those at D as GapItems, as GET /responsibility-gaps shows
+    them)."""
 
     system: dict
     changes: list[LifecycleChange]
     answer: Any
     facts: list[dict]
     attestations: list[dict]
+    gaps: list[Gap]
     unclear: list[Any]
 
 
-async def asked(reads: ReadSide, q: Question, chunk: list[tuple[dict, list[LifecycleChange]]],
+def gap_row(system_name: str, g: Gap, names: dict[UUID, tuple[str | None, bool]]) -> dict[str, Any]:
+    """A gap in the shape the gap view's rows have, for api.audit.gap_item (the API's one way of
+    showing a gap: the person it is about named in its words)."""
+    name, erased = names.get(g.person_id, (None, False)) if g.person_id else (None, False)
+    return {"system_name": system_name, "rule": g.rule, "role": g.role, "since": g.since, "until": g.until,
+            "severity": g.severity, "detail": g.detail, "person_id": g.person_id, "person_name": name,
+            "person_erased": erased, "claim_ids": msgspec.json.encode([str(c) for c in g.claims]).decode(),
+            "fact_positions": msgspec.json.encode(list(g.facts)).decode()}
+
+
+async def asked(reads: ReadSide, q: Question, chunk: list[tuple[dict, list[LifecycleChange]]], unclear: GapsAsKnown,
                 ) -> tuple[list[Asked], dict[UUID, tuple[str | None, bool]]]:
     """The API's answers for a chunk of systems, from a few queries over the whole chunk (facts,
-    attestations, names, gaps) instead of several per system; and the names of everyone in them."""
+    attestations, names, the gap rules' inputs) instead of several per system; and the names of
+    everyone in them."""
     ids = [s["id"] for s, _ in chunk]
     all_facts = await reads.accountability.facts_by_system(ids)
     all_attestations = await reads.accountability.attestations_by_system(ids)
-    unclear: dict[UUID, list] = {i: [] for i in ids}
-    for g in await reads.gaps.at_systems(q.at, ids):
-        unclear[g["system_id"]].append(gap_item(g))
+    all_gaps = await unclear.gaps(ids)
     names = await reads.directory.names(
         [f[k] for facts in all_facts.values() for f in facts for k in ("person_id", "actor_id")
-         if f[k] and (k == "person_id" or explain.actor_person(f[k]))])
+         if f[k] and (k == "person_id" or explain.actor_person(f[k]))]
+        + [g.person_id for gaps in all_gaps.values() for g in gaps if g.person_id])
     grounds = _Grounds(names)
     found = []
     for system, changes in chunk:
-        grounds.put(system["id"], system["name"], all_facts[system["id"]])
-        answer = await explain.accountability(grounds, system["id"], q.at, q.known_at)  # type: ignore[arg-type]
+        sid = system["id"]
+        grounds.put(sid, system["name"], all_facts[sid])
+        answer = await explain.accountability(grounds, sid, q.at, q.known_at)  # type: ignore[arg-type]
         assert answer is not None
-        found.append(Asked(system, changes, answer, [f for f in all_facts[system["id"]] if f["recorded_at"] <= q.known_at],
-                           [a for a in all_attestations[system["id"]] if a["recorded_at"] <= q.known_at],
-                           unclear[system["id"]]))
+        gaps = all_gaps.get(sid, [])
+        found.append(Asked(system, changes, answer, [f for f in all_facts[sid] if f["recorded_at"] <= q.known_at],
+                           [a for a in all_attestations[sid] if a["recorded_at"] <= q.known_at], gaps,
+                           [gap_item({**gap_row(system["name"], g, names), "system_id": sid})
+                            for g in gaps_at(gaps, q.at)]))
     return found, names
 
 
-async def chunk_rows(reads: ReadSide, q: Question, policy: GapPolicy,
-                     chunk: list[tuple[dict, list[LifecycleChange]]]) -> list[SystemRows]:
+async def chunk_rows(reads: ReadSide, q: Question, policy: GapPolicy, chunk: list[tuple[dict, list[LifecycleChange]]],
+                     unclear: GapsAsKnown) -> list[SystemRows]:
     """The rows of a chunk of systems, each from the API's answers for it."""
-    found, names = await asked(reads, q, chunk)
+    found, names = await asked(reads, q, chunk, unclear)
     return [system_rows(q, policy, a, names) for a in found]
 
 
@@ -271,25 +291,25 @@ def system_rows(q: Question, policy: GapPolicy, a: Asked, names: dict) -> System
             attestation = Row("Bekræftelser", [name, None, None, None, "Ingen systemejer",
                                                ", ".join(map(str, positions)) or None], positions, sid,
                               str(Role.SYSTEMEJER), None)
-    return SystemRows(owners, changed, attestation, in_time)
+    return SystemRows(owners, changed, attestation, in_time, gap_rows(q, a, names))
 
 
-async def gap_rows(reads: ReadSide, q: Question) -> AsyncIterator[Row]:
-    """Every period of unclear responsibility that overlaps D0..D, as GET /responsibility-gaps shows it."""
-    offset = 0
-    while True:
-        page = await reads.gaps.during(q.start, q.at, limit=PAGE, offset=offset)
-        for g in map(gap_item, page):
-            end = g.until if g.until is not None and g.until <= q.at else q.at
-            positions = sorted(set(g.facts))
-            yield Row("Uklart ansvar", [
-                g.system_name, RULE_LABEL.get(g.rule, g.rule), ROLE_LABEL.get(Role(g.role)) if g.role else None,
-                g.since, g.until, max((end - g.since).days, 0), g.severity, g.detail,
-                ", ".join(map(str, positions)) or None,
-            ], positions, g.system_id, g.role, g.person.id if g.person else None)
-        if len(page) < PAGE:
-            return
-        offset += PAGE
+def gap_rows(q: Question, a: Asked, names: dict[UUID, tuple[str | None, bool]]) -> list[Row]:
+    """The system's periods of unclear responsibility that overlap D0..D, as known at K, as GET
+    /responsibility-gaps shows each (most severe first, then the longest-standing)."""
+    rows = []
+    for g in a.gaps:
+        if g.since > q.at or (g.until is not None and g.until <= q.start):
+            continue
+        item = gap_item({**gap_row(a.system["name"], g, names), "system_id": a.system["id"]})
+        end = item.until if item.until is not None and item.until <= q.at else q.at
+        positions = sorted(set(item.facts))
+        rows.append(Row("Uklart ansvar", [
+            item.system_name, RULE_LABEL.get(item.rule, item.rule), ROLE_LABEL.get(Role(item.role)) if item.role else None,
+            item.since, item.until, max((end - item.since).days, 0), item.severity, item.detail,
+            ", ".join(map(str, positions)) or None,
+        ], positions, item.system_id, item.role, item.person.id if item.person else None))
+    return rows
 
 
 async def decision_rows(reads: ReadSide, q: Question) -> AsyncIterator[Row]:
