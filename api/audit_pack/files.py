@@ -17,7 +17,7 @@ import anyio.to_thread
 import structlog
 
 from api.audit_pack import pdf
-from api.audit_pack.sections import (HEADERS, Question, Row, Summary, chunk_rows, decision_rows,
+from api.audit_pack.sections import (HEADERS, Question, Row, Summary, chunk_rows, decision_rows, in_question,
                                      systems_in_question)
 from domain.gaps import GapPolicy
 from infra import pack_verify
@@ -135,8 +135,9 @@ async def build(reads: ReadSide, transparency: TransparencyLog, events: EventLog
                     shown[row.section].append(row)
 
             async for chunk in systems_in_question(reads, q):
-                for system, found in zip(chunk, await chunk_rows(reads, q, policy, chunk, unclear)):
-                    summary.systems.append(system[0]["name"])
+                for (system, changes), found in zip(chunk, await chunk_rows(reads, q, policy, chunk, unclear)):
+                    if in_question(q, changes):
+                        summary.systems.append(system["name"])
                     for row in [*found.owners, *found.changed]:
                         keep(row)
                     if found.attestation is not None:

@@ -103,8 +103,9 @@ def basis_of(decision_id: Any, claim_id: Any, source: dict | None, kind: str) ->
 
 
 async def systems_in_question(reads: ReadSide, q: Question) -> AsyncIterator[list[tuple[dict, list[LifecycleChange]]]]:
-    """Every system known at K and not already decommissioned when the period began, by name, a page
-    (PAGE systems) at a time: the page's lifecycle histories in one query."""
+    """Every system known at K, by name, a page (PAGE systems) at a time, the page's lifecycle
+    histories in one query; `in_question` tells those the owners' sheet lists (not decommissioned
+    when the period began, and in the register by D) from those only their gaps concern."""
     after = None
     while True:
         page = await reads.systems.page(q.at, PAGE, after)
@@ -114,9 +115,6 @@ async def systems_in_question(reads: ReadSide, q: Question) -> AsyncIterator[lis
         for s in known:
             changes = [LifecycleChange(c["position"], c["lifecycle"], c["effective_from"])
                        for c in histories[s["id"]] if c["recorded_at"] <= q.known_at]
-            state = lifecycle_at(changes, q.at)
-            if state is None or lifecycle_at(changes, q.start) == Lifecycle.DECOMMISSIONED:
-                continue
             chunk.append((s, changes))
         if chunk:
             yield chunk
@@ -148,6 +146,12 @@ class _Grounds:
 
     async def grounds(self, system_id: UUID, at: date, known_at: datetime) -> list[dict]:
         return self.rows[system_id]
+
+
+def in_question(q: Question, changes: list[LifecycleChange]) -> bool:
+    """Whether the owners' sheet lists a system: in the register at D, and not already decommissioned
+    when the period began (as known at K)."""
+    return lifecycle_at(changes, q.at) is not None and lifecycle_at(changes, q.start) != Lifecycle.DECOMMISSIONED
 
 
 @dataclass(slots=True)
@@ -221,7 +225,8 @@ async def chunk_rows(reads: ReadSide, q: Question, policy: GapPolicy, chunk: lis
                      unclear: GapsAsKnown) -> list[SystemRows]:
     """The rows of a chunk of systems, each from the API's answers for it."""
     found, names = await asked(reads, q, chunk, unclear)
-    return [system_rows(q, policy, a, names) for a in found]
+    return [system_rows(q, policy, a, names) if in_question(q, a.changes) else
+            SystemRows([], [], None, False, gap_rows(q, a, names)) for a in found]
 
 
 def system_rows(q: Question, policy: GapPolicy, a: Asked, names: dict) -> SystemRows:
