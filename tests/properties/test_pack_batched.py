@@ -64,11 +64,9 @@ def test_the_packs_answers_for_a_chunk_are_the_apis_answers_system_by_system(wor
     app, reads = runtime.portfolio, runtime.reads
     today = clock.today()
     moments: list[datetime] = []
-    ids = []
     for facts, changes in systems:
         sid = app.register_system(f"System {next(names)}", None, unit, "critical", False, "in_operation",
                                   today - timedelta(days=500)).id
-        ids.append(sid)
         for role, who, start, length, attests in facts:
             begin = today + timedelta(days=start)
             end = begin + timedelta(days=length) if length else None
