@@ -32,6 +32,7 @@ def cmd_audit_pack(settings: Settings, clock: Clock, args: argparse.Namespace) -
     from ansvar.bootstrap import bootstrap
     from api.audit_pack.files import build
     from api.audit_pack.routes import question
+    from projections.event_log import EventLog
 
     runtime = bootstrap(settings, clock)
     started = time.perf_counter()
@@ -46,7 +47,8 @@ def cmd_audit_pack(settings: Settings, clock: Clock, args: argparse.Namespace) -
                 q = question(runtime.reads, args.start, args.at, args.known_at)
                 runtime.transparency.verifier_key  # noqa: B018 (NotSigning before any work)
                 with open(partial, "wb") as f:
-                    return q, await build(runtime.reads, runtime.transparency, settings.gap_policy, q, f)
+                    return q, await build(runtime.reads, runtime.transparency, EventLog(runtime.portfolio),
+                                          settings.gap_policy, q, f)
             finally:
                 await runtime.reads.reader.close()
 

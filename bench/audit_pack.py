@@ -33,16 +33,18 @@ from datetime import date
 from ansvar.bootstrap import bootstrap
 from api.audit_pack import sections as S
 from infra.settings import Settings
+from projections.event_log import EventLog
+from projections.gaps_view import GapsAsKnown
 settings = Settings.from_env()
 runtime = bootstrap(settings)
 async def run():
     q = S.Question(date.fromisoformat(sys.argv[1]), date.fromisoformat(sys.argv[2]), runtime.reads.now())
     n = 0
-    async for system, changes in S.systems_in_question(runtime.reads, q):
-        owners, changed, attestation, _ = await S.system_rows(runtime.reads, q, settings.gap_policy, system, changes)
-        n += len(owners) + len(changed) + (attestation is not None)
-    async for _ in S.gap_rows(runtime.reads, q):
-        n += 1
+    changes, criticality = EventLog(runtime.portfolio).directory_changes()
+    unclear = GapsAsKnown(runtime.reads.reader, q.known_at, settings.gap_policy, changes, criticality)
+    async for chunk in S.systems_in_question(runtime.reads, q):
+        for found in await S.chunk_rows(runtime.reads, q, settings.gap_policy, chunk, unclear):
+            n += len(found.owners) + len(found.changed) + (found.attestation is not None) + len(found.unclear)
     async for _ in S.decision_rows(runtime.reads, q):
         n += 1
     await runtime.reads.reader.close()

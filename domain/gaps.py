@@ -405,3 +405,39 @@ def gaps_at(gaps: Iterable[Gap], day: date) -> list[Gap]:
     return sorted(g for g in gaps if g.holds_at(day))
 
 
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryChange:
+    """A change to the directory the gap rules read, with when it was recorded: a person registered
+    in or moved to a unit (`org_unit_id`), departed or back (`day`), a unit dissolved (`day`)."""
+
+    recorded_at: datetime
+    subject_id: UUID
+    kind: str  # "registered" | "moved" | "departed" | "returned" | "dissolved"
+    day: date | None = None
+    org_unit_id: UUID | None = None
+
+
+def directory_as_known(directory: Directory, changes: Iterable[DirectoryChange], when: datetime) -> Directory:
+    """The directory as the record stood at `when`: the people and units of `directory` (a unit's
+    level never changes), each person's unit and departure and each unit's dissolution as the changes
+    recorded by then (given in log order) left them. A departure recorded after `when` is not known
+    at `when`, even if it took effect before."""
+    people = {p: PersonInfo(p, info.org_unit_id, None) for p, info in directory.people.items()}
+    units = {u: OrgUnitInfo(u, info.level, None) for u, info in directory.org_units.items()}
+    for c in changes:
+        if c.recorded_at > when:
+            continue
+        if c.subject_id in people:
+            person = people[c.subject_id]
+            if c.kind in ("registered", "moved") and c.org_unit_id is not None:
+                person = replace(person, org_unit_id=c.org_unit_id)
+            elif c.kind == "departed":
+                person = replace(person, departed_on=c.day)
+            elif c.kind == "returned":
+                person = replace(person, departed_on=None)
+            people[c.subject_id] = person
+        elif c.kind == "dissolved" and c.subject_id in units:
+            units[c.subject_id] = replace(units[c.subject_id], dissolved_on=c.day)
+    return Directory(people, units)

@@ -191,18 +191,19 @@ class LogProofs:
 
     def proofs_of(self, positions: Sequence[int], size: int) -> list[tuple[int, Entry, list[bytes]]]:
         """`proof_of` for many positions against one tree size, in one read transaction on the SQL
-        stores (the auditor's pack asks for thousands). Raises NotInLog for a position not in it."""
+        stores (the auditor's pack asks for hundreds of thousands): their entries in one query, the
+        nodes all their paths need at once (paths share their upper nodes), the proofs from those.
+        Raises NotInLog for a position not in it."""
         def read(cur: Any) -> list[tuple[int, Entry, list[bytes]]]:
             tree = self.tree
             assert tree is not None
-            found = []
+            entries = tree.entries_at_in(cur, positions)
             for position in positions:
-                index = tree.index_in(cur, position)
-                if index is None or index >= size:
+                entry = entries.get(position)
+                if entry is None or entry.idx >= size:
                     raise NotInLog(f"position {position} is not in the log's tree of {size}")
-                nodes = tree.nodes_in(cur, M.inclusion_nodes(index, size))
-                found.append((position, tree.entries_in(cur, index, 1)[0], M.inclusion_from(index, size, nodes)))
-            return found
+            nodes = tree.nodes_in(cur, [n for p in positions for n in M.inclusion_nodes(entries[p].idx, size)])
+            return [(p, entries[p], M.inclusion_from(entries[p].idx, size, nodes)) for p in positions]
 
         if self.memory is None:
             return self._read(read)

@@ -5,6 +5,11 @@ data (names and e-mails live in the erasable directory), so nothing here needs r
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
+
+from domain.gaps import DirectoryChange
+from domain.org import OrgUnit, Person
+from domain.systems import System
 
 
 class EventLog:
@@ -24,3 +29,32 @@ class EventLog:
                 "request_id": meta.get("request_id"), "source": meta.get("source"),
             })
         return rows
+
+    def directory_changes(self, page: int = 5000) -> tuple[list[DirectoryChange], dict[UUID, list[tuple[Any, str]]]]:
+        """What the gap rules read besides a system's own history, as it was recorded: every
+        registration, move, departure and return of a person and every dissolution of a unit (in log
+        order, with record times), and each system's criticality as registered and corrected. For
+        the auditor's pack's gaps as known at a past moment. Synchronous: call it in a thread."""
+        kinds = {Person.Registered.TOPIC: "registered", Person.Corrected.TOPIC: "moved",
+                 Person.Departed.TOPIC: "departed", Person.Returned.TOPIC: "returned",
+                 OrgUnit.Dissolved.TOPIC: "dissolved"}
+        critical = (System.Registered.TOPIC, System.DetailsChanged.TOPIC)
+        changes: list[DirectoryChange] = []
+        criticality: dict[UUID, list[tuple[Any, str]]] = {}
+        after = 0
+        while True:
+            found = self.app.recorder.select_notifications(after + 1, page, topics=[*kinds, *critical])
+            for n in found:
+                event = self.app.mapper.to_domain_event(n)
+                if n.topic in critical:
+                    criticality.setdefault(event.originator_id, []).append((event.timestamp, event.criticality))
+                    continue
+                kind = kinds[n.topic]
+                changes.append(DirectoryChange(
+                    event.timestamp, event.originator_id, kind,
+                    getattr(event, "effective", None) if kind in ("departed", "returned", "dissolved") else None,
+                    getattr(event, "org_unit_id", None) if kind in ("registered", "moved") else None,
+                ))
+            if len(found) < page:
+                return changes, criticality
+            after = found[-1].id

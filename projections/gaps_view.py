@@ -9,7 +9,7 @@ import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -192,6 +192,22 @@ class GapQueries:
         )
         return await self.reader.fetch(sql, *params, limit, offset)
 
+    async def at_systems(self, day: date, system_ids: Sequence[UUID]) -> list[dict[str, Any]]:
+        """`at(day, system_id=...)` for several systems in one query, in `at`'s shape and order."""
+        if not system_ids:
+            return []
+        where, params = self._where(day, None, None, None, None)
+        sql = (
+            "SELECT g.system_id, s.name AS system_name, g.rule, g.role, g.since, g.until, g.severity, g.detail,"
+            " g.person_id, CASE WHEN d.erased_at IS NULL THEN d.name END AS person_name,"
+            " d.erased_at IS NOT NULL AS person_erased, g.claim_ids, g.fact_positions"
+            " FROM responsibility_gaps g JOIN systems s ON s.id = g.system_id"
+            " LEFT JOIN person_details d ON d.person_id = g.person_id WHERE " + " AND ".join(where)
+            + f" AND g.system_id IN {_in(list(system_ids))}"
+            + " ORDER BY g.severity, g.since, s.name, g.system_id, g.role"
+        )
+        return await self.reader.fetch(sql, *params, *system_ids)
+
     async def during(self, start: date, end: date, *, limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
         """The gaps open on any day from `start` to `end` (both included), in `at`'s order and shape:
         the auditor's pack lists a period's, not a day's."""
@@ -245,3 +261,79 @@ class GapQueries:
             "SELECT COUNT(*) AS n FROM responsibility_gaps WHERE rule = ? AND since > ? AND since <= ?", rule, after, until,
         )
         return int(row["n"]) if row else 0
+
+
+class GapsAsKnown:
+    """Where responsibility was unclear as the record stood at `when`: the rules of domain/gaps.py
+    (`find_gaps`, the rule the view stores the answers of) over each system's history as recorded by
+    then. The same six inputs as `load_histories`, each as known at `when`: the facts, lifecycle
+    changes, attestations and hand-over offers recorded by then, the claims made by then (one
+    answered later still open), and the directory and criticality as the changes recorded by then
+    left them (domain/gaps.py: `directory_as_known`). As known now it is what the view holds
+    (tests/properties/test_pack_batched.py)."""
+
+    def __init__(self, reader: Reader, when: datetime, policy: rules.GapPolicy,
+                 changes: Sequence[rules.DirectoryChange], criticality: dict[UUID, list[tuple[datetime, str]]]) -> None:
+        self.reader, self.when, self.policy = reader, when, policy
+        self.changes = [c for c in changes if c.recorded_at <= when]
+        self.criticality = criticality
+        self.units: dict[UUID, rules.OrgUnitInfo] | None = None
+
+    async def gaps(self, ids: Sequence[UUID]) -> dict[UUID, list[rules.Gap]]:
+        if not ids:
+            return {}
+        when, marks = self.when, _in(list(ids))
+        if self.units is None:
+            self.units = {r["id"]: rules.OrgUnitInfo(r["id"], r["level"], None)
+                          for r in await self.reader.fetch("SELECT id, level FROM org_units")}
+        queries = (
+            f"SELECT id, criticality FROM systems WHERE id IN {marks}",
+            "SELECT system_id, position, lifecycle, effective_from, recorded_at FROM lifecycle_changes"
+            f" WHERE system_id IN {marks}",
+            f"SELECT system_id, {FACT_COLUMNS} FROM responsibility_facts WHERE system_id IN {marks} ORDER BY position",
+            "SELECT claim_id, system_id, role, person_id, made_on, made_at, answered_on, answered_at FROM claims"
+            f" WHERE system_id IN {marks}",
+            f"SELECT system_id, role, person_id, attested_on, recorded_at FROM attestations WHERE system_id IN {marks}",
+            "SELECT offer_id, system_id, role, from_person_id, to_person_id, offered_on, offered_at, answered_on,"
+            f" answered_at FROM handover_offers WHERE system_id IN {marks} ORDER BY position",
+        )
+        if self.reader.dialect == "postgres":  # at once, on connections of the pool
+            found = await asyncio.gather(*(self.reader.fetch(sql, *ids) for sql in queries))
+        else:
+            found = [await self.reader.fetch(sql, *ids) for sql in queries]
+        systems, lifecycle_rows, fact_rows, claim_rows, attestation_rows, offer_rows = found
+        lifecycle: dict[UUID, list[LifecycleChange]] = defaultdict(list)
+        for r in lifecycle_rows:
+            if r["recorded_at"] <= when:
+                lifecycle[r["system_id"]].append(LifecycleChange(r["position"], r["lifecycle"], r["effective_from"]))
+        facts = facts_by_system(r for r in fact_rows if r["recorded_at"] <= when)
+        claims: dict[UUID, list[rules.Claim]] = defaultdict(list)
+        for r in claim_rows:
+            if r["made_at"] <= when:
+                answered = r["answered_on"] if r["answered_at"] is not None and r["answered_at"] <= when else None
+                claims[r["system_id"]].append(rules.Claim(r["claim_id"], r["role"], r["person_id"], r["made_on"], answered))
+        attestations: dict[UUID, list[rules.Attestation]] = defaultdict(list)
+        for r in attestation_rows:
+            if r["recorded_at"] <= when:
+                attestations[r["system_id"]].append(rules.Attestation(r["role"], r["person_id"], r["attested_on"]))
+        offers: dict[UUID, list[rules.Offer]] = defaultdict(list)
+        for r in offer_rows:
+            if r["offered_at"] <= when:
+                answered = r["answered_on"] if r["answered_at"] is not None and r["answered_at"] <= when else None
+                offers[r["system_id"]].append(rules.Offer(
+                    r["offer_id"], r["role"], r["from_person_id"], r["to_person_id"], r["offered_on"], answered))
+        held = {f.holder for fs in facts.values() for f in fs if f.holder is not None}
+        people = {p: rules.PersonInfo(p, None, None) for p in held}  # type: ignore[arg-type]
+        directory = rules.directory_as_known(rules.Directory(people, self.units),
+                                             [c for c in self.changes if c.kind == "dissolved" or c.subject_id in held],
+                                             when)
+        found_gaps = {}
+        for r in systems:
+            sid = r["id"]
+            known = [c for t, c in self.criticality.get(sid, []) if t <= when]
+            history = rules.SystemHistory(
+                system_id=sid, criticality=known[-1] if known else r["criticality"], lifecycle=lifecycle[sid],
+                facts=facts[sid], claims=claims[sid], attestations=attestations[sid], offers=offers[sid],
+            )
+            found_gaps[sid] = rules.find_gaps(history, directory, self.policy)
+        return found_gaps

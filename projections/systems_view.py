@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -165,6 +165,19 @@ class SystemQueries:
             " WHERE system_id = ? ORDER BY effective_from, position",
             system_id,
         )
+
+    async def lifecycle_histories(self, system_ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        """`lifecycle_history` of several systems in one query, by system."""
+        found: dict[UUID, list[dict[str, Any]]] = {i: [] for i in system_ids}
+        if not system_ids:
+            return found
+        marks = ", ".join("?" for _ in system_ids)
+        for r in await self.reader.fetch(
+            "SELECT system_id, lifecycle, effective_from, recorded_at, position FROM lifecycle_changes"
+            f" WHERE system_id IN ({marks}) ORDER BY system_id, effective_from, position", *system_ids,
+        ):
+            found[UUID(str(r.pop("system_id")))].append(r)
+        return found
 
     async def page(
         self, today: date, limit: int, after: tuple[str, UUID] | None = None, *, org_unit_id: UUID | None = None,

@@ -14,6 +14,7 @@ from api.ui import UI_HANDLERS
 from api.ui.pages import _context, _page
 from infra.settings import Settings
 from infra.transparency import TransparencyLog
+from projections.event_log import EventLog
 from projections.read_side import ReadSide
 
 
@@ -31,10 +32,10 @@ class AuditPackPage(Controller):
 
     @get("/download", operation_id="uiAuditPack")
     async def download(
-        self, reads: ReadSide, transparency: TransparencyLog, settings: Settings,
+        self, reads: ReadSide, transparency: TransparencyLog, events: EventLog, settings: Settings,
         start: Annotated[date | None, QueryParameter(name="from")] = None, at: date | None = None,
         known_at: Annotated[str | None, Parameter(max_length=40)] = None,
     ) -> Stream:
         """The pack for the form's question, as GET /audit-pack makes it."""
         q = question(reads, start, at, known_at or None)
-        return download(await pack_file(reads, transparency, settings, q), q)
+        return download(await pack_file(reads, transparency, events, settings, q), q)

@@ -1,9 +1,11 @@
 """The pack's PDF: the same rows for a person to read, in Danish, A4 with page numbers, rendered
 from an HTML template by WeasyPrint (which embeds the fonts it uses: DejaVu Sans, from Debian's
 fonts-dejavu-core). The summary page comes first; each section is headed with the control it
-evidences, and each row is a line of heading: value pairs (WeasyPrint lays out a table cell by cell:
-1,600 rows of 15 cells took 30-40 s, as lines 4 s). A section longer than MAX_ROWS rows shows its
-first MAX_ROWS and says that the rest is in the workbook."""
+evidences, and each row is a line of words (WeasyPrint lays out a table cell by cell: 1,600 rows of
+15 cells took 30-40 s, as lines of heading: value pairs 5 s of CPU, as words without the headings
+2.5 s). A section longer than MAX_ROWS rows shows its first MAX_ROWS and says that the rest is in the
+workbook: the PDF of the national set (30,000 systems) is a summary and the first MAX_ROWS of each
+section, the workbook and evidence.json hold every row."""
 
 from __future__ import annotations
 
@@ -47,36 +49,68 @@ def shown(row: Row) -> bool:
     return row.section != "Bekræftelser" or (row.cells[4] != IN_TIME and row.system_id is not None)
 
 
-#: What the PDF leaves to the workbook, by section: the log positions, and of the owners what a
-#: reader of one line per system can do without (WeasyPrint's time goes with the text it lays out).
-HIDDEN = {name: {h for h in headers if h.startswith("Logposition")} for name, headers in HEADERS.items()}
-HIDDEN["Ejere"] |= {"System", "Livscyklus", "Rolle", "Til", "Begrundelse", "Registreret", "Registreret af", "Uklart siden"}
-HIDDEN["Ændringer"] |= {"System"}
-HIDDEN["Bekræftelser"] |= {"System"}
-HIDDEN["Uklart ansvar"] |= {"System"}
+def _by_name(name: str, row: Row) -> dict[str, object]:
+    return dict(zip(HEADERS[name], row.cells))
+
+
+def _join(*parts: object) -> str:
+    return ", ".join(str(p) for p in parts if p not in (None, ""))
+
+
+def _owner(c: dict[str, object]) -> str:
+    """One role of a system, in a few words: who, since when, on what basis, last attested, and
+    whether responsibility is unclear (the workbook has the rest: rationale, recorder, positions)."""
+    who = c["Indehaver"] if c["Status"] == "Besat" and c["Indehaver"] else str(c["Status"]).lower()
+    said = _join(who, f"siden {cell(c['Siden'])}" if c["Siden"] else None, c["Grundlag"] if c["Grundlag"] else None,
+                 f"bekræftet {cell(c['Senest bekræftet'])}" if c["Senest bekræftet"] else None)
+    return f"{c['Rolle']}: {said}" + (f" (uklart: {c['Uklart ansvar']})" if c["Uklart ansvar"] else "")
+
+
+def _change(c: dict[str, object]) -> str:
+    period = f"{cell(c['Fra'])}–{cell(c['Til'])}" if c["Til"] else f"fra {cell(c['Fra'])}"
+    who = c["Person"] if c["Art"] == "Tildeling" else "ubesat"
+    return (f"{c['Rolle']}: {who} {period}; registreret {c['Registreret']}"
+            + (f" af {c['Registreret af']}" if c["Registreret af"] else "") + (f" ({c['Som']})" if c["Som"] else "") + f"; {c['Grundlag']}"
+            + (f": {c['Begrundelse']}" if c["Begrundelse"] else "")
+            + ("; tilbagedateret" if c["Tilbagedateret"] == "Ja" else ""))
+
+
+def _attestation(c: dict[str, object]) -> str:
+    if not c["Systemejer"]:
+        return str(c["Status"])
+    return _join(c["Systemejer"], f"senest bekræftet {cell(c['Senest bekræftet'])}" if c["Senest bekræftet"] else
+                 "aldrig bekræftet", f"frist {cell(c['Næste frist'])}", str(c["Status"]).lower())
+
+
+def _gap(c: dict[str, object], row: Row) -> str:
+    period = f"{cell(c['Fra'])}–{cell(c['Til'])}" if c["Til"] else f"fra {cell(c['Fra'])}"
+    return f"{c['Regel']}" + (f" ({c['Rolle']})" if c["Rolle"] else "") + f": {period}, {c['Dage']} dage"
+
+
+def _decision(c: dict[str, object]) -> str:
+    return "; ".join(f"{h}: {cell(c[h])}" for h in ("Beslutning", "Begrundelse", "Emner", "Møde", "Besluttet af",
+                                                     "Følger", "Arkivpligt", "Registreret") if c[h] not in (None, ""))
 
 
 def lines(name: str, rows: list[Row]) -> list[tuple[str, str]]:
-    """Each row as (what it is about, its other cells as `heading: value`); the owners one line per
-    system, its roles after one another."""
-    headers = HEADERS[name]
-    hidden = {i for i, h in enumerate(headers) if h in HIDDEN[name]}
-
-    def rest(row: Row) -> str:
-        return " · ".join(f"{headers[i]}: {cell(v)}" for i, v in enumerate(row.cells)
-                          if i not in hidden and v is not None and v != "")
-
-    if name != "Ejere":
-        return [(cell(r.cells[0]), rest(r)) for r in rows]
-    grouped: list[tuple[str, str]] = []
-    for r in rows:
-        role = f"{r.cells[2]}: {rest(r)}"
-        title = f"{r.cells[0]} ({r.cells[1]})"
-        if grouped and grouped[-1][0] == title:
-            grouped[-1] = (title, grouped[-1][1] + "; " + role)
-        else:
-            grouped.append((title, role))
-    return grouped
+    """Each row as (what it is about, the rest in a few Danish words); the owners one line per
+    system, its roles after one another. WeasyPrint's time goes with the text it lays out and draws
+    (glyph by glyph), so the PDF says each row in words, without repeating the headings, and leaves
+    the log positions, rationales and recorders of the owners to the workbook."""
+    if name == "Beslutninger":
+        return [(cell(r.cells[0]), _decision(_by_name(name, r))) for r in rows]
+    if name == "Ejere":
+        grouped: list[tuple[str, str]] = []
+        for r in rows:
+            title, role = f"{r.cells[0]} ({r.cells[1]})", _owner(_by_name(name, r))
+            if grouped and grouped[-1][0] == title:
+                grouped[-1] = (title, grouped[-1][1] + "; " + role)
+            else:
+                grouped.append((title, role))
+        return grouped
+    said = {"Ændringer": lambda r: _change(_by_name(name, r)), "Bekræftelser": lambda r: _attestation(_by_name(name, r)),
+            "Uklart ansvar": lambda r: _gap(_by_name(name, r), r)}[name]
+    return [(cell(r.cells[0]), said(r)) for r in rows]
 
 
 def html(q: Question, summary: Summary, rows: dict[str, list[Row]], checkpoint: Checkpoint) -> str:

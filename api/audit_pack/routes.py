@@ -21,6 +21,7 @@ from api.systems import After
 from domain.errors import InvalidValue
 from infra.settings import Settings
 from infra.transparency import NotSigning, TransparencyLog
+from projections.event_log import EventLog
 from projections.read_side import ReadSide
 
 ZIP = "application/zip"
@@ -48,12 +49,13 @@ def signing(transparency: TransparencyLog) -> TransparencyLog:
     return transparency
 
 
-async def pack_file(reads: ReadSide, transparency: TransparencyLog, settings: Settings, q: Question) -> str:
+async def pack_file(reads: ReadSide, transparency: TransparencyLog, events: EventLog, settings: Settings,
+                    q: Question) -> str:
     """The pack written to a temporary file (the caller removes it)."""
     handle, path = tempfile.mkstemp(prefix="ansvar-revision-", suffix=".zip")
     try:
         with os.fdopen(handle, "wb") as out:
-            await build(reads, signing(transparency), settings.gap_policy, q, out)
+            await build(reads, signing(transparency), events, settings.gap_policy, q, out)
     except BaseException:
         os.unlink(path)
         raise
@@ -87,7 +89,8 @@ class AuditPackController(Controller):
 
     @get("/", operation_id="getAuditPack", media_type=ZIP)
     async def pack(
-        self, reads: ReadSide, transparency: TransparencyLog, settings: Settings, start: From, at: Balance,
+        self, reads: ReadSide, transparency: TransparencyLog, events: EventLog, settings: Settings, start: From,
+        at: Balance,
         known_at: KnownAt = None, after: After = None,
     ) -> Stream:
         """The auditor's pack for the period `from`..`at` as the record stood at `known_at` (default now):
@@ -96,4 +99,4 @@ class AuditPackController(Controller):
         against one signed checkpoint), VERIFY.md and verify.py (needs only Python and `cryptography`)."""
         await reads.caught_up(after)
         q = question(reads, start, at, known_at)
-        return download(await pack_file(reads, transparency, settings, q), q)
+        return download(await pack_file(reads, transparency, events, settings, q), q)

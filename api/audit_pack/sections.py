@@ -11,21 +11,24 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from api import explain
 from api.audit import gap_item
 from api.council import decisions as shown_decisions
 from api.responsibility import fact_entry
-from domain.gaps import GapPolicy, attestation_due
+from domain.gaps import Gap, GapPolicy, attestation_due, gaps_at
 from domain.gaps import Attestation as Attested
 from domain.lifecycle import LifecycleChange, lifecycle_at
 from domain.responsibility import period_at
 from domain.vocabulary import OPERATING, Lifecycle, Role
-from infra.phrasebook.da.dates import DANISH, dato, short_datetime
 from infra.phrasebook.da import basis as basis_words
+from infra.phrasebook.da.dates import DANISH, dato, short_datetime
 from infra.phrasebook.da.labels import ANSWER as STATUS
 from infra.phrasebook.da.labels import CAPACITY, DECISION_KIND, LIFECYCLE_LABEL, ROLE_LABEL, RULE_LABEL
 from infra.phrasebook.da.labels import FACT_KIND as KIND
 from projections.accountability_view import fact_from_row
+from projections.gaps_view import GapsAsKnown
 from projections.read_side import ReadSide
 
 HEADERS: dict[str, list[str]] = {
@@ -97,37 +100,139 @@ def basis_of(decision_id: Any, claim_id: Any, source: dict | None, kind: str) ->
     return "Registreret som ubesat" if kind == "vacancy" else "Registrering"
 
 
-async def systems_in_question(reads: ReadSide, q: Question) -> AsyncIterator[tuple[dict, list[LifecycleChange]]]:
-    """Every system known at K and not already decommissioned when the period began, by name."""
+async def systems_in_question(reads: ReadSide, q: Question) -> AsyncIterator[list[tuple[dict, list[LifecycleChange]]]]:
+    """Every system known at K, by name, a page (PAGE systems) at a time, the page's lifecycle
+    histories in one query; `in_question` tells those the owners' sheet lists (not decommissioned
+    when the period began, and in the register by D) from those only their gaps concern."""
     after = None
     while True:
         page = await reads.systems.page(q.at, PAGE, after)
-        for s in page:
-            if s["registered_at"] > q.known_at:
-                continue
+        known = [s for s in page if s["registered_at"] <= q.known_at]
+        histories = await reads.systems.lifecycle_histories([s["id"] for s in known])
+        chunk = []
+        for s in known:
             changes = [LifecycleChange(c["position"], c["lifecycle"], c["effective_from"])
-                       for c in await reads.systems.lifecycle_history(s["id"]) if c["recorded_at"] <= q.known_at]
-            state = lifecycle_at(changes, q.at)
-            if state is None or lifecycle_at(changes, q.start) == Lifecycle.DECOMMISSIONED:
-                continue
-            yield s, changes
+                       for c in histories[s["id"]] if c["recorded_at"] <= q.known_at]
+            chunk.append((s, changes))
+        if chunk:
+            yield chunk
         if len(page) < PAGE:
             return
         after = (page[-1]["name"], page[-1]["id"])
 
 
-async def system_rows(reads: ReadSide, q: Question, policy: GapPolicy, system: dict,
-                      changes: list[LifecycleChange]) -> tuple[list[Row], list[Row], Row | None, bool]:
-    """One system's owners, changes and attestation rows, and whether its Systemejer had attested in time."""
-    sid, name = system["id"], system["name"]
-    state = lifecycle_at(changes, q.at)
-    answer = await explain.accountability(reads, sid, q.at, q.known_at)
-    assert answer is not None
-    fact_rows = [f for f in await reads.accountability.facts(sid) if f["recorded_at"] <= q.known_at]
+class _Grounds:
+    """What explain.accountability reads, for systems whose facts were read for a whole chunk at once:
+    every fact of the system with the names beside it. Its answer over every fact is its answer over
+    the few facts the per-system query picks (tests/properties/test_one_rule.py), and the pack's
+    answers are held equal to the API's, system by system (tests/properties/test_pack_batched.py)."""
+
+    def __init__(self, names: dict[UUID, tuple[str | None, bool]]) -> None:
+        self.accountability = self
+        self.names = names
+        self.rows: dict[UUID, list[dict]] = {}
+
+    def put(self, system_id: UUID, system_name: str, facts: list[dict]) -> None:
+        rows = []
+        for f in facts:
+            holder = self.names.get(UUID(str(f["person_id"]))) if f["person_id"] else None
+            actor = self.names.get(a) if (a := explain.actor_person(f["actor_id"])) else None
+            rows.append({**f, "system_name": system_name,
+                         "person_name": holder[0] if holder else None, "person_erased": bool(holder and holder[1]),
+                         "actor_name": actor[0] if actor else None, "actor_erased": bool(actor and actor[1])})
+        self.rows[system_id] = rows or [{"system_name": system_name, "position": None}]
+
+    async def grounds(self, system_id: UUID, at: date, known_at: datetime) -> list[dict]:
+        return self.rows[system_id]
+
+
+def in_question(q: Question, changes: list[LifecycleChange]) -> bool:
+    """Whether the owners' sheet lists a system: in the register at D, and not already decommissioned
+    when the period began (as known at K)."""
+    return lifecycle_at(changes, q.at) is not None and lifecycle_at(changes, q.start) != Lifecycle.DECOMMISSIONED
+
+
+@dataclass(slots=True)
+class SystemRows:
+    """One system's rows: its owners, its changes, its attestation row (None when not in operation)
+    and whether its Systemejer had attested in time."""
+
+    owners: list[Row]
+    changed: list[Row]
+    attestation: Row | None
+    in_time: bool
+    unclear: list[Row]
+
+
+@dataclass(slots=True)
+class Asked:
+    """What the API answers about one system for the question: who holds each role at D as known at
+    K (GET /systems/{id}/accountability), its facts and attestations as recorded by K (the timeline's),
+    and where its responsibility was unclear as the record stood at K (the gap rules over its history
+    as recorded by then: every period, and those at D as GapItems, as GET /responsibility-gaps shows
+    them)."""
+
+    system: dict
+    changes: list[LifecycleChange]
+    answer: Any
+    facts: list[dict]
+    attestations: list[dict]
+    gaps: list[Gap]
+    unclear: list[Any]
+
+
+def gap_row(system_name: str, g: Gap, names: dict[UUID, tuple[str | None, bool]]) -> dict[str, Any]:
+    """A gap in the shape the gap view's rows have, for api.audit.gap_item (the API's one way of
+    showing a gap: the person it is about named in its words)."""
+    name, erased = names.get(g.person_id, (None, False)) if g.person_id else (None, False)
+    return {"system_name": system_name, "rule": g.rule, "role": g.role, "since": g.since, "until": g.until,
+            "severity": g.severity, "detail": g.detail, "person_id": g.person_id, "person_name": name,
+            "person_erased": erased, "claim_ids": msgspec.json.encode([str(c) for c in g.claims]).decode(),
+            "fact_positions": msgspec.json.encode(list(g.facts)).decode()}
+
+
+async def asked(reads: ReadSide, q: Question, chunk: list[tuple[dict, list[LifecycleChange]]], unclear: GapsAsKnown,
+                ) -> tuple[list[Asked], dict[UUID, tuple[str | None, bool]]]:
+    """The API's answers for a chunk of systems, from a few queries over the whole chunk (facts,
+    attestations, names, the gap rules' inputs) instead of several per system; and the names of
+    everyone in them."""
+    ids = [s["id"] for s, _ in chunk]
+    all_facts = await reads.accountability.facts_by_system(ids)
+    all_attestations = await reads.accountability.attestations_by_system(ids)
+    all_gaps = await unclear.gaps(ids)
+    names = await reads.directory.names(
+        [f[k] for facts in all_facts.values() for f in facts for k in ("person_id", "actor_id")
+         if f[k] and (k == "person_id" or explain.actor_person(f[k]))]
+        + [g.person_id for gaps in all_gaps.values() for g in gaps if g.person_id])
+    grounds = _Grounds(names)
+    found = []
+    for system, changes in chunk:
+        sid = system["id"]
+        grounds.put(sid, system["name"], all_facts[sid])
+        answer = await explain.accountability(grounds, sid, q.at, q.known_at)  # type: ignore[arg-type]
+        assert answer is not None
+        gaps = all_gaps.get(sid, [])
+        found.append(Asked(system, changes, answer, [f for f in all_facts[sid] if f["recorded_at"] <= q.known_at],
+                           [a for a in all_attestations[sid] if a["recorded_at"] <= q.known_at], gaps,
+                           [gap_item({**gap_row(system["name"], g, names), "system_id": sid})
+                            for g in gaps_at(gaps, q.at)]))
+    return found, names
+
+
+async def chunk_rows(reads: ReadSide, q: Question, policy: GapPolicy, chunk: list[tuple[dict, list[LifecycleChange]]],
+                     unclear: GapsAsKnown) -> list[SystemRows]:
+    """The rows of a chunk of systems, each from the API's answers for it."""
+    found, names = await asked(reads, q, chunk, unclear)
+    return [system_rows(q, policy, a, names) if in_question(q, a.changes) else
+            SystemRows([], [], None, False, gap_rows(q, a, names)) for a in found]
+
+
+def system_rows(q: Question, policy: GapPolicy, a: Asked, names: dict) -> SystemRows:
+    """One system's owners, changes and attestation rows, from the API's answers for it."""
+    sid, name = a.system["id"], a.system["name"]
+    state = lifecycle_at(a.changes, q.at)
+    answer, fact_rows, attestations, unclear = a.answer, a.facts, a.attestations, a.unclear
     facts = [fact_from_row(f) for f in fact_rows]
-    attestations = [a for a in await reads.accountability.attestations(sid) if a["recorded_at"] <= q.known_at]
-    unclear = [gap_item(g) for g in await reads.gaps.at(q.at, system_id=sid, limit=1000)]
-    names = await reads.directory.names([f["person_id"] for f in fact_rows] + [f["actor_id"] for f in fact_rows])
 
     owners = []
     for r in answer.roles:
@@ -191,25 +296,25 @@ async def system_rows(reads: ReadSide, q: Question, policy: GapPolicy, system: d
             attestation = Row("Bekræftelser", [name, None, None, None, "Ingen systemejer",
                                                ", ".join(map(str, positions)) or None], positions, sid,
                               str(Role.SYSTEMEJER), None)
-    return owners, changed, attestation, in_time
+    return SystemRows(owners, changed, attestation, in_time, gap_rows(q, a, names))
 
 
-async def gap_rows(reads: ReadSide, q: Question) -> AsyncIterator[Row]:
-    """Every period of unclear responsibility that overlaps D0..D, as GET /responsibility-gaps shows it."""
-    offset = 0
-    while True:
-        page = await reads.gaps.during(q.start, q.at, limit=PAGE, offset=offset)
-        for g in map(gap_item, page):
-            end = g.until if g.until is not None and g.until <= q.at else q.at
-            positions = sorted(set(g.facts))
-            yield Row("Uklart ansvar", [
-                g.system_name, RULE_LABEL.get(g.rule, g.rule), ROLE_LABEL.get(Role(g.role)) if g.role else None,
-                g.since, g.until, max((end - g.since).days, 0), g.severity, g.detail,
-                ", ".join(map(str, positions)) or None,
-            ], positions, g.system_id, g.role, g.person.id if g.person else None)
-        if len(page) < PAGE:
-            return
-        offset += PAGE
+def gap_rows(q: Question, a: Asked, names: dict[UUID, tuple[str | None, bool]]) -> list[Row]:
+    """The system's periods of unclear responsibility that overlap D0..D, as known at K, as GET
+    /responsibility-gaps shows each (most severe first, then the longest-standing)."""
+    rows = []
+    for g in a.gaps:
+        if g.since > q.at or (g.until is not None and g.until <= q.start):
+            continue
+        item = gap_item({**gap_row(a.system["name"], g, names), "system_id": a.system["id"]})
+        end = item.until if item.until is not None and item.until <= q.at else q.at
+        positions = sorted(set(item.facts))
+        rows.append(Row("Uklart ansvar", [
+            item.system_name, RULE_LABEL.get(item.rule, item.rule), ROLE_LABEL.get(Role(item.role)) if item.role else None,
+            item.since, item.until, max((end - item.since).days, 0), item.severity, item.detail,
+            ", ".join(map(str, positions)) or None,
+        ], positions, item.system_id, item.role, item.person.id if item.person else None))
+    return rows
 
 
 async def decision_rows(reads: ReadSide, q: Question) -> AsyncIterator[Row]:
