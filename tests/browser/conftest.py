@@ -211,6 +211,7 @@ def browser(chrome: Any, site: Site, screenshots: Path, request: pytest.FixtureR
     chrome.get(site.url("/ui/static/ansvar.css"))  # a page of the site, so its cookies can be dropped
     chrome.delete_all_cookies()
     chrome.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    chrome.set_window_size(1280, 900)  # as started: a test that resized the window leaves no trace
     chrome.get_log("browser")  # forget the previous test's console
     b = Browser(chrome, site, screenshots)
     yield b

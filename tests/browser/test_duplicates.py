@@ -25,6 +25,7 @@ def test_the_admin_merges_a_likely_duplicate_with_one_button(browser, site):
     assert "lagt sammen" in browser.notice()
     assert "bjoerk.aeroe-hansen@demo.dk" not in browser.text("main")
     browser.assert_accessible()
-    browser.driver.set_window_size(390, 844)  # at a phone's width the page still reads
+    browser.driver.execute_cdp_cmd(  # at a phone's width the page still reads
+        "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
     browser.open("/ui/people/duplicates")
     browser.assert_accessible()
