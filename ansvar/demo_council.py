@@ -66,8 +66,9 @@ def council(app: Portfolio, town: Any, systems: list[System], actor: Actor) -> N
     ids = [p for p, _ in proposals]
     for pid in ids[4:]:
         app.start_assessment(pid, actor)
-    spring = app.hold_meeting(today - timedelta(days=300), members, True, actor).id
-    autumn = app.hold_meeting(today - timedelta(days=120), members[:3], True, actor).id
+    spring = app.hold_meeting(today - timedelta(days=300), members, True, actor, agenda=ids[4:10]).id
+    autumn = app.hold_meeting(today - timedelta(days=120), members[:3], True, actor,
+                              agenda=[ids[7], ids[4], ids[5], ids[8], ids[6], ids[9]]).id
 
     def decide(kind: str, rationale: str, subjects: list[UUID], **kw: Any) -> UUID:
         return app.record_decision(kind, rationale, actor, subjects=[{"kind": "proposal", "id": str(s)} for s in subjects], **kw).id

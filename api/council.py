@@ -79,10 +79,13 @@ async def meetings(reads: ReadSide, rows: list[dict[str, Any]]) -> list[c.Meetin
     """The meetings, each attendee with their name beside the id."""
     attending = [[UUID(a) for a in msgspec.json.decode(r["attendee_ids"])] for r in rows]
     names = await reads.directory.names(a for ids in attending for a in ids)
+    agendas = await reads.decisions.agendas_of([UUID(str(r["id"])) for r in rows])
     return [
         c.Meeting(
             id=row["id"], held_on=row["held_on"], attendee_ids=ids, quorum=row["quorum"], recorded_at=row["recorded_at"],
             attendees=[s.PersonRef(a, *names.get(a, (None, False))) for a in ids],
+            agenda=[c.AgendaItem(proposal_id=a["proposal_id"], title=a["title"], status=a["status"])
+                    for a in agendas.get(UUID(str(row["id"])), [])],
         )
         for row, ids in zip(rows, attending)
     ]
@@ -117,8 +120,9 @@ class CouncilController(Controller):
 
     @post("/meetings", operation_id="holdMeeting", status_code=201, sync_to_thread=True)
     def hold_meeting(self, data: c.HoldMeeting, portfolio: Portfolio, actor: Actor) -> s.Receipt:
-        """Record a council meeting: date, attendees (person ids), quorum met or not."""
-        return receipt(portfolio.hold_meeting(data.held_on, data.attendee_ids, data.quorum, actor))
+        """Record a council meeting: date, attendees (person ids), quorum met or not, and the proposals
+        on its agenda (`agenda`: proposal ids in order, each once)."""
+        return receipt(portfolio.hold_meeting(data.held_on, data.attendee_ids, data.quorum, actor, data.agenda))
 
     @get("/meetings", operation_id="listMeetings")
     async def list_meetings(self, reads: ReadSide, after: After = None) -> c.MeetingList:
@@ -128,7 +132,8 @@ class CouncilController(Controller):
 
     @get("/meetings/{meeting_id:uuid}", operation_id="getMeeting")
     async def get_meeting(self, meeting_id: UUID, reads: ReadSide, after: After = None) -> c.Meeting:
-        """One council meeting: its date, who attended (by id) and whether it had a quorum."""
+        """One council meeting: its date, who attended (by id), whether it had a quorum, and the
+        proposals on its agenda with their titles."""
         await reads.caught_up(after)
         rows = await reads.decisions.meetings(meeting_id)
         if not rows:

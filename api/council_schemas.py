@@ -141,6 +141,16 @@ class HoldMeeting(msgspec.Struct, forbid_unknown_fields=True):
     held_on: date
     attendee_ids: Annotated[list[UUID], msgspec.Meta(min_length=1)]
     quorum: bool
+    agenda: Annotated[list[UUID], msgspec.Meta(
+        max_length=500,
+        description="The proposals on the meeting's agenda, in order: each an existing proposal's id, each once.",
+    )] = []
+
+
+class AgendaItem(msgspec.Struct):
+    proposal_id: UUID
+    title: str | None  # the proposal's title (None if the view does not know it)
+    status: str | None  # the proposal's state now
 
 
 class Meeting(msgspec.Struct):
@@ -150,6 +160,7 @@ class Meeting(msgspec.Struct):
     quorum: bool
     recorded_at: datetime
     attendees: list[PersonRef] = []  # the same people, each with their name (none once erased)
+    agenda: list[AgendaItem] = []  # the proposals on its agenda, in order, each with its title
 
 
 class MeetingList(msgspec.Struct):

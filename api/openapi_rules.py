@@ -44,6 +44,7 @@ BY_OPERATION: dict[str, list[Rule]] = {
         ("invalid-value", "confirmed_claim_id", "an ownership ruling confirms one claim"),
         ("invalid-value", "operations_owner_id", "only an approval names who takes a system into operation"),
     ],
+    "holdMeeting": [("invalid-value", "agenda", "`agenda` lists each proposal once")],
     "getConsistencyProof": [("invalid-value", "from", "`from` must not be larger than `to` (or the tree now)"),
                             ("invalid-value", "to", "`to` must not be larger than the log")],
     "getInclusionProof": [("invalid-value", "tree_size", "`tree_size` must not be larger than the log, nor below `position`")],

@@ -76,16 +76,27 @@ class Meeting(Aggregate):
 
     class Held(Created):
         TOPIC = "ansvar.meeting.held.v1"
+        class_version = 2
         held_on: date
         attendee_ids: list[UUID]
         quorum: bool
         meta: dict
+        # v2: the proposals on the meeting's agenda (ids, in the agenda's order). Meetings held
+        # before the agenda was recorded read with an empty one.
+        agenda: list[UUID]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            state["agenda"] = []
 
     @event(Held)
-    def __init__(self, held_on: date, attendee_ids: list[UUID], quorum: bool, meta: dict) -> None:
+    def __init__(
+        self, held_on: date, attendee_ids: list[UUID], quorum: bool, meta: dict, agenda: list[UUID] | None = None,
+    ) -> None:
         self.held_on = held_on
         self.attendee_ids = attendee_ids
         self.quorum = quorum
+        self.agenda = list(agenda or [])
 
 
 class Decision(Aggregate):

@@ -34,12 +34,21 @@ from domain.vocabulary import Lifecycle, Role
 
 class CouncilCommands(Commands):
     @command
-    def hold_meeting(self, held_on: date, attendee_ids: list[UUID], quorum: bool, actor: Actor) -> Receipt:
-        """Record a council meeting: its date, who attended (person ids) and whether it had a quorum."""
+    def hold_meeting(
+        self, held_on: date, attendee_ids: list[UUID], quorum: bool, actor: Actor, agenda: list[UUID] | None = None,
+    ) -> Receipt:
+        """Record a council meeting: its date, who attended (person ids), whether it had a quorum, and
+        the proposals on its agenda (in order, each once, each an existing proposal)."""
         self._dates(held_on=held_on)
         for person_id in attendee_ids:
             self._existing_person(person_id, "attendee_ids")
-        return self._save_new(Meeting(held_on=held_on, attendee_ids=list(attendee_ids), quorum=quorum, meta=actor.meta()))
+        agenda = list(agenda or [])
+        if len(set(agenda)) != len(agenda):
+            raise InvalidValue("a proposal is on the agenda twice", field="agenda")
+        for proposal_id in agenda:
+            self._existing(Proposal, proposal_id, UnknownReference, "agenda")
+        return self._save_new(Meeting(held_on=held_on, attendee_ids=list(attendee_ids), quorum=quorum,
+                                      meta=actor.meta(), agenda=agenda))
 
     @command
     def record_decision(

@@ -25,10 +25,12 @@ _DECISION = (
 
 class DecisionsView(Handlers):
     name = "decisions"
-    tables = ("meetings", "decisions", "decision_subjects", "decision_deciders", "priorities", "decision_consequences")
+    tables = ("meetings", "meeting_agenda", "decisions", "decision_subjects", "decision_deciders", "priorities", "decision_consequences")
     ddl = (
         "CREATE TABLE IF NOT EXISTS meetings (id uuid PRIMARY KEY, held_on date NOT NULL, attendee_ids text NOT NULL,"
         " quorum boolean NOT NULL, recorded_at timestamptz NOT NULL, position bigint NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS meeting_agenda (meeting_id uuid NOT NULL, item bigint NOT NULL,"
+        " proposal_id uuid NOT NULL, PRIMARY KEY (meeting_id, item))",
         "CREATE TABLE IF NOT EXISTS decisions (id uuid PRIMARY KEY, kind text NOT NULL, rationale text NOT NULL,"
         " meeting_id uuid, decided_by text NOT NULL, decided_on date NOT NULL, effective_from date NOT NULL,"
         " supersedes uuid, superseded_by uuid, period_from date, period_to date, details text NOT NULL,"
@@ -64,6 +66,10 @@ class DecisionsView(Handlers):
         cur.execute(
             "INSERT INTO meetings (id, held_on, attendee_ids, quorum, recorded_at, position) VALUES (?, ?, ?, ?, ?, ?)",
             (e.originator_id, e.held_on, _json([str(a) for a in e.attendee_ids]), e.quorum, e.timestamp, position),
+        )
+        cur.executemany(
+            "INSERT INTO meeting_agenda (meeting_id, item, proposal_id) VALUES (?, ?, ?)",
+            [(e.originator_id, i, p) for i, p in enumerate(e.agenda, 1)],
         )
 
     def _decision(self, cur: Any, e: Decision.Recorded, position: int) -> None:
@@ -154,6 +160,20 @@ class DecisionQueries:
         if meeting_id is not None:
             return await self.reader.fetch(sql + " WHERE id = ?", meeting_id)
         return await self.reader.fetch(sql + " ORDER BY held_on, position")
+
+    async def agendas_of(self, meeting_ids: Sequence[UUID]) -> dict[UUID, list[dict[str, Any]]]:
+        """The proposals on each meeting's agenda, in order, each with its title and state now."""
+        ids = sorted(set(meeting_ids))
+        found: dict[UUID, list[dict[str, Any]]] = {}
+        if not ids:
+            return found
+        rows = await self.reader.fetch(
+            "SELECT a.meeting_id, a.proposal_id, p.title, p.status FROM meeting_agenda a"
+            " LEFT JOIN proposals p ON p.id = a.proposal_id"
+            f" WHERE a.meeting_id IN ({', '.join('?' for _ in ids)}) ORDER BY a.meeting_id, a.item", *ids)
+        for row in rows:
+            found.setdefault(UUID(str(row.pop("meeting_id"))), []).append(row)
+        return found
 
     async def of_meeting(self, meeting_id: UUID) -> list[dict[str, Any]]:
         """The decisions taken at a meeting, in the order they were recorded: its minutes."""

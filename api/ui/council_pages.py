@@ -267,7 +267,7 @@ class CouncilPageController(Controller):
 
     @get("/meetings/new", operation_id="uiMeetingForm")
     async def meeting_form(self, request: Request, reads: ReadSide, q: Query = None, after: After = None) -> Template:
-        """The form that records a council meeting: date, attendees, quorum."""
+        """The form that records a council meeting: date, attendees, quorum, the proposals on its agenda."""
         await reads.caught_up(after)
         return await self._meeting_form(request, reads, q=q)
 
@@ -280,9 +280,11 @@ class CouncilPageController(Controller):
         regulars.setdefault(me, _ref(me, names))
         found = [p for p in await _people(reads, q) if UUID(str(p["id"])) not in regulars]
         form = form if form is not None else {"attendee_ids": [str(me)], "held_on": reads.today().isoformat()}
+        # The agenda may hold any proposal not yet in an end state, by title, in submission order.
+        open_proposals = [r for r in await reads.proposals.page(500) if TRANSITIONS[Status(r["status"])]]
         return _page("meeting_new.html", await _context(
             request, reads, regulars=sorted(regulars.values(), key=lambda r: r.name or ""), people=found, q=q or "",
-            problem=problem, form=form), status_code)
+            open_proposals=open_proposals, problem=problem, form=form), status_code)
 
     @post("/meetings", operation_id="uiHoldMeeting")
     async def hold_meeting(self, request: Request, portfolio: Portfolio, reads: ReadSide) -> Response[Any]:
@@ -293,17 +295,19 @@ class CouncilPageController(Controller):
             data = convert(body_of(pairs, c.HoldMeeting), c.HoldMeeting)
             actor = provide_actor(request)
             r = await anyio.to_thread.run_sync(lambda: portfolio.hold_meeting(
-                data.held_on, data.attendee_ids, data.quorum, actor))
+                data.held_on, data.attendee_ids, data.quorum, actor, data.agenda))
             return done(f"/ui/meetings/{r.id}", "meeting_held", r.position)
 
         return await attempt(request, run, lambda problem, status: self._meeting_form(
-            request, reads, problem, status, {**form, "attendee_ids": _listed(form.get("attendee_ids"))}))
+            request, reads, problem, status, {**form, "attendee_ids": _listed(form.get("attendee_ids")),
+                                              "agenda": _listed(form.get("agenda"))}))
 
     @get("/meetings/{meeting_id:uuid}", operation_id="uiMeeting")
     async def meeting_page(self, request: Request, meeting_id: UUID, reads: ReadSide,
                            transparency: TransparencyLog, after: After = None, done: Done = None) -> Template:
-        """A meeting: its date, attendees and quorum, the proposals it dealt with, its decisions as
-        minutes (each in names), and where the log stood when the minutes were taken."""
+        """A meeting: its date, attendees and quorum, its agenda (each proposal's state now and what the
+        meeting decided about it), the proposals it decided on that were not on the agenda, its
+        decisions as minutes (each in names), and where the log stood when the minutes were taken."""
         await reads.caught_up(after)
         rows = await reads.decisions.meetings(meeting_id)
         if not rows:
@@ -311,10 +315,18 @@ class CouncilPageController(Controller):
         shown = (await meetings(reads, rows[:1]))[0]
         taken = await decisions(reads, await reads.decisions.of_meeting(meeting_id))
         minutes = [(d, await effects(reads, d)) for d in taken]
-        dealt = {sj.id: sj.name for d in taken for sj in d.subjects if sj.kind == "proposal"}
+        decided: dict[str, list[Any]] = {}
+        for d in taken:
+            for sj in d.subjects:
+                if sj.kind == "proposal":
+                    decided.setdefault(str(sj.id), []).append(d)
+        on_agenda = {str(a.proposal_id) for a in shown.agenda}
+        dealt = {sj.id: sj.name for d in taken for sj in d.subjects
+                 if sj.kind == "proposal" and str(sj.id) not in on_agenda}
+        agenda = [(a, decided.get(str(a.proposal_id), [])) for a in shown.agenda]
         log = await minutes_log(transparency, rows[0], taken)
         return _page("meeting.html", await _context(
-            request, reads, m=shown, minutes=minutes, dealt=dealt, log=log, notice=council_words.DONE.get(done or ""),
+            request, reads, m=shown, minutes=minutes, agenda=agenda, dealt=dealt, log=log, notice=council_words.DONE.get(done or ""),
             done=None))
 
     # ------------------------------------------------------------------ decisions

@@ -28,7 +28,9 @@ def _fields(t: mi.Type) -> dict[str, mi.Field]:
 
 
 def _plain(t: mi.Type) -> mi.Type:
-    """The type without its `| None`."""
+    """The type without its `| None` (and without a description or title it is annotated with)."""
+    if isinstance(t, mi.Metadata):
+        return _plain(t.type)
     if isinstance(t, mi.UnionType):
         rest = [x for x in t.types if not isinstance(x, mi.NoneType)]
         return rest[0] if len(rest) == 1 else t

@@ -125,7 +125,7 @@ def test_a_member_proposes_the_council_assesses_meets_prioritises_rules_and_read
     assert browser.text("main .tag") == "Under vurdering"
     _checked(browser, "council-proposal")
 
-    # It holds a meeting: today, its member signed in checked, with a quorum.
+    # It holds a meeting: today, its member signed in checked, with a quorum, the proposal on its agenda.
     browser.find("header nav a[href='/ui/meetings']").click()
     _checked(browser, "council-meetings")
     browser.find("main a.button[href='/ui/meetings/new']").click()
@@ -133,10 +133,12 @@ def test_a_member_proposes_the_council_assesses_meets_prioritises_rules_and_read
     browser.find("#held_on").click()
     assert browser.find(f"#a-{site.users['council']}").is_selected()
     browser.find("label[for=quorum-yes]").click()
+    browser.find(f"label[for=g-{proposal}]").click()
     browser.submit(browser.find("#meeting-form button[type=submit]"))
     assert browser.notice() == "Mødet er registreret."
     meeting = browser.path.split("/ui/meetings/")[1].split("?")[0]
-    assert site.api("council", f"/meetings/{meeting}")["quorum"] is True
+    held = site.api("council", f"/meetings/{meeting}")
+    assert held["quorum"] is True and [a["title"] for a in held["agenda"]] == [title]
 
     # At the meeting it prioritises: the new proposal first, for a period.
     browser.open("/ui/decisions/new")
@@ -173,7 +175,9 @@ def test_a_member_proposes_the_council_assesses_meets_prioritises_rules_and_read
     browser.find(f"main a[href='/ui/meetings/{meeting}']").click()
     minutes = browser.text("#minutes")
     assert "Prioritering" in minutes and "Afgørelse om ejerskab" in minutes and f"Nr. 1: {title}." in minutes
-    assert title in browser.text("#agenda") and site.names["council"] in browser.text("#attendees")
+    agenda = browser.text("#agenda")
+    assert title in agenda and "Prioriteret" in agenda and "Prioritering" in agenda
+    assert site.names["council"] in browser.text("#attendees")
     assert re.search(r"havde hændelsesloggen \d+ hændelser", browser.text("main"))
     assert browser.text("#minutes-checkpoint").splitlines()[1].isdigit()
     _checked(browser, "council-meeting")

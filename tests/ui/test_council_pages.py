@@ -257,6 +257,59 @@ def test_the_council_holds_a_meeting_decides_at_it_and_reads_the_minutes_with_th
                                                           kind="deferral")
 
 
+def test_a_meeting_holds_its_agenda_and_its_page_reads_it_in_names_beside_what_it_decided(town):
+    council = sign_in(town, "council")
+    first, second, elsewhere = (submitted(town)[1] for _ in range(3))
+    titles = {p: api_get(town, f"/proposals/{p}")["title"] for p in (first, second, elsewhere)}
+    assert len(set(titles.values())) == 3
+    for proposal in (first, second, elsewhere):
+        landed(council, post(council, town, f"/ui/proposals/{proposal}/assessment", f"/ui/proposals/{proposal}", {}))
+    form = page(council, "/ui/meetings/new", town)
+    for proposal in (first, second, elsewhere):  # open proposals are offered as checkboxes, by title
+        assert f'name="agenda" value="{proposal}"' in form
+        assert f"{titles[proposal]} (Under vurdering)" in visible(form)
+    day = town["clock"].today().isoformat()
+    response = council.post("/ui/meetings", data={
+        "csrf_token": csrf_of(form), "held_on": day, "attendee_ids": str(town["users"]["council"]), "quorum": "true",
+        "agenda": [first, second]}, follow_redirects=False)
+    assert response.status_code == 303, visible(response.text)[:3000]
+    meeting = id_in(response.headers["location"], "meetings")
+    landed(council, response)
+    held = api_get(town, f"/meetings/{meeting}")
+    assert [a["proposal_id"] for a in held["agenda"]] == [first, second]
+    assert [a["title"] for a in held["agenda"]] == [titles[first], titles[second]]
+    for subject, kind in ((first, "deferral"), (elsewhere, "rejection")):
+        post(council, town, "/ui/decisions", f"/ui/decisions/new?kind={kind}", {
+            "kind": kind, "rationale": "Rådet har drøftet det", "meeting_id": meeting,
+            "subjects[0].kind": "proposal", "subjects[0].id": subject})
+
+    shown = page(council, f"/ui/meetings/{meeting}", town)
+    items = [visible(li) for li in re.findall(r"<li>.*?</li>", agenda_html(shown), re.S)]
+    assert len(items) == 2 and titles[first] in items[0] and titles[second] in items[1]
+    assert "Udsat" in items[0] and "mødet besluttede: Udsættelse" in items[0]
+    assert "Under vurdering" in items[1] and "ingen beslutning på mødet" in items[1]
+    dealt = visible(re.search(r'<ul id="dealt">.*?</ul>', shown, re.S).group(0))
+    assert titles[elsewhere] in dealt and titles[first] not in dealt
+    assert "Forslag behandlet på mødet uden for dagsordenen" in visible(shown)
+    assert not UUID_TEXT.search(visible(shown))
+
+
+def agenda_html(shown: str) -> str:
+    found = re.search(r'<ol id="agenda">.*?</ol>', shown, re.S)
+    assert found, shown
+    return found.group(0)
+
+
+def test_an_agenda_naming_no_proposal_is_refused_on_the_form_and_nothing_is_written(town):
+    council = sign_in(town, "council")
+    before = head(town)
+    response = post(council, town, "/ui/meetings", "/ui/meetings/new", {
+        "held_on": town["clock"].today().isoformat(), "attendee_ids": str(town["users"]["council"]),
+        "quorum": "true", "agenda": "00000000-0000-4000-8000-000000000001"})
+    assert response.status_code == 422 and "Ret feltet Dagsorden" in visible(response.text)
+    assert head(town) == before
+
+
 def test_a_meeting_without_attendees_or_quorum_is_refused_naming_the_field(town):
     council = sign_in(town, "council")
     before = head(town)

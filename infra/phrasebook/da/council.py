@@ -21,7 +21,7 @@ FIELD_LABEL = {
     "proposal_id": "Forslag", "system": "Nyt system", "system.name": "Systemets navn",
     "system.org_unit_id": "Systemets enhed", "system.criticality": "Kritikalitet",
     "system.personal_data": "Personoplysninger", "system.vendor": "Leverandør",
-    "held_on": "Mødedato", "attendee_ids": "Deltagere", "quorum": "Beslutningsdygtigt",
+    "held_on": "Mødedato", "attendee_ids": "Deltagere", "quorum": "Beslutningsdygtigt", "agenda": "Dagsorden",
     "supersedes": "Erstatter", "decided_by": "Besluttet af", "priorities.rank": "Rang",
     "priorities.proposal_id": "Forslag", "subjects.id": "Emner", "subjects.kind": "Emner",
 }
