@@ -182,6 +182,50 @@ class GapQueries:
         role: str | None = None, org_unit_ids: Sequence[UUID] | None = None,
     ) -> list[dict[str, Any]]:
         where, params = self._where(day, rule, system_id, role, org_unit_ids)
+        if offset == 0:
+            return await self._rows(where, params, 0, limit)
+        groups = await self._groups(where, params)
+        return await self._rows(*self._seek(where, params, groups, offset), limit)
+
+    async def page(
+        self, day: date, *, rule: str | None, role: str | None, org_unit_ids: Sequence[UUID] | None, limit: int,
+        offset: int,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """`at`'s rows from `offset`, and how many it lists on every page together (the gap list's pages)."""
+        where, params = self._where(day, rule, None, role, org_unit_ids)
+        if offset == 0:  # the first page: from the index on (severity, since), and a count (cheaper than groups)
+            row = await self.reader.fetchrow(
+                "SELECT COUNT(*) AS n FROM responsibility_gaps g JOIN systems s ON s.id = g.system_id WHERE "
+                + " AND ".join(where), *params)
+            return await self._rows(where, params, 0, limit), int(row["n"]) if row else 0
+        groups = await self._groups(where, params)
+        total = sum(int(g["n"]) for g in groups)
+        if offset >= total:
+            return [], total
+        return await self._rows(*self._seek(where, params, groups, offset), limit), total
+
+    async def _groups(self, where: list[str], params: list[Any]) -> list[dict[str, Any]]:
+        """How many gaps `at` lists for each (severity, since), the first two keys of its order."""
+        return await self.reader.fetch(
+            "SELECT g.severity, g.since, COUNT(*) AS n FROM responsibility_gaps g JOIN systems s ON s.id = g.system_id"
+            " WHERE " + " AND ".join(where) + " GROUP BY g.severity, g.since ORDER BY g.severity, g.since", *params)
+
+    @staticmethod
+    def _seek(
+        where: list[str], params: list[Any], groups: list[dict[str, Any]], offset: int,
+    ) -> tuple[list[str], list[Any], int]:
+        """A deep page read from the (severity, since) its first row has, not by skipping every row before
+        it: an OFFSET of 60,000 sorted all the open gaps of the country for each page (~600 ms). The rows
+        before that pair are counted (`groups`), so the page is the same rows in the same order."""
+        before = 0
+        for g in groups:
+            if before + int(g["n"]) > offset:
+                return ([*where, "(g.severity, g.since) >= (?, ?)"], [*params, g["severity"], g["since"]],
+                        offset - before)
+            before += int(g["n"])
+        return [*where, "1 = 0"], params, 0  # past the last row
+
+    async def _rows(self, where: list[str], params: list[Any], offset: int, limit: int) -> list[dict[str, Any]]:
         sql = (
             "SELECT g.system_id, s.name AS system_name, g.rule, g.role, g.since, g.until, g.severity, g.detail,"
             " g.person_id, CASE WHEN d.erased_at IS NULL THEN d.name END AS person_name,"

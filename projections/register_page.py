@@ -22,7 +22,6 @@ from uuid import UUID
 from domain.inventory import search_key
 from domain.vocabulary import OPERATING, Criticality, Role
 from infra.database import Reader
-from projections.gaps_view import GapQueries
 from projections.systems_view import like_literal
 
 #: `lifecycle_at` over the changes recorded by `known_at`, for the system `s`: the change effective
@@ -154,15 +153,6 @@ class RegisterPageQueries:
             for r in await self.reader.fetch(f"SELECT id, org_unit_id FROM systems WHERE id IN {_in(part)}", *part):
                 found[UUID(str(r["id"]))] = UUID(str(r["org_unit_id"]))
         return found
-
-    async def gap_count(self, day: date, rule: str | None, role: str | None,
-                        org_unit_ids: Sequence[UUID] | None) -> int:
-        """How many gaps GapQueries.at lists for these filters, on every page together."""
-        where, params = GapQueries._where(day, rule, None, role, org_unit_ids)
-        row = await self.reader.fetchrow(
-            "SELECT COUNT(*) AS n FROM responsibility_gaps g JOIN systems s ON s.id = g.system_id WHERE "
-            + " AND ".join(where), *params)
-        return int(row["n"]) if row else 0
 
     async def people(
         self, *, limit: int | None, offset: int = 0, q: str | None = None, org_unit_ids: Sequence[UUID] | None = None,

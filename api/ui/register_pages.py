@@ -350,9 +350,8 @@ class RegisterPageController(Controller):
         if (again := tidy(request, asked, page)) is not None:
             return again
         f = asked.filter
-        rows = await reads.gaps.at(f["day"], rule=f["rule"], role=f["role"], org_unit_ids=f["org_unit_ids"],
-                                   limit=PAGE, offset=(page - 1) * PAGE)
-        total = await RegisterPageQueries(reads.reader).gap_count(f["day"], f["rule"], f["role"], f["org_unit_ids"])
+        rows, total = await reads.gaps.page(f["day"], rule=f["rule"], role=f["role"], org_unit_ids=f["org_unit_ids"],
+                                            limit=PAGE, offset=(page - 1) * PAGE)
         tree = await units(reads)
         return _page("gaps.html", await _context(
             request, reads, items=[gap_item(r) for r in rows], paging=pages(page, total, PAGE), asked=asked,

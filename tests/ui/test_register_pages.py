@@ -336,6 +336,35 @@ def test_the_registers_filters_in_sql_are_the_domains_rules(world, systems, prob
             assert set(found) == unowned, ("in use without a Systemejer, read from the gaps view", at)
 
 
+def test_a_deep_page_of_gaps_is_the_same_rows_as_skipping_to_it(world):
+    """GapQueries.at and .page read a page after the first from the (severity, since) its first row
+    has: every page, with every filter the list has, is the same rows in the same order as the
+    whole list cut at its offset, and .page's total is the whole list's length."""
+    runtime, kommune, people, clock, loop = world
+    app, gaps = runtime.portfolio, runtime.reads.gaps
+    units = [app.establish_org_unit(f"Afdeling {next(names)}", "afdeling", kommune).id for _ in range(2)]
+    base = day("2024-01-01")
+    for i in range(14):  # ties in severity and since, and one name in two units
+        clock.advance(timedelta(hours=1))
+        system = app.register_system(f"Fælles {i % 7}", None, units[i % 2], list(Criticality)[i % 4], False,
+                                     "in_operation", base + timedelta(days=10 * (i % 3))).id
+        if i % 5 == 0:
+            app.assign_role(system, Role.SYSTEMEJER, people[i % 2], base, base + timedelta(days=20))
+    runtime.catchup.run_until_caught_up()
+    today = clock.today()
+    for asked in ({}, {"role": Role.SYSTEMEJER}, {"org_unit_ids": [units[1]]}, {"rule": "no_holder"}):
+        every = loop.run_until_complete(gaps.at(today, limit=10_000, **asked))
+        keys = [(g["severity"], g["since"]) for g in every]
+        assert every and (asked or len(set(keys)) > 3 and len(set(keys)) < len(keys))  # ties in the order's keys
+        for offset in range(len(every) + 2):
+            for limit in (1, 7, 50):
+                assert loop.run_until_complete(gaps.at(today, limit=limit, offset=offset, **asked)) == \
+                    every[offset:offset + limit], (asked, offset, limit)
+                filters = {"rule": None, "role": None, "org_unit_ids": None, **asked}
+                assert loop.run_until_complete(gaps.page(today, limit=limit, offset=offset, **filters)) == \
+                    (every[offset:offset + limit], len(every)), (asked, offset, limit)
+
+
 # ---------------------------------------------------------------------------------------------- exports
 
 
