@@ -221,6 +221,23 @@ def browser(chrome: Any, site: Site, screenshots: Path, request: pytest.FixtureR
         print(f"screenshot of the failure: {path} (at {chrome.current_url})")
 
 
+def gone(element: Any) -> bool:
+    """The element's page has been replaced. Chromium says so as a stale element, or, when it asks
+    at the very moment the old document goes, as an inspector error that the node "does not belong
+    to the document" (seen in CI): both mean the page it was on is gone."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc):
+            return True
+        raise
+    return False
+
+
 class Browser:
     """The driver with the few verbs the tests speak in."""
 
@@ -247,11 +264,9 @@ class Browser:
 
     def submit(self, element: Any) -> None:
         """Click a submit button and wait for the page it leads to (a redirect after POST)."""
-        from selenium.webdriver.support import expected_conditions as EC
-
         html = self.driver.find_element("tag name", "html")
         element.click()
-        self.wait(EC.staleness_of(html), "the form did not lead to another page")
+        self.wait(lambda _: gone(html), "the form did not lead to another page")
 
     def paste(self, css: str, text: str) -> None:
         """Put `text` into a field at once, as pasting does (typing a long token key by key is slow)."""
