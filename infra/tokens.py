@@ -25,6 +25,7 @@ from domain.clock import Clock
 from domain.vocabulary import AccessRole
 from infra.jwks import JwksKeys
 from infra.settings import Auth
+from infra.tenants import SLUG
 
 LOCAL_ISSUER = "ansvar"
 LOCAL_AUDIENCE = "ansvar"
@@ -55,6 +56,11 @@ class Principal:
     person_id: UUID
     roles: frozenset[str]
     acting_role: str | None = None
+    # With many municipalities (infra/tenants.py): the one the token is for, or, for a national
+    # auditor, the ones they may read (`tenants`, chosen among by the request's Ansvar-Tenant header).
+    tenant: str | None = None
+    tenants: frozenset[str] = frozenset()
+    issuer: str | None = None  # an identity provider's tokens: which one (it may map to a municipality)
 
     def acting_as(self, role: str) -> Principal:
         return replace(self, acting_role=role)
@@ -70,12 +76,18 @@ def parse_ttl(text: str) -> timedelta:
     return ttl
 
 
-def issue(secret: str, person_id: UUID, roles: Iterable[str], ttl: timedelta = timedelta(hours=8), *, now: datetime) -> str:
-    """A local token for `person_id`, signed with the shared secret, valid from `now` for `ttl`."""
-    claims = {
+def issue(secret: str, person_id: UUID, roles: Iterable[str], ttl: timedelta = timedelta(hours=8), *, now: datetime,
+          tenant: str | None = None, tenants: Iterable[str] = ()) -> str:
+    """A local token for `person_id`, signed with the shared secret, valid from `now` for `ttl`;
+    for one municipality (`tenant`), or for a national auditor reading several (`tenants`)."""
+    claims: dict[str, Any] = {
         "sub": str(person_id), "roles": sorted(set(roles)), "iss": LOCAL_ISSUER, "aud": LOCAL_AUDIENCE,
         "iat": now, "nbf": now, "exp": now + ttl, "jti": uuid.uuid4().hex,
     }
+    if tenant is not None:
+        claims["tenant"] = tenant
+    if tenants:
+        claims["tenants"] = sorted(set(tenants))
     return jwt.encode(claims, secret, algorithm=LOCAL_ALGORITHM)
 
 
@@ -156,7 +168,11 @@ class TokenVerifier:
             raise InvalidToken(f"the token has no {exc.claim!r} claim") from None
         except (jwt.InvalidTokenError, jwt.PyJWKError):
             raise InvalidToken("the token is not valid") from None
-        principal = Principal(person_id=_person_id(claims.get("sub")), roles=_roles(claims.get("roles", [])))
+        local = claims.get("iss") == LOCAL_ISSUER and alg == LOCAL_ALGORITHM
+        principal = Principal(person_id=_person_id(claims.get("sub")), roles=_roles(claims.get("roles", [])),
+                              tenant=_tenant(claims.get("tenant")) if local else None,
+                              tenants=_tenants(claims.get("tenants")) if local else frozenset(),
+                              issuer=None if local else str(claims.get("iss")))
         return principal, float(claims["exp"])  # required above, and a number: _check_times read it
 
     def _key_for(self, alg: Any, header: dict[str, Any]) -> tuple[Any, list[str], str, str]:
@@ -203,6 +219,22 @@ def _person_id(sub: Any) -> UUID:
         except ValueError:
             pass
     raise InvalidToken("the token's subject (sub) must be a person id (a UUID)")
+
+
+def _tenant(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not SLUG.match(value):
+        raise InvalidToken("the token's tenant claim is not a municipality's slug")
+    return value
+
+
+def _tenants(value: Any) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list) or len(value) > 1000:
+        raise InvalidToken("the token's tenants claim must be a list of municipalities' slugs")
+    return frozenset(t for t in map(_tenant, value) if t is not None)
 
 
 def _roles(value: Any) -> frozenset[str]:
