@@ -57,6 +57,13 @@ class TenantHub:
     def tenant(self, slug: str) -> Tenant | None:
         return self.registry.get(slug)
 
+    def issuer_keys(self, issuer: str) -> tuple[str, str | None] | None:
+        """Where the keys of a municipality's own identity provider are, and its audience, by the
+        issuer registered to it (`ansvar tenant add SLUG --issuer ISS --set ANSVAR_AUTH_JWKS_URL=...`)."""
+        tenant = self.registry.by_issuer(issuer)
+        url = tenant.settings.get("ANSVAR_AUTH_JWKS_URL") if tenant is not None else None
+        return (url, tenant.settings.get("ANSVAR_AUTH_AUDIENCE")) if tenant is not None and url else None
+
     def open_now(self, slug: str) -> Runtime | None:
         """The municipality's runtime if it is open (no I/O), else None."""
         with self._lock:

@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         if settings.tenancy.enabled:  # many municipalities: each opened when a request for it comes
             hub = await anyio.to_thread.run_sync(TenantHub, settings, clock)
             app.state.update(tenants=hub, settings=settings, clock=clock)
+            app.state.verifier.issuers = hub.issuer_keys  # a municipality's own identity provider
             try:
                 yield
             finally:

@@ -11,7 +11,9 @@ import pytest
 from infra.checkpoints import Checkpoint, VerifierKey
 from infra.settings import Database
 from infra.shared_pools import application_name
+from tests.api.client import ISSUED_AT, TOKEN_TTL
 from tests.api.tenancy_fixture import SECRET_NAME, Installation, fill, installation, token  # noqa: F401
+from tests.api.test_tokens import rsa_keys  # noqa: F401
 from tests.conftest import PG_URL
 from tests.story import on
 
@@ -85,6 +87,7 @@ def test_a_session_cookie_opens_only_its_own_municipality(installation: Installa
     assert cookie and cookie.startswith(koege + ".")
     page = client.get(f"/ui/systems/{mine['system']}", follow_redirects=False)
     assert page.status_code == 404 and SECRET_NAME not in page.text
+    assert "Køge Kommune" in client.get("/ui/systems").text  # the pages say whose they are
     # The same session id presented as Aarhus's is no session there.
     client.cookies.clear()
     client.cookies.set("ansvar_session", aarhus + "." + cookie.partition(".")[2])
@@ -110,3 +113,36 @@ def test_connections_are_bounded_by_the_pools_not_the_municipalities(installatio
                              (application_name(installation.settings.database),)).fetchone()[0]
     pool = installation.settings.pool_size
     assert count <= 2 * pool  # the shared psycopg pool and the shared asyncpg pool, whatever the number of tenants
+
+
+def test_a_municipalitys_own_identity_provider_signs_in_to_that_municipality_alone(installation: Installation,
+                                                                                    rsa_keys) -> None:
+    import jwt
+
+    from tests.api.test_tokens import Jwks
+
+    real, forger = rsa_keys
+    jwk = jwt.algorithms.RSAAlgorithm.to_jwk(real.public_key(), as_dict=True) | {"kid": "k1", "use": "sig", "alg": "RS256"}
+    server = Jwks({"keys": [jwk]})
+    aarhus, koege = (t.slug for t in installation.registry.list())
+    a = installation.api(aarhus)
+    fill(a, SECRET_NAME)
+    fill(installation.api(koege), "Køges lønsystem")
+    issuer = "https://login.aarhus.example/realms/aarhus"
+    installation.registry.configure(aarhus, issuer=issuer, settings={"ANSVAR_AUTH_JWKS_URL": server.url,
+                                                                     "ANSVAR_AUTH_AUDIENCE": "ansvar-aarhus"})
+
+    def signed(key=real, **changes) -> str:
+        claims = {"sub": str(uuid.uuid4()), "roles": ["auditor"], "iss": issuer, "aud": "ansvar-aarhus",
+                  "iat": ISSUED_AT, "exp": ISSUED_AT + TOKEN_TTL} | changes
+        return "Bearer " + jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+
+    try:
+        client = installation.client
+        found = client.get("/systems", params={"after": a.position}, headers={"Authorization": signed()})
+        assert found.status_code == 200 and SECRET_NAME in found.text and "Køges" not in found.text
+        assert client.get("/systems", headers={"Authorization": signed(aud="ansvar-koege")}).status_code == 401
+        assert client.get("/systems", headers={"Authorization": signed(iss="https://evil.example")}).status_code == 401
+        assert client.get("/systems", headers={"Authorization": signed(key=forger)}).status_code == 401
+    finally:
+        server.close()
