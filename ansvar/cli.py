@@ -197,6 +197,8 @@ def for_tenant(settings: Settings, clock: Clock, args: argparse.Namespace) -> Se
 
     if not settings.tenancy.enabled or args.command in INSTALLATION_COMMANDS or getattr(args, "tenants", None):
         return settings
+    if args.command == "verify" and (getattr(args, "export", None) or getattr(args, "pack", None)):
+        return settings  # a file is checked, not a municipality's database
     slug = args.tenant or settings.tenancy.tenant
     if not slug:
         raise SettingsError("this installation serves several municipalities: name one with --tenant SLUG"
