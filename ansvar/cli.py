@@ -132,6 +132,8 @@ def cmd_worker(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     from ansvar.bootstrap import bootstrap
     from ansvar.gc_tuning import tune_gc_for_service
 
+    if settings.tenancy.enabled:
+        return _tenants_worker(settings, clock)
     runtime = bootstrap(settings, clock)
     tune_gc_for_service()
     done = threading.Event()
@@ -141,6 +143,22 @@ def cmd_worker(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     progress.print("projection worker running; Ctrl-C stops it")
     done.wait()
     runtime.close()
+    return 0
+
+
+def _tenants_worker(settings: Settings, clock: Clock) -> int:
+    """The projection worker of an installation that serves several municipalities: each one's views
+    kept current, in turn when there are more than ANSVAR_TENANTS_OPEN, and each one's reminders."""
+    from ansvar.tenancy import TenantHub
+
+    hub = TenantHub(settings, clock, run_projections=True, keep_views=True)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    progress.print("projection worker running for every municipality; Ctrl-C stops it")
+    while not done.wait(5.0):
+        hub.keep_all()
+    hub.close_all()
     return 0
 
 
@@ -187,7 +205,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 #: Commands that act on the installation, not on one of its municipalities.
-INSTALLATION_COMMANDS = frozenset({"serve", "tenant", "access-table"})
+INSTALLATION_COMMANDS = frozenset({"serve", "tenant", "access-table", "worker"})
 
 
 def for_tenant(settings: Settings, clock: Clock, args: argparse.Namespace) -> Settings:

@@ -15,11 +15,12 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import date
 
 import structlog
 
 from ansvar.bootstrap import Runtime, bootstrap
-from domain.clock import Clock
+from domain.clock import COPENHAGEN, Clock
 from infra.listener import SharedListener
 from infra.settings import Settings
 from infra.shared_pools import SharedPools
@@ -37,7 +38,8 @@ class _Open:
 
 
 class TenantHub:
-    def __init__(self, settings: Settings, clock: Clock, *, run_projections: bool | None = None) -> None:
+    def __init__(self, settings: Settings, clock: Clock, *, run_projections: bool | None = None,
+                 keep_views: bool = False) -> None:
         self.settings = settings
         self.clock = clock
         self.pools = SharedPools(settings.database, settings.pool_size)
@@ -47,6 +49,8 @@ class TenantHub:
         self.listener = SharedListener(settings.database.dsn) if self.run_projections else None
         if self.listener is not None:
             self.listener.start()
+        self.keep_views = keep_views  # `ansvar worker`: every municipality's views kept, not only those asked for
+        self._reminded: dict[str, date] = {}
         self._open: OrderedDict[str, _Open] = OrderedDict()
         self._lock = threading.Lock()
         self._opening: dict[str, threading.Lock] = {}
@@ -130,6 +134,31 @@ class TenantHub:
                 idle = [s for s, o in self._open.items() if now - o.used > self.settings.tenancy.idle_seconds]
             for slug in idle:
                 self.close(slug)
+            try:
+                self.keep_all()
+            except Exception as exc:  # noqa: BLE001 - the sweeper never stops; the next round tries again
+                log.warning("municipalities' daily round failed", error=str(exc))
+
+    def keep_all(self) -> list[str]:
+        """Open, one at a time, each municipality that has work of its own without a request: its
+        day's reminders once its hour has come (its scheduler sends them on opening), or every one
+        when this process is the installation's projection worker (`ansvar worker`). Returns those
+        opened."""
+        if not self.run_projections:
+            return []
+        opened = []
+        today = self.clock.now().astimezone(COPENHAGEN)
+        for tenant in self.registry.list():
+            if self.open_now(tenant.slug) is not None:
+                continue
+            hour = int(tenant.settings.get("ANSVAR_REMINDER_HOUR") or self.settings.reminders.hour)
+            reminders_due = (self.settings.reminders.smtp is not None and today.hour >= hour
+                             and self._reminded.get(tenant.slug) != today.date())
+            if self.keep_views or reminders_due:
+                self._reminded[tenant.slug] = today.date()
+                self.runtime(tenant.slug)
+                opened.append(tenant.slug)
+        return opened
 
     async def aclose(self) -> None:
         await self.pools.aclose()

@@ -146,3 +146,15 @@ def test_a_municipalitys_own_identity_provider_signs_in_to_that_municipality_alo
         assert client.get("/systems", headers={"Authorization": signed(key=forger)}).status_code == 401
     finally:
         server.close()
+
+
+def test_the_installations_worker_keeps_every_municipalitys_views(installation: Installation, clock) -> None:
+    from ansvar.tenancy import TenantHub
+
+    aarhus, koege = (t.slug for t in installation.registry.list())
+    hub = TenantHub(installation.settings, clock, run_projections=True, keep_views=True)
+    try:
+        assert sorted(hub.keep_all()) == sorted([aarhus, koege])
+        assert hub.keep_all() == []  # open already
+    finally:
+        hub.close_all()
