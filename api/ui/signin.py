@@ -56,7 +56,10 @@ async def begin_session(request: Request, person_id: Any, roles: frozenset[str],
 
 
 def _oidc_on(settings: Settings) -> bool:
-    return bool(settings.auth.jwks_url and settings.auth.issuer and settings.oidc.client_id)
+    # With many municipalities the pages take tokens and one-time links (whose sessions a provider's
+    # sign-in would belong to is not known before it ends).
+    return bool(settings.auth.jwks_url and settings.auth.issuer and settings.oidc.client_id
+                and not settings.tenancy.enabled)
 
 
 class SignInController(Controller):
