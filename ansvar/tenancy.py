@@ -57,6 +57,10 @@ class TenantHub:
     def tenant(self, slug: str) -> Tenant | None:
         return self.registry.get(slug)
 
+    def tenant_remembered(self, slug: str) -> tuple[bool, Tenant | None]:
+        """The municipality as last read (no I/O), if that was recent enough (infra/tenants.py)."""
+        return self.registry.remembered(slug)
+
     def open_now(self, slug: str) -> Runtime | None:
         """The municipality's runtime if it is open (no I/O), else None."""
         with self._lock:

@@ -267,6 +267,15 @@ class TenantRegistry:
                 self._seen.clear()
         return tenant
 
+    def remembered(self, slug: str) -> tuple[bool, Tenant | None]:
+        """(True, the municipality) if `get` would answer from what it read less than
+        LOOKUP_SECONDS ago, without I/O; (False, None) if it would read the registry."""
+        with self._lock:
+            seen = self._seen.get(slug)
+        if seen is not None and time.monotonic() - seen[1] < LOOKUP_SECONDS:
+            return True, seen[0]
+        return False, None
+
     def require(self, slug: str) -> Tenant:
         tenant = self.get(check_slug(slug), fresh=True)
         if tenant is None:
