@@ -23,7 +23,7 @@ from ansvar.console import progress, refuse, report
 from domain.clock import Clock
 from infra.log_export import LOG_MEMBER, write
 from infra.settings import Settings
-from infra.tenants import TENANT_VARIABLES, TenantError, TenantRegistry, settings_for
+from infra.tenants import TENANT_VARIABLES, TenantError, TenantRegistry, settings_for, shown
 
 
 def cmd_tenant(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
@@ -62,8 +62,8 @@ def _add(registry: TenantRegistry, settings: Settings, clock: Clock, args: argpa
 def _configure(registry: TenantRegistry, settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     tenant = registry.configure(args.slug, settings=_pairs(args.set), issuer=args.issuer)
     settings_for(settings, tenant)  # refuses settings that would not start it
-    _say(args, {"slug": tenant.slug, "settings": tenant.settings, "issuer": tenant.issuer},
-         f"{tenant.slug}: {json.dumps(tenant.settings, ensure_ascii=False)}; issuer {tenant.issuer or '-'}")
+    _say(args, {"slug": tenant.slug, "settings": shown(tenant.settings), "issuer": tenant.issuer},
+         f"{tenant.slug}: {json.dumps(shown(tenant.settings), ensure_ascii=False)}; issuer {tenant.issuer or '-'}")
     return 0
 
 
@@ -71,7 +71,8 @@ def _list(registry: TenantRegistry, settings: Settings, clock: Clock, args: argp
     tenants = registry.list(removed=args.removed)
     rows = [{"slug": t.slug, "name": t.name, "schema": t.schema, "issuer": t.issuer, "created_at": t.created_at.isoformat(),
              "exported_at": t.exported_at.isoformat() if t.exported_at else None,
-             "removed_at": t.removed_at.isoformat() if t.removed_at else None, "settings": t.settings} for t in tenants]
+             "removed_at": t.removed_at.isoformat() if t.removed_at else None, "settings": shown(t.settings)}
+            for t in tenants]
     if args.json:
         report.json({"tenants": rows})
         return 0
@@ -104,7 +105,7 @@ def _export(registry: TenantRegistry, settings: Settings, clock: Clock, args: ar
         pack.writestr("schema.sql", dump)
         pack.writestr("tenant.json", json.dumps({
             "slug": tenant.slug, "name": tenant.name, "schema": tenant.schema, "issuer": tenant.issuer,
-            "settings": tenant.settings, "origin": transparency.origin, "key": key, "events": written,
+            "settings": shown(tenant.settings), "origin": transparency.origin, "key": key, "events": written,
             "exported_at": clock.now().isoformat(),
         }, ensure_ascii=False, indent=2))
     digest = hashlib.sha256(out.read_bytes()).hexdigest()

@@ -68,6 +68,10 @@ class TenantHub:
         url = tenant.settings.get("ANSVAR_AUTH_JWKS_URL") if tenant is not None else None
         return (url, tenant.settings.get("ANSVAR_AUTH_AUDIENCE")) if tenant is not None and url else None
 
+    def tenant_remembered(self, slug: str) -> tuple[bool, Tenant | None]:
+        """The municipality as last read (no I/O), if that was recent enough (infra/tenants.py)."""
+        return self.registry.remembered(slug)
+
     def open_now(self, slug: str) -> Runtime | None:
         """The municipality's runtime if it is open (no I/O), else None."""
         with self._lock:

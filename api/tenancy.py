@@ -49,7 +49,11 @@ async def enter(connection: ASGIConnection, slug: str) -> Any | None:
     runtime = hub.open_now(slug)
     if runtime is None:
         runtime = await anyio.to_thread.run_sync(hub.runtime, slug)
-    tenant = hub.tenant(slug) if runtime is not None else None
+    tenant = None
+    if runtime is not None:
+        known, tenant = hub.tenant_remembered(slug)
+        if not known:  # the registry is read on the shared pool: never block the event loop on it
+            tenant = await anyio.to_thread.run_sync(hub.tenant, slug)
     if runtime is None or tenant is None:
         return None
     state = connection.scope.setdefault("state", {})

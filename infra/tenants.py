@@ -39,7 +39,15 @@ TENANT_VARIABLES = (
     "ANSVAR_SMTP_FROM", "ANSVAR_COUNCIL_EMAIL", "ANSVAR_REMINDER_HOUR",
     # its own identity provider (with --issuer): where its keys are, and the audience its tokens name
     "ANSVAR_AUTH_JWKS_URL", "ANSVAR_AUTH_AUDIENCE",
+    # its own KITOS account (`ansvar --tenant SLUG kitos sync`)
+    "ANSVAR_KITOS_URL", "ANSVAR_KITOS_EMAIL", "ANSVAR_KITOS_PASSWORD",
 )
+SECRET_VARIABLES = frozenset({"ANSVAR_KITOS_PASSWORD"})  # never shown, nor written into the national log
+
+
+def shown(settings: Mapping[str, str]) -> dict[str, str]:
+    """A municipality's settings as a list or the national log may show them: secrets masked."""
+    return {k: ("***" if k in SECRET_VARIABLES else v) for k, v in settings.items()}
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS tenants (slug text PRIMARY KEY, name text NOT NULL, schema_name text NOT NULL UNIQUE,"
@@ -174,7 +182,7 @@ class TenantRegistry:
                 conn.execute(f"INSERT INTO tenants ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, NULL, NULL, NULL)",
                              (slug, name, schema_for(slug), now, issuer, json.dumps(own)))
                 conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema_for(slug))))
-                self._record(conn, "add", slug, {"name": name, "issuer": issuer, "settings": own})
+                self._record(conn, "add", slug, {"name": name, "issuer": issuer, "settings": shown(own)})
         except errors.UniqueViolation:
             raise TenantError(f"a municipality with the slug {slug!r}, its schema or the issuer {issuer!r} exists already"
                               " (a removed one's slug is not given out again)") from None
@@ -187,7 +195,7 @@ class TenantRegistry:
         with self._connection() as conn:
             conn.execute("UPDATE tenants SET settings = %s, issuer = %s WHERE slug = %s",
                          (json.dumps(own), issuer if issuer is not None else tenant.issuer, slug))
-            self._record(conn, "configure", slug, {"settings": own, "issuer": issuer or tenant.issuer})
+            self._record(conn, "configure", slug, {"settings": shown(own), "issuer": issuer or tenant.issuer})
         self._forget(slug)
         return self.require(slug)
 
@@ -269,6 +277,15 @@ class TenantRegistry:
                 self._seen.clear()
         return tenant
 
+    def remembered(self, slug: str) -> tuple[bool, Tenant | None]:
+        """(True, the municipality) if `get` would answer from what it read less than
+        LOOKUP_SECONDS ago, without I/O; (False, None) if it would read the registry."""
+        with self._lock:
+            seen = self._seen.get(slug)
+        if seen is not None and time.monotonic() - seen[1] < LOOKUP_SECONDS:
+            return True, seen[0]
+        return False, None
+
     def require(self, slug: str) -> Tenant:
         tenant = self.get(check_slug(slug), fresh=True)
         if tenant is None:
@@ -320,8 +337,11 @@ def settings_for(base: Settings, tenant: Tenant) -> Settings:
         policy = gap_policy(own, base.gap_policy)
     except ValueError as exc:
         raise TenantError(f"{tenant.slug}'s own settings: {exc}") from None
+    kitos = replace(base.kitos, **{field: own(variable) for variable, field in (
+        ("ANSVAR_KITOS_URL", "url"), ("ANSVAR_KITOS_EMAIL", "email"), ("ANSVAR_KITOS_PASSWORD", "password"),
+    ) if own(variable)})
     return replace(
-        base, database=replace(base.database, schema=tenant.schema), gap_policy=policy, reminders=reminders,
+        base, database=replace(base.database, schema=tenant.schema), gap_policy=policy, reminders=reminders, kitos=kitos,
         log=replace(base.log, origin=origin, key=str(key) if key else None, key_file=None),
         tenancy=replace(base.tenancy, tenant=tenant.slug),
     )

@@ -112,3 +112,16 @@ def test_a_command_on_a_many_municipality_installation_must_name_one(national, c
     national.setup()
     assert cli_main(["token", "issue", "--person", str(uuid.uuid4())], clock=clock) == 2
     assert "--tenant" in capsys.readouterr().err
+
+
+def test_a_municipalitys_kitos_password_is_its_own_and_never_shown():
+    from datetime import datetime, timezone
+
+    from infra.settings import Settings
+    from infra.tenants import Tenant, settings_for, shown
+
+    own = {"ANSVAR_KITOS_URL": "https://kitos.example", "ANSVAR_KITOS_EMAIL": "api@lejre.dk", "ANSVAR_KITOS_PASSWORD": "hemmelig"}
+    tenant = Tenant("lejre", "Lejre Kommune", "tenant_lejre", datetime(2026, 1, 1, tzinfo=timezone.utc), settings=own)
+    settings = settings_for(Settings(log=Settings().log.__class__(key=str(TEST_LOG_KEY))), tenant)
+    assert (settings.kitos.url, settings.kitos.email, settings.kitos.password) == tuple(own.values())
+    assert "hemmelig" not in json.dumps(shown(own))

@@ -3,6 +3,7 @@ verified identity alone, and nothing of one reachable with another's token or se
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import psycopg
@@ -158,3 +159,27 @@ def test_the_installations_worker_keeps_every_municipalitys_views(installation: 
         assert hub.keep_all() == []  # open already
     finally:
         hub.close_all()
+
+def test_the_registry_is_never_read_on_the_event_loop(installation: Installation, monkeypatch) -> None:
+    # Given an open municipality whose registry row was read long enough ago to be read again
+    aarhus = installation.registry.list()[0].slug
+    api = installation.api(aarhus)
+    api.get("/systems")
+    hub = installation.client.app.state.tenants
+    on_the_loop: list[bool] = []
+    read = hub.registry.get
+
+    def get(slug: str, **kwargs):
+        try:
+            asyncio.get_running_loop()
+            on_the_loop.append(True)
+        except RuntimeError:
+            on_the_loop.append(False)
+        return read(slug, **kwargs)
+
+    monkeypatch.setattr(hub.registry, "get", get)
+    hub.registry._seen.clear()
+    # When a request comes, Then it is answered and the registry was read off the event loop
+    # (a blocking read there holds up every municipality's requests while the shared pool is busy)
+    api.get("/systems")
+    assert on_the_loop and not any(on_the_loop)
