@@ -22,7 +22,7 @@ from domain.commands import Actor
 from domain.errors import AlreadyDone, ConcurrentChange
 from domain.portfolio import Portfolio
 from domain.provisioning import Provisioning
-from infra import confusables, idempotency, log_key, recorders
+from infra import confusables, idempotency, log_key, recorders, shared_pools
 from infra.database import PostgresReader, SqliteReader, ensure_schema, open_sync, serialised_setup
 from infra.listener import PostgresListener
 from infra.log_proofs import LogProofs
@@ -31,6 +31,7 @@ from infra.people_directory import PersonDirectory
 from infra.settings import Settings
 from infra.transparency import TransparencyLog
 from infra.scim_store import ScimStore
+from infra.shared_pools import SharedPools, TenantDatabase, TenantReader
 from infra.ui_sessions import SessionStore
 from projections.accountability_view import AccountabilityView
 from projections.catchup import CatchUp
@@ -76,7 +77,8 @@ class Runtime:
 
             self.extras["reminders"] = scheduler = ReminderScheduler(self, self.settings.reminders.hour)
             scheduler.start()
-        if self.settings.database.kind == "postgres":
+        if self.settings.database.kind == "postgres" and not self.settings.tenancy.enabled:
+            # (Many municipalities share one listening connection: ansvar/tenancy.py.)
             self.listener = PostgresListener(self.settings.database.dsn, self.portfolio.recorder.channel_name,
                                              self.worker.nudge)
             self.listener.start()
@@ -137,21 +139,27 @@ def _details_corrector(portfolio: Portfolio) -> Callable[[UUID, str, str | None]
     return correct
 
 
-def bootstrap(settings: Settings, clock: Clock | None = None) -> Runtime:
+def bootstrap(settings: Settings, clock: Clock | None = None, pools: SharedPools | None = None) -> Runtime:
     """Every part, wired once. `clock` defaults to the wall clock; tests pass their own. Processes
-    starting together on one database set up their tables in turn (infra/database.py)."""
+    starting together on one database set up their tables in turn (infra/database.py). `pools`:
+    one of many municipalities (ansvar/tenancy.py), on the process's connections, not its own."""
     with serialised_setup(settings.database):
-        return _bootstrap(settings, clock or SystemClock())
+        return _bootstrap(settings, clock or SystemClock(), pools)
 
 
-def _bootstrap(settings: Settings, clock: Clock) -> Runtime:
+def _bootstrap(settings: Settings, clock: Clock, pools: SharedPools | None) -> Runtime:
     ensure_schema(settings.database)
-    db = open_sync(settings.database, size=max(2, settings.pool_size // 2))
+    if pools is not None:
+        db: Any = TenantDatabase(pools, settings.database.schema)
+    else:
+        db = open_sync(settings.database, size=max(2, settings.pool_size // 2))
     directory = PersonDirectory(db, clock)
     directory.setup()
     ui_sessions = SessionStore(db, clock)
     ui_sessions.setup()
     env = recorders.with_recorders(settings.eventsourcing_env())
+    if pools is not None:
+        env[shared_pools.ENV_KEY] = pools.key
     portfolio = Portfolio(env, clock=clock, directory=directory)
     portfolio.save_options = idempotency.save_kwargs  # an Idempotency-Key is written with the events
     portfolio.skeleton = confusables.skeleton  # names that look alike are one (domain/identity.py)
@@ -167,8 +175,10 @@ def _bootstrap(settings: Settings, clock: Clock) -> Runtime:
     # What the views replay from the store (a view made afresh) is held to the log's leaves first.
     catchup = CatchUp(portfolio, db, views, Progress(), check=ReadCheck(proofs) if proofs.has_tree else None)
     catchup.setup()
-    if settings.database.kind == "postgres":
-        reader: Any = PostgresReader(settings.database, settings.pool_size)
+    if pools is not None:
+        reader: Any = TenantReader(pools, settings.database.schema)
+    elif settings.database.kind == "postgres":
+        reader = PostgresReader(settings.database, settings.pool_size)
     else:
         reader = SqliteReader(db)
 

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import structlog
+from rich.markup import escape
 from rich.table import Table
 
-from ansvar import cli_access, cli_inventory, cli_kitos, cli_log, cli_pack, cli_reminders
+from ansvar import cli_access, cli_inventory, cli_kitos, cli_log, cli_pack, cli_reminders, cli_tenant
 from ansvar.console import catch_up, progress, progress_bar, report
 from domain.clock import Clock, SystemClock
 from infra import logging as app_logging
@@ -131,6 +132,8 @@ def cmd_worker(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     from ansvar.bootstrap import bootstrap
     from ansvar.gc_tuning import tune_gc_for_service
 
+    if settings.tenancy.enabled:
+        return _tenants_worker(settings, clock)
     runtime = bootstrap(settings, clock)
     tune_gc_for_service()
     done = threading.Event()
@@ -143,6 +146,22 @@ def cmd_worker(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     return 0
 
 
+def _tenants_worker(settings: Settings, clock: Clock) -> int:
+    """The projection worker of an installation that serves several municipalities: each one's views
+    kept current, in turn when there are more than ANSVAR_TENANTS_OPEN, and each one's reminders."""
+    from ansvar.tenancy import TenantHub
+
+    hub = TenantHub(settings, clock, run_projections=True, keep_views=True)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    progress.print("projection worker running for every municipality; Ctrl-C stops it")
+    while not done.wait(5.0):
+        hub.keep_all()
+    hub.close_all()
+    return 0
+
+
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) == 0:
         raise argparse.ArgumentTypeError(f"a positive whole number, not {text!r}")
@@ -151,6 +170,9 @@ def _positive_int(text: str) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ansvar", description="IT portfolio governance: who is responsible, and why.")
+    p.add_argument("--tenant", metavar="SLUG",
+                   help="on an installation that serves several municipalities (ANSVAR_TENANCY=schemas): the one"
+                        " a command acts on (default: ANSVAR_TENANT)")
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the HTTP API (and the projection worker)")
     serve.add_argument("--host")
@@ -178,19 +200,43 @@ def parser() -> argparse.ArgumentParser:
     cli_reminders.register(sub)
     cli_kitos.register(sub)
     cli_pack.register(sub)
+    cli_tenant.register(sub)
     return p
+
+
+#: Commands that act on the installation, not on one of its municipalities.
+INSTALLATION_COMMANDS = frozenset({"serve", "tenant", "access-table", "worker"})
+
+
+def for_tenant(settings: Settings, clock: Clock, args: argparse.Namespace) -> Settings:
+    """With many municipalities, the settings of the one the command acts on (--tenant or
+    ANSVAR_TENANT); a command for the installation, or a national auditor's token, names none."""
+    from infra.tenants import TenantRegistry, settings_for
+
+    if not settings.tenancy.enabled or args.command in INSTALLATION_COMMANDS or getattr(args, "tenants", None):
+        return settings
+    if args.command == "verify" and (getattr(args, "export", None) or getattr(args, "pack", None)):
+        return settings  # a file is checked, not a municipality's database
+    slug = args.tenant or settings.tenancy.tenant
+    if not slug:
+        raise SettingsError("this installation serves several municipalities: name one with --tenant SLUG"
+                            " (or ANSVAR_TENANT); 'ansvar tenant list' lists them")
+    return settings_for(settings, TenantRegistry(settings.database, clock).require(slug))
 
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     """Run one command. `clock` defaults to the wall clock (tests hand in their own)."""
     args = parser().parse_args(argv)
+    from infra.tenants import TenantError
+
+    clock = clock or SystemClock()
     try:
-        settings = with_local_secret(Settings.from_env())
-    except SettingsError as exc:
-        progress.print(f"[red]configuration error:[/red] {exc}")
+        settings = for_tenant(with_local_secret(Settings.from_env()), clock, args)
+    except (SettingsError, TenantError) as exc:
+        progress.print(f"[red]configuration error:[/red] {escape(str(exc))}")
         return 2
     app_logging.configure(settings.log_level, settings.log_format)
-    return args.run(settings, clock or SystemClock(), args)
+    return args.run(settings, clock, args)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from rich.markup import escape
+
 from ansvar.console import progress, report
 from domain.clock import Clock
 from infra.settings import Settings
@@ -27,7 +29,8 @@ def print_demo_tokens(settings: Settings, runtime: Any) -> None:
         details = runtime.directory.get(person_id) or {}
         roles = () if role == "owner" else (role,)
         report.print(f"\n{role:8} {details.get('name') or '(erased)'}  person {person_id}")
-        report.print(issue(settings.auth.secret, person_id, roles, now=runtime.clock.now()), soft_wrap=True, highlight=False)
+        report.print(issue(settings.auth.secret, person_id, roles, now=runtime.clock.now(), tenant=settings.tenancy.tenant),
+                     soft_wrap=True, highlight=False)
     report.print(f"\ne.g. TOKEN=<one of them>; curl -H \"Authorization: Bearer $TOKEN\" {settings.served_at()}/systems\n")
     print_demo_links(settings, runtime, users)
 
@@ -39,6 +42,8 @@ def print_demo_links(settings: Settings, runtime: Any, users: dict[str, Any]) ->
     for role, person_id in users.items():
         details = runtime.directory.get(person_id) or {}
         code = runtime.ui_sessions.issue_code(person_id, () if role == "owner" else (role,))
+        if settings.tenancy.tenant:  # many municipalities: the link says whose (api/ui/session.py)
+            code = f"{settings.tenancy.tenant}.{code}"
         report.print(f"{role:8} {details.get('name') or '(erased)':28} {settings.served_at()}/ui/login/code?code={code}",
                      soft_wrap=True, highlight=False)
     report.print("")
@@ -64,7 +69,31 @@ def cmd_token(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
         progress.print(f"[red]{exc}[/red]")
         return 2
     roles = sorted(set(args.role or ()) - {"owner"})
-    print(issue(settings.auth.secret, person, roles, ttl, now=clock.now()))
+    if args.tenants:  # a national auditor: reads the municipalities named, changes nothing
+        return _national_token(settings, clock, args, person, roles, ttl)
+    print(issue(settings.auth.secret, person, roles, ttl, now=clock.now(), tenant=settings.tenancy.tenant))
+    return 0
+
+
+def _national_token(settings: Settings, clock: Clock, args: argparse.Namespace, person: Any, roles: list[str],
+                    ttl: Any) -> int:
+    from infra.tenants import TenantError, TenantRegistry
+    from infra.tokens import issue
+
+    if not settings.tenancy.enabled or roles != ["auditor"]:
+        progress.print("[red]--tenants is for a national auditor[/red] (--role auditor alone) on an installation that"
+                       " serves several municipalities")
+        return 2
+    slugs = sorted({s.strip() for s in args.tenants.split(",") if s.strip()})
+    registry = TenantRegistry(settings.database, clock)
+    try:
+        for slug in slugs:
+            registry.require(slug)
+        registry.granted(person, slugs, ttl)
+    except TenantError as exc:
+        progress.print(f"[red]{escape(str(exc))}[/red]")
+        return 2
+    print(issue(settings.auth.secret, person, roles, ttl, now=clock.now(), tenants=slugs))
     return 0
 
 
@@ -83,7 +112,8 @@ def cmd_scim_credential(settings: Settings, clock: Clock, args: argparse.Namespa
     finally:
         runtime.close()
     progress.print(f"SCIM credential {name!r} ({credential}): give it to the identity provider as its secret token")
-    print(secret)
+    # Many municipalities: the credential says whose it is (api/scim.py checks it against that one's alone).
+    print(f"{settings.tenancy.tenant}:{secret}" if settings.tenancy.tenant else secret)
     return 0
 
 
@@ -143,6 +173,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     token.add_argument("--name", help="the SCIM credential's name, e.g. entra-id (issuing again replaces it)")
     token.add_argument("--role", action="append", choices=["admin", "council", "auditor", "owner"],
                        help="a capacity the person may act in; repeat for several (everyone is an owner)")
+    token.add_argument("--tenants", metavar="SLUG,SLUG",
+                       help="a national auditor's token (with --role auditor): reading these municipalities, each"
+                            " chosen per request with the Ansvar-Tenant header; the grant is in 'ansvar tenant log'")
     token.add_argument("--ttl", default="8h", help="lifetime: 90s, 30m, 8h, 2d (at most 30d); default 8h")
     token.set_defaults(run=cmd_token)
     people = sub.add_parser("people", help="personal data: forget a person's name and e-mail")

@@ -10,6 +10,7 @@ import anyio.to_thread
 from litestar import Litestar
 
 from ansvar.bootstrap import Runtime, bootstrap
+from ansvar.tenancy import TenantHub
 from api.app import http_app
 from domain.clock import Clock, SystemClock
 from infra import logging as app_logging
@@ -24,6 +25,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if settings.tenancy.enabled:  # many municipalities: each opened when a request for it comes
+            hub = await anyio.to_thread.run_sync(TenantHub, settings, clock)
+            app.state.update(tenants=hub, settings=settings, clock=clock)
+            app.state.verifier.issuers = hub.issuer_keys  # a municipality's own identity provider
+            try:
+                yield
+            finally:
+                await hub.aclose()
+                await anyio.to_thread.run_sync(hub.close_all)
+            return
         runtime: Runtime = await anyio.to_thread.run_sync(bootstrap, settings, clock)
         if settings.run_projections:
             runtime.start_worker()

@@ -31,6 +31,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 
+from api.tenancy import runtime_of
 from domain.errors import ActingForAnother
 from domain.vocabulary import AccessRole
 from infra.tokens import Principal
@@ -49,7 +50,7 @@ async def _holds_a_role_on_the_system(connection: ASGIConnection, principal: Pri
     if not isinstance(system_id, UUID):
         return False
     # The rule has already waited for `after` (Rule.__call__): a person just given a role may read at once.
-    reads = connection.app.state.reads
+    reads = runtime_of(connection).reads
     holders = await reads.accountability.holders(system_id, reads.today(), reads.now())
     return any(h["person_id"] == principal.person_id for h in holders)
 
@@ -97,7 +98,7 @@ class Rule:
         if not isinstance(principal, Principal):
             refusal = connection.scope.get("auth")  # why authentication failed (api/auth.py)
             raise refusal if isinstance(refusal, Exception) else NotAuthorizedException("no bearer token")
-        reads = connection.app.state.reads
+        reads = runtime_of(connection).reads
         # Once for the rule and its checks: a departure, or a role, just recorded counts at once.
         await reads.caught_up(_after(connection))
         survivor = await reads.acting_for(principal.person_id)
@@ -272,6 +273,12 @@ ACCESS: dict[str, Rule] = {
     "listLogEntries": AUDITOR_ONLY,
     "getInclusionProof": AUDITOR_ONLY,
     "getConsistencyProof": AUDITOR_ONLY,
+    # the same, one municipality's, where one installation serves several (ANSVAR_TENANCY)
+    "getTenantLogCheckpoint": PUBLIC,
+    "getTenantLogKey": PUBLIC,
+    "listTenantLogEntries": AUDITOR_ONLY,
+    "getTenantInclusionProof": AUDITOR_ONLY,
+    "getTenantConsistencyProof": AUDITOR_ONLY,
     "eraseText": ADMIN_ONLY,
     "listReminders": OVERSIGHT,
     "chooseDigest": FOR_THEMSELF,

@@ -27,7 +27,7 @@ from api.idempotency import idempotency_middleware
 from api.handovers import HandoverController
 from api.imports import ExportController, ImportController
 from api.kitos import KitosController
-from api.log import LogController
+from api.log import LogController, TenantLogController
 from api.openapi_constraints import document_limits
 from api.openapi_problems import document_problems
 from api.org import MeController, OrgUnitController, PeopleController
@@ -57,7 +57,7 @@ from infra.tokens import TokenVerifier
 CONTROLLERS = [
     HealthController, SystemController, ResponsibilityController, HandoverController, OrgUnitController, PeopleController, MeController,
     AuditController, AuditPackController, AuditPackPage,  # issue 28
-    EventsController, LogController, ReminderController,
+    EventsController, LogController, TenantLogController, ReminderController,
     ImportController, ExportController, KitosController,
     ProposalController, CouncilController, DecommissioningController,  # issue 4
     PageController, HandoverPageController, SignInController, OidcController, root,  # the web pages (issue 16)

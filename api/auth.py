@@ -4,7 +4,7 @@ public routes of api/access.py, verified by infra/tokens.py. Failures are 401 pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import anyio.to_thread
@@ -12,7 +12,7 @@ import structlog
 from litestar.config.app import AppConfig
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.authentication import (
     AbstractAuthenticationMiddleware,
@@ -25,7 +25,9 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from api.access import authorise, rule_for
 from api.idempotency import idempotency_middleware
 from api.problems import ServiceUnavailable
+from api.tenancy import TENANT_HEADER, enter, hub_of
 from api.ui.session import is_ui, principal_from_session
+from domain.vocabulary import AccessRole
 from infra.jwks import KeysUnavailable
 from infra.tokens import InvalidToken, Principal, TokenVerifier
 
@@ -74,8 +76,40 @@ class BearerMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException(str(exc)) from None
         except KeysUnavailable as exc:
             raise ServiceUnavailable(str(exc), retry_after=5) from None
+        if hub_of(connection) is not None:
+            principal = await _enter_tenant(connection, principal)
+        elif principal.tenant is not None or principal.tenants:
+            raise NotAuthorizedException("the token is for a municipality of an installation that serves several")
         structlog.contextvars.bind_contextvars(person_id=str(principal.person_id))
         return principal
+
+
+async def _enter_tenant(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> Principal:
+    """Open the municipality the verified token names for this request (api/tenancy.py): its own
+    `tenant` claim; for a national auditor the one their Ansvar-Tenant header picks among those
+    granted, for reading only; for an identity provider's token, the municipality its issuer is
+    registered to. Nothing else the request sends chooses it."""
+    hub = hub_of(connection)
+    slug = principal.tenant
+    if slug is None and principal.tenants:
+        slug = connection.headers.get(TENANT_HEADER)
+        if slug not in principal.tenants:
+            raise NotAuthorizedException("name the municipality to read in the Ansvar-Tenant header: one of "
+                                         + ", ".join(sorted(principal.tenants)))
+        if connection.scope.get("method") not in ("GET", "HEAD"):
+            raise PermissionDeniedException("a national auditor's token reads; it cannot change anything",
+                                            extra={"refusal": "national-read-only"})
+        principal = replace(principal, roles=principal.roles & {AccessRole.AUDITOR.value, AccessRole.OWNER.value})
+    if slug is None and principal.issuer is not None:
+        found = await anyio.to_thread.run_sync(hub.registry.by_issuer, principal.issuer)
+        slug = found.slug if found is not None else None
+        principal = replace(principal, tenant=slug)
+    if slug is None:
+        raise NotAuthorizedException("the token names no municipality: issue it with 'ansvar token issue --tenant SLUG'")
+    if await enter(connection, slug) is None:
+        raise NotAuthorizedException("the token's municipality is not one this installation serves")
+    structlog.contextvars.bind_contextvars(tenant=slug)
+    return principal
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """What handlers may ask for: the application, the read store, the event log, the settings and
-the acting person (the lifespan puts the first four on `app.state`)."""
+the acting person: the installation's (the lifespan puts them on `app.state`), or, with many
+municipalities, those of the one the verified identity names (api/tenancy.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from api.context import provide_actor
+from api.tenancy import runtime_of, tenant_of
 from domain.errors import InvalidValue
 from domain.portfolio import Portfolio
 from infra.settings import Settings
@@ -22,24 +24,26 @@ from projections.event_log import EventLog
 from projections.read_side import ReadSide
 
 
-def _portfolio(state: State) -> Portfolio:
-    return state.portfolio
+def _portfolio(request: Request) -> Portfolio:
+    return runtime_of(request).portfolio  # type: ignore[no-any-return]
 
 
-def _reads(state: State) -> ReadSide:
-    return state.reads
+def _reads(request: Request) -> ReadSide:
+    return runtime_of(request).reads  # type: ignore[no-any-return]
 
 
-def _events(state: State) -> EventLog:
-    return state.events
+def _events(request: Request) -> EventLog:
+    return runtime_of(request).events  # type: ignore[no-any-return]
 
 
-def _settings(state: State) -> Settings:
-    return state.settings
+def _settings(request: Request) -> Settings:
+    if tenant_of(request) is None:  # also a public route's, with many municipalities: the installation's
+        return request.app.state.settings  # type: ignore[no-any-return]
+    return runtime_of(request).settings  # type: ignore[no-any-return]
 
 
-def _transparency(state: State) -> TransparencyLog:
-    return state.transparency
+def _transparency(request: Request) -> TransparencyLog:
+    return runtime_of(request).transparency  # type: ignore[no-any-return]
 
 
 def _verifier(state: State) -> TokenVerifier:

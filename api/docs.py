@@ -99,6 +99,11 @@ SUMMARIES: dict[str, str] = {
     "syncKitos": "Bring over what KITOS holds: a dry run, or written all or nothing",
     "chooseDigest": "Switch the weekly digest of new gaps on or off for yourself",
     "getConsistencyProof": "Proof that a later checkpoint extends an earlier one unchanged",
+    "getTenantLogCheckpoint": "A municipality's latest signed checkpoint (no token needed)",
+    "getTenantLogKey": "The key that verifies a municipality's checkpoints (no token needed)",
+    "listTenantLogEntries": "A municipality's log's leaves (its own token)",
+    "getTenantInclusionProof": "Proof that an event is in a municipality's log",
+    "getTenantConsistencyProof": "Proof that a municipality's later checkpoint extends an earlier one",
     # Spreadsheets
     "importInventory": "Import an IT-system inventory (CSV or XLSX)",
     "exportRegister": "Export the register, the gap report or the decision log (CSV or XLSX)",

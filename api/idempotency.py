@@ -114,11 +114,14 @@ def _key(scope: Scope) -> str | None:
 
 def _remembered_since(scope: Scope, now: datetime) -> datetime:
     """Keys recorded before this are expired (ANSVAR_IDEMPOTENCY_KEY_HOURS)."""
-    return now - timedelta(hours=scope["app"].state.settings.idempotency_key_hours)
+    return now - timedelta(hours=scope["app"].state.settings.idempotency_key_hours)  # the installation's
 
 
 def _recorder(scope: Scope) -> Any:
-    recorder = getattr(getattr(scope["app"].state, "portfolio", None), "recorder", None)
+    runtime = scope.get("state", {}).get("ansvar_runtime")  # its municipality's (api/tenancy.py), or the installation's
+    if runtime is None and scope["app"].state.get("tenants") is None:
+        runtime = scope["app"].state
+    recorder = getattr(getattr(runtime, "portfolio", None), "recorder", None)
     return recorder if hasattr(recorder, "find_answer") else None
 
 

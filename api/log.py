@@ -8,11 +8,15 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, MediaType, Response, get, post
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotFoundException
+from litestar.handlers import BaseRouteHandler
 from litestar.params import Parameter, QueryParameter
 
 from api import schemas as s
 from api.problems import ServiceUnavailable
 from api.systems import receipt
+from api.tenancy import enter, hub_of, tenant_of
 from domain.commands import Actor
 from domain.errors import InvalidValue, NotFound
 from domain.portfolio import Portfolio
@@ -70,6 +74,51 @@ def _signed(transparency: TransparencyLog) -> TransparencyLog:
     return transparency
 
 
+def _checkpoint(transparency: TransparencyLog, after: int | None) -> Response[str]:
+    try:
+        checkpoint = _signed(transparency).checkpoint()
+    except NotSigning as exc:
+        raise NoSigningKey(str(exc)) from None
+    if after is not None and after > 0 and transparency.proofs.index_of(after) is None:
+        raise NotInTheLog(f"position {after} is not in the log", field="after")
+    return Response(checkpoint.note(), media_type="text/plain; charset=utf-8")
+
+
+def _key(transparency: TransparencyLog) -> Response[str]:
+    return Response(_signed(transparency).verifier_key + "\n", media_type="text/plain; charset=utf-8")
+
+
+def _entries(transparency: TransparencyLog, start: int, limit: int) -> LogEntries:
+    proofs = transparency.proofs
+    found = proofs.entries(start, limit)
+    return LogEntries(proofs.size(), [LogEntry(e.idx, e.position, b64(e.leaf)) for e in found])
+
+
+def _inclusion(transparency: TransparencyLog, position: int, tree_size: int | None) -> InclusionProof:
+    try:
+        found = transparency.inclusion(position, tree_size)
+    except NotInLog as exc:
+        raise InvalidValue(str(exc), field="tree_size") from None
+    except DamagedTree as exc:
+        raise ServiceUnavailable(str(exc), retry_after=3600) from None
+    if found is None:
+        raise NotInTheLog(f"no event at position {position} in the log", field="position")
+    entry, size, hashes = found
+    return InclusionProof(position, entry.idx, size, b64(entry.leaf), [b64(h) for h in hashes])
+
+
+def _consistency(transparency: TransparencyLog, from_: int, to: int | None) -> ConsistencyProof:
+    proofs = transparency.proofs
+    new = proofs.size() if to is None else to
+    if from_ > new:
+        raise InvalidValue(f"from ({from_}) is larger than to ({new})", field="from")
+    try:
+        hashes = proofs.consistency(from_, new)
+    except NotInLog as exc:
+        raise InvalidValue(str(exc), field="to") from None
+    return ConsistencyProof(from_, new, [b64(h) for h in hashes])
+
+
 class LogController(Controller):
     path = "/log"
     tags = ["proof"]
@@ -85,19 +134,13 @@ class LogController(Controller):
         text): its origin, tree size and root hash, signed by this installation's key (and
         cosigned by its witnesses). It covers every event recorded before the answer; with
         `after`, a position that must be in it."""
-        try:
-            checkpoint = _signed(transparency).checkpoint()
-        except NotSigning as exc:
-            raise NoSigningKey(str(exc)) from None
-        if after is not None and after > 0 and transparency.proofs.index_of(after) is None:
-            raise NotInTheLog(f"position {after} is not in the log", field="after")
-        return Response(checkpoint.note(), media_type="text/plain; charset=utf-8")
+        return _checkpoint(transparency, after)
 
     @get("/key", operation_id="getLogKey", media_type=MediaType.TEXT, sync_to_thread=True, security=[{}])
     def key(self, transparency: TransparencyLog) -> Response[str]:
         """The key that verifies the checkpoints: `<key name>+<key id, 8 hex digits>+<base64(0x01 ||
         Ed25519 public key)>` (the signed-note verifier key format)."""
-        return Response(_signed(transparency).verifier_key + "\n", media_type="text/plain; charset=utf-8")
+        return _key(transparency)
 
     @get("/entries", operation_id="listLogEntries", sync_to_thread=True)
     def entries(
@@ -107,9 +150,7 @@ class LogController(Controller):
     ) -> LogEntries:
         """The log's leaves, consecutive from leaf index `start`: each event's position and the leaf
         the tree commits to, from which anyone can recompute the root."""
-        proofs = transparency.proofs
-        found = proofs.entries(start, limit)
-        return LogEntries(proofs.size(), [LogEntry(e.idx, e.position, b64(e.leaf)) for e in found])
+        return _entries(transparency, start, limit)
 
     @get("/proof/inclusion", operation_id="getInclusionProof", sync_to_thread=True)
     def inclusion(
@@ -119,16 +160,7 @@ class LogController(Controller):
     ) -> InclusionProof:
         """That the event at `position` is in the tree of `tree_size` leaves: the audit path of RFC
         9162 2.1.3, to check against a checkpoint of that size."""
-        try:
-            found = transparency.inclusion(position, tree_size)
-        except NotInLog as exc:
-            raise InvalidValue(str(exc), field="tree_size") from None
-        except DamagedTree as exc:
-            raise ServiceUnavailable(str(exc), retry_after=3600) from None
-        if found is None:
-            raise NotInTheLog(f"no event at position {position} in the log", field="position")
-        entry, size, hashes = found
-        return InclusionProof(position, entry.idx, size, b64(entry.leaf), [b64(h) for h in hashes])
+        return _inclusion(transparency, position, tree_size)
 
     @get("/proof/consistency", operation_id="getConsistencyProof", sync_to_thread=True)
     def consistency(
@@ -137,15 +169,7 @@ class LogController(Controller):
         to: Annotated[int | None, Parameter(ge=0, le=2**62, description="The newer tree size; default: now.")] = None,
     ) -> ConsistencyProof:
         """That the tree of `to` leaves extends the tree of `from` leaves unchanged: RFC 9162 2.1.4."""
-        proofs = transparency.proofs
-        new = proofs.size() if to is None else to
-        if from_ > new:
-            raise InvalidValue(f"from ({from_}) is larger than to ({new})", field="from")
-        try:
-            hashes = proofs.consistency(from_, new)
-        except NotInLog as exc:
-            raise InvalidValue(str(exc), field="to") from None
-        return ConsistencyProof(from_, new, [b64(h) for h in hashes])
+        return _consistency(transparency, from_, to)
 
     @post("/erasures", operation_id="eraseText", status_code=201, sync_to_thread=True)
     def erase_text(self, data: EraseText, portfolio: Portfolio, actor: Actor) -> s.Receipt:
@@ -156,3 +180,66 @@ class LogController(Controller):
         to a salted hash of the text, and the salt is deleted with it. The erasure is itself an
         event on the system (which event, which field, by whom, on what `basis`). Asked again: 409."""
         return receipt(portfolio.erase_text(data.position, data.basis, data.field, actor=actor))
+
+
+Slug = Annotated[str, Parameter(pattern=r"^[a-z0-9-]{2,40}$", description="The municipality's slug.")]
+After = Annotated[int | None, Parameter(ge=0, le=2**62, description="A log position the checkpoint must cover.")]
+
+
+async def _path_tenant(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """`/t/SLUG/log/...`: the municipality the path names. A public route opens it; a route that
+    needs a token serves only the municipality the token is for (and a 404 for any other)."""
+    slug = connection.path_params.get("slug")
+    chosen = tenant_of(connection)
+    if chosen is not None:
+        if chosen.slug != slug:
+            raise NotFoundException("no such municipality's log for this token")
+        return
+    if hub_of(connection) is None or not isinstance(slug, str) or await enter(connection, slug) is None:
+        raise NotFoundException("no municipality with that slug here")
+
+
+class TenantLogController(Controller):
+    """The same log, one municipality's, on an installation that serves several (ANSVAR_TENANCY)."""
+
+    path = "/t/{slug:str}/log"
+    tags = ["proof"]
+    guards = [_path_tenant]
+
+    @get("/checkpoint", operation_id="getTenantLogCheckpoint", media_type=MediaType.TEXT, sync_to_thread=True,
+         security=[{}])
+    def checkpoint(self, slug: Slug, transparency: TransparencyLog, after: After = None) -> Response[str]:
+        """The municipality's latest signed checkpoint, signed with its own key (as /log/checkpoint)."""
+        return _checkpoint(transparency, after)
+
+    @get("/key", operation_id="getTenantLogKey", media_type=MediaType.TEXT, sync_to_thread=True, security=[{}])
+    def key(self, slug: Slug, transparency: TransparencyLog) -> Response[str]:
+        """The key that verifies the municipality's checkpoints, and no other municipality's."""
+        return _key(transparency)
+
+    @get("/entries", operation_id="listTenantLogEntries", sync_to_thread=True)
+    def entries(
+        self, slug: Slug, transparency: TransparencyLog,
+        start: Annotated[int, Parameter(ge=0, le=2**62, description="The first leaf index (0: the first event).")] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=10_000, description="At most this many entries.")] = 1000,
+    ) -> LogEntries:
+        """The municipality's log's leaves (as /log/entries)."""
+        return _entries(transparency, start, limit)
+
+    @get("/proof/inclusion", operation_id="getTenantInclusionProof", sync_to_thread=True)
+    def inclusion(
+        self, slug: Slug, transparency: TransparencyLog,
+        position: Annotated[int, Parameter(ge=1, le=2**62, description="The event's position in the log.")],
+        tree_size: Annotated[int | None, Parameter(ge=1, le=2**62, description="Default: the tree now.")] = None,
+    ) -> InclusionProof:
+        """An event's inclusion proof in the municipality's log (as /log/proof/inclusion)."""
+        return _inclusion(transparency, position, tree_size)
+
+    @get("/proof/consistency", operation_id="getTenantConsistencyProof", sync_to_thread=True)
+    def consistency(
+        self, slug: Slug, transparency: TransparencyLog,
+        from_: Annotated[int, QueryParameter(name="from", ge=0, le=2**62, description="The older tree size.")],
+        to: Annotated[int | None, Parameter(ge=0, le=2**62, description="The newer tree size; default: now.")] = None,
+    ) -> ConsistencyProof:
+        """A consistency proof between two sizes of the municipality's log (as /log/proof/consistency)."""
+        return _consistency(transparency, from_, to)

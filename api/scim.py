@@ -20,6 +20,7 @@ from litestar.params import QueryParameter
 
 from api import scim_discovery as d
 from api.scim_query import parse_filter, projected
+from api.tenancy import enter, hub_of, runtime_of
 from domain import errors as domain
 from domain.provisioning import NoOrgUnit, Provisioning
 from domain.scim_user import ENTERPRISE, USER, ScimError, invalid
@@ -75,9 +76,10 @@ async def authenticate(connection: ASGIConnection, handler: BaseRouteHandler) ->
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
         raise NotAuthorizedException("no bearer credential: send Authorization: Bearer <SCIM credential>")
+    secret = await _enter_tenant(connection, secret)
     if not is_scim_secret(secret):
         raise NotAuthorizedException("only a SCIM credential ('ansvar token issue --scim') may use /scim/v2")
-    store = connection.app.state.runtime.extras["scim_store"]
+    store = runtime_of(connection).extras["scim_store"]
     credential = store.trusted(secret) or await anyio.to_thread.run_sync(store.credential, secret)
     if credential is None:
         raise NotAuthorizedException("the SCIM credential is not valid (revoked, or issued anew since)")
@@ -85,8 +87,21 @@ async def authenticate(connection: ASGIConnection, handler: BaseRouteHandler) ->
     structlog.contextvars.bind_contextvars(scim_credential=str(credential))
 
 
+async def _enter_tenant(connection: ASGIConnection, secret: str) -> str:
+    """With many municipalities a SCIM credential is `<slug>:<secret>` (as `ansvar token issue --scim
+    --tenant SLUG` prints it): the secret is then checked against that municipality's credentials only."""
+    if hub_of(connection) is None:
+        return secret
+    slug, _, rest = secret.partition(":")
+    if not is_scim_secret(rest):
+        raise NotAuthorizedException("only a SCIM credential ('ansvar token issue --scim --tenant SLUG') may use /scim/v2")
+    if await enter(connection, slug) is None:
+        raise NotAuthorizedException("the SCIM credential is not valid (revoked, or issued anew since)")
+    return rest
+
+
 def _provisioning(request: Request) -> Provisioning:
-    return request.app.state.runtime.extras["provisioning"]
+    return runtime_of(request).extras["provisioning"]
 
 
 def _base(request: Request) -> str:
@@ -134,7 +149,7 @@ def _answer(outcome: Any, request: Request, status: int = 200) -> Response:
 async def _settled(request: Request, position: int | None) -> None:
     # A departure or return answers once the views show it: the gap is visible when Entra ID hears back.
     if position:
-        await request.app.state.reads.caught_up(position)
+        await runtime_of(request).reads.caught_up(position)
 
 
 @get("/ServiceProviderConfig", operation_id="scimServiceProviderConfig", include_in_schema=False)
@@ -214,7 +229,7 @@ async def _search(request: Request, filter_: str | None, start_index: str | None
     start = max(1, _integer(start_index, "startIndex", 1))
     size = min(max(0, _integer(count, "count", DEFAULT_COUNT)), d.MAX_RESULTS)
     column, value = parse_filter(filter_) if filter_ else (None, None)
-    store = request.app.state.runtime.extras["scim_store"]
+    store = runtime_of(request).extras["scim_store"]
     if column == "id" and value is None:
         total, users = 0, []
     else:
@@ -241,7 +256,7 @@ async def create_user(request: Request) -> Response:
     try:
         outcome = await anyio.to_thread.run_sync(create)
     except NoOrgUnit:  # the unit may be established and not yet in the views: once they have it, again
-        reads = request.app.state.reads
+        reads = runtime_of(request).reads
         await reads.caught_up(await reads.log_head())
         outcome = await anyio.to_thread.run_sync(functools.partial(create, views_current=True))
     await _settled(request, outcome.position)

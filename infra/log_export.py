@@ -16,8 +16,11 @@ checkpoint's signature: the README shows it in twenty lines of Python with `cryp
 from __future__ import annotations
 
 import base64
+import io
 import json
+import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -65,11 +68,26 @@ class Exported:
     checkpoint: Checkpoint | None
 
 
+#: Where a municipality's export (`ansvar tenant export`, a zip) holds its log.
+LOG_MEMBER = "log.jsonl"
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[IO[str]]:
+    """The export's lines: the file itself, or the log inside a municipality's export."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as pack, pack.open(LOG_MEMBER) as raw:
+            yield io.TextIOWrapper(raw, encoding="utf-8")
+        return
+    with path.open(encoding="utf-8") as f:
+        yield f
+
+
 class ExportProofs:
     """An export read back, answering as LogProofs does (for `ansvar verify --export`)."""
 
     def __init__(self, path: Path) -> None:
-        with path.open(encoding="utf-8") as f:
+        with _opened(path) as f:
             head = json.loads(f.readline())
             if head.get("format") != FORMAT:
                 raise ValueError(f"{path} is not an {FORMAT} file")

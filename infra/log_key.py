@@ -64,3 +64,17 @@ def _read_or_create(path: Path, name: str) -> SigningKey:
     with os.fdopen(fd, "w") as out:
         out.write(str(key) + "\n")
     return key
+
+
+def tenant_key(installation: SigningKey | None, origin: str, slug: str) -> SigningKey | None:
+    """A municipality's own signer key, derived from the installation's (HKDF-SHA256, the slug as
+    its context): every process of the installation signs that municipality's checkpoints with the
+    same key without another secret to distribute, and no municipality's key verifies another's."""
+    if installation is None:
+        return None
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"ansvar tenant log key",
+                info=slug.encode()).derive(installation.seed)
+    return SigningKey(origin, seed)

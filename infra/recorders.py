@@ -34,7 +34,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg.sql import SQL, Identifier
 
 from domain.person_details import PersonDetails
-from infra import tlog
+from infra import shared_pools, tlog
 from infra.idempotency import TABLE, CommitUnknown, KeyAlreadyUsed, KeyClaim, StoredAnswer
 from infra.log_tree import (
     LEAVES_SETTING,
@@ -445,6 +445,9 @@ class PostgresFactory(_LibraryPostgresFactory):
         attrs = self.env.get("POSTGRES_TARGET_SESSION_ATTRS")
         if attrs:
             self.datastore.pool.kwargs["target_session_attrs"] = attrs  # type: ignore[index]
+        shared = self.env.get(shared_pools.ENV_KEY)
+        if shared:  # one of many municipalities: the process's pool, not one of its own (infra/shared_pools.py)
+            shared_pools.lend(shared_pools.lookup(shared), self.datastore)
 
 
 class POPORecorder(POPOApplicationRecorder):

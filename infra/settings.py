@@ -25,6 +25,7 @@ VARIABLES = (
     "ANSVAR_SMTP_PASSWORD", "ANSVAR_REMINDER_HOUR", "ANSVAR_COUNCIL_EMAIL",
     "ANSVAR_KITOS_URL", "ANSVAR_KITOS_EMAIL", "ANSVAR_KITOS_PASSWORD",
     "ANSVAR_OIDC_CLIENT_ID", "ANSVAR_OIDC_CLIENT_SECRET", "ANSVAR_PUBLIC_URL",
+    "ANSVAR_TENANCY", "ANSVAR_TENANTS_OPEN", "ANSVAR_TENANT_IDLE_SECONDS", "ANSVAR_TENANT",
 )
 
 
@@ -272,6 +273,27 @@ class KitosAccount:
 
 
 @dataclass(frozen=True)
+class Tenancy:
+    """Many municipalities in one installation (ANSVAR_TENANCY=schemas, PostgreSQL only): each in a
+    schema of its own (infra/tenants.py); at most `open` of them held open in a process at once, and
+    one unused for `idle_seconds` closed. `tenant` (ANSVAR_TENANT) is the one a command-line run acts on."""
+
+    enabled: bool = False
+    open: int = 16
+    idle_seconds: float = 600.0
+    tenant: str | None = None
+
+    @classmethod
+    def from_env(cls, get: Any) -> Tenancy:
+        mode = (get("ANSVAR_TENANCY") or "off").strip().lower()
+        if mode not in ("off", "schemas"):
+            raise SettingsError(f"ANSVAR_TENANCY is 'off' or 'schemas', not {mode!r}")
+        return cls(enabled=mode == "schemas", open=_positive("ANSVAR_TENANTS_OPEN", get("ANSVAR_TENANTS_OPEN") or "16"),
+                   idle_seconds=float(_positive("ANSVAR_TENANT_IDLE_SECONDS", get("ANSVAR_TENANT_IDLE_SECONDS") or "600")),
+                   tenant=get("ANSVAR_TENANT") or None)
+
+
+@dataclass(frozen=True)
 class Settings:
     database: Database = field(default_factory=lambda: Database.from_url(DEFAULT_DATABASE_URL))
     host: str = "127.0.0.1"
@@ -289,26 +311,15 @@ class Settings:
     reminders: Reminders = field(default_factory=Reminders)
     kitos: KitosAccount = field(default_factory=KitosAccount)
     oidc: Oidc = field(default_factory=Oidc)
+    tenancy: Tenancy = field(default_factory=lambda: Tenancy())
+    environ: tuple[tuple[str, str], ...] = ()  # the ANSVAR_* variables read, for a municipality's own settings
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
         get = env.get
-        policy = GapPolicy()
         try:
-            if roles := get("ANSVAR_REQUIRED_ROLES"):
-                policy = _replace(policy, required_roles=tuple(r.strip() for r in roles.split(",") if r.strip()))
-            for var, attr in (
-                ("ANSVAR_CLAIM_ANSWER_DAYS", "claim_answer_days"),
-                ("ANSVAR_HANDOVER_ANSWER_DAYS", "handover_answer_days"),
-                ("ANSVAR_PING_PONG_CHANGES", "ping_pong_changes"),
-                ("ANSVAR_PING_PONG_WINDOW_DAYS", "ping_pong_window_days"),
-                ("ANSVAR_ATTESTATION_DAYS", "attestation_days"),
-            ):
-                if get(var):
-                    policy = _replace(policy, **{attr: int(get(var))})
-            if get("ANSVAR_LOWEST_OWNER_LEVEL"):
-                policy = _replace(policy, lowest_owner_level=get("ANSVAR_LOWEST_OWNER_LEVEL"))
+            policy = gap_policy(get, GapPolicy())
             return cls(
                 database=Database.from_url(get("ANSVAR_DATABASE_URL") or DEFAULT_DATABASE_URL),
                 host=get("ANSVAR_HOST") or "127.0.0.1",
@@ -334,6 +345,8 @@ class Settings:
                 kitos=KitosAccount(get("ANSVAR_KITOS_URL") or None, get("ANSVAR_KITOS_EMAIL") or None,
                                    get("ANSVAR_KITOS_PASSWORD") or None),
                 oidc=Oidc.from_env(get, get("ANSVAR_AUTH_AUDIENCE") or None),
+                tenancy=Tenancy.from_env(get),
+                environ=tuple(sorted((k, v) for k, v in env.items() if k in VARIABLES)),
             )
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc
@@ -373,6 +386,24 @@ class Settings:
             # Read by infra/recorders.py's factory, not the library (which has no such setting).
             "POSTGRES_TARGET_SESSION_ATTRS": db.target_session_attrs or "",
         }
+
+
+def gap_policy(get: Any, policy: GapPolicy) -> GapPolicy:
+    """`policy` with the thresholds the variables (read by `get`) set."""
+    if roles := get("ANSVAR_REQUIRED_ROLES"):
+        policy = _replace(policy, required_roles=tuple(r.strip() for r in roles.split(",") if r.strip()))
+    for var, attr in (
+        ("ANSVAR_CLAIM_ANSWER_DAYS", "claim_answer_days"),
+        ("ANSVAR_HANDOVER_ANSWER_DAYS", "handover_answer_days"),
+        ("ANSVAR_PING_PONG_CHANGES", "ping_pong_changes"),
+        ("ANSVAR_PING_PONG_WINDOW_DAYS", "ping_pong_window_days"),
+        ("ANSVAR_ATTESTATION_DAYS", "attestation_days"),
+    ):
+        if get(var):
+            policy = _replace(policy, **{attr: int(get(var))})
+    if get("ANSVAR_LOWEST_OWNER_LEVEL"):
+        policy = _replace(policy, lowest_owner_level=get("ANSVAR_LOWEST_OWNER_LEVEL"))
+    return policy
 
 
 def _replace(policy: GapPolicy, **changes: object) -> GapPolicy:

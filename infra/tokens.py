@@ -13,7 +13,7 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from domain.clock import Clock
 from domain.vocabulary import AccessRole
 from infra.jwks import JwksKeys
 from infra.settings import Auth
+from infra.tenants import SLUG
 
 LOCAL_ISSUER = "ansvar"
 LOCAL_AUDIENCE = "ansvar"
@@ -55,6 +56,11 @@ class Principal:
     person_id: UUID
     roles: frozenset[str]
     acting_role: str | None = None
+    # With many municipalities (infra/tenants.py): the one the token is for, or, for a national
+    # auditor, the ones they may read (`tenants`, chosen among by the request's Ansvar-Tenant header).
+    tenant: str | None = None
+    tenants: frozenset[str] = frozenset()
+    issuer: str | None = None  # an identity provider's tokens: which one (it may map to a municipality)
 
     def acting_as(self, role: str) -> Principal:
         return replace(self, acting_role=role)
@@ -70,12 +76,18 @@ def parse_ttl(text: str) -> timedelta:
     return ttl
 
 
-def issue(secret: str, person_id: UUID, roles: Iterable[str], ttl: timedelta = timedelta(hours=8), *, now: datetime) -> str:
-    """A local token for `person_id`, signed with the shared secret, valid from `now` for `ttl`."""
-    claims = {
+def issue(secret: str, person_id: UUID, roles: Iterable[str], ttl: timedelta = timedelta(hours=8), *, now: datetime,
+          tenant: str | None = None, tenants: Iterable[str] = ()) -> str:
+    """A local token for `person_id`, signed with the shared secret, valid from `now` for `ttl`;
+    for one municipality (`tenant`), or for a national auditor reading several (`tenants`)."""
+    claims: dict[str, Any] = {
         "sub": str(person_id), "roles": sorted(set(roles)), "iss": LOCAL_ISSUER, "aud": LOCAL_AUDIENCE,
         "iat": now, "nbf": now, "exp": now + ttl, "jti": uuid.uuid4().hex,
     }
+    if tenant is not None:
+        claims["tenant"] = tenant
+    if tenants:
+        claims["tenants"] = sorted(set(tenants))
     return jwt.encode(claims, secret, algorithm=LOCAL_ALGORITHM)
 
 
@@ -86,18 +98,38 @@ class TokenVerifier:
             keys = JwksKeys(auth.jwks_url, ttl=auth.jwks_cache_seconds)
         self.keys = keys
         self._clock = clock
+        # Many municipalities: an issuer registered to one of them -> (its JWKS URL, its audience), or None.
+        self.issuers: Callable[[str], tuple[str, str | None] | None] | None = None
+        self._issuer_keys: dict[str, JwksKeys] = {}
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()  # token -> (principal, trusted until)
         self._lock = threading.Lock()  # verify() also runs in worker threads (a JWKS fetch)
 
     def needs_fetch(self, token: str) -> bool:
         """Whether verifying this token would first fetch the provider's keys (blocking I/O)."""
-        if self.keys is None or self._trusted(token) is not None:
+        if self._trusted(token) is not None:
             return False
         try:
             kid = jwt.get_unverified_header(token).get("kid")
-        except jwt.InvalidTokenError:
+            issuer = _unverified_issuer(token)
+        except (jwt.InvalidTokenError, InvalidToken):
             return False
-        return isinstance(kid, str) and self.keys.needs_fetch(kid)
+        if self.issuers is not None and issuer not in (None, self.auth.issuer, LOCAL_ISSUER):
+            return True  # finding which municipality the issuer is registered to reads the database
+        return self.keys is not None and isinstance(kid, str) and self.keys.needs_fetch(kid)
+
+    def _keys_of(self, issuer: str | None) -> JwksKeys | None:
+        """The keys of a municipality's own identity provider, by its issuer (None: not one)."""
+        if self.issuers is None or issuer is None or issuer == self.auth.issuer:
+            return None
+        found = self.issuers(issuer)
+        if found is None:
+            return None
+        url = found[0]
+        with self._lock:
+            keys = self._issuer_keys.get(url)
+            if keys is None:
+                keys = self._issuer_keys[url] = JwksKeys(url, ttl=self.auth.jwks_cache_seconds)
+        return keys
 
     def verify(self, token: str) -> Principal:
         now = self._clock.now().timestamp()
@@ -133,7 +165,7 @@ class TokenVerifier:
         except jwt.InvalidTokenError:
             raise InvalidToken("the token is not a well-formed JWT") from None
         alg = header.get("alg")
-        key, algorithms, issuer, audience = self._key_for(alg, header)
+        key, algorithms, issuer, audience = self._key_for(alg, header, token)
         try:
             claims = jwt.decode(
                 token, key, algorithms=algorithms, issuer=issuer, audience=audience, leeway=LEEWAY,
@@ -156,27 +188,48 @@ class TokenVerifier:
             raise InvalidToken(f"the token has no {exc.claim!r} claim") from None
         except (jwt.InvalidTokenError, jwt.PyJWKError):
             raise InvalidToken("the token is not valid") from None
-        principal = Principal(person_id=_person_id(claims.get("sub")), roles=_roles(claims.get("roles", [])))
+        local = claims.get("iss") == LOCAL_ISSUER and alg == LOCAL_ALGORITHM
+        principal = Principal(person_id=_person_id(claims.get("sub")), roles=_roles(claims.get("roles", [])),
+                              tenant=_tenant(claims.get("tenant")) if local else None,
+                              tenants=_tenants(claims.get("tenants")) if local else frozenset(),
+                              issuer=None if local else str(claims.get("iss")))
         return principal, float(claims["exp"])  # required above, and a number: _check_times read it
 
-    def _key_for(self, alg: Any, header: dict[str, Any]) -> tuple[Any, list[str], str, str]:
+    def _key_for(self, alg: Any, header: dict[str, Any], token: str) -> tuple[Any, list[str], str, str]:
         auth = self.auth
         if alg == LOCAL_ALGORITHM and auth.secret:
             return auth.secret, [LOCAL_ALGORITHM], LOCAL_ISSUER, LOCAL_AUDIENCE
-        if isinstance(alg, str) and self.keys is not None and alg in auth.algorithms:
+        issuer, audience = auth.issuer or "", auth.audience or ""
+        keys = self.keys
+        if isinstance(alg, str) and alg in auth.algorithms and self.issuers is not None:
+            claimed = _unverified_issuer(token)
+            if (own := self._keys_of(claimed)) is not None:  # a municipality's own identity provider
+                found = self.issuers(claimed)  # type: ignore[arg-type, misc]
+                keys, issuer, audience = own, claimed, (found[1] if found else None) or audience  # type: ignore[assignment]
+        if isinstance(alg, str) and keys is not None and alg in auth.algorithms:
             kid = header.get("kid")
             if not isinstance(kid, str):
                 raise InvalidToken("the token names no signing key (kid)")
-            jwk = self.keys.key(kid)
+            jwk = keys.key(kid)
             if jwk is None:
                 raise InvalidToken("the token's signing key is not one the identity provider publishes")
             try:
                 key = jwt.PyJWK(jwk, algorithm=jwk.get("alg") or alg)
             except jwt.PyJWKError:
                 raise InvalidToken("the token's signing key cannot verify this algorithm") from None
-            return key, [alg], auth.issuer or "", auth.audience or ""
+            return key, [alg], issuer, audience
         shown = alg if isinstance(alg, str) and len(alg) <= 16 else "?"
         raise InvalidToken(f"the signing algorithm {shown!r} is not accepted")
+
+
+def _unverified_issuer(token: str) -> str | None:
+    """The `iss` a token claims, read before its signature is checked: only to pick whose keys check it."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        raise InvalidToken("the token is not a well-formed JWT") from None
+    issuer = claims.get("iss")
+    return issuer if isinstance(issuer, str) and len(issuer) <= 500 else None
 
 
 def _check_times(claims: dict[str, Any], now: float, leeway: float) -> None:
@@ -203,6 +256,22 @@ def _person_id(sub: Any) -> UUID:
         except ValueError:
             pass
     raise InvalidToken("the token's subject (sub) must be a person id (a UUID)")
+
+
+def _tenant(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not SLUG.match(value):
+        raise InvalidToken("the token's tenant claim is not a municipality's slug")
+    return value
+
+
+def _tenants(value: Any) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list) or len(value) > 1000:
+        raise InvalidToken("the token's tenants claim must be a list of municipalities' slugs")
+    return frozenset(t for t in map(_tenant, value) if t is not None)
 
 
 def _roles(value: Any) -> frozenset[str]:

@@ -8,11 +8,12 @@ from typing import Any
 import structlog
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request, Response
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
+from api.tenancy import runtime_of, tenant_of
 from api.ui import words
 from api.ui.session import redirect_to_login
 
@@ -64,7 +65,7 @@ def _name_of(request: Request) -> Any:
     side (an aggregate by its key, a person's directory row), as the command that failed just did."""
     from uuid import UUID
 
-    portfolio = getattr(request.app.state.get("runtime"), "portfolio", None)
+    portfolio = getattr(_runtime(request), "portfolio", None)
 
     def name_of(kind: str, thing_id: Any) -> str | None:
         try:
@@ -86,6 +87,14 @@ def _name_of(request: Request) -> Any:
     return name_of
 
 
+def _runtime(request: Request) -> Any:
+    """The request's running parts, or None when it has none (an error before any municipality was chosen)."""
+    try:
+        return runtime_of(request)
+    except NotFoundException:
+        return None
+
+
 def _signed_in(request: Request) -> dict[str, Any]:
     """The menu and the signed-in person, so that a failed form's page keeps them."""
     from api.ui.menu import display_name, menu
@@ -94,12 +103,14 @@ def _signed_in(request: Request) -> dict[str, Any]:
 
     principal, session = request.scope.get("user"), session_of(request)
     if not isinstance(principal, Principal):  # no route matched (a malformed id): the cookie says who it is
-        sessions, session_id = request.app.state.get("ui_sessions"), request.cookies.get(SESSION_COOKIE)
+        sessions, session_id = getattr(_runtime(request), "ui_sessions", None), request.cookies.get(SESSION_COOKIE)
+        if session_id and tenant_of(request) is not None:  # many municipalities: `<slug>.<session id>`
+            session_id = session_id.partition(".")[2]
         session = sessions.find(session_id) if sessions is not None and session_id else None
         if session is None:
             return {"me": None, "nav": []}
         principal = Principal(session.person_id, session.roles)
-    runtime = request.app.state.get("runtime")
+    runtime = _runtime(request)
     directory = getattr(getattr(runtime, "portfolio", None), "directory", None)
     found = directory.get(principal.person_id) if directory is not None else None  # one row by key, synchronous
     return {"me": principal, "nav": menu(principal), "my_name": display_name(found), "path": request.url.path,

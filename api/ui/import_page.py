@@ -12,6 +12,7 @@ from litestar.datastructures import UploadFile
 from litestar.response import Template
 
 from api.context import provide_actor
+from api.tenancy import runtime_of
 from api.ui import UI_HANDLERS
 from api.ui.pages import _context, _page
 from api.ui.session import csrf_guard
@@ -26,10 +27,10 @@ _UPLOADS = "ui_uploads"
 
 
 def uploads(request: Request) -> Uploads:
-    state = request.app.state
-    if _UPLOADS not in state:
-        state[_UPLOADS] = Uploads()
-    return state[_UPLOADS]
+    held = runtime_of(request).extras  # its municipality's: never another's upload
+    if _UPLOADS not in held:
+        held[_UPLOADS] = Uploads()
+    return held[_UPLOADS]  # type: ignore[no-any-return]
 
 
 async def _file(form: Any, name: str, required: bool) -> tuple[bytes, str] | None:

@@ -26,6 +26,7 @@ from litestar.datastructures import Cookie
 from litestar.params import Parameter, QueryParameter
 from litestar.response import Redirect
 
+from api.tenancy import hub_of
 from api.ui import UI_HANDLERS
 from api.ui.session import PREFIX, same, secure, store
 from api.ui.signin import Next, _oidc_on, begin_session, safe_next
@@ -192,6 +193,8 @@ class OidcController(Controller):
         """Off to the identity provider's sign-in, with a PKCE challenge, a nonce and a state."""
         if not _oidc_on(settings):
             return _failed("the identity provider is not configured (ANSVAR_AUTH_JWKS_URL, ANSVAR_AUTH_ISSUER)")
+        if hub_of(request) is not None:  # whose sessions the flow belongs to is not known before it ends
+            return _failed("with many municipalities the pages are signed in to with a token or a one-time link")
         try:
             metadata = await provider_metadata(request, settings.auth.issuer or "")
         except (SignInFailed, httpx.HTTPError) as exc:
@@ -219,6 +222,8 @@ class OidcController(Controller):
         error: Text = None, iss: Text = None,
     ) -> Response[Any]:
         """Back from the identity provider: its code becomes an ID token, and that a session."""
+        if hub_of(request) is not None:
+            return _failed("with many municipalities the pages are signed in to with a token or a one-time link")
         flow = await anyio.to_thread.run_sync(store(request).finish_flow, flow_state) if flow_state else None
         try:
             if flow is None:

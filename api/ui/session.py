@@ -22,6 +22,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 
+from api.tenancy import enter, hub_of, runtime_of, tenant_of
 from infra.tokens import Principal
 from infra.ui_sessions import SessionStore, UiSession
 
@@ -37,19 +38,33 @@ def is_ui(path: str) -> bool:
 
 
 def store(connection: ASGIConnection) -> SessionStore:
-    return connection.app.state.ui_sessions
+    return runtime_of(connection).ui_sessions  # type: ignore[no-any-return]
+
+
+async def enter_cookie(connection: ASGIConnection, value: str | None) -> str | None:
+    """The session id a cookie holds. With many municipalities it is `<slug>.<session id>`: the
+    session is then looked for in that municipality's store alone, which is opened for the request."""
+    if not value:
+        return None
+    if hub_of(connection) is None:
+        return value
+    slug, _, session_id = value.partition(".")
+    if not session_id or await enter(connection, slug) is None:
+        return None
+    return session_id
 
 
 async def principal_from_session(connection: ASGIConnection) -> Principal:
     """The person a page request is from, by its session cookie (NotAuthorized without one)."""
-    session_id = connection.cookies.get(SESSION_COOKIE)
+    session_id = await enter_cookie(connection, connection.cookies.get(SESSION_COOKIE))
     if not session_id:
         raise NotAuthorizedException("not signed in")
     found = await anyio.to_thread.run_sync(store(connection).find, session_id)
     if found is None:
         raise NotAuthorizedException("the session has ended; sign in again")
     connection.scope.setdefault("state", {})[_STATE_KEY] = found
-    return Principal(found.person_id, found.roles)
+    tenant = tenant_of(connection)
+    return Principal(found.person_id, found.roles, tenant=tenant.slug if tenant is not None else None)
 
 
 def session_of(connection: ASGIConnection) -> UiSession | None:
@@ -65,7 +80,9 @@ def secure(request: Request) -> bool:
 
 
 def session_cookie(request: Request, session_id: str, max_age: int) -> Cookie:
-    return Cookie(key=SESSION_COOKIE, value=session_id, path=PREFIX, httponly=True, samesite="lax",
+    tenant = tenant_of(request)
+    value = session_id if tenant is None else f"{tenant.slug}.{session_id}"
+    return Cookie(key=SESSION_COOKIE, value=value, path=PREFIX, httponly=True, samesite="lax",
                   secure=secure(request), max_age=max_age)
 
 

@@ -14,6 +14,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
+from api.tenancy import enter, hub_of
 from api.ui import UI_HANDLERS
 from api.ui.session import (
     CSRF_FIELD,
@@ -21,6 +22,7 @@ from api.ui.session import (
     PREFIX,
     SESSION_COOKIE,
     ended_cookie,
+    enter_cookie,
     is_ui,
     login_token,
     same,
@@ -54,7 +56,10 @@ async def begin_session(request: Request, person_id: Any, roles: frozenset[str],
 
 
 def _oidc_on(settings: Settings) -> bool:
-    return bool(settings.auth.jwks_url and settings.auth.issuer and settings.oidc.client_id)
+    # With many municipalities the pages take tokens and one-time links (whose sessions a provider's
+    # sign-in would belong to is not known before it ends).
+    return bool(settings.auth.jwks_url and settings.auth.issuer and settings.oidc.client_id
+                and not settings.tenancy.enabled)
 
 
 class SignInController(Controller):
@@ -92,14 +97,16 @@ class SignInController(Controller):
             principal = await anyio.to_thread.run_sync(verifier.verify, token) if token else None
         except InvalidToken:
             principal = None
-        if principal is None:
+        if principal is None or (hub_of(request) is not None and (
+                principal.tenant is None or await enter(request, principal.tenant) is None)):
             return Redirect(f"{PREFIX}/login?error=token", status_code=303)
         return await begin_session(request, principal.person_id, principal.roles, target)
 
     @get("/login/code", operation_id="uiLoginCode")
     async def code(self, request: Request, code: Annotated[str, Parameter(max_length=200)], next: Next = None) -> Response[Any]:  # noqa: A002
         """Sign in with a one-time link (`ansvar serve --demo` prints one per demo person)."""
-        found = await anyio.to_thread.run_sync(store(request).redeem, code)
+        code = await enter_cookie(request, code) or ""  # with many municipalities: `<slug>.<code>`
+        found = await anyio.to_thread.run_sync(store(request).redeem, code) if code else None
         if found is None:
             return Redirect(f"{PREFIX}/login?error=code", status_code=303)
         return await begin_session(request, found[0], found[1], next)
@@ -107,7 +114,7 @@ class SignInController(Controller):
     @post("/logout", operation_id="uiLogout")
     async def logout(self, request: Request) -> Response[Any]:
         """Sign out: the session ends on the server, not only in the browser."""
-        session_id = request.cookies.get(SESSION_COOKIE)
+        session_id = await enter_cookie(request, request.cookies.get(SESSION_COOKIE))
         found = await anyio.to_thread.run_sync(store(request).find, session_id) if session_id else None
         if found is not None:
             form = await request.form()

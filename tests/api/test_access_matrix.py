@@ -42,6 +42,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "listEvents": {"auditor"},
     "getLogCheckpoint": EVERYONE, "getLogKey": EVERYONE,  # a witness or a script fetches them without a token
     "listLogEntries": {"auditor"}, "getInclusionProof": {"auditor"}, "getConsistencyProof": {"auditor"},
+    # one municipality's log where an installation serves several (here one: the path's slug is no municipality, 404)
+    "getTenantLogCheckpoint": EVERYONE, "getTenantLogKey": EVERYONE,
+    "listTenantLogEntries": {"auditor"}, "getTenantInclusionProof": {"auditor"}, "getTenantConsistencyProof": {"auditor"},
     "importInventory": {"admin"}, "exportRegister": OVERSIGHT, "getAuditPack": OVERSIGHT,
     "submitProposal": PERSONS - {"auditor"}, "reviseProposal": PERSONS - {"auditor"},
     "withdrawProposal": PERSONS - {"auditor"},
