@@ -24,10 +24,13 @@ from uuid import UUID
 from domain import reminders as R
 
 DDL = ("CREATE TABLE IF NOT EXISTS reminder_plans (day date PRIMARY KEY, position bigint NOT NULL,"
-       " fingerprint text NOT NULL, reminders text NOT NULL)")
+       " fingerprint text NOT NULL, digest text NOT NULL, reminders text NOT NULL)")
 #: The events that move none of the views a plan reads (only the `reminders` table).
 PLAN_BLIND = frozenset({R.ReminderRecord.Decided.TOPIC, R.ReminderRecord.Sent.TOPIC, R.ReminderRecord.Failed.TOPIC})
 _CODE = [Path(R.__file__), Path(__file__).with_name("reminders_view.py")]
+#: The plans this process made or read last, by the digest of their stored text: a run in the same
+#: process (the daily schedule's retries) takes the reminders as they are, ids worked out already.
+_IN_MEMORY: dict[str, list[R.Reminder]] = {}
 
 
 @dataclass(frozen=True)
@@ -51,19 +54,34 @@ def fingerprint(cur: Any, policy: Any) -> str:
 
 def kept(cur: Any, day: date, made_with: str) -> Plan | None:
     cur.execute(DDL)
-    cur.execute("SELECT position, fingerprint, reminders FROM reminder_plans WHERE day = ?", (day,))
+    cur.execute("SELECT position, fingerprint, digest FROM reminder_plans WHERE day = ?", (day,))
     row = cur.fetchone()
     if row is None or row["fingerprint"] != made_with:
         return None
-    return Plan(day, row["position"], [_reminder(r) for r in json.loads(row["reminders"])])
+    found = _IN_MEMORY.get(row["digest"])
+    if found is None:
+        cur.execute("SELECT reminders FROM reminder_plans WHERE day = ?", (day,))
+        uuids: dict[str, UUID] = {}
+        found = _remember(row["digest"], [_reminder(r, uuids) for r in json.loads(cur.fetchone()["reminders"])])
+    return Plan(day, row["position"], found)
 
 
 def keep(cur: Any, plan: Plan, made_with: str) -> None:
     """Keep the day's plan (the latest wins); plans of days more than a week before go."""
+    text = json.dumps([_row(r) for r in plan.reminders])
+    digest = hashlib.sha256(text.encode()).hexdigest()
     cur.execute(DDL)
     cur.execute("DELETE FROM reminder_plans WHERE day = ? OR day < ?", (plan.day, plan.day - R.WEEK))
-    cur.execute("INSERT INTO reminder_plans (day, position, fingerprint, reminders) VALUES (?, ?, ?, ?)",
-                (plan.day, plan.position, made_with, json.dumps([_row(r) for r in plan.reminders])))
+    cur.execute("INSERT INTO reminder_plans (day, position, fingerprint, digest, reminders) VALUES (?, ?, ?, ?, ?)",
+                (plan.day, plan.position, made_with, digest, text))
+    _remember(digest, plan.reminders)
+
+
+def _remember(digest: str, reminders: list[R.Reminder]) -> list[R.Reminder]:
+    while len(_IN_MEMORY) >= 4:
+        del _IN_MEMORY[next(iter(_IN_MEMORY))]
+    _IN_MEMORY[digest] = reminders
+    return reminders
 
 
 def moved_on(cur: Any, day: date, position: int) -> None:
@@ -88,16 +106,25 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _uuid(value: str | None) -> UUID | None:
-    return None if value is None else UUID(value)
-
-
 def _row(r: R.Reminder) -> list[Any]:
     return [str(r.duty), r.due_on.isoformat(), _text(r.recipient_id), _text(r.system_id), r.role,
-            _text(r.subject_id), _text(r.about_person_id), [list(d) for d in r.details]]
+            _text(r.subject_id), _text(r.about_person_id), [list(d) for d in r.details], r.id.hex]
 
 
-def _reminder(row: list[Any]) -> R.Reminder:
-    duty, due_on, recipient, system, role, subject, about, details = row
-    return R.Reminder(R.Duty(duty), date.fromisoformat(due_on), _uuid(recipient), _uuid(system), role, _uuid(subject),
-                      _uuid(about), tuple(tuple(d) for d in details))
+def _reminder(row: list[Any], uuids: dict[str, UUID]) -> R.Reminder:
+    """A kept reminder, with its id as kept (the same as the one made from its fields: the row is
+    the plan's own); ids repeat (recipients, the council), so each is parsed once."""
+    duty, due_on, recipient, system, role, subject, about, details, rid = row
+
+    def uuid(text: str | None) -> UUID | None:
+        if text is None:
+            return None
+        found = uuids.get(text)
+        if found is None:
+            found = uuids[text] = UUID(text)
+        return found
+
+    r = R.Reminder(R.Duty(duty), date.fromisoformat(due_on), uuid(recipient), uuid(system), role, uuid(subject),
+                   uuid(about), tuple(tuple(d) for d in details))
+    r.__dict__["id"] = UUID(hex=rid)  # Reminder.id is a cached property: the kept id, not worked out again
+    return r
