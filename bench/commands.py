@@ -121,10 +121,12 @@ def against_library(runtime, config, jobs: list[tuple[str, str]], args) -> None:
     theirs: list[float] = []
     ours_ms: list[float] = []
     theirs_ms: list[float] = []
+    cpu = {"ansvar": 0.0, "library": 0.0}  # this process's CPU (every thread's) per command, ms
     for r in range(args.rounds):
         chunk = jobs[2 * r * args.commands:(2 * r + 1) * args.commands]
         sides = ("ansvar", "library") if r % 2 == 0 else ("library", "ansvar")
         for side in sides:
+            started_cpu = time.process_time()
             if side == "ansvar":
                 seconds, ms = in_process(runtime.portfolio, chunk, args.clients)
                 ours.append(args.commands / seconds)
@@ -133,6 +135,7 @@ def against_library(runtime, config, jobs: list[tuple[str, str]], args) -> None:
                 seconds, ms = library_rate.run(library, ids, args.commands, args.clients, 100 + r)
                 theirs.append(args.commands / seconds)
                 theirs_ms += ms
+            cpu[side] += (time.process_time() - started_cpu) * 1000 / (args.commands * args.rounds)
         print(f"   round {r + 1}: ansvar {ours[-1]:,.0f} cmd/s, library {theirs[-1]:,.0f} ops/s"
               f" ({ours[-1] / theirs[-1]:.0%})  [{load()}]", flush=True)
     ratio = sum(ours) / sum(theirs)
@@ -140,6 +143,7 @@ def against_library(runtime, config, jobs: list[tuple[str, str]], args) -> None:
          f"{min(ours):,.0f}-{max(ours):,.0f} cmd/s  p50 {pct(ours_ms, 50):.1f} ms p99 {pct(ours_ms, 99):.1f} ms",
          f"library {min(theirs):,.0f}-{max(theirs):,.0f} ops/s  p50 {pct(theirs_ms, 50):.1f} ms p99 {pct(theirs_ms, 99):.1f} ms",
          f"{ratio:.0%} of the library (target 90%: {'met' if ratio >= 0.9 else 'MISSED'})")
+    print(f"   client CPU per command: ansvar {cpu['ansvar']:.2f} ms, library {cpu['library']:.2f} ms")
     library.close()
 
 
