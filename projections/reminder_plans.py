@@ -78,7 +78,7 @@ def keep(cur: Any, plan: Plan, made_with: str) -> None:
 
 
 def _remember(digest: str, reminders: list[R.Reminder]) -> list[R.Reminder]:
-    while len(_IN_MEMORY) >= 4:
+    while len(_IN_MEMORY) >= 2:  # today's and one more: a national plan is megabytes
         del _IN_MEMORY[next(iter(_IN_MEMORY))]
     _IN_MEMORY[digest] = reminders
     return reminders
