@@ -13,6 +13,7 @@ planned afresh. Not a view: no event makes it, and losing it costs one full plan
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ def fingerprint(cur: Any, policy: Any) -> str:
     shape of every view (a view made afresh can hold other rows at the same position)."""
     cur.execute("SELECT name, digest FROM projection_schemas ORDER BY name")
     schemas = [f"{r['name']}={r['digest']}" for r in cur.fetchall()]
-    digest = hashlib.sha256(repr(policy).encode())
+    digest = hashlib.sha256(json.dumps(dataclasses.asdict(policy), sort_keys=True).encode())  # as the gaps view's
     for path in _CODE:
         digest.update(path.read_bytes())
     digest.update("\n".join(schemas).encode())
