@@ -33,6 +33,7 @@ from domain.errors import (
     UnknownReference,
 )
 from domain.identity import Skeleton, identity_key, no_confusables
+from domain.loading import CachingRepository
 from domain.org import OrgUnit, Person
 from domain.periods import EARLIEST, LATEST
 from domain.person_details import PersonDetails
@@ -133,6 +134,12 @@ class Commands(Application[UUID]):
 
     def today(self) -> date:
         return self.clock.today()
+
+    def construct_repository(self) -> CachingRepository:
+        """The library's repository with its aggregate cache (`AGGREGATE_CACHE_MAXSIZE`, none if
+        unset), always fast-forwarded (domain/loading.py: why it is safe with several processes)."""
+        size = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return CachingRepository(self.events, snapshot_store=self.snapshots, cache_maxsize=int(size) if size else None)
 
     @staticmethod
     def _dates(**fields: date | None) -> None:

@@ -27,6 +27,7 @@ from domain import reminders as R
 from domain.basis import Basis, BasisCode
 from domain.commands import Actor
 from infra import mailer
+from projections import reminder_plans as plans
 from projections.reminders_view import decided_ids, load_record, to_send
 
 log = structlog.get_logger("ansvar.reminders")
@@ -58,10 +59,26 @@ def wait_for_views(runtime: Any, worker_runs: bool, timeout: float = 60.0) -> No
 
 
 def plan(runtime: Any, day: date) -> tuple[list[R.Reminder], set[UUID]]:
-    """The reminders due on `day`, and which of them are already decided."""
+    """The reminders due on `day`, and which of them are already decided: the day's kept plan if
+    nothing the rules read has changed since it was made (projections/reminder_plans.py), else a
+    plan made afresh from the views, and kept."""
+    policy = runtime.settings.gap_policy
+    # Where the views stand before they are read: the plan reflects at least every event up to it.
+    position = min(runtime.catchup.positions().values(), default=0)
+    head = runtime.catchup.head()
+    with runtime.db.transaction() as cur:
+        made_with = plans.fingerprint(cur, policy)
+        kept = plans.kept(cur, day, made_with)
+    if kept is not None and plans.unchanged_since(runtime.portfolio.recorder, kept.position, head):
+        planned = kept.reminders
+        with runtime.db.transaction() as cur:
+            plans.moved_on(cur, day, head)
+    else:
+        with runtime.db.transaction(write=False) as cur:
+            planned = R.plan(load_record(cur, day, policy), day)
+        with runtime.db.transaction() as cur:
+            plans.keep(cur, plans.Plan(day, position, planned), made_with)
     with runtime.db.transaction(write=False) as cur:
-        record = load_record(cur, day, runtime.settings.gap_policy)
-        planned = R.plan(record, day)
         known = decided_ids(cur, min((r.due_on for r in planned), default=day))
     return planned, known
 

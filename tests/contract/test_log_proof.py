@@ -10,6 +10,7 @@ import pytest
 
 from ansvar.bootstrap import bootstrap
 from infra import merkle as M
+from infra.log_proofs import NotInLog
 from infra.log_verify import verify
 
 
@@ -190,5 +191,52 @@ def test_a_tree_built_anew_to_the_same_size_is_not_grown_from_the_edge_it_had_be
         stored = {(lv, ix): bytes(h) for lv, ix, h in _sql(settings, "SELECT level, idx, hash FROM {p}log_nodes")}
         assert stored == {n: h for n, h in pure.items() if n[0] > 0}
         assert verify(proofs).ok
+    finally:
+        runtime.close()
+
+
+def _mth(hashes: list[bytes]) -> bytes:
+    """RFC 9162 2.1.1, straight from its definition (the reference the stored tree is held to)."""
+    if len(hashes) == 1:
+        return hashes[0]
+    k = 1 << ((len(hashes) - 1).bit_length() - 1)
+    return M.node_hash(_mth(hashes[:k]), _mth(hashes[k:]))
+
+
+def _path(m: int, hashes: list[bytes]) -> list[bytes]:
+    """RFC 9162 2.1.3.1."""
+    if len(hashes) <= 1:
+        return []
+    k = 1 << ((len(hashes) - 1).bit_length() - 1)
+    if m < k:
+        return _path(m, hashes[:k]) + [_mth(hashes[k:])]
+    return _path(m - k, hashes[k:]) + [_mth(hashes[:k])]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
+def test_every_inclusion_proof_and_root_equals_the_rfc_definition_for_every_size(settings, clock):
+    # PostgreSQL reads a proof in one statement (infra/log_tree.py: proof_nodes_in); SQLite in four.
+    runtime = bootstrap(settings, clock)
+    try:
+        app = runtime.portfolio
+        unit = app.establish_org_unit("Kommune", "kommune", None).id
+        for i in range(36):
+            app.register_person(f"Person {i}", unit, None, None)
+        proofs = runtime.transparency.proofs
+        entries = proofs.entries(0, 100)
+        hashes = [M.leaf_hash(e.leaf) for e in entries]
+        assert len(entries) == proofs.size() == 37
+        for e in entries:
+            for size in (None, *range(e.idx + 1, len(entries) + 1)):
+                entry, proved, path, root = proofs.proof_and_root(e.position, size)
+                n = len(entries) if size is None else size
+                assert (entry, proved) == (e, n)
+                assert path == _path(e.idx, hashes[:n]) and root == _mth(hashes[:n]), (e.idx, n)
+            if e.idx > 0:
+                with pytest.raises(NotInLog):
+                    proofs.proof_and_root(e.position, e.idx)  # a tree the leaf is not in yet
+        with pytest.raises(NotInLog):
+            proofs.proof_and_root(entries[0].position, len(entries) + 1)  # beyond the log
+        assert proofs.proof_and_root(entries[-1].position + 1000) is None
     finally:
         runtime.close()

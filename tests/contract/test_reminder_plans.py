@@ -1,0 +1,97 @@
+"""A day already planned is not planned again while nothing the rules read has changed
+(projections/reminder_plans.py), and its answer is always the full plan's: after the reminders'
+own events (kept), after any other event (planned afresh), for another day (afresh)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from ansvar import demo
+from ansvar.bootstrap import bootstrap
+from domain import reminders as R
+from projections import reminder_plans as plans
+from projections.reminders_view import load_record
+from usecases import reminders
+
+pytestmark = pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
+
+
+@pytest.fixture
+def town(settings, clock):
+    runtime = bootstrap(settings, clock)
+    demo.load(runtime.portfolio)
+    runtime.catchup.run_until_caught_up()
+    yield runtime
+    runtime.close()
+
+
+class Planner:
+    """reminders.plan, counting the times it read the views to plan afresh."""
+
+    def __init__(self, runtime, monkeypatch) -> None:
+        self.runtime, self.afresh = runtime, 0
+
+        def counted(cur, day, policy):
+            self.afresh += 1
+            return load_record(cur, day, policy)
+
+        monkeypatch.setattr(reminders, "load_record", counted)
+
+    def plan(self, day):
+        self.runtime.catchup.run_until_caught_up()
+        return reminders.plan(self.runtime, day)
+
+
+def full(runtime, day) -> list[R.Reminder]:
+    with runtime.db.transaction(write=False) as cur:
+        return R.plan(load_record(cur, day, runtime.settings.gap_policy), day)
+
+
+def test_a_day_decided_is_not_planned_again_until_something_the_rules_read_changes(town, today, monkeypatch):
+    planner = Planner(town, monkeypatch)
+    first, known = planner.plan(today)
+    assert planner.afresh == 1 and first == full(town, today) and first
+    assert town.portfolio.decide_reminders(R.unsent(first, known)) == len(first)
+    plans._IN_MEMORY.clear()  # as another process would: read back from the table
+    again, known = planner.plan(today)  # only the reminders' own events since: the kept plan
+    assert planner.afresh == 1 and again == first == full(town, today)
+    assert [r.id for r in again] == [R.reminder_id(r.duty, r.subject_id or r.system_id, r.role, r.recipient_id, r.due_on)
+                                     for r in again]
+    assert R.unsent(again, known) == []
+    planner.plan(today)
+    assert planner.afresh == 1
+    # A holder leaves: their reminders go to the council instead; planned afresh.
+    holder = next(r.recipient_id for r in first if r.duty == R.Duty.ATTESTATION_OVERDUE and r.recipient_id)
+    town.portfolio.record_departure(holder, today - timedelta(days=1))
+    after, _ = planner.plan(today)
+    assert planner.afresh == 2 and after == full(town, today) and after != first
+    assert any(r.duty == R.Duty.HOLDER_GONE and r.about_person_id == holder for r in after)
+    planner.plan(today + timedelta(days=1))  # another day: its own plan
+    assert planner.afresh == 3
+    assert planner.plan(today)[0] == after and planner.afresh == 3
+
+
+def test_planned_again_or_kept_the_answer_is_the_full_plans_after_any_commands(town, today, monkeypatch):
+    planner = Planner(town, monkeypatch)
+    rng = random.Random(5)
+    app = town.portfolio
+    with town.db.transaction(write=False) as cur:
+        cur.execute("SELECT id FROM systems ORDER BY id")
+        systems = [r["id"] for r in cur.fetchall()]
+        cur.execute("SELECT id FROM people WHERE departed_on IS NULL ORDER BY id")
+        people = [r["id"] for r in cur.fetchall()]
+    for step in range(12):
+        day = today + timedelta(days=rng.choice([0, 0, 0, 1, 7]))
+        planned, known = planner.plan(day)
+        assert planned == full(town, day), step
+        action = rng.choice(["decide", "decide", "assign", "vacate", "nothing"])
+        if action == "decide":
+            app.decide_reminders(R.unsent(planned, known))
+        elif action == "assign":
+            app.assign_role(rng.choice(systems), "systemejer", rng.choice(people), day)
+        elif action == "vacate":
+            app.record_vacancy(rng.choice(systems), "systemejer", day, None, "ingen")
+    assert 1 <= planner.afresh < 12  # some were kept
