@@ -6,7 +6,6 @@ Kept between runs; a municipality whose views are empty is filled again."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from bench.common import drop_schema, load
 from bench.history import Simulation
