@@ -9,6 +9,7 @@ import uuid
 import psycopg
 import pytest
 
+from ansvar.tenancy import POLL_SECONDS
 from infra.checkpoints import Checkpoint, VerifierKey
 from infra.settings import Database
 from infra.shared_pools import application_name
@@ -183,3 +184,16 @@ def test_the_registry_is_never_read_on_the_event_loop(installation: Installation
     # (a blocking read there holds up every municipality's requests while the shared pool is busy)
     api.get("/systems")
     assert on_the_loop and not any(on_the_loop)
+
+
+def test_an_open_municipalitys_views_are_woken_not_polled(installation: Installation) -> None:
+    # Given a municipality opened by a request
+    aarhus = installation.registry.list()[0].slug
+    api = installation.api(aarhus)
+    made = fill(api, SECRET_NAME)
+    runtime = installation.client.app.state.tenants.open_now(aarhus)
+    # Then its worker waits for a wake-up (a save, the shared LISTEN) and polls only as a backstop,
+    # so that many idle open municipalities cost the process next to nothing
+    assert runtime.worker.idle_seconds == POLL_SECONDS >= 5
+    # and what it writes is still read at once
+    assert api.get(f"/systems/{made['system']}/accountability", at=on("2025-01-01"))["holders"]
