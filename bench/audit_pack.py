@@ -86,6 +86,10 @@ def main() -> None:
     env.setdefault("ANSVAR_LOG_KEY", str(SigningKey.generate("bench.ansvar.local/log")))
     start, at = date(args.year, 1, 1), date(args.year, 12, 31)
     print(f"benchmark 11: the auditor's pack for {start}..{at} in {config.database.schema} ({load()})", flush=True)
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        # then every process compiles what it imports that has no bytecode yet: 3-4 s of a municipality's pack
+        print("note: PYTHONDONTWRITEBYTECODE is set; compile first (python -m compileall -q .venv/lib ansvar api"
+              " domain infra projections) or the figures include compiling", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "pack.zip"
         packs, bases, peaks, cpus, base_cpus, base_peaks = [], [], [], [], [], []
