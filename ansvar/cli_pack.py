@@ -84,7 +84,7 @@ def cmd_verify_pack(settings: Settings, args: argparse.Namespace) -> int:
         own = log_key.signing_key(settings)
         key = str(own.verifier) if own else None
     try:
-        checked = pack_verify.verify_pack(Path(args.pack).read_bytes(), key)
+        checked = pack_verify.verify_pack(args.pack, key)
     except (OSError, pack_verify.Unreadable) as exc:
         refuse(f"cannot verify: {exc}", as_json=args.json)
         return 2

@@ -11,11 +11,11 @@ from litestar.params import Parameter
 
 from api import schemas as s
 from api.dependencies import Cursor, decode_cursor, encode_cursor
-from api.explain import shown
 from api.responsibility import At, KnownAt, as_known_at
 from api.systems import After
+from api.shown import gap_item
 from domain.errors import InvalidValue
-from domain.gaps import RULES, in_words
+from domain.gaps import RULES
 from domain.vocabulary import Role
 from projections.read_side import ReadSide
 
@@ -74,18 +74,3 @@ def known_rule(rule: str | None) -> None:
     """A gap rule asked for by name is one of the rules (422 naming `rule` otherwise)."""
     if rule is not None and rule not in RULES:
         raise InvalidValue(f"rule must be one of {', '.join(RULES)}", field="rule")
-
-
-def gap_item(row: dict) -> s.GapItem:
-    """A stored gap as a reader sees it: the person it is about named in its words and beside them."""
-    person = None
-    if row["person_id"] is not None:
-        erased = bool(row["person_erased"])
-        person = s.PersonRef(UUID(str(row["person_id"])), None if erased else row["person_name"], erased)
-    return s.GapItem(
-        system_id=row["system_id"], system_name=row["system_name"], rule=row["rule"], role=row["role"],
-        since=row["since"], until=row["until"], severity=row["severity"],
-        detail=in_words(row["detail"], shown(person)), person=person,
-        claims=[UUID(c) for c in msgspec.json.decode(row["claim_ids"])],
-        facts=msgspec.json.decode(row["fact_positions"]),
-    )

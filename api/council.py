@@ -14,10 +14,10 @@ from litestar.params import Parameter
 from api import council_schemas as c
 from api import schemas as s
 from api.dependencies import Cursor, Position, decode_cursor, encode_cursor
-from api.explain import actor_person
 from api.proof import WithProof, proof_of
 from api.responsibility import At
 from api.systems import After, Limit, receipt
+from api.shown import decisions
 from domain.commands import Actor
 from domain.council import DecisionKind, DecisionNotFound, MeetingNotFound
 from domain.errors import InvalidValue, SystemNotFound
@@ -47,32 +47,6 @@ def record(portfolio: Portfolio, data: c.RecordDecision, actor: Actor) -> Any:
 
 async def decision(reads: ReadSide, row: dict[str, Any]) -> c.Decision:
     return (await decisions(reads, [row]))[0]
-
-
-async def decisions(reads: ReadSide, rows: list[dict[str, Any]]) -> list[c.Decision]:
-    """The decisions as a reader sees them: subjects, ranks and deciders named, read for all at once."""
-    ids = [UUID(str(r["id"])) for r in rows]
-    subjects, ranked, deciders = (await reads.decisions.subjects_of(ids), await reads.decisions.priorities_of(ids),
-                                  await reads.decisions.deciders_of(ids))
-    recorders = await reads.directory.names(actor_person(r["actor_id"]) for r in rows)
-    shown = []
-    for row, key in zip(rows, ids):
-        details = msgspec.json.decode(row["details"])
-        recorder = actor_person(row["actor_id"])
-        shown.append(c.Decision(
-            id=row["id"], kind=row["kind"], rationale=row["rationale"], meeting_id=row["meeting_id"],
-            decided_on=row["decided_on"],
-            effective_from=row["effective_from"], supersedes=row["supersedes"], superseded_by=row["superseded_by"],
-            period_from=row["period_from"], period_to=row["period_to"],
-            responsible_id=details.get("responsible_id"), confirmed_claim_id=details.get("confirmed_claim_id"),
-            operations_owner_id=details.get("operations_owner_id"),
-            recorded_at=row["recorded_at"], position=row["position"], actor_id=row["actor_id"],
-            subjects=[c.SubjectShown(**r) for r in subjects.get(key, [])],
-            priorities=[c.RankedProposal(**r) for r in ranked.get(key, [])],
-            deciders=[c.Decider(**{**r, "erased": bool(r["erased"])}) for r in deciders.get(key, [])],
-            recorded_by=recorders.get(recorder, (None, False))[0] if recorder else None,
-        ))
-    return shown
 
 
 async def meetings(reads: ReadSide, rows: list[dict[str, Any]]) -> list[c.Meeting]:

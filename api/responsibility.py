@@ -9,16 +9,16 @@ from datetime import date, datetime, timezone
 from typing import Annotated, Any
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, get, post
 from litestar.params import Parameter
 
 from api import explain
-from api.basis import answer_fields, basis_fields
+from api.basis import answer_fields
 from api import schemas as s
 from api.proof import WithProof, proof_of
 from api.reminders import reminder_views
 from api.systems import After, receipt
+from api.shown import fact_entry
 from domain.clock import end_of_day
 from domain.commands import Actor
 from domain.errors import InvalidValue, SystemNotFound
@@ -58,17 +58,6 @@ def as_known_at(known_at: str | None, reads: ReadSide) -> datetime:
     if any(c.isdigit() for c in text) and _DAY.fullmatch(text[:10]) and "T" in text.upper():
         raise InvalidValue(f"{expected}; a time needs its offset, e.g. {text}+01:00", field="known_at")
     raise InvalidValue(f"{expected}, not {text!r}", field="known_at")
-
-
-def fact_entry(row: dict, names: explain.Names) -> s.FactEntry:
-    """A fact of the timeline, with the names beside the holder's and the recorder's ids."""
-    source = row.get("source")
-    holder, actor = explain.person(row["person_id"], names), explain.person(row["actor_id"], names)
-    return s.FactEntry(**{
-        **row, **basis_fields(row), "source": msgspec.json.decode(source) if isinstance(source, str) else source,
-        "person_name": holder.name if holder else None, "actor_name": actor.name if actor else None,
-        "person_erased": bool(holder and holder.erased), "actor_erased": bool(actor and actor.erased),
-    })
 
 
 def _named(person_id: Any, names: explain.Names) -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """Writing the pack: one zip with the workbook, evidence.json (every row with the log positions it
 rests on and their inclusion proofs against one signed checkpoint, taken after the rows were read),
-the PDF, VERIFY.md and verify.py. Rows are streamed: the workbook in openpyxl's write-only mode,
-evidence rows to a temporary file, proofs in batches; only the PDF's rows are held, up to a bound."""
+the PDF, VERIFY.md and verify.py. Rows are streamed: the workbook's sheets and the evidence rows
+to temporary files as they come, proofs in batches; only the PDF's rows are held, up to a bound."""
 
 from __future__ import annotations
 
 import json
 import tempfile
+from contextlib import closing
 import zipfile
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -17,6 +18,7 @@ import anyio.to_thread
 import structlog
 
 from api.audit_pack import pdf
+from api.audit_pack.workbook import Workbook, clean
 from api.audit_pack.sections import (HEADERS, Question, Row, Summary, chunk_rows, decision_rows, in_question,
                                      systems_in_question)
 from domain.gaps import GapPolicy
@@ -44,63 +46,8 @@ def plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (int, str)):
-        return _clean(value) if isinstance(value, str) else value
-    return _clean(str(value))
-
-
-def _clean(text: str) -> str:
-    """Control characters a workbook cannot hold, as U+FFFD in both the workbook and evidence.json."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
-
-
-class Workbook:
-    """The five sheets, in write-only mode: rows go to disk as they come."""
-
-    def __init__(self) -> None:
-        import openpyxl
-        from openpyxl.styles import Font
-
-        self.book = openpyxl.Workbook(write_only=True)
-        self.sheets = {}
-        for name, headers in HEADERS.items():
-            sheet = self.book.create_sheet(name)
-            sheet.freeze_panes = "A2"
-            sheet.append([self._cell(sheet, h, Font(bold=True)) for h in headers])
-            self.sheets[name] = sheet
-
-    @staticmethod
-    def _cell(sheet: Any, value: Any, font: Any = None) -> Any:
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, date):
-            cell.number_format = "DD.MM.YYYY"  # as Danes write dates; a date cell, sortable
-        elif isinstance(value, str):
-            cell.data_type = "s"  # text, as typed: never a formula
-        if font is not None:
-            cell.font = font
-        return cell
-
-    def append(self, row: Row) -> None:
-        # Plain values where openpyxl writes them as they are (a text, a number, empty); a cell of
-        # its own only for a date (its format) and a text openpyxl would take for a formula: the
-        # national set's 300,000 rows spent a fifth of the workbook's time making cells.
-        sheet = self.sheets[row.section]
-        cells = []
-        for v in row.cells:
-            if isinstance(v, str):
-                v = _clean(v) if v else None
-                cells.append(self._cell(sheet, v) if v and v[0] == "=" else v)
-            elif isinstance(v, date):
-                cells.append(self._cell(sheet, v))
-            else:
-                cells.append(v)
-        sheet.append(cells)
-
-    def save(self, path: Path) -> None:
-        self.book.save(path)
+        return clean(value) if isinstance(value, str) else value
+    return clean(str(value))
 
 
 def coverage_row(summary: Summary) -> Row:
@@ -124,11 +71,11 @@ async def build(reads: ReadSide, transparency: TransparencyLog, events: EventLog
     unclear = GapsAsKnown(reads.reader, q.known_at, policy, changes, criticality)
     with tempfile.TemporaryDirectory(prefix="ansvar-pack-") as tmp:
         folder = Path(tmp)
-        book, positions, summary = Workbook(), set(), Summary()
+        book, positions, summary = Workbook(folder, HEADERS), set(), Summary()
         shown: dict[str, list[Row]] = {name: [] for name in HEADERS}
-        with open(folder / "rows.jsonl", "w", encoding="utf-8") as rows_file:
+        with open(folder / "rows.jsonl", "w", encoding="utf-8") as rows_file, closing(book):
             def keep(row: Row) -> None:
-                book.append(row)
+                book.append(row.section, row.cells)
                 rows_file.write(json.dumps(evidence_row(row), ensure_ascii=False) + "\n")
                 positions.update(row.positions)
                 summary.counts[row.section] = summary.counts.get(row.section, 0) + 1
@@ -151,10 +98,11 @@ async def build(reads: ReadSide, transparency: TransparencyLog, events: EventLog
             keep(coverage_row(summary))
             async for row in decision_rows(reads, q):
                 keep(row)
-        await anyio.to_thread.run_sync(book.save, folder / pack_verify.WORKBOOK)
+            await anyio.to_thread.run_sync(book.save, folder / pack_verify.WORKBOOK)
         checkpoint = await anyio.to_thread.run_sync(transparency.checkpoint)  # after the rows: it covers them
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as pack:
-            pack.write(folder / pack_verify.WORKBOOK, pack_verify.WORKBOOK)
+            # stored as it is: an xlsx is a deflated zip already (deflating it again costs time, saves nothing)
+            pack.write(folder / pack_verify.WORKBOOK, pack_verify.WORKBOOK, zipfile.ZIP_STORED)
             with pack.open(pack_verify.EVIDENCE, "w", force_zip64=True) as evidence:
                 await anyio.to_thread.run_sync(
                     _write_evidence, evidence, q, checkpoint, transparency, folder / "rows.jsonl", sorted(positions),
@@ -180,14 +128,16 @@ def _write_evidence(out: IO[bytes], q: Question, checkpoint: Checkpoint, transpa
         "summary": {"systems": len(summary.systems), "rows": summary.counts, "in_use": summary.in_use,
                     "attested_in_time": summary.attested},
     }
-    put(json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "rows": [\n')
+    # The proofs before the rows: a verifier reading the file once knows every proved position by
+    # the time it meets the rows that rest on them (verify.py holds one item at a time).
+    put(json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "proofs": {\n')
+    for n, (position, proof) in enumerate(proofs(transparency, checkpoint, positions)):
+        put(("  " if n == 0 else ", ") + json.dumps(str(position)) + ": " + json.dumps(proof) + "\n")
+    put(' },\n "rows": [\n')
     with open(rows, encoding="utf-8") as lines:
         for n, line in enumerate(lines):
             put(("  " if n == 0 else ", ") + line)
-    put(' ],\n "proofs": {\n')
-    for n, (position, proof) in enumerate(proofs(transparency, checkpoint, positions)):
-        put(("  " if n == 0 else ", ") + json.dumps(str(position)) + ": " + json.dumps(proof) + "\n")
-    put(" }\n}\n")
+    put(" ]\n}\n")
 
 
 def proofs(transparency: TransparencyLog, checkpoint: Checkpoint, positions: list[int]) -> Iterable[tuple[int, dict]]:

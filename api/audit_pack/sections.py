@@ -14,9 +14,8 @@ from uuid import UUID
 import msgspec
 
 from api import explain
-from api.audit import gap_item
-from api.council import decisions as shown_decisions
-from api.responsibility import fact_entry
+from api.shown import decisions as shown_decisions
+from api.shown import fact_entry, gap_item
 from domain.gaps import Gap, GapPolicy, attestation_due, gaps_at
 from domain.gaps import Attestation as Attested
 from domain.lifecycle import LifecycleChange, lifecycle_at

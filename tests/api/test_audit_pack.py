@@ -105,6 +105,20 @@ def test_the_pack_holds_what_the_issue_names_and_verifies_with_its_own_script_al
     assert "the pack verifies" in result.stdout
 
 
+def test_evidence_is_read_an_item_at_a_time_in_any_order_of_its_members(town, tmp_path):
+    # The pack writes its proofs before its rows, so verify.py reads evidence.json once; members in
+    # another order (rows first, the checkpoint last) verify too, on a further pass
+    found = evidence(town["pack"])
+    assert list(found).index("proofs") < list(found).index("rows")
+    order = ["rows", "proofs", "sheets", "question", "checkpoint"]
+    moved = {**{k: v for k, v in found.items() if k not in order}, **{k: found[k] for k in order}}
+    result = verify_alone(tmp_path, with_file(town["pack"], "evidence.json", json.dumps(moved, indent=2).encode()))
+    assert result.returncode == 0, result.stdout + result.stderr
+    twice = json.dumps(found)[:-1] + ', "rows": []}'
+    result = verify_alone(tmp_path, with_file(town["pack"], "evidence.json", twice.encode()))
+    assert result.returncode == 2 and "names 'rows' twice" in result.stdout, result.stdout
+
+
 def test_a_changed_workbook_cell_fails_and_is_named(town, tmp_path):
     import openpyxl
 
