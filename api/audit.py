@@ -15,7 +15,7 @@ from api import schemas as s
 from api.dependencies import Cursor, decode_cursor, encode_cursor
 from api.explain import shown
 from api.responsibility import At, KnownAt, as_known_at
-from api.revalidation import revalidated
+from api.revalidation import revalidated, whole
 from api.systems import After
 from domain.errors import InvalidValue
 from domain.gaps import RULES, in_words
@@ -59,19 +59,24 @@ class AuditController(Controller):
         self, reads: ReadSide, at: At = None,
         rule: Annotated[str | None, Parameter(description="One gap rule.", schema_extra={"enum": list(RULES)})] = None,
         system_id: UUID | None = None, limit: Annotated[int, Parameter(ge=1, le=10_000)] = 1000,
-        cursor: Cursor = None, after: After = None,
-    ) -> s.GapList:
-        """Where responsibility is unclear at `at`: most severe first, then longest-standing."""
+        cursor: Cursor = None, after: After = None, *, request: Request,
+    ) -> Response[s.GapList]:
+        """Where responsibility is unclear at `at`: most severe first, then longest-standing.
+        Answered with an `ETag`, as the sweep."""
         await reads.caught_up(after)
         known_rule(rule)
         day = at or reads.today()
         offset = decode_cursor(cursor, Annotated[int, msgspec.Meta(ge=0)]) or 0
-        rows = await reads.gaps.at(day, rule=rule, system_id=system_id, limit=limit + 1, offset=offset)
-        more = len(rows) > limit
-        return s.GapList(
-            at=day, items=[gap_item(r) for r in rows[:limit]],
-            next_cursor=encode_cursor(offset + limit) if more else None,
-        )
+
+        async def build() -> bytes:
+            rows = await reads.gaps.at(day, rule=rule, system_id=system_id, limit=limit + 1, offset=offset)
+            more = len(rows) > limit
+            return _JSON.encode(s.GapList(
+                at=day, items=[gap_item(r) for r in rows[:limit]],
+                next_cursor=encode_cursor(offset + limit) if more else None,
+            ))
+
+        return await revalidated(request, reads, (day,), build, whole, len)
 
 
 def sweep_items(rows: Sequence[Sequence[Any]], limit: int) -> tuple[list[s.SweepItem], str | None]:

@@ -111,3 +111,19 @@ def test_answers_kept_are_bounded(api: Api) -> None:
         assert _sweep(api, at=f"{year}-01-01", after=str(api.position)).status_code == 200
     # Then only the most recent few are kept
     assert len(cache) == 3
+
+
+def test_the_register_and_the_gap_list_revalidate_too(api: Api) -> None:
+    # Given the register and the gap list read once, nothing landing since
+    unit, anna, system = _town(api)
+    for path in ("/systems", "/responsibility-gaps"):
+        first = api.client.get(path, params={"after": api.position}, headers=api.headers)
+        assert first.status_code == 200
+        # Then asking again with the tag is a 304
+        tag = first.headers["etag"]
+        assert api.client.get(path, headers={**api.headers, "If-None-Match": tag}).status_code == 304
+    # When a system is registered, the register's old tag no longer matches and the new system is in it
+    tag = api.client.get("/systems", headers=api.headers).headers["etag"]
+    api.system("Sag", unit)
+    moved = api.client.get("/systems", params={"after": api.position}, headers={**api.headers, "If-None-Match": tag})
+    assert moved.status_code == 200 and "Sag" in {i["name"] for i in moved.json()["items"]}
