@@ -43,3 +43,35 @@ def test_the_cache_drops_the_least_recently_used_beyond_its_bounds() -> None:
     cache.put("d", b"4", 60)
     cache.put("e", b"5", 60)
     assert cache.get("d") is None and cache.size <= 100
+
+
+class _Tracking:
+    """The tracking rows, as another process keeping the views leaves them."""
+
+    dialect = "sqlite"
+
+    def __init__(self, rows: dict[str, int]) -> None:
+        self.rows = rows
+
+    async def fetch(self, sql: str, *params: object) -> list[dict]:
+        assert "projection_tracking" in sql
+        return [{"name": n, "position": p} for n, p in sorted(self.rows.items())]
+
+
+def test_without_a_worker_here_the_stamp_is_read_from_the_tracking_rows() -> None:
+    import asyncio
+
+    from domain.clock import ManualClock
+    from projections.rebuild import SUFFIX
+    from projections.read_side import ReadSide
+    from tests.story import TEST_TODAY
+
+    rows = {"accountability": 40, "gaps": 12}
+    reads = ReadSide(_Tracking(rows), ManualClock.on(TEST_TODAY), None, 1.0)  # type: ignore[arg-type]
+    before = asyncio.run(reads.stamp())
+    rows["accountability"] = 41  # the view ahead moves; the lowest does not
+    moved = asyncio.run(reads.stamp())
+    rows["gaps" + SUFFIX] = 3  # a rebuild's tables, not yet swapped in, are not views yet
+    assert before != moved and asyncio.run(reads.stamp()) == moved
+    rows.update(accountability=12, gaps=41)  # the same positions, held by other views
+    assert asyncio.run(reads.stamp()) != moved
