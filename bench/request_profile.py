@@ -136,7 +136,8 @@ async def main_async(args: argparse.Namespace) -> None:
     print(f"{args.path}: {n} requests in process  [{load()}]")
     print(f"  {'whole ASGI call':<52} mean {statistics.fmean(whole):6.3f} ms  p50 {pct(whole, 50):6.3f} ms")
     for label, values in SPENT.items():
-        print(f"  {label:<52} mean {sum(values) / n:6.3f} ms  p50 {pct(values, 50):6.3f} ms  ({CALLS[label] / n:.2f} calls per request)")
+        print(f"  {label:<52} mean {sum(values) / n:6.3f} ms  p50 {pct(values, 50):6.3f} ms"
+              f"  ({CALLS[label] / n:.2f} calls per request)")
 
 
 def main() -> None:
