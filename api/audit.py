@@ -50,7 +50,8 @@ class AuditController(Controller):
             if when < built_at:  # asked "as known now" on a clock set back: facts recorded since may be in it
                 return None
             # The items as built; the envelope names this request's instant ("as known now" moves on).
-            return _JSON.encode(s.Sweep(at=day, known_at=when, role=role, items=items, next_cursor=next_cursor))  # type: ignore[arg-type]
+            envelope = s.Sweep(at=day, known_at=when, role=role, items=items, next_cursor=next_cursor)  # type: ignore[arg-type]
+            return _JSON.encode(envelope)
 
         return await revalidated(request, reads, (day,), build, render, lambda kept: len(kept[0]))
 
