@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, get, post
+import msgspec
+from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from api import schemas as s
 from api.dependencies import Cursor, decode_cursor, encode_cursor
+from api.revalidation import revalidated, whole
 from domain.commands import Actor
 from domain.errors import SystemNotFound
 from domain.portfolio import Portfolio
 from domain.vocabulary import Criticality, Lifecycle
 from projections.read_side import ReadSide
+
+_JSON = msgspec.json.Encoder()
 
 After = Annotated[int | None, Parameter(ge=1, description="Wait until the views include this log position.")]
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size.")]
@@ -42,18 +46,25 @@ class SystemController(Controller):
         cursor: Cursor = None, org_unit_id: UUID | None = None, criticality: Criticality | None = None,
         lifecycle: Lifecycle | None = None, personal_data: bool | None = None,
         q: Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$", description="Part of the name.")] = None,
-    ) -> s.SystemPage:
-        """Systems by name, filterable; `lifecycle` is the state in effect today. Keyset-paginated."""
+        *, request: Request,
+    ) -> Response[s.SystemPage]:
+        """Systems by name, filterable; `lifecycle` is the state in effect today. Keyset-paginated.
+        Answered with an `ETag`: sent back in `If-None-Match` while no event has landed, it gets a 304."""
         await reads.caught_up(after)
         start = decode_cursor(cursor, tuple[str, UUID])
-        rows = await reads.systems.page(
-            reads.today(), limit + 1, start, org_unit_id=org_unit_id, criticality=criticality,
-            lifecycle=lifecycle, personal_data=personal_data, name_contains=q,
-        )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        next_cursor = encode_cursor([rows[-1]["name"], str(rows[-1]["id"])]) if more else None
-        return s.SystemPage(items=[s.System(**r) for r in rows], next_cursor=next_cursor)
+        today = reads.today()
+
+        async def build() -> bytes:
+            rows = await reads.systems.page(
+                today, limit + 1, start, org_unit_id=org_unit_id, criticality=criticality,
+                lifecycle=lifecycle, personal_data=personal_data, name_contains=q,
+            )
+            more = len(rows) > limit
+            rows = rows[:limit]
+            next_cursor = encode_cursor([rows[-1]["name"], str(rows[-1]["id"])]) if more else None
+            return _JSON.encode(s.SystemPage(items=[s.System(**r) for r in rows], next_cursor=next_cursor))
+
+        return await revalidated(request, reads, (today,), build, whole, len)
 
     @get("/{system_id:uuid}", operation_id="getSystem")
     async def get_system(self, system_id: UUID, reads: ReadSide, after: After = None) -> s.SystemDetail:

@@ -91,19 +91,26 @@ class Client:
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> bytes:
         """The body of a 200 answer; anything else raises."""
+        status, _, body = self.exchange(path, params)
+        if status != 200:
+            raise RuntimeError(f"GET {path}: {status} {body[:300]!r}")
+        return body
+
+    def exchange(self, path: str, params: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        """A GET's status, headers (lower-case names) and body, whatever the status."""
         target = f"{path}?{urlencode(params)}" if params else path
+        sent = {**self.headers, **(headers or {})}
         try:
-            self.connection.request("GET", target, headers=self.headers)
+            self.connection.request("GET", target, headers=sent)
             response = self.connection.getresponse()
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
             # The server closes a connection idle past its keep-alive (5 s): open a new one, once.
             self.connection.close()
-            self.connection.request("GET", target, headers=self.headers)
+            self.connection.request("GET", target, headers=sent)
             response = self.connection.getresponse()
         body = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"GET {path}: {response.status} {body[:300]!r}")
-        return body
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return json.loads(self.get(path, params))

@@ -107,7 +107,8 @@ class CatchUp:
                     "INSERT INTO projection_tracking (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
                     (view.name,),
                 )
-        self.progress.advance(min(self.positions().values(), default=0))
+        seen = self.positions()
+        self.progress.advance(min(seen.values(), default=0), tuple(seen.values()))
         if remade:  # replayed from the store, not from the app's hands: checked (read outside the views' lock)
             self.check_upto = max(self.check_upto, self.head())
 
@@ -161,7 +162,8 @@ class CatchUp:
                 if owner is None or failures.is_outage(exc):
                     raise
                 raise failures.ViewFailed(owner.name, prefetched[-1].id if prefetched else start, exc) from exc
-        self.progress.advance(min(self.positions_seen[v.name] for v in self.views if v.name in self.positions_seen))
+        self.progress.advance(min(self.positions_seen[v.name] for v in self.views if v.name in self.positions_seen),
+                              tuple(self.positions_seen.get(v.name, 0) for v in self.views))  # the answers' stamp
         return count
 
     def _apply_batch(self, cur: WriteBuffer, start_read: int, prefetched: list[Any], head: int) -> int:

@@ -10,19 +10,33 @@ class Progress:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._position = 0
+        self._resets = 0
+        self._stamp: tuple[int, ...] = (0,)
         self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
 
     @property
     def position(self) -> int:
+        """The position every view has reached (read-your-writes waits for it)."""
         return self._position
+
+    @property
+    def stamp(self) -> tuple[int, ...]:
+        """Where each view stands, and how often they were emptied: equal stamps, equal views. The
+        lowest position alone is not that: a view catching up alone (projections/catchup.py) stays
+        behind while the others move on."""
+        return (self._resets, *self._stamp)
 
     def reset(self) -> None:
         with self._lock:
             self._position = 0
+            self._resets += 1
+            self._stamp = (0,)
 
-    def advance(self, position: int) -> None:
+    def advance(self, position: int, views: tuple[int, ...] | None = None) -> None:
+        """`position`: the lowest view's; `views`: every view's position (the stamp)."""
         with self._lock:
             self._position = max(self._position, position)
+            self._stamp = views if views is not None else (position,)
             ready = [w for w in self._waiters if w[0] <= self._position]
             self._waiters = [w for w in self._waiters if w[0] > self._position]
         for _, loop, future in ready:

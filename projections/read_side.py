@@ -16,6 +16,7 @@ from domain.clock import Clock
 from domain.errors import InvalidValue
 from infra.database import Reader
 from projections.accountability_view import AccountabilityQueries
+from projections.answer_cache import AnswerCache
 from projections.decisions_view import DecisionQueries
 from projections.decommissioning_view import DecommissioningQueries
 from projections.gaps_view import GapQueries
@@ -51,6 +52,7 @@ class ReadSide:
         self.register = RegisterQueries(reader)
         self.reminders = ReminderQueries(reader)
         self.handovers = HandoverQueries(reader)
+        self.answers = AnswerCache()  # answers built at a view stamp (api/revalidation.py)
 
     def today(self) -> date:
         """The default valid-time date of every question."""
@@ -99,6 +101,14 @@ class ReadSide:
         """Each live view's position (a rebuild's new tables, not yet swapped in, are not views yet)."""
         rows = await self.reader.fetch("SELECT name, position FROM projection_tracking ORDER BY name")
         return {r["name"]: r["position"] for r in rows if not r["name"].endswith(REBUILDING)}
+
+    async def stamp(self) -> tuple[int, ...]:
+        """Where the views stand: an answer read from them holds while this is unchanged. Kept by
+        the worker in this process, or read from the tracking rows (one round trip) when another
+        process keeps the views."""
+        if self.progress is not None:
+            return self.progress.stamp
+        return tuple((await self.positions()).values())  # by view name (the query orders them)
 
     async def caught_up(self, position: int | None) -> None:
         """Return once every view has applied `position`; raise ViewsBehind after the bound."""
