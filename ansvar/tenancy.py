@@ -40,6 +40,7 @@ class _Open:
     tenant: Tenant
     runtime: Runtime
     used: float
+    in_flight: int = 0  # requests running on it now (api/tenancy.py holds and lets go)
 
 
 class TenantHub:
@@ -57,6 +58,7 @@ class TenantHub:
         self.keep_views = keep_views  # `ansvar worker`: every municipality's views kept, not only those asked for
         self._reminded: dict[str, date] = {}
         self._open: OrderedDict[str, _Open] = OrderedDict()
+        self._requested: set[str] = set()
         self._lock = threading.Lock()
         self._opening: dict[str, threading.Lock] = {}
         self._stop = threading.Event()
@@ -77,22 +79,34 @@ class TenantHub:
         """The municipality as last read (no I/O), if that was recent enough (infra/tenants.py)."""
         return self.registry.remembered(slug)
 
-    def open_now(self, slug: str) -> Runtime | None:
-        """The municipality's runtime if it is open (no I/O), else None."""
+    def open_now(self, slug: str, hold: bool = False) -> Runtime | None:
+        """The municipality's runtime if it is open (no I/O), else None; `hold`: a request runs on
+        it until `let_go`, and it is not closed to make room meanwhile."""
         with self._lock:
             found = self._open.get(slug)
             if found is None:
                 return None
             found.used = time.monotonic()
+            found.in_flight += hold
             self._open.move_to_end(slug)
             return found.runtime
 
-    def runtime(self, slug: str) -> Runtime | None:
+    def let_go(self, slug: str) -> None:
+        """A request held with `hold` has ended."""
+        with self._lock:
+            found = self._open.get(slug)
+            if found is not None and found.in_flight > 0:
+                found.in_flight -= 1
+        self._make_room()
+
+    def runtime(self, slug: str, hold: bool = False) -> Runtime | None:
         """The running parts of an active municipality, opened if need be (blocking: call from a
         thread); None for a slug that is not one."""
-        if (runtime := self.open_now(slug)) is not None:
+        if (runtime := self.open_now(slug, hold)) is not None:
             if self.registry.get(slug) is not None:  # removed meanwhile: close it
                 return runtime
+            if hold:
+                self.let_go(slug)
             self.close(slug)
             return None
         tenant = self.registry.get(slug)
@@ -101,7 +115,7 @@ class TenantHub:
         with self._lock:
             opening = self._opening.setdefault(slug, threading.Lock())
         with opening:  # two first requests at once open it once
-            if (runtime := self.open_now(slug)) is not None:
+            if (runtime := self.open_now(slug, hold)) is not None:
                 return runtime
             runtime = bootstrap(settings_for(self.settings, tenant), self.clock, pools=self.pools)
             if self.run_projections:
@@ -110,7 +124,7 @@ class TenantHub:
                 if self.listener is not None:
                     self.listener.add(runtime.portfolio.recorder.channel_name, runtime.worker.nudge)
             with self._lock:
-                self._open[slug] = _Open(tenant, runtime, time.monotonic())
+                self._open[slug] = _Open(tenant, runtime, time.monotonic(), in_flight=int(hold))
             log.info("municipality opened", tenant=slug, open=len(self._open))
         self._make_room()
         return runtime
@@ -130,18 +144,30 @@ class TenantHub:
             return list(self._open)
 
     def _make_room(self) -> None:
+        """Close the least recently used beyond ANSVAR_TENANTS_OPEN, but none a request runs on, nor
+        one opened without a request (the worker's, a reminder round's) in the last IN_USE_SECONDS."""
         now = time.monotonic()
         with self._lock:
-            spare = [s for s, o in self._open.items() if now - o.used > IN_USE_SECONDS]
+            spare = [s for s, o in self._open.items()
+                     if o.in_flight == 0 and (now - o.used > IN_USE_SECONDS or self._held_before(s))]
             excess = len(self._open) - self.settings.tenancy.open
         for slug in spare[:max(0, excess)]:
             self.close(slug)
+
+    def _held_before(self, slug: str) -> bool:
+        return slug in self._requested
+
+    def held(self, slug: str) -> None:
+        """Remember that requests use this municipality: once they have ended it may make room at once."""
+        with self._lock:
+            self._requested.add(slug)
 
     def _sweep(self) -> None:
         while not self._stop.wait(min(60.0, self.settings.tenancy.idle_seconds / 2)):
             now = time.monotonic()
             with self._lock:
-                idle = [s for s, o in self._open.items() if now - o.used > self.settings.tenancy.idle_seconds]
+                idle = [s for s, o in self._open.items()
+                        if o.in_flight == 0 and now - o.used > self.settings.tenancy.idle_seconds]
             for slug in idle:
                 self.close(slug)
             try:

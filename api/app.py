@@ -37,6 +37,7 @@ from api.query import check_query
 from api.reminders import ReminderController
 from api.responsibility import ResponsibilityController
 from api.scim import router as scim_router
+from api.tenancy import hold_until_answered
 from api.systems import SystemController
 from api.ui import on_app_error, template_config
 from api.ui.council_pages import CouncilPageController
@@ -84,7 +85,7 @@ def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], Ab
         template_config=template_config(),
         dependencies=DEPENDENCIES,
         exception_handlers={key: on_app_error(handler) for key, handler in HANDLERS.items()},
-        middleware=[request_id_middleware, allow_middleware, idempotency_middleware],
+        middleware=[hold_until_answered, request_id_middleware, allow_middleware, idempotency_middleware],
         before_request=check_query,
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,

@@ -14,9 +14,11 @@ from typing import Any
 import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 _RUNTIME = "ansvar_runtime"
 _TENANT = "ansvar_tenant"
+_HELD = "ansvar_tenant_held"
 TENANT_HEADER = "ansvar-tenant"  # a national auditor's choice among the municipalities granted to them
 
 
@@ -46,9 +48,17 @@ async def enter(connection: ASGIConnection, slug: str) -> Any | None:
     hub = hub_of(connection)
     if hub is None:
         return None
-    runtime = hub.open_now(slug)
+    state = connection.scope.setdefault("state", {})
+    if state.get(_HELD) == slug:  # entered already (a guard after authentication): held once
+        return state.get(_RUNTIME)
+    if state.get(_HELD) is not None:  # another before it (never expected): let that one go first
+        hub.let_go(state.pop(_HELD))
+    runtime = hub.open_now(slug, True)
     if runtime is None:
-        runtime = await anyio.to_thread.run_sync(hub.runtime, slug)
+        runtime = await anyio.to_thread.run_sync(hub.runtime, slug, True)
+    if runtime is not None:
+        hub.held(slug)
+        state[_HELD] = slug  # let go when the response has gone (hold_until_answered)
     tenant = None
     if runtime is not None:
         known, tenant = hub.tenant_remembered(slug)
@@ -56,6 +66,21 @@ async def enter(connection: ASGIConnection, slug: str) -> Any | None:
             tenant = await anyio.to_thread.run_sync(hub.tenant, slug)
     if runtime is None or tenant is None:
         return None
-    state = connection.scope.setdefault("state", {})
     state[_RUNTIME], state[_TENANT] = runtime, tenant
     return runtime
+
+
+def hold_until_answered(app: ASGIApp) -> ASGIApp:
+    """The outermost middleware: a municipality a request ran on is let go once its answer has gone,
+    so that making room never closes one under a request (ansvar/tenancy.py)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await app(scope, receive, send)
+        finally:
+            slug = scope.get("state", {}).get(_HELD)
+            hub = scope["app"].state.get("tenants") if slug else None
+            if hub is not None:
+                hub.let_go(slug)
+
+    return middleware

@@ -197,3 +197,19 @@ def test_an_open_municipalitys_views_are_woken_not_polled(installation: Installa
     assert runtime.worker.idle_seconds == POLL_SECONDS >= 5
     # and what it writes is still read at once
     assert api.get(f"/systems/{made['system']}/accountability", at=on("2025-01-01"))["holders"]
+
+
+def test_beyond_the_cap_the_least_recently_used_idle_municipality_is_closed(installation: Installation) -> None:
+    hub = installation.client.app.state.tenants
+    extra = [installation.registry.add(f"by{n}-{uuid.uuid4().hex[:6]}", f"By {n} Kommune").slug for n in range(4)]
+    slugs = [t.slug for t in installation.registry.list()]
+    for slug in slugs:  # six municipalities, one after another, with ANSVAR_TENANTS_OPEN=4
+        installation.api(slug).get("/systems")
+    assert len(hub.open_slugs()) == 4  # none is running a request, so the cap holds at once
+    assert set(hub.open_slugs()) == set(slugs[-4:])
+    held = hub.runtime(extra[0], True)  # a request on the oldest-but-one ...
+    assert held is not None
+    for slug in slugs[-4:]:
+        installation.api(slug).get("/systems")
+    assert extra[0] in hub.open_slugs() and len(hub.open_slugs()) == 4  # ... is never closed under it
+    hub.let_go(extra[0])
