@@ -189,6 +189,8 @@ After = Annotated[int | None, Parameter(ge=0, le=2**62, description="A log posit
 async def _path_tenant(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """`/t/SLUG/log/...`: the municipality the path names. A public route opens it; a route that
     needs a token serves only the municipality the token is for (and a 404 for any other)."""
+    if connection.scope.get("method") == "OPTIONS":  # which methods the path has: nobody's data
+        return
     slug = connection.path_params.get("slug")
     chosen = tenant_of(connection)
     if chosen is not None:
