@@ -38,6 +38,10 @@ def cmd_serve(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
     from api.server import http_protocol
 
     settings = replace(settings, host=args.host or settings.host, port=args.port or settings.port)
+    if args.demo and settings.tenancy.enabled:
+        progress.print("[red]--demo loads one municipality:[/red] with several, add one and load it there:"
+                       " ansvar tenant add demo --name 'Demo Kommune' && ansvar --tenant demo demo")
+        return 2
     if args.demo:
         cmd_demo(settings, clock, args)  # its hint names the address served, so after --host/--port
     progress.print(f"ansvar on {settings.served_at()}  (API docs: {settings.served_at()}/schema,"
