@@ -24,6 +24,7 @@ from domain import errors as domain
 from domain.provisioning import NoOrgUnit, Provisioning
 from domain.scim_user import ENTERPRISE, USER, ScimError, invalid
 from infra.scim_store import is_scim_secret
+from infra.phrasebook.en.problems import detail
 
 log = structlog.get_logger("ansvar.scim")
 BASE = "/scim/v2"
@@ -50,13 +51,14 @@ def _on_scim(request: Request, exc: ScimError) -> Response:
 
 
 def _on_domain(request: Request, exc: domain.DomainError) -> Response:
+    said = detail(exc)
     if isinstance(exc, domain.NotFound):
-        return error(404, str(exc))
+        return error(404, said)
     if isinstance(exc, domain.Conflict):
-        return error(409, str(exc), "uniqueness")
+        return error(409, said, "uniqueness")
     if isinstance(exc, domain.Forbidden):
-        return error(403, str(exc))
-    return error(400, str(exc), "invalidValue")
+        return error(403, said)
+    return error(400, said, "invalidValue")
 
 
 def _on_http(request: Request, exc: HTTPException) -> Response:
