@@ -54,7 +54,7 @@ def normalise_content(content: dict[str, Any]) -> dict[str, Any]:
         out[key] = str(content[key]).strip()
     purposes = list(content.get("purposes") or [])
     if not purposes or len(set(purposes)) != len(purposes) or not set(purposes) <= {p.value for p in Purpose}:
-        raise InvalidValue("purposes", field="purposes", allowed=[p.value for p in Purpose])
+        raise InvalidValue("purposes-not-chosen", field="purposes", allowed=[p.value for p in Purpose])
     out["purposes"] = purposes
     out["category"] = _choice(content, "category", ProblemCategory)
     out["change_kind"] = _choice(content, "change_kind", ChangeKind)

@@ -56,7 +56,10 @@ FIELD_PROBLEM: dict[str, tuple[str, str]] = {
 }
 #: The domain's codes for a value of the wrong kind (domain/errors.py), as msgspec's kinds of refusal.
 CODE_KIND = {"not-a-choice": "choice", "not-a-date": "date", "not-a-time": "datetime", "not-a-real-time": "datetime",
-             "time-without-offset": "datetime", "time-out-of-range": "datetime"}
+             "time-without-offset": "datetime", "time-out-of-range": "datetime", "purposes-not-chosen": "choice",
+             **dict.fromkeys(("proposal-text-missing", "benefits-missing", "driver-unit-missing", "marker-unanswered",
+                              "file-missing", "period-start-missing", "balance-date-missing", "archive-duty-needs",
+                              "kitos-setting-missing"), "missing")}
 _MSGSPEC = [  # msgspec's kinds of refusal, in the words of its messages
     ("missing", re.compile(r"is required|missing required field")),
     ("control", re.compile(r"control character|matching regex")),

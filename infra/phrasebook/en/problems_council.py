@@ -29,7 +29,7 @@ COUNCIL: dict[str, Any] = {
     "benefits-before-implementation": "proposal {proposal_id} is {current}: only an implemented proposal has benefits"
     " to review",
     "proposal-text-missing": "a proposal needs its {field}",
-    "purposes": "purposes: one or more of {allowed}, each once",
+    "purposes-not-chosen": "purposes: one or more of {allowed}, each once",
     "driver-unit-missing": "a proposal driven by a professional area names its org unit",
     "benefits-missing": "a proposal states its expected benefits",
     "marker-unanswered": "the guiding marker {marker} must be answered",
