@@ -23,8 +23,8 @@ from api.scim_query import parse_filter, projected
 from domain import errors as domain
 from domain.provisioning import NoOrgUnit, Provisioning
 from domain.scim_user import ENTERPRISE, USER, ScimError, invalid
-from infra.scim_store import is_scim_secret
 from infra.phrasebook.en.problems import detail
+from infra.scim_store import is_scim_secret
 
 log = structlog.get_logger("ansvar.scim")
 BASE = "/scim/v2"

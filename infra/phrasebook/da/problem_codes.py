@@ -3,6 +3,12 @@ type covers situations a page must tell apart: (what went wrong, what to do)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from infra.phrasebook.da import labels as da
+
+NameOf = Callable[[str, Any], "str | None"]
 AGAIN = "og send formularen igen"
 
 CODES: dict[str, tuple[str, str]] = {
@@ -61,3 +67,27 @@ CODES: dict[str, tuple[str, str]] = {
     "not-yes-or-no": ("Et ja/nej-felt har en anden værdi end ja eller nej.", f"Vælg ja eller nej, {AGAIN}."),
     "to-before-from": ("Slutdatoen ligger før startdatoen.", f"Vælg en slutdato efter startdatoen, {AGAIN}."),
 }
+
+
+def with_names(problem: dict[str, Any], name_of: NameOf) -> tuple[str, str] | None:
+    """The problems whose words are better with the names of the things they are about (people and
+    systems by `name_of`, a system's name as the request gave it); None where no name is to be had."""
+    code = problem.get("code") or str(problem.get("type", "")).rsplit("/", 1)[-1]
+    who = name_of("person", problem.get("person_id")) if problem.get("person_id") else None
+    system = name_of("system", problem.get("system_id")) if problem.get("system_id") else None
+    role = da.label(da.ROLE_LABEL, problem["role"]).lower() if problem.get("role") else None
+    if code == "person-departed" and who:
+        return f"{who} er fratrådt.", "Vælg en person, der stadig er ansat."
+    if code == "already-holds-role" and who and role:
+        where = f" på {system}" if system else " på systemet"
+        return f"{who} er allerede {role}{where}.", "Der er intet at gøre; se systemets side."
+    if code == "not-holder" and who and role:
+        return f"{who} er ikke {role} på {system or 'systemet'}.", "Vælg den, der har rollen, som systemets side viser."
+    if code == "claim-already-open" and who and role:
+        return (f"{who} har allerede et krav på rollen som {role}, som venter på svar.",
+                "Vent på porteføljerådets svar; det ses på systemets side.")
+    if code in ("system-name-taken", "system-name-looks-taken") and problem.get("existing_name"):
+        like = "hedder" if code == "system-name-taken" else "har et navn, der ligner til forveksling:"
+        return (f"Der findes allerede et system i den enhed, som {like} »{problem['existing_name']}«.",
+                "Giv systemet et andet navn, eller find det eksisterende under Registret.")
+    return None

@@ -12,7 +12,7 @@ from typing import Any
 
 from infra.phrasebook.da import labels as da
 from infra.phrasebook.da.dates import danish_date
-from infra.phrasebook.da.problem_codes import CODES
+from infra.phrasebook.da.problem_codes import CODES, with_names
 from infra.phrasebook.da.problem_fields import field_problem, validation_problem
 
 NameOf = Callable[[str, Any], "str | None"]
@@ -113,7 +113,9 @@ def said(problem: dict[str, Any], name_of: NameOf) -> Said:
     named = _fields(problem)
     labels = [label for label in dict.fromkeys(da.field_label(f) for f in named) if label != "et felt"]
     special = _SPECIAL.get(slug)
-    if problem.get("code") in CODES:
+    if (by_name := with_names(problem, name_of)) is not None:
+        what, todo = by_name
+    elif problem.get("code") in CODES:
         what, todo = CODES[problem["code"]]
     elif special is not None:
         what, todo = special(problem, name_of)
