@@ -160,3 +160,33 @@ def test_an_error_without_a_sentence_says_its_title():
 
     assert detail(DomainError("no-such-code-anywhere")) == DomainError.title
     assert "no-such-code-anywhere" in str(DomainError("no-such-code-anywhere", x=1))
+
+
+def scim_refusals() -> list[tuple[str, ast.Call, Any]]:
+    """Every SCIM refusal made in the project's code (ScimError and its kinds take the status first,
+    `invalid` the code), with the code it is made with (an AST node, to check it is a constant)."""
+    made = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                    at = {"ScimError": 1, "NoOrgUnit": 1, "invalid": 0}.get(node.func.id)
+                    if at is not None and ("scim" in path.name or path.name == "provisioning.py"):
+                        code = node.args[at] if len(node.args) > at else None
+                        made.append((f"{path.relative_to(ROOT)}:{node.lineno}", node, code))
+    return made
+
+
+def test_every_scim_refusal_is_a_code_with_an_english_sentence():
+    from infra.phrasebook.en.scim_problems import render as scim_render
+
+    refusals = [(where, code) for where, _, code in scim_refusals() if code is not None]
+    assert len(refusals) > 40, "the check finds the refusals"
+    composed = [where for where, code in refusals
+                if not (isinstance(code, ast.Name) or isinstance(code, ast.Constant) and CODE.fullmatch(str(code.value)))]
+    assert composed == []
+    for where, call, code in scim_refusals():
+        if isinstance(code, ast.Constant):
+            params = {k.arg: "userName" for k in call.keywords if k.arg}
+            sentence = scim_render(code.value, params)
+            assert sentence and not PLACEHOLDER.search(sentence), (where, sentence)
