@@ -74,23 +74,32 @@ def raised_codes() -> dict[str, Raised]:
     return codes
 
 
+def composes(call: ast.Call) -> bool:
+    """Whether a call makes its error from a sentence rather than from a code (a constant, or a code
+    passed along) and parameters: an f-string, a joined text, another error's message. A field's
+    path may be built."""
+    first = call.args[0] if call.args else None
+    plain = first is None or isinstance(first, ast.Name) or (
+        isinstance(first, ast.Constant) and isinstance(first.value, str) and bool(CODE.fullmatch(first.value)))
+    return len(call.args) > 1 or not plain or any(
+        isinstance(k.value, ast.JoinedStr) and k.arg != "field" for k in call.keywords)
+
+
 def test_no_raise_site_composes_a_sentence():
-    """A domain error is made from a code (a constant, or a code passed along) and its parameters:
-    never an f-string, a joined text or another error's message (a field's path may be built)."""
-    composed = []
-    for where, call, _ in constructions():
-        first = call.args[0] if call.args else None
-        plain = first is None or isinstance(first, ast.Name) or (
-            isinstance(first, ast.Constant) and isinstance(first.value, str) and CODE.fullmatch(first.value))
-        if len(call.args) > 1 or not plain or any(
-                isinstance(k.value, ast.JoinedStr) and k.arg != "field" for k in call.keywords):
-            composed.append(f"{where}: {ast.unparse(call)[:100]}")
-    assert composed == []
+    assert [f"{where}: {ast.unparse(call)[:100]}" for where, call, _ in constructions() if composes(call)] == []
 
 
-def test_the_check_finds_a_composed_sentence(tmp_path):
-    call = ast.parse('raise InvalidValue(f"{x} is too long", field="name")').body[0].exc
-    assert isinstance(call, ast.Call) and isinstance(call.args[0], ast.JoinedStr)
+@pytest.mark.parametrize(("source", "composed"), [
+    ('InvalidValue(f"{x} is too long", field="name")', True),
+    ('InvalidValue("name is too long", field="name")', True),
+    ("InvalidValue(str(exc), field='to')", True),
+    ('Conflict("taken", reason=f"{a} has it")', True),
+    ('InvalidValue("too-long", field=f"markers.{m}", limit=200)', False),
+    ("SystemNotFound(id=system_id)", False),
+])
+def test_the_check_tells_a_sentence_from_a_code(source, composed):
+    call = ast.parse(source).body[0].value
+    assert isinstance(call, ast.Call) and composes(call) is composed
 
 
 SAMPLES: dict[str, Any] = {
