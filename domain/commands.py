@@ -26,7 +26,6 @@ from domain.errors import (
     ConcurrentChange,
     EmailTaken,
     InvalidValue,
-    NotFound,
     OrgUnitDissolved,
     PersonDeparted,
     PersonMerged,
