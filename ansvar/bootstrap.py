@@ -119,7 +119,7 @@ def commit_earlier_details(portfolio: Portfolio, directory: PersonDirectory, bat
         for start in range(0, len(waiting), batch):
             committed += portfolio.commit_earlier_details(waiting[start : start + batch], actor=Actor(role="upgrade"))
     except ConcurrentChange as exc:  # verify lists those left as not verified; the next start goes on
-        log.warning("the upgrade committing names stopped", reason=exc.detail, committed=committed)
+        log.warning("the upgrade committing names stopped", reason=str(exc), committed=committed)
     if committed:
         log.info("the log now commits to the names and e-mail addresses of people registered before it did",
                  people=committed)

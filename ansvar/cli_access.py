@@ -124,6 +124,7 @@ def cmd_people(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
     from domain.basis import Basis, BasisCode
     from domain.commands import Actor
     from domain.errors import AlreadyDone, PersonNotFound
+    from infra.phrasebook.en.problems import detail
 
     try:
         person_id = UUID(args.person)
@@ -135,8 +136,8 @@ def cmd_people(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
         # Recorded as done at the command line by whoever operates the installation (no person id).
         receipt = runtime.portfolio.erase_person_details(person_id, args.basis, why=Basis(BasisCode.COMMAND_LINE),
                                                          actor=Actor(role="operator"))
-    except PersonNotFound:
-        progress.print(f"[red]no person with id {person_id}[/red]")
+    except PersonNotFound as exc:
+        progress.print(f"[red]{detail(exc)}[/red]")
         return 1
     except AlreadyDone:
         report.print(f"person {person_id}: name and e-mail were already erased")

@@ -14,6 +14,7 @@ from ansvar.bootstrap import Runtime, bootstrap
 from ansvar.console import catch_up, progress_bar, refuse, report
 from domain.clock import Clock
 from domain.errors import DomainError
+from infra.phrasebook.en.problems import in_words
 from infra.settings import Settings
 from projections.register_queries import EXPORTS
 from usecases.registers import export, run_import
@@ -37,7 +38,7 @@ def cmd_import(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
         if args.apply:
             catch_up(runtime)
     except DomainError as exc:
-        refuse(f"{exc.title}: {exc.detail}\nnothing was written", as_json=args.json)
+        refuse(f"{in_words(exc)}\nnothing was written", as_json=args.json)
         return 2
     finally:
         runtime.close()
@@ -99,7 +100,7 @@ def cmd_export(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
         catch_up(runtime)
         content = _run(runtime, export(runtime.reads, args.what, args.format, runtime.transparency))
     except DomainError as exc:
-        refuse(f"{exc.title}: {exc.detail}")
+        refuse(in_words(exc))
         return 2
     finally:
         runtime.close()

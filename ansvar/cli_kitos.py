@@ -12,6 +12,7 @@ from rich.markup import escape
 from ansvar.console import progress_bar, refuse, report
 from domain.clock import Clock
 from domain.errors import DomainError
+from infra.phrasebook.en.problems import in_words
 from infra.settings import Settings
 
 
@@ -42,7 +43,7 @@ def cmd_kitos(settings: Settings, clock: Clock, args: argparse.Namespace) -> int
             plan = _run(runtime, kitos_sync.sync(runtime, args.organization, apply=args.apply, since=args.since,
                                                    roles=roles, actor=Actor(role="import"), progress=progress))
     except DomainError as exc:
-        refuse(f"{exc.title}: {exc.detail}\nnothing was written", as_json=args.json)
+        refuse(f"{in_words(exc)}\nnothing was written", as_json=args.json)
         return 2
     except OSError as exc:
         refuse(f"cannot read the role mapping: {exc}", as_json=args.json)

@@ -16,6 +16,7 @@ from infra.checkpoints import Checkpoint, NoteError, VerifierKey
 from infra.log_export import ExportProofs, write
 from infra.log_proofs import LogProofs
 from infra.log_verify import verify
+from infra.phrasebook.en.problems import detail
 from infra.settings import Settings
 from usecases.registers import CHECKPOINT_LABEL, checkpoint_in_minutes
 
@@ -67,7 +68,7 @@ def cmd_verify(settings: Settings, clock: Clock, args: argparse.Namespace) -> in
             key_text = args.key or (str(own.verifier) if own else None)
         key = VerifierKey.parse(key_text) if key_text else None
     except (OSError, NoteError, ValueError, InvalidValue) as exc:
-        refuse(f"cannot verify: {exc}", as_json=args.json)
+        refuse(f"cannot verify: {detail(exc) if isinstance(exc, InvalidValue) else exc}", as_json=args.json)
         return 2
     if checkpoints and key is None:
         refuse("cannot verify: no key to check the checkpoints' signatures with (--key)", as_json=args.json)
@@ -134,10 +135,10 @@ def _erase(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
         receipt = runtime.portfolio.erase_text(args.position, args.basis, args.field, why=Basis(BasisCode.COMMAND_LINE),
                                                  actor=Actor(role="operator"))
     except AlreadyDone as exc:
-        report.print(escape(str(exc)))
+        report.print(escape(detail(exc)))
         return 0
     except DomainError as exc:
-        progress.print(f"[red]{exc.title}:[/red] {escape(exc.detail)}")
+        progress.print(f"[red]{exc.title}:[/red] {escape(detail(exc))}")
         return 1
     finally:
         runtime.close()

@@ -16,6 +16,7 @@ from rich.markup import escape
 from ansvar.console import catch_up, refuse, report
 from domain.clock import Clock
 from domain.errors import DomainError
+from infra.phrasebook.en.problems import detail
 from infra import log_key, pack_verify
 from infra.settings import Settings
 from infra.transparency import NotSigning
@@ -56,7 +57,7 @@ def cmd_audit_pack(settings: Settings, clock: Clock, args: argparse.Namespace) -
         os.replace(partial, out)
     except (DomainError, NotSigning) as exc:
         partial.unlink(missing_ok=True)
-        refuse(f"cannot make the pack: {getattr(exc, 'detail', None) or exc}", as_json=args.json)
+        refuse(f"cannot make the pack: {detail(exc) if isinstance(exc, DomainError) else exc}", as_json=args.json)
         return 2
     finally:
         runtime.close()

@@ -160,7 +160,8 @@ async def _names_only_the_caller(
         for value in _values(body, field.split(".")):
             person = _person_id(value)
             if person is not None and person != principal.person_id:
-                raise ActingForAnother(_acting_in_words(field, person, principal, rule, role), field=field)
+                raise ActingForAnother(field=field, person_id=str(person), actor_id=str(principal.person_id),
+                                       role=str(role), others=[str(r) for r in rule.for_others])
 
 
 def _values(body: Any, path: list[str]) -> Iterator[Any]:
@@ -172,12 +173,6 @@ def _values(body: Any, path: list[str]) -> Iterator[Any]:
         yield body
     elif isinstance(body, dict):
         yield from _values(body.get(path[0]), path[1:])
-
-
-def _acting_in_words(field: str, person: UUID, principal: Principal, rule: Rule, role: AccessRole) -> str:
-    others = " or ".join(_PEOPLE[str(r)] for r in rule.for_others)
-    return (f"{field} names {person}, but you are {principal.person_id}: acting as {role}, you may do this only for"
-            f" yourself" + (f"; {others} may do it for another person." if others else "."))
 
 
 def _person_id(value: Any) -> UUID | None:

@@ -100,4 +100,4 @@ def sweep_items(rows: Sequence[Sequence[Any]], limit: int) -> tuple[list[s.Sweep
 def known_rule(rule: str | None) -> None:
     """A gap rule asked for by name is one of the rules (422 naming `rule` otherwise)."""
     if rule is not None and rule not in RULES:
-        raise InvalidValue(f"rule must be one of {', '.join(RULES)}", field="rule")
+        raise InvalidValue("not-a-choice", field="rule", allowed=list(RULES))

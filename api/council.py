@@ -30,7 +30,7 @@ from projections.read_side import ReadSide
 def in_order(decided_from: date | None, decided_to: date | None) -> None:
     """A filter on the decision log's dates runs forwards (422 naming `decided_to` otherwise)."""
     if decided_from and decided_to and decided_to < decided_from:
-        raise InvalidValue("decided_to must not be before decided_from", field="decided_to")
+        raise InvalidValue("to-before-from", field="decided_to", earlier="decided_from")
 
 
 def record(portfolio: Portfolio, data: c.RecordDecision, actor: Actor) -> Any:
@@ -111,7 +111,7 @@ class CouncilController(Controller):
         await reads.caught_up(after)
         rows = await reads.decisions.meetings(meeting_id)
         if not rows:
-            raise MeetingNotFound(f"no meeting with id {meeting_id}")
+            raise MeetingNotFound(id=meeting_id)
         return (await meetings(reads, rows[:1]))[0]
 
     @post("/decisions", operation_id="recordDecision", status_code=201, sync_to_thread=True)
@@ -152,7 +152,7 @@ class CouncilController(Controller):
         await reads.caught_up(after)
         row = await reads.decisions.get(decision_id)
         if row is None:
-            raise DecisionNotFound(f"no decision with id {decision_id}")
+            raise DecisionNotFound(id=decision_id)
         earlier = await reads.decisions.get(row["supersedes"]) if row["supersedes"] else None
         consequences = [c.Consequence(**r) for r in await reads.decisions.consequences(decision_id)]
         shown = None
@@ -210,7 +210,7 @@ class DecommissioningController(Controller):
         await reads.caught_up(after)
         row = await reads.decommissionings.of_system(system_id)
         if row is None:
-            raise SystemNotFound(f"no decommissioning has been proposed for system {system_id}")
+            raise SystemNotFound("no-decommissioning", id=system_id)
         return (await decommissionings(reads, [row]))[0]
 
     @get("/decommissionings", operation_id="listDecommissioningsInProgress")

@@ -85,7 +85,7 @@ def decode_cursor(cursor: str | None, type_: Any) -> Any:
             raise ValueError("NUL in cursor")
         return msgspec.json.decode(raw, type=type_)
     except (ValueError, msgspec.DecodeError, msgspec.ValidationError):
-        raise InvalidValue("cursor is not one this API handed out", field="cursor") from None
+        raise InvalidValue("unknown-cursor", field="cursor") from None
 
 
 def request_id(request: Request) -> str | None:

@@ -103,7 +103,7 @@ Export = Annotated[str, Parameter(description="Which register.", schema_extra={"
 def _format(requested: str | None, request: Request) -> str:
     if requested is not None:
         if requested not in spreadsheet.MEDIA_TYPES:
-            raise InvalidValue("format must be csv or xlsx", field="format")
+            raise InvalidValue("not-a-choice", field="format", allowed=list(spreadsheet.MEDIA_TYPES))
         return requested
     accept = request.headers.get("accept", "")
     return "csv" if "text/csv" in accept and "spreadsheetml" not in accept else "xlsx"
@@ -122,7 +122,7 @@ class ExportController(Controller):
         `decisions` (the council's decision log, ending with the log's signed checkpoint), with Danish
         headers, as CSV or XLSX. The register re-imports to the same state."""
         if what not in EXPORTS:
-            raise InvalidValue(f"export must be one of {', '.join(EXPORTS)}", field="what")
+            raise InvalidValue("not-a-choice", field="what", allowed=list(EXPORTS))
         kind = _format(format, request)
         await reads.caught_up(after)
         content = await export(reads, what, kind, transparency)

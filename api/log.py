@@ -80,7 +80,7 @@ def _checkpoint(transparency: TransparencyLog, after: int | None) -> Response[st
     except NotSigning as exc:
         raise NoSigningKey(str(exc)) from None
     if after is not None and after > 0 and transparency.proofs.index_of(after) is None:
-        raise NotInTheLog(f"position {after} is not in the log", field="after")
+        raise NotInTheLog(field="after", position=after)
     return Response(checkpoint.note(), media_type="text/plain; charset=utf-8")
 
 
@@ -97,12 +97,12 @@ def _entries(transparency: TransparencyLog, start: int, limit: int) -> LogEntrie
 def _inclusion(transparency: TransparencyLog, position: int, tree_size: int | None) -> InclusionProof:
     try:
         found = transparency.inclusion(position, tree_size)
-    except NotInLog as exc:
-        raise InvalidValue(str(exc), field="tree_size") from None
+    except NotInLog:
+        raise InvalidValue("not-in-tree", field="tree_size", position=position, tree_size=tree_size) from None
     except DamagedTree as exc:
         raise ServiceUnavailable(str(exc), retry_after=3600) from None
     if found is None:
-        raise NotInTheLog(f"no event at position {position} in the log", field="position")
+        raise NotInTheLog("no-event-at", field="position", position=position)
     entry, size, hashes = found
     return InclusionProof(position, entry.idx, size, b64(entry.leaf), [b64(h) for h in hashes])
 
@@ -111,11 +111,11 @@ def _consistency(transparency: TransparencyLog, from_: int, to: int | None) -> C
     proofs = transparency.proofs
     new = proofs.size() if to is None else to
     if from_ > new:
-        raise InvalidValue(f"from ({from_}) is larger than to ({new})", field="from")
+        raise InvalidValue("from-after-to", field="from", tree_from=from_, tree_to=new)
     try:
         hashes = proofs.consistency(from_, new)
-    except NotInLog as exc:
-        raise InvalidValue(str(exc), field="to") from None
+    except NotInLog:
+        raise InvalidValue("no-consistency-proof", field="to", tree_from=from_, tree_to=new) from None
     return ConsistencyProof(from_, new, [b64(h) for h in hashes])
 
 

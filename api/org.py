@@ -83,7 +83,7 @@ class OrgUnitController(Controller):
         await reads.caught_up(after)
         row = await reads.directory.org_unit(org_unit_id)
         if row is None:
-            raise OrgUnitNotFound(f"no org unit with id {org_unit_id}")
+            raise OrgUnitNotFound(id=org_unit_id)
         return s.OrgUnit(**row)
 
 
@@ -104,7 +104,7 @@ class PeopleController(Controller):
         details are not corrected: 409."""
         email = data.email if isinstance(data.email, str) else None
         if data.name is None and data.email is msgspec.UNSET and data.title is None and data.org_unit_id is None:
-            raise InvalidValue("give at least one of name, email, title and org_unit_id to correct", field="name")
+            raise InvalidValue("nothing-to-correct", field="name")
         return receipt(portfolio.correct_person(person_id, name=data.name, email=email, remove_email=data.email is None,
                                                 title=data.title, org_unit_id=data.org_unit_id, actor=actor))
 
@@ -162,7 +162,7 @@ class PeopleController(Controller):
         await reads.caught_up(after)
         row = await reads.directory.person(person_id)
         if row is None:
-            raise PersonNotFound(f"no person with id {person_id}")
+            raise PersonNotFound(id=person_id)
         merges = [s.PersonMerge(**{**m, "actor_id": UUID(m["actor_id"]) if m["actor_id"] else None})
                   for m in await reads.directory.merges(person_id)]
         return msgspec.structs.replace(person(row), merges=merges)
@@ -176,7 +176,7 @@ class PeopleController(Controller):
         of a record merged into another, the answer is the survivor's (its `person_id`)."""
         await reads.caught_up(after)
         if await reads.directory.person(person_id) is None:
-            raise PersonNotFound(f"no person with id {person_id}")
+            raise PersonNotFound(id=person_id)
         person_id = await reads.directory.survivor(person_id)
         day, when = at or reads.today(), as_known_at(known_at, reads)
         return await responsibilities_of(reads, settings, person_id, day, when)

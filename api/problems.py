@@ -25,6 +25,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain import errors as domain
+from infra.phrasebook.en.problems import detail as in_english
 from infra.idempotency import CommitUnknown
 from projections.progress import ViewsBehind
 
@@ -78,9 +79,14 @@ def _pointer(field: str) -> str:
 
 
 def on_domain_error(request: Request, exc: domain.DomainError) -> Response[dict[str, Any]]:
+    """The error's type and title from its class, its detail from the English phrasebook, and its
+    code (where finer than the type) and parameters as extension members, for clients and pages."""
     status = next(code for cls, code in _DOMAIN_STATUS if isinstance(exc, cls))
-    errors = [{"pointer": _pointer(exc.field), "detail": exc.detail}] if exc.field else None
-    return problem(request, status, exc.slug, exc.title, exc.detail, errors, extra={"field": exc.field, **exc.extra})
+    detail = in_english(exc)
+    errors = [{"pointer": _pointer(exc.field), "detail": detail}] if exc.field else None
+    code = exc.code if exc.code != exc.slug else None
+    return problem(request, status, exc.slug, exc.title, detail, errors,
+                   extra={"field": exc.field, "code": code, **exc.params})
 
 
 def on_validation(request: Request, exc: ValidationException) -> Response[dict[str, Any]]:

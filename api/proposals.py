@@ -65,7 +65,7 @@ async def proposal_detail(reads: ReadSide, proposal_id: UUID) -> c.ProposalDetai
     """One proposal with its full history (every step, who took it, and the decision behind it)."""
     row = await reads.proposals.get(proposal_id)
     if row is None:
-        raise ProposalNotFound(f"no proposal with id {proposal_id}")
+        raise ProposalNotFound(id=proposal_id)
     steps = await reads.proposals.history(proposal_id)
     names = await reads.directory.names([row["proposer_id"], *(actor_person(h["actor_id"]) for h in steps)])
     history = []

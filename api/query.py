@@ -52,8 +52,7 @@ async def check_query(request: Request) -> None:
     declared = {**UNIVERSAL, **_declared(handler, frozenset(request.path_params))}
     for name in request.query_params:
         if name not in declared:
-            takes = ", ".join(sorted(declared)) or "none"
-            raise InvalidValue(f"{name} is not a parameter of this route (it takes: {takes})", field=name, allowed=sorted(declared))
+            raise InvalidValue("unknown-parameter", field=name, allowed=sorted(declared))
         given = request.query_params.getall(name)
         if len(given) > 1 and not declared[name]:
-            raise InvalidValue(f"{name} is given {len(given)} times; this route takes it once", field=name)
+            raise InvalidValue("parameter-repeated", field=name, times=len(given))

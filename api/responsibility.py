@@ -46,19 +46,18 @@ def as_known_at(known_at: str | None, reads: ReadSide) -> datetime:
     if known_at is None:
         return reads.now()
     text = known_at.strip()
-    expected = "known_at is a time: YYYY-MM-DDTHH:MM:SS with its offset (+01:00 or Z), or a date YYYY-MM-DD"
     try:
         if _DAY.fullmatch(text):
             return end_of_day(date.fromisoformat(text))
         if _INSTANT.fullmatch(text):
             return datetime.fromisoformat(text.upper().replace(" ", "T")).astimezone(timezone.utc)
     except ValueError:
-        raise InvalidValue(f"{expected}; {text!r} is not a real one", field="known_at") from None
+        raise InvalidValue("not-a-real-time", field="known_at", given=text) from None
     except OverflowError:  # 0001-01-01T00:01+01:00 is before year 1 in UTC: it was a 500 on SQLite
-        raise InvalidValue("known_at is out of range once converted to UTC", field="known_at") from None
+        raise InvalidValue("time-out-of-range", field="known_at", given=text) from None
     if any(c.isdigit() for c in text) and _DAY.fullmatch(text[:10]) and "T" in text.upper():
-        raise InvalidValue(f"{expected}; a time needs its offset, e.g. {text}+01:00", field="known_at")
-    raise InvalidValue(f"{expected}, not {text!r}", field="known_at")
+        raise InvalidValue("time-without-offset", field="known_at", given=text)
+    raise InvalidValue("not-a-time", field="known_at", given=text)
 
 
 def _named(person_id: Any, names: explain.Names) -> dict[str, Any]:
@@ -81,7 +80,7 @@ async def timeline_of(
     """Per role, the resolved periods as known at `when` and every fact behind them; with
     `transparency`, their inclusion proofs."""
     if await reads.systems.get(system_id, reads.today()) is None:
-        raise SystemNotFound(f"no system with id {system_id}")
+        raise SystemNotFound(id=system_id)
     facts = [f for f in await reads.accountability.facts(system_id) if f["recorded_at"] <= when]
     claims = [_claim_as_known(c, when) for c in await reads.accountability.claims(system_id) if c["made_at"] <= when]
     attestations = [a for a in await reads.accountability.attestations(system_id) if a["recorded_at"] <= when]
@@ -202,7 +201,7 @@ class ResponsibilityController(Controller):
         when, day = as_known_at(known_at, reads), at or reads.today()
         answer = await explain.accountability(reads, system_id, day, when)
         if answer is None:
-            raise SystemNotFound(f"no system with id {system_id}")
+            raise SystemNotFound(id=system_id)
         if proof:
             # Asked for here, not as a dependency: two dependencies are resolved in a task group
             # of their own, ~0.1 ms of every answer (bench/README.md, benchmark 1).

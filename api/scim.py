@@ -24,6 +24,8 @@ from api.tenancy import enter, hub_of, runtime_of
 from domain import errors as domain
 from domain.provisioning import NoOrgUnit, Provisioning
 from domain.scim_user import ENTERPRISE, USER, ScimError, invalid
+from infra.phrasebook.en.problems import detail
+from infra.phrasebook.en.scim_problems import scim_detail
 from infra.scim_store import is_scim_secret
 
 log = structlog.get_logger("ansvar.scim")
@@ -47,17 +49,18 @@ def error(status: int, detail: str, scim_type: str | None = None) -> Response:
 
 
 def _on_scim(request: Request, exc: ScimError) -> Response:
-    return error(exc.status, exc.detail, exc.scim_type)
+    return error(exc.status, scim_detail(exc), exc.scim_type)
 
 
 def _on_domain(request: Request, exc: domain.DomainError) -> Response:
+    said = detail(exc)
     if isinstance(exc, domain.NotFound):
-        return error(404, str(exc))
+        return error(404, said)
     if isinstance(exc, domain.Conflict):
-        return error(409, str(exc), "uniqueness")
+        return error(409, said, "uniqueness")
     if isinstance(exc, domain.Forbidden):
-        return error(403, str(exc))
-    return error(400, str(exc), "invalidValue")
+        return error(403, said)
+    return error(400, said, "invalidValue")
 
 
 def _on_http(request: Request, exc: HTTPException) -> Response:
@@ -113,7 +116,7 @@ async def _body(request: Request) -> Any:
     try:
         return msgspec.json.decode(raw)
     except msgspec.DecodeError:
-        raise invalid("the body is not JSON", "invalidSyntax") from None
+        raise invalid("body-not-json", "invalidSyntax") from None
 
 
 def _version(request: Request) -> int | None:
@@ -122,7 +125,7 @@ def _version(request: Request) -> int | None:
         return None
     digits = tag.strip().removeprefix("W/").strip('"')
     if not digits.isdigit():
-        raise ScimError(412, f"If-Match {tag!r} is not a version of this User")
+        raise ScimError(412, "not-a-version", tag=tag)
     return int(digits)
 
 
@@ -170,7 +173,7 @@ async def resource_type(request: Request, name: str) -> Response:
     """One resource type."""
     found = [r for r in d.resource_types(_base(request)) if r["id"] == name]
     if not found:
-        raise ScimError(404, f"no resource type {name!r}")
+        raise ScimError(404, "no-resource-type", name=name)
     return scim(found[0])
 
 
@@ -186,7 +189,7 @@ async def schema(request: Request, urn: str) -> Response:
     """One schema."""
     found = [s for s in d.schemas(_base(request)) if s["id"] == urn]
     if not found:
-        raise ScimError(404, f"no schema {urn!r}")
+        raise ScimError(404, "no-schema", urn=urn)
     return scim(found[0])
 
 
@@ -208,7 +211,7 @@ async def search_users(request: Request) -> Response:
     """The same query as GET /Users, sent as a SearchRequest (RFC 7644 §3.4.3)."""
     body = await _body(request)
     if not isinstance(body, dict):
-        raise invalid("the body must be a SearchRequest object", "invalidSyntax")
+        raise invalid("body-not-search", "invalidSyntax")
     fields = {k.lower(): v for k, v in body.items()}
     for name in ("sortby", "sortorder"):
         fields.pop(name, None)  # sorting is not supported: the order is the users' creation order
@@ -218,7 +221,7 @@ async def search_users(request: Request) -> Response:
         if isinstance(value, list):
             value = ",".join(str(v) for v in value)
         if value is not None and not isinstance(value, (str, int)) or isinstance(value, bool):
-            raise invalid(f"{name} has the wrong type", "invalidValue")
+            raise invalid("wrong-type", name=name)
         texts[name] = None if value is None else str(value)
     return await _search(request, texts["filter"], texts["startindex"], texts["count"], texts["attributes"],
                          texts["excludedattributes"])
@@ -244,7 +247,7 @@ def _integer(text: str | None, name: str, default: int) -> int:
     try:
         return int(text)
     except ValueError:
-        raise invalid(f"{name} must be an integer, not {text[:20]!r}") from None
+        raise invalid("not-an-integer", name=name, given=text[:20]) from None
 
 
 @post("/Users", operation_id="scimCreateUser", include_in_schema=False)
@@ -310,14 +313,14 @@ async def search(request: Request) -> Response:
        include_in_schema=False)
 async def unknown(request: Request, rest: str) -> Response:
     """Anything else under /scim/v2 (Groups, Bulk, /Me: not supported) is a SCIM 404."""
-    raise ScimError(404, f"{BASE}{rest} is not served here: only Users (no Groups, Bulk or /Me)")
+    raise ScimError(404, "not-served", path=f"{BASE}{rest}")
 
 
 def _id(text: str) -> UUID:
     try:
         return UUID(text)
     except ValueError:
-        raise ScimError(404, f"no User with id {text[:64]!r}") from None
+        raise ScimError(404, "user-not-found", id=text[:64]) from None
 
 
 def _request_id(request: Request) -> str | None:

@@ -21,7 +21,7 @@ def parse_filter(text: str) -> tuple[str, Any]:
     try:
         tree = SCIMParser().parse(SCIMLexer().tokenize(text))
     except Exception as exc:  # the parser raises plain exceptions of its own for any malformed text
-        raise invalid(f"the filter cannot be read: {exc}", "invalidFilter") from None
+        raise invalid("unreadable-filter", "invalidFilter", reason=str(exc)) from None
     expr, negated = tree.expr, tree.negated
     if type(expr).__name__ == "Filter" and expr.namespace is not None and not negated:
         namespace, inner = expr.namespace.attr_name, expr.expr.expr
@@ -29,21 +29,20 @@ def parse_filter(text: str) -> tuple[str, Any]:
             expr = inner
             attr = f"{namespace}.value"
         else:
-            raise invalid("only attr eq \"value\" filters are supported", "invalidFilter")
+            raise invalid("filter-not-eq", "invalidFilter")
     elif type(expr).__name__ == "AttrExpr" and not negated:
         path = expr.attr_path
         attr = path.attr_name + (f".{path.sub_attr.value}" if path.sub_attr is not None else "")
     else:
-        raise invalid("only one attr eq \"value\" comparison is supported (no and/or/not)", "invalidFilter")
+        raise invalid("filter-one-comparison", "invalidFilter")
     if expr.value.lower() != "eq":
-        raise invalid(f"the {expr.value} operator is not supported; use eq", "invalidFilter")
+        raise invalid("filter-operator", "invalidFilter", operator=expr.value)
     found = _FILTERABLE.get(attr.lower())
     if found is None:
-        raise invalid(f"filtering on {attr} is not supported (userName, externalId, emails.value, id)",
-                      "invalidFilter")
+        raise invalid("filter-attribute", "invalidFilter", attr=attr)
     value = expr.comp_value.value
     if not isinstance(value, str):
-        raise invalid(f"{attr} compares with a string", "invalidFilter")
+        raise invalid("filter-string", "invalidFilter", attr=attr)
     column, any_case = found
     if column == "id":
         try:

@@ -73,7 +73,7 @@ class SystemController(Controller):
         await reads.caught_up(after)
         row = await reads.systems.get(system_id, reads.today())
         if row is None:
-            raise SystemNotFound(f"no system with id {system_id}")
+            raise SystemNotFound(id=system_id)
         history = await reads.systems.lifecycle_history(system_id)
         return s.SystemDetail(**row, lifecycle_history=[s.LifecycleEntry(**h) for h in history])
 

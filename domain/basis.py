@@ -80,7 +80,7 @@ def erasure_basis(basis: str | None, why: Basis | None) -> str | None:
     if basis is not None and basis.strip():
         return basis
     if why is None:
-        raise InvalidValue("say on what basis it is erased (e.g. the request and its case number)", field="basis")
+        raise InvalidValue("erasure-basis-missing", field="basis")
     return None
 
 

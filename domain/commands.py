@@ -26,7 +26,6 @@ from domain.errors import (
     ConcurrentChange,
     EmailTaken,
     InvalidValue,
-    NotFound,
     OrgUnitDissolved,
     PersonDeparted,
     PersonMerged,
@@ -146,10 +145,8 @@ class Commands(Application[UUID]):
         """Refuse a business date the system cannot compute with (domain/periods.py's range)."""
         for name, day in fields.items():
             if day is not None and not EARLIEST <= day <= LATEST:
-                raise InvalidValue(
-                    f"{name} must be a date from {EARLIEST} to {LATEST}, not {day}", field=name,
-                    earliest=EARLIEST.isoformat(), latest=LATEST.isoformat(),
-                )
+                raise InvalidValue("date-out-of-range", field=name, given=day.isoformat(),
+                                   earliest=EARLIEST.isoformat(), latest=LATEST.isoformat())
 
     def recording(self) -> AbstractContextManager[Clock]:
         """For code that builds aggregates itself (the demo, bulk loads): their events are
@@ -192,14 +189,13 @@ class Commands(Application[UUID]):
             if email:
                 key = identity_key(email, self.skeleton)
                 if key in wanted:
-                    raise EmailTaken(f"the e-mail address {email!r} is given to two people ({wanted[key]!r})", field=field)
+                    raise EmailTaken("email-given-twice", field=field, email=email, other=wanted[key])
                 wanted[key] = email
         if not wanted or self.directory is None:
             return
         for person_id, name, other in self.directory.emails():
             if person_id != besides and identity_key(other, self.skeleton) in wanted:
-                raise EmailTaken(f"{name or person_id} ({person_id}) already has the e-mail address {other!r}",
-                                 field=field, existing_id=str(person_id), existing_name=name)
+                raise EmailTaken(field=field, existing_id=str(person_id), existing_name=name, email=other)
 
     # Loading ----------------------------------------------------------------------------------
 
@@ -213,16 +209,13 @@ class Commands(Application[UUID]):
         aggregate = self._maybe(aggregate_id)
         if not isinstance(aggregate, cls):
             what = cls.__name__.replace("OrgUnit", "org unit").lower()
-            if issubclass(error, NotFound) and field is None:
-                raise error(f"no {what} with id {aggregate_id}")
-            raise error(f"no {what} with id {aggregate_id}", field=field)
+            raise error(field=field, kind=what, id=str(aggregate_id))
         return aggregate
 
     def _existing_person(self, person_id: UUID, field: str) -> Person:
         person = self._existing(Person, person_id, UnknownReference, field)
         if person.merged_into is not None:  # new facts go to the record that stands for the person
-            raise PersonMerged(f"person {person_id} was merged into {person.merged_into}: name that person",
-                               field=field, merged_into=str(person.merged_into))
+            raise PersonMerged(field=field, person_id=str(person_id), merged_into=str(person.merged_into))
         return person
 
     def identities(self, person_id: UUID | None) -> frozenset[UUID]:
@@ -250,14 +243,14 @@ class Commands(Application[UUID]):
         """A registered person who has not left by `on`: someone a role, a claim or a duty can go to."""
         person = self._existing_person(person_id, field)
         if person.departed_by(on):
-            raise PersonDeparted(f"person {person_id} left the organisation on {person.departed_on}", field=field)
+            raise PersonDeparted(field=field, person_id=str(person_id), departed_on=str(person.departed_on))
         return person
 
     def _open_unit(self, org_unit_id: UUID, field: str) -> OrgUnit:
         """An org unit that exists and has not been dissolved by today: somewhere to place things."""
         unit = self._existing(OrgUnit, org_unit_id, UnknownReference, field)
         if unit.dissolved_by(self.today()):
-            raise OrgUnitDissolved(f"org unit {org_unit_id} was dissolved on {unit.dissolved_on}", field=field)
+            raise OrgUnitDissolved(field=field, org_unit_id=str(org_unit_id), dissolved_on=str(unit.dissolved_on))
         return unit
 
     # Saving -----------------------------------------------------------------------------------
@@ -273,7 +266,7 @@ class Commands(Application[UUID]):
             change(aggregate)
             return self._receipt(self.save(aggregate))
 
-        return self._retrying(attempt, f"{cls.__name__} {aggregate_id} kept changing; retry")
+        return self._retrying(attempt, "kept-changing", kind=cls.__name__, id=str(aggregate_id))
 
     def _atomically(self, build: Callable[[], tuple[list[Aggregate], UUID | None]]) -> Receipt:
         """Save every aggregate `build` returns in ONE save (one transaction): all or nothing.
@@ -283,10 +276,10 @@ class Commands(Application[UUID]):
             aggregates, new_id = build()
             return self._receipt(self.save(*aggregates), new_id)
 
-        return self._retrying(attempt, "the records this command touches kept changing; retry")
+        return self._retrying(attempt)
 
     @staticmethod
-    def _retrying(attempt: Callable[[], R], gave_up: str) -> R:
+    def _retrying(attempt: Callable[[], R], code: str = "records-kept-changing", **params: object) -> R:
         # Optimistic concurrency: a command that loses a race is re-run on the fresh state, so it
         # either still applies (nothing lost) or fails on the rule that now forbids it (409/422).
         for _ in range(ATTEMPTS):
@@ -294,7 +287,7 @@ class Commands(Application[UUID]):
                 return attempt()
             except IntegrityError:
                 continue
-        raise ConcurrentChange(gave_up)
+        raise ConcurrentChange(code, **params)
 
     @staticmethod
     def _receipt(recordings: list, new_id: UUID | None = None) -> Receipt:

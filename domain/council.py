@@ -172,49 +172,47 @@ def check_decision(
 ) -> None:
     """The shape rules of a decision, before anything is looked up (422, naming the field)."""
     if kind not in {k.value for k in DecisionKind}:
-        raise InvalidValue(f"kind must be one of {', '.join(k.value for k in DecisionKind)}", field="kind")
+        raise InvalidValue("not-a-choice", field="kind", allowed=[k.value for k in DecisionKind])
     if any(s["kind"] not in {k.value for k in SubjectKind} for s in subjects):
-        raise InvalidValue(f"a subject's kind is one of {', '.join(k.value for k in SubjectKind)}", field="subjects")
+        raise InvalidValue("unknown-subject-kind", field="subjects", allowed=[k.value for k in SubjectKind])
     if not rationale or not rationale.strip():
-        raise InvalidValue("a decision needs its rationale", field="rationale")
+        raise InvalidValue("rationale-missing", field="rationale")
     if meeting_id is None and not decided_by:
-        raise InvalidValue("a decision is made by a meeting or by named people", field="decided_by")
+        raise InvalidValue("decider-missing", field="decided_by")
     counts = {k: sum(1 for s in subjects if s["kind"] == k) for k in SubjectKind}
     if len({(s["kind"], s["id"]) for s in subjects}) != len(subjects):
-        raise InvalidValue("a subject is listed twice", field="subjects")
+        raise InvalidValue("subject-twice", field="subjects")
     if kind == DecisionKind.PRIORITISATION:
         if not priorities:
-            raise InvalidValue("a prioritisation ranks at least one proposal", field="priorities")
+            raise InvalidValue("priorities-empty", field="priorities")
         ranks = [p["rank"] for p in priorities]
         if sorted(ranks) != list(range(1, len(ranks) + 1)):
-            raise InvalidValue("ranks must be 1, 2, ... n, each once", field="priorities")
+            raise InvalidValue("ranks-not-consecutive", field="priorities")
         if len({p["proposal_id"] for p in priorities}) != len(priorities):
-            raise InvalidValue("a proposal is ranked twice", field="priorities")
+            raise InvalidValue("proposal-ranked-twice", field="priorities")
         if period_from is None:
-            raise InvalidValue("a prioritisation is for a period: period_from is required", field="period_from")
+            raise InvalidValue("period-from-missing", field="period_from")
         if period_to is not None and period_to <= period_from:
-            raise InvalidValue("period_to must be after period_from", field="period_to")
+            raise InvalidValue("period-not-after", field="period_to")
         if counts[SubjectKind.SYSTEM] or counts[SubjectKind.CLAIM]:
-            raise InvalidValue("a prioritisation is about proposals only", field="subjects")
+            raise InvalidValue("prioritisation-subjects", field="subjects")
     elif priorities:
-        raise InvalidValue("only a prioritisation has priorities", field="priorities")
+        raise InvalidValue("priorities-without-prioritisation", field="priorities")
     rejects_a_decommissioning = kind == DecisionKind.REJECTION and counts[SubjectKind.SYSTEM] == 1 and len(subjects) == 1
     if kind in (DecisionKind.APPROVAL, DecisionKind.REJECTION, DecisionKind.DEFERRAL, DecisionKind.BENEFIT_REVIEW):
         if not rejects_a_decommissioning and (
             not counts[SubjectKind.PROPOSAL] or counts[SubjectKind.SYSTEM] or counts[SubjectKind.CLAIM]
         ):
-            also = " (a rejection may instead be about one system: its proposed decommissioning)"
-            raise InvalidValue(f"a {kind} is about one or more proposals (and nothing else)"
-                               + (also if kind == DecisionKind.REJECTION else ""), field="subjects")
+            raise InvalidValue("proposal-decision-subjects", field="subjects", kind=kind)
     if details.get("operations_owner_id") and kind != DecisionKind.APPROVAL:
-        raise InvalidValue("only an approval names who takes a system into operation", field="operations_owner_id")
+        raise InvalidValue("operations-owner-without-approval", field="operations_owner_id")
     if kind == DecisionKind.DECOMMISSION:
         if counts[SubjectKind.SYSTEM] != 1 or len(subjects) != 1:
-            raise InvalidValue("a decommission decision is about exactly one system", field="subjects")
+            raise InvalidValue("decommission-subjects", field="subjects")
         if not details.get("responsible_id"):
-            raise InvalidValue("a decommission decision names who carries it out", field="responsible_id")
+            raise InvalidValue("responsible-missing", field="responsible_id")
     if kind == DecisionKind.OWNERSHIP_RULING:
         if counts[SubjectKind.SYSTEM] != 1 or counts[SubjectKind.PROPOSAL]:
-            raise InvalidValue("an ownership ruling is about exactly one system (and its claims)", field="subjects")
+            raise InvalidValue("ruling-subjects", field="subjects")
         if not details.get("confirmed_claim_id"):
-            raise InvalidValue("an ownership ruling confirms one claim", field="confirmed_claim_id")
+            raise InvalidValue("ruling-claim-missing", field="confirmed_claim_id")

@@ -44,7 +44,7 @@ class CouncilCommands(Commands):
             self._existing_person(person_id, "attendee_ids")
         agenda = list(agenda or [])
         if len(set(agenda)) != len(agenda):
-            raise InvalidValue("a proposal is on the agenda twice", field="agenda")
+            raise InvalidValue("agenda-twice", field="agenda")
         for proposal_id in agenda:
             self._existing(Proposal, proposal_id, UnknownReference, "agenda")
         return self._save_new(Meeting(held_on=held_on, attendee_ids=list(attendee_ids), quorum=quorum,
@@ -69,7 +69,7 @@ class CouncilCommands(Commands):
         if kind == DecisionKind.PRIORITISATION:
             ranked = [{"kind": "proposal", "id": p["proposal_id"]} for p in priorities]
             if any(s not in ranked for s in subjects):
-                raise InvalidValue("a prioritisation's subjects are the proposals it ranks", field="subjects")
+                raise InvalidValue("subjects-not-ranked", field="subjects")
             subjects = ranked
         details = {"responsible_id": str(responsible_id) if responsible_id else None,
                    "confirmed_claim_id": str(confirmed_claim_id) if confirmed_claim_id else None,
@@ -81,7 +81,7 @@ class CouncilCommands(Commands):
         if meeting_id is not None:
             meeting = self._existing(Meeting, meeting_id, UnknownReference, "meeting_id")
             if not meeting.quorum:
-                raise NoQuorum(f"meeting {meeting_id} on {meeting.held_on} had no quorum", field="meeting_id")
+                raise NoQuorum(field="meeting_id", meeting_id=str(meeting_id), held_on=str(meeting.held_on))
             decided_on = decided_on or meeting.held_on
             deciders |= set(meeting.attendee_ids)
         decided_on = decided_on or self.today()
@@ -115,10 +115,7 @@ class CouncilCommands(Commands):
         record = Supersession(superseded_id=earlier_id, by_id=by_id)
         existing = self._maybe(record.id)
         if existing is not None:
-            raise AlreadySuperseded(
-                f"decision {earlier_id} was already superseded by {existing.by_id}; supersede that one instead",
-                field="supersedes", superseded_by=str(existing.by_id),
-            )
+            raise AlreadySuperseded(field="supersedes", decision_id=str(earlier_id), superseded_by=str(existing.by_id))
         return record
 
     def _ruling_subjects(self, subjects: list[dict], confirmed_claim_id: UUID, deciders: set[UUID]) -> list[dict]:
@@ -127,20 +124,19 @@ class CouncilCommands(Commands):
         (system_id,) = [UUID(s["id"]) for s in subjects if s["kind"] == SubjectKind.SYSTEM]
         system = self._existing(System, system_id, UnknownReference, "subjects")
         if confirmed_claim_id not in system.claims:
-            raise UnknownReference(f"system {system_id} has no claim {confirmed_claim_id}", field="confirmed_claim_id")
+            raise UnknownReference("no-such-claim", field="confirmed_claim_id", system_id=str(system_id),
+                                   claim_id=str(confirmed_claim_id))
         chosen = system.open_claim(confirmed_claim_id)
         if chosen.person_id in deciders:
             # Separation of duties, by this door too: a claimant never rules on their own claim.
-            raise OwnClaim(
-                f"claim {confirmed_claim_id} is {chosen.person_id}'s own, and they record, decide or attend this"
-                " ruling; the council rules on it without them", field="confirmed_claim_id",
-            )
+            raise OwnClaim("claimant-rules", field="confirmed_claim_id", claim_id=str(confirmed_claim_id),
+                           person_id=str(chosen.person_id))
         answered = [confirmed_claim_id] + [
             c for c, st in system.claims.items() if c != confirmed_claim_id and st.status == "open" and st.role == chosen.role
         ]
         listed = {UUID(s["id"]) for s in subjects if s["kind"] == SubjectKind.CLAIM}
         if not listed <= set(answered):
-            raise InvalidValue("a listed claim is not one this ruling answers", field="subjects")
+            raise InvalidValue("claim-not-answered", field="subjects")
         return [{"kind": SubjectKind.SYSTEM.value, "id": str(system_id)}] + [
             {"kind": SubjectKind.CLAIM.value, "id": str(c)} for c in answered
         ]
@@ -169,10 +165,8 @@ class CouncilCommands(Commands):
             self._assignable(responsible_id, decision.effective_from, field="responsible_id")
             process = self._maybe(Decommissioning.id_for(system_id))
             if not isinstance(process, Decommissioning):
-                raise DecommissioningStep(
-                    f"system {system_id} has no proposed decommissioning to decide on",
-                    field="subjects", current=None, allowed=["proposed"], attempted="a decommission decision",
-                )
+                raise DecommissioningStep("no-decommissioning-to-decide", field="subjects", system_id=str(system_id),
+                                          current=None, allowed=["proposed"], attempted="a decommission decision")
             process.decide(decision.id, responsible_id, decision.effective_from, meta)
             system.change_lifecycle(Lifecycle.PHASING_OUT.value, decision.effective_from, meta)
             if system.holder(Role.SYSTEMEJER, decision.effective_from) is None:
@@ -199,9 +193,7 @@ class CouncilCommands(Commands):
         self._existing(System, system_id, UnknownReference, "subjects")
         process = self._maybe(Decommissioning.id_for(system_id))
         if not isinstance(process, Decommissioning):
-            raise DecommissioningStep(
-                f"system {system_id} has no proposed decommissioning to reject",
-                field="subjects", current=None, allowed=["proposed"], attempted="a rejection",
-            )
+            raise DecommissioningStep("no-decommissioning-to-reject", field="subjects", system_id=str(system_id),
+                                      current=None, allowed=["proposed"], attempted="a rejection")
         process.reject(decision_id, meta)
         return process

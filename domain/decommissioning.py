@@ -90,10 +90,7 @@ class Decommissioning(Aggregate):
 
     def _expect(self, stage: str, step: str) -> None:
         if self.stage != stage:
-            raise DecommissioningStep(
-                f"the decommissioning of system {self.system_id} is {self.stage}; {step} needs it {stage}",
-                current=self.stage, allowed=[stage], attempted=step,
-            )
+            raise DecommissioningStep(system_id=str(self.system_id), current=self.stage, allowed=[stage], attempted=step)
 
     class Decided(Event):
         TOPIC = "ansvar.decommissioning.decided.v1"
@@ -154,7 +151,7 @@ class Decommissioning(Aggregate):
         given = {"archive_receipt": archive_receipt, "deletion_record": deletion_record}
         for needed in NEEDS[ArchiveDuty(duty)]:
             if not (given[needed] or "").strip():
-                raise InvalidValue(f"archive duty {duty} is settled only with the {needed.replace('_', ' ')}", field=needed)
+                raise InvalidValue("archive-duty-needs", field=needed, duty=duty)
         self._settle(duty, archive_receipt, deletion_record, meta)
 
     @event(ArchiveDutySettled)
@@ -187,16 +184,10 @@ class Decommissioning(Aggregate):
     def sign_off(self, person_id: UUID, on: date, meta: dict) -> None:
         self._expect("decided", "signing off")
         if person_id != self.responsible_id:
-            raise InvalidValue(
-                f"only the person the decision named ({self.responsible_id}) signs the decommissioning off",
-                field="signed_off_by", responsible_id=str(self.responsible_id),
-            )
+            raise InvalidValue("not-the-responsible", field="signed_off_by", responsible_id=str(self.responsible_id))
         missing = [m for m in self.lacking() if m != "sign_off"]
         if missing:
-            raise DecommissioningIncomplete(
-                f"system {self.system_id} cannot be decommissioned yet: missing {', '.join(missing)}",
-                missing=missing, current=self.stage,
-            )
+            raise DecommissioningIncomplete(system_id=str(self.system_id), missing=missing, current=self.stage)
         self._complete(person_id, on, meta)
 
     @event(Completed)

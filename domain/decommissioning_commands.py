@@ -25,7 +25,7 @@ class DecommissioningCommands(Commands):
         if proposed_by is not None:
             self._existing_person(proposed_by, "proposed_by")
         if system.lifecycle_at(self.today()) == Lifecycle.DECOMMISSIONED:
-            raise DecommissioningStep(f"system {system_id} is already decommissioned", current="completed",
+            raise DecommissioningStep("already-decommissioned", system_id=str(system_id), current="completed",
                                       allowed=[], attempted="propose")
         existing = self._maybe(Decommissioning.id_for(system_id))
         if existing is not None:
@@ -34,15 +34,13 @@ class DecommissioningCommands(Commands):
                     Decommissioning, existing.id, SystemNotFound,
                     lambda d: d.propose_again(proposed_by, reason.strip(), actor.meta()),
                 )
-            raise DecommissioningStep(
-                f"the decommissioning of system {system_id} was already proposed; it is {existing.stage}",
-                current=existing.stage, allowed=[], attempted="propose",
-            )
+            raise DecommissioningStep("decommissioning-already-proposed", system_id=str(system_id),
+                                      current=existing.stage, allowed=[], attempted="propose")
         process = Decommissioning(system_id=system_id, proposed_by=proposed_by, reason=reason.strip(), meta=actor.meta())
         try:
             return self._receipt(self.save(process), process.id)
         except IntegrityError:
-            raise DecommissioningStep(f"the decommissioning of system {system_id} was already proposed",
+            raise DecommissioningStep("decommissioning-already-proposed", system_id=str(system_id),
                                       current="proposed", allowed=[], attempted="propose") from None
 
     @command
@@ -83,9 +81,7 @@ class DecommissioningCommands(Commands):
         self._existing(System, system_id, SystemNotFound)
         process_id = Decommissioning.id_for(system_id)
         if self._maybe(process_id) is None:
-            raise DecommissioningStep(
-                f"no decommissioning of system {system_id} has been proposed",
-                current=None, allowed=["proposed", "decided"], attempted="a decommissioning step",
-            )
+            raise DecommissioningStep("decommissioning-not-proposed", system_id=str(system_id),
+                                      current=None, allowed=["proposed", "decided"], attempted="a decommissioning step")
         return process_id
 

@@ -40,29 +40,27 @@ class ErasureCommands(Commands):
                                        basis, actor.meta(), why, target.code_erased)
             return self._receipt(self.save(system, erase=[(position, chosen)]))
 
-        return self._retrying(attempt, f"system events around position {position} kept changing; retry")
+        return self._retrying(attempt, "events-kept-changing", position=position)
 
     def _erasable_text(self, position: int, field: str | None) -> tuple[_Target, str]:
         found = list(self.recorder.select_notifications(position, 1))
         if not found or found[0].id != position:
-            raise EventNotFound(f"no event at log position {position}", field="position")
+            raise EventNotFound(field="position", position=position)
         n = found[0]
         fields = erasable(n.topic)
         if not fields:
-            raise InvalidValue(
-                f"the event at position {position} ({n.topic}) holds no erasable text", field="position",
-                erasable_topics=sorted(ERASABLE),
-            )
+            raise InvalidValue("nothing-erasable", field="position", position=position, topic=n.topic,
+                               erasable_topics=sorted(ERASABLE))
         if field is None:
             field = fields[0]
         elif field not in fields:
-            raise InvalidValue(f"{field!r} is not erasable in {n.topic}; erasable: {', '.join(fields)}", field="field")
+            raise InvalidValue("field-not-erasable", field="field", name=field, topic=n.topic, erasable=list(fields))
         event = self.mapper.to_domain_event(n)
         value = getattr(event, field, None)
         if value == ERASED:
-            raise AlreadyDone(f"{field} of the event at position {position} is already erased", field="position")
+            raise AlreadyDone("text-already-erased", field="position", position=position, name=field)
         if not isinstance(value, str):
-            raise InvalidValue(f"the event at position {position} holds no text in {field}", field="position")
+            raise InvalidValue("no-text-to-erase", field="position", position=position, name=field)
         return _Target(n.originator_id, n.topic, event, self._code_erased(n, event, field)), field
 
     def _code_erased(self, n: StoredEvent, event: object, field: str) -> bool:

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
+    """What went wrong as a code and its parameters, never as a sentence: the words are made at the
+    edge, from one phrasebook per language (infra/phrasebook/en/problems.py for the API and the
+    command line, infra/phrasebook/da/problems.py for pages). The code is the class's `slug` unless
+    one slug covers several situations; then the raise site names the finer code:
+    `raise SystemNotFound(system_id=...)`, `raise InvalidValue("too-long", field="name", limit=200)`."""
+
     slug = "domain-error"
     title = "The request breaks a rule of the domain"
 
-    def __init__(self, detail: str, *, field: str | None = None, **extra: object) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, code: str | None = None, /, *, field: str | None = None, **params: object) -> None:
+        self.code = code or self.slug
         self.field = field
-        self.extra = extra
+        self.params = params
+        super().__init__(self.code)
+
+    def __str__(self) -> str:
+        given = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.code} ({given})" if given else self.code
 
 
 class NotFound(DomainError):

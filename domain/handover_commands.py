@@ -35,15 +35,12 @@ class HandoverCommands(Commands):
         acting person must hold the role both today and on `effective_from`. Answers the offer's id."""
         self._dates(effective_from=effective_from)
         if actor.person_id is None:
-            raise NotRoleHolder("a hand-over is offered by the person holding the role", field="role")
+            raise NotRoleHolder("offer-without-person", field="role")
         if to_person_id == actor.person_id:
-            raise InvalidValue("you cannot hand a role over to yourself", field="to_person_id")
+            raise InvalidValue("handover-to-self", field="to_person_id")
         today = self.today()
         if effective_from < today:
-            raise BackdatedHandover(
-                f"a hand-over takes effect today ({today}) or later, not {effective_from};"
-                " ask the council to record a past change", field="effective_from",
-            )
+            raise BackdatedHandover(field="effective_from", today=today.isoformat(), given=effective_from.isoformat())
         self._assignable(to_person_id, effective_from, field="to_person_id")
 
         def build() -> tuple[list, UUID]:
@@ -71,10 +68,8 @@ class HandoverCommands(Commands):
             maker = self.identities(self.survivor(offer.from_person_id))
             for day in sorted({today, offer.effective_from}):
                 if system.holder(offer.role, day) not in maker:
-                    raise HandoverVoid(
-                        f"the offer is void: {offer.from_person_id} no longer holds {offer.role} on {day}",
-                        field="offer_id", offer_id=str(offer_id),
-                    )
+                    raise HandoverVoid(field="offer_id", offer_id=str(offer_id), from_person_id=str(offer.from_person_id),
+                                       role=offer.role, on=day.isoformat())
             system.accept_handover(offer_id, today, actor.meta(), to=recipient)
 
         return self._on_offer(offer_id, change)
@@ -83,7 +78,7 @@ class HandoverCommands(Commands):
     def refuse_handover(self, offer_id: UUID, reason: str, actor: Actor = SYSTEM) -> Receipt:
         """The recipient declines, saying why; the role stays with the holder."""
         if not reason.strip():
-            raise InvalidValue("say why you decline the hand-over", field="reason")
+            raise InvalidValue("decline-reason-missing", field="reason")
         today = self.today()
 
         def change(system: System) -> None:
@@ -100,10 +95,7 @@ class HandoverCommands(Commands):
         def change(system: System) -> None:
             offer = system.open_offer(offer_id)
             if actor.person_id not in (offer.from_person_id, self.survivor(offer.from_person_id)):
-                raise NotOfferMaker(
-                    f"you ({actor.person_id}) did not make hand-over offer {offer_id}; only its maker may withdraw it",
-                    field="offer_id",
-                )
+                raise NotOfferMaker(field="offer_id", actor_id=str(actor.person_id), offer_id=str(offer_id))
             system.withdraw_handover(offer_id, today, actor.meta())
 
         return self._on_offer(offer_id, change)
@@ -111,10 +103,8 @@ class HandoverCommands(Commands):
     def _answerable(self, system: System, offer_id: UUID, actor: Actor) -> OfferState:
         offer = system.offers.get(offer_id)
         if offer is not None and actor.person_id not in (offer.to_person_id, self.survivor(offer.to_person_id)):
-            raise NotOfferRecipient(
-                f"hand-over offer {offer_id} is made to {offer.to_person_id}, not to you ({actor.person_id})",
-                field="offer_id",
-            )
+            raise NotOfferRecipient(field="offer_id", offer_id=str(offer_id), to_person_id=str(offer.to_person_id),
+                                    actor_id=str(actor.person_id))
         return system.open_offer(offer_id)
 
     def _on_offer(self, offer_id: UUID, change: Callable[[System], None]) -> Receipt:
@@ -125,4 +115,4 @@ class HandoverCommands(Commands):
 
 def _require_holder(system: System, role: str, mine: frozenset[UUID], day: date, person_id: UUID | None) -> None:
     if system.holder(role, day) not in mine:
-        raise NotRoleHolder(f"you ({person_id}) do not hold {role} on system {system.id} on {day}", field="role")
+        raise NotRoleHolder(field="role", actor_id=str(person_id), role=role, system_id=str(system.id), on=day.isoformat())

@@ -101,10 +101,7 @@ class ImportCommands(Commands):
         try:
             return self.save(*pending, people=details) if pending else []
         except IntegrityError:
-            raise ConcurrentChange(
-                "the register changed while the import was being prepared (or a system name was taken meanwhile);"
-                " nothing was written: run the import again"
-            ) from None
+            raise ConcurrentChange("register-changed-during-import") from None
 
 
 def _still_as_planned(system: System, c: Change, today: date) -> None:
@@ -118,7 +115,4 @@ def _still_as_planned(system: System, c: Change, today: date) -> None:
     else:
         now = (system.vendor, system.criticality, system.personal_data)
     if now != c.expected:
-        raise ConcurrentChange(
-            f"system {system.id} changed after the import was planned (row {c.row}); nothing was written:"
-            " run the import again", field="file", row=c.row,
-        )
+        raise ConcurrentChange("system-changed-since-plan", field="file", system_id=str(system.id), row=c.row)

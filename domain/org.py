@@ -44,7 +44,7 @@ class OrgUnit(Aggregate):
 
     def dissolve(self, effective: date, meta: dict) -> None:
         if self.dissolved_on is not None:
-            raise AlreadyDone(f"org unit {self.id} was already dissolved on {self.dissolved_on}", field="effective")
+            raise AlreadyDone("unit-already-dissolved", field="effective", org_unit_id=str(self.id), dissolved_on=str(self.dissolved_on))
         self._dissolve(effective, meta)
 
     @event(Dissolved)
@@ -61,7 +61,7 @@ class OrgUnit(Aggregate):
 
     def rename(self, name: str, meta: dict) -> None:
         if name == self.name:
-            raise AlreadyDone(f"org unit {self.id} is already named {name!r}", field="name")
+            raise AlreadyDone("unit-already-named", field="name", org_unit_id=str(self.id), name=name)
         self._rename(name, meta)
 
     @event(Renamed)
@@ -77,7 +77,7 @@ class OrgUnit(Aggregate):
 
     def move(self, parent_id: UUID, meta: dict) -> None:
         if parent_id == self.parent_id:
-            raise AlreadyDone(f"org unit {self.id} already sits under {parent_id}", field="parent_id")
+            raise AlreadyDone("unit-already-under", field="parent_id", org_unit_id=str(self.id), parent_id=str(parent_id))
         self._move(parent_id, meta)
 
     @event(Moved)
@@ -140,8 +140,7 @@ class Person(Aggregate):
 
     def correct_details(self, commitment: Commitment, meta: dict) -> PersonDetails:
         if self.details_erased:
-            raise AlreadyDone(f"person {self.id}'s name and e-mail are erased: there is nothing to correct",
-                              field="person_id")
+            raise AlreadyDone("details-erased", field="person_id", person_id=str(self.id))
         self._corrected(commitment.name_digest, commitment.email_digest, meta)
         return PersonDetails.committed(self.id, commitment, self.version, "corrected")
 
@@ -176,7 +175,7 @@ class Person(Aggregate):
 
     def depart(self, effective: date, meta: dict) -> None:
         if self.departed_on is not None:
-            raise AlreadyDone(f"person {self.id} already left on {self.departed_on}", field="effective")
+            raise AlreadyDone("already-left", field="effective", person_id=str(self.id), departed_on=str(self.departed_on))
         self._depart(effective, meta)
 
     @event(Departed)
@@ -193,7 +192,7 @@ class Person(Aggregate):
 
     def come_back(self, effective: date, meta: dict) -> None:
         if self.departed_on is None:
-            raise AlreadyDone(f"person {self.id} has not left", field="active")
+            raise AlreadyDone("not-left", field="active", person_id=str(self.id))
         self._returned(effective, meta)
 
     @event(Returned)
@@ -220,7 +219,7 @@ class Person(Aggregate):
         """`erased_now`: the directory held details and erased them just now (they may have been
         stored again since an earlier erasure). Otherwise a second record is refused."""
         if self.details_erased and not erased_now:
-            raise AlreadyDone(f"person {self.id}'s name and e-mail are already erased", field="person_id")
+            raise AlreadyDone("details-already-erased", field="person_id", person_id=str(self.id))
         self._erased(basis, meta, **fields(why))
 
     @event(DetailsErased)
@@ -240,7 +239,7 @@ class Person(Aggregate):
 
     def correct(self, org_unit_id: UUID, title: str | None, details_corrected: bool, meta: dict) -> None:
         if org_unit_id == self.org_unit_id and title == self.title and not details_corrected:
-            raise AlreadyDone(f"person {self.id} already has this unit and title", field="person_id")
+            raise AlreadyDone("placement-unchanged", field="person_id", person_id=str(self.id))
         self._correct(org_unit_id, title, details_corrected, meta)
 
     @event(Corrected)

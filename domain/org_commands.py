@@ -30,9 +30,7 @@ class OrgCommands(Commands):
         if parent_id is not None:
             parent = self._open_unit(parent_id, "parent_id")
             if OrgLevel(parent.level).depth >= OrgLevel(level).depth:
-                raise InvalidValue(
-                    f"a {level} cannot sit under a {parent.level}", field="parent_id", parent_level=parent.level
-                )
+                raise InvalidValue("level-under-level", field="parent_id", level=level, parent_level=parent.level)
         unit = OrgUnit(name=name, level=level, parent_id=parent_id, meta=actor.meta())
         return self._save_new(unit)
 
@@ -57,7 +55,7 @@ class OrgCommands(Commands):
             self._not_dissolved(unit)
             parent = self._open_unit(parent_id, "parent_id")
             if OrgLevel(parent.level).depth >= OrgLevel(unit.level).depth:
-                raise InvalidValue(f"a {unit.level} cannot sit under a {parent.level}", field="parent_id",
+                raise InvalidValue("level-under-level", field="parent_id", level=unit.level,
                                    parent_level=parent.level)
             unit.move(parent_id, actor.meta())
 
@@ -65,7 +63,7 @@ class OrgCommands(Commands):
 
     def _not_dissolved(self, unit: OrgUnit) -> None:
         if unit.dissolved_by(self.today()):
-            raise OrgUnitDissolved(f"org unit {unit.id} was dissolved on {unit.dissolved_on}", field="org_unit_id")
+            raise OrgUnitDissolved(field="org_unit_id", org_unit_id=str(unit.id), dissolved_on=str(unit.dissolved_on))
 
     @command
     def register_person(
@@ -113,10 +111,9 @@ class OrgCommands(Commands):
 
         for _ in range(len(waiting) + 1):
             try:
-                return self._retrying(attempt, "people's details kept changing during the upgrade; it runs again"
-                                      " at the next start")
+                return self._retrying(attempt, "details-kept-changing")
             except AlreadyDone as exc:  # erased meanwhile: left out
-                waiting = [p for p in waiting if str(p[0]) != exc.extra.get("person_id")]
+                waiting = [p for p in waiting if str(p[0]) != exc.params.get("person_id")]
         return 0
 
     @command
@@ -125,7 +122,7 @@ class OrgCommands(Commands):
         it ends the person's access, so another admin records it."""
         self._dates(effective=effective)
         if actor.person_id == person_id:
-            raise Forbidden("your own departure is recorded by another admin (it ends your access)", field="person_id")
+            raise Forbidden("own-departure", field="person_id")
         return self._update(Person, person_id, PersonNotFound, lambda p: p.depart(effective, actor.meta()))
 
     @command
@@ -151,17 +148,17 @@ class OrgCommands(Commands):
                 new_name = name if name is not None else known.get("name")
                 new_email = None if remove_email else email if email is not None else known.get("email")
                 if not new_name and not person.details_erased:
-                    raise InvalidValue("the person has no name on record: give one", field="name")
+                    raise InvalidValue("name-missing", field="name")
                 if person.details_erased or (new_name, new_email) != (known.get("name"), known.get("email")):
                     details = [person.correct_details(Commitment.of(new_name or "", new_email), actor.meta())]
             new_unit, new_title = org_unit_id or person.org_unit_id, person.title if title is None else (title or None)
             if (new_unit, new_title) != (person.org_unit_id, person.title):
                 person.correct(new_unit, new_title, bool(details), actor.meta())
             elif not details:
-                raise AlreadyDone(f"person {person_id} is already registered so", field="person_id")
+                raise AlreadyDone("person-unchanged", field="person_id", person_id=str(person_id))
             return self._receipt(self.save(person, people=details))
 
-        return self._retrying(attempt, f"person {person_id} kept changing; retry")
+        return self._retrying(attempt, "kept-changing", kind="Person", id=str(person_id))
 
     @command
     def record_return(self, person_id: UUID, effective: date, actor: Actor = SYSTEM) -> Receipt:
@@ -204,7 +201,7 @@ class OrgCommands(Commands):
             aggregates, new_id, details = build()
             return self._receipt(self.save(*aggregates, people=details), new_id)
 
-        return self._retrying(attempt, "the records this merge touches kept changing; retry")
+        return self._retrying(attempt)
 
     def _address_to_survivor(self, merged: Person, survivor: Person, actor: Actor) -> list[PersonDetails]:
         """A survivor without an e-mail address takes the merged record's (reminders go to the survivor,

@@ -39,21 +39,17 @@ class MergeSide(Protocol):
 def check_merge(merged: MergeSide, survivor: MergeSide, today: date) -> None:
     """Raise the reason `merged` cannot be merged into `survivor` today; return if it can."""
     if merged.id == survivor.id:
-        raise InvalidValue("a person cannot be merged into themself: name another person in `into`", field="into")
+        raise InvalidValue("merge-into-self", field="into")
     if merged.merged_into is not None:
-        raise PersonMerged(f"person {merged.id} was already merged into {merged.merged_into}", field="person_id",
+        raise PersonMerged("merged-already", field="person_id", person_id=str(merged.id),
                            merged_into=str(merged.merged_into))
     if survivor.merged_into is not None:
-        raise PersonMerged(
-            f"person {survivor.id} was merged into {survivor.merged_into}: merge into that person instead",
-            field="into", merged_into=str(survivor.merged_into),
-        )
+        raise PersonMerged("survivor-merged", field="into", person_id=str(survivor.id),
+                           merged_into=str(survivor.merged_into))
     if survivor.details_erased:
-        raise MergeRefused(f"person {survivor.id}'s name and e-mail are erased: a merge keeps the survivor's,"
-                           " so merge into the record that still names the person", field="into")
+        raise MergeRefused("survivor-erased", field="into", person_id=str(survivor.id))
     survivor_gone = survivor.departed_on is not None and survivor.departed_on <= today
     merged_gone = merged.departed_on is not None and merged.departed_on <= today
     if survivor_gone and not merged_gone:
-        raise MergeRefused(f"person {survivor.id} left on {survivor.departed_on}, and {merged.id} has not left:"
-                           " merge the other way, or record the return first", field="into",
+        raise MergeRefused("survivor-departed", field="into", person_id=str(survivor.id), merged_id=str(merged.id),
                            departed_on=survivor.departed_on.isoformat())

@@ -41,7 +41,7 @@ class ProposalNotFound(NotFound):
 def _choice(content: dict, key: str, allowed: type) -> str:
     value = content.get(key)
     if value not in {m.value for m in allowed}:
-        raise InvalidValue(f"{key} must be one of {', '.join(m.value for m in allowed)}", field=key)
+        raise InvalidValue("not-a-choice", field=key, allowed=[m.value for m in allowed])
     return value
 
 
@@ -50,37 +50,36 @@ def normalise_content(content: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in ("title", "problem"):
         if not str(content.get(key) or "").strip():
-            raise InvalidValue(f"a proposal needs its {key}", field=key)
+            raise InvalidValue("proposal-text-missing", field=key)
         out[key] = str(content[key]).strip()
     purposes = list(content.get("purposes") or [])
     if not purposes or len(set(purposes)) != len(purposes) or not set(purposes) <= {p.value for p in Purpose}:
-        raise InvalidValue("purposes: one or more of " + ", ".join(p.value for p in Purpose) + ", each once",
-                           field="purposes")
+        raise InvalidValue("purposes-not-chosen", field="purposes", allowed=[p.value for p in Purpose])
     out["purposes"] = purposes
     out["category"] = _choice(content, "category", ProblemCategory)
     out["change_kind"] = _choice(content, "change_kind", ChangeKind)
     out["driver"] = _choice(content, "driver", Driver)
     unit = content.get("driver_org_unit_id")
     if out["driver"] == Driver.PROFESSIONAL_AREA and not unit:
-        raise InvalidValue("a proposal driven by a professional area names its org unit", field="driver_org_unit_id")
+        raise InvalidValue("driver-unit-missing", field="driver_org_unit_id")
     out["driver_org_unit_id"] = str(unit) if unit else None
     benefits = dict(content.get("benefits") or {})
     if not str(benefits.get("text") or "").strip():
-        raise InvalidValue("a proposal states its expected benefits", field="benefits.text")
+        raise InvalidValue("benefits-missing", field="benefits.text")
     out["benefits"] = {"text": benefits["text"].strip(), "figures": list(benefits.get("figures") or [])}
     follow_up = content.get("follow_up_on")
     if isinstance(follow_up, str):
         try:
             follow_up = date.fromisoformat(follow_up)
         except ValueError:
-            raise InvalidValue("follow_up_on must be a date, YYYY-MM-DD", field="follow_up_on") from None
+            raise InvalidValue("not-a-date", field="follow_up_on") from None
     Commands._dates(follow_up_on=follow_up)
     out["follow_up_on"] = follow_up.isoformat() if isinstance(follow_up, date) else follow_up
     out["related_system_ids"] = [str(s) for s in content.get("related_system_ids") or []]
     markers = dict(content.get("markers") or {})
     for marker in Marker:
         if not str(markers.get(marker.value) or "").strip():
-            raise InvalidValue(f"the guiding marker {marker.value} must be answered", field=f"markers.{marker.value}")
+            raise InvalidValue("marker-unanswered", field=f"markers.{marker.value}", marker=marker.value)
     out["markers"] = {m.value: markers[m.value].strip() for m in Marker}
     return out
 
@@ -106,10 +105,8 @@ class ProposalCommands(Commands):
     def submit_proposal(self, content: dict[str, Any], proposer_id: UUID, actor: Actor) -> Receipt:
         """Anyone submits a proposal; it starts `submitted`. Returns the proposal's id."""
         if actor.as_owner and proposer_id != actor.person_id:
-            raise ActingForAnother(
-                f"you ({actor.person_id}) may submit proposals only in your own name, not for {proposer_id}",
-                field="proposer_id",
-            )
+            raise ActingForAnother("propose-for-another", field="proposer_id", actor_id=str(actor.person_id),
+                                   person_id=str(proposer_id))
         proposer = self._assignable(proposer_id, self.today(), field="proposer_id")
         content, forvaltning_id = self._checked(content, proposer)
         proposal = Proposal(content=content, proposer_id=proposer_id, forvaltning_id=forvaltning_id, meta=actor.meta())
@@ -120,7 +117,7 @@ class ProposalCommands(Commands):
         """Replace a proposal's content; only before any decision on it."""
         current = self.proposal(proposal_id)
         if actor.as_owner and current.proposer_id not in self.identities(actor.person_id):
-            raise ActingForAnother("only the proposer (or the council) may revise a proposal", field="proposal_id")
+            raise ActingForAnother("revise-for-another", field="proposal_id", proposal_id=str(proposal_id))
         proposer = self._existing_person(self.survivor(current.proposer_id), "proposer_id")  # merged: the survivor
         content, forvaltning_id = self._checked(content, proposer)
         return self._update(Proposal, proposal_id, ProposalNotFound, lambda p: p.revise(content, forvaltning_id, actor.meta()))
@@ -137,9 +134,9 @@ class ProposalCommands(Commands):
     def withdraw_proposal(self, proposal_id: UUID, withdrawn_by: UUID, reason: str | None, actor: Actor) -> Receipt:
         """The proposer withdraws the proposal, before any decision on it."""
         if self.proposal(proposal_id).proposer_id != withdrawn_by:
-            raise InvalidValue("only the proposer may withdraw a proposal", field="withdrawn_by")
+            raise InvalidValue("withdrawer-not-proposer", field="withdrawn_by")
         if actor.person_id is not None and actor.person_id != withdrawn_by:
-            raise Forbidden("a proposal is withdrawn by its proposer, not on their behalf", field="withdrawn_by")
+            raise Forbidden("withdraw-for-another", field="withdrawn_by")
         return self._move(proposal_id, Status.WITHDRAWN, actor, reason=reason)
 
     @command
@@ -157,11 +154,9 @@ class ProposalCommands(Commands):
         approval = self._maybe(proposal.approved_by) if proposal.approved_by else None
         decided = approval.details.get("operations_owner_id") if approval is not None else None
         if decided and named_now and UUID(decided) != named_now:
-            raise InvalidValue(f"the approval named {decided} to take the system into operation",
-                               field="operations_owner_id", decided=decided)
+            raise InvalidValue("operations-owner-differs", field="operations_owner_id", decided=decided)
         if not (decided or named_now):
-            raise InvalidValue("nobody is named to take the system into operation, neither by the approval nor here",
-                               field="operations_owner_id")
+            raise InvalidValue("operations-owner-missing", field="operations_owner_id")
         return named_now or UUID(decided)
 
     def _move(self, proposal_id: UUID, status: str, actor: Actor, reason: str | None = None) -> Receipt:
@@ -178,7 +173,7 @@ class ProposalCommands(Commands):
         Returns the delivered system's id."""
         self._dates(effective_from=effective_from)
         if (system_id is None) == (new_system is None):
-            raise InvalidValue("give either system_id (an existing system) or system (a new one)", field="system_id")
+            raise InvalidValue("system-or-new-system", field="system_id")
         start = effective_from or self.today()
         operations_owner_id = self._operations_owner(self.proposal(proposal_id), operations_owner_id)
         self._assignable(operations_owner_id, start, field="operations_owner_id")
@@ -198,8 +193,8 @@ class ProposalCommands(Commands):
             else:
                 system = self._existing(System, system_id, UnknownReference, "system_id")
                 if system.lifecycle_at(start) in (Lifecycle.PHASING_OUT, Lifecycle.DECOMMISSIONED):
-                    raise InvalidValue(f"system {system_id} is being retired; it cannot be what a proposal delivers",
-                                       field="system_id", lifecycle=system.lifecycle_at(start))
+                    raise InvalidValue("system-retiring", field="system_id", system_id=str(system_id),
+                                       lifecycle=system.lifecycle_at(start))
                 if system.lifecycle_at(start) not in (Lifecycle.PHASING_IN, Lifecycle.IN_OPERATION):
                     system.change_lifecycle(Lifecycle.PHASING_IN.value, start, actor.meta())
             proposal.move(Status.IMPLEMENTED, actor.meta(), decision_id=proposal.approved_by, system_id=system.id)

@@ -96,8 +96,6 @@ def check_transition(proposal_id: UUID, current: str, target: str) -> None:
     allowed = allowed_from(current)
     if target not in allowed:
         raise IllegalTransition(
-            f"proposal {proposal_id} is {current}; it cannot become {target}"
-            f" (allowed from {current}: {', '.join(allowed) or 'nothing, it is final'})",
             proposal_id=str(proposal_id), current=str(current), attempted=str(target), allowed=allowed,
         )
 
@@ -143,8 +141,7 @@ class Proposal(Aggregate):
     def revise(self, content: dict, forvaltning_id: UUID | None, meta: dict) -> None:
         if self.status not in REVISABLE:
             raise IllegalTransition(
-                f"proposal {self.id} is {self.status}: revisions are only possible before a decision",
-                proposal_id=str(self.id), current=self.status, attempted="revise", allowed=sorted(REVISABLE),
+                "revision-after-decision", proposal_id=str(self.id), current=self.status, attempted="revise", allowed=sorted(REVISABLE),
             )
         self._revise(content, forvaltning_id, meta)
 
@@ -185,8 +182,7 @@ class Proposal(Aggregate):
     def review_benefits(self, decision_id: UUID, meta: dict) -> None:
         if self.status != Status.IMPLEMENTED:
             raise IllegalTransition(
-                f"proposal {self.id} is {self.status}: only an implemented proposal has benefits to review",
-                proposal_id=str(self.id), current=self.status, attempted="benefit_review", allowed=[Status.IMPLEMENTED.value],
+                "benefits-before-implementation", proposal_id=str(self.id), current=self.status, attempted="benefit_review", allowed=[Status.IMPLEMENTED.value],
             )
         self._review(decision_id, meta)
 

@@ -114,7 +114,7 @@ class Provisioning:
     def get(self, scim_id: UUID) -> dict[str, Any]:
         user = self.store.get(scim_id)
         if user is None:
-            raise ScimError(404, f"no User with id {scim_id}")
+            raise ScimError(404, "user-not-found", id=str(scim_id))
         return user
 
     def create(self, body: Any, credential: UUID, request_id: str | None = None, views_current: bool = False) -> Outcome:
@@ -130,7 +130,7 @@ class Provisioning:
         with self._lock:
             keys = _keys(user)
             if self.store.by_user_name(user.user_name) is not None or keys & self._pending.keys():
-                raise ScimError(409, f"a User with userName {user.user_name!r} exists already", "uniqueness")
+                raise ScimError(409, "user-name-taken", "uniqueness", user_name=user.user_name)
             person_id = self._match(user)
             scim_id = uuid.uuid4()
             if person_id is not None:  # a person already registered: linked, and present or gone as the user says
@@ -143,11 +143,10 @@ class Provisioning:
                 return Outcome(_row(scim_id, person_id, attrs, now), position, person_id)
             unit = user.department and self.store.org_unit_named(user.department)
             if user.department and unit is None and not views_current:
-                raise NoOrgUnit(400, f"no org unit named {user.department!r} (as far as the views know)", "invalidValue")
+                raise NoOrgUnit(400, "no-such-department", "invalidValue", department=user.department)
             unit = unit or self.store.top_org_unit()
             if unit is None:
-                raise NoOrgUnit(400, "there is no org unit to place people in: establish the kommune first",
-                                "invalidValue")
+                raise NoOrgUnit(400, "no-org-unit-at-all", "invalidValue")
             new = _New(scim_id, attrs, user, unit, self._actor(credential, request_id, scim_id, BasisCode.SCIM_USER_CREATED))
             self._pending.update(dict.fromkeys(keys, new))
             self._queue.append(new)
@@ -220,13 +219,13 @@ class Provisioning:
         with self._lock:
             stored = self.get(scim_id)
             if if_match is not None and if_match != stored["version"]:
-                raise ScimError(412, f"the User is at version {stored['version']}, not {if_match}")
+                raise ScimError(412, "version-mismatch", version=stored["version"], if_match=if_match)
             attrs = change(stored["attributes"])
             user = facts(attrs)
             if user.user_name.lower() != stored["user_name"].lower():
                 other = self.store.by_user_name(user.user_name)
                 if other is not None and other["id"] != scim_id:
-                    raise ScimError(409, f"a User with userName {user.user_name!r} exists already", "uniqueness")
+                    raise ScimError(409, "user-name-taken", "uniqueness", user_name=user.user_name)
             position = None
             if attrs != stored["attributes"]:
                 before = facts(stored["attributes"])

@@ -60,5 +60,5 @@ class ReminderCommands(Commands):
         """Switch the council's weekly digest on or off for a person (themself; an admin for anyone).
         Duties addressed to the person are sent whatever this says."""
         if actor.role != "admin" and actor.person_id is not None and actor.person_id != person_id:
-            raise ActingForAnother("a person chooses the digest only for themself", field="person_id")
+            raise ActingForAnother("digest-for-another", field="person_id", actor_id=str(actor.person_id), person_id=str(person_id))
         return self._update(Person, person_id, PersonNotFound, lambda p: p.choose_digest(receive, actor.meta()))

@@ -49,9 +49,8 @@ class ResponsibilityCommands(Commands):
 
         A person acting as owner claims only for themself."""
         if actor.as_owner and person_id != actor.person_id:
-            raise ActingForAnother(
-                f"you ({actor.person_id}) may claim a role only for yourself, not for {person_id}", field="person_id"
-            )
+            raise ActingForAnother("claim-for-another", field="person_id", actor_id=str(actor.person_id),
+                                   person_id=str(person_id))
         today = self.today()
         self._assignable(person_id, today)
         claim_id = uuid4()
@@ -73,7 +72,7 @@ class ResponsibilityCommands(Commands):
         claim = self._existing(System, system_id, SystemNotFound).open_claim(claim_id)
         if actor.person_id is not None and claim.person_id in self.identities(actor.person_id):
             # Separation of duties: another council member must answer a member's own claim.
-            raise OwnClaim(f"claim {claim_id} is your own; another council member must confirm it", field="claim_id")
+            raise OwnClaim(field="claim_id", claim_id=str(claim_id))
         self._assignable(claim.person_id, start, field="claim_id")
         return self._update(
             System, system_id, SystemNotFound,
@@ -94,10 +93,8 @@ class ResponsibilityCommands(Commands):
     def attest(self, system_id: UUID, role: str, person_id: UUID, actor: Actor = SYSTEM) -> Receipt:
         """The current holder re-confirms a role (periodic attestation); a person attests only their own."""
         if actor.as_owner and person_id != actor.person_id:
-            raise ActingForAnother(
-                f"you ({actor.person_id}) may attest only roles you hold yourself, not for {person_id}",
-                field="person_id",
-            )
+            raise ActingForAnother("attest-for-another", field="person_id", actor_id=str(actor.person_id),
+                                   person_id=str(person_id))
         self._existing(Person, person_id, PersonNotFound)
         today = self.today()
         mine = self.identities(person_id)  # a role held by a record merged into the person is theirs
@@ -112,4 +109,5 @@ class ResponsibilityCommands(Commands):
 
 def _require_holder(system: System, role: str, actor: Actor, day: date, mine: frozenset[UUID]) -> None:
     if system.holder(role, day) not in mine | {actor.person_id}:
-        raise NotRoleHolder(f"you ({actor.person_id}) do not hold {role} on system {system.id} on {day}", field="role")
+        raise NotRoleHolder(field="role", actor_id=str(actor.person_id), role=role, system_id=str(system.id),
+                            on=day.isoformat())

@@ -27,13 +27,20 @@ _READ_ONLY = {"id", "meta", "schemas", "groups"}
 
 
 class ScimError(Exception):
-    def __init__(self, status: int, detail: str, scim_type: str | None = None) -> None:
-        super().__init__(detail)
-        self.status, self.detail, self.scim_type = status, detail, scim_type
+    """A refusal as the SCIM protocol answers it (status, scimType), with a code and its parameters:
+    the English `detail` is made from them (infra/phrasebook/en/scim_problems.py)."""
+
+    def __init__(self, status: int, code: str, scim_type: str | None = None, **params: object) -> None:
+        super().__init__(code)
+        self.status, self.code, self.scim_type, self.params = status, code, scim_type, params
+
+    def __str__(self) -> str:
+        given = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.code} ({given})" if given else self.code
 
 
-def invalid(detail: str, scim_type: str = "invalidValue") -> ScimError:
-    return ScimError(400, detail, scim_type)
+def invalid(code: str, scim_type: str = "invalidValue", **params: object) -> ScimError:
+    return ScimError(400, code, scim_type, **params)
 
 
 @dataclass(frozen=True)
@@ -71,12 +78,12 @@ def facts(attrs: dict[str, Any]) -> UserFacts:
 def read_user(body: Any) -> dict[str, Any]:
     """A whole User as sent to POST or PUT: its known attributes, canonical, type-checked."""
     if not isinstance(body, dict):
-        raise invalid("the body must be a JSON object (a SCIM User)", "invalidSyntax")
+        raise invalid("body-not-user", "invalidSyntax")
     attrs: dict[str, Any] = {}
     for key, value in body.items():
         if key.lower() == ENTERPRISE.lower():
             if not isinstance(value, dict):
-                raise invalid(f"{ENTERPRISE} must be an object")
+                raise invalid("not-an-object", where=ENTERPRISE)
             ext = {k: v for k, v in ((_canonical(EXTENSION, k), v) for k, v in value.items()) if k and v is not None}
             attrs[ENTERPRISE] = {k: _typed(EXTENSION[k], v, k) for k, v in ext.items()}
             continue
@@ -91,13 +98,13 @@ def read_user(body: Any) -> dict[str, Any]:
 def checked(attrs: dict[str, Any]) -> dict[str, Any]:
     user_name = attrs.get("userName")
     if not isinstance(user_name, str) or not user_name.strip():
-        raise invalid("userName is required and must be a non-empty string")
+        raise invalid("user-name-missing")
     attrs["userName"] = user_name.strip()
     if len(attrs["userName"]) > 256:
-        raise invalid("userName is longer than 256 characters")
+        raise invalid("user-name-too-long", limit=256)
     for email in attrs.get("emails") or []:
         if not email.get("value"):
-            raise invalid("every emails entry needs a value")
+            raise invalid("email-without-value")
     if attrs.get(ENTERPRISE) == {}:
         del attrs[ENTERPRISE]
     return attrs
@@ -115,16 +122,16 @@ def _typed(kind: Any, value: Any, where: str) -> Any:
             return value.lower() == "true"
         if isinstance(value, bool):
             return value
-        raise invalid(f"{where} must be a boolean, not {_shown(value)}")
+        raise invalid("not-a-boolean", where=where, given=_shown(value))
     if kind is str:
         if isinstance(value, str):
             return value
-        raise invalid(f"{where} must be a string, not {_shown(value)}")
+        raise invalid("not-a-string", where=where, given=_shown(value))
     if isinstance(kind, list):
         items = value if isinstance(value, list) else [value]
         return [_typed(kind[0], item, where) for item in items]
     if not isinstance(value, dict):
-        raise invalid(f"{where} must be an object, not {_shown(value)}")
+        raise invalid("not-an-object", where=where, given=_shown(value))
     out = {}
     for key, sub in value.items():
         canonical = _canonical(kind, key)
@@ -146,30 +153,30 @@ _VALUE_FILTER = re.compile(r'^\s*(?P<attr>\w+)\s+eq\s+(?P<value>"(?:[^"\\]|\\.)*
 def patched(attrs: dict[str, Any], body: Any) -> dict[str, Any]:
     """The User after a PatchOp, all operations or none (a copy; `attrs` is untouched)."""
     if not isinstance(body, dict):
-        raise invalid("the body must be a JSON object (a PatchOp)", "invalidSyntax")
+        raise invalid("body-not-patch", "invalidSyntax")
     ops = next((v for k, v in body.items() if k.lower() == "operations"), None)
     if not isinstance(ops, list) or not ops:
-        raise invalid("Operations must be a non-empty list", "invalidSyntax")
+        raise invalid("operations-missing", "invalidSyntax")
     result = copy.deepcopy(attrs)
     for op in ops:
         if not isinstance(op, dict):
-            raise invalid("each operation must be an object", "invalidSyntax")
+            raise invalid("operation-not-object", "invalidSyntax")
         fields = {k.lower(): v for k, v in op.items()}
         verb = fields.get("op")
         if not isinstance(verb, str) or verb.lower() not in ("add", "replace", "remove"):
-            raise invalid(f"op must be add, replace or remove, not {_shown(verb)}", "invalidSyntax")
+            raise invalid("unknown-op", "invalidSyntax", given=_shown(verb))
         path = fields.get("path")
         if path is not None and not isinstance(path, str):
-            raise invalid("path must be a string", "invalidPath")
+            raise invalid("path-not-string", "invalidPath")
         if verb.lower() == "remove":
             if not path:
-                raise ScimError(400, "remove needs a path", "noTarget")
+                raise ScimError(400, "remove-without-path", "noTarget")
             _remove(result, path)
         elif "value" not in fields:
-            raise invalid(f"{verb} needs a value")
+            raise invalid("op-without-value", op=verb)
         elif not path:
             if not isinstance(fields["value"], dict):
-                raise invalid(f"{verb} without a path needs an object as its value")
+                raise invalid("op-value-not-object", op=verb)
             for key, value in fields["value"].items():
                 _set(result, key, value, verb.lower())
         else:
@@ -185,11 +192,11 @@ def _split(path: str) -> tuple[dict[str, Any], dict[str, Any], str, str | None, 
             container_schema, key = schema, path[len(urn) + 1:]
             break
         if path.lower() == urn.lower():
-            raise invalid(f"path {path!r} names a schema, not an attribute", "invalidPath")
+            raise invalid("path-names-schema", "invalidPath", path=path)
     match = _PATH.match(key)
     attr = _canonical(container_schema, match.group("attr")) if match else None
     if match is None or attr is None:
-        raise ScimError(400, f"path {path!r} names no attribute of a User", "invalidPath")
+        raise ScimError(400, "path-names-nothing", "invalidPath", path=path)
     return container_schema, {}, attr, match.group("filter"), match.group("sub")
 
 
@@ -200,7 +207,7 @@ def _container(attrs: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 def _set(attrs: dict[str, Any], path: str, value: Any, verb: str) -> None:
     if path.lower() == ENTERPRISE.lower():  # a value object keyed by the extension's URN
         if not isinstance(value, dict):
-            raise invalid(f"{ENTERPRISE} must be an object")
+            raise invalid("not-an-object", where=ENTERPRISE)
         for key, sub in value.items():
             if key.lower() != "schemas":
                 _set(attrs, f"{ENTERPRISE}:{key}", sub, verb)
@@ -210,9 +217,9 @@ def _set(attrs: dict[str, Any], path: str, value: Any, verb: str) -> None:
     kind = schema[attr]
     if value_filter is not None:
         if not isinstance(kind, list) or sub is None:
-            raise invalid(f"path {path!r}: a filter needs a multi-valued attribute and a sub-attribute", "invalidPath")
+            raise invalid("filter-needs-sub", "invalidPath", path=path)
         if _VALUE_FILTER.match(value_filter) is None:
-            raise ScimError(400, f"path {path!r}: only 'attribute eq value' filters are supported", "invalidFilter")
+            raise ScimError(400, "only-eq-filters", "invalidFilter", path=path)
         items = container.setdefault(attr, [])
         chosen = [i for i in items if _matches(i, value_filter, path)]
         if not chosen:  # Entra ID adds emails[type eq "work"].value this way
@@ -224,7 +231,7 @@ def _set(attrs: dict[str, Any], path: str, value: Any, verb: str) -> None:
         return
     if sub is not None:
         if not isinstance(kind, dict):
-            raise invalid(f"path {path!r}: {attr} has no sub-attributes", "invalidPath")
+            raise invalid("no-sub-attributes", "invalidPath", path=path, attr=attr)
         name = _sub(kind, sub, path)
         container.setdefault(attr, {})[name] = _typed(kind[name], value, path)
         return
@@ -245,7 +252,7 @@ def _remove(attrs: dict[str, Any], path: str) -> None:
         return
     schema, _, attr, value_filter, sub = _split(path)
     if schema is CORE and attr == "userName":
-        raise invalid("userName is required and cannot be removed", "mutability")
+        raise invalid("user-name-removed", "mutability")
     container = _container(attrs, schema)
     if value_filter is not None:
         items = container.get(attr) or []
@@ -272,14 +279,14 @@ def _remove(attrs: dict[str, Any], path: str) -> None:
 def _sub(kind: Any, sub: str, path: str) -> str:
     name = _canonical(kind, sub) if isinstance(kind, dict) else None
     if name is None:
-        raise ScimError(400, f"path {path!r} names no such sub-attribute", "invalidPath")
+        raise ScimError(400, "no-such-sub-attribute", "invalidPath", path=path)
     return name
 
 
 def _matches(item: dict[str, Any], value_filter: str, path: str) -> bool:
     condition = _VALUE_FILTER.match(value_filter)
     if condition is None:
-        raise ScimError(400, f"path {path!r}: only 'attribute eq value' filters are supported", "invalidFilter")
+        raise ScimError(400, "only-eq-filters", "invalidFilter", path=path)
     wanted = _literal(condition.group("value"))
     have = next((v for k, v in item.items() if k.lower() == condition.group("attr").lower()), None)
     if isinstance(wanted, str) and isinstance(have, str):

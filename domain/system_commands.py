@@ -59,7 +59,7 @@ class SystemCommands(Commands):
             if taken is not None:
                 shown = getattr(taken, "name", None) or self._maybe(taken.system_id).name
                 return _taken(org_unit_id, name, taken.system_id, shown, field)
-        return SystemNameTaken(f"org unit {org_unit_id} already has a system named {name!r}", field=field)
+        return SystemNameTaken(field=field, org_unit_id=str(org_unit_id), name=name)
 
     def system(self, system_id: UUID) -> System:
         return self._existing(System, system_id, SystemNotFound)
@@ -75,8 +75,8 @@ class SystemCommands(Commands):
 
 def _taken(org_unit_id: UUID, name: str, existing_id: UUID, existing_name: str, field: str) -> SystemNameTaken:
     same = " ".join(name.split()).casefold() == " ".join(existing_name.split()).casefold()
-    how = "named" if same else "whose name looks the same as"
-    return SystemNameTaken(
-        f"org unit {org_unit_id} already has a system {how} {name!r}: {existing_name!r} ({existing_id})",
-        field=field, existing_id=str(existing_id), existing_name=existing_name,
-    )
+    if same:
+        return SystemNameTaken(field=field, org_unit_id=str(org_unit_id), name=name, existing_id=str(existing_id),
+                               existing_name=existing_name)
+    return SystemNameTaken("system-name-looks-taken", field=field, org_unit_id=str(org_unit_id), name=name,
+                           existing_id=str(existing_id), existing_name=existing_name)

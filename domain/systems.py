@@ -308,15 +308,12 @@ class System(Aggregate):
         and role is enough: a second would show as competing claims against themself."""
         for existing, claim in self.claims.items():
             if claim.status == "open" and claim.role == role and claim.person_id == person_id:
-                raise ClaimAlreadyOpen(
-                    f"person {person_id} already has open claim {existing} for {role} on system {self.id}",
-                    field="person_id", claim_id=str(existing),
-                )
+                raise ClaimAlreadyOpen(field="person_id", person_id=str(person_id), claim_id=str(existing), role=role,
+                                       system_id=str(self.id))
         held = deciding_fact(self.facts, role, made_on)
         if held is not None and held.holder == person_id:
             raise AlreadyHoldsRole(
-                f"person {person_id} already holds {role} on system {self.id} (since {held.effective_from})",
-                field="role", fact_position=held.position, effective_from=held.effective_from.isoformat(),
+                field="role", person_id=str(person_id), role=role, system_id=str(self.id), fact_position=held.position, effective_from=held.effective_from.isoformat(),
             )
         self._claim(claim_id, role, person_id, statement, made_on, meta)
 
@@ -327,11 +324,9 @@ class System(Aggregate):
     def open_claim(self, claim_id: UUID) -> ClaimState:
         claim = self.claims.get(claim_id)
         if claim is None:
-            raise ClaimNotFound(f"system {self.id} has no claim {claim_id}")
+            raise ClaimNotFound(system_id=str(self.id), id=str(claim_id))
         if claim.status != "open":
-            raise ClaimAlreadyAnswered(
-                f"claim {claim_id} was already {claim.status}", claim_id=str(claim_id), current=claim.status
-            )
+            raise ClaimAlreadyAnswered(claim_id=str(claim_id), current=claim.status)
         return claim
 
     class ClaimConfirmed(Event):
@@ -416,10 +411,8 @@ class System(Aggregate):
             if offer.status == "offered" and (offer.role, offer.from_person_id, offer.to_person_id) == (
                 role, from_person_id, to_person_id
             ):
-                raise HandoverAlreadyOffered(
-                    f"{role} on system {self.id} is already offered to {to_person_id} (offer {existing})",
-                    field="to_person_id", offer_id=str(existing),
-                )
+                raise HandoverAlreadyOffered(field="to_person_id", offer_id=str(existing), role=role,
+                                             system_id=str(self.id), to_person_id=str(to_person_id))
         self._offer(offer_id, role, from_person_id, to_person_id, effective_from, offered_on, note, meta)
 
     @event(HandoverOffered)
@@ -432,11 +425,9 @@ class System(Aggregate):
     def open_offer(self, offer_id: UUID) -> OfferState:
         offer = self.offers.get(offer_id)
         if offer is None:
-            raise HandoverNotFound(f"system {self.id} has no hand-over offer {offer_id}")
+            raise HandoverNotFound(system_id=str(self.id), id=str(offer_id))
         if offer.status != "offered":
-            raise HandoverAlreadyAnswered(
-                f"hand-over offer {offer_id} was already {offer.status}", offer_id=str(offer_id), current=offer.status
-            )
+            raise HandoverAlreadyAnswered(offer_id=str(offer_id), current=offer.status)
         return offer
 
     class HandoverAccepted(Event):
@@ -500,7 +491,8 @@ class System(Aggregate):
     def attest(self, role: str, person_id: UUID, on: date, meta: dict, also: frozenset[UUID] = frozenset()) -> None:
         """`also`: records merged into the person (domain/person_merge.py), whose roles are theirs."""
         if self.holder(role, on) not in also | {person_id}:
-            raise NotHolder(f"person {person_id} does not hold {role} on system {self.id} on {on}", field="person_id")
+            raise NotHolder(field="person_id", person_id=str(person_id), role=role, system_id=str(self.id),
+                            on=on.isoformat())
         self._attest(role, person_id, on, meta)
 
     @event(Attested)
@@ -545,6 +537,5 @@ class System(Aggregate):
 
 def _check_period(effective_from: date, effective_to: date | None) -> None:
     if effective_to is not None and effective_to <= effective_from:
-        raise InvalidPeriod(
-            f"effective_to ({effective_to}) must be after effective_from ({effective_from})", field="effective_to"
-        )
+        raise InvalidPeriod(field="effective_to", effective_from=effective_from.isoformat(),
+                            effective_to=effective_to.isoformat())

@@ -66,8 +66,7 @@ def salt_rows(details: PersonDetails, position: int, person_id: Any = None) -> l
 
 
 def erased_meanwhile(person_id: Any) -> AlreadyDone:
-    return AlreadyDone(f"person {person_id}'s name and e-mail are erased: there is nothing to correct",
-                       field="person_id", person_id=str(person_id))
+    return AlreadyDone("details-erased", field="person_id", person_id=str(person_id))
 
 
 class PersonDirectory:

@@ -94,7 +94,7 @@ def _register_people(cur: Any, people: Sequence[PersonDetails], ids: Sequence[in
 def _reclassify(exc: IntegrityError, claim: KeyClaim | None) -> None:
     if claim is not None and (_CONSTRAINT in str(exc) or f"{TABLE}.key" in str(exc)):
         raise KeyAlreadyUsed(
-            f"the command with Idempotency-Key {claim.key!r} is already recorded", field="Idempotency-Key",
+            field="Idempotency-Key", key=claim.key,
             position=claim.position,  # set only if an earlier save of this same request committed
         ) from None
 

@@ -58,21 +58,19 @@ def read_mapping(content: bytes) -> dict[str, str]:
     except ValueError:
         mapping = {r[0].strip(): r[1].strip() for r in csv.reader(io.StringIO(text), _dialect(text)) if len(r) >= 2}
     if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-        raise InvalidValue("the mapping file must map column headers to field names", field="mapping")
+        raise InvalidValue("mapping-not-a-map", field="mapping")
     unknown = sorted(set(mapping.values()) - set(inv.HEADERS))
     if unknown:
-        raise InvalidValue(
-            f"the mapping names unknown fields {unknown}; known: {', '.join(inv.HEADERS)}", field="mapping"
-        )
+        raise InvalidValue("mapping-unknown-fields", field="mapping", unknown=unknown, allowed=list(inv.HEADERS))
     return mapping
 
 
 def read(content: bytes, file: str, mapping: dict[str, str] | None = None) -> Sheet:
     """Read an inventory file; raises UnreadableFile, NoHeader or FileTooLarge (nothing is guessed)."""
     if len(content) > MAX_FILE_BYTES:
-        raise FileTooLarge(f"{file} has {len(content)} bytes; the limit is {MAX_FILE_BYTES}", field="file")
+        raise FileTooLarge("too-many-bytes", field="file", file=file, size=len(content), limit=MAX_FILE_BYTES)
     if not content.strip():
-        raise UnreadableFile(f"{file} is empty", field="file")
+        raise UnreadableFile("empty-file", field="file", file=file)
     sha = hashlib.sha256(content).hexdigest()
     for sheet, rows in tables(content, file):
         found = inv.find_header(rows, mapping)
@@ -81,16 +79,13 @@ def read(content: bytes, file: str, mapping: dict[str, str] | None = None) -> Sh
         index, columns = found
         data = rows[index + 1 :]
         if len(data) > MAX_ROWS:
-            raise FileTooLarge(f"{file} has {len(data)} rows; the limit is {MAX_ROWS}", field="file")
+            raise FileTooLarge("too-many-rows", field="file", file=file, size=len(data), limit=MAX_ROWS)
         headers = {f: str(rows[index][c]).strip() for f, c in columns.items()}
         parsed = [
             (index + 2 + i, {f: (r[c] if c < len(r) else None) for f, c in columns.items()}) for i, r in enumerate(data)
         ]
         return Sheet(file, sha, sheet, headers, parsed)
-    raise NoHeader(
-        f"no row of {file} names a system column (Systemnavn/System/Name) and two more known columns"
-        " (Leverandør, Forvaltning, Afdeling, Systemejer, ...); a mapping file can name them", field="file",
-    )
+    raise NoHeader(field="file", file=file)
 
 
 def tables(content: bytes, file: str) -> list[tuple[str | None, list[list[Any]]]]:
@@ -100,7 +95,7 @@ def tables(content: bytes, file: str) -> list[tuple[str | None, list[list[Any]]]
     if content[:4] == b"PK\x03\x04":
         return _xlsx(content, file)
     if b"\x00" in content[:4096]:
-        raise UnreadableFile(f"{file} is neither CSV text nor an XLSX workbook", field="file")
+        raise UnreadableFile("not-csv-or-xlsx", field="file", file=file)
     return [(None, _csv(content))]
 
 
@@ -139,7 +134,7 @@ def _csv(content: bytes) -> list[list[Any]]:
     try:
         return [[_unquoted(c) for c in row] for row in csv.reader(io.StringIO(text, newline=""), _dialect(text))]
     except csv.Error as exc:
-        raise UnreadableFile(f"the CSV cannot be read: {exc}", field="file") from None
+        raise UnreadableFile("unreadable-csv", field="file", reason=str(exc)) from None
 
 
 def _xlsx(content: bytes, file: str) -> list[tuple[str, list[list[Any]]]]:
@@ -148,7 +143,7 @@ def _xlsx(content: bytes, file: str) -> list[tuple[str, list[list[Any]]]]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise UnreadableFile(f"{file} is not a readable XLSX workbook: {exc}", field="file") from None
+        raise UnreadableFile("unreadable-xlsx", field="file", file=file, reason=str(exc)) from None
     try:
         return [(ws.title, [list(r) for r in ws.iter_rows(max_row=MAX_ROWS + 50, values_only=True)]) for ws in book.worksheets]
     finally:
@@ -307,7 +302,7 @@ def write(kind: str, title: str, headers: list[str], rows: list[list[Any]], pref
         return write_csv(headers, rows, preface)
     if kind == "xlsx":
         return write_xlsx(title, headers, rows, preface)
-    raise InvalidValue("format must be csv or xlsx", field="format")
+    raise InvalidValue("not-a-choice", field="format", allowed=["csv", "xlsx"])
 
 
 MEDIA_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

@@ -118,7 +118,7 @@ class ReadSide:
             return
         if self.head is not None and position > (head := await self.head()):
             # Waiting could only end in a 503 that invites a retry that can never succeed.
-            raise InvalidValue(f"after={position} is past the end of the event log ({head})", field="after", head=head)
+            raise InvalidValue("past-the-log", field="after", position=position, head=head)
         started = time.monotonic()
         if self.progress is not None:
             if await self.progress.wait_for(position, self.wait_seconds):

@@ -35,9 +35,9 @@ def read_roles(content: bytes) -> dict[str, str]:
     try:
         mapping = json.loads(content)
     except ValueError:
-        raise InvalidValue('the role mapping is JSON: {"KITOS role name": "ansvar role"}', field="roles") from None
+        raise InvalidValue("role-mapping-not-json", field="roles") from None
     if not isinstance(mapping, dict) or any(v not in {r.value for r in Role} for v in mapping.values()):
-        raise InvalidValue(f"the role mapping maps KITOS role names to ansvar roles ({', '.join(Role)})", field="roles")
+        raise InvalidValue("role-mapping-roles", field="roles", allowed=[r.value for r in Role])
     return mapping
 
 
@@ -46,12 +46,12 @@ def client_for(runtime: Any) -> KitosClient:
     for name, value in (("ANSVAR_KITOS_URL", account.url), ("ANSVAR_KITOS_EMAIL", account.email),
                         ("ANSVAR_KITOS_PASSWORD", account.password)):
         if not value:
-            raise InvalidValue(f"{name} is not set: the KITOS API user's address and credentials", field=name)
+            raise InvalidValue("kitos-setting-missing", field=name)
     try:
         # The client's own clock only times KITOS's token (KITOS's time, not business time).
         return KitosClient(account.url, account.email, account.password)
     except ValueError as exc:
-        raise InvalidValue(str(exc), field="ANSVAR_KITOS_URL") from None
+        raise InvalidValue("kitos-address", field="ANSVAR_KITOS_URL", url=account.url) from None
 
 
 def fetch(client: KitosClient, organization: str, since: datetime | None,
@@ -121,7 +121,7 @@ async def sync(runtime: Any, organization: str, *, apply: bool = False, since: d
     try:
         kitos, deleted = await anyio.to_thread.run_sync(fetch, client, organization, since, progress)
     except KitosError as exc:
-        raise KitosRefused(str(exc), field="organization", url=exc.url, status=exc.status) from None
+        raise KitosRefused(field="organization", reason=exc.detail, url=exc.url, status=exc.status) from None
     reads = runtime.reads
     await reads.caught_up(await reads.log_head())
     today = reads.today()

@@ -51,7 +51,7 @@ async def export(reads: ReadSide, what: str, kind: str, transparency: Transparen
     decision log ends with the log's signed checkpoint, taken after its rows were read (so it
     covers every decision in it): the council's minutes hold the head they can be checked against."""
     if what not in EXPORTS:
-        raise InvalidValue(f"export must be one of {', '.join(EXPORTS)}", field="what")
+        raise InvalidValue("not-a-choice", field="what", allowed=list(EXPORTS))
     headers, rows, title = await reads.register.export_rows(what, reads.today())
     if what == "decisions" and transparency is not None:
         rows = [*rows, [], *await anyio.to_thread.run_sync(checkpoint_rows, transparency)]

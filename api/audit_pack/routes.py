@@ -31,12 +31,11 @@ CHUNK = 1 << 20
 def question(reads: ReadSide, start: date | None, at: date | None, known_at: str | None) -> Question:
     """The period start..at as the record stood at known_at (default now); 422 naming the field otherwise."""
     if start is None:
-        raise InvalidValue("from is required: the period's first day, YYYY-MM-DD", field="from")
+        raise InvalidValue("period-start-missing", field="from")
     if at is None:
-        raise InvalidValue("at is required: the balance date, the period's last day, YYYY-MM-DD", field="at")
+        raise InvalidValue("balance-date-missing", field="at")
     if start > at:
-        raise InvalidValue("from must not be after at: the period runs from its first day to the balance date",
-                           field="from")
+        raise InvalidValue("period-start-after-balance", field="from")
     return Question(start, at, as_known_at(known_at, reads))
 
 

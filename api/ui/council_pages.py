@@ -311,7 +311,7 @@ class CouncilPageController(Controller):
         await reads.caught_up(after)
         rows = await reads.decisions.meetings(meeting_id)
         if not rows:
-            raise MeetingNotFound(f"no meeting with id {meeting_id}")
+            raise MeetingNotFound(id=meeting_id)
         shown = (await meetings(reads, rows[:1]))[0]
         taken = await decisions(reads, await reads.decisions.of_meeting(meeting_id))
         minutes = [(d, await effects(reads, d)) for d in taken]
@@ -352,7 +352,7 @@ class CouncilPageController(Controller):
         await reads.caught_up(after)
         row = await reads.decisions.get(decision_id)
         if row is None:
-            raise DecisionNotFound(f"no decision with id {decision_id}")
+            raise DecisionNotFound(id=decision_id)
         shown = await decision(reads, row)
         held = (await meetings(reads, await reads.decisions.meetings(shown.meeting_id)))[:1] if shown.meeting_id else []
         return _page("decision.html", await _context(

@@ -245,7 +245,7 @@ class ExportPageController(Controller):
         await reads.caught_up(after)
         row = await reads.systems.get(system_id, reads.today())
         if row is None:
-            raise SystemNotFound(f"no system with id {system_id}")
+            raise SystemNotFound(id=system_id)
         timeline = await timeline_of(reads, system_id, reads.now())
         decided = {}
         for d in {f.decision_id for r in timeline.roles for f in r.facts if f.decision_id}:

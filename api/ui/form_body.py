@@ -125,4 +125,4 @@ def convert(body: dict[str, Any], type_: type) -> Any:
         path = [p for p in re.split(r"[.\[\]]", at.group(1) if at else "") if p and not p.isdigit()]
         if named:
             path.append(named.group(1))
-        raise InvalidValue(text, field=".".join(path) or None) from None
+        raise InvalidValue("request-refused", field=".".join(path) or None, message=text) from None

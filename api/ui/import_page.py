@@ -37,7 +37,7 @@ async def _file(form: Any, name: str, required: bool) -> tuple[bytes, str] | Non
     given = form.get(name)
     if not isinstance(given, UploadFile) or not given.filename:
         if required:
-            raise InvalidValue("choose the CSV or XLSX file to import", field=name)
+            raise InvalidValue("file-missing", field=name)
         return None
     return await given.read(), given.filename
 
@@ -75,8 +75,7 @@ class ImportPageController(Controller):
         sha256 = str(form.get("sha256") or "").strip()
         held = uploads(request).find(sha256, request.user.person_id, reads.now()) if sha256 else None
         if held is None:
-            raise InvalidValue("no uploaded file with this sha256 is waiting to be applied (they are held for an hour);"
-                               " upload it again", field="sha256")
+            raise InvalidValue("upload-gone", field="sha256")
         report = await run_import(portfolio, reads, held.content, held.filename, apply=True, mapping=held.mapping,
                                   actor=provide_actor(request))
         return _page("import.html", await _context(request, reads, report=report),

@@ -70,7 +70,7 @@ class OrgPageController(Controller):
         by_id = {str(r["id"]): r for r in rows}
         unit = by_id.get(str(org_unit_id))
         if unit is None:
-            raise OrgUnitNotFound(f"no org unit with id {org_unit_id}")
+            raise OrgUnitNotFound(id=org_unit_id)
         path, here = [], unit
         while here is not None and len(path) < len(rows):
             path.insert(0, here)

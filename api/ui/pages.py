@@ -86,7 +86,7 @@ def convert(data: dict[str, Any], type_: Any) -> Any:
         text = str(exc)
         named = re.search(r"(?:required field|unknown field) `([^`]+)`|`\$\.([A-Za-z_]\w*)", text)
         field = (named.group(1) or named.group(2)) if named else None
-        raise InvalidValue(text, field=field) from None
+        raise InvalidValue("request-refused", field=field, message=text) from None
 
 
 class PageController(Controller):
@@ -120,7 +120,7 @@ class PageController(Controller):
         today = reads.today()
         row = await reads.systems.get(system_id, today)
         if row is None:
-            raise SystemNotFound(f"no system with id {system_id}")
+            raise SystemNotFound(id=system_id)
         principal: Principal = request.user
         now_answer = await explain.accountability(reads, system_id, today, reads.now())
         holds = [r.role for r in (now_answer.roles if now_answer else []) if r.holder and r.holder.id == principal.person_id]
@@ -167,7 +167,7 @@ class PageController(Controller):
         await reads.caught_up(after)
         row = await reads.systems.get(system_id, reads.today())
         if row is None:
-            raise SystemNotFound(f"no system with id {system_id}")
+            raise SystemNotFound(id=system_id)
         people = await _people(reads, q)
         return _page("handover.html", await _context(request, reads, system=row, role=role, q=q or "", people=people))
 
@@ -195,7 +195,7 @@ class PageController(Controller):
         """Offer a role I hold to a colleague; it moves when they accept."""
         form = await form_of(request)
         if not form.get("to_person_id"):
-            raise InvalidValue("choose the colleague to hand the role over to", field="to_person_id")
+            raise InvalidValue("colleague-missing", field="to_person_id")
         data = convert({"role": form.get("role"), "to_person_id": form.get("to_person_id"),
                         "effective_from": form.get("effective_from") or reads.today().isoformat(),
                         **({"note": form["note"]} if form.get("note") else {})}, s.HandOver)

@@ -63,7 +63,7 @@ class PeoplePageController(Controller):
         unit = choice(org_unit_id, UUID, "org_unit_id")
         shown_status = choice(status, str, "status")
         if shown_status not in (None, *STATUS):
-            raise InvalidValue(f"status must be one of {', '.join(STATUS)}", field="status")
+            raise InvalidValue("not-a-choice", field="status", allowed=list(STATUS))
         tree, narrowing = await units(reads), await unit_tree(reads)
         query = {k: v for k, v in (("q", given(q)), ("org_unit_id", unit and str(unit)), ("status", shown_status)) if v}
         if (again := tidy(request, Asked(query, []), page)) is not None:
@@ -136,12 +136,11 @@ class PeoplePageController(Controller):
         roles = [str(r) for r in raw.getall("roles", []) if r]
         unknown = [r for r in roles if r not in {str(x) for x in LINK_ROLES}]
         if unknown:
-            raise InvalidValue(f"roles must be among {', '.join(map(str, LINK_ROLES))}, not {unknown[0]}", field="roles")
+            raise InvalidValue("not-a-choice", field="roles", given=unknown[0], allowed=[str(r) for r in LINK_ROLES])
         shown = await _person(reads, person_id)
         p = shown["p"]
         if p.erased or (p.departed_on is not None and p.departed_on <= reads.today()):
-            raise InvalidValue("a person who has left, or whose details are erased, gets no sign-in link",
-                               field="person_id")
+            raise InvalidValue("no-link-for-person", field="person_id")
         code = await anyio.to_thread.run_sync(store(request).issue_code, person_id, frozenset(roles))
         base = (settings.oidc.public_url or str(request.base_url)).rstrip("/")
         link = f"{base}/ui/login/code?code={code}"
@@ -152,7 +151,7 @@ class PeoplePageController(Controller):
 async def _person(reads: ReadSide, person_id: UUID) -> dict[str, Any]:
     row = await reads.directory.person(person_id)
     if row is None:
-        raise PersonNotFound(f"no person with id {person_id}")
+        raise PersonNotFound(id=person_id)
     tree = await units(reads)
     choices = await open_units(reads)
     if all(str(u["id"]) != str(row["org_unit_id"]) for u in choices):  # their unit was dissolved: still shown

@@ -53,9 +53,9 @@ def choice(value: str | None, kind: Any, field: str) -> Any:
     try:
         return kind(text)
     except ValueError:
-        known = ", ".join(str(k) for k in kind) if isinstance(kind, type) and hasattr(kind, "__members__") else ""
-        raise InvalidValue(f"{field} must be {('one of ' + known) if known else 'valid'}, not {text!r}",
-                           field=field) from None
+        if isinstance(kind, type) and hasattr(kind, "__members__"):
+            raise InvalidValue("not-a-choice", field=field, given=text, allowed=[str(k) for k in kind]) from None
+        raise InvalidValue("not-valid", field=field, given=text) from None
 
 
 def day_of(value: str | None, field: str = "at") -> date | None:
@@ -65,7 +65,7 @@ def day_of(value: str | None, field: str = "at") -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidValue(f"{field} is a date YYYY-MM-DD, not {text!r}", field=field) from None
+        raise InvalidValue("not-a-date", field=field, given=text) from None
 
 
 def yes_no(value: str | None, field: str) -> bool | None:
@@ -76,7 +76,7 @@ def yes_no(value: str | None, field: str) -> bool | None:
         return True
     if text.lower() in ("false", "nej", "0"):
         return False
-    raise InvalidValue(f"{field} is true or false, not {text!r}", field=field)
+    raise InvalidValue("not-yes-or-no", field=field, given=text)
 
 
 @dataclass
@@ -89,7 +89,7 @@ class UnitTree:
 
     def within(self, unit: UUID) -> tuple[UUID, ...]:
         if unit not in self.below:
-            raise InvalidValue("org_unit_id names no org unit", field="org_unit_id")
+            raise InvalidValue("names-nothing", field="org_unit_id", kind="org unit")
         return self.below[unit]
 
 
@@ -190,7 +190,7 @@ async def _register_asked(
 ) -> Asked:
     principal: Principal = request.user
     if (at is not None or known_at) and not oversight(principal):
-        raise Forbidden("only the council and auditors may ask the register about another day or an earlier record")
+        raise Forbidden("register-as-of")
     today = reads.today()
     day: date = at or today
     when: datetime = as_known_at(known_at or None, reads)
@@ -232,7 +232,7 @@ async def _register_asked(
     if holder is not None:
         names = await reads.directory.names([holder])
         if holder not in names:
-            raise InvalidValue("holder names no registered person", field="holder")
+            raise InvalidValue("names-nothing", field="holder", kind="registered person")
         holder_name = names[holder][0] or "(oplysninger slettet)"
         said.append(("Ansvarlig", holder_name))
         query["holder"] = str(holder)
@@ -274,7 +274,7 @@ async def _gaps_asked(
     within = None
     if forvaltning is not None:
         if forvaltning not in tree.names:
-            raise InvalidValue("forvaltning names no org unit", field="forvaltning")
+            raise InvalidValue("names-nothing", field="forvaltning", kind="org unit")
         within = tree.within(forvaltning) or [forvaltning]
         said.append(("Forvaltning", tree.names[forvaltning]))
         query["forvaltning"] = str(forvaltning)

@@ -63,7 +63,7 @@ def test_two_approvals_of_one_proposal_at_once_record_one(runtime):
     results = race(decide, decide)
     assert sum(not isinstance(r, Exception) for r in results) == 1
     (refused,) = [r for r in results if isinstance(r, Exception)]
-    assert isinstance(refused, IllegalTransition) and refused.extra["current"] == "approved"
+    assert isinstance(refused, IllegalTransition) and refused.params["current"] == "approved"
     assert app.proposal(proposal).status == "approved" and app.proposal(proposal).version == 3
 
 
@@ -79,6 +79,6 @@ def test_two_decisions_superseding_one_at_once_record_one(runtime, today):
     winners = [r for r in results if not isinstance(r, Exception)]
     losers = [r for r in results if isinstance(r, Exception)]
     assert len(winners) == 1 and len(losers) == 1 and isinstance(losers[0], AlreadySuperseded)
-    assert losers[0].extra["superseded_by"] == str(winners[0].id)
+    assert losers[0].params["superseded_by"] == str(winners[0].id)
     # Exactly one more deferral reached the proposal: submitted, assessed, deferred twice.
     assert app.proposal(proposal).version == 4

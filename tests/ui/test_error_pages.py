@@ -76,16 +76,21 @@ def exceptions(town: dict[str, Any]) -> list[tuple[str, Exception]]:
     raised: list[tuple[str, Exception]] = []
     for cls in domain_error_classes():
         extra = extras.get(cls.slug, {})
-        raised.append((cls.slug, cls(f"{cls.slug} about {some}: see {proposal}", field="to_person_id", **extra)))
+        raised.append((cls.slug, cls(field="to_person_id", id=str(some), **extra)))
     from domain.errors import InvalidValue
     from infra.idempotency import CommitUnknown
 
-    for field, extra in [("rank_" + proposal, {}), ("rationale", {}), ("parent_id", {"parent_level": "team"}),
-                         ("effective_from", {"earliest": "2000-01-01", "latest": "2099-12-31"}),
-                         ("frobnicate", {"allowed": ["after"]}), ("subjects", {}), ("no_such_field", {})]:
-        raised.append(("invalid-value", InvalidValue(f"{field} of {some} is wrong", field=field, **extra)))
+    for code, field, extra in [
+        ("request-refused", "rank_" + proposal, {"message": "Expected `int`, got `str`"}),
+        ("rationale-missing", "rationale", {}), ("level-under-level", "parent_id", {"level": "team", "parent_level": "team"}),
+        ("date-out-of-range", "effective_from", {"given": "1000-01-01", "earliest": "2000-01-01", "latest": "2099-12-31"}),
+        ("unknown-parameter", "frobnicate", {"allowed": ["after"]}), ("subject-twice", "subjects", {}),
+        ("not-valid", "no_such_field", {"given": str(some)}), ("nothing-to-correct", "name", {}),
+        ("not-a-choice", "status", {"allowed": ["submitted", "approved"]}),
+    ]:
+        raised.append(("invalid-value", InvalidValue(code, field=field, **extra)))
     raised.append(("illegal-transition", next(e for s, e in raised if s == "illegal-transition").__class__(
-        "final", proposal_id=proposal, current="rejected", attempted="revise", allowed=[])))
+        proposal_id=proposal, current="rejected", attempted="revise", allowed=[])))
     validation = [
         [{"message": "Object missing required field `rationale`", "key": "data", "source": "body"}],
         [{"message": "Invalid enum value 'sideways' - at `$.kind`", "key": "data", "source": "body"}],

@@ -24,7 +24,7 @@ def test_one_open_claim_a_person_and_role():
     s.make_claim(UUID(int=11), "dataejer", BO, "mine", DAY, {})
     with pytest.raises(ClaimAlreadyOpen) as refused:
         s.make_claim(UUID(int=12), "dataejer", BO, "mine!", DAY, {})
-    assert refused.value.extra["claim_id"] == str(UUID(int=11))
+    assert refused.value.params["claim_id"] == str(UUID(int=11))
     s.make_claim(UUID(int=13), "dataejer", IB, "ours", DAY, {})  # someone else may compete
     s.reject_claim(UUID(int=11), "no", None, DAY, {})
     s.make_claim(UUID(int=14), "dataejer", BO, "mine, again", DAY, {})  # after an answer, a new claim

@@ -42,10 +42,10 @@ def test_a_merged_record_is_neither_merged_again_nor_merged_into_so_no_circle_ca
     merged = side(merged_into=survivor.id)
     with pytest.raises(PersonMerged) as again:
         check_merge(merged, side(), TODAY)
-    assert again.value.field == "person_id" and again.value.extra["merged_into"] == str(survivor.id)
+    assert again.value.field == "person_id" and again.value.params["merged_into"] == str(survivor.id)
     with pytest.raises(PersonMerged) as into_merged:  # survivor -> merged would close the circle
         check_merge(survivor, merged, TODAY)
-    assert into_merged.value.field == "into" and into_merged.value.extra["merged_into"] == str(survivor.id)
+    assert into_merged.value.field == "into" and into_merged.value.params["merged_into"] == str(survivor.id)
 
 
 def test_not_into_an_erased_record():

@@ -38,8 +38,8 @@ def test_an_illegal_step_names_the_current_state_and_the_allowed_ones():
     p = proposal()
     with pytest.raises(IllegalTransition) as refused:
         p.move("approved", META)
-    assert refused.value.extra["current"] == "submitted"
-    assert refused.value.extra["allowed"] == ["under_assessment", "withdrawn"]
+    assert refused.value.params["current"] == "submitted"
+    assert refused.value.params["allowed"] == ["under_assessment", "withdrawn"]
     assert p.status == "submitted" and p.version == 1  # nothing was recorded
 
 
@@ -54,7 +54,7 @@ def test_a_step_is_accepted_exactly_when_the_table_allows_it(steps):
         else:
             with pytest.raises(IllegalTransition) as refused:
                 p.move(target, META)
-            assert refused.value.extra["current"] == before and p.status == before
+            assert refused.value.params["current"] == before and p.status == before
 
 
 @given(st.lists(st.sampled_from(list(Status)), max_size=12))
@@ -84,7 +84,7 @@ def test_benefits_are_reviewed_only_once_implemented():
     p = proposal()
     with pytest.raises(IllegalTransition) as refused:
         p.review_benefits(uuid4(), META)
-    assert refused.value.extra["allowed"] == ["implemented"]
+    assert refused.value.params["allowed"] == ["implemented"]
 
 
 def decided_decommissioning(responsible: UUID) -> Decommissioning:
@@ -98,9 +98,10 @@ def test_decommissioning_completes_only_with_archive_duty_contracts_and_the_name
     d = decided_decommissioning(owner)
     with pytest.raises(DecommissioningIncomplete) as refused:
         d.sign_off(owner, date(2026, 2, 1), META)
-    assert refused.value.extra["missing"] == ["archive_duty", "contracts_ended"]
-    with pytest.raises(InvalidValue, match="archive receipt"):
+    assert refused.value.params["missing"] == ["archive_duty", "contracts_ended"]
+    with pytest.raises(InvalidValue, match="archive-duty-needs") as needs:
         d.settle_archive_duty("B", None, "deleted", META)
+    assert needs.value.field == "archive_receipt"
     d.settle_archive_duty("B", "Stadsarkivet 1", None, META)
     d.end_contracts(date(2026, 1, 31), None, META)
     with pytest.raises(InvalidValue):

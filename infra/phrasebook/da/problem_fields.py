@@ -54,6 +54,12 @@ FIELD_PROBLEM: dict[str, tuple[str, str]] = {
     "known_at": ("Tidspunktet for, hvordan registret stod, kan ikke læses.",
                  "Vælg en dato, eller lad feltet stå tomt for at se registret, som det står nu."),
 }
+#: The domain's codes for a value of the wrong kind (domain/errors.py), as msgspec's kinds of refusal.
+CODE_KIND = {"not-a-choice": "choice", "not-a-date": "date", "not-a-time": "datetime", "not-a-real-time": "datetime",
+             "time-without-offset": "datetime", "time-out-of-range": "datetime", "purposes-not-chosen": "choice",
+             **dict.fromkeys(("proposal-text-missing", "benefits-missing", "driver-unit-missing", "marker-unanswered",
+                              "file-missing", "period-start-missing", "balance-date-missing", "archive-duty-needs",
+                              "kitos-setting-missing"), "missing")}
 _MSGSPEC = [  # msgspec's kinds of refusal, in the words of its messages
     ("missing", re.compile(r"is required|missing required field")),
     ("control", re.compile(r"control character|matching regex")),
@@ -114,7 +120,8 @@ def field_problem(problem: dict[str, Any], name_of: Callable[[str, Any], str | N
     """A 422 `invalid-value` (the domain refused a value) in Danish: by the rule's field."""
     field = str(problem.get("field") or "")
     label = da.field_label(field).capitalize() if field else "Et felt"
-    if "allowed" in problem:  # a query parameter the page does not take
+    code = problem.get("code")
+    if code == "unknown-parameter":  # a query parameter the page does not take
         return "Adressen har en parameter, siden ikke bruger.", "Brug menuen og sidens knapper i stedet for en rettet adresse."
     if "earliest" in problem and "latest" in problem:
         return (f"{label} ligger uden for de år, registret kan rumme ({str(problem['earliest'])[:4]} til"
@@ -128,11 +135,13 @@ def field_problem(problem: dict[str, Any], name_of: Callable[[str, Any], str | N
         level = da.label(da.ORG_LEVEL, problem["parent_level"]).lower()
         return (f"Enheden kan ikke ligge under en enhed på niveauet {level}.",
                 "Vælg en overordnet enhed på et højere niveau (kommune over forvaltning over afdeling over team).")
+    if code in CODE_KIND:
+        return _said(CODE_KIND[code], label, _choices(field)) or _unusable(label)
     name = re.sub(r"\[\d+\]", "", field).split(".")[-1]
     name = "rank" if re.fullmatch(r"rank_[0-9a-f-]{36}", name) else name
     if name in FIELD_PROBLEM:
         return FIELD_PROBLEM[name]
-    kind = refusal_kind(str(problem.get("detail", "")))
+    kind = refusal_kind(str(problem.get("message") or problem.get("detail", "")))
     return _said(kind, label, _choices(field)) or _unusable(label)
 
 

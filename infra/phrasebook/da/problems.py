@@ -1,5 +1,5 @@
 """A problem (api/problems.py's problem+json) as a page says it: what went wrong and what to do, in
-Danish, from the problem's type and members alone (its English `title` and `detail` are for the
+Danish, from the problem's type, its finer code (problem_codes.py) and members alone (its English `title` and `detail` are for the
 API's clients and are never shown). Fields are named by their Danish labels and things by their
 names, through `name_of(kind, id)`: the caller's look-up of a system's, proposal's, person's or
 unit's name (None when it has none to give; the sentence then names the thing by what it is)."""
@@ -12,6 +12,7 @@ from typing import Any
 
 from infra.phrasebook.da import labels as da
 from infra.phrasebook.da.dates import danish_date
+from infra.phrasebook.da.problem_codes import CODES, with_names
 from infra.phrasebook.da.problem_fields import field_problem, validation_problem
 
 NameOf = Callable[[str, Any], "str | None"]
@@ -112,7 +113,11 @@ def said(problem: dict[str, Any], name_of: NameOf) -> Said:
     named = _fields(problem)
     labels = [label for label in dict.fromkeys(da.field_label(f) for f in named) if label != "et felt"]
     special = _SPECIAL.get(slug)
-    if special is not None:
+    if (by_name := with_names(problem, name_of)) is not None:
+        what, todo = by_name
+    elif problem.get("code") in CODES:
+        what, todo = CODES[problem["code"]]
+    elif special is not None:
         what, todo = special(problem, name_of)
     elif slug == "invalid-field":
         what, todo = validation_problem(problem)
