@@ -93,8 +93,13 @@ class _Shadow:
         if discard := getattr(self.view, "discard", None):
             discard()
 
-    def catch_up_alone(self, cur: Any, notifications: Iterable[Any], from_scratch: bool = False) -> None:
-        self.view.catch_up_alone(_RenamingCursor(cur, self.rename), notifications, from_scratch)  # type: ignore[attr-defined]
+    def catch_up_alone(self, cur: Any, notifications: Iterable[Any], from_scratch: bool = False,
+                       upto: int | None = None) -> None:
+        self.view.catch_up_alone(_RenamingCursor(cur, self.rename), notifications, from_scratch, upto)  # type: ignore[attr-defined]
+
+    def collector(self, start: int) -> Callable[[Any, int], None] | None:
+        collector = getattr(self.view, "collector", None)
+        return collector(start) if collector is not None else None
 
 
 def rebuild(
