@@ -86,6 +86,12 @@ class _Shadow:
     def apply(self, cur: Any, event: Any, position: int) -> None:
         self.view.apply(_RenamingCursor(cur, self.rename), event, position)
 
+    def route(self, cls: type, cur: Any) -> tuple[Callable[[Any, Any, int], None], Any] | None:
+        route = getattr(self.view, "route", None)
+        if route is None:
+            return self.view.apply, _RenamingCursor(cur, self.rename)
+        return route(cls, _RenamingCursor(cur, self.rename))
+
     def flush(self, cur: Any) -> None:
         self.view.flush(_RenamingCursor(cur, self.rename))
 
