@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-import msgspec
 from eventsourcing.utils import resolve_topic
 
 from domain import gaps as rules
@@ -25,14 +24,11 @@ from infra.database import Reader
 from projections.accountability_view import FACT_COLUMNS, facts_by_system
 from projections.dispatch import Handlers
 from projections.gap_histories import GapHistories
+from projections.gap_rows import gap_rows
 
 
 def _in(values: list[Any]) -> str:
     return "(" + ", ".join("?" for _ in values) + ")"
-
-
-def _json(value: Any) -> str:
-    return msgspec.json.encode(value).decode()
 
 
 class GapsView(Handlers):
@@ -97,7 +93,7 @@ class GapsView(Handlers):
         self._histories = None  # a batch rolled back may have been collected in part
 
     def catch_up_alone(self, cur: Any, notifications: Iterable[Any], from_scratch: bool = False,
-                       upto: int | None = None) -> None:
+                       upto: int | None = None, processes: int = 1) -> None:
         """Mark every system the notifications touch (by topic, no decoding), then recompute each once.
 
         The other views' tables already hold these events (and maybe later ones): a departure then
@@ -107,7 +103,7 @@ class GapsView(Handlers):
         histories, self._histories = self._histories, None
         if from_scratch and histories is not None and upto is not None and histories.upto == upto:
             cur.execute("DELETE FROM responsibility_gaps")
-            self._insert(cur, histories.histories(), histories.directory())
+            self._insert(cur, histories.histories(), histories.directory(), processes)
             return
         if from_scratch:
             cur.execute("SELECT id FROM systems")
@@ -130,13 +126,9 @@ class GapsView(Handlers):
         cur.execute(f"DELETE FROM responsibility_gaps WHERE system_id IN {_in(ids)}", ids)
         self._insert(cur, histories, directory)
 
-    def _insert(self, cur: Any, histories: list[rules.SystemHistory], directory: rules.Directory) -> None:
-        rows = [
-            (h.system_id, g.rule, g.role, g.since, g.until, g.severity, g.detail, g.person_id,
-             _json([str(c) for c in g.claims]), _json(list(g.facts)))
-            for h in histories
-            for g in rules.find_gaps(h, directory, self.policy)
-        ]
+    def _insert(self, cur: Any, histories: list[rules.SystemHistory], directory: rules.Directory,
+                processes: int = 1) -> None:
+        rows = gap_rows(histories, directory, self.policy, processes)
         if rows:
             cur.executemany(
                 "INSERT INTO responsibility_gaps (system_id, rule, role, since, until, severity, detail, person_id,"

@@ -27,6 +27,7 @@ from infra.log_read_check import ReadCheck
 from infra.log_store_checks import Finding
 from projections import failures
 from projections.catchup import CatchUp, View, schema_digest
+from projections.gap_rows import processes_for_rebuild
 from projections.progress import Progress
 
 log = structlog.get_logger(__name__)
@@ -101,7 +102,9 @@ class _Shadow:
 
     def catch_up_alone(self, cur: Any, notifications: Iterable[Any], from_scratch: bool = False,
                        upto: int | None = None) -> None:
-        self.view.catch_up_alone(_RenamingCursor(cur, self.rename), notifications, from_scratch, upto)  # type: ignore[attr-defined]
+        # A rebuild, with nothing else to do meanwhile, computes the gaps on every core.
+        self.view.catch_up_alone(_RenamingCursor(cur, self.rename), notifications, from_scratch, upto,  # type: ignore[attr-defined]
+                                 processes=processes_for_rebuild())
 
     def collector(self, start: int) -> Callable[[Any, int], None] | None:
         collector = getattr(self.view, "collector", None)

@@ -13,10 +13,14 @@ import pytest
 from ansvar import demo
 from ansvar.bootstrap import bootstrap
 from domain.commands import Actor
+from domain.gaps import GapPolicy
+from projections import gap_rows as gap_rows_module
 from projections import gaps_view
+from projections.gap_rows import gap_rows
 from projections.event_decoding import EventDecoder
 from projections.gap_histories import GapHistories
 from projections.gaps_view import GapsView, load_histories
+from tests.conftest import one_backend
 
 pytestmark = pytest.mark.slow  # the demo's whole log, several times
 
@@ -120,3 +124,12 @@ def test_given_a_rebuild_when_the_gaps_come_from_memory_then_no_table_is_read_ba
     assert rows(runtime) == batch_by_batch
     head = runtime.catchup.head()
     assert runtime.catchup.positions() == {v.name: head for v in runtime.catchup.views}
+
+
+@one_backend
+def test_given_many_systems_when_the_rules_run_in_worker_processes_then_the_rows_are_one_process_rows(runtime, monkeypatch):
+    memory = replayed(runtime)
+    histories, directory, policy = memory.histories(), memory.directory(), GapPolicy()
+    monkeypatch.setattr(gap_rows_module, "PARALLEL_FROM", 1)  # the demo's few hundred systems count as many
+    alone = gap_rows(histories, directory, policy, processes=1)
+    assert alone and gap_rows(histories, directory, policy, processes=2) == alone
