@@ -248,13 +248,6 @@ class CatchUp:
         # the views' lock: on SQLite such a catch-up should run with the API stopped. Views move
         # together batch by batch, so only a rebuild leaves one far behind in practice.
         upto = min((positions[v.name] for v in others), default=head) if others else head
-        if self.db.dialect == "postgres" and any(positions[v.name] == 0 for v in views):
-            # Tables made afresh (a rebuild's, a view remade) have no statistics until autovacuum gets
-            # to them: the view's queries by system over them were planned as scans (142 ms a batch of
-            # 500 systems against 32 ms once analysed).
-            tables = [t for v in self.views if v not in views for t in v.tables]
-            if tables:
-                cur.execute("ANALYZE " + ", ".join(tables))
         read = 0
         for view in views:
             start = positions[view.name]

@@ -106,6 +106,11 @@ class GapsView(Handlers):
             self._insert(cur, histories.histories(), histories.directory(), processes)
             return
         if from_scratch:
+            # Tables made afresh (a rebuild's, a view remade) have no statistics until autovacuum gets
+            # to them: the queries by system below were planned as scans (142 ms a batch of 500
+            # systems against 32 ms once analysed).
+            for table in _READS:
+                cur.execute(f"ANALYZE {table}")
             cur.execute("SELECT id FROM systems")
             self.dirty.update(r["id"] for r in cur.fetchall())
         else:
@@ -135,6 +140,11 @@ class GapsView(Handlers):
                 " claim_ids, fact_positions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+
+
+#: The tables `load_histories` reads.
+_READS = ("systems", "lifecycle_changes", "responsibility_facts", "claims", "attestations", "handover_offers", "people",
+          "org_units")
 
 
 def load_histories(cur: Any, ids: list[UUID]) -> tuple[list[rules.SystemHistory], rules.Directory]:
