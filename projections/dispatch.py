@@ -19,8 +19,8 @@ class Handlers:
     def route(self, cls: type, cur: Any) -> tuple[Callable[[Any, Any, int], None], Any] | None:
         """What `apply` calls for events of class `cls`, and with which cursor (None: nothing), so the
         catch-up loop asks once per class a batch instead of once per event. A view overriding
-        `apply` takes every event."""
-        if type(self).apply is not Handlers.apply:
+        `apply` (its class, or the instance) takes every event through it."""
+        if getattr(self.apply, "__func__", None) is not Handlers.apply:
             return self.apply, cur
         name = self.routes.get(cls)
         return (getattr(self, name), cur) if name is not None else None
