@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -14,6 +15,15 @@ class Handlers:
         name = self.routes.get(type(event))
         if name is not None:
             getattr(self, name)(cur, event, position)
+
+    def route(self, cls: type, cur: Any) -> tuple[Callable[[Any, Any, int], None], Any] | None:
+        """What `apply` calls for events of class `cls`, and with which cursor (None: nothing), so the
+        catch-up loop asks once per class a batch instead of once per event. A view overriding
+        `apply` (its class, or the instance) takes every event through it."""
+        if getattr(self.apply, "__func__", None) is not Handlers.apply:
+            return self.apply, cur
+        name = self.routes.get(cls)
+        return (getattr(self, name), cur) if name is not None else None
 
     def flush(self, cur: Any) -> None:
         return None

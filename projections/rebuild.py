@@ -27,6 +27,7 @@ from infra.log_read_check import ReadCheck
 from infra.log_store_checks import Finding
 from projections import failures
 from projections.catchup import CatchUp, View, schema_digest
+from projections.gap_rows import processes_for_rebuild
 from projections.progress import Progress
 
 log = structlog.get_logger(__name__)
@@ -86,6 +87,12 @@ class _Shadow:
     def apply(self, cur: Any, event: Any, position: int) -> None:
         self.view.apply(_RenamingCursor(cur, self.rename), event, position)
 
+    def route(self, cls: type, cur: Any) -> tuple[Callable[[Any, Any, int], None], Any] | None:
+        route = getattr(self.view, "route", None)
+        if route is None:
+            return self.view.apply, _RenamingCursor(cur, self.rename)
+        return route(cls, _RenamingCursor(cur, self.rename))
+
     def flush(self, cur: Any) -> None:
         self.view.flush(_RenamingCursor(cur, self.rename))
 
@@ -93,8 +100,15 @@ class _Shadow:
         if discard := getattr(self.view, "discard", None):
             discard()
 
-    def catch_up_alone(self, cur: Any, notifications: Iterable[Any], from_scratch: bool = False) -> None:
-        self.view.catch_up_alone(_RenamingCursor(cur, self.rename), notifications, from_scratch)  # type: ignore[attr-defined]
+    def catch_up_alone(self, cur: Any, notifications: Iterable[Any], from_scratch: bool = False,
+                       upto: int | None = None) -> None:
+        # A rebuild, with nothing else to do meanwhile, computes the gaps on every core.
+        self.view.catch_up_alone(_RenamingCursor(cur, self.rename), notifications, from_scratch, upto,  # type: ignore[attr-defined]
+                                 processes=processes_for_rebuild())
+
+    def collector(self, start: int) -> Callable[[Any, int], None] | None:
+        collector = getattr(self.view, "collector", None)
+        return collector(start) if collector is not None else None
 
 
 def rebuild(
