@@ -10,52 +10,20 @@ import structlog
 log = structlog.get_logger(__name__)
 
 
-class PostgresListener:
-    """LISTENs on the event table's channel (the library NOTIFYs it on every insert) and wakes
-    the worker, so new events reach the views without a polling delay."""
-
-    def __init__(self, dsn: str, channel: str, wake: Callable[[], None]) -> None:
-        self.dsn = dsn
-        self.channel = channel
-        self.wake = wake
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ansvar-listen", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def _run(self) -> None:
-        import psycopg
-        from psycopg import sql
-
-        while not self._stop.is_set():
-            try:
-                with psycopg.connect(self.dsn, autocommit=True, connect_timeout=5) as conn:
-                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
-                    self.wake()  # anything written while we were not listening
-                    while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=0.2, stop_after=1):
-                            self.wake()
-            except psycopg.Error as exc:
-                log.warning("listen connection lost; reconnecting", error=str(exc))
-                self._stop.wait(1.0)
-
-
 class SharedListener:
-    """One LISTENing connection for every municipality a process holds open (ansvar/tenancy.py):
-    channels are added and dropped as municipalities are opened and closed, and a notification
-    wakes only the worker of the municipality whose log it names."""
+    """LISTENs on event tables' channels (the library NOTIFYs one on every insert) and wakes their
+    projection workers, so new events reach the views without a polling delay. One connection for
+    every municipality a process holds open (ansvar/tenancy.py): channels are added and dropped as
+    municipalities are opened and closed, and a notification wakes only the worker of the
+    municipality whose log it names. On (re)connecting each worker is woken once, for anything
+    written while nothing listened."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, name: str = "ansvar-listen-tenants") -> None:
         self.dsn = dsn
         self._wanted: dict[str, Callable[[], None]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ansvar-listen-tenants", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def add(self, channel: str, wake: Callable[[], None]) -> None:
         with self._lock:
@@ -95,3 +63,11 @@ class SharedListener:
             except psycopg.Error as exc:
                 log.warning("listen connection lost; reconnecting", error=str(exc))
                 self._stop.wait(1.0)
+
+
+class PostgresListener(SharedListener):
+    """The one channel of an installation of one municipality."""
+
+    def __init__(self, dsn: str, channel: str, wake: Callable[[], None]) -> None:
+        super().__init__(dsn, name="ansvar-listen")
+        self.add(channel, wake)
