@@ -39,10 +39,12 @@ TENANT_VARIABLES = (
     "ANSVAR_SMTP_FROM", "ANSVAR_COUNCIL_EMAIL", "ANSVAR_REMINDER_HOUR",
     # its own identity provider (with --issuer): where its keys are, and the audience its tokens name
     "ANSVAR_AUTH_JWKS_URL", "ANSVAR_AUTH_AUDIENCE",
+    # the pages' client at that provider, for signing in to the pages (api/ui/oidc_client.py)
+    "ANSVAR_OIDC_CLIENT_ID", "ANSVAR_OIDC_CLIENT_SECRET",
     # its own KITOS account (`ansvar --tenant SLUG kitos sync`)
     "ANSVAR_KITOS_URL", "ANSVAR_KITOS_EMAIL", "ANSVAR_KITOS_PASSWORD",
 )
-SECRET_VARIABLES = frozenset({"ANSVAR_KITOS_PASSWORD"})  # never shown, nor written into the national log
+SECRET_VARIABLES = frozenset({"ANSVAR_KITOS_PASSWORD", "ANSVAR_OIDC_CLIENT_SECRET"})  # never shown, nor written into the national log
 
 
 def shown(settings: Mapping[str, str]) -> dict[str, str]:

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 
 from api.tenancy import enter, hub_of
 from api.ui import UI_HANDLERS
+from api.ui.oidc_client import signing_in
 from api.ui.session import (
     CSRF_FIELD,
     LOGIN_COOKIE,
@@ -36,6 +37,10 @@ from infra.ui_sessions import CODE_TTL, SESSION_TTL
 STATIC = Path(__file__).parent / "static"
 _ASSETS = {"htmx.min.js": "text/javascript; charset=utf-8", "ansvar.css": "text/css; charset=utf-8"}
 Next = Annotated[str | None, Parameter(max_length=500, pattern=r"^[^\x00]*$")]
+#: The municipality a sign-in at an identity provider is for (many municipalities). Checked against
+#: the slug pattern by the handler (which looks at 41 characters at most), so that anything else,
+#: however long, ends on the sign-in page with the one failure message rather than a 400.
+Kommune = str | None
 
 
 def safe_next(target: str | None) -> str:
@@ -56,10 +61,18 @@ async def begin_session(request: Request, person_id: Any, roles: frozenset[str],
 
 
 def _oidc_on(settings: Settings) -> bool:
-    # With many municipalities the pages take tokens and one-time links (whose sessions a provider's
-    # sign-in would belong to is not known before it ends).
+    # With many municipalities each may have its own provider instead (api/ui/oidc_client.py).
     return bool(settings.auth.jwks_url and settings.auth.issuer and settings.oidc.client_id
                 and not settings.tenancy.enabled)
+
+
+def chosen_of(municipalities: list[tuple[str, str]], slug: str | None) -> tuple[str, str] | None:
+    """The listed municipality `slug` names, if any (nothing else is told about a slug), with its
+    name in the genitive (Danish: `Aarhus Kommunes`, but `Hals'`)."""
+    found = next((m for m in municipalities if m[0] == slug), None)
+    if found is None:
+        return None
+    return found[0], found[1] + ("'" if found[1][-1:].lower() in ("s", "x", "z") else "s")
 
 
 class SignInController(Controller):
@@ -68,9 +81,13 @@ class SignInController(Controller):
     exception_handlers = UI_HANDLERS
 
     @get("/login", operation_id="uiLoginForm")
-    async def form(self, request: Request, settings: Settings, next: Next = None, error: str | None = None) -> Template:  # noqa: A002
-        """The sign-in page: the identity provider, or a token from `ansvar token issue`."""
+    async def form(self, request: Request, settings: Settings, next: Next = None, error: str | None = None,  # noqa: A002
+                   kommune: Kommune = None) -> Template:
+        """The sign-in page: the identity provider, or a token from `ansvar token issue`. With many
+        municipalities, the list of those whose own provider signs in here (`?kommune=SLUG` picks one)."""
         token, cookie = login_token(request)
+        municipalities = await signing_in(request) if hub_of(request) is not None else []
+        chosen = chosen_of(municipalities, kommune)
         messages = {"code": f"Linket er brugt eller udløbet: et engangslink virker én gang og i {CODE_TTL.seconds // 60} minutter.",
                     "token": "Tokenet kunne ikke godkendes.",
                     "csrf": "Formularen var udløbet. Prøv igen.", "oidc": "Log-ind hos identitetsudbyderen mislykkedes."}
@@ -78,7 +95,8 @@ class SignInController(Controller):
             template_name="login.html", status_code=401 if error else 200, headers={"Cache-Control": "no-store"},
             context={"login_csrf": token, "csrf_field": CSRF_FIELD, "next": safe_next(next), "nav": [], "me": None,
                      "error": messages.get(error or ""), "code_expired": error == "code", "detail": None,
-                     "oidc": _oidc_on(settings),
+                     "oidc": _oidc_on(settings) or bool(municipalities),
+                     "municipalities": municipalities, "chosen": chosen,
                      "local": bool(settings.auth.secret)},
         )
         if cookie is not None:

@@ -69,7 +69,8 @@ class Provider:
     client_secret: str | None = None  # a confidential client: it must authenticate (client_secret_basic)
     redirect_uris: tuple[str, ...] = ("http://testserver.local/ui/login/oidc/callback",)
     kid: str = "test-key-1"
-    sign_with: rsa.RSAPrivateKey = field(default_factory=rsa_key)  # the JWKS always publishes rsa_key()
+    published: rsa.RSAPrivateKey = field(default_factory=rsa_key)  # the key its JWKS publishes
+    sign_with: rsa.RSAPrivateKey | None = None  # signs with another key than it publishes (None: the published)
     advertised_issuer: str | None = None  # the discovery document names this issuer instead
     deny: str | None = None  # /authorize answers with this error instead of a code
     id_token_ttl: timedelta = timedelta(minutes=5)
@@ -113,7 +114,7 @@ class Provider:
         }
 
     def jwks(self) -> dict[str, Any]:
-        jwk = RSAAlgorithm.to_jwk(rsa_key().public_key(), as_dict=True)
+        jwk = RSAAlgorithm.to_jwk(self.published.public_key(), as_dict=True)
         return {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
 
     def authorize(self, query: dict[str, str]) -> Answer:
@@ -164,7 +165,7 @@ class Provider:
                   "roles": list(grant.user.roles)}
         if grant.nonce is not None:
             claims["nonce"] = grant.nonce
-        id_token = jwt.encode(claims, self.sign_with, algorithm="RS256", headers={"kid": self.kid})
+        id_token = jwt.encode(claims, self.sign_with or self.published, algorithm="RS256", headers={"kid": self.kid})
         return 200, {"Cache-Control": "no-store"}, {
             "access_token": secrets.token_urlsafe(32), "token_type": "Bearer",
             "expires_in": int(self.id_token_ttl.total_seconds()), "id_token": id_token,
