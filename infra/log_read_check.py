@@ -17,7 +17,7 @@ import structlog
 
 from infra.log_proofs import LogProofs
 from infra.log_store_checks import Finding
-from infra.log_verify import gone, leaf_finding, recomputed
+from infra.log_verify import gone, leaf_finding, recomputed, settled
 
 log = structlog.get_logger(__name__)
 
@@ -68,7 +68,8 @@ class ReadCheck:
         leaves = self.proofs.leaves_between(start, last)
         found = []
         for event, leaf in recomputed(self.proofs.stored(notifications)):
-            finding = leaf_finding(event, leaf, leaves.pop(event.position, None))
+            stored = leaves.pop(event.position, None)
+            finding = leaf_finding(event, settled(event, leaf, stored), stored)
             if finding is not None:
                 found.append(finding)
         found += [gone(position) for position in leaves]  # leaves whose events were not read: deleted

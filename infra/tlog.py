@@ -24,6 +24,8 @@ import os
 from collections.abc import Mapping
 from uuid import UUID
 
+import msgspec
+
 from domain.erasable import ERASED, erasable
 
 LEAF_HEADER = "ansvar/event/v1"
@@ -52,7 +54,11 @@ class LeafMismatch(ValueError):
 
 
 def state_hash(topic: str, state: bytes, salts: Mapping[str, bytes], erased: Mapping[str, str]) -> str:
-    decoded = json.loads(state)
+    return hashlib.sha256(canonical(_committed(topic, json.loads(state), salts, erased))).hexdigest()
+
+
+def _committed(topic: str, decoded: dict, salts: Mapping[str, bytes], erased: Mapping[str, str]) -> dict:
+    """The decoded state with each erasable text as the leaf commits to it."""
     for f in erasable(topic):
         value = decoded.get(f)
         if f in erased:
@@ -63,7 +69,27 @@ def state_hash(topic: str, state: bytes, salts: Mapping[str, bytes], erased: Map
             if f not in salts:
                 raise LeafMismatch(f"{f} holds text the log has no salt for")
             decoded[f] = text_digest(salts[f], value)
-    return hashlib.sha256(canonical(decoded)).hexdigest()
+    return decoded
+
+
+_SORTED = msgspec.json.Encoder(order="sorted")
+
+
+def quick_leaf(position: int, originator_id: UUID | str, version: int, topic: str, state: bytes,
+               salts: Mapping[str, bytes], erased: Mapping[str, str] | None = None) -> bytes | None:
+    """The leaf by a faster JSON codec (a quarter of `leaf`'s time), or None where it makes none.
+    For the values events hold it writes the canonical form byte for byte, but that is msgspec's
+    behaviour, not this module's rule: a caller takes it only when it equals the stored leaf (a
+    SHA-256 preimage of the committed bytes, so the reference would match too) and asks `leaf`
+    otherwise, which alone decides a difference."""
+    try:
+        decoded = msgspec.json.decode(state)
+        if not isinstance(decoded, dict):
+            return None
+        digest = hashlib.sha256(_SORTED.encode(_committed(topic, decoded, salts, erased or {}))).hexdigest()
+        return leaf_of(position, originator_id, version, topic, digest)
+    except (msgspec.MsgspecError, ValueError, TypeError, OverflowError):
+        return None
 
 
 def erase(state: bytes, field: str, salt: bytes) -> tuple[bytes, str]:
