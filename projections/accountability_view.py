@@ -236,9 +236,15 @@ class AccountabilityQueries:
             conditions.append("f.system_id > ?")
             params.append(after)
         # The page's systems are a range of ids: the facts are read as one index range, in index
-        # order, instead of one index probe per system of an IN list.
-        conditions.append("f.system_id <= (SELECT id FROM page ORDER BY id DESC LIMIT 1)")
-        # On PostgreSQL the page is not materialised: read twice from the (id, name) index, it
+        # order, instead of one index probe per system of an IN list. Its last id is the one at
+        # the page's offset (none there: the page holds every system left, so the last of all),
+        # which the index finds without sorting the page's ids again.
+        conditions.append(
+            f"f.system_id <= COALESCE((SELECT s.id FROM systems s WHERE TRUE{page_filter} ORDER BY s.id LIMIT 1 OFFSET ?),"
+            " (SELECT s.id FROM systems s ORDER BY s.id DESC LIMIT 1))"
+        )
+        params += [*page_params, max(limit - 1, 0)]
+        # On PostgreSQL the page is not materialised: read from the (id, name) index, it
         # stays in id order, so the facts are merge-joined to it with no sort of either side
         # (a materialised page came back unordered and was sorted). With one role there is one
         # row a system, and the system's id alone orders the rows: no sort at the end either.
