@@ -214,7 +214,9 @@ class PersonPage(msgspec.Struct):
 
 # Views ----------------------------------------------------------------------------------------------
 
-class Holder(msgspec.Struct):
+# Holder and SweepItem are made by the tens of thousands per sweep and never in a cycle (plain
+# values, a list of Holders): untracked by the garbage collector, which otherwise walks them.
+class Holder(msgspec.Struct, gc=False):
     role: Role
     person_id: UUID
     effective_from: date
@@ -287,7 +289,7 @@ class Accountability(msgspec.Struct):
     proof: Proof | None = None  # with ?proof=true: the deciding facts' inclusion proofs
 
 
-class SweepItem(msgspec.Struct):
+class SweepItem(msgspec.Struct, gc=False):
     system_id: UUID
     system_name: str
     holders: list[Holder]

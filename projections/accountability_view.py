@@ -236,16 +236,28 @@ class AccountabilityQueries:
             conditions.append("f.system_id > ?")
             params.append(after)
         # The page's systems are a range of ids: the facts are read as one index range, in index
-        # order, instead of one index probe per system of an IN list.
-        conditions.append("f.system_id <= (SELECT id FROM page ORDER BY id DESC LIMIT 1)")
+        # order, instead of one index probe per system of an IN list. Its last id is the one at
+        # the page's offset (none there: the page holds every system left, so the last of all),
+        # which the index finds without sorting the page's ids again.
+        conditions.append(
+            f"f.system_id <= COALESCE((SELECT s.id FROM systems s WHERE TRUE{page_filter} ORDER BY s.id LIMIT 1 OFFSET ?),"
+            " (SELECT s.id FROM systems s ORDER BY s.id DESC LIMIT 1))"
+        )
+        params += [*page_params, max(limit - 1, 0)]
+        # On PostgreSQL the page is not materialised: read from the (id, name) index, it
+        # stays in id order, so the facts are merge-joined to it with no sort of either side
+        # (a materialised page came back unordered and was sorted). With one role there is one
+        # row a system, and the system's id alone orders the rows: no sort at the end either.
+        inline = " NOT MATERIALIZED" if self.reader.dialect == "postgres" else ""
+        order = "page.id" if role is not None else "page.id, decided.role"
         sql = (
-            "WITH page AS (SELECT s.id, s.name FROM systems s WHERE TRUE" + page_filter + " ORDER BY s.id LIMIT ?),"
+            f"WITH page AS{inline} (SELECT s.id, s.name FROM systems s WHERE TRUE{page_filter} ORDER BY s.id LIMIT ?),"
             " decided AS (" + self._deciding(" AND ".join(conditions)) + ")"
             " SELECT page.id AS system_id, page.name AS system_name, decided.role, decided.person_id,"
             " decided.effective_from, decided.effective_to, decided.recorded_at,"
             " CASE WHEN d.erased_at IS NULL THEN d.name END AS person_name, d.erased_at IS NOT NULL AS person_erased"
             " FROM page LEFT JOIN decided ON decided.system_id = page.id"
-            " LEFT JOIN person_details d ON d.person_id = decided.person_id ORDER BY page.id, decided.role"
+            f" LEFT JOIN person_details d ON d.person_id = decided.person_id ORDER BY {order}"
         )
         return await self.reader.fetch_values(sql, *page_params, limit, *params, known_at, at, at)
 
