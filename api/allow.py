@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.routes import HTTPRoute
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Scope
 
 
 def methods_by_path(app: Litestar) -> dict[str, bytes]:
@@ -19,28 +19,8 @@ def methods_by_path(app: Litestar) -> dict[str, bytes]:
             for route in app.routes if isinstance(route, HTTPRoute)}
 
 
-def _is_automatic_options(scope: Scope) -> bool:
+def is_automatic_options(scope: Scope) -> bool:
+    """Whether the request is the OPTIONS answer Litestar makes (api/context.py's middleware puts
+    `Allow` with every method of the path on it)."""
     handler = scope.get("route_handler")
     return scope["method"] == "OPTIONS" and getattr(handler, "handler_name", None) == "options_handler"
-
-
-def allow_middleware(app: ASGIApp) -> ASGIApp:
-    allowed: dict[str, bytes] = {}
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _is_automatic_options(scope):
-            await app(scope, receive, send)
-            return
-        if not allowed:
-            allowed.update(methods_by_path(scope["litestar_app"]))
-        allow = allowed.get(scope.get("path_template", ""))
-
-        async def send_with_allow(message: Message) -> None:
-            if message["type"] == "http.response.start" and allow is not None:
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
-                message["headers"] = [*headers, (b"allow", allow)]
-            await send(message)
-
-        await app(scope, receive, send_with_allow)
-
-    return middleware

@@ -11,13 +11,12 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
-from api.access import unmapped
-from api.allow import allow_middleware
+from api.access import guard_in_place, unmapped
 from api.audit import AuditController
 from api.audit_pack.page import AuditPackPage
 from api.audit_pack.routes import AuditPackController
 from api.auth import BearerAuth
-from api.context import request_id_middleware
+from api.context import edge_middleware
 from api.council import CouncilController, DecommissioningController
 from api.dependencies import DEPENDENCIES
 from api.docs import assets_router, document_operations, render_plugins
@@ -37,7 +36,6 @@ from api.query import check_query
 from api.reminders import ReminderController
 from api.responsibility import ResponsibilityController
 from api.scim import router as scim_router
-from api.tenancy import hold_until_answered
 from api.systems import SystemController
 from api.ui import on_app_error, template_config
 from api.ui.council_pages import CouncilPageController
@@ -85,7 +83,7 @@ def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], Ab
         template_config=template_config(),
         dependencies=DEPENDENCIES,
         exception_handlers={key: on_app_error(handler) for key, handler in HANDLERS.items()},
-        middleware=[hold_until_answered, request_id_middleware, allow_middleware, idempotency_middleware],
+        middleware=[edge_middleware, idempotency_middleware],
         before_request=check_query,
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
@@ -102,6 +100,7 @@ def http_app(settings: Settings, clock: Clock, lifespan: Callable[[Litestar], Ab
     )
     if missing := unmapped(app):
         raise RuntimeError(f"routes without an entry in api/access.py (deny by default): {', '.join(missing)}")
+    guard_in_place(app)
     document_limits(app)
     document_problems(app)
     document_operations(app)

@@ -14,7 +14,7 @@ from typing import Any
 import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import Scope
 
 _RUNTIME = "ansvar_runtime"
 _TENANT = "ansvar_tenant"
@@ -58,7 +58,7 @@ async def enter(connection: ASGIConnection, slug: str) -> Any | None:
         runtime = await anyio.to_thread.run_sync(hub.runtime, slug, True)
     if runtime is not None:
         hub.held(slug)
-        state[_HELD] = slug  # let go when the response has gone (hold_until_answered)
+        state[_HELD] = slug  # let go when the response has gone (api/context.py's middleware, let_go)
     tenant = None
     if runtime is not None:
         known, tenant = hub.tenant_remembered(slug)
@@ -70,17 +70,11 @@ async def enter(connection: ASGIConnection, slug: str) -> Any | None:
     return runtime
 
 
-def hold_until_answered(app: ASGIApp) -> ASGIApp:
-    """The outermost middleware: a municipality a request ran on is let go once its answer has gone,
-    so that making room never closes one under a request (ansvar/tenancy.py)."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await app(scope, receive, send)
-        finally:
-            slug = scope.get("state", {}).get(_HELD)
-            hub = scope["app"].state.get("tenants") if slug else None
-            if hub is not None:
-                hub.let_go(slug)
-
-    return middleware
+def let_go(scope: Scope) -> None:
+    """Once a request's answer has gone, the municipality it ran on is let go, so that making room
+    never closes one under a request (ansvar/tenancy.py); called last by the outermost middleware
+    (api/context.py)."""
+    slug = scope.get("state", {}).get(_HELD)
+    hub = scope["app"].state.get("tenants") if slug else None
+    if hub is not None:
+        hub.let_go(slug)

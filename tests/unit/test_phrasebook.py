@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.explanation import CODES, explain
 from domain.vocabulary import Criticality, Lifecycle, Role
@@ -180,3 +182,8 @@ def test_an_erased_person_is_said_as_erased_in_both_languages():
     explanation = explain("systemejer", "held", HELD, erased, DAY, WHEN)
     assert en.said(explanation).startswith("a person whose details are erased holds")
     assert da.said(explanation).startswith("en person hvis oplysninger er slettet har rollen")
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_an_instant_to_the_minute_is_what_strftime_says(t: datetime) -> None:
+    assert en._minute(t) == f"{t:%Y-%m-%d %H:%M}"  # written out for speed, it says what strftime says
