@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,7 +37,7 @@ WORKER = Actor(role="system")
 @dataclass
 class Outcome:
     day: date
-    planned: list[R.Reminder]
+    planned: Sequence[R.Reminder]  # a plan read back: built when first read (projections/reminder_plans.py)
     decided: int = 0
     sent: list[dict[str, Any]] = field(default_factory=list)
     failed: list[tuple[dict[str, Any], str]] = field(default_factory=list)
@@ -58,7 +58,7 @@ def wait_for_views(runtime: Any, worker_runs: bool, timeout: float = 60.0) -> No
         time.sleep(0.2)
 
 
-def plan(runtime: Any, day: date) -> tuple[list[R.Reminder], set[UUID]]:
+def plan(runtime: Any, day: date) -> tuple[Sequence[R.Reminder], set[UUID]]:
     """The reminders due on `day`, and which of them are already decided: the day's kept plan if
     nothing the rules read has changed since it was made (projections/reminder_plans.py), else a
     plan made afresh from the views, and kept."""
@@ -79,7 +79,7 @@ def plan(runtime: Any, day: date) -> tuple[list[R.Reminder], set[UUID]]:
         with runtime.db.transaction() as cur:
             plans.keep(cur, plans.Plan(day, position, planned), made_with)
     with runtime.db.transaction(write=False) as cur:
-        known = decided_ids(cur, min((r.due_on for r in planned), default=day))
+        known = decided_ids(cur, plans.earliest_due(planned, day))
     return planned, known
 
 
@@ -128,7 +128,7 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
     outcome = Outcome(day, planned)
     if not send:
         return outcome
-    outcome.decided = runtime.portfolio.decide_reminders(R.unsent(planned, known), actor=WORKER)
+    outcome.decided = runtime.portfolio.decide_reminders(plans.unsent(planned, known), actor=WORKER)
     wait_for_views(runtime, worker_runs)
     smtp = runtime.settings.reminders.smtp
     if smtp is None:

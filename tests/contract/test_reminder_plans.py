@@ -95,3 +95,57 @@ def test_planned_again_or_kept_the_answer_is_the_full_plans_after_any_commands(t
         elif action == "vacate":
             app.record_vacancy(rng.choice(systems), "systemejer", day, None, "ingen")
     assert 1 <= planner.afresh < 12  # some were kept
+
+
+def as_another_process(settings, clock):
+    """A second runtime on the same database, with no plan in this process's memory: what
+    `ansvar reminders run` from cron, or a second API process, finds."""
+    plans._IN_MEMORY.clear()
+    return bootstrap(settings, clock)
+
+
+def test_a_plan_read_back_decides_exactly_the_undecided_and_builds_nothing_when_all_are(town, today, monkeypatch,
+                                                                                        settings, clock):
+    planner = Planner(town, monkeypatch)
+    first, known = planner.plan(today)
+    waiting = R.unsent(first, known)
+    assert len(waiting) >= 2
+    town.portfolio.decide_reminders(waiting[::2])
+    other = as_another_process(settings, clock)
+    try:
+        outcome = reminders.run(other, today)  # no SMTP server: decides, sends nothing
+        assert planner.afresh == 1 and isinstance(outcome.planned, plans.KeptReminders)
+        assert outcome.decided == len(waiting[1::2])
+        with other.db.transaction(write=False) as cur:
+            cur.execute("SELECT id FROM reminders")
+            assert {r["id"] for r in cur.fetchall()} >= {r.id for r in first}
+        plans._IN_MEMORY.clear()
+        again = reminders.run(other, today)
+        assert again.decided == 0 and planner.afresh == 1
+        assert not again.planned.is_built()  # every one decided: the ids were enough
+        assert len(again.planned) == len(first) and again.planned == first == full(other, today)
+        assert [r.id for r in again.planned] == [r.id for r in first]
+    finally:
+        other.close()
+
+
+def test_a_kept_plan_is_not_used_by_another_process_after_an_event_that_changes_it(town, today, monkeypatch,
+                                                                                   settings, clock):
+    planner = Planner(town, monkeypatch)
+    first, known = planner.plan(today)
+    town.portfolio.decide_reminders(R.unsent(first, known))
+    holder = next(r.recipient_id for r in first if r.duty == R.Duty.ATTESTATION_OVERDUE and r.recipient_id)
+    town.portfolio.record_departure(holder, today - timedelta(days=1))  # after the plan's position
+    other = as_another_process(settings, clock)
+    try:
+        outcome = reminders.run(other, today)
+        assert planner.afresh == 2 and not isinstance(outcome.planned, plans.KeptReminders)
+        assert outcome.planned == full(other, today) and outcome.planned != first
+        assert any(r.duty == R.Duty.HOLDER_GONE and r.about_person_id == holder for r in outcome.planned)
+        assert outcome.decided == len([r for r in outcome.planned if r.id not in {k.id for k in first}])
+        with other.db.transaction() as cur:  # the kept plan's fingerprint not the code's: planned afresh too
+            cur.execute("UPDATE reminder_plans SET fingerprint = 'older code'")
+        plans._IN_MEMORY.clear()
+        assert reminders.run(other, today).planned == full(other, today) and planner.afresh == 3
+    finally:
+        other.close()
