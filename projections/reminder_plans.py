@@ -27,6 +27,10 @@ from domain import reminders as R
 
 DDL = ("CREATE TABLE IF NOT EXISTS reminder_plans (day date PRIMARY KEY, position bigint NOT NULL,"
        " fingerprint text NOT NULL, digest text NOT NULL, reminders text NOT NULL)")
+#: The day's plans (by their digest) every one of whose reminders a run found decided. A decision
+#: is an event, never undone, so a plan once settled stays settled: a later run of the day decides
+#: nothing without reading which are decided (25,000 rows).
+SETTLED_DDL = "CREATE TABLE IF NOT EXISTS reminder_plans_settled (day date PRIMARY KEY, digest text NOT NULL)"
 #: The events that move none of the views a plan reads (only the `reminders` table).
 PLAN_BLIND = frozenset({R.ReminderRecord.Decided.TOPIC, R.ReminderRecord.Sent.TOPIC, R.ReminderRecord.Failed.TOPIC})
 _CODE = [Path(R.__file__), Path(__file__).with_name("reminders_view.py")]
@@ -42,6 +46,8 @@ class Plan:
     day: date
     position: int
     reminders: Sequence[R.Reminder]
+    digest: str = ""  # of the stored text: which plan of the day
+    settled: bool = False  # a run found every one of its reminders decided
 
 
 class KeptReminders(Sequence[R.Reminder]):
@@ -107,7 +113,9 @@ def fingerprint(cur: Any, policy: Any) -> str:
 
 def kept(cur: Any, day: date, made_with: str) -> Plan | None:
     cur.execute(DDL)
-    cur.execute("SELECT position, fingerprint, digest FROM reminder_plans WHERE day = ?", (day,))
+    cur.execute(SETTLED_DDL)
+    cur.execute("SELECT p.position, p.fingerprint, p.digest, s.digest AS settled FROM reminder_plans p"
+                " LEFT JOIN reminder_plans_settled s ON s.day = p.day AND s.digest = p.digest WHERE p.day = ?", (day,))
     row = cur.fetchone()
     if row is None or row["fingerprint"] != made_with:
         return None
@@ -117,7 +125,14 @@ def kept(cur: Any, day: date, made_with: str) -> Plan | None:
         earliest, ids, rows = cur.fetchone()["reminders"].split("\n", 2)
         found = _remember(row["digest"], KeptReminders(date.fromisoformat(earliest) if earliest else None,
                                                        bytes.fromhex(ids), rows))
-    return Plan(day, row["position"], found)
+    return Plan(day, row["position"], found, row["digest"], row["settled"] is not None)
+
+
+def settle(cur: Any, plan: Plan) -> None:
+    """Every reminder of the plan is decided (its events are in the log)."""
+    cur.execute(SETTLED_DDL)
+    cur.execute("DELETE FROM reminder_plans_settled WHERE day = ? OR day < ?", (plan.day, plan.day - R.WEEK))
+    cur.execute("INSERT INTO reminder_plans_settled (day, digest) VALUES (?, ?)", (plan.day, plan.digest))
 
 
 def earliest_due(planned: Sequence[R.Reminder], default: date) -> date:
@@ -137,7 +152,7 @@ def unsent(planned: Sequence[R.Reminder], decided: set[UUID]) -> list[R.Reminder
     return [planned[i] for i in new]
 
 
-def keep(cur: Any, plan: Plan, made_with: str) -> None:
+def keep(cur: Any, plan: Plan, made_with: str) -> Plan:
     """Keep the day's plan (the latest wins); plans of days more than a week before go. Stored as
     a line with the earliest due date, one with the reminders' ids (32 hex digits each, in order),
     then the reminders as JSON rows: a run that finds them all decided reads no row (KeptReminders)."""
@@ -150,6 +165,7 @@ def keep(cur: Any, plan: Plan, made_with: str) -> None:
     cur.execute("INSERT INTO reminder_plans (day, position, fingerprint, digest, reminders) VALUES (?, ?, ?, ?, ?)",
                 (plan.day, plan.position, made_with, digest, text))
     _remember(digest, plan.reminders)
+    return dataclasses.replace(plan, digest=digest, settled=False)
 
 
 def _remember(digest: str, reminders: Sequence[R.Reminder]) -> Sequence[R.Reminder]:

@@ -58,8 +58,8 @@ def wait_for_views(runtime: Any, worker_runs: bool, timeout: float = 60.0) -> No
         time.sleep(0.2)
 
 
-def plan(runtime: Any, day: date) -> tuple[Sequence[R.Reminder], set[UUID]]:
-    """The reminders due on `day`, and which of them are already decided: the day's kept plan if
+def plan(runtime: Any, day: date) -> tuple[Sequence[R.Reminder], list[R.Reminder]]:
+    """The reminders due on `day`, and those of them not decided yet: the day's kept plan if
     nothing the rules read has changed since it was made (projections/reminder_plans.py), else a
     plan made afresh from the views, and kept."""
     policy = runtime.settings.gap_policy
@@ -70,17 +70,22 @@ def plan(runtime: Any, day: date) -> tuple[Sequence[R.Reminder], set[UUID]]:
         made_with = plans.fingerprint(cur, policy)
         kept = plans.kept(cur, day, made_with)
     if kept is not None and plans.unchanged_since(runtime.portfolio.recorder, kept.position, head):
-        planned = kept.reminders
+        chosen = kept
         with runtime.db.transaction() as cur:
             plans.moved_on(cur, day, head)
     else:
         with runtime.db.transaction(write=False) as cur:
             planned = R.plan(load_record(cur, day, policy), day)
         with runtime.db.transaction() as cur:
-            plans.keep(cur, plans.Plan(day, position, planned), made_with)
+            chosen = plans.keep(cur, plans.Plan(day, position, planned), made_with)
+    if chosen.settled:  # every one found decided before, and a decision is never undone
+        return chosen.reminders, []
     with runtime.db.transaction(write=False) as cur:
-        known = decided_ids(cur, plans.earliest_due(planned, day))
-    return planned, known
+        new = plans.unsent(chosen.reminders, decided_ids(cur, plans.earliest_due(chosen.reminders, day)))
+    if not new:
+        with runtime.db.transaction() as cur:
+            plans.settle(cur, chosen)
+    return chosen.reminders, new
 
 
 _LOCAL_SENDER = threading.Lock()
@@ -124,11 +129,11 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
     clock = runtime.clock
     day = day or clock.today()
     wait_for_views(runtime, worker_runs)
-    planned, known = plan(runtime, day)
+    planned, new = plan(runtime, day)
     outcome = Outcome(day, planned)
     if not send:
         return outcome
-    outcome.decided = runtime.portfolio.decide_reminders(plans.unsent(planned, known), actor=WORKER)
+    outcome.decided = runtime.portfolio.decide_reminders(new, actor=WORKER)
     wait_for_views(runtime, worker_runs)
     smtp = runtime.settings.reminders.smtp
     if smtp is None:
