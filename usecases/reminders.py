@@ -62,6 +62,11 @@ def plan(runtime: Any, day: date) -> tuple[Sequence[R.Reminder], list[R.Reminder
     """The reminders due on `day`, and those of them not decided yet: the day's kept plan if
     nothing the rules read has changed since it was made (projections/reminder_plans.py), else a
     plan made afresh from the views, and kept."""
+    chosen, new = _plan(runtime, day)
+    return chosen.reminders, new
+
+
+def _plan(runtime: Any, day: date) -> tuple[plans.Plan, list[R.Reminder]]:
     policy = runtime.settings.gap_policy
     # Where the views stand before they are read: the plan reflects at least every event up to it.
     position = min(runtime.catchup.positions().values(), default=0)
@@ -79,13 +84,13 @@ def plan(runtime: Any, day: date) -> tuple[Sequence[R.Reminder], list[R.Reminder
         with runtime.db.transaction() as cur:
             chosen = plans.keep(cur, plans.Plan(day, position, planned), made_with)
     if chosen.settled:  # every one found decided before, and a decision is never undone
-        return chosen.reminders, []
+        return chosen, []
     with runtime.db.transaction(write=False) as cur:
         new = plans.unsent(chosen.reminders, decided_ids(cur, plans.earliest_due(chosen.reminders, day)))
     if not new:
         with runtime.db.transaction() as cur:
             plans.settle(cur, chosen)
-    return chosen.reminders, new
+    return chosen, new
 
 
 _LOCAL_SENDER = threading.Lock()
@@ -129,11 +134,14 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
     clock = runtime.clock
     day = day or clock.today()
     wait_for_views(runtime, worker_runs)
-    planned, new = plan(runtime, day)
-    outcome = Outcome(day, planned)
+    chosen, new = _plan(runtime, day)
+    outcome = Outcome(day, chosen.reminders)
     if not send:
         return outcome
     outcome.decided = runtime.portfolio.decide_reminders(new, actor=WORKER)
+    if new:  # each one decided now, by this run or (a conflict) another: the plan is settled
+        with runtime.db.transaction() as cur:
+            plans.settle(cur, chosen)
     wait_for_views(runtime, worker_runs)
     smtp = runtime.settings.reminders.smtp
     if smtp is None:
