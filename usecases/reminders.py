@@ -184,7 +184,7 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
             if row["id"] not in recorded:
                 _failed(runtime, row, reply, now, outcome)
         return outcome
-    log.info("reminders run", day=day.isoformat(), planned=len(planned), decided=outcome.decided,
+    log.info("reminders run", day=day.isoformat(), planned=len(outcome.planned), decided=outcome.decided,
              sent=len(outcome.sent), failed=len(outcome.failed), undeliverable=len(outcome.undeliverable))
     return outcome
 
