@@ -13,9 +13,8 @@
     8d: the same, as another process finds it (the plan read back from its table, not memory):
     timed is `reminders.run` alone, in this process with its kept plans forgotten.
 8e  the whole `ansvar reminders run --at DAY --json` as a process of its own (as cron runs it): wall
-    and the child's CPU; baseline: `ansvar projections status`, a process that starts Python, imports
-    the CLI and bootstraps the same database (the start-up every such command pays), and
-    `python -c pass`.
+    and the child's CPU; baseline: the start-up every CLI command pays (a process that imports the
+    CLI and bootstraps the same database, then exits: STARTUP), and `python -c pass`.
     `--at` a day already decided here measures 8a-8d without adding 25,000 events to the log.
 
 No SMTP server: nothing is sent (the sending is bounded by the SMTP server, not by ansvar).
@@ -114,32 +113,35 @@ def main() -> None:
         other_s = time.perf_counter() - started
         line("8d ... in another process", f"{other_s:.2f} s: {other.decided} new", "the plan read back from its table",
              f"target 1 s: {'met' if other_s <= 1 and other.planned == afresh else 'MISSED'}")
-        run_s, run_cpu, out = whole_process("reminders", "run", "--at", args.at.isoformat(), "--json")
-        status_s, status_cpu, _ = whole_process("projections", "status")
-        bare_s, bare_cpu, _ = whole_process()
+        run_s, run_cpu, out = whole_process("-m", "ansvar.cli", "reminders", "run", "--at", args.at.isoformat(), "--json")
+        start_s, start_cpu, _ = whole_process("-c", STARTUP)
+        bare_s, _, _ = whole_process("-c", "pass")
         found = json.loads(out)
         line("8e `ansvar reminders run` as a process", f"{run_s:.2f} s ({run_cpu:.2f} s CPU): {found['decided']} new,"
-             f" {found['due']:,} due", f"start-up (`ansvar projections status`) {status_s:.2f} s ({status_cpu:.2f} s CPU);"
-             f" `python -c pass` {bare_s:.2f} s", f"beyond the start-up {run_s - status_s:.2f} s")
+             f" {found['due']:,} due", f"start-up alone {start_s:.2f} s ({start_cpu:.2f} s CPU); `python -c pass` {bare_s:.2f} s",
+             f"beyond the start-up {run_s - start_s:.2f} s ({run_cpu - start_cpu:.2f} s CPU)")
         print(f"[{load()}]")
     finally:
         runtime.close()
 
 
-def whole_process(*command: str) -> tuple[float, float, str]:
-    """A process of its own: wall seconds, its CPU seconds (user + system), its stdout. No command:
-    the interpreter alone (`python -c pass`)."""
-    argv = [sys.executable, "-m", "ansvar.cli", *command] if command else [sys.executable, "-c", "pass"]
+#: What every CLI command pays before its own work: Python, the CLI's imports, and bootstrap.
+STARTUP = ("import os; import ansvar.cli; from ansvar.bootstrap import bootstrap; from infra.settings import Settings;"
+           " bootstrap(Settings.from_env(dict(os.environ))).close()")
+
+
+def whole_process(*argv: str) -> tuple[float, float, str]:
+    """`python ARGV` as a process of its own: wall seconds, its CPU seconds (user + system), its stdout."""
     env = {**os.environ, "ANSVAR_LOG_LEVEL": "warning",
            "ANSVAR_DATABASE_URL": os.environ.get("ANSVAR_DATABASE_URL") or DEFAULT_URL}
     env.pop("ANSVAR_SMTP_HOST", None)  # nothing is sent
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, *argv], env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):  # 1: `reminders run` with no SMTP server configured
-        raise SystemExit(f"{' '.join(command)}: exit {done.returncode}: {done.stderr[-2000:]}")
+        raise SystemExit(f"{' '.join(argv)}: exit {done.returncode}: {done.stderr[-2000:]}")
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, done.stdout
 
 
