@@ -9,6 +9,11 @@ change none of them. The events that cannot are the reminders' own (decided, sen
 write only the `reminders` table, which the rules do not read); anything else after P, or a
 different fingerprint (the rules' code, the gap settings, a view's schema), and the day is
 planned afresh. Not a view: no event makes it, and losing it costs one full plan.
+
+A plan whose reminders a run found (or made) all decided is marked settled, by the digest of its
+text; a decision is an event, never undone, so a later run of the same plan decides nothing
+without reading the decided ones. How a plan is stored, and read back without building its
+reminders: projections/kept_reminders.py.
 """
 
 from __future__ import annotations
@@ -16,14 +21,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 from domain import reminders as R
+# KeptReminders, earliest_due and unsent are used through this module (usecases/reminders.py).
+from projections.kept_reminders import FORMAT, KeptReminders, earliest_due, from_text, to_text, unsent  # noqa: F401
 
 DDL = ("CREATE TABLE IF NOT EXISTS reminder_plans (day date PRIMARY KEY, position bigint NOT NULL,"
        " fingerprint text NOT NULL, digest text NOT NULL, reminders text NOT NULL)")
@@ -34,8 +40,6 @@ SETTLED_DDL = "CREATE TABLE IF NOT EXISTS reminder_plans_settled (day date PRIMA
 #: The events that move none of the views a plan reads (only the `reminders` table).
 PLAN_BLIND = frozenset({R.ReminderRecord.Decided.TOPIC, R.ReminderRecord.Sent.TOPIC, R.ReminderRecord.Failed.TOPIC})
 _CODE = [Path(R.__file__), Path(__file__).with_name("reminders_view.py")]
-#: How a plan is stored (see `keep`): a plan stored another way is not read, but planned afresh.
-_FORMAT = "the earliest due date, the ids, the rows without ids: a line each"
 #: The plans this process made or read last, by the digest of their stored text: a run in the same
 #: process (the daily schedule's retries) takes the reminders as they are, ids worked out already.
 _IN_MEMORY: dict[str, Sequence[R.Reminder]] = {}
@@ -50,54 +54,6 @@ class Plan:
     settled: bool = False  # a run found every one of its reminders decided
 
 
-class KeptReminders(Sequence[R.Reminder]):
-    """A kept plan's reminders as another process reads them back: their ids at once, the
-    reminders themselves built when first asked for. A run of a day whose reminders are all
-    decided needs only the ids (`unsent`); building 25,000 reminders took 0.6-0.8 s of CPU, most of
-    such a run."""
-
-    def __init__(self, earliest: date | None, ids: bytes, rows: str) -> None:
-        self.earliest = earliest  # the earliest due date among them (None: no reminders)
-        self.ids = ids  # 16 bytes a reminder, in the plan's order
-        self._rows: str | None = rows
-        self._built: list[R.Reminder] = []
-
-    def id_numbers(self) -> Iterator[int]:
-        """Each reminder's id as `UUID.int`, without making the UUIDs."""
-        ids = self.ids
-        return (int.from_bytes(ids[i:i + 16], "big") for i in range(0, len(ids), 16))
-
-    def is_built(self) -> bool:
-        return self._rows is None
-
-    def built(self) -> list[R.Reminder]:
-        if self._rows is not None:
-            uuids: dict[str, UUID] = {}
-            rows = json.loads(self._rows)
-            self._built = [_reminder(row, UUID(bytes=self.ids[16 * i:16 * i + 16]), uuids) for i, row in enumerate(rows)]
-            self._rows = None
-        return self._built
-
-    def __len__(self) -> int:
-        return len(self.ids) // 16
-
-    def __getitem__(self, index: Any) -> Any:
-        return self.built()[index]
-
-    def __iter__(self) -> Iterator[R.Reminder]:
-        return iter(self.built())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return len(self) == len(other) and self.built() == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  (mutable in effect: built on first use)
-
-    def __repr__(self) -> str:
-        return f"KeptReminders({len(self)} reminders)"
-
-
 def fingerprint(cur: Any, policy: Any) -> str:
     """What a plan depends on besides the views' rows: the rules' code, the gap settings, and the
     shape of every view (a view made afresh can hold other rows at the same position)."""
@@ -107,7 +63,7 @@ def fingerprint(cur: Any, policy: Any) -> str:
     for path in _CODE:
         digest.update(path.read_bytes())
     digest.update("\n".join(schemas).encode())
-    digest.update(_FORMAT.encode())
+    digest.update(FORMAT.encode())
     return digest.hexdigest()
 
 
@@ -122,43 +78,22 @@ def kept(cur: Any, day: date, made_with: str) -> Plan | None:
     found = _IN_MEMORY.get(row["digest"])
     if found is None:
         cur.execute("SELECT reminders FROM reminder_plans WHERE day = ?", (day,))
-        earliest, ids, rows = cur.fetchone()["reminders"].split("\n", 2)
-        found = _remember(row["digest"], KeptReminders(date.fromisoformat(earliest) if earliest else None,
-                                                       bytes.fromhex(ids), rows))
+        found = _remember(row["digest"], from_text(cur.fetchone()["reminders"]))
     return Plan(day, row["position"], found, row["digest"], row["settled"] is not None)
 
 
 def settle(cur: Any, plan: Plan) -> None:
     """Every reminder of the plan is decided (its events are in the log)."""
     cur.execute(SETTLED_DDL)
-    cur.execute("DELETE FROM reminder_plans_settled WHERE day = ? OR day < ?", (plan.day, plan.day - R.WEEK))
-    cur.execute("INSERT INTO reminder_plans_settled (day, digest) VALUES (?, ?)", (plan.day, plan.digest))
-
-
-def earliest_due(planned: Sequence[R.Reminder], default: date) -> date:
-    """The earliest due date among the plan's reminders, without building a plan read back."""
-    if isinstance(planned, KeptReminders):
-        return planned.earliest or default
-    return min((r.due_on for r in planned), default=default)
-
-
-def unsent(planned: Sequence[R.Reminder], decided: set[UUID]) -> list[R.Reminder]:
-    """R.unsent; of a plan read back, by its kept ids, so that its reminders are built only when
-    some are not decided yet."""
-    if not isinstance(planned, KeptReminders):
-        return R.unsent(planned, decided)
-    known = {u.int for u in decided}
-    new = [i for i, number in enumerate(planned.id_numbers()) if number not in known]
-    return [planned[i] for i in new]
+    cur.execute("DELETE FROM reminder_plans_settled WHERE day < ?", (plan.day - R.WEEK,))
+    # Two runs may settle the day at once (a preview beside a run): the later one's plan wins, neither fails.
+    cur.execute("INSERT INTO reminder_plans_settled (day, digest) VALUES (?, ?)"
+                " ON CONFLICT (day) DO UPDATE SET digest = excluded.digest", (plan.day, plan.digest))
 
 
 def keep(cur: Any, plan: Plan, made_with: str) -> Plan:
-    """Keep the day's plan (the latest wins); plans of days more than a week before go. Stored as
-    a line with the earliest due date, one with the reminders' ids (32 hex digits each, in order),
-    then the reminders as JSON rows: a run that finds them all decided reads no row (KeptReminders)."""
-    earliest = min((r.due_on for r in plan.reminders), default=None)
-    ids = "".join(r.id.hex for r in plan.reminders)
-    text = "\n".join((earliest.isoformat() if earliest else "", ids, json.dumps([_row(r) for r in plan.reminders])))
+    """Keep the day's plan (the latest wins); plans of days more than a week before go."""
+    text = to_text(plan.reminders)
     digest = hashlib.sha256(text.encode()).hexdigest()
     cur.execute(DDL)
     cur.execute("DELETE FROM reminder_plans WHERE day = ? OR day < ?", (plan.day, plan.day - R.WEEK))
@@ -200,31 +135,3 @@ def unchanged_since(recorder: Any, position: int, head: int, page: int = 5000) -
             return False
         start = found[-1].id + 1
     return True
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _row(r: R.Reminder) -> list[Any]:
-    return [str(r.duty), r.due_on.isoformat(), _text(r.recipient_id), _text(r.system_id), r.role,
-            _text(r.subject_id), _text(r.about_person_id), [list(d) for d in r.details]]
-
-
-def _reminder(row: list[Any], rid: UUID, uuids: dict[str, UUID]) -> R.Reminder:
-    """A kept reminder, with its id as kept (the same as the one made from its fields: the row is
-    the plan's own); ids repeat (recipients, the council), so each is parsed once."""
-    duty, due_on, recipient, system, role, subject, about, details = row
-
-    def uuid(text: str | None) -> UUID | None:
-        if text is None:
-            return None
-        found = uuids.get(text)
-        if found is None:
-            found = uuids[text] = UUID(text)
-        return found
-
-    r = R.Reminder(R.Duty(duty), date.fromisoformat(due_on), uuid(recipient), uuid(system), role, uuid(subject),
-                   uuid(about), tuple(tuple(d) for d in details))
-    r.__dict__["id"] = rid  # Reminder.id is a cached property: the kept id, not worked out again
-    return r
