@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,7 +37,7 @@ WORKER = Actor(role="system")
 @dataclass
 class Outcome:
     day: date
-    planned: list[R.Reminder]
+    planned: Sequence[R.Reminder]  # a plan read back: built when first read (projections/reminder_plans.py)
     decided: int = 0
     sent: list[dict[str, Any]] = field(default_factory=list)
     failed: list[tuple[dict[str, Any], str]] = field(default_factory=list)
@@ -58,10 +58,15 @@ def wait_for_views(runtime: Any, worker_runs: bool, timeout: float = 60.0) -> No
         time.sleep(0.2)
 
 
-def plan(runtime: Any, day: date) -> tuple[list[R.Reminder], set[UUID]]:
-    """The reminders due on `day`, and which of them are already decided: the day's kept plan if
+def plan(runtime: Any, day: date) -> tuple[Sequence[R.Reminder], list[R.Reminder]]:
+    """The reminders due on `day`, and those of them not decided yet: the day's kept plan if
     nothing the rules read has changed since it was made (projections/reminder_plans.py), else a
     plan made afresh from the views, and kept."""
+    chosen, new = _plan(runtime, day)
+    return chosen.reminders, new
+
+
+def _plan(runtime: Any, day: date) -> tuple[plans.Plan, list[R.Reminder]]:
     policy = runtime.settings.gap_policy
     # Where the views stand before they are read: the plan reflects at least every event up to it.
     position = min(runtime.catchup.positions().values(), default=0)
@@ -70,17 +75,22 @@ def plan(runtime: Any, day: date) -> tuple[list[R.Reminder], set[UUID]]:
         made_with = plans.fingerprint(cur, policy)
         kept = plans.kept(cur, day, made_with)
     if kept is not None and plans.unchanged_since(runtime.portfolio.recorder, kept.position, head):
-        planned = kept.reminders
+        chosen = kept
         with runtime.db.transaction() as cur:
             plans.moved_on(cur, day, head)
     else:
         with runtime.db.transaction(write=False) as cur:
             planned = R.plan(load_record(cur, day, policy), day)
         with runtime.db.transaction() as cur:
-            plans.keep(cur, plans.Plan(day, position, planned), made_with)
+            chosen = plans.keep(cur, plans.Plan(day, position, planned), made_with)
+    if chosen.settled:  # every one found decided before, and a decision is never undone
+        return chosen, []
     with runtime.db.transaction(write=False) as cur:
-        known = decided_ids(cur, min((r.due_on for r in planned), default=day))
-    return planned, known
+        new = plans.unsent(chosen.reminders, decided_ids(cur, plans.earliest_due(chosen.reminders, day)))
+    if not new:
+        with runtime.db.transaction() as cur:
+            plans.settle(cur, chosen)
+    return chosen, new
 
 
 _LOCAL_SENDER = threading.Lock()
@@ -124,11 +134,14 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
     clock = runtime.clock
     day = day or clock.today()
     wait_for_views(runtime, worker_runs)
-    planned, known = plan(runtime, day)
-    outcome = Outcome(day, planned)
+    chosen, new = _plan(runtime, day)
+    outcome = Outcome(day, chosen.reminders)
     if not send:
         return outcome
-    outcome.decided = runtime.portfolio.decide_reminders(R.unsent(planned, known), actor=WORKER)
+    outcome.decided = runtime.portfolio.decide_reminders(new, actor=WORKER)
+    if new:  # each one decided now, by this run or (a conflict) another: the plan is settled
+        with runtime.db.transaction() as cur:
+            plans.settle(cur, chosen)
     wait_for_views(runtime, worker_runs)
     smtp = runtime.settings.reminders.smtp
     if smtp is None:
@@ -171,7 +184,7 @@ def _run(runtime: Any, day: date | None, send: bool, worker_runs: bool) -> Outco
             if row["id"] not in recorded:
                 _failed(runtime, row, reply, now, outcome)
         return outcome
-    log.info("reminders run", day=day.isoformat(), planned=len(planned), decided=outcome.decided,
+    log.info("reminders run", day=day.isoformat(), planned=len(outcome.planned), decided=outcome.decided,
              sent=len(outcome.sent), failed=len(outcome.failed), undeliverable=len(outcome.undeliverable))
     return outcome
 
