@@ -59,6 +59,9 @@ def cmd_audit_pack(settings: Settings, clock: Clock, args: argparse.Namespace) -
         partial.unlink(missing_ok=True)
         refuse(f"cannot make the pack: {detail(exc) if isinstance(exc, DomainError) else exc}", as_json=args.json)
         return 2
+    except BaseException:
+        partial.unlink(missing_ok=True)  # never half a pack, whatever stopped it (a failed PDF: PdfFailed)
+        raise
     finally:
         runtime.close()
     made = {

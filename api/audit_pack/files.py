@@ -18,6 +18,7 @@ import anyio.to_thread
 import structlog
 
 from api.audit_pack import pdf
+from api.audit_pack.pdf_process import PdfProcess
 from api.audit_pack.workbook import Workbook, clean
 from api.audit_pack.sections import (HEADERS, Question, Row, Summary, chunk_rows, decision_rows, in_question,
                                      systems_in_question)
@@ -71,46 +72,57 @@ async def build(reads: ReadSide, transparency: TransparencyLog, events: EventLog
     unclear = GapsAsKnown(reads.reader, q.known_at, policy, changes, criticality)
     with tempfile.TemporaryDirectory(prefix="ansvar-pack-") as tmp:
         folder = Path(tmp)
-        book, positions, summary = Workbook(folder, HEADERS), set(), Summary()
-        shown: dict[str, list[Row]] = {name: [] for name in HEADERS}
-        with open(folder / "rows.jsonl", "w", encoding="utf-8") as rows_file, closing(book):
-            def keep(row: Row) -> None:
-                book.append(row.section, row.cells)
-                rows_file.write(json.dumps(evidence_row(row), ensure_ascii=False) + "\n")
-                positions.update(row.positions)
-                summary.counts[row.section] = summary.counts.get(row.section, 0) + 1
-                if len(shown[row.section]) < pdf.MAX_ROWS and pdf.shown(row):
-                    shown[row.section].append(row)
+        # started first: it imports WeasyPrint while this process reads (pdf_process.py)
+        renderer = PdfProcess(folder)
+        try:
+            return await _build(reads, transparency, policy, q, out, unclear, folder, renderer)
+        finally:
+            renderer.close()
 
-            async for chunk in systems_in_question(reads, q):
-                for (system, changes), found in zip(chunk, await chunk_rows(reads, q, policy, chunk, unclear)):
-                    if in_question(q, changes):
-                        summary.systems.append(system["name"])
-                    for row in [*found.owners, *found.changed]:
-                        keep(row)
-                    if found.attestation is not None:
-                        keep(found.attestation)
-                        summary.in_use += 1
-                        summary.attested += found.in_time
-                    for row in found.unclear:
-                        keep(row)
-                        summary.longest = sorted([*summary.longest, row], key=lambda r: -r.cells[5])[:10]
-            keep(coverage_row(summary))
-            async for row in decision_rows(reads, q):
-                keep(row)
-            await anyio.to_thread.run_sync(book.save, folder / pack_verify.WORKBOOK)
-        checkpoint = await anyio.to_thread.run_sync(transparency.checkpoint)  # after the rows: it covers them
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as pack:
-            # stored as it is: an xlsx is a deflated zip already (deflating it again costs time, saves nothing)
-            pack.write(folder / pack_verify.WORKBOOK, pack_verify.WORKBOOK, zipfile.ZIP_STORED)
-            with pack.open(pack_verify.EVIDENCE, "w", force_zip64=True) as evidence:
-                await anyio.to_thread.run_sync(
-                    _write_evidence, evidence, q, checkpoint, transparency, folder / "rows.jsonl", sorted(positions),
-                    summary)
-            content = await anyio.to_thread.run_sync(pdf.render, q, summary, shown, checkpoint)
-            pack.writestr(PDF, content)
-            pack.writestr(VERIFY_MD, verify_md(q, checkpoint, transparency.verifier_key))
-            pack.writestr(VERIFY_PY, Path(pack_verify.__file__).read_text(encoding="utf-8"))
+
+async def _build(reads: ReadSide, transparency: TransparencyLog, policy: GapPolicy, q: Question, out: IO[bytes],
+                 unclear: GapsAsKnown, folder: Path, renderer: PdfProcess) -> Summary:
+    book, positions, summary = Workbook(folder, HEADERS), set(), Summary()
+    shown: dict[str, list[Row]] = {name: [] for name in HEADERS}
+    with open(folder / "rows.jsonl", "w", encoding="utf-8") as rows_file, closing(book):
+        def keep(row: Row) -> None:
+            book.append(row.section, row.cells)
+            rows_file.write(json.dumps(evidence_row(row), ensure_ascii=False) + "\n")
+            positions.update(row.positions)
+            summary.counts[row.section] = summary.counts.get(row.section, 0) + 1
+            if len(shown[row.section]) < pdf.MAX_ROWS and pdf.shown(row):
+                shown[row.section].append(row)
+
+        async for chunk in systems_in_question(reads, q):
+            for (system, changes), found in zip(chunk, await chunk_rows(reads, q, policy, chunk, unclear)):
+                if in_question(q, changes):
+                    summary.systems.append(system["name"])
+                for row in [*found.owners, *found.changed]:
+                    keep(row)
+                if found.attestation is not None:
+                    keep(found.attestation)
+                    summary.in_use += 1
+                    summary.attested += found.in_time
+                for row in found.unclear:
+                    keep(row)
+                    summary.longest = sorted([*summary.longest, row], key=lambda r: -r.cells[5])[:10]
+        keep(coverage_row(summary))
+        async for row in decision_rows(reads, q):
+            keep(row)
+        await anyio.to_thread.run_sync(book.save, folder / pack_verify.WORKBOOK)
+    checkpoint = await anyio.to_thread.run_sync(transparency.checkpoint)  # after the rows: it covers them
+    # the child lays out the PDF while this process writes evidence.json and its proofs
+    await anyio.to_thread.run_sync(lambda: renderer.render(pdf.html(q, summary, shown, checkpoint)))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as pack:
+        # stored as it is: an xlsx is a deflated zip already (deflating it again costs time, saves nothing)
+        pack.write(folder / pack_verify.WORKBOOK, pack_verify.WORKBOOK, zipfile.ZIP_STORED)
+        with pack.open(pack_verify.EVIDENCE, "w", force_zip64=True) as evidence:
+            await anyio.to_thread.run_sync(
+                _write_evidence, evidence, q, checkpoint, transparency, folder / "rows.jsonl", sorted(positions),
+                summary)
+        pack.write(await anyio.to_thread.run_sync(renderer.wait), PDF)
+        pack.writestr(VERIFY_MD, verify_md(q, checkpoint, transparency.verifier_key))
+        pack.writestr(VERIFY_PY, Path(pack_verify.__file__).read_text(encoding="utf-8"))
     log.info("audit pack written", start=str(q.start), at=str(q.at), known_at=q.known_at.isoformat(),
              rows=sum(summary.counts.values()), positions=len(positions), checkpoint=checkpoint.size)
     return summary
