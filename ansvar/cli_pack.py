@@ -32,7 +32,7 @@ def _day(text: str) -> date:
 def cmd_audit_pack(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     from ansvar.bootstrap import bootstrap
     from api.audit_pack.files import build
-    from api.audit_pack.routes import question
+    from api.audit_pack.question import question
     from projections.event_log import EventLog
 
     runtime = bootstrap(settings, clock)
