@@ -144,7 +144,7 @@ def _write_evidence(out: IO[bytes], q: Question, checkpoint: Checkpoint, transpa
     # the time it meets the rows that rest on them (verify.py holds one item at a time).
     put(json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "proofs": {\n')
     for n, (position, proof) in enumerate(proofs(transparency, checkpoint, positions)):
-        put(("  " if n == 0 else ", ") + json.dumps(str(position)) + ": " + json.dumps(proof) + "\n")
+        put(("  " if n == 0 else ", ") + f'"{position}": {proof}\n')
     put(' },\n "rows": [\n')
     with open(rows, encoding="utf-8") as lines:
         for n, line in enumerate(lines):
@@ -152,13 +152,23 @@ def _write_evidence(out: IO[bytes], q: Question, checkpoint: Checkpoint, transpa
     put(" ]\n}\n")
 
 
-def proofs(transparency: TransparencyLog, checkpoint: Checkpoint, positions: list[int]) -> Iterable[tuple[int, dict]]:
+def proofs(transparency: TransparencyLog, checkpoint: Checkpoint, positions: list[int]) -> Iterable[tuple[int, str]]:
     """Each position's RFC 9162 inclusion proof against `checkpoint`, as the API's ?proof=true gives
-    it, read PROOF_BATCH at a time (one read transaction each)."""
+    it, read PROOF_BATCH at a time (one read transaction each), as JSON: the text json.dumps makes of
+    {"leaf_index", "leaf", "hashes"}, written out directly (base64 needs no escaping), each hash
+    encoded once a batch (the proofs of a batch share their upper nodes)."""
     for start in range(0, len(positions), PROOF_BATCH):
+        encoded: dict[bytes, str] = {}
         for position, entry, hashes in transparency.proofs.proofs_of(positions[start : start + PROOF_BATCH],
                                                                      checkpoint.size):
-            yield position, {"leaf_index": entry.idx, "leaf": b64(entry.leaf), "hashes": [b64(h) for h in hashes]}
+            said = []
+            for h in hashes:
+                text = encoded.get(h)
+                if text is None:
+                    text = encoded[h] = '"' + b64(h) + '"'
+                said.append(text)
+            yield position, f'{{"leaf_index": {entry.idx}, "leaf": "{b64(entry.leaf)}", "hashes": [{", ".join(said)}]}}'
+
 
 
 def verify_md(q: Question, checkpoint: Checkpoint, key: str) -> str:
