@@ -1,7 +1,8 @@
 """Writing the pack: one zip with the workbook, evidence.json (every row with the log positions it
 rests on and their inclusion proofs against one signed checkpoint, taken after the rows were read),
 the PDF, VERIFY.md and verify.py. Rows are streamed: the workbook's sheets and the evidence rows
-to temporary files as they come, proofs in batches; only the PDF's rows are held, up to a bound."""
+to temporary files as they come, proofs in batches; only the PDF's rows are held, up to a bound.
+The PDF is rendered by a child process started first (pdf_process.py), beside the reads and the proofs."""
 
 from __future__ import annotations
 
