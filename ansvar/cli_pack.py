@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import time
 from datetime import date
 from pathlib import Path
@@ -29,10 +30,14 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"a date YYYY-MM-DD, not {text!r}") from None
 
 
+def _peak_mb(who: int) -> int:
+    return round(resource.getrusage(who).ru_maxrss / 1024)
+
+
 def cmd_audit_pack(settings: Settings, clock: Clock, args: argparse.Namespace) -> int:
     from ansvar.bootstrap import bootstrap
     from api.audit_pack.files import build
-    from api.audit_pack.routes import question
+    from api.audit_pack.question import question
     from projections.event_log import EventLog
 
     runtime = bootstrap(settings, clock)
@@ -59,6 +64,9 @@ def cmd_audit_pack(settings: Settings, clock: Clock, args: argparse.Namespace) -
         partial.unlink(missing_ok=True)
         refuse(f"cannot make the pack: {detail(exc) if isinstance(exc, DomainError) else exc}", as_json=args.json)
         return 2
+    except BaseException:
+        partial.unlink(missing_ok=True)  # never half a pack, whatever stopped it (a failed PDF: PdfFailed)
+        raise
     finally:
         runtime.close()
     made = {
@@ -66,6 +74,9 @@ def cmd_audit_pack(settings: Settings, clock: Clock, args: argparse.Namespace) -
         "question": {"from": q.start.isoformat(), "at": q.at.isoformat(), "known_at": q.known_at.isoformat()},
         "systems": len(summary.systems), "rows": summary.counts,
         "attestation": {"in_use": summary.in_use, "attested_in_time": summary.attested},
+        # the PDF is rendered by a child process (api/audit_pack/pdf_process.py) beside this one:
+        # both peaks, since they are resident at the same time (their sum is the bound to keep)
+        "peak_rss_mb": {"pack": _peak_mb(resource.RUSAGE_SELF), "pdf": _peak_mb(resource.RUSAGE_CHILDREN)},
     }
     if args.json:
         report.json(made)

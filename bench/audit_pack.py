@@ -94,6 +94,7 @@ def main() -> None:
         out = Path(folder) / "pack.zip"
         packs, bases, peaks, cpus, base_cpus, base_peaks = [], [], [], [], [], []
         report: dict = {}
+        reports: list[dict] = []
         for _ in range(args.rounds):
             seconds, peak, stdout, cpu = child([sys.executable, "-m", "ansvar.cli", "audit-pack", "--from", str(start),
                                            "--at", str(at), "--out", str(out), "--json"], env)
@@ -101,6 +102,7 @@ def main() -> None:
             cpus.append(cpu)
             peaks.append(peak)
             report = json.loads(stdout.strip().splitlines()[-1])
+            reports.append(report)
             seconds, peak, _, cpu = child([sys.executable, "-c", BASELINE, str(start), str(at)], env)
             bases.append(seconds)
             base_peaks.append(peak)
@@ -109,15 +111,21 @@ def main() -> None:
             [sys.executable, "-I", str(Path("infra/pack_verify.py").resolve()), str(out),
              "--key", str(SigningKey.parse(env["ANSVAR_LOG_KEY"]).verifier)], env)
         rows = sum(report["rows"].values())
-        line("11a ansvar audit-pack, wall (best/median)", f"{min(packs):.2f} s / {sorted(packs)[len(packs) // 2]:.2f} s",
-             f"reads alone {min(bases):.2f} s / {sorted(bases)[len(bases) // 2]:.2f} s")
         national = report["systems"] >= 10_000
         target = 120 if national else 5
+        line("11a ansvar audit-pack, wall (best/median)", f"{min(packs):.2f} s / {sorted(packs)[len(packs) // 2]:.2f} s",
+             f"reads alone {min(bases):.2f} s / {sorted(bases)[len(bases) // 2]:.2f} s")
         line("11b its CPU time (user + system, best/worst)", f"{min(cpus):.2f} s / {max(cpus):.2f} s",
              f"reads alone {min(base_cpus):.2f} s / {max(base_cpus):.2f} s",
-             f"target {target} s: {'met' if min(cpus) <= target else 'NOT met'} (CPU)")
-        line("11c its peak RSS (largest)", f"{max(peaks):.0f} MB", f"reads alone {max(base_peaks):.0f} MB",
-             f"target 500 MB: {'met' if max(peaks) <= 500 else 'NOT met'}" if national else "")
+             # the CPU includes the PDF's child, which runs beside the pack on a second CPU: the
+             # target is wall time, which equals neither on a loaded machine
+             f"target {target} s wall: {'met' if min(packs) <= target else 'NOT met'} (best wall)")
+        # the PDF's child process is resident beside the pack's: the bound is on their sum
+        both = max(sum(r["peak_rss_mb"].values()) for r in reports)
+        line("11c its peak RSS (largest; pack + PDF child)", f"{max(peaks):.0f} MB; {both:.0f} MB"
+             f" ({'+'.join(str(v) for v in reports[-1]['peak_rss_mb'].values())})",
+             f"reads alone {max(base_peaks):.0f} MB",
+             f"target 500 MB: {'met' if both <= 500 else 'NOT met'}" if national else "")
         line("11d the pack", f"{report['bytes'] / 1e6:.1f} MB, {report['systems']} systems, {rows} rows", "")
         line("11e verify.py on it (python -I): wall, CPU, peak RSS",
              f"{verify_seconds:.2f} s, {verify_cpu:.2f} s, {verify_peak:.0f} MB",

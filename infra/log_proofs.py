@@ -220,8 +220,11 @@ class LogProofs:
                 entry = entries.get(position)
                 if entry is None or entry.idx >= size:
                     raise NotInLog(f"position {position} is not in the log's tree of {size}")
-            nodes = tree.nodes_in(cur, [n for p in positions for n in M.inclusion_nodes(entries[p].idx, size)])
-            return [(p, entries[p], M.inclusion_from(entries[p].idx, size, nodes)) for p in positions]
+            # the right edge's ranges are the same for every position: worked out once (memos)
+            pieces, hashes = {}, {}
+            wanted = {n for p in positions for n in M.inclusion_nodes(entries[p].idx, size, pieces)}
+            nodes = tree.nodes_in(cur, list(wanted))
+            return [(p, entries[p], M.inclusion_from(entries[p].idx, size, nodes, hashes)) for p in positions]
 
         if self.memory is None:
             return self._read(read)

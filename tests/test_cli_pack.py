@@ -10,6 +10,7 @@ import zipfile
 import pytest
 
 from ansvar.cli import main as cli_main
+from api.audit_pack.pdf_process import PdfFailed
 from tests.story import on
 
 CSV = "Systemnavn;Forvaltning;Afdeling;Systemejer;Kritikalitet\r\nLønsystem;Økonomi;Løn;Bo Larsen;Høj \r\nESDH;Økonomi;Løn;IT-afdelingen;kritisk\r\n"
@@ -58,4 +59,18 @@ def test_a_bad_question_is_refused_and_no_file_is_left(env, capsys, main):
     pack = env / "revision.zip"
     assert main(["audit-pack", "--from", on("2026-07-01"), "--at", on("2026-06-30"), "--out", str(pack)]) == 2
     assert "from must not be after at" in capsys.readouterr().err
+    assert not pack.exists() and not (env / "revision.zip.partial").exists()
+
+
+def test_a_pdf_that_fails_to_render_stops_the_pack_naming_why_and_no_file_is_left(env, capsys, main, today,
+                                                                                  monkeypatch):
+    # the PDF is rendered by a child process (api/audit_pack/pdf_process.py); here one that fails
+    failing = env / "python"
+    failing.write_text("#!/bin/sh\necho 'cannot load the font DejaVu Sans' >&2\nexit 3\n")
+    failing.chmod(0o755)
+    assert main(["import", str(env / "it.csv"), "--apply"]) == 0
+    monkeypatch.setattr("sys.executable", str(failing))
+    pack = env / "revision.zip"
+    with pytest.raises(PdfFailed, match=r"exit status 3\): cannot load the font DejaVu Sans"):
+        main(["audit-pack", "--from", on("2026-01-01"), "--at", today.isoformat(), "--out", str(pack)])
     assert not pack.exists() and not (env / "revision.zip.partial").exists()

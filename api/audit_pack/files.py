@@ -1,7 +1,8 @@
 """Writing the pack: one zip with the workbook, evidence.json (every row with the log positions it
 rests on and their inclusion proofs against one signed checkpoint, taken after the rows were read),
 the PDF, VERIFY.md and verify.py. Rows are streamed: the workbook's sheets and the evidence rows
-to temporary files as they come, proofs in batches; only the PDF's rows are held, up to a bound."""
+to temporary files as they come, proofs in batches; only the PDF's rows are held, up to a bound.
+The PDF is rendered by a child process started first (pdf_process.py), beside the reads and the proofs."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import anyio.to_thread
 import structlog
 
 from api.audit_pack import pdf
+from api.audit_pack.pdf_process import PdfProcess
 from api.audit_pack.workbook import Workbook, clean
 from api.audit_pack.sections import (HEADERS, Question, Row, Summary, chunk_rows, decision_rows, in_question,
                                      systems_in_question)
@@ -71,46 +73,57 @@ async def build(reads: ReadSide, transparency: TransparencyLog, events: EventLog
     unclear = GapsAsKnown(reads.reader, q.known_at, policy, changes, criticality)
     with tempfile.TemporaryDirectory(prefix="ansvar-pack-") as tmp:
         folder = Path(tmp)
-        book, positions, summary = Workbook(folder, HEADERS), set(), Summary()
-        shown: dict[str, list[Row]] = {name: [] for name in HEADERS}
-        with open(folder / "rows.jsonl", "w", encoding="utf-8") as rows_file, closing(book):
-            def keep(row: Row) -> None:
-                book.append(row.section, row.cells)
-                rows_file.write(json.dumps(evidence_row(row), ensure_ascii=False) + "\n")
-                positions.update(row.positions)
-                summary.counts[row.section] = summary.counts.get(row.section, 0) + 1
-                if len(shown[row.section]) < pdf.MAX_ROWS and pdf.shown(row):
-                    shown[row.section].append(row)
+        # started first: it imports WeasyPrint while this process reads (pdf_process.py)
+        renderer = PdfProcess(folder)
+        try:
+            return await _build(reads, transparency, policy, q, out, unclear, folder, renderer)
+        finally:
+            renderer.close()
 
-            async for chunk in systems_in_question(reads, q):
-                for (system, changes), found in zip(chunk, await chunk_rows(reads, q, policy, chunk, unclear)):
-                    if in_question(q, changes):
-                        summary.systems.append(system["name"])
-                    for row in [*found.owners, *found.changed]:
-                        keep(row)
-                    if found.attestation is not None:
-                        keep(found.attestation)
-                        summary.in_use += 1
-                        summary.attested += found.in_time
-                    for row in found.unclear:
-                        keep(row)
-                        summary.longest = sorted([*summary.longest, row], key=lambda r: -r.cells[5])[:10]
-            keep(coverage_row(summary))
-            async for row in decision_rows(reads, q):
-                keep(row)
-            await anyio.to_thread.run_sync(book.save, folder / pack_verify.WORKBOOK)
-        checkpoint = await anyio.to_thread.run_sync(transparency.checkpoint)  # after the rows: it covers them
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as pack:
-            # stored as it is: an xlsx is a deflated zip already (deflating it again costs time, saves nothing)
-            pack.write(folder / pack_verify.WORKBOOK, pack_verify.WORKBOOK, zipfile.ZIP_STORED)
-            with pack.open(pack_verify.EVIDENCE, "w", force_zip64=True) as evidence:
-                await anyio.to_thread.run_sync(
-                    _write_evidence, evidence, q, checkpoint, transparency, folder / "rows.jsonl", sorted(positions),
-                    summary)
-            content = await anyio.to_thread.run_sync(pdf.render, q, summary, shown, checkpoint)
-            pack.writestr(PDF, content)
-            pack.writestr(VERIFY_MD, verify_md(q, checkpoint, transparency.verifier_key))
-            pack.writestr(VERIFY_PY, Path(pack_verify.__file__).read_text(encoding="utf-8"))
+
+async def _build(reads: ReadSide, transparency: TransparencyLog, policy: GapPolicy, q: Question, out: IO[bytes],
+                 unclear: GapsAsKnown, folder: Path, renderer: PdfProcess) -> Summary:
+    book, positions, summary = Workbook(folder, HEADERS), set(), Summary()
+    shown: dict[str, list[Row]] = {name: [] for name in HEADERS}
+    with open(folder / "rows.jsonl", "w", encoding="utf-8") as rows_file, closing(book):
+        def keep(row: Row) -> None:
+            book.append(row.section, row.cells)
+            rows_file.write(json.dumps(evidence_row(row), ensure_ascii=False) + "\n")
+            positions.update(row.positions)
+            summary.counts[row.section] = summary.counts.get(row.section, 0) + 1
+            if len(shown[row.section]) < pdf.MAX_ROWS and pdf.shown(row):
+                shown[row.section].append(row)
+
+        async for chunk in systems_in_question(reads, q):
+            for (system, changes), found in zip(chunk, await chunk_rows(reads, q, policy, chunk, unclear)):
+                if in_question(q, changes):
+                    summary.systems.append(system["name"])
+                for row in [*found.owners, *found.changed]:
+                    keep(row)
+                if found.attestation is not None:
+                    keep(found.attestation)
+                    summary.in_use += 1
+                    summary.attested += found.in_time
+                for row in found.unclear:
+                    keep(row)
+                    summary.longest = sorted([*summary.longest, row], key=lambda r: -r.cells[5])[:10]
+        keep(coverage_row(summary))
+        async for row in decision_rows(reads, q):
+            keep(row)
+        await anyio.to_thread.run_sync(book.save, folder / pack_verify.WORKBOOK)
+    checkpoint = await anyio.to_thread.run_sync(transparency.checkpoint)  # after the rows: it covers them
+    # the child lays out the PDF while this process writes evidence.json and its proofs
+    await anyio.to_thread.run_sync(lambda: renderer.render(pdf.html(q, summary, shown, checkpoint)))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as pack:
+        # stored as it is: an xlsx is a deflated zip already (deflating it again costs time, saves nothing)
+        pack.write(folder / pack_verify.WORKBOOK, pack_verify.WORKBOOK, zipfile.ZIP_STORED)
+        with pack.open(pack_verify.EVIDENCE, "w", force_zip64=True) as evidence:
+            await anyio.to_thread.run_sync(
+                _write_evidence, evidence, q, checkpoint, transparency, folder / "rows.jsonl", sorted(positions),
+                summary)
+        pack.write(await anyio.to_thread.run_sync(renderer.wait), PDF)
+        pack.writestr(VERIFY_MD, verify_md(q, checkpoint, transparency.verifier_key))
+        pack.writestr(VERIFY_PY, Path(pack_verify.__file__).read_text(encoding="utf-8"))
     log.info("audit pack written", start=str(q.start), at=str(q.at), known_at=q.known_at.isoformat(),
              rows=sum(summary.counts.values()), positions=len(positions), checkpoint=checkpoint.size)
     return summary
@@ -132,7 +145,7 @@ def _write_evidence(out: IO[bytes], q: Question, checkpoint: Checkpoint, transpa
     # the time it meets the rows that rest on them (verify.py holds one item at a time).
     put(json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "proofs": {\n')
     for n, (position, proof) in enumerate(proofs(transparency, checkpoint, positions)):
-        put(("  " if n == 0 else ", ") + json.dumps(str(position)) + ": " + json.dumps(proof) + "\n")
+        put(("  " if n == 0 else ", ") + f'"{position}": {proof}\n')
     put(' },\n "rows": [\n')
     with open(rows, encoding="utf-8") as lines:
         for n, line in enumerate(lines):
@@ -140,13 +153,23 @@ def _write_evidence(out: IO[bytes], q: Question, checkpoint: Checkpoint, transpa
     put(" ]\n}\n")
 
 
-def proofs(transparency: TransparencyLog, checkpoint: Checkpoint, positions: list[int]) -> Iterable[tuple[int, dict]]:
+def proofs(transparency: TransparencyLog, checkpoint: Checkpoint, positions: list[int]) -> Iterable[tuple[int, str]]:
     """Each position's RFC 9162 inclusion proof against `checkpoint`, as the API's ?proof=true gives
-    it, read PROOF_BATCH at a time (one read transaction each)."""
+    it, read PROOF_BATCH at a time (one read transaction each), as JSON: the text json.dumps makes of
+    {"leaf_index", "leaf", "hashes"}, written out directly (base64 needs no escaping), each hash
+    encoded once a batch (the proofs of a batch share their upper nodes)."""
     for start in range(0, len(positions), PROOF_BATCH):
+        encoded: dict[bytes, str] = {}
         for position, entry, hashes in transparency.proofs.proofs_of(positions[start : start + PROOF_BATCH],
                                                                      checkpoint.size):
-            yield position, {"leaf_index": entry.idx, "leaf": b64(entry.leaf), "hashes": [b64(h) for h in hashes]}
+            said = []
+            for h in hashes:
+                text = encoded.get(h)
+                if text is None:
+                    text = encoded[h] = '"' + b64(h) + '"'
+                said.append(text)
+            yield position, f'{{"leaf_index": {entry.idx}, "leaf": "{b64(entry.leaf)}", "hashes": [{", ".join(said)}]}}'
+
 
 
 def verify_md(q: Question, checkpoint: Checkpoint, key: str) -> str:

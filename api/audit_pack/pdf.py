@@ -120,8 +120,3 @@ def html(q: Question, summary: Summary, rows: dict[str, list[Row]], checkpoint: 
         coverage=coverage, cell=cell, dato=dato, recorded=recorded,
     )
 
-
-def render(q: Question, summary: Summary, rows: dict[str, list[Row]], checkpoint: Checkpoint) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html(q, summary, rows, checkpoint)).write_pdf()

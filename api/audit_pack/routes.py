@@ -14,11 +14,11 @@ from litestar.params import Parameter, QueryParameter
 from litestar.response import Stream
 
 from api.audit_pack.files import build
+from api.audit_pack.question import question
 from api.audit_pack.sections import Question
 from api.log import NoSigningKey
-from api.responsibility import KnownAt, as_known_at
+from api.responsibility import KnownAt
 from api.systems import After
-from domain.errors import InvalidValue
 from infra.settings import Settings
 from infra.transparency import NotSigning, TransparencyLog
 from projections.event_log import EventLog
@@ -26,17 +26,6 @@ from projections.read_side import ReadSide
 
 ZIP = "application/zip"
 CHUNK = 1 << 20
-
-
-def question(reads: ReadSide, start: date | None, at: date | None, known_at: str | None) -> Question:
-    """The period start..at as the record stood at known_at (default now); 422 naming the field otherwise."""
-    if start is None:
-        raise InvalidValue("period-start-missing", field="from")
-    if at is None:
-        raise InvalidValue("balance-date-missing", field="at")
-    if start > at:
-        raise InvalidValue("period-start-after-balance", field="from")
-    return Question(start, at, as_known_at(known_at, reads))
 
 
 def signing(transparency: TransparencyLog) -> TransparencyLog:
