@@ -267,18 +267,10 @@ def vacuum_analyze(db: Database, tables: Sequence[str]) -> None:
 _PLACEHOLDER = re.compile(r"\?")
 
 
-#: For a statement whose planning costs more than running it: one system's `grounds` (40 small
-#: index probes) is planned in ~1.5 ms and runs in ~0.7 ms, and PostgreSQL's own choice (`auto`)
-#: kept planning it afresh on every call on the national data set (bench/README.md, benchmark 1).
-GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan"
-
-
 class Reader(Protocol):
     dialect: str
 
-    async def fetch(self, sql: str, *params: Any, generic: bool = False) -> list[Row]:
-        """`generic`: with PostgreSQL's generic plan of the prepared statement (GENERIC_PLAN)."""
-        ...
+    async def fetch(self, sql: str, *params: Any) -> list[Row]: ...
     async def fetch_values(self, sql: str, *params: Any) -> Sequence[Sequence[Any]]:
         """The rows as value sequences in column order: for the few queries that return tens of
         thousands of rows, where building one dict per row costs more than the query."""
@@ -298,7 +290,7 @@ class SqliteReader:
             cur.execute(sql, params)
             return cur.fetchall()
 
-    async def fetch(self, sql: str, *params: Any, generic: bool = False) -> list[Row]:
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
         return await anyio.to_thread.run_sync(self._fetch, sql, params)
 
     async def fetch_values(self, sql: str, *params: Any) -> Sequence[Sequence[Any]]:
@@ -362,26 +354,14 @@ class PostgresReader:
         counter = iter(range(1, 10_000))
         return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
 
-    async def fetch(self, sql: str, *params: Any, generic: bool = False) -> list[Row]:
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
         pool = self._pool or await self._connected()
         try:
-            rows = await (self._generic(pool, self._sql(sql), params) if generic else pool.fetch(self._sql(sql), *params))
+            rows = await pool.fetch(self._sql(sql), *params)
         except Exception as exc:
             await self._lost(pool, exc)
             raise
         return [dict(r) for r in rows]
-
-    @staticmethod
-    async def _generic(pool: Any, sql: str, params: Sequence[Any]) -> Any:
-        # Two round trips more than a plain read (the setting ends with its transaction; these
-        # connections keep no session state), against ~1.5 ms of planning saved.
-        async with pool.acquire() as conn:
-            await conn.execute("BEGIN READ ONLY; " + GENERIC_PLAN)
-            try:
-                return await conn.fetch(sql, *params)
-            finally:
-                if conn.is_in_transaction():
-                    await conn.execute("COMMIT")
 
     async def fetch_values(self, sql: str, *params: Any) -> Sequence[Sequence[Any]]:
         pool = self._pool or await self._connected()

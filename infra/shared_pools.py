@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from infra.database import GENERIC_PLAN, PostgresReader, Row, _keep_session, _PsycopgCursor
+from infra.database import PostgresReader, Row, _keep_session, _PsycopgCursor
 from infra.settings import Database
 
 ENV_KEY = "ANSVAR_SHARED_POOL"
@@ -172,11 +172,11 @@ class TenantReader:
             found = self._statements[sql] = self._tag + PostgresReader._sql(sql)
         return found
 
-    async def _run(self, method: str, sql: str, params: Sequence[Any], generic: bool = False) -> Any:
+    async def _run(self, method: str, sql: str, params: Sequence[Any]) -> Any:
         pool = await self.pools.reader_pool()
         try:
             async with pool.acquire() as conn:
-                await conn.execute(f"{self._begin}; {GENERIC_PLAN}" if generic else self._begin)
+                await conn.execute(self._begin)
                 try:
                     return await getattr(conn, method)(self._sql(sql), *params)
                 finally:
@@ -186,8 +186,8 @@ class TenantReader:
             await PostgresReader._lost(pool, exc)
             raise
 
-    async def fetch(self, sql: str, *params: Any, generic: bool = False) -> list[Row]:
-        return [dict(r) for r in await self._run("fetch", sql, params, generic)]
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
+        return [dict(r) for r in await self._run("fetch", sql, params)]
 
     async def fetch_values(self, sql: str, *params: Any) -> Sequence[Sequence[Any]]:
         return await self._run("fetch", sql, params)  # type: ignore[no-any-return]

@@ -339,7 +339,7 @@ class AccountabilityQueries:
         # system's row comes back even with no facts (one row, its fact columns empty); none at all:
         # no such system.
         ordered = params + [system_id] + later + [system_id, system_id]
-        return await self.reader.fetch(sql, *ordered, generic=True)
+        return await self.reader.fetch(sql, *ordered)
 
     async def facts_of(self, system_ids: Sequence[UUID]) -> dict[UUID, list[Fact]]:
         """The facts of several systems, each system's in recording order."""

@@ -53,7 +53,7 @@ class _Tracking:
     def __init__(self, rows: dict[str, int]) -> None:
         self.rows = rows
 
-    async def fetch(self, sql: str, *params: object, generic: bool = False) -> list[dict]:
+    async def fetch(self, sql: str, *params: object) -> list[dict]:
         assert "projection_tracking" in sql
         return [{"name": n, "position": p} for n, p in sorted(self.rows.items())]
 
