@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from api.tenancy import enter, hub_of
 from api.ui import UI_HANDLERS
-from api.ui.oidc_client import signing_in
+from api.ui.oidc_client import installation_client, signing_in
 from api.ui.session import (
     CSRF_FIELD,
     LOGIN_COOKIE,
@@ -60,12 +60,6 @@ async def begin_session(request: Request, person_id: Any, roles: frozenset[str],
     return response
 
 
-def _oidc_on(settings: Settings) -> bool:
-    # With many municipalities each may have its own provider instead (api/ui/oidc_client.py).
-    return bool(settings.auth.jwks_url and settings.auth.issuer and settings.oidc.client_id
-                and not settings.tenancy.enabled)
-
-
 def chosen_of(municipalities: list[tuple[str, str]], slug: str | None) -> tuple[str, str] | None:
     """The listed municipality `slug` names, if any (nothing else is told about a slug), with its
     name in the genitive (Danish: `Aarhus Kommunes`, but `Hals'`)."""
@@ -95,7 +89,7 @@ class SignInController(Controller):
             template_name="login.html", status_code=401 if error else 200, headers={"Cache-Control": "no-store"},
             context={"login_csrf": token, "csrf_field": CSRF_FIELD, "next": safe_next(next), "nav": [], "me": None,
                      "error": messages.get(error or ""), "code_expired": error == "code", "detail": None,
-                     "oidc": _oidc_on(settings) or bool(municipalities),
+                     "oidc": installation_client(settings) is not None or bool(municipalities),
                      "municipalities": municipalities, "chosen": chosen,
                      "local": bool(settings.auth.secret)},
         )
