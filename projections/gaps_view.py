@@ -8,7 +8,7 @@ import asyncio
 import dataclasses
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -17,11 +17,12 @@ from eventsourcing.utils import resolve_topic
 
 from domain import gaps as rules
 from domain.lifecycle import LifecycleChange
+from domain.responsibility import Fact
 from domain.org import OrgUnit, Person
 from domain.systems import System
 from domain.vocabulary import Role
 from infra.database import Reader
-from projections.accountability_view import FACT_COLUMNS, facts_by_system
+from projections.accountability_view import FACT_COLUMNS, fact_from_row, facts_by_system
 from projections.dispatch import Handlers
 from projections.gap_histories import GapHistories
 from projections.gap_rows import gap_rows
@@ -331,6 +332,10 @@ class GapQueries:
         return int(row["n"]) if row else 0
 
 
+#: The keys of a fact row as GapsAsKnown reads it (system_id, then FACT_COLUMNS), for fact_from_row.
+_FACT_KEYS = ("system_id", *(c.strip() for c in FACT_COLUMNS.split(",")))
+
+
 class GapsAsKnown:
     """Where responsibility was unclear as the record stood at `when`: the rules of domain/gaps.py
     (`find_gaps`, the rule the view stores the answers of) over each system's history as recorded by
@@ -347,7 +352,11 @@ class GapsAsKnown:
         self.criticality = criticality
         self.units: dict[UUID, rules.OrgUnitInfo] | None = None
 
-    async def gaps(self, ids: Sequence[UUID]) -> dict[UUID, list[rules.Gap]]:
+    async def gaps(self, ids: Sequence[UUID], known_facts: Mapping[UUID, Sequence[Fact]] | None = None,
+                   ) -> dict[UUID, list[rules.Gap]]:
+        """The gaps of these systems as known at `when`. `known_facts`: their responsibility facts
+        (each system's in position order, every one recorded so far) when the caller has read them
+        already (the pack reads them for the answers): not read twice."""
         if not ids:
             return {}
         when, marks = self.when, _in(list(ids))
@@ -358,49 +367,57 @@ class GapsAsKnown:
             f"SELECT id, criticality FROM systems WHERE id IN {marks}",
             "SELECT system_id, position, lifecycle, effective_from, recorded_at FROM lifecycle_changes"
             f" WHERE system_id IN {marks}",
-            f"SELECT system_id, {FACT_COLUMNS} FROM responsibility_facts WHERE system_id IN {marks} ORDER BY position",
+            *(() if known_facts is not None else
+              (f"SELECT system_id, {FACT_COLUMNS} FROM responsibility_facts WHERE system_id IN {marks} ORDER BY position",)),
             "SELECT claim_id, system_id, role, person_id, made_on, made_at, answered_on, answered_at FROM claims"
             f" WHERE system_id IN {marks}",
             f"SELECT system_id, role, person_id, attested_on, recorded_at FROM attestations WHERE system_id IN {marks}",
             "SELECT offer_id, system_id, role, from_person_id, to_person_id, offered_on, offered_at, answered_on,"
             f" answered_at FROM handover_offers WHERE system_id IN {marks} ORDER BY position",
         )
+        # value tuples, not dicts: a national pack reads a million of these rows
         if self.reader.dialect == "postgres":  # at once, on connections of the pool
-            found = await asyncio.gather(*(self.reader.fetch(sql, *ids) for sql in queries))
+            found = await asyncio.gather(*(self.reader.fetch_values(sql, *ids) for sql in queries))
         else:
-            found = [await self.reader.fetch(sql, *ids) for sql in queries]
-        systems, lifecycle_rows, fact_rows, claim_rows, attestation_rows, offer_rows = found
+            found = [await self.reader.fetch_values(sql, *ids) for sql in queries]
+        facts: dict[UUID, list[Fact]] = defaultdict(list)
+        if known_facts is None:
+            systems, lifecycle_rows, fact_rows, claim_rows, attestation_rows, offer_rows = found
+            for r in fact_rows:
+                fact = fact_from_row(dict(zip(_FACT_KEYS, r)))
+                if fact.recorded_at <= when:
+                    facts[r[0]].append(fact)
+        else:
+            systems, lifecycle_rows, claim_rows, attestation_rows, offer_rows = found
+            facts.update((sid, [f for f in fs if f.recorded_at <= when]) for sid, fs in known_facts.items())
         lifecycle: dict[UUID, list[LifecycleChange]] = defaultdict(list)
-        for r in lifecycle_rows:
-            if r["recorded_at"] <= when:
-                lifecycle[r["system_id"]].append(LifecycleChange(r["position"], r["lifecycle"], r["effective_from"]))
-        facts = facts_by_system(r for r in fact_rows if r["recorded_at"] <= when)
+        for sid, position, state, effective_from, recorded_at in lifecycle_rows:
+            if recorded_at <= when:
+                lifecycle[sid].append(LifecycleChange(position, state, effective_from))
         claims: dict[UUID, list[rules.Claim]] = defaultdict(list)
-        for r in claim_rows:
-            if r["made_at"] <= when:
-                answered = r["answered_on"] if r["answered_at"] is not None and r["answered_at"] <= when else None
-                claims[r["system_id"]].append(rules.Claim(r["claim_id"], r["role"], r["person_id"], r["made_on"], answered))
+        for claim_id, sid, role, person_id, made_on, made_at, answered_on, answered_at in claim_rows:
+            if made_at <= when:
+                answered = answered_on if answered_at is not None and answered_at <= when else None
+                claims[sid].append(rules.Claim(claim_id, role, person_id, made_on, answered))
         attestations: dict[UUID, list[rules.Attestation]] = defaultdict(list)
-        for r in attestation_rows:
-            if r["recorded_at"] <= when:
-                attestations[r["system_id"]].append(rules.Attestation(r["role"], r["person_id"], r["attested_on"]))
+        for sid, role, person_id, attested_on, recorded_at in attestation_rows:
+            if recorded_at <= when:
+                attestations[sid].append(rules.Attestation(role, person_id, attested_on))
         offers: dict[UUID, list[rules.Offer]] = defaultdict(list)
-        for r in offer_rows:
-            if r["offered_at"] <= when:
-                answered = r["answered_on"] if r["answered_at"] is not None and r["answered_at"] <= when else None
-                offers[r["system_id"]].append(rules.Offer(
-                    r["offer_id"], r["role"], r["from_person_id"], r["to_person_id"], r["offered_on"], answered))
+        for offer_id, sid, role, from_id, to_id, offered_on, offered_at, answered_on, answered_at in offer_rows:
+            if offered_at <= when:
+                answered = answered_on if answered_at is not None and answered_at <= when else None
+                offers[sid].append(rules.Offer(offer_id, role, from_id, to_id, offered_on, answered))
         held = {f.holder for fs in facts.values() for f in fs if f.holder is not None}
         people = {p: rules.PersonInfo(p, None, None) for p in held}  # type: ignore[arg-type]
         directory = rules.directory_as_known(rules.Directory(people, self.units),
                                              [c for c in self.changes if c.kind == "dissolved" or c.subject_id in held],
                                              when)
         found_gaps = {}
-        for r in systems:
-            sid = r["id"]
+        for sid, criticality in systems:
             known = [c for t, c in self.criticality.get(sid, []) if t <= when]
             history = rules.SystemHistory(
-                system_id=sid, criticality=known[-1] if known else r["criticality"], lifecycle=lifecycle[sid],
+                system_id=sid, criticality=known[-1] if known else criticality, lifecycle=lifecycle[sid],
                 facts=facts[sid], claims=claims[sid], attestations=attestations[sid], offers=offers[sid],
             )
             found_gaps[sid] = rules.find_gaps(history, directory, self.policy)

@@ -234,7 +234,7 @@ class DirectoryQueries:
 
     async def names(self, person_ids: Iterable[UUID | str | None]) -> dict[UUID, tuple[str | None, bool]]:
         """Each registered person's (name, erased) among `person_ids`; anyone else is left out."""
-        ids = sorted({UUID(str(p)) for p in person_ids if p})
+        ids = sorted({p if isinstance(p, UUID) else UUID(str(p)) for p in person_ids if p})
         if not ids:
             return {}
         marks = ", ".join("?" for _ in ids)
@@ -242,7 +242,8 @@ class DirectoryQueries:
             f"SELECT p.id, d.name, d.erased_at FROM people p LEFT JOIN person_details d ON d.person_id = p.id"
             f" WHERE p.id IN ({marks})", *ids,
         )
-        return {UUID(str(r["id"])): (None if r["erased_at"] else r["name"], r["erased_at"] is not None) for r in rows}
+        return {r["id"] if isinstance(r["id"], UUID) else UUID(str(r["id"])): (None if r["erased_at"] else r["name"], r["erased_at"] is not None)
+                for r in rows}
 
     async def person(self, person_id: UUID) -> dict[str, Any] | None:
         return await self.reader.fetchrow(

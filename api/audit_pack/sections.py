@@ -19,7 +19,7 @@ from api.shown import fact_entry, gap_item
 from domain.gaps import Gap, GapPolicy, attestation_due, gaps_at
 from domain.gaps import Attestation as Attested
 from domain.lifecycle import LifecycleChange, lifecycle_at
-from domain.responsibility import period_at
+from domain.responsibility import Fact, period_at
 from domain.vocabulary import OPERATING, Lifecycle, Role
 from infra.phrasebook.da import basis as basis_words
 from infra.phrasebook.da.dates import DANISH, dato, short_datetime
@@ -134,7 +134,8 @@ class _Grounds:
     def put(self, system_id: UUID, system_name: str, facts: list[dict]) -> None:
         rows = []
         for f in facts:
-            holder = self.names.get(UUID(str(f["person_id"]))) if f["person_id"] else None
+            person = f["person_id"]
+            holder = self.names.get(person if isinstance(person, UUID) else UUID(str(person))) if person else None
             actor = self.names.get(a) if (a := explain.actor_person(f["actor_id"])) else None
             rows.append({**f, "system_name": system_name,
                          "person_name": holder[0] if holder else None, "person_erased": bool(holder and holder[1]),
@@ -178,6 +179,7 @@ class Asked:
     attestations: list[dict]
     gaps: list[Gap]
     unclear: list[Any]
+    known_facts: list[Fact]  # `facts` as the domain's Facts
 
 
 def gap_row(system_name: str, g: Gap, names: dict[UUID, tuple[str | None, bool]]) -> dict[str, Any]:
@@ -198,7 +200,8 @@ async def asked(reads: ReadSide, q: Question, chunk: list[tuple[dict, list[Lifec
     ids = [s["id"] for s, _ in chunk]
     all_facts = await reads.accountability.facts_by_system(ids)
     all_attestations = await reads.accountability.attestations_by_system(ids)
-    all_gaps = await unclear.gaps(ids)
+    domain_facts = {sid: [fact_from_row(r) for r in rows] for sid, rows in all_facts.items()}
+    all_gaps = await unclear.gaps(ids, domain_facts)  # the same facts: read once, made Facts once
     names = await reads.directory.names(
         [f[k] for facts in all_facts.values() for f in facts for k in ("person_id", "actor_id")
          if f[k] and (k == "person_id" or explain.actor_person(f[k]))]
@@ -214,7 +217,8 @@ async def asked(reads: ReadSide, q: Question, chunk: list[tuple[dict, list[Lifec
         found.append(Asked(system, changes, answer, [f for f in all_facts[sid] if f["recorded_at"] <= q.known_at],
                            [a for a in all_attestations[sid] if a["recorded_at"] <= q.known_at], gaps,
                            [gap_item({**gap_row(system["name"], g, names), "system_id": sid})
-                            for g in gaps_at(gaps, q.at)]))
+                            for g in gaps_at(gaps, q.at)],
+                           [f for f in domain_facts[sid] if f.recorded_at <= q.known_at]))
     return found, names
 
 
@@ -231,7 +235,7 @@ def system_rows(q: Question, policy: GapPolicy, a: Asked, names: dict) -> System
     sid, name = a.system["id"], a.system["name"]
     state = lifecycle_at(a.changes, q.at)
     answer, fact_rows, attestations, unclear = a.answer, a.facts, a.attestations, a.unclear
-    facts = [fact_from_row(f) for f in fact_rows]
+    facts = a.known_facts
 
     owners = []
     for r in answer.roles:
