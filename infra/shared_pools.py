@@ -187,14 +187,14 @@ class TenantReader:
             raise
 
     async def fetch(self, sql: str, *params: Any) -> list[Row]:
-        return [dict(r) for r in await self._run("fetch", sql, params)]
+        return [dict(r.items()) for r in await self._run("fetch", sql, params)]  # as PostgresReader.fetch
 
     async def fetch_values(self, sql: str, *params: Any) -> Sequence[Sequence[Any]]:
         return await self._run("fetch", sql, params)  # type: ignore[no-any-return]
 
     async def fetchrow(self, sql: str, *params: Any) -> Row | None:
         row = await self._run("fetchrow", sql, params)
-        return dict(row) if row is not None else None
+        return dict(row.items()) if row is not None else None
 
     async def close(self) -> None:
         pass
