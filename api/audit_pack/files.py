@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import anyio.to_thread
+import msgspec
 import structlog
 
 from api.audit_pack import pdf
@@ -36,6 +37,7 @@ log = structlog.get_logger(__name__)
 FORMAT = "ansvar/audit-pack/v1"
 PROOF_BATCH = 2000
 PDF, VERIFY_MD, VERIFY_PY = "ansvar-revision.pdf", "VERIFY.md", "verify.py"
+_encode = msgspec.json.Encoder().encode
 
 
 def plain(value: Any) -> Any:
@@ -85,10 +87,10 @@ async def _build(reads: ReadSide, transparency: TransparencyLog, policy: GapPoli
                  unclear: GapsAsKnown, folder: Path, renderer: PdfProcess) -> Summary:
     book, positions, summary = Workbook(folder, HEADERS), set(), Summary()
     shown: dict[str, list[Row]] = {name: [] for name in HEADERS}
-    with open(folder / "rows.jsonl", "w", encoding="utf-8") as rows_file, closing(book):
+    with open(folder / "rows.jsonl", "wb") as rows_file, closing(book):
         def keep(row: Row) -> None:
             book.append(row.section, row.cells)
-            rows_file.write(json.dumps(evidence_row(row), ensure_ascii=False) + "\n")
+            rows_file.write(_encode(evidence_row(row)) + b"\n")  # UTF-8, as json.dumps(ensure_ascii=False), ~5x faster
             positions.update(row.positions)
             summary.counts[row.section] = summary.counts.get(row.section, 0) + 1
             if len(shown[row.section]) < pdf.MAX_ROWS and pdf.shown(row):
@@ -149,9 +151,9 @@ def _write_evidence(out: IO[bytes], q: Question, checkpoint: Checkpoint, transpa
     for n, (position, proof) in enumerate(proofs(transparency, checkpoint, positions)):
         put(("  " if n == 0 else ", ") + f'"{position}": {proof}\n')
     put(' },\n "rows": [\n')
-    with open(rows, encoding="utf-8") as lines:
+    with open(rows, "rb") as lines:
         for n, line in enumerate(lines):
-            put(("  " if n == 0 else ", ") + line)
+            out.write((b"  " if n == 0 else b", ") + line)
     put(" ]\n}\n")
 
 
