@@ -323,6 +323,10 @@ class AccountabilityQueries:
         params = [system_id, *values]
         later = [v for _, _, vs in rest for v in (system_id, *vs)]
         union = " UNION ".join(f"SELECT p{n} FROM picked" for n in range(len(picks)))
+        # PostgreSQL: the chosen positions as an array, so the few facts come by their primary key;
+        # as `IN (union)` it read every fact of the system (a busy one's 278 facts lie on 141 pages of
+        # the national set) and joined them by hash: p50 1.4-1.7 -> 1.1-1.2 ms over busy systems in turn
+        chosen = f"= ANY(ARRAY({union}))" if self.reader.dialect == "postgres" else f"IN ({union})"
         sql = (
             "WITH decided AS (SELECT r.role, " + columns[0] + " FROM (SELECT DISTINCT role FROM responsibility_facts"
             " WHERE system_id = ?) r), picked AS (SELECT r.p0, " + ", ".join(columns[1:]) + " FROM decided r)"
@@ -333,7 +337,7 @@ class AccountabilityQueries:
             " a.name AS actor_name, a.erased_at IS NOT NULL AS actor_erased"
             " FROM responsibility_facts f LEFT JOIN person_details h ON h.person_id = f.person_id"
             f" LEFT JOIN person_details a ON a.person_id = {actor}"
-            f" WHERE f.system_id = ? AND f.position IN ({union})) g ON TRUE WHERE s.id = ? ORDER BY g.position"
+            f" WHERE f.system_id = ? AND f.position {chosen}) g ON TRUE WHERE s.id = ? ORDER BY g.position"
         )
         # In the order the statement names them: the picks, the roles, the facts, the system. The
         # system's row comes back even with no facts (one row, its fact columns empty); none at all:
