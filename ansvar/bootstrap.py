@@ -188,6 +188,8 @@ def _bootstrap(settings: Settings, clock: Clock, pools: SharedPools | None) -> R
     # Views kept by another process (ANSVAR_RUN_PROJECTIONS=false) are waited for by their tracking rows.
     progress = catchup.progress if settings.run_projections else None
     reads = ReadSide(reader, clock, progress, settings.read_wait_seconds, head)
+    if reader.dialect == "postgres":
+        proofs.reader = reader  # the same schema's (infra/log_proofs.py: proof_and_root_async)
     worker = Worker(
         catchup, idle_seconds=0.5,
         housekeeping=functools.partial(forget_expired_keys, portfolio, clock, settings.idempotency_key_hours),

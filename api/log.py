@@ -94,9 +94,9 @@ def _entries(transparency: TransparencyLog, start: int, limit: int) -> LogEntrie
     return LogEntries(proofs.size(), [LogEntry(e.idx, e.position, b64(e.leaf)) for e in found])
 
 
-def _inclusion(transparency: TransparencyLog, position: int, tree_size: int | None) -> InclusionProof:
+async def _inclusion(transparency: TransparencyLog, position: int, tree_size: int | None) -> InclusionProof:
     try:
-        found = transparency.inclusion(position, tree_size)
+        found = await transparency.inclusion_async(position, tree_size)
     except NotInLog:
         raise InvalidValue("not-in-tree", field="tree_size", position=position, tree_size=tree_size) from None
     except DamagedTree as exc:
@@ -152,15 +152,15 @@ class LogController(Controller):
         the tree commits to, from which anyone can recompute the root."""
         return _entries(transparency, start, limit)
 
-    @get("/proof/inclusion", operation_id="getInclusionProof", sync_to_thread=True)
-    def inclusion(
+    @get("/proof/inclusion", operation_id="getInclusionProof")
+    async def inclusion(
         self, transparency: TransparencyLog,
         position: Annotated[int, Parameter(ge=1, le=2**62, description="The event's position in the log.")],
         tree_size: Annotated[int | None, Parameter(ge=1, le=2**62, description="Default: the tree now.")] = None,
     ) -> InclusionProof:
         """That the event at `position` is in the tree of `tree_size` leaves: the audit path of RFC
         9162 2.1.3, to check against a checkpoint of that size."""
-        return _inclusion(transparency, position, tree_size)
+        return await _inclusion(transparency, position, tree_size)
 
     @get("/proof/consistency", operation_id="getConsistencyProof", sync_to_thread=True)
     def consistency(
@@ -228,14 +228,14 @@ class TenantLogController(Controller):
         """The municipality's log's leaves (as /log/entries)."""
         return _entries(transparency, start, limit)
 
-    @get("/proof/inclusion", operation_id="getTenantInclusionProof", sync_to_thread=True)
-    def inclusion(
+    @get("/proof/inclusion", operation_id="getTenantInclusionProof")
+    async def inclusion(
         self, slug: Slug, transparency: TransparencyLog,
         position: Annotated[int, Parameter(ge=1, le=2**62, description="The event's position in the log.")],
         tree_size: Annotated[int | None, Parameter(ge=1, le=2**62, description="Default: the tree now.")] = None,
     ) -> InclusionProof:
         """An event's inclusion proof in the municipality's log (as /log/proof/inclusion)."""
-        return _inclusion(transparency, position, tree_size)
+        return await _inclusion(transparency, position, tree_size)
 
     @get("/proof/consistency", operation_id="getTenantConsistencyProof", sync_to_thread=True)
     def consistency(

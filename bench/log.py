@@ -8,7 +8,7 @@
     without the tree left out are back-filled, untimed, before the next round with it.
     Target: with the tree >= 90% of without.
 7b  GET /log/proof/inclusion?position=<random> over HTTP (one keep-alive connection), p50/p99;
-    baseline: GET /health on the same connection. Target: p99 <= 5 ms at 1M events.
+    baseline: GET /health on the same connection. Target: p99 <= 2 ms at 1M events (issue 30 part 5; it was 5 ms).
 7c  `ansvar verify` of the whole log with a checkpoint, as a process, wall time; baseline: a
     process reading every stored event (the same pages) without hashing. Target: <= 60 s at 1M.
 7d  back-filling the whole tree (its tables emptied, then the recorder's catch_up_tree(), as on
@@ -155,7 +155,7 @@ def bench_inclusion(size: int, positions: list[int], requests: int) -> None:
         client.close()
     p99 = pct(proof_ms, 99)
     line(f"7b inclusion proof over HTTP, {size:,} leaves", summary(proof_ms), "GET /health " + summary(health_ms),
-         f"p99 target 5 ms: {'met' if p99 <= 5 else 'MISSED'}")
+         f"p99 target 2 ms: {'met' if p99 <= 2 else 'MISSED'}")
 
 
 def _process(argv: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:

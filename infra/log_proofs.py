@@ -10,6 +10,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
+
 from infra import merkle as M
 from infra.log_tree import Entry, LogTree, MemoryTree
 
@@ -37,6 +39,9 @@ class LogProofs:
         self.memory: MemoryTree | None = getattr(recorder, "memory_tree", None)
         self.tree: LogTree | None = getattr(recorder, "tree", None)
         self.owner: Any = None  # what keeps the recorder's connections open, if not the caller
+        # The read side's asyncpg reader of the same schema (bootstrap sets it on PostgreSQL): an
+        # inclusion proof asked over HTTP is then read in the event loop, not through a worker thread.
+        self.reader: Any = None
 
     @property
     def has_tree(self) -> bool:
@@ -198,14 +203,16 @@ class LogProofs:
         tree = self.tree
         assert tree is not None
         with self.recorder.datastore.get_connection() as conn:
-            found = tree.proof_nodes_in(conn.cursor(), position, size)
-        if found is None:
-            return None
-        index, leaf, wanted, now, nodes = found
-        if not 0 <= index < wanted <= now:
-            raise NotInLog(f"the event at position {position} is leaf {index}: not in a tree of {wanted}"
-                           f" (the log has {now})")
-        return Entry(index, position, leaf), wanted, M.inclusion_from(index, wanted, nodes), M.root_from(wanted, nodes)
+            return _proved(position, tree.proof_nodes_in(conn.cursor(), position, size))
+
+    async def proof_and_root_async(self, position: int, size: int | None = None
+                                   ) -> tuple[Entry, int, list[bytes], bytes] | None:
+        """proof_and_root from the event loop: on PostgreSQL with a reader, the same one statement
+        through it (no worker thread, no second driver); elsewhere proof_and_root in a thread."""
+        tree = self.tree
+        if self.reader is None or tree is None or tree.d.kind != "postgres":
+            return await anyio.to_thread.run_sync(self.proof_and_root, position, size)
+        return _proved(position, tree.proof_from_rows(await self.reader.fetch_values(tree.proof_sql, position, size)))
 
     def proofs_of(self, positions: Sequence[int], size: int) -> list[tuple[int, Entry, list[bytes]]]:
         """`proof_of` for many positions against one tree size, in one read transaction on the SQL
@@ -260,3 +267,15 @@ class LogProofs:
                         {p: dict(self.memory.erasures[p]) for p in span if p in self.memory.erasures})
         return self._read(lambda cur: (self.tree.salts_in(cur, first, last),  # type: ignore[union-attr]
                                        self.tree.erasures_in(cur, first, last)))  # type: ignore[union-attr]
+
+
+def _proved(position: int, found: tuple[int, bytes, int, int, dict[M.Node, bytes]] | None
+            ) -> tuple[Entry, int, list[bytes], bytes] | None:
+    """proof_and_root's answer from what LogTree.proof_nodes_in (or proof_from_rows) found."""
+    if found is None:
+        return None
+    index, leaf, wanted, now, nodes = found
+    if not 0 <= index < wanted <= now:
+        raise NotInLog(f"the event at position {position} is leaf {index}: not in a tree of {wanted}"
+                       f" (the log has {now})")
+    return Entry(index, position, leaf), wanted, M.inclusion_from(index, wanted, nodes), M.root_from(wanted, nodes)

@@ -442,7 +442,16 @@ class LogTree:
         tree's now if None), the tree's size now, and the nodes a proof and root of that size need;
         None if no event has a leaf there."""
         cur.execute(self.d.sql(self._PROOF), (position, size), prepare=True)
-        rows = _rows(cur)
+        return self.proof_from_rows(_rows(cur))
+
+    @property
+    def proof_sql(self) -> str:
+        """The same statement for a Reader (asyncpg: `?` placeholders, the tables named as here)."""
+        return self._PROOF.replace("%s", "?").format(**self.d.t)
+
+    @staticmethod
+    def proof_from_rows(rows: Sequence[Any]) -> tuple[int, bytes, int, int, dict[M.Node, bytes]] | None:
+        """proof_nodes_in's answer from the rows of _PROOF (dicts, tuples or asyncpg records)."""
         if not rows:
             return None
         found: dict[M.Node, bytes] = {}

@@ -82,6 +82,16 @@ class TransparencyLog:
         _checked(position, entry, size, hashes, signed.root if signed is not None and signed.size == size else stored_root)
         return entry, size, hashes
 
+    async def inclusion_async(self, position: int, size: int | None = None) -> tuple[Entry, int, list[bytes]] | None:
+        """`inclusion` from the event loop (LogProofs.proof_and_root_async), checked the same way."""
+        found = await self.proofs.proof_and_root_async(position, size)
+        if found is None:
+            return None
+        entry, size, hashes, stored_root = found
+        signed = self._last
+        _checked(position, entry, size, hashes, signed.root if signed is not None and signed.size == size else stored_root)
+        return entry, size, hashes
+
     def included(self, positions: Iterable[int]) -> tuple[Checkpoint, list[Included]]:
         """A signed checkpoint and, for each of the positions, its inclusion proof against it: what an
         answer carries to show the facts it rests on are in the log the checkpoint signs."""
