@@ -71,19 +71,10 @@ class TransparencyLog:
                 self._last = checkpoint
             return checkpoint
 
-    def inclusion(self, position: int, size: int | None = None) -> tuple[Entry, int, list[bytes]] | None:
-        """LogProofs.proof_of, checked before it is handed out: against the last signed checkpoint
-        if it is of that size, else against the root the stored tree makes (a few hashes)."""
-        found = self.proofs.proof_and_root(position, size)
-        if found is None:
-            return None
-        entry, size, hashes, stored_root = found
-        signed = self._last
-        _checked(position, entry, size, hashes, signed.root if signed is not None and signed.size == size else stored_root)
-        return entry, size, hashes
-
     async def inclusion_async(self, position: int, size: int | None = None) -> tuple[Entry, int, list[bytes]] | None:
-        """`inclusion` from the event loop (LogProofs.proof_and_root_async), checked the same way."""
+        """LogProofs.proof_of (from the event loop: proof_and_root_async), checked before it is handed
+        out: against the last signed checkpoint if it is of that size, else against the root the
+        stored tree makes (a few hashes)."""
         found = await self.proofs.proof_and_root_async(position, size)
         if found is None:
             return None
