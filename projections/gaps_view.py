@@ -22,7 +22,7 @@ from domain.org import OrgUnit, Person
 from domain.systems import System
 from domain.vocabulary import Role
 from infra.database import Reader
-from projections.accountability_view import FACT_COLUMNS, fact_from_row, facts_by_system
+from projections.accountability_view import FACT_COLUMNS, facts_by_system
 from projections.dispatch import Handlers
 from projections.gap_histories import GapHistories
 from projections.gap_rows import gap_rows
@@ -332,15 +332,11 @@ class GapQueries:
         return int(row["n"]) if row else 0
 
 
-#: The keys of a fact row as GapsAsKnown reads it (system_id, then FACT_COLUMNS), for fact_from_row.
-_FACT_KEYS = ("system_id", *(c.strip() for c in FACT_COLUMNS.split(",")))
-
-
 class GapsAsKnown:
     """Where responsibility was unclear as the record stood at `when`: the rules of domain/gaps.py
     (`find_gaps`, the rule the view stores the answers of) over each system's history as recorded by
-    then. The same six inputs as `load_histories`, each as known at `when`: the facts, lifecycle
-    changes, attestations and hand-over offers recorded by then, the claims made by then (one
+    then. The same six inputs as `load_histories`, each as known at `when`: the facts (as the caller
+    read them for its answers), lifecycle changes, attestations and hand-over offers recorded by then, the claims made by then (one
     answered later still open), and the directory and criticality as the changes recorded by then
     left them (domain/gaps.py: `directory_as_known`). As known now it is what the view holds
     (tests/properties/test_pack_batched.py)."""
@@ -352,11 +348,10 @@ class GapsAsKnown:
         self.criticality = criticality
         self.units: dict[UUID, rules.OrgUnitInfo] | None = None
 
-    async def gaps(self, ids: Sequence[UUID], known_facts: Mapping[UUID, Sequence[Fact]] | None = None,
-                   ) -> dict[UUID, list[rules.Gap]]:
-        """The gaps of these systems as known at `when`. `known_facts`: their responsibility facts
-        (each system's in position order, every one recorded so far) when the caller has read them
-        already (the pack reads them for the answers): not read twice."""
+    async def gaps(self, ids: Sequence[UUID], known_facts: Mapping[UUID, Sequence[Fact]]) -> dict[UUID, list[rules.Gap]]:
+        """The gaps of these systems as known at `when`. `known_facts`: their responsibility facts,
+        each system's in position order, every one recorded so far: the caller (the pack) has read
+        them for its answers, so they are not read twice."""
         if not ids:
             return {}
         when, marks = self.when, _in(list(ids))
@@ -367,8 +362,6 @@ class GapsAsKnown:
             f"SELECT id, criticality FROM systems WHERE id IN {marks}",
             "SELECT system_id, position, lifecycle, effective_from, recorded_at FROM lifecycle_changes"
             f" WHERE system_id IN {marks}",
-            *(() if known_facts is not None else
-              (f"SELECT system_id, {FACT_COLUMNS} FROM responsibility_facts WHERE system_id IN {marks} ORDER BY position",)),
             "SELECT claim_id, system_id, role, person_id, made_on, made_at, answered_on, answered_at FROM claims"
             f" WHERE system_id IN {marks}",
             f"SELECT system_id, role, person_id, attested_on, recorded_at FROM attestations WHERE system_id IN {marks}",
@@ -380,16 +373,9 @@ class GapsAsKnown:
             found = await asyncio.gather(*(self.reader.fetch_values(sql, *ids) for sql in queries))
         else:
             found = [await self.reader.fetch_values(sql, *ids) for sql in queries]
+        systems, lifecycle_rows, claim_rows, attestation_rows, offer_rows = found
         facts: dict[UUID, list[Fact]] = defaultdict(list)
-        if known_facts is None:
-            systems, lifecycle_rows, fact_rows, claim_rows, attestation_rows, offer_rows = found
-            for r in fact_rows:
-                fact = fact_from_row(dict(zip(_FACT_KEYS, r)))
-                if fact.recorded_at <= when:
-                    facts[r[0]].append(fact)
-        else:
-            systems, lifecycle_rows, claim_rows, attestation_rows, offer_rows = found
-            facts.update((sid, [f for f in fs if f.recorded_at <= when]) for sid, fs in known_facts.items())
+        facts.update((sid, [f for f in fs if f.recorded_at <= when]) for sid, fs in known_facts.items())
         lifecycle: dict[UUID, list[LifecycleChange]] = defaultdict(list)
         for sid, position, state, effective_from, recorded_at in lifecycle_rows:
             if recorded_at <= when:

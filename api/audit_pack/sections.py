@@ -134,8 +134,7 @@ class _Grounds:
     def put(self, system_id: UUID, system_name: str, facts: list[dict]) -> None:
         rows = []
         for f in facts:
-            person = f["person_id"]
-            holder = self.names.get(person if isinstance(person, UUID) else UUID(str(person))) if person else None
+            holder = self.names.get(explain.as_uuid(f["person_id"])) if f["person_id"] else None
             actor = self.names.get(a) if (a := explain.actor_person(f["actor_id"])) else None
             rows.append({**f, "system_name": system_name,
                          "person_name": holder[0] if holder else None, "person_erased": bool(holder and holder[1]),
