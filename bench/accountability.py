@@ -120,6 +120,12 @@ def main() -> None:
         any_http = [timed(lambda: http.get(f"/systems/{s}/accountability", {"at": d, "known_at": k}))[0]
                     for s, d, k in anyone]
         line("1b one system (any), HTTP", summary(any_http), "", verdict(any_http))
+        # The question most asked: who holds it now, as known now (no `at`, no `known_at`).
+        for s in rng.sample(everyone, 100):
+            http.get(f"/systems/{s}/accountability", {})
+        now_http = [timed(lambda: http.get(f"/systems/{s}/accountability", {}))[0]
+                    for s in (rng.choice(everyone) for _ in range(args.requests))]
+        line("1f one system (any), now as known now, HTTP", summary(now_http), "", verdict(now_http))
 
         # The sweep: every system's systemejer at (d, k).
         sweeps, sizes = [], []

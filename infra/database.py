@@ -276,6 +276,11 @@ class Reader(Protocol):
         thousands of rows, where building one dict per row costs more than the query."""
         ...
     async def fetchrow(self, sql: str, *params: Any) -> Row | None: ...
+    async def fetch_planned_once(self, sql: str, *params: Any) -> list[Row]:
+        """`fetch`, with one plan for the statement whatever its values (PostgreSQL's generic
+        plan): for a statement asked thousands of times with values whose plans are all the same,
+        where planning it again for each costs more than running it."""
+        ...
     async def close(self) -> None: ...
 
 
@@ -300,6 +305,9 @@ class SqliteReader:
         rows = await self.fetch(sql, *params)
         return rows[0] if rows else None
 
+    async def fetch_planned_once(self, sql: str, *params: Any) -> list[Row]:
+        return await self.fetch(sql, *params)  # SQLite plans every statement afresh, and quickly
+
     async def close(self) -> None:
         return None
 
@@ -323,30 +331,45 @@ class PostgresReader:
         self.db = db
         self.size = size
         self._pool: Any = None
+        # `fetch_planned_once`'s connections: PostgreSQL's plan_cache_mode is a connection's, not a
+        # statement's, so the statements that want the generic plan have connections of their own
+        # (opened when first asked for, closed with the others).
+        self._generic: Any = None
         self._opening: asyncio.Lock | None = None
 
     async def _connected(self) -> Any:
         if self._pool is not None:
             return self._pool
+        self._pool = await self._open(generic=False)
+        return self._pool
+
+    async def _generic_plans(self) -> Any:
+        if self._generic is not None:
+            return self._generic
+        self._generic = await self._open(generic=True)
+        return self._generic
+
+    async def _open(self, *, generic: bool) -> Any:
         if self._opening is None:
             self._opening = asyncio.Lock()
         async with self._opening:
-            if self._pool is None:
+            if (pool := self._generic if generic else self._pool) is None:
                 import asyncpg
 
                 db = self.db
                 servers = db.servers  # several: tried in order, the first with the session attributes wanted
-                self._pool = await asyncpg.create_pool(
+                # The schema in the name tells an operator (and the outage test) whose connections these are.
+                # JIT compiles a plan in ~10 ms: a loss for queries that run in 0.3-70 ms.
+                server_settings = {"search_path": db.schema, "application_name": f"ansvar-api {db.schema}"[:63], "jit": "off"}
+                if generic:
+                    server_settings["plan_cache_mode"] = "force_generic_plan"
+                pool = await asyncpg.create_pool(
                     host=[h for h, _ in servers], port=[p for _, p in servers], target_session_attrs=db.target_session_attrs,
                     user=db.user, password=db.password or None, database=db.name,
-                    min_size=1, max_size=self.size, timeout=5, command_timeout=30, reset=_keep_session,
-                    # The schema in the name tells an operator (and the outage test) whose connections these are.
-                    # JIT compiles a plan in ~10 ms: a loss for queries that run in 0.3-70 ms.
-                    server_settings={
-                        "search_path": db.schema, "application_name": f"ansvar-api {db.schema}"[:63], "jit": "off",
-                    },
+                    min_size=0 if generic else 1, max_size=self.size, timeout=5, command_timeout=30, reset=_keep_session,
+                    server_settings=server_settings,
                 )
-        return self._pool
+        return pool
 
     @staticmethod
     @functools.lru_cache(maxsize=512)  # the API sends a few dozen distinct statements, thousands of times
@@ -354,31 +377,28 @@ class PostgresReader:
         counter = iter(range(1, 10_000))
         return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
 
-    async def fetch(self, sql: str, *params: Any) -> list[Row]:
-        pool = self._pool or await self._connected()
+    async def _run(self, method: str, sql: str, params: Sequence[Any], *, generic: bool = False) -> Any:
+        pool = (self._generic or await self._generic_plans()) if generic else (self._pool or await self._connected())
         try:
-            rows = await pool.fetch(self._sql(sql), *params)
+            return await getattr(pool, method)(self._sql(sql), *params)
         except Exception as exc:
-            await self._lost(pool, exc)
+            # the other pool's connections went to the same server: replaced too
+            for each in {id(p): p for p in (pool, self._pool, self._generic) if p is not None}.values():
+                await self._lost(each, exc)
             raise
-        return [dict(r.items()) for r in rows]  # from the pairs: half the time of dict(record)
+
+    async def fetch(self, sql: str, *params: Any) -> list[Row]:
+        return [dict(r.items()) for r in await self._run("fetch", sql, params)]  # from the pairs: half the time of dict(record)
 
     async def fetch_values(self, sql: str, *params: Any) -> Sequence[Sequence[Any]]:
-        pool = self._pool or await self._connected()
-        try:
-            return await pool.fetch(self._sql(sql), *params)  # asyncpg's records are sequences
-        except Exception as exc:
-            await self._lost(pool, exc)
-            raise
+        return await self._run("fetch", sql, params)  # type: ignore[no-any-return]  # asyncpg's records are sequences
 
     async def fetchrow(self, sql: str, *params: Any) -> Row | None:
-        pool = self._pool or await self._connected()
-        try:
-            row = await pool.fetchrow(self._sql(sql), *params)
-        except Exception as exc:
-            await self._lost(pool, exc)
-            raise
+        row = await self._run("fetchrow", sql, params)
         return dict(row.items()) if row is not None else None
+
+    async def fetch_planned_once(self, sql: str, *params: Any) -> list[Row]:
+        return [dict(r.items()) for r in await self._run("fetch", sql, params, generic=True)]
 
     @staticmethod
     async def _lost(pool: Any, exc: BaseException) -> None:
@@ -397,6 +417,7 @@ class PostgresReader:
             await pool.expire_connections()
 
     async def close(self) -> None:
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            await pool.close()
+        pools, self._pool, self._generic = [self._pool, self._generic], None, None
+        for pool in pools:
+            if pool is not None:
+                await pool.close()

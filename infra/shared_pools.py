@@ -157,6 +157,8 @@ class TenantReader:
     def __init__(self, pools: SharedPools, schema: str) -> None:
         self.pools = pools
         self._begin = "BEGIN READ ONLY; " + _set_local(schema)
+        # `fetch_planned_once`: the generic plan for this transaction, in the same round trip
+        self._begin_generic = self._begin + "; SET LOCAL plan_cache_mode TO force_generic_plan"
         self._tag = "/* " + schema.replace("*/", "") + " */ "
         self._statements: dict[str, str] = {}
 
@@ -172,11 +174,11 @@ class TenantReader:
             found = self._statements[sql] = self._tag + PostgresReader._sql(sql)
         return found
 
-    async def _run(self, method: str, sql: str, params: Sequence[Any]) -> Any:
+    async def _run(self, method: str, sql: str, params: Sequence[Any], *, generic: bool = False) -> Any:
         pool = await self.pools.reader_pool()
         try:
             async with pool.acquire() as conn:
-                await conn.execute(self._begin)
+                await conn.execute(self._begin_generic if generic else self._begin)
                 try:
                     return await getattr(conn, method)(self._sql(sql), *params)
                 finally:
@@ -195,6 +197,9 @@ class TenantReader:
     async def fetchrow(self, sql: str, *params: Any) -> Row | None:
         row = await self._run("fetchrow", sql, params)
         return dict(row.items()) if row is not None else None
+
+    async def fetch_planned_once(self, sql: str, *params: Any) -> list[Row]:
+        return [dict(r.items()) for r in await self._run("fetch", sql, params, generic=True)]
 
     async def close(self) -> None:
         pass
