@@ -29,13 +29,17 @@ from bench.server import api, headers
 from domain.clock import SystemClock
 
 
-def work(n: int, seed: int, runtime) -> list[tuple[str, str]]:
+def work(n: int, seed: int, runtime, among: tuple[int, int] | None = None) -> list[tuple[str, str]]:
+    """n assignments (system, person) drawn from the set's systems and current people, or from
+    `among` = (systems, people) of them, drawn once."""
     rng = random.Random(seed)
     with runtime.db.transaction(write=False) as cur:
-        cur.execute("SELECT id FROM systems")
+        cur.execute("SELECT id FROM systems ORDER BY id")
         systems = [str(r["id"]) for r in cur.fetchall()]
-        cur.execute("SELECT id FROM people WHERE departed_on IS NULL")
+        cur.execute("SELECT id FROM people WHERE departed_on IS NULL ORDER BY id")
         people = [str(r["id"]) for r in cur.fetchall()]
+    if among is not None:
+        systems, people = rng.sample(systems, min(among[0], len(systems))), rng.sample(people, min(among[1], len(people)))
     return [(rng.choice(systems), rng.choice(people)) for _ in range(n)]
 
 

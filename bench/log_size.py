@@ -16,8 +16,11 @@ first alternating, so both see the same machine load; the first round's figures 
       matched to a large-set system with as many facts): the log's size alone differs
   4a  an assignment (kontraktejer, today) over HTTP from `--clients` concurrent clients, as bench.commands 4a
   4b  the same commands in process on `Portfolio`, `--clients` threads, as bench.commands 4b's ansvar side
+  4m  4b on as many systems and people on both sets (the small set's counts, drawn once from the
+      large set): the aggregate cache holds them all on both, so the log's size alone differs (on
+      4b the large set's 30,000 systems are mostly loaded for the first time, by replaying them)
 
-The commands add events to both sets (4 x rounds x commands); the sets' sizes are printed first.
+The commands add events to both sets (3 x rounds x commands each); the sets' sizes are printed first.
 """
 
 from __future__ import annotations
@@ -37,9 +40,9 @@ from bench.commands import in_process, over_http, work
 from bench.common import check_own_schema, load, pct, settings, timed
 from bench.server import Client, api, headers
 
-KINDS = ("1a", "1b", "1m", "4a", "4b")
+KINDS = ("1a", "1b", "1m", "4a", "4b", "4m")
 LABELS = {"1a": "one system, the busiest, HTTP", "1b": "one system, any, HTTP", "1m": "one system, facts matched, HTTP",
-          "4a": "commands over HTTP", "4b": "commands in process"}
+          "4a": "commands over HTTP", "4b": "commands in process", "4m": "4b, systems and people matched"}
 
 
 @dataclass
@@ -129,6 +132,10 @@ def main() -> None:
         print(f"   {s.schema}: busiest {len(b)} systems, {min(s.facts[x] for x in b)}-{max(s.facts[x] for x in b)} facts;"
               f" any system: median {pct(list(s.facts.values()), 50):.0f} facts")
     jobs = {s.schema: work(args.rounds * args.commands * 2 + 10, 11, s.runtime) for s in (small, large)}
+    with small.runtime.db.transaction(write=False) as cur:
+        cur.execute("SELECT COUNT(*) AS n FROM people WHERE departed_on IS NULL")
+        among = (len(small.facts), cur.fetchone()["n"])
+    same = {s.schema: work(args.rounds * args.commands + 10, 12, s.runtime, among) for s in (small, large)}
     try:
         with api(run_projections=False, ANSVAR_DATABASE_URL=small.url) as small_base, \
                 api(run_projections=False, ANSVAR_DATABASE_URL=large.url) as large_base:
@@ -145,8 +152,9 @@ def main() -> None:
                         elif kind == "1m":
                             ms = reads(s, ours if s is small else theirs, rng)
                         else:
-                            mine = jobs[s.schema][:args.commands]
-                            del jobs[s.schema][:args.commands]
+                            pending = same[s.schema] if kind == "4m" else jobs[s.schema]
+                            mine = pending[:args.commands]
+                            del pending[:args.commands]
                             if kind == "4a":
                                 _, ms, failed = asyncio.run(over_http(small_base if s is small else large_base, mine,
                                                                       args.clients))
