@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ansvar.bootstrap import bootstrap
+from ansvar.gc_tuning import tune_gc_for_service
 from bench.commands import in_process, over_http, work
 from bench.common import check_own_schema, load, pct, settings, timed
 from bench.server import Client, api, headers
@@ -136,6 +137,7 @@ def main() -> None:
         cur.execute("SELECT COUNT(*) AS n FROM people WHERE departed_on IS NULL")
         among = (len(small.facts), cur.fetchone()["n"])
     same = {s.schema: work(args.rounds * args.commands + 10, 12, s.runtime, among) for s in (small, large)}
+    tune_gc_for_service()  # 4b and 4m in this process: its collector as the API's (bench/commands.py)
     try:
         with api(run_projections=False, ANSVAR_DATABASE_URL=small.url) as small_base, \
                 api(run_projections=False, ANSVAR_DATABASE_URL=large.url) as large_base:
