@@ -338,22 +338,16 @@ class PostgresReader:
         self._opening: asyncio.Lock | None = None
 
     async def _connected(self) -> Any:
-        if self._pool is not None:
-            return self._pool
-        self._pool = await self._open(generic=False)
-        return self._pool
+        return self._pool or await self._open(generic=False)
 
     async def _generic_plans(self) -> Any:
-        if self._generic is not None:
-            return self._generic
-        self._generic = await self._open(generic=True)
-        return self._generic
+        return self._generic or await self._open(generic=True)
 
     async def _open(self, *, generic: bool) -> Any:
         if self._opening is None:
             self._opening = asyncio.Lock()
         async with self._opening:
-            if (pool := self._generic if generic else self._pool) is None:
+            if (self._generic if generic else self._pool) is None:
                 import asyncpg
 
                 db = self.db
@@ -369,7 +363,11 @@ class PostgresReader:
                     min_size=0 if generic else 1, max_size=self.size, timeout=5, command_timeout=30, reset=_keep_session,
                     server_settings=server_settings,
                 )
-        return pool
+                if generic:
+                    self._generic = pool
+                else:
+                    self._pool = pool
+        return self._generic if generic else self._pool
 
     @staticmethod
     @functools.lru_cache(maxsize=512)  # the API sends a few dozen distinct statements, thousands of times
