@@ -337,12 +337,6 @@ class PostgresReader:
         self._generic: Any = None
         self._opening: asyncio.Lock | None = None
 
-    async def _connected(self) -> Any:
-        return self._pool or await self._open(generic=False)
-
-    async def _generic_plans(self) -> Any:
-        return self._generic or await self._open(generic=True)
-
     async def _open(self, *, generic: bool) -> Any:
         if self._opening is None:
             self._opening = asyncio.Lock()
@@ -376,12 +370,12 @@ class PostgresReader:
         return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
 
     async def _run(self, method: str, sql: str, params: Sequence[Any], *, generic: bool = False) -> Any:
-        pool = (self._generic or await self._generic_plans()) if generic else (self._pool or await self._connected())
+        pool = (self._generic if generic else self._pool) or await self._open(generic=generic)
         try:
             return await getattr(pool, method)(self._sql(sql), *params)
         except Exception as exc:
             # the other pool's connections went to the same server: replaced too
-            for each in {id(p): p for p in (pool, self._pool, self._generic) if p is not None}.values():
+            for each in {pool, self._pool, self._generic} - {None}:
                 await self._lost(each, exc)
             raise
 
