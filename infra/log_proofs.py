@@ -139,11 +139,14 @@ class LogProofs:
 
     def stored(self, notifications: Sequence[Any]) -> list[Event]:
         """These notifications as the log holds them, with their salts and erasures."""
+        return [Event(*row) for row in self.stored_rows(notifications)]
+
+    def stored_rows(self, notifications: Sequence[Any]) -> list[tuple]:
+        """`stored`, each as the tuple of Event's fields in their order (what tlog.leaf takes):
+        for a check that sends them to another process and makes an Event of the few that differ."""
         if not notifications:
             return []
-        salts, erased = self._extras(notifications[0].id, notifications[-1].id)
-        return [Event(n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state), salts.get(n.id, {}),
-                      erased.get(n.id, {})) for n in notifications]
+        return _rows_of(notifications, *self._extras(notifications[0].id, notifications[-1].id))
 
     # Heads and proofs ---------------------------------------------------------------------------------
 
@@ -261,6 +264,26 @@ class LogProofs:
             yield from self.stored(found)
             after = found[-1].id
 
+    def for_check(self, first: int, last: int, notifications: Sequence[Any]) -> tuple[dict[int, bytes], list[tuple]]:
+        """What a read check needs of positions first..last in one read: the stored leaves by
+        position (`leaves_between`) and the notifications as stored rows (`stored_rows`). On
+        PostgreSQL the rows come as tuples, not the library's dicts (a rebuild reads a million)."""
+        if self.memory is not None or not notifications:
+            return self.leaves_between(first, last), self.stored_rows(notifications)
+        tree = self.tree
+        assert tree is not None
+
+        def read(cur: Any) -> tuple[dict[int, bytes], dict, dict]:
+            if tree.d.kind == "postgres":
+                from psycopg.rows import tuple_row
+
+                cur.row_factory = tuple_row
+            lo, hi = notifications[0].id, notifications[-1].id
+            return tree.leaves_between_in(cur, first, last), tree.salts_in(cur, lo, hi), tree.erasures_in(cur, lo, hi)
+
+        leaves, salts, erased = self._read(read)
+        return leaves, _rows_of(notifications, salts, erased)
+
     def _extras(self, first: int, last: int) -> tuple[dict, dict]:
         if self.memory is not None:
             with self.recorder._database_lock:
@@ -269,6 +292,11 @@ class LogProofs:
                         {p: dict(self.memory.erasures[p]) for p in span if p in self.memory.erasures})
         return self._read(lambda cur: (self.tree.salts_in(cur, first, last),  # type: ignore[union-attr]
                                        self.tree.erasures_in(cur, first, last)))  # type: ignore[union-attr]
+
+
+def _rows_of(notifications: Sequence[Any], salts: dict, erased: dict) -> list[tuple]:
+    return [(n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state), salts.get(n.id, {}),
+             erased.get(n.id, {})) for n in notifications]
 
 
 def _proved(position: int, found: tuple[int, bytes, int, int, dict[M.Node, bytes]] | None

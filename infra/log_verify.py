@@ -99,7 +99,8 @@ def settled(event: Event, leaf: bytes | str, stored: bytes | None) -> bytes | st
     return leaf if leaf == stored else _reference(_row(event))
 
 
-def _leaf_batch(rows: list[tuple]) -> list[bytes | str]:
+def leaf_batch(rows: list[tuple]) -> list[bytes | str]:
+    """Each stored event's leaf recomputed (or why it cannot be), from its row (`_row`'s tuple)."""
     return [_leaf(row) for row in rows]
 
 
@@ -125,7 +126,7 @@ def recomputed(events: Iterable[Event], workers: int = 0) -> Iterator[tuple[Even
         def submit() -> None:
             batch = list(islice(source, BATCH))
             if batch:
-                pending.append((batch, pool.submit(_leaf_batch, [_row(e) for e in batch])))
+                pending.append((batch, pool.submit(leaf_batch, [_row(e) for e in batch])))
 
         try:
             for _ in range(2 * workers + 1):

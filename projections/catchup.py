@@ -157,17 +157,25 @@ class CatchUp:
         tracked = [v for v in self.views if v.name in seen]
         rest = [v for v in tracked if v not in self._far_behind(tracked, seen, head)] or tracked
         start = min((seen[v.name] for v in rest), default=0) + 1
-        prefetched = self._checked(start, self.app.recorder.select_notifications(start, limit or self.batch_size))
-        with self.db.transaction() as db_cursor:
-            cur = WriteBuffer(db_cursor)
-            count = self._apply_batch(cur, start, prefetched, head)
-            try:
-                cur.flush()
-            except Exception as exc:  # a row a view wrote is refused: that view's fault, at this batch
-                owner = next((v for v in self.views if cur.flushing in v.tables), None)
-                if owner is None or failures.is_outage(exc):
-                    raise
-                raise failures.ViewFailed(owner.name, prefetched[-1].id if prefetched else start, exc) from exc
+        prefetched = self.app.recorder.select_notifications(start, limit or self.batch_size)
+        # The page's check runs while the views apply it (in another process where the check has
+        # one) and ends before the commit: nothing that does not verify is ever adopted.
+        checked = self._begin_check(start, prefetched)
+        try:
+            with self.db.transaction() as db_cursor:
+                cur = WriteBuffer(db_cursor)
+                count = self._apply_batch(cur, start, prefetched, head)
+                try:
+                    cur.flush()
+                except Exception as exc:  # a row a view wrote is refused: that view's fault, at this batch
+                    owner = next((v for v in self.views if cur.flushing in v.tables), None)
+                    if owner is None or failures.is_outage(exc):
+                        raise
+                    raise failures.ViewFailed(owner.name, prefetched[-1].id if prefetched else start, exc) from exc
+                checked()
+        except Exception:
+            checked()  # an event that does not verify explains a view's failure on it first
+            raise
         self.progress.advance(min(self.positions_seen[v.name] for v in self.views if v.name in self.positions_seen),
                               tuple(self.positions_seen.get(v.name, 0) for v in self.views))  # the answers' stamp
         return count
@@ -273,11 +281,21 @@ class CatchUp:
     def _checked(self, start: int, notifications: Sequence[Any]) -> Sequence[Any]:
         """The notifications read from `start`, once those up to check_upto match their leaves
         (raises infra.log_read_check.LogBroken)."""
-        if self.check is not None and notifications and start <= self.check_upto:
-            upto = notifications if notifications[-1].id <= self.check_upto else \
-                [n for n in notifications if n.id <= self.check_upto]
-            self.check(start, upto)
+        self._begin_check(start, notifications)()
         return notifications
+
+    def _begin_check(self, start: int, notifications: Sequence[Any]) -> Callable[[], None]:
+        """Start the check of the notifications read from `start` (those up to check_upto); the
+        call returned ends it (raises LogBroken), and does nothing when called again."""
+        if self.check is None or not notifications or start > self.check_upto:
+            return _nothing
+        upto = notifications if notifications[-1].id <= self.check_upto else \
+            [n for n in notifications if n.id <= self.check_upto]
+        begin = getattr(self.check, "begin", None)
+        if begin is None:  # a plain check: done now
+            self.check(start, upto)
+            return _nothing
+        return begin(start, upto)  # type: ignore[no-any-return]
 
     @staticmethod
     def _track(cur: Any, view: View, position: int) -> None:
@@ -327,6 +345,10 @@ class CatchUp:
         self.progress.reset()
         self.check_upto = max(self.check_upto, self.head())
         return [v.name for v in chosen]
+
+
+def _nothing() -> None:
+    return None
 
 
 def _routes(views: list[View], cls: type, cur: Any, positions: dict[str, int]) -> list[tuple[View, Any, Any, int]]:

@@ -16,6 +16,7 @@ is told of each such event instead, and the rebuild goes on.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -33,6 +34,8 @@ from projections.progress import Progress
 log = structlog.get_logger(__name__)
 
 SUFFIX = "__next"
+#: From a log this long on, the rebuild's read check runs in a process of its own beside the views.
+CHECK_BESIDE_FROM = 50_000
 _INDEX = re.compile(r"\b(INDEX(?:\s+IF\s+(?:NOT\s+)?EXISTS)?\s+)(\w+)", re.IGNORECASE)
 
 
@@ -125,12 +128,16 @@ def rebuild(
     shadows = [_Shadow(v, rename) for v in chosen]
     check = _read_check(live, on_broken)
     building = CatchUp(live.app, live.db, shadows, Progress(), live.batch_size, check=check, check_upto=2**62)
-    _prepare(building, shadows)
-    building.run_until_caught_up(on_batch, batch=batch)
-    if check is not None:
-        check.finish()
-    while not _swap(live, building, chosen, shadows):
-        building.run_until_caught_up(on_batch, batch=batch)  # the live views moved on meanwhile
+    try:
+        _prepare(building, shadows)
+        building.run_until_caught_up(on_batch, batch=batch)
+        if check is not None:
+            check.finish()
+        while not _swap(live, building, chosen, shadows):
+            building.run_until_caught_up(on_batch, batch=batch)  # the live views moved on meanwhile
+    finally:
+        if check is not None:
+            check.close()
     failures.clear(live.db, [failures.LOG])  # the whole log read, and mended or accepted
     return [v.name for v in chosen]
 
@@ -140,7 +147,10 @@ def _read_check(live: CatchUp, on_broken: Callable[[Finding], None] | None) -> R
     if not proofs.has_tree:
         log.warning("this event store keeps no Merkle tree: the rebuild cannot check the events it reads")
         return None
-    return ReadCheck(proofs, on_broken)
+    # A long log's leaves are recomputed in another process while this one applies the views (a
+    # third of a rebuild's time otherwise; bench/README.md, "The read check beside the views").
+    workers = 1 if (os.cpu_count() or 1) > 1 and live.head() >= CHECK_BESIDE_FROM else 0
+    return ReadCheck(proofs, on_broken, workers=workers)
 
 
 def _prepare(building: CatchUp, shadows: list[_Shadow]) -> None:

@@ -291,7 +291,7 @@ def test_when_the_worker_processes_stop_verify_finishes_in_its_own(settings, clo
     from infra import log_verify
 
     monkeypatch.setattr(log_verify, "BATCH", 2)
-    monkeypatch.setattr(log_verify, "_leaf_batch", _dies)
+    monkeypatch.setattr(log_verify, "leaf_batch", _dies)
     proofs = _open_log(settings, clock)
     try:
         report = log_verify.verify(proofs, workers=1)
@@ -412,7 +412,21 @@ def rebuild_args(accept: bool = False) -> argparse.Namespace:
     return argparse.Namespace(action="rebuild", names=[], batch=None, accept_broken_log=accept)
 
 
-def test_a_rebuild_over_an_edited_event_stops_naming_it_and_the_old_views_serve(settings, clock, capsys, history):
+@pytest.fixture(params=["here", "beside"])
+def check_where(request, monkeypatch) -> str:
+    """The rebuild's read check in its own process (as on a long log), or in the rebuild's."""
+    if request.param == "beside":
+        from infra import log_read_check
+        from projections import rebuild
+
+        monkeypatch.setattr(rebuild, "CHECK_BESIDE_FROM", 0)
+        monkeypatch.setattr(log_read_check, "IN_WORKER_FROM", 1)
+        monkeypatch.setattr("os.cpu_count", lambda: 2)
+    return request.param
+
+
+def test_a_rebuild_over_an_edited_event_stops_naming_it_and_the_old_views_serve(settings, clock, capsys, history,
+                                                                                check_where):
     from ansvar.cli import cmd_projections
 
     runtime = bootstrap(settings, clock)
@@ -454,7 +468,7 @@ def test_a_rebuild_over_a_mended_log_clears_the_failure(settings, clock, capsys,
         assert client.get("/ready").json()["status"] == "ready"
 
 
-def test_a_rebuild_over_a_deleted_event_stops_naming_it(settings, clock, capsys, history):
+def test_a_rebuild_over_a_deleted_event_stops_naming_it(settings, clock, capsys, history, check_where):
     from ansvar.cli import cmd_projections
 
     with superuser(settings) as sql:
@@ -474,7 +488,7 @@ def test_the_last_event_deleted_is_named_by_the_rebuild_too(settings, clock, cap
 
 
 def test_an_operator_who_knowingly_rebuilds_over_a_broken_log_says_so_and_it_is_logged(
-    settings, clock, capsys, history, monkeypatch
+    settings, clock, capsys, history, monkeypatch, check_where
 ):
     from ansvar import cli
     from infra import log_read_check
@@ -496,6 +510,24 @@ def test_an_operator_who_knowingly_rebuilds_over_a_broken_log_says_so_and_it_is_
         answer = client.get(f"/systems/{history['system']}/accountability", params={"at": "2023-06-01"})
         assert {h["person_id"] for h in answer.json()["holders"] if h["role"] == "systemejer"} == {str(history["other"])}
     assert run_verify(settings, clock, capsys)[0] == 1  # and the log still does not verify
+
+
+def test_when_the_read_checks_worker_stops_the_rebuild_checks_in_its_own(settings, clock, capsys, history, monkeypatch):
+    from ansvar.cli import cmd_projections
+    from infra import log_read_check, log_verify
+    from projections import rebuild
+
+    monkeypatch.setattr(rebuild, "CHECK_BESIDE_FROM", 0)
+    monkeypatch.setattr(log_read_check, "IN_WORKER_FROM", 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(log_verify, "leaf_batch", _dies)  # the worker's; the rebuild's own is the real one
+    warned: list[dict] = []
+    monkeypatch.setattr(log_read_check, "log", _Recording(warned))
+    forged = _forge_holder(settings, history)
+    assert cmd_projections(settings, clock, rebuild_args()) == 1
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"the rebuild stopped: the log does not verify at position {forged}" in said
+    assert [w["event"] for w in warned] == ["the read check's worker process stopped; recomputing the leaves in this one"]
 
 
 class _Recording:
