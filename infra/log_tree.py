@@ -87,6 +87,8 @@ def _rows(cur: Any) -> list[Any]:
 
 
 def _get(row: Any, key: str, i: int) -> Any:
+    if type(row) is tuple:  # a cursor making tuples (LogProofs.for_check): by place, without a failed look-up
+        return row[i]
     try:
         return row[key]
     except (TypeError, IndexError, KeyError):
@@ -476,12 +478,7 @@ class LogTree:
         cur.execute(self.d.sql("SELECT position, field, salt FROM {log_salts} WHERE position BETWEEN ? AND ?"),
                     (first, last))
         found: dict[int, dict[str, bytes]] = {}
-        rows = _rows(cur)
-        if rows and isinstance(rows[0], tuple):  # a cursor making tuples (LogProofs.for_check): no look-up by name
-            for position, name, salt in rows:
-                found.setdefault(position, {})[name] = bytes(salt)
-            return found
-        for r in rows:
+        for r in _rows(cur):
             found.setdefault(_get(r, "position", 0), {})[_get(r, "field", 1)] = bytes(_get(r, "salt", 2))
         return found
 
@@ -490,10 +487,7 @@ class LogTree:
                     (first, last))
         found: dict[int, dict[str, str]] = {}
         for r in _rows(cur):
-            if isinstance(r, tuple):
-                found.setdefault(r[0], {})[r[1]] = r[2]
-            else:
-                found.setdefault(_get(r, "position", 0), {})[_get(r, "field", 1)] = _get(r, "digest", 2)
+            found.setdefault(_get(r, "position", 0), {})[_get(r, "field", 1)] = _get(r, "digest", 2)
         return found
 
 
@@ -541,10 +535,7 @@ class LogTree:
     def leaves_between_in(self, cur: Any, first: int, last: int) -> dict[int, bytes]:
         """The stored leaves of positions first..last, by position."""
         cur.execute(self.d.sql("SELECT position, leaf FROM {log_leaves} WHERE position BETWEEN ? AND ?"), (first, last))
-        rows = _rows(cur)
-        if rows and isinstance(rows[0], tuple):
-            return {position: bytes(leaf) for position, leaf in rows}
-        return {_get(r, "position", 0): bytes(_get(r, "leaf", 1)) for r in rows}
+        return {_get(r, "position", 0): bytes(_get(r, "leaf", 1)) for r in _rows(cur)}
 
 
 @dataclass(frozen=True)

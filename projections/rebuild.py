@@ -148,7 +148,7 @@ def _read_check(live: CatchUp, on_broken: Callable[[Finding], None] | None) -> R
         log.warning("this event store keeps no Merkle tree: the rebuild cannot check the events it reads")
         return None
     # A long log's leaves are recomputed in another process while this one applies the views (a
-    # third of a rebuild's time otherwise; bench/README.md, "The read check beside the views").
+    # third of a rebuild's time otherwise; bench/README.md, "The read check beside the rebuild").
     workers = 1 if (os.cpu_count() or 1) > 1 and live.head() >= CHECK_BESIDE_FROM else 0
     return ReadCheck(proofs, on_broken, workers=workers)
 
